@@ -1,0 +1,44 @@
+# The two commands of the README: `make run` starts Village, `make test` runs every test.
+GO       ?= go
+BIN      := bin/village
+PACKAGES := ./...
+
+# Local defaults for `make run`; the environment overrides them.
+export VILLAGE_DOMAIN   ?= localhost:8080
+export VILLAGE_LISTEN   ?= 127.0.0.1:8080
+export VILLAGE_PROTOCOL ?= http
+export VILLAGE_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: run test build prereqs vet fmt-check bench clean
+
+run: prereqs build
+	@if [ "$$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$$(dirname "$(VILLAGE_DATA_DIR)")" 2>/dev/null; then \
+		echo "make run: the postgres OS user cannot reach $(VILLAGE_DATA_DIR) (a parent folder such as /root is closed);"; \
+		echo "          keeping the data in /var/lib/village instead (set VILLAGE_DATA_DIR to choose)."; \
+		mkdir -p /var/lib/village; \
+		VILLAGE_DATA_DIR=/var/lib/village exec ./$(BIN) serve; \
+	else \
+		exec ./$(BIN) serve; \
+	fi
+
+build:
+	$(GO) build -o $(BIN) ./cmd/village
+
+test: prereqs vet fmt-check
+	$(GO) test -count=1 -timeout 20m $(PACKAGES)
+
+vet:
+	$(GO) vet $(PACKAGES)
+
+fmt-check:
+	@out="$$(gofmt -l .)"; \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+prereqs:
+	@./.ci/prereqs
+
+bench: prereqs
+	$(GO) test -run '^$$' -bench . -benchmem $(PACKAGES)
+
+clean:
+	rm -rf bin

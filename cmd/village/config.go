@@ -1,0 +1,159 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Config is everything the operator sets, read from the environment with
+// flags taking precedence. It is passed down; nothing reads the environment
+// after start-up.
+type Config struct {
+	Domain       string         // public host[:port] of this instance
+	Listen       string         // address the HTTP server binds
+	Protocol     string         // https, or http for local use
+	DatabaseURL  string         // empty: a private cluster under DataDir
+	DataDir      string         // where the private cluster and uploads live
+	AllowPrivate []netip.Prefix // non-public ranges outgoing federation may reach
+	LogLevel     slog.Level
+	LogFormat    string // text or json
+}
+
+// setting ties one configuration value to its variable and flag.
+type setting struct {
+	env, flag, def, help string
+}
+
+var settings = []setting{
+	{"VILLAGE_DOMAIN", "domain", "", "public host[:port] of this instance, e.g. village.example (required to serve)"},
+	{"VILLAGE_LISTEN", "listen", "127.0.0.1:8080", "address to listen on, host:port"},
+	{"VILLAGE_PROTOCOL", "protocol", "https", "scheme of public URLs: https, or http for local use"},
+	{"DATABASE_URL", "database-url", "", "PostgreSQL URL; empty starts a private cluster in DATA_DIR/postgres"},
+	{"VILLAGE_DATA_DIR", "data-dir", "./data", "folder for the private database and uploads"},
+	{"VILLAGE_ALLOW_PRIVATE", "allow-private", "", "comma-separated CIDRs outgoing federation may reach despite being private, e.g. 127.0.0.0/8"},
+	{"VILLAGE_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
+	{"VILLAGE_LOG_FORMAT", "log-format", "text", "text or json"},
+}
+
+// addConfigFlags registers one flag per setting.
+func addConfigFlags(fs *pflag.FlagSet) {
+	for _, s := range settings {
+		where := " (env " + s.env
+		if s.def != "" {
+			where += ", default " + s.def
+		}
+		fs.String(s.flag, "", s.help+where+")")
+	}
+}
+
+// configError names the variable at fault and what it expects.
+type configError struct {
+	env, problem string
+}
+
+func (e *configError) Error() string { return e.env + ": " + e.problem }
+
+// loadConfig reads each setting from its flag if given, else the
+// environment, else its default, and checks it.
+func loadConfig(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
+	value := func(s setting) string {
+		if f := fs.Lookup(s.flag); f != nil && f.Changed {
+			return strings.TrimSpace(f.Value.String())
+		}
+		if v := strings.TrimSpace(getenv(s.env)); v != "" {
+			return v
+		}
+		return s.def
+	}
+	vals := map[string]string{}
+	for _, s := range settings {
+		vals[s.env] = value(s)
+	}
+	cfg := &Config{
+		Domain:      strings.ToLower(vals["VILLAGE_DOMAIN"]),
+		Listen:      vals["VILLAGE_LISTEN"],
+		Protocol:    vals["VILLAGE_PROTOCOL"],
+		DatabaseURL: vals["DATABASE_URL"],
+		DataDir:     vals["VILLAGE_DATA_DIR"],
+		LogFormat:   vals["VILLAGE_LOG_FORMAT"],
+	}
+	if cfg.Domain != "" {
+		if err := checkDomain(cfg.Domain); err != nil {
+			return nil, &configError{"VILLAGE_DOMAIN", err.Error()}
+		}
+	}
+	if _, port, err := net.SplitHostPort(cfg.Listen); err != nil || !validPort(port) {
+		return nil, &configError{"VILLAGE_LISTEN", fmt.Sprintf("expected host:port such as 127.0.0.1:8080, got %q", cfg.Listen)}
+	}
+	if cfg.Protocol != "http" && cfg.Protocol != "https" {
+		return nil, &configError{"VILLAGE_PROTOCOL", fmt.Sprintf("expected https or http, got %q", cfg.Protocol)}
+	}
+	if cfg.DatabaseURL != "" && !strings.HasPrefix(cfg.DatabaseURL, "postgres://") && !strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
+		return nil, &configError{"DATABASE_URL", "expected a URL starting with postgres:// (or unset it to use a private database)"}
+	}
+	if cfg.DataDir == "" {
+		return nil, &configError{"VILLAGE_DATA_DIR", "expected a folder path"}
+	}
+	for _, part := range strings.Split(vals["VILLAGE_ALLOW_PRIVATE"], ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, &configError{"VILLAGE_ALLOW_PRIVATE", fmt.Sprintf("expected comma-separated CIDRs such as 127.0.0.0/8, got %q", part)}
+		}
+		cfg.AllowPrivate = append(cfg.AllowPrivate, p.Masked())
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(vals["VILLAGE_LOG_LEVEL"])); err != nil {
+		return nil, &configError{"VILLAGE_LOG_LEVEL", fmt.Sprintf("expected debug, info, warn or error, got %q", vals["VILLAGE_LOG_LEVEL"])}
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return nil, &configError{"VILLAGE_LOG_FORMAT", fmt.Sprintf("expected text or json, got %q", cfg.LogFormat)}
+	}
+	return cfg, nil
+}
+
+// checkDomain accepts a bare host name or IP with an optional port: the
+// authority part of this instance's URLs and of its handles.
+func checkDomain(d string) error {
+	if strings.ContainsAny(d, "/?#@ ") || strings.Contains(d, "://") {
+		return fmt.Errorf("expected a host name with an optional port, like village.example or 127.0.0.2:8080, without scheme or path; got %q", d)
+	}
+	host, port := d, ""
+	if h, p, err := net.SplitHostPort(d); err == nil {
+		host, port = h, p
+		if !validPort(port) {
+			return fmt.Errorf("invalid port in %q", d)
+		}
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil
+	}
+	labels := strings.Split(host, ".")
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return fmt.Errorf("%q is not a valid host name", host)
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return fmt.Errorf("%q is not a valid host name", host)
+			}
+		}
+	}
+	return nil
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 0 && n <= 65535
+}
+
+// BaseURL is the public root of this instance, e.g. https://village.example.
+func (c *Config) BaseURL() string { return c.Protocol + "://" + c.Domain }

@@ -1,0 +1,162 @@
+// Package testenv gives tests real things: a fresh PostgreSQL database each,
+// and complete Village instances started as separate processes on loopback
+// addresses. Nothing here is a mock.
+//
+// A package that uses it calls Run from its TestMain.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/village-social/village/models"
+	"github.com/village-social/village/models/pgserver"
+)
+
+// DatabaseURLVar names a PostgreSQL server (a role that may create databases)
+// for tests to use instead of a private cluster. It is not DATABASE_URL, so
+// that tests never touch the database a developer's shell points at.
+const DatabaseURLVar = "VILLAGE_TEST_DATABASE_URL"
+
+// process holds what one test binary shares between its tests: the cluster
+// and the built village binary. It lives from TestMain's start to its end,
+// which is why it is package state.
+var process struct {
+	mu       sync.Mutex
+	cluster  *pgserver.Cluster
+	adminURL string
+	binDir   string
+	binary   string
+}
+
+// Run runs the package's tests and then releases the shared cluster (stopping
+// it when no other test binary uses it) and the built binary.
+func Run(m *testing.M) {
+	code := m.Run()
+	process.mu.Lock()
+	if process.cluster != nil {
+		if err := process.cluster.Release(context.Background()); err != nil {
+			fmt.Fprintln(os.Stderr, "testenv:", err)
+		}
+	}
+	if process.binDir != "" {
+		os.RemoveAll(process.binDir)
+	}
+	process.mu.Unlock()
+	os.Exit(code)
+}
+
+// adminURL returns a URL of the server's maintenance database, starting the
+// shared throwaway cluster on first use.
+func adminURL(t testing.TB) string {
+	t.Helper()
+	process.mu.Lock()
+	defer process.mu.Unlock()
+	if process.adminURL != "" {
+		return process.adminURL
+	}
+	if url := os.Getenv(DatabaseURLVar); url != "" {
+		process.adminURL = url
+		return url
+	}
+	// One cluster for every test binary of this user; the last one out stops it.
+	dir := filepath.Join(os.TempDir(), "village-test-postgres-"+strconv.Itoa(os.Getuid()))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := pgserver.Start(ctx, pgserver.Options{Dir: dir, Database: "postgres", Fast: true})
+	if err != nil {
+		t.Fatalf("testenv: start PostgreSQL: %v", err)
+	}
+	process.cluster = c
+	process.adminURL = c.URL()
+	return process.adminURL
+}
+
+// DatabaseURL creates an empty database for this test and drops it when the
+// test ends.
+func DatabaseURL(t testing.TB) string {
+	t.Helper()
+	admin := adminURL(t)
+	name := "village_test_" + randomHex(t, 8)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		t.Fatalf("testenv: connect: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("testenv: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			t.Errorf("testenv: connect to drop %s: %v", name, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("testenv: drop %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("testenv: %s must be a postgres:// URL: %v", DatabaseURLVar, err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// DB returns a pool on a fresh, migrated database of this test's own.
+func DB(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	url := DatabaseURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	pool, err := models.Open(ctx, url)
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	if _, err := models.Migrate(ctx, pool); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	return pool
+}
+
+// DataDir makes an empty folder that the postgres OS user can also reach
+// (t.TempDir's folders are closed to other users), removed after the test.
+func DataDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "village-data-")
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+func randomHex(t testing.TB, n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	return hex.EncodeToString(b)
+}

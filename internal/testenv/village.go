@@ -1,0 +1,276 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// VillageOptions choose how an instance is started.
+type VillageOptions struct {
+	// Addr is the loopback host:port to serve on, e.g. "127.0.0.2:8080";
+	// empty picks a free port on 127.0.0.1.
+	Addr string
+	// PrivateCluster makes the instance start its own PostgreSQL under its
+	// data folder, as `make run` does, instead of a fresh test database.
+	PrivateCluster bool
+	// DatabaseURL, when set, is used instead of a fresh test database.
+	DatabaseURL string
+	// Env adds or overrides environment variables.
+	Env map[string]string
+}
+
+// Village is a complete Village started from the built binary as its own process.
+type Village struct {
+	Addr    string // host:port it listens on, also its domain
+	BaseURL string // http://Addr
+	DataDir string
+	env     []string
+	cmd     *exec.Cmd
+	done    chan error
+	log     *syncBuffer
+	t       testing.TB
+}
+
+// StartVillage builds the village binary (once per test binary), starts
+// `village serve` with its own database on a loopback address, waits until
+// /healthz answers 200, and stops it when the test ends.
+func StartVillage(t testing.TB, opts VillageOptions) *Village {
+	t.Helper()
+	addr := opts.Addr
+	if addr == "" {
+		addr = freeAddr(t)
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || !net.ParseIP(host).IsLoopback() {
+		t.Fatalf("testenv: instances listen on loopback addresses only, got %q", addr)
+	}
+	v := &Village{Addr: addr, BaseURL: "http://" + addr, DataDir: DataDir(t), t: t}
+	env := map[string]string{
+		"VILLAGE_DOMAIN":        addr,
+		"VILLAGE_LISTEN":        addr,
+		"VILLAGE_PROTOCOL":      "http",
+		"VILLAGE_DATA_DIR":      v.DataDir,
+		"VILLAGE_ALLOW_PRIVATE": "127.0.0.0/8",
+		"VILLAGE_LOG_LEVEL":     "debug",
+		"DATABASE_URL":          "",
+	}
+	switch {
+	case opts.DatabaseURL != "":
+		env["DATABASE_URL"] = opts.DatabaseURL
+	case !opts.PrivateCluster:
+		env["DATABASE_URL"] = DatabaseURL(t)
+	}
+	for k, val := range opts.Env {
+		env[k] = val
+	}
+	v.env = os.Environ()
+	for k, val := range env {
+		v.env = append(v.env, k+"="+val)
+	}
+	v.Start()
+	t.Cleanup(func() {
+		if v.Running() {
+			v.Stop()
+		}
+		if t.Failed() {
+			t.Logf("village %s log:\n%s", v.Addr, v.log.String())
+		}
+	})
+	return v
+}
+
+// Start starts `village serve` again after Stop or Kill.
+func (v *Village) Start() {
+	v.t.Helper()
+	if v.log == nil {
+		v.log = &syncBuffer{}
+	}
+	v.cmd = exec.Command(Binary(v.t), "serve")
+	v.cmd.Env = v.env
+	v.cmd.Stdout = v.log
+	v.cmd.Stderr = v.log
+	if err := v.cmd.Start(); err != nil {
+		v.t.Fatalf("testenv: start village: %v", err)
+	}
+	v.done = make(chan error, 1)
+	go func(cmd *exec.Cmd, done chan error) { done <- cmd.Wait() }(v.cmd, v.done)
+	v.waitHealthy(90 * time.Second)
+}
+
+func (v *Village) waitHealthy(limit time.Duration) {
+	v.t.Helper()
+	deadline := time.Now().Add(limit)
+	client := &http.Client{Timeout: 2 * time.Second}
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-v.done:
+			v.done <- err
+			v.t.Fatalf("testenv: village exited while starting: %v\n%s", err, v.log.String())
+		default:
+		}
+		resp, err := client.Get(v.BaseURL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	v.t.Fatalf("testenv: village on %s not healthy after %s\n%s", v.Addr, limit, v.log.String())
+}
+
+// Running reports whether the serve process is still alive.
+func (v *Village) Running() bool {
+	select {
+	case err := <-v.done:
+		v.done <- err
+		return false
+	default:
+		return v.cmd != nil
+	}
+}
+
+// Stop sends SIGTERM and waits for a clean exit, failing the test otherwise.
+func (v *Village) Stop() {
+	v.t.Helper()
+	if err := v.Signal(syscall.SIGTERM); err != nil {
+		v.t.Fatalf("testenv: stop village: %v", err)
+	}
+	if err := v.Wait(60 * time.Second); err != nil {
+		v.t.Fatalf("testenv: village did not exit cleanly: %v\n%s", err, v.log.String())
+	}
+}
+
+// Kill ends the serve process at once (SIGKILL), as a crash would.
+func (v *Village) Kill() {
+	v.t.Helper()
+	if err := v.Signal(syscall.SIGKILL); err != nil {
+		v.t.Fatalf("testenv: kill village: %v", err)
+	}
+	v.Wait(60 * time.Second)
+}
+
+// Signal sends sig to the serve process.
+func (v *Village) Signal(sig os.Signal) error { return v.cmd.Process.Signal(sig) }
+
+// Wait waits for the serve process to exit and returns its exit error.
+func (v *Village) Wait(limit time.Duration) error {
+	select {
+	case err := <-v.done:
+		v.done <- err
+		return err
+	case <-time.After(limit):
+		return fmt.Errorf("still running after %s", limit)
+	}
+}
+
+// Log is what the instance has logged so far.
+func (v *Village) Log() string { return v.log.String() }
+
+// Admin runs `village ARGS...` against this instance's database and returns
+// its standard output; it fails the test if the command fails.
+func (v *Village) Admin(args ...string) string {
+	v.t.Helper()
+	stdout, stderr, err := v.Command(args...)
+	if err != nil {
+		v.t.Fatalf("village %s: %v\n%s", strings.Join(args, " "), err, stderr)
+	}
+	return stdout
+}
+
+// Command runs `village ARGS...` with this instance's environment.
+func (v *Village) Command(args ...string) (stdout, stderr string, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, Binary(v.t), args...)
+	cmd.Env = v.env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	return out.String(), errb.String(), err
+}
+
+// Binary builds cmd/village once per test binary and returns its path.
+func Binary(t testing.TB) string {
+	t.Helper()
+	process.mu.Lock()
+	defer process.mu.Unlock()
+	if process.binary != "" {
+		return process.binary
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	dir, err := os.MkdirTemp("", "village-bin-")
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	bin := filepath.Join(dir, "village")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/village")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		t.Fatalf("testenv: go build: %v\n%s", err, out)
+	}
+	process.binDir, process.binary = dir, bin
+	return bin
+}
+
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("go.mod not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// syncBuffer collects a process's output while tests read it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}

@@ -1,0 +1,21 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// healthz answers 200 while the database answers, 503 otherwise, so that a
+// load balancer or supervisor can tell a live instance from a broken one.
+func (h *handlers) healthz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := h.db.Ping(ctx); err != nil {
+		h.logger.Warn("health check: database does not answer", "error", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "down"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "database": "up", "version": h.version})
+}

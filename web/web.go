@@ -1,0 +1,119 @@
+// Package web is Village's HTTP face: routes, middleware and handlers, served
+// by Echo.
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// DefaultBodyLimit caps request bodies; ActivityPub activities are small.
+const DefaultBodyLimit = "1M"
+
+// Options are what the HTTP layer needs from the rest of the program.
+type Options struct {
+	DB        *pgxpool.Pool
+	Logger    *slog.Logger
+	BaseURL   string // e.g. https://village.example
+	Version   string
+	BodyLimit string // e.g. "1M"; DefaultBodyLimit when empty
+}
+
+// New builds the Echo instance with every route and middleware.
+func New(opts Options) *echo.Echo {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.BodyLimit == "" {
+		opts.BodyLimit = DefaultBodyLimit
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = errorHandler(opts.Logger)
+
+	e.Use(requestLogger(opts.Logger))
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			opts.Logger.Error("panic in handler", "method", c.Request().Method, "path", c.Request().URL.Path,
+				"error", err, "stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(middleware.BodyLimit(opts.BodyLimit))
+
+	routes(e, &handlers{db: opts.DB, logger: opts.Logger, version: opts.Version})
+	return e
+}
+
+// handlers holds what the route handlers share.
+type handlers struct {
+	db      *pgxpool.Pool
+	logger  *slog.Logger
+	version string
+}
+
+// routes lists every route Village serves, in one place.
+func routes(e *echo.Echo, h *handlers) {
+	e.GET("/healthz", h.healthz)
+}
+
+func requestLogger(logger *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogMethod: true, LogURIPath: true, LogStatus: true, LogLatency: true, LogRemoteIP: true,
+		LogError: true, HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelInfo
+			if v.Status >= 500 {
+				level = slog.LevelError
+			}
+			attrs := []slog.Attr{
+				slog.String("method", v.Method), slog.String("path", v.URIPath),
+				slog.Int("status", v.Status), slog.Duration("latency", v.Latency.Round(time.Microsecond)),
+				slog.String("remote", v.RemoteIP),
+			}
+			if v.Error != nil {
+				attrs = append(attrs, slog.String("error", v.Error.Error()))
+			}
+			logger.LogAttrs(c.Request().Context(), level, "request", attrs...)
+			return nil
+		},
+	})
+}
+
+// errorHandler answers errors as Mastodon does, {"error": "..."}, and never
+// shows our internal errors to the client.
+func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		status, msg := http.StatusInternalServerError, "internal server error"
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			status = he.Code
+			if m, ok := he.Message.(string); ok {
+				msg = m
+			} else {
+				msg = http.StatusText(status)
+			}
+		}
+		if status >= 500 && he == nil {
+			logger.Error("request failed", "path", c.Request().URL.Path, "error", err)
+		}
+		if c.Request().Method == http.MethodHead {
+			err = c.NoContent(status)
+		} else {
+			err = c.JSON(status, map[string]string{"error": msg})
+		}
+		if err != nil {
+			logger.Error("writing error response", "error", err)
+		}
+	}
+}
