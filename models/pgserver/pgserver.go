@@ -206,9 +206,12 @@ func (c *Cluster) initAndStart(ctx context.Context, fast bool) error {
 		c.port = port
 		return nil
 	}
-	port, err := freePort()
-	if err != nil {
-		return err
+	// After an outage (Stop, Restart) reuse the port, so clients' URLs stay valid.
+	port := c.port
+	if port == 0 {
+		if port, err = freePort(); err != nil {
+			return err
+		}
 	}
 	logFile := filepath.Join(c.dir, "postgres.log")
 	c.logger.Info("starting postgres", "dir", c.dir, "port", port)
