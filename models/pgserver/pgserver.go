@@ -334,7 +334,11 @@ func (c *Cluster) writeOwned(path, content string) error {
 // FindBinaries returns the directory holding initdb and pg_ctl: from PATH,
 // else the newest /usr/lib/postgresql/*/bin.
 func FindBinaries() (string, error) {
-	if p, err := exec.LookPath("initdb"); err == nil {
+	return findBinaries(exec.LookPath, "/usr/lib/postgresql/*/bin")
+}
+
+func findBinaries(lookPath func(string) (string, error), versionedDirs string) (string, error) {
+	if p, err := lookPath("initdb"); err == nil {
 		if real, err := filepath.EvalSymlinks(p); err == nil {
 			p = real
 		}
@@ -343,7 +347,7 @@ func FindBinaries() (string, error) {
 			return dir, nil
 		}
 	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	dirs, _ := filepath.Glob(versionedDirs)
 	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
 	for _, d := range dirs {
 		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
