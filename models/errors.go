@@ -1,6 +1,11 @@
 package models
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
 
 // Errors a caller can act on; each message says what to fix.
 var (
@@ -15,3 +20,11 @@ var (
 	ErrInvalidGroup     = errors.New("invalid group")
 	ErrAlreadyModerator = errors.New("already a moderator of that group")
 )
+
+// notFoundOr maps "no rows" to ErrNotFound and wraps anything else.
+func notFoundOr(err error, prefix string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	return fmt.Errorf("%s: %w", prefix, err)
+}

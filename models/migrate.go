@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/tern/v2/migrate"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 //go:embed migrations/*.sql
@@ -16,15 +18,22 @@ var migrationFiles embed.FS
 // versionTable records which migrations ran.
 const versionTable = "schema_version"
 
-// Migrate applies every embedded migration not yet applied. Applying them
-// again changes nothing; tern holds an advisory lock so that two processes
-// starting at once do not race.
+// migrationLock is the advisory lock key that serialises migrating processes.
+const migrationLock = 7_411_640_001
+
+// Migrate applies every embedded migration not yet applied, then River's (the
+// delivery queue's tables). Applying them again changes nothing; an advisory
+// lock keeps two processes starting at once from racing.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) (applied int, err error) {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("models: migrate: %w", err)
 	}
 	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
+		return 0, fmt.Errorf("models: migrate: lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
 	m, err := migrate.NewMigrator(ctx, conn.Conn(), versionTable)
 	if err != nil {
 		return 0, fmt.Errorf("models: migrate: %w", err)
@@ -43,5 +52,13 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) (applied int, err error) {
 	if err := m.Migrate(ctx); err != nil {
 		return 0, fmt.Errorf("models: migrate: %w", err)
 	}
-	return len(m.Migrations) - int(before), nil
+	queue, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return 0, fmt.Errorf("models: migrate queue: %w", err)
+	}
+	res, err := queue.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return 0, fmt.Errorf("models: migrate queue: %w", err)
+	}
+	return len(m.Migrations) - int(before) + len(res.Versions), nil
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/village-social/village/federation"
 )
 
 // DefaultBodyLimit caps request bodies; ActivityPub activities are small.
@@ -20,7 +22,7 @@ const DefaultBodyLimit = "1M"
 type Options struct {
 	DB        *pgxpool.Pool
 	Logger    *slog.Logger
-	BaseURL   string // e.g. https://village.example
+	URLs      federation.URLs // this instance's ActivityPub URL scheme
 	Version   string
 	BodyLimit string // e.g. "1M"; DefaultBodyLimit when empty
 }
@@ -48,7 +50,7 @@ func New(opts Options) *echo.Echo {
 	}))
 	e.Use(middleware.BodyLimit(opts.BodyLimit))
 
-	routes(e, &handlers{db: opts.DB, logger: opts.Logger, version: opts.Version})
+	routes(e, &handlers{db: opts.DB, logger: opts.Logger, urls: opts.URLs, version: opts.Version})
 	return e
 }
 
@@ -56,6 +58,7 @@ func New(opts Options) *echo.Echo {
 type handlers struct {
 	db      *pgxpool.Pool
 	logger  *slog.Logger
+	urls    federation.URLs
 	version string
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/village-social/village/federation"
 	"github.com/village-social/village/web"
 )
 
@@ -42,7 +43,7 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (VILLAGE_LISTEN): %w", cfg.Listen, err)
 	}
-	handler := web.New(web.Options{DB: st.pool, Logger: a.logger, BaseURL: cfg.BaseURL(), Version: Version})
+	handler := web.New(web.Options{DB: st.pool, Logger: a.logger, URLs: federation.NewURLs(cfg.BaseURL()), Version: Version})
 	a.logger.Info("village serving", "version", Version, "listen", ln.Addr().String(), "url", cfg.BaseURL())
 	err = web.Serve(ctx, ln, handler, shutdownGrace)
 	a.logger.Info("village stopped")

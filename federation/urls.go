@@ -1,0 +1,131 @@
+// Package federation is Village's wire: Activity Streams documents, HTTP
+// Signatures, fetching remote actors and objects, and delivery.
+package federation
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/village-social/village/models"
+)
+
+// URLs builds and recognises this instance's ActivityPub URLs. Local actors'
+// URIs are not stored: they follow from the base URL, so they are made here
+// and nowhere else.
+type URLs struct {
+	Base string // e.g. https://village.example, no trailing slash
+}
+
+// NewURLs returns the URL scheme of an instance served at base.
+func NewURLs(base string) URLs { return URLs{Base: strings.TrimRight(base, "/")} }
+
+// Host is the instance's host[:port], the domain part of its handles.
+func (u URLs) Host() string {
+	p, err := url.Parse(u.Base)
+	if err != nil {
+		return ""
+	}
+	return p.Host
+}
+
+// InstanceActorUsername is the preferredUsername the instance actor shows:
+// its host without a port, as Mastodon names its own.
+func (u URLs) InstanceActorUsername() string {
+	p, err := url.Parse(u.Base)
+	if err != nil {
+		return ""
+	}
+	return p.Hostname()
+}
+
+// Actor is the id of any actor: a remote one's stored URI, or a local one's
+// URL under /users, /groups, or /actor for the instance actor.
+func (u URLs) Actor(a *models.Actor) string {
+	if !a.IsLocal() {
+		return a.URI
+	}
+	switch a.Type {
+	case models.ActorGroup:
+		return u.Base + "/groups/" + a.Username
+	case models.ActorApplication:
+		return u.Base + "/actor"
+	default:
+		return u.Base + "/users/" + a.Username
+	}
+}
+
+// KeyID names an actor's public key.
+func (u URLs) KeyID(a *models.Actor) string { return u.Actor(a) + "#main-key" }
+
+// Inbox is where an actor receives activities.
+func (u URLs) Inbox(a *models.Actor) string {
+	if !a.IsLocal() {
+		return a.InboxURL
+	}
+	return u.Actor(a) + "/inbox"
+}
+
+// DeliveryInbox is where to send to an actor: its host's shared inbox if
+// any, else its own.
+func (u URLs) DeliveryInbox(a *models.Actor) string {
+	if !a.IsLocal() && a.SharedInboxURL != "" {
+		return a.SharedInboxURL
+	}
+	return u.Inbox(a)
+}
+
+// Outbox, Followers, Following, Featured and Moderators are a local actor's collections.
+func (u URLs) Outbox(a *models.Actor) string     { return u.Actor(a) + "/outbox" }
+func (u URLs) Followers(a *models.Actor) string  { return u.Actor(a) + "/followers" }
+func (u URLs) Following(a *models.Actor) string  { return u.Actor(a) + "/following" }
+func (u URLs) Featured(a *models.Actor) string   { return u.Actor(a) + "/featured" }
+func (u URLs) Moderators(a *models.Actor) string { return u.Actor(a) + "/moderators" }
+
+// SharedInbox receives activities for every local actor.
+func (u URLs) SharedInbox() string { return u.Base + "/inbox" }
+
+// Profile is the HTML page of a local actor.
+func (u URLs) Profile(a *models.Actor) string {
+	if a.Type == models.ActorGroup {
+		return u.Base + "/groups/" + a.Username
+	}
+	return u.Base + "/@" + a.Username
+}
+
+// NewActivityID mints the id of a new outgoing activity.
+func (u URLs) NewActivityID() string { return u.Base + "/activities/" + uuid.NewString() }
+
+// LocalActorRef is what a local actor URL names.
+type LocalActorRef struct {
+	Instance bool   // the instance actor
+	Group    bool   // under /groups/
+	Username string // empty for the instance actor
+}
+
+// ParseLocalActor recognises the id of a local actor (without fragment).
+func (u URLs) ParseLocalActor(id string) (LocalActorRef, bool) {
+	id, _, _ = strings.Cut(id, "#")
+	rest, ok := strings.CutPrefix(id, u.Base+"/")
+	if !ok {
+		return LocalActorRef{}, false
+	}
+	if rest == "actor" {
+		return LocalActorRef{Instance: true}, true
+	}
+	kind, name, ok := strings.Cut(rest, "/")
+	if !ok || name == "" || strings.Contains(name, "/") {
+		return LocalActorRef{}, false
+	}
+	switch kind {
+	case "users":
+		return LocalActorRef{Username: name}, true
+	case "groups":
+		return LocalActorRef{Group: true, Username: name}, true
+	}
+	return LocalActorRef{}, false
+}
+
+// IsLocal reports whether a URI belongs to this instance.
+func (u URLs) IsLocal(uri string) bool { return uri == u.Base || strings.HasPrefix(uri, u.Base+"/") }

@@ -1,0 +1,84 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Activity is one activity a local actor sent, as delivered.
+type Activity struct {
+	ID        int64
+	URI       string
+	ActorID   int64
+	Type      string
+	ObjectURI string
+	Public    bool
+	Body      []byte // the JSON delivered
+	CreatedAt time.Time
+}
+
+// InsertActivity stores an outgoing activity.
+func InsertActivity(ctx context.Context, db DB, a *Activity) error {
+	err := db.QueryRow(ctx, `INSERT INTO activities (uri, actor_id, type, object_uri, public, body)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, created_at`,
+		a.URI, a.ActorID, a.Type, a.ObjectURI, a.Public, a.Body).Scan(&a.ID, &a.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("models: insert activity: %w", err)
+	}
+	return nil
+}
+
+// ActivityByURI loads an outgoing activity by its id.
+func ActivityByURI(ctx context.Context, db DB, uri string) (*Activity, error) {
+	var a Activity
+	err := db.QueryRow(ctx, `SELECT id, uri, actor_id, type, object_uri, public, body, created_at FROM activities WHERE uri = $1`, uri).
+		Scan(&a.ID, &a.URI, &a.ActorID, &a.Type, &a.ObjectURI, &a.Public, &a.Body, &a.CreatedAt)
+	if err != nil {
+		return nil, notFoundOr(err, "models: activity by uri")
+	}
+	return &a, nil
+}
+
+// PublicActivities lists an actor's public activities, newest first (its outbox).
+func PublicActivities(ctx context.Context, db DB, actorID int64, p Page) ([]*Activity, error) {
+	maxID := p.MaxID
+	if maxID <= 0 {
+		maxID = 1<<63 - 1
+	}
+	rows, err := db.Query(ctx, `SELECT id, uri, actor_id, type, object_uri, public, body, created_at FROM activities
+		WHERE actor_id = $1 AND public AND id < $2 ORDER BY id DESC LIMIT $3`, actorID, maxID, p.limit())
+	if err != nil {
+		return nil, fmt.Errorf("models: list activities: %w", err)
+	}
+	defer rows.Close()
+	var out []*Activity
+	for rows.Next() {
+		var a Activity
+		if err := rows.Scan(&a.ID, &a.URI, &a.ActorID, &a.Type, &a.ObjectURI, &a.Public, &a.Body, &a.CreatedAt); err != nil {
+			return nil, fmt.Errorf("models: list activities: %w", err)
+		}
+		out = append(out, &a)
+	}
+	return out, rows.Err()
+}
+
+// CountPublicActivities counts an actor's outbox.
+func CountPublicActivities(ctx context.Context, db DB, actorID int64) (int, error) {
+	var n int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM activities WHERE actor_id = $1 AND public`, actorID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("models: count activities: %w", err)
+	}
+	return n, nil
+}
+
+// RecordInboxActivity stores an incoming activity once by its id. It reports
+// false, and stores nothing, when that id was recorded before (a replay).
+func RecordInboxActivity(ctx context.Context, db DB, uri, typ string, actorID int64, body []byte) (bool, error) {
+	tag, err := db.Exec(ctx, `INSERT INTO inbox_activities (activity_uri, type, actor_id, body)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (activity_uri) DO NOTHING`, uri, typ, actorID, body)
+	if err != nil {
+		return false, fmt.Errorf("models: record inbox activity: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}

@@ -1,0 +1,183 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Follow states.
+const (
+	FollowPending  = "pending"  // waiting for the followee (or a group's moderators)
+	FollowAccepted = "accepted" // in effect
+)
+
+// Follow is one actor following another, local or remote.
+type Follow struct {
+	ID         int64
+	FollowerID int64
+	FolloweeID int64
+	URI        string // the Follow activity's id
+	State      string
+	CreatedAt  time.Time
+}
+
+const followColumns = `f.id, f.follower_id, f.followee_id, f.uri, f.state, f.created_at`
+
+func scanFollow(row pgx.Row) (*Follow, error) {
+	var f Follow
+	err := row.Scan(&f.ID, &f.FollowerID, &f.FolloweeID, &f.URI, &f.State, &f.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("models: follow: %w", err)
+	}
+	return &f, nil
+}
+
+// PutFollow records that follower asks to follow followee. Asking again
+// replaces the earlier request's id (a re-sent Follow) and keeps an accepted
+// follow accepted. It returns the stored follow.
+func PutFollow(ctx context.Context, db DB, followerID, followeeID int64, uri, state string) (*Follow, error) {
+	return scanFollow(db.QueryRow(ctx, `INSERT INTO follows AS f (follower_id, followee_id, uri, state)
+		VALUES ($1, $2, $3, $4)
+		ON CONFLICT (follower_id, followee_id) DO UPDATE
+		SET uri = EXCLUDED.uri, updated_at = now(),
+		    state = CASE WHEN f.state = 'accepted' THEN 'accepted' ELSE EXCLUDED.state END
+		RETURNING `+followColumns, followerID, followeeID, uri, state))
+}
+
+// FollowBetween finds the follow of follower to followee.
+func FollowBetween(ctx context.Context, db DB, followerID, followeeID int64) (*Follow, error) {
+	return scanFollow(db.QueryRow(ctx, `SELECT `+followColumns+` FROM follows f WHERE f.follower_id = $1 AND f.followee_id = $2`,
+		followerID, followeeID))
+}
+
+// FollowByURI finds a follow by its Follow activity's id.
+func FollowByURI(ctx context.Context, db DB, uri string) (*Follow, error) {
+	return scanFollow(db.QueryRow(ctx, `SELECT `+followColumns+` FROM follows f WHERE f.uri = $1`, uri))
+}
+
+// FollowByID finds a follow by its row id.
+func FollowByID(ctx context.Context, db DB, id int64) (*Follow, error) {
+	return scanFollow(db.QueryRow(ctx, `SELECT `+followColumns+` FROM follows f WHERE f.id = $1`, id))
+}
+
+// AcceptFollow marks a follow accepted; it reports whether it was pending.
+func AcceptFollow(ctx context.Context, db DB, id int64) (bool, error) {
+	tag, err := db.Exec(ctx, `UPDATE follows SET state = 'accepted', updated_at = now() WHERE id = $1 AND state = 'pending'`, id)
+	if err != nil {
+		return false, fmt.Errorf("models: accept follow: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// DeleteFollow removes a follow (unfollow, reject, Undo); it reports whether one existed.
+func DeleteFollow(ctx context.Context, db DB, id int64) (bool, error) {
+	tag, err := db.Exec(ctx, `DELETE FROM follows WHERE id = $1`, id)
+	if err != nil {
+		return false, fmt.Errorf("models: delete follow: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// Page asks for part of a list ordered newest first: items with an id below
+// MaxID (when set), at most Limit of them.
+type Page struct {
+	MaxID int64
+	Limit int
+}
+
+func (p Page) limit() int {
+	if p.Limit <= 0 || p.Limit > 80 {
+		return 40
+	}
+	return p.Limit
+}
+
+// FollowEntry is one row of a followers or following list: the other actor
+// and the follow's id (the cursor for the next page).
+type FollowEntry struct {
+	FollowID int64
+	Actor    *Actor
+}
+
+// Followers lists actors following followeeID in the given state, newest first.
+func Followers(ctx context.Context, db DB, followeeID int64, state string, p Page) ([]FollowEntry, error) {
+	return listFollows(ctx, db, `f.follower_id`, `f.followee_id`, followeeID, state, p)
+}
+
+// Following lists actors followerID follows in the given state, newest first.
+func Following(ctx context.Context, db DB, followerID int64, state string, p Page) ([]FollowEntry, error) {
+	return listFollows(ctx, db, `f.followee_id`, `f.follower_id`, followerID, state, p)
+}
+
+func listFollows(ctx context.Context, db DB, otherCol, selfCol string, selfID int64, state string, p Page) ([]FollowEntry, error) {
+	maxID := p.MaxID
+	if maxID <= 0 {
+		maxID = 1<<63 - 1
+	}
+	rows, err := db.Query(ctx, `SELECT `+actorColumns+`, f.id FROM follows f JOIN actors a ON a.id = `+otherCol+`
+		WHERE `+selfCol+` = $1 AND f.state = $2 AND f.id < $3 ORDER BY f.id DESC LIMIT $4`, selfID, state, maxID, p.limit())
+	if err != nil {
+		return nil, fmt.Errorf("models: list follows: %w", err)
+	}
+	defer rows.Close()
+	var out []FollowEntry
+	for rows.Next() {
+		var e FollowEntry
+		if e.Actor, err = scanActor(rows, &e.FollowID); err != nil {
+			return nil, fmt.Errorf("models: list follows: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// FollowCounts are the sizes of an actor's collections.
+type FollowCounts struct {
+	Followers, Following, Pending int
+}
+
+// CountFollows counts an actor's accepted followers and followings, and its
+// pending follow requests.
+func CountFollows(ctx context.Context, db DB, actorID int64) (FollowCounts, error) {
+	var c FollowCounts
+	err := db.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE followee_id = $1 AND state = 'accepted'),
+		count(*) FILTER (WHERE follower_id = $1 AND state = 'accepted'),
+		count(*) FILTER (WHERE followee_id = $1 AND state = 'pending')
+		FROM follows WHERE followee_id = $1 OR follower_id = $1`, actorID).Scan(&c.Followers, &c.Following, &c.Pending)
+	if err != nil {
+		return c, fmt.Errorf("models: count follows: %w", err)
+	}
+	return c, nil
+}
+
+// FollowerInboxes returns the distinct inboxes that reach an actor's
+// accepted remote followers: a host's shared inbox when it has one, else
+// each follower's own inbox.
+func FollowerInboxes(ctx context.Context, db DB, actorID int64) ([]string, error) {
+	rows, err := db.Query(ctx, `SELECT DISTINCT coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url)
+		FROM follows f JOIN actors a ON a.id = f.follower_id
+		WHERE f.followee_id = $1 AND f.state = 'accepted' AND a.domain IS NOT NULL
+		  AND coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url) IS NOT NULL
+		ORDER BY 1`, actorID)
+	if err != nil {
+		return nil, fmt.Errorf("models: follower inboxes: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, fmt.Errorf("models: follower inboxes: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,99 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ActorByID loads any actor.
+func ActorByID(ctx context.Context, db DB, id int64) (*Actor, error) {
+	a, err := scanActor(db.QueryRow(ctx, `SELECT `+actorColumns+` FROM actors a WHERE a.id = $1`, id))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("models: actor by id: %w", err)
+	}
+	return a, err
+}
+
+// RemoteActorByURI finds a cached remote actor by its id.
+func RemoteActorByURI(ctx context.Context, db DB, uri string) (*Actor, error) {
+	a, err := scanActor(db.QueryRow(ctx, `SELECT `+actorColumns+` FROM actors a WHERE a.uri = $1`, uri))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("models: actor by uri: %w", err)
+	}
+	return a, err
+}
+
+// RemoteActorByHandle finds a cached remote actor by username and domain.
+func RemoteActorByHandle(ctx context.Context, db DB, username, domain string) (*Actor, error) {
+	a, err := scanActor(db.QueryRow(ctx, `SELECT `+actorColumns+` FROM actors a
+		WHERE a.domain IS NOT NULL AND lower(a.username) = lower($1) AND lower(a.domain) = lower($2)`, username, domain))
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("models: actor by handle: %w", err)
+	}
+	return a, err
+}
+
+// UpsertRemoteActor stores a remote actor fetched from its origin, by URI,
+// and returns it with its id. fetched_at is set to now.
+func UpsertRemoteActor(ctx context.Context, db DB, a *Actor) (*Actor, error) {
+	if a.URI == "" || a.Domain == "" || a.Username == "" || a.PublicKeyPEM == "" {
+		return nil, fmt.Errorf("models: remote actor needs uri, domain, username and key")
+	}
+	// Another actor may have held this handle before (an account deleted and
+	// re-created on the remote server): the newest document wins the name.
+	if _, err := db.Exec(ctx, `DELETE FROM actors WHERE domain IS NOT NULL AND lower(username) = lower($1)
+		AND lower(domain) = lower($2) AND uri <> $3`, a.Username, a.Domain, a.URI); err != nil {
+		return nil, fmt.Errorf("models: upsert actor: %w", err)
+	}
+	row := db.QueryRow(ctx, `INSERT INTO actors AS a (type, username, domain, uri, url, display_name, summary,
+			inbox_url, shared_inbox_url, outbox_url, followers_url, following_url, featured_url, icon_url,
+			public_key_pem, manually_approves_followers, discoverable, fetched_at)
+		VALUES ($1, $2, $3, $4, nullif($5, ''), $6, $7, nullif($8, ''), nullif($9, ''), nullif($10, ''), nullif($11, ''),
+			nullif($12, ''), nullif($13, ''), nullif($14, ''), $15, $16, $17, now())
+		ON CONFLICT (uri) DO UPDATE SET type = EXCLUDED.type, username = EXCLUDED.username, domain = EXCLUDED.domain,
+			url = EXCLUDED.url, display_name = EXCLUDED.display_name, summary = EXCLUDED.summary,
+			inbox_url = EXCLUDED.inbox_url, shared_inbox_url = EXCLUDED.shared_inbox_url, outbox_url = EXCLUDED.outbox_url,
+			followers_url = EXCLUDED.followers_url, following_url = EXCLUDED.following_url,
+			featured_url = EXCLUDED.featured_url, icon_url = EXCLUDED.icon_url, public_key_pem = EXCLUDED.public_key_pem,
+			manually_approves_followers = EXCLUDED.manually_approves_followers, discoverable = EXCLUDED.discoverable,
+			fetched_at = now(), updated_at = now()
+		RETURNING `+actorColumns,
+		a.Type, a.Username, strings.ToLower(a.Domain), a.URI, a.URL, a.DisplayName, a.Summary,
+		a.InboxURL, a.SharedInboxURL, a.OutboxURL, a.FollowersURL, a.FollowingURL, a.FeaturedURL, a.IconURL,
+		a.PublicKeyPEM, a.ManuallyApprovesFollowers, a.Discoverable)
+	out, err := scanActor(row)
+	if err != nil {
+		return nil, fmt.Errorf("models: upsert actor: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteRemoteActor removes a remote actor and, by cascade, its follows.
+func DeleteRemoteActor(ctx context.Context, db DB, uri string) (bool, error) {
+	tag, err := db.Exec(ctx, `DELETE FROM actors WHERE uri = $1 AND domain IS NOT NULL`, uri)
+	if err != nil {
+		return false, fmt.Errorf("models: delete actor: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// InstanceActorName is the stored username of the instance actor (an
+// Application that signs fetches); documents show the host as its name.
+const InstanceActorName = "instance"
+
+// InstanceActor returns the instance actor, creating it with a key pair on first use.
+func InstanceActor(ctx context.Context, db DB) (*Actor, error) {
+	a, err := LocalActorByName(ctx, db, InstanceActorName)
+	if err == nil {
+		return a, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	if _, err := insertLocalActor(ctx, db, ActorApplication, InstanceActorName, "", "", true); err != nil && !errors.Is(err, ErrNameTaken) {
+		return nil, err
+	}
+	return LocalActorByName(ctx, db, InstanceActorName)
+}
