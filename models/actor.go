@@ -38,6 +38,7 @@ type Actor struct {
 	FollowingURL              string
 	FeaturedURL               string
 	IconURL                   string
+	PublicKeyID               string // remote actors: the keyId they sign with
 	PublicKeyPEM              string
 	PrivateKeyPEM             string
 	ManuallyApprovesFollowers bool
@@ -75,7 +76,7 @@ func NewKeyPair() (publicPEM, privatePEM string, err error) {
 const actorColumns = `a.id, a.type, a.username, coalesce(a.domain, ''), coalesce(a.uri, ''), coalesce(a.url, ''),
 	a.display_name, a.summary, coalesce(a.inbox_url, ''), coalesce(a.shared_inbox_url, ''),
 	coalesce(a.outbox_url, ''), coalesce(a.followers_url, ''), coalesce(a.following_url, ''),
-	coalesce(a.featured_url, ''), coalesce(a.icon_url, ''), a.public_key_pem, coalesce(a.private_key_pem, ''),
+	coalesce(a.featured_url, ''), coalesce(a.icon_url, ''), coalesce(a.public_key_id, ''), a.public_key_pem, coalesce(a.private_key_pem, ''),
 	a.manually_approves_followers, a.discoverable, a.created_at, a.updated_at, a.fetched_at`
 
 func scanActor(row pgx.Row, extra ...any) (*Actor, error) {
@@ -83,7 +84,7 @@ func scanActor(row pgx.Row, extra ...any) (*Actor, error) {
 	dest := []any{&a.ID, &a.Type, &a.Username, &a.Domain, &a.URI, &a.URL,
 		&a.DisplayName, &a.Summary, &a.InboxURL, &a.SharedInboxURL,
 		&a.OutboxURL, &a.FollowersURL, &a.FollowingURL,
-		&a.FeaturedURL, &a.IconURL, &a.PublicKeyPEM, &a.PrivateKeyPEM,
+		&a.FeaturedURL, &a.IconURL, &a.PublicKeyID, &a.PublicKeyPEM, &a.PrivateKeyPEM,
 		&a.ManuallyApprovesFollowers, &a.Discoverable, &a.CreatedAt, &a.UpdatedAt, &a.FetchedAt}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -23,6 +24,10 @@ type Config struct {
 	AllowPrivate []netip.Prefix // non-public ranges outgoing federation may reach
 	LogLevel     slog.Level
 	LogFormat    string // text or json
+
+	DeliveryTimeout     time.Duration // one outgoing POST
+	DeliveryRetryBase   time.Duration // first retry; each next one doubles
+	DeliveryRescueAfter time.Duration // a delivery left running by a killed process runs again after this
 }
 
 // setting ties one configuration value to its variable and flag.
@@ -39,6 +44,9 @@ var settings = []setting{
 	{"VILLAGE_ALLOW_PRIVATE", "allow-private", "", "comma-separated CIDRs outgoing federation may reach despite being private, e.g. 127.0.0.0/8"},
 	{"VILLAGE_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 	{"VILLAGE_LOG_FORMAT", "log-format", "text", "text or json"},
+	{"VILLAGE_DELIVERY_TIMEOUT", "delivery-timeout", "15s", "time limit of one outgoing delivery POST"},
+	{"VILLAGE_DELIVERY_RETRY_BASE", "delivery-retry-base", "30s", "delay before a failed delivery's first retry; each next retry doubles it"},
+	{"VILLAGE_DELIVERY_RESCUE_AFTER", "delivery-rescue-after", "2m", "a delivery left running by a crashed process is retried after this; must exceed the delivery timeout"},
 }
 
 // addConfigFlags registers one flag per setting.
@@ -116,6 +124,23 @@ func loadConfig(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) 
 	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return nil, &configError{"VILLAGE_LOG_FORMAT", fmt.Sprintf("expected text or json, got %q", cfg.LogFormat)}
+	}
+	for _, d := range []struct {
+		env string
+		to  *time.Duration
+	}{
+		{"VILLAGE_DELIVERY_TIMEOUT", &cfg.DeliveryTimeout},
+		{"VILLAGE_DELIVERY_RETRY_BASE", &cfg.DeliveryRetryBase},
+		{"VILLAGE_DELIVERY_RESCUE_AFTER", &cfg.DeliveryRescueAfter},
+	} {
+		v, err := time.ParseDuration(vals[d.env])
+		if err != nil || v <= 0 {
+			return nil, &configError{d.env, fmt.Sprintf("expected a positive duration such as 30s or 2m, got %q", vals[d.env])}
+		}
+		*d.to = v
+	}
+	if cfg.DeliveryRescueAfter <= cfg.DeliveryTimeout {
+		return nil, &configError{"VILLAGE_DELIVERY_RESCUE_AFTER", fmt.Sprintf("must be longer than VILLAGE_DELIVERY_TIMEOUT (%s)", cfg.DeliveryTimeout)}
 	}
 	return cfg, nil
 }

@@ -9,6 +9,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/village-social/village/federation"
+	"github.com/village-social/village/federation/delivery"
+	"github.com/village-social/village/federation/fetch"
+	"github.com/village-social/village/inbox"
+	"github.com/village-social/village/models"
+	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web"
 )
 
@@ -19,8 +24,9 @@ func (a *app) serveCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
 		Short: "Apply migrations and serve Village over HTTP",
-		Long: `Apply pending database migrations, then serve Village over HTTP until
-SIGINT or SIGTERM; requests in flight are allowed to finish.
+		Long: `Apply pending database migrations, then serve Village over HTTP and deliver
+activities to other servers until SIGINT or SIGTERM; requests in flight are
+allowed to finish, and deliveries not yet done stay queued for the next start.
 
 VILLAGE_DOMAIN (or --domain) is required.`,
 		Args: noArgs,
@@ -39,13 +45,48 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	defer st.close(ctx)
 
+	urls := federation.NewURLs(cfg.BaseURL())
+	userAgent := fmt.Sprintf("Village/%s (+%s/)", Version, cfg.BaseURL())
+	instance, err := models.InstanceActor(ctx, st.pool)
+	if err != nil {
+		return err
+	}
+	signer, err := federation.NewSigner(urls, instance)
+	if err != nil {
+		return err
+	}
+	client := fetch.New(fetch.Options{AllowPrivate: cfg.AllowPrivate, UserAgent: userAgent, Signer: signer.SignGet})
+	resolver := federation.NewResolver(st.pool, urls, client, federation.ResolverOptions{Scheme: cfg.Protocol, Logger: a.logger})
+	queue, err := delivery.New(st.pool, delivery.Options{
+		URLs: urls, AllowPrivate: cfg.AllowPrivate, UserAgent: userAgent, Logger: a.logger,
+		Timeout: cfg.DeliveryTimeout, RetryBase: cfg.DeliveryRetryBase, RescueAfter: cfg.DeliveryRescueAfter,
+	})
+	if err != nil {
+		return err
+	}
+	out := outbox.New(st.pool, urls, delivery.Enqueue, a.logger)
+	handler := web.New(web.Options{
+		DB: st.pool, Logger: a.logger, URLs: urls, Version: Version,
+		Auth: federation.NewAuthenticator(resolver), Resolver: resolver, Outbox: out,
+		Inbox: inbox.New(st.pool, urls, resolver, out, a.logger),
+	})
+
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s (VILLAGE_LISTEN): %w", cfg.Listen, err)
 	}
-	handler := web.New(web.Options{DB: st.pool, Logger: a.logger, URLs: federation.NewURLs(cfg.BaseURL()), Version: Version})
+	if err := queue.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
 	a.logger.Info("village serving", "version", Version, "listen", ln.Addr().String(), "url", cfg.BaseURL())
 	err = web.Serve(ctx, ln, handler, shutdownGrace)
+	// HTTP first, so nothing new is queued; then the deliveries under way.
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if stopErr := queue.Stop(stopCtx); stopErr != nil {
+		a.logger.Error("stopping deliveries", "error", stopErr)
+	}
 	a.logger.Info("village stopped")
 	return err
 }

@@ -36,11 +36,14 @@ type Village struct {
 	Addr    string // host:port it listens on, also its domain
 	BaseURL string // http://Addr
 	DataDir string
-	env     []string
-	cmd     *exec.Cmd
-	done    chan error
-	log     *syncBuffer
-	t       testing.TB
+	// DatabaseURL is the instance's database, for tests that check what
+	// was (not) stored; empty with a private cluster.
+	DatabaseURL string
+	env         []string
+	cmd         *exec.Cmd
+	done        chan error
+	log         *syncBuffer
+	t           testing.TB
 }
 
 // StartVillage builds the village binary (once per test binary), starts
@@ -63,8 +66,12 @@ func StartVillage(t testing.TB, opts VillageOptions) *Village {
 		"VILLAGE_PROTOCOL":      "http",
 		"VILLAGE_DATA_DIR":      v.DataDir,
 		"VILLAGE_ALLOW_PRIVATE": "127.0.0.0/8",
-		"VILLAGE_LOG_LEVEL":     "debug",
-		"DATABASE_URL":          "",
+		"VILLAGE_LOG_LEVEL":     "info",
+		// Quick retries and rescue, so tests of outages end in seconds.
+		"VILLAGE_DELIVERY_TIMEOUT":      "5s",
+		"VILLAGE_DELIVERY_RETRY_BASE":   "250ms",
+		"VILLAGE_DELIVERY_RESCUE_AFTER": "10s",
+		"DATABASE_URL":                  "",
 	}
 	switch {
 	case opts.DatabaseURL != "":
@@ -75,6 +82,7 @@ func StartVillage(t testing.TB, opts VillageOptions) *Village {
 	for k, val := range opts.Env {
 		env[k] = val
 	}
+	v.DatabaseURL = env["DATABASE_URL"]
 	v.env = os.Environ()
 	for k, val := range env {
 		v.env = append(v.env, k+"="+val)

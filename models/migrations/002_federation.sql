@@ -45,3 +45,8 @@ CREATE TABLE delivery_hosts (
     last_error   text NOT NULL DEFAULT '',
     updated_at   timestamptz NOT NULL DEFAULT now()
 );
+
+-- The id remote servers sign with (Mastodon: ACTOR#main-key; GoToSocial:
+-- ACTOR/main-key), so that a known key needs no fetch.
+ALTER TABLE actors ADD COLUMN public_key_id text;
+CREATE UNIQUE INDEX actors_public_key_id ON actors (public_key_id) WHERE public_key_id IS NOT NULL;

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/village-social/village/internal/testenv"
+)
+
+// The instances of the federation tests, on their own loopback addresses.
+const (
+	addrA = "127.0.0.2:8080"
+	addrB = "127.0.0.3:8080"
+)
+
+type account struct {
+	ID       string `json:"id"`
+	Acct     string `json:"acct"`
+	Username string `json:"username"`
+	Group    bool   `json:"group"`
+	Locked   bool   `json:"locked"`
+}
+
+type relationship struct {
+	ID         string `json:"id"`
+	Following  bool   `json:"following"`
+	Requested  bool   `json:"requested"`
+	FollowedBy bool   `json:"followed_by"`
+}
+
+// resolve finds a handle through the API's search with resolve=true.
+func resolve(t *testing.T, c *testenv.Client, handle string) account {
+	t.Helper()
+	var res struct {
+		Accounts []account `json:"accounts"`
+	}
+	c.Get("/api/v2/search?"+url.Values{"q": {handle}, "resolve": {"true"}, "type": {"accounts"}}.Encode(), &res)
+	if len(res.Accounts) != 1 {
+		t.Fatalf("search %s: %d accounts, want 1", handle, len(res.Accounts))
+	}
+	return res.Accounts[0]
+}
+
+func relationshipOf(t *testing.T, c *testenv.Client, id string) relationship {
+	t.Helper()
+	var rels []relationship
+	c.Get("/api/v1/accounts/relationships?id[]="+id, &rels)
+	if len(rels) != 1 {
+		t.Fatalf("relationships of %s: %v", id, rels)
+	}
+	return rels[0]
+}
+
+func followers(t *testing.T, c *testenv.Client, id string) []account {
+	t.Helper()
+	var out []account
+	c.Get("/api/v1/accounts/"+id+"/followers", &out)
+	return out
+}
+
+// collectionTotal reads totalItems of an ActivityPub collection.
+func collectionTotal(t *testing.T, u string) int {
+	t.Helper()
+	var doc struct {
+		TotalItems int `json:"totalItems"`
+	}
+	if code := testenv.GetActivity(t, u, &doc); code != 200 {
+		t.Fatalf("GET %s: %d", u, code)
+	}
+	return doc.TotalItems
+}
+
+func TestFollowAcrossInstances(t *testing.T) {
+	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrA})
+	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrB})
+	b.Admin("admin", "group", "create", "brooklyn_moms", "--title", "Brooklyn Moms", "--location", "Brooklyn")
+	bob := b.User("bob")
+	alice := a.User("alice")
+
+	group := resolve(t, alice, "@brooklyn_moms@"+addrB)
+	if !group.Group || group.Acct != "brooklyn_moms@"+addrB {
+		t.Fatalf("resolved group = %+v", group)
+	}
+	var rel relationship
+	alice.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
+	testenv.Eventually(t, 30*time.Second, "the group's Accept", func() bool {
+		return relationshipOf(t, alice, group.ID).Following
+	})
+
+	// B sees alice among the group's followers, in the API and on the wire.
+	var aliceOnB account
+	bob.Get("/api/v1/accounts/lookup?acct=alice@"+addrA, &aliceOnB)
+	groupOnB := lookup(t, bob, "brooklyn_moms")
+	if f := followers(t, bob, groupOnB.ID); len(f) != 1 || f[0].Acct != "alice@"+addrA {
+		t.Fatalf("group followers on B = %+v", f)
+	}
+	if n := collectionTotal(t, b.BaseURL+"/groups/brooklyn_moms/followers"); n != 1 {
+		t.Errorf("followers collection totalItems = %d, want 1", n)
+	}
+
+	// A remote person, not locked: followed at once.
+	bobOnA := resolve(t, alice, "@bob@"+addrB)
+	alice.Post("/api/v1/accounts/"+bobOnA.ID+"/follow", nil, &rel)
+	testenv.Eventually(t, 30*time.Second, "bob's Accept", func() bool {
+		return relationshipOf(t, alice, bobOnA.ID).Following
+	})
+	if rel := relationshipOf(t, bob, aliceOnB.ID); !rel.FollowedBy {
+		t.Errorf("bob does not see alice following him: %+v", rel)
+	}
+	var following []account
+	alice.Get("/api/v1/accounts/"+alice.MeID()+"/following", &following)
+	if len(following) != 2 {
+		t.Errorf("alice follows %d accounts, want 2", len(following))
+	}
+
+	// Unfollow undoes it on both sides.
+	alice.Post("/api/v1/accounts/"+group.ID+"/unfollow", nil, &rel)
+	if rel.Following || rel.Requested {
+		t.Errorf("after unfollow: %+v", rel)
+	}
+	testenv.Eventually(t, 30*time.Second, "the Undo to reach B", func() bool {
+		return len(followers(t, bob, groupOnB.ID)) == 0
+	})
+	if n := collectionTotal(t, b.BaseURL+"/groups/brooklyn_moms/followers"); n != 0 {
+		t.Errorf("followers collection totalItems = %d after unfollow, want 0", n)
+	}
+}
+
+func lookup(t *testing.T, c *testenv.Client, acct string) account {
+	t.Helper()
+	var out account
+	c.Get("/api/v1/accounts/lookup?acct="+acct, &out)
+	return out
+}
+
+func TestMembersOnlyGroupWaitsForAModerator(t *testing.T) {
+	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrA})
+	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrB})
+	b.Admin("admin", "group", "create", "nicu_leeds", "--title", "NICU parents of Leeds", "--private")
+	mod := b.User("maria")
+	b.Admin("admin", "group", "moderator", "add", "nicu_leeds", "maria")
+	stranger := b.User("stranger")
+	alice, carol := a.User("alice"), a.User("carol")
+
+	group := resolve(t, alice, "@nicu_leeds@"+addrB)
+	if !group.Locked {
+		t.Errorf("members-only group not shown as locked: %+v", group)
+	}
+	var rel relationship
+	alice.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
+	carol.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
+	if !rel.Requested || rel.Following {
+		t.Fatalf("follow of a members-only group: %+v, want requested", rel)
+	}
+
+	var requests []account
+	testenv.Eventually(t, 30*time.Second, "two join requests on B", func() bool {
+		mod.Get("/api/v1/follow_requests", &requests)
+		return len(requests) == 2
+	})
+	stranger.Get("/api/v1/follow_requests", &requests)
+	if len(requests) != 0 {
+		t.Errorf("a non-moderator sees %d join requests", len(requests))
+	}
+	if code := stranger.Do("POST", "/api/v1/follow_requests/"+lookup(t, mod, "alice@"+addrA).ID+"/authorize", url.Values{}, nil); code != 404 {
+		t.Errorf("a non-moderator authorizing: %d, want 404", code)
+	}
+	// Still pending: nobody may let alice in but a moderator.
+	time.Sleep(500 * time.Millisecond)
+	if rel := relationshipOf(t, alice, group.ID); rel.Following || !rel.Requested {
+		t.Fatalf("alice's follow before approval: %+v", rel)
+	}
+
+	mod.Post("/api/v1/follow_requests/"+lookup(t, mod, "alice@"+addrA).ID+"/authorize", nil, &rel)
+	mod.Post("/api/v1/follow_requests/"+lookup(t, mod, "carol@"+addrA).ID+"/reject", nil, &rel)
+	testenv.Eventually(t, 30*time.Second, "alice let in", func() bool {
+		return relationshipOf(t, alice, group.ID).Following
+	})
+	testenv.Eventually(t, 30*time.Second, "carol turned away", func() bool {
+		r := relationshipOf(t, carol, group.ID)
+		return !r.Following && !r.Requested
+	})
+	groupOnB := lookup(t, mod, "nicu_leeds")
+	if f := followers(t, mod, groupOnB.ID); len(f) != 1 {
+		t.Errorf("members seen by the moderator: %v, want alice only", f)
+	}
+	if f := followers(t, stranger, groupOnB.ID); len(f) != 0 {
+		t.Errorf("a non-moderator sees %d members of a members-only group", len(f))
+	}
+}

@@ -1,0 +1,195 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/village-social/village/federation/fetch"
+	"github.com/village-social/village/models"
+)
+
+// ErrNotActor means a handle or URL does not lead to an actor.
+var ErrNotActor = errors.New("federation: not an actor")
+
+// Resolver finds actors: local ones in the database, remote ones in the
+// database's cache or by fetching them (signed, through the address guard).
+type Resolver struct {
+	db     models.DB
+	urls   URLs
+	client *fetch.Client
+	logger *slog.Logger
+	// scheme is used to reach hosts named by a handle (WebFinger): https,
+	// or http on an instance that itself runs on plain http (local testing).
+	scheme string
+	maxAge time.Duration
+}
+
+// ResolverOptions tune a Resolver.
+type ResolverOptions struct {
+	Scheme string        // "https" (default) or "http"
+	MaxAge time.Duration // cached actors older than this are refetched; default 24h
+	Logger *slog.Logger
+}
+
+// NewResolver returns a resolver.
+func NewResolver(db models.DB, u URLs, client *fetch.Client, opts ResolverOptions) *Resolver {
+	if opts.Scheme == "" {
+		opts.Scheme = "https"
+	}
+	if opts.MaxAge == 0 {
+		opts.MaxAge = 24 * time.Hour
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Resolver{db: db, urls: u, client: client, logger: opts.Logger, scheme: opts.Scheme, maxAge: opts.MaxAge}
+}
+
+// Actor returns the actor with this id, local or remote; a remote one is
+// fetched when not cached or older than MaxAge (the stale copy serves if
+// the refresh fails).
+func (r *Resolver) Actor(ctx context.Context, id string) (*models.Actor, error) {
+	if ref, ok := r.urls.ParseLocalActor(id); ok {
+		return models.LocalActorByRef(ctx, r.db, ref.Instance, ref.Group, ref.Username)
+	}
+	cached, err := models.RemoteActorByURI(ctx, r.db, id)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return nil, err
+	}
+	if cached != nil && cached.FetchedAt != nil && time.Since(*cached.FetchedAt) < r.maxAge {
+		return cached, nil
+	}
+	fresh, err := r.FetchActor(ctx, id)
+	if err != nil && cached != nil && !errors.Is(err, fetch.ErrGone) {
+		r.logger.Warn("refreshing actor failed; using the cached copy", "actor", id, "error", err)
+		return cached, nil
+	}
+	return fresh, err
+}
+
+// FetchActor fetches an actor from its origin and stores it.
+func (r *Resolver) FetchActor(ctx context.Context, id string) (*models.Actor, error) {
+	if r.urls.IsLocal(id) {
+		return nil, fmt.Errorf("%w: %s is local", ErrNotActor, id)
+	}
+	doc, err := r.client.GetActivity(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("federation: fetch actor: %w", err)
+	}
+	a, err := ActorFromDocument(doc.URL, Object(doc.Object))
+	if err != nil {
+		return nil, err
+	}
+	stored, err := models.UpsertRemoteActor(ctx, r.db, a)
+	if err != nil {
+		return nil, err
+	}
+	return stored, nil
+}
+
+// KeyOwner finds the actor whose key has this id, fetching it unless cached
+// (refresh forces a fetch: the key may have been rotated).
+func (r *Resolver) KeyOwner(ctx context.Context, keyID string, refresh bool) (*models.Actor, error) {
+	if ref, ok := r.urls.ParseLocalActor(keyID); ok {
+		return models.LocalActorByRef(ctx, r.db, ref.Instance, ref.Group, ref.Username)
+	}
+	if !refresh {
+		a, err := models.RemoteActorByKeyID(ctx, r.db, keyID)
+		if err == nil {
+			return a, nil
+		}
+		if !errors.Is(err, models.ErrNotFound) {
+			return nil, err
+		}
+	}
+	actorID, _, _ := strings.Cut(keyID, "#")
+	a, err := r.FetchActor(ctx, actorID)
+	if errors.Is(err, fetch.ErrIDMismatch) && !strings.Contains(keyID, "#") {
+		// GoToSocial's keyId is ACTOR/main-key, which serves a document with
+		// the actor's id: fetch the actor itself.
+		if i := strings.LastIndex(actorID, "/"); i > 0 {
+			a, err = r.FetchActor(ctx, actorID[:i])
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.PublicKeyID != keyID {
+		return nil, fmt.Errorf("%w: key %s is not %s's key (%s)", ErrInvalidActor, keyID, a.URI, a.PublicKeyID)
+	}
+	return a, nil
+}
+
+// Handle resolves @name@host (or name@host, acct:name@host) to an actor via
+// WebFinger, checking that the actor WebFinger names is on that host.
+func (r *Resolver) Handle(ctx context.Context, handle string) (*models.Actor, error) {
+	name, host, err := SplitHandle(handle)
+	if err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(host, r.urls.Host()) {
+		a, err := models.LocalActorByName(ctx, r.db, name)
+		if err != nil {
+			return nil, fmt.Errorf("%w: @%s@%s: %w", ErrNotActor, name, host, err)
+		}
+		return a, nil
+	}
+	if a, err := models.RemoteActorByHandle(ctx, r.db, name, host); err == nil && a.FetchedAt != nil && time.Since(*a.FetchedAt) < r.maxAge {
+		return a, nil
+	}
+	q := url.Values{"resource": {"acct:" + name + "@" + host}}
+	doc, err := r.client.GetJSON(ctx, r.scheme+"://"+host+"/.well-known/webfinger?"+q.Encode(), "application/jrd+json, application/json")
+	if err != nil {
+		return nil, fmt.Errorf("federation: webfinger @%s@%s: %w", name, host, err)
+	}
+	self := ""
+	if links, ok := doc.Object["links"].([]any); ok {
+		for _, l := range links {
+			link, _ := l.(map[string]any)
+			typ, _ := link["type"].(string)
+			if link["rel"] == "self" && (strings.HasPrefix(typ, "application/activity+json") || strings.HasPrefix(typ, "application/ld+json")) {
+				self, _ = link["href"].(string)
+				break
+			}
+		}
+	}
+	if self == "" {
+		return nil, fmt.Errorf("%w: webfinger for @%s@%s has no ActivityPub link", ErrNotActor, name, host)
+	}
+	a, err := r.Actor(ctx, self)
+	if err != nil {
+		return nil, err
+	}
+	// The actor may live on another host than its handle (Mastodon's
+	// WEB_DOMAIN); then its own host must confirm the handle, as Mastodon checks.
+	if !strings.EqualFold(a.Domain, host) && !r.confirmsHandle(ctx, a, name, host) {
+		return nil, fmt.Errorf("%w: @%s@%s resolves to %s, which does not confirm that handle", ErrNotActor, name, host, a.URI)
+	}
+	return a, nil
+}
+
+func (r *Resolver) confirmsHandle(ctx context.Context, a *models.Actor, name, host string) bool {
+	q := url.Values{"resource": {a.URI}}
+	doc, err := r.client.GetJSON(ctx, r.scheme+"://"+a.Domain+"/.well-known/webfinger?"+q.Encode(), "application/jrd+json, application/json")
+	if err != nil {
+		return false
+	}
+	subject, _ := doc.Object["subject"].(string)
+	return strings.EqualFold(subject, "acct:"+name+"@"+host)
+}
+
+// SplitHandle parses @name@host[:port], name@host or acct:name@host.
+func SplitHandle(handle string) (name, host string, err error) {
+	h := strings.TrimPrefix(strings.TrimSpace(handle), "acct:")
+	h = strings.TrimPrefix(h, "@")
+	name, host, ok := strings.Cut(h, "@")
+	if !ok || name == "" || host == "" || strings.ContainsAny(name, "/ ") || strings.ContainsAny(host, "/@ ?#") {
+		return "", "", fmt.Errorf("%w: %q is not a handle like @name@host", ErrNotActor, handle)
+	}
+	return name, strings.ToLower(host), nil
+}

@@ -1,0 +1,139 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/village-social/village/federation"
+	"github.com/village-social/village/models"
+)
+
+// follow records a remote actor's Follow of a local person or group, and
+// accepts it at once unless the followee approves followers by hand.
+func (p *Processor) follow(ctx context.Context, tx pgx.Tx, a *activity) error {
+	target := a.Ref("object")
+	ref, ok := p.urls.ParseLocalActor(target)
+	if !ok {
+		return nil // not about us (a shared-inbox copy): nothing to do
+	}
+	if ref.Instance {
+		return refuse(http.StatusUnprocessableEntity, "the instance actor cannot be followed")
+	}
+	followee, err := models.LocalActorByRef(ctx, tx, false, ref.Group, ref.Username)
+	if errors.Is(err, models.ErrNotFound) {
+		return refuse(http.StatusNotFound, "no local actor %s", target)
+	}
+	if err != nil {
+		return err
+	}
+	state := models.FollowAccepted
+	if followee.ManuallyApprovesFollowers {
+		state = models.FollowPending
+	}
+	follow, err := models.PutFollow(ctx, tx, a.signer.ID, followee.ID, a.ID(), state)
+	if err != nil {
+		return err
+	}
+	if follow.State == models.FollowPending {
+		return nil // a moderator or the person decides
+	}
+	// Accepted now or before: (re)send Accept, as Mastodon does for a repeated Follow.
+	return p.outbox.AcceptFollow(ctx, tx, follow)
+}
+
+// answerToFollow applies a remote actor's Accept or Reject of a local
+// actor's Follow.
+func (p *Processor) answerToFollow(ctx context.Context, tx pgx.Tx, a *activity, accepted bool) error {
+	follow, err := p.findFollow(ctx, tx, a, func(f *models.Follow) bool { return f.FolloweeID == a.signer.ID })
+	if err != nil || follow == nil {
+		return err
+	}
+	if accepted {
+		_, err = models.AcceptFollow(ctx, tx, follow.ID)
+	} else {
+		_, err = models.DeleteFollow(ctx, tx, follow.ID)
+	}
+	return err
+}
+
+// undo applies Undo{Follow} by the follower.
+func (p *Processor) undo(ctx context.Context, tx pgx.Tx, a *activity) error {
+	inner := a.Embedded("object")
+	if inner != nil && inner.Type() != "" && inner.Type() != "Follow" {
+		return nil // Undo of other activities: applied by the work that needs them
+	}
+	follow, err := p.findFollow(ctx, tx, a, func(f *models.Follow) bool { return f.FollowerID == a.signer.ID })
+	if err != nil || follow == nil {
+		return err
+	}
+	_, err = models.DeleteFollow(ctx, tx, follow.ID)
+	return err
+}
+
+// findFollow finds the follow an Accept, Reject or Undo names: by the
+// Follow's id, or, for servers that re-mint ids, by the embedded Follow's
+// two ends. belongs checks that the signer is the party allowed to act.
+func (p *Processor) findFollow(ctx context.Context, tx pgx.Tx, a *activity, belongs func(*models.Follow) bool) (*models.Follow, error) {
+	follow, err := models.FollowByURI(ctx, tx, a.Ref("object"))
+	if errors.Is(err, models.ErrNotFound) {
+		follow, err = p.followByEnds(ctx, tx, a)
+	}
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil // unknown follow: nothing to change
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !belongs(follow) {
+		return nil, refuse(http.StatusForbidden, "%s may not %s that follow", a.signer.URI, a.Type())
+	}
+	return follow, nil
+}
+
+func (p *Processor) followByEnds(ctx context.Context, tx pgx.Tx, a *activity) (*models.Follow, error) {
+	inner := a.Embedded("object")
+	if inner == nil || inner.Type() != "Follow" {
+		return nil, models.ErrNotFound
+	}
+	followerID, err := p.actorID(ctx, tx, inner.Ref("actor"))
+	if err != nil {
+		return nil, err
+	}
+	followeeID, err := p.actorID(ctx, tx, inner.Ref("object"))
+	if err != nil {
+		return nil, err
+	}
+	return models.FollowBetween(ctx, tx, followerID, followeeID)
+}
+
+// actorID finds a known actor's row id without fetching anything.
+func (p *Processor) actorID(ctx context.Context, tx pgx.Tx, uri string) (int64, error) {
+	if ref, ok := p.urls.ParseLocalActor(uri); ok {
+		a, err := models.LocalActorByRef(ctx, tx, ref.Instance, ref.Group, ref.Username)
+		if err != nil {
+			return 0, err
+		}
+		return a.ID, nil
+	}
+	a, err := models.RemoteActorByURI(ctx, tx, uri)
+	if err != nil {
+		return 0, err
+	}
+	return a.ID, nil
+}
+
+// delete applies Delete of the signer's own actor: it and its follows go.
+func (p *Processor) delete(ctx context.Context, tx pgx.Tx, a *activity) error {
+	object := a.Ref("object")
+	if object != a.signer.URI {
+		if !federation.SameOrigin(object, a.signer.URI) {
+			return refuse(http.StatusForbidden, "%s may not delete %s", a.signer.URI, object)
+		}
+		return nil // objects (posts) are deleted by the work that stores them
+	}
+	_, err := models.DeleteRemoteActor(ctx, tx, a.signer.URI)
+	return err
+}

@@ -1,0 +1,164 @@
+// Package inbox applies what arrives at Village's inboxes: each activity,
+// already authenticated, is authorized, recorded once by its id, and applied
+// in one transaction together with its side effects (an Accept, later a
+// group's Announce), which the outbox queues.
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/village-social/village/federation"
+	"github.com/village-social/village/models"
+	"github.com/village-social/village/outbox"
+)
+
+// Error is a refusal the sender should see: an HTTP status and why.
+type Error struct {
+	Status int
+	Reason string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("inbox: %d: %s", e.Status, e.Reason) }
+
+func refuse(status int, format string, args ...any) error {
+	return &Error{Status: status, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Processor applies incoming activities.
+type Processor struct {
+	db       *pgxpool.Pool
+	urls     federation.URLs
+	resolver *federation.Resolver
+	outbox   *outbox.Outbox
+	logger   *slog.Logger
+}
+
+// New returns a processor.
+func New(db *pgxpool.Pool, u federation.URLs, resolver *federation.Resolver, out *outbox.Outbox, logger *slog.Logger) *Processor {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Processor{db: db, urls: u, resolver: resolver, outbox: out, logger: logger}
+}
+
+// activity is an incoming activity and the actor that signed it.
+type activity struct {
+	federation.Object
+	raw    []byte
+	signer *models.Actor
+}
+
+// Process authorizes and applies one activity signed by signer. A replay of
+// an id already recorded changes nothing. Refusals are *Error; any other
+// error is ours, and the sender should retry.
+func (p *Processor) Process(ctx context.Context, signer *models.Actor, body []byte) error {
+	obj, err := federation.ParseObject(body)
+	if err != nil {
+		return refuse(http.StatusBadRequest, "body is not a JSON object: %v", err)
+	}
+	a := &activity{Object: obj, raw: body, signer: signer}
+	id, typ, actor := a.ID(), a.Type(), a.Ref("actor")
+	switch {
+	case id == "":
+		return refuse(http.StatusBadRequest, "activity has no id")
+	case typ == "":
+		return refuse(http.StatusBadRequest, "activity has no type")
+	case actor == "":
+		return refuse(http.StatusBadRequest, "activity has no actor")
+	case actor != signer.URI:
+		return refuse(http.StatusUnauthorized, "activity's actor %s is not the signer %s", actor, signer.URI)
+	case !federation.SameOrigin(id, actor):
+		return refuse(http.StatusBadRequest, "activity id %s is not on the actor's origin", id)
+	}
+
+	// Work that fetches from the network happens before the transaction.
+	prepared, err := p.prepare(ctx, a)
+	if err != nil {
+		return err
+	}
+	err = models.InTx(ctx, p.db, func(tx pgx.Tx) error {
+		fresh, err := models.RecordInboxActivity(ctx, tx, id, typ, signer.ID, body)
+		if err != nil || !fresh {
+			return err
+		}
+		return p.apply(ctx, tx, a, prepared)
+	})
+	var refusal *Error
+	if err != nil && !errors.As(err, &refusal) {
+		return fmt.Errorf("inbox: %s %s: %w", typ, id, err)
+	}
+	if err == nil {
+		p.logger.Debug("inbox: applied", "type", typ, "id", id, "actor", actor)
+	}
+	return err
+}
+
+// prepared is what an activity needed from the network.
+type prepared struct {
+	actorUpdate *models.Actor // Update of the signer's own actor document
+}
+
+func (p *Processor) prepare(ctx context.Context, a *activity) (*prepared, error) {
+	if a.Type() != "Update" {
+		return &prepared{}, nil
+	}
+	obj := a.Embedded("object")
+	if obj == nil || !isActorType(obj.Type()) {
+		return &prepared{}, nil
+	}
+	if obj.ID() != a.signer.URI {
+		return nil, refuse(http.StatusForbidden, "an actor may update only itself")
+	}
+	updated, err := federation.ActorFromDocument(a.signer.URI, obj)
+	if err != nil {
+		return nil, refuse(http.StatusBadRequest, "%v", err)
+	}
+	if updated.PublicKeyPEM != a.signer.PublicKeyPEM || updated.PublicKeyID != a.signer.PublicKeyID {
+		// No silent key change: a new key is believed only from the actor's
+		// own origin, fetched now.
+		p.logger.Warn("inbox: Update carries a new key; asking the actor's origin", "actor", a.signer.URI)
+		fetched, err := p.resolver.FetchActor(ctx, a.signer.URI)
+		if err != nil {
+			return nil, refuse(http.StatusBadRequest, "Update changes the actor's key and its origin does not confirm it: %v", err)
+		}
+		return &prepared{actorUpdate: fetched}, nil
+	}
+	return &prepared{actorUpdate: updated}, nil
+}
+
+func (p *Processor) apply(ctx context.Context, tx pgx.Tx, a *activity, pre *prepared) error {
+	switch a.Type() {
+	case "Follow":
+		return p.follow(ctx, tx, a)
+	case "Accept":
+		return p.answerToFollow(ctx, tx, a, true)
+	case "Reject":
+		return p.answerToFollow(ctx, tx, a, false)
+	case "Undo":
+		return p.undo(ctx, tx, a)
+	case "Update":
+		if pre.actorUpdate != nil {
+			_, err := models.UpsertRemoteActor(ctx, tx, pre.actorUpdate)
+			return err
+		}
+	case "Delete":
+		return p.delete(ctx, tx, a)
+	}
+	// Other activities are recorded, and applied by the work that needs them.
+	return nil
+}
+
+func isActorType(t string) bool {
+	switch t {
+	case "Person", "Group", "Service", "Application", "Organization":
+		return true
+	}
+	return false
+}

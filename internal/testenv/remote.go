@@ -1,0 +1,171 @@
+package testenv
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/village-social/village/federation/signature"
+)
+
+// Remote is a minimal fediverse server on a loopback address with one
+// actor: it serves the actor's document, records what its inbox receives,
+// and signs requests as the actor. Tests use it where they need a peer that
+// sends exactly what they choose, including bad requests.
+type Remote struct {
+	t        testing.TB
+	Server   *httptest.Server
+	ActorID  string
+	KeyID    string
+	Key      *rsa.PrivateKey
+	Username string
+	// Delay holds each inbox answer back, to keep deliveries in flight.
+	Delay time.Duration
+
+	mu       sync.Mutex
+	received [][]byte
+	hits     int
+	docs     map[string]any // extra documents served by path
+}
+
+// NewRemote starts a remote peer with an actor named username.
+func NewRemote(t testing.TB, username string) *Remote {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Remote{t: t, Key: key, Username: username, docs: map[string]any{}}
+	r.Server = httptest.NewServer(http.HandlerFunc(r.serve))
+	t.Cleanup(r.Server.Close)
+	r.ActorID = r.Server.URL + "/users/" + username
+	r.KeyID = r.ActorID + "#main-key"
+	return r
+}
+
+// ActorDocument is the actor's document, as served.
+func (r *Remote) ActorDocument() map[string]any {
+	pub, err := x509.MarshalPKIXPublicKey(&r.Key.PublicKey)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return map[string]any{
+		"@context":          []any{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"},
+		"id":                r.ActorID,
+		"type":              "Person",
+		"preferredUsername": r.Username,
+		"name":              "Remote " + r.Username,
+		"inbox":             r.ActorID + "/inbox",
+		"outbox":            r.ActorID + "/outbox",
+		"followers":         r.ActorID + "/followers",
+		"endpoints":         map[string]any{"sharedInbox": r.Server.URL + "/inbox"},
+		"publicKey": map[string]any{
+			"id": r.KeyID, "owner": r.ActorID,
+			"publicKeyPem": string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub})),
+		},
+	}
+}
+
+// Serve makes the peer answer GET path with doc as activity+json.
+func (r *Remote) Serve(path string, doc any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.docs[path] = doc
+}
+
+func (r *Remote) serve(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	r.hits++
+	doc, ok := r.docs[req.URL.Path]
+	delay := r.Delay
+	r.mu.Unlock()
+	switch {
+	case req.Method == http.MethodPost:
+		body, _ := io.ReadAll(req.Body)
+		time.Sleep(delay)
+		r.mu.Lock()
+		r.received = append(r.received, body)
+		r.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	case ok:
+		w.Header().Set("Content-Type", "application/activity+json")
+		json.NewEncoder(w).Encode(doc)
+	case req.URL.Path == "/users/"+r.Username:
+		w.Header().Set("Content-Type", "application/activity+json")
+		json.NewEncoder(w).Encode(r.ActorDocument())
+	default:
+		http.NotFound(w, req)
+	}
+}
+
+// Received returns the activities POSTed to the peer so far, decoded.
+func (r *Remote) Received() []map[string]any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]map[string]any, 0, len(r.received))
+	for _, b := range r.received {
+		var m map[string]any
+		if json.Unmarshal(b, &m) == nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Hits counts every request the peer has answered.
+func (r *Remote) Hits() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.hits
+}
+
+// Post sends body to url signed as the actor (at time now), returning the status.
+func (r *Remote) Post(url string, body []byte, now time.Time) int {
+	r.t.Helper()
+	req := r.NewPost(url, body)
+	if err := signature.SignRequest(req, body, r.KeyID, r.Key, now); err != nil {
+		r.t.Fatal(err)
+	}
+	return Send(r.t, req)
+}
+
+// NewPost builds an unsigned POST of an activity.
+func (r *Remote) NewPost(url string, body []byte) *http.Request {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/activity+json")
+	return req
+}
+
+// Send sends a prepared request and returns the status code.
+func Send(t testing.TB, req *http.Request) int {
+	t.Helper()
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Activity marshals an activity map.
+func Activity(t testing.TB, m map[string]any) []byte {
+	t.Helper()
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

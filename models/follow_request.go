@@ -1,0 +1,99 @@
+package models
+
+import (
+	"context"
+	"fmt"
+)
+
+// PendingFor lists pending follows that actorID may decide: those of actorID
+// itself and those of the groups it moderates, oldest first.
+func PendingFor(ctx context.Context, db DB, actorID int64, p Page) ([]*Follow, error) {
+	maxID := p.MaxID
+	if maxID <= 0 {
+		maxID = 1<<63 - 1
+	}
+	rows, err := db.Query(ctx, `SELECT `+followColumns+` FROM follows f
+		WHERE f.state = 'pending' AND f.id < $2
+		  AND (f.followee_id = $1 OR f.followee_id IN (SELECT group_id FROM group_moderators WHERE actor_id = $1))
+		ORDER BY f.id DESC LIMIT $3`, actorID, maxID, p.limit())
+	if err != nil {
+		return nil, fmt.Errorf("models: pending follows: %w", err)
+	}
+	defer rows.Close()
+	var out []*Follow
+	for rows.Next() {
+		f, err := scanFollow(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// IsModerator reports whether actorID moderates the group groupID.
+func IsModerator(ctx context.Context, db DB, groupID, actorID int64) (bool, error) {
+	var ok bool
+	err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM group_moderators WHERE group_id = $1 AND actor_id = $2)`, groupID, actorID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("models: is moderator: %w", err)
+	}
+	return ok, nil
+}
+
+// SearchActors finds known actors whose username or display name starts
+// with q (local first), for search without resolving.
+func SearchActors(ctx context.Context, db DB, q string, limit int) ([]*Actor, error) {
+	if limit <= 0 || limit > 40 {
+		limit = 20
+	}
+	rows, err := db.Query(ctx, `SELECT `+actorColumns+` FROM actors a
+		WHERE a.type <> 'Application' AND (a.username ILIKE $1 || '%' OR a.display_name ILIKE $1 || '%')
+		ORDER BY a.domain IS NOT NULL, a.username LIMIT $2`, likeEscape(q), limit)
+	if err != nil {
+		return nil, fmt.Errorf("models: search actors: %w", err)
+	}
+	defer rows.Close()
+	var out []*Actor
+	for rows.Next() {
+		a, err := scanActor(rows)
+		if err != nil {
+			return nil, fmt.Errorf("models: search actors: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func likeEscape(s string) string {
+	out := make([]rune, 0, len(s))
+	for _, r := range s {
+		if r == '%' || r == '_' || r == '\\' {
+			out = append(out, '\\')
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
+// PendingFrom lists the pending follows of requesterID that actorID may
+// decide (to actorID itself or to a group it moderates).
+func PendingFrom(ctx context.Context, db DB, actorID, requesterID int64) ([]*Follow, error) {
+	rows, err := db.Query(ctx, `SELECT `+followColumns+` FROM follows f
+		WHERE f.state = 'pending' AND f.follower_id = $2
+		  AND (f.followee_id = $1 OR f.followee_id IN (SELECT group_id FROM group_moderators WHERE actor_id = $1))
+		ORDER BY f.id FOR UPDATE`, actorID, requesterID)
+	if err != nil {
+		return nil, fmt.Errorf("models: pending follows: %w", err)
+	}
+	defer rows.Close()
+	var out []*Follow
+	for rows.Next() {
+		f, err := scanFollow(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,150 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/village-social/village/federation"
+	"github.com/village-social/village/models"
+)
+
+// ErrSelfFollow refuses following oneself.
+var ErrSelfFollow = errors.New("outbox: an actor cannot follow itself")
+
+// Follow makes a local actor follow another actor. A local target that
+// approves followers by hand (a locked person, a members-only group), and
+// any remote target until its Accept arrives, leaves the follow pending.
+func (o *Outbox) Follow(ctx context.Context, follower, target *models.Actor) (*models.Follow, error) {
+	if follower.ID == target.ID {
+		return nil, ErrSelfFollow
+	}
+	var follow *models.Follow
+	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
+		existing, err := models.FollowBetween(ctx, tx, follower.ID, target.ID)
+		if err == nil && (existing.State == models.FollowAccepted || target.IsLocal()) {
+			follow = existing
+			return nil
+		}
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+		id := o.urls.NewActivityID()
+		state := models.FollowPending
+		if target.IsLocal() && !target.ManuallyApprovesFollowers {
+			state = models.FollowAccepted
+		}
+		if follow, err = models.PutFollow(ctx, tx, follower.ID, target.ID, id, state); err != nil {
+			return err
+		}
+		if target.IsLocal() {
+			return nil
+		}
+		activity, err := federation.NewFollow(id, o.urls.Actor(follower), target.URI)
+		if err != nil {
+			return err
+		}
+		_, err = o.Send(ctx, tx, Message{Actor: follower, ID: id, Activity: activity, ObjectURI: target.URI,
+			Inboxes: []string{target.InboxURL}})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("outbox: follow: %w", err)
+	}
+	return follow, nil
+}
+
+// Unfollow ends a local actor's follow (or request) of another actor; a
+// remote target is told with Undo{Follow}. Unfollowing someone not followed
+// is not an error.
+func (o *Outbox) Unfollow(ctx context.Context, follower, target *models.Actor) error {
+	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
+		follow, err := models.FollowBetween(ctx, tx, follower.ID, target.ID)
+		if errors.Is(err, models.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := models.DeleteFollow(ctx, tx, follow.ID); err != nil {
+			return err
+		}
+		if target.IsLocal() {
+			return nil
+		}
+		id := o.urls.NewActivityID()
+		undo, err := federation.NewUndoFollow(id, federation.FollowRef{ID: follow.URI, Actor: o.urls.Actor(follower), Object: target.URI})
+		if err != nil {
+			return err
+		}
+		_, err = o.Send(ctx, tx, Message{Actor: follower, ID: id, Activity: undo, ObjectURI: follow.URI,
+			Inboxes: []string{target.InboxURL}})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("outbox: unfollow: %w", err)
+	}
+	return nil
+}
+
+// AcceptFollow accepts a pending follow of a local actor, in tx; a remote
+// follower is sent Accept{Follow}.
+func (o *Outbox) AcceptFollow(ctx context.Context, tx pgx.Tx, follow *models.Follow) error {
+	follower, followee, err := o.ends(ctx, tx, follow)
+	if err != nil {
+		return err
+	}
+	if _, err := models.AcceptFollow(ctx, tx, follow.ID); err != nil {
+		return err
+	}
+	if follower.IsLocal() {
+		return nil
+	}
+	id := o.urls.NewActivityID()
+	accept, err := federation.NewAccept(id, federation.FollowRef{ID: follow.URI, Actor: follower.URI, Object: o.urls.Actor(followee)})
+	if err != nil {
+		return fmt.Errorf("outbox: accept: %w", err)
+	}
+	_, err = o.Send(ctx, tx, Message{Actor: followee, ID: id, Activity: accept, ObjectURI: follow.URI,
+		Inboxes: []string{follower.InboxURL}})
+	return err
+}
+
+// RejectFollow refuses (or ends) a follow of a local actor, in tx; a remote
+// follower is sent Reject{Follow}.
+func (o *Outbox) RejectFollow(ctx context.Context, tx pgx.Tx, follow *models.Follow) error {
+	follower, followee, err := o.ends(ctx, tx, follow)
+	if err != nil {
+		return err
+	}
+	if _, err := models.DeleteFollow(ctx, tx, follow.ID); err != nil {
+		return err
+	}
+	if follower.IsLocal() {
+		return nil
+	}
+	id := o.urls.NewActivityID()
+	reject, err := federation.NewReject(id, federation.FollowRef{ID: follow.URI, Actor: follower.URI, Object: o.urls.Actor(followee)})
+	if err != nil {
+		return fmt.Errorf("outbox: reject: %w", err)
+	}
+	_, err = o.Send(ctx, tx, Message{Actor: followee, ID: id, Activity: reject, ObjectURI: follow.URI,
+		Inboxes: []string{follower.InboxURL}})
+	return err
+}
+
+// ends loads a follow's follower and its local followee.
+func (o *Outbox) ends(ctx context.Context, tx pgx.Tx, follow *models.Follow) (follower, followee *models.Actor, err error) {
+	if follower, err = models.ActorByID(ctx, tx, follow.FollowerID); err != nil {
+		return nil, nil, fmt.Errorf("outbox: follower: %w", err)
+	}
+	if followee, err = models.ActorByID(ctx, tx, follow.FolloweeID); err != nil {
+		return nil, nil, fmt.Errorf("outbox: followee: %w", err)
+	}
+	if !followee.IsLocal() {
+		return nil, nil, fmt.Errorf("outbox: only a local actor answers a follow of itself")
+	}
+	return follower, followee, nil
+}

@@ -1,0 +1,78 @@
+// Package outbox turns local actions into activities: it stores each one,
+// addresses it, and queues its deliveries in the same transaction, so an
+// action is either wholly done or not at all.
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/go-fed/activity/streams/vocab"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/village-social/village/federation"
+	"github.com/village-social/village/models"
+)
+
+// Enqueuer queues deliveries of a stored activity inside the caller's
+// transaction (the delivery queue's Enqueue).
+type Enqueuer func(ctx context.Context, tx pgx.Tx, activityID int64, inboxes []string) error
+
+// Outbox sends activities on behalf of local actors.
+type Outbox struct {
+	db      *pgxpool.Pool
+	urls    federation.URLs
+	enqueue Enqueuer
+	logger  *slog.Logger
+}
+
+// New returns an outbox.
+func New(db *pgxpool.Pool, u federation.URLs, enqueue Enqueuer, logger *slog.Logger) *Outbox {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Outbox{db: db, urls: u, enqueue: enqueue, logger: logger}
+}
+
+// URLs is the URL scheme the outbox mints ids with.
+func (o *Outbox) URLs() federation.URLs { return o.urls }
+
+// Message is one activity to send.
+type Message struct {
+	Actor     *models.Actor // local sender; signs the deliveries
+	ID        string        // the activity's id
+	Activity  vocab.Type
+	Extra     map[string]any // terms go-fed lacks
+	ObjectURI string
+	Public    bool // listed in the actor's outbox
+	Inboxes   []string
+}
+
+// Send stores the activity and queues one delivery per distinct inbox, in tx.
+func (o *Outbox) Send(ctx context.Context, tx pgx.Tx, m Message) (*models.Activity, error) {
+	body, err := federation.Marshal(m.Activity, m.Extra)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
+	}
+	act := &models.Activity{URI: m.ID, ActorID: m.Actor.ID, Type: m.Activity.GetTypeName(),
+		ObjectURI: m.ObjectURI, Public: m.Public, Body: body}
+	if err := models.InsertActivity(ctx, tx, act); err != nil {
+		return nil, err
+	}
+	inboxes := make([]string, 0, len(m.Inboxes))
+	for _, in := range m.Inboxes {
+		// Local recipients were already handled in the database; only remote
+		// inboxes get a delivery.
+		if in != "" && !o.urls.IsLocal(in) {
+			inboxes = append(inboxes, in)
+		}
+	}
+	if len(inboxes) > 0 {
+		if err := o.enqueue(ctx, tx, act.ID, inboxes); err != nil {
+			return nil, fmt.Errorf("outbox: queue deliveries: %w", err)
+		}
+	}
+	return act, nil
+}

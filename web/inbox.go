@@ -1,0 +1,81 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/village-social/village/federation"
+	"github.com/village-social/village/inbox"
+	"github.com/village-social/village/models"
+)
+
+// postInbox receives an activity at the shared inbox or a local actor's
+// inbox: signature, then authorization, de-duplication and application in
+// one transaction; 202 only once it is stored.
+func (h *handlers) postInbox(c echo.Context) error {
+	req := c.Request()
+	ctx := req.Context()
+	if name := c.Param("name"); name != "" {
+		// A personal inbox must belong to someone; what arrives is applied
+		// by its content, as at the shared inbox.
+		group := c.Path() == "/groups/:name/inbox"
+		if _, err := models.LocalActorByRef(ctx, h.db, false, group, name); errors.Is(err, models.ErrNotFound) {
+			return echo.NewHTTPError(http.StatusNotFound, "no such inbox")
+		} else if err != nil {
+			return err
+		}
+	}
+	if !acceptableActivityType(req.Header.Get("Content-Type")) {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send application/activity+json or application/ld+json")
+	}
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return err // BodyLimit turns an oversized body into 413
+	}
+	signer, err := h.auth.Authenticate(ctx, req, body)
+	if err != nil {
+		if errors.Is(err, federation.ErrSignerGone) && isSelfDelete(body) {
+			// A deleted actor's server answers 410 for its key: there is
+			// nothing to verify with, and nothing for us to keep.
+			return c.NoContent(http.StatusAccepted)
+		}
+		if errors.Is(err, federation.ErrUnauthenticated) {
+			h.logger.Info("inbox: refused", "reason", err.Error(), "remote", c.RealIP())
+			return echo.NewHTTPError(http.StatusUnauthorized, err.Error())
+		}
+		return err
+	}
+	if err := h.inbox.Process(ctx, signer, body); err != nil {
+		var refusal *inbox.Error
+		if errors.As(err, &refusal) {
+			h.logger.Info("inbox: refused", "actor", signer.URI, "status", refusal.Status, "reason", refusal.Reason)
+			return echo.NewHTTPError(refusal.Status, refusal.Reason)
+		}
+		return err
+	}
+	return c.NoContent(http.StatusAccepted)
+}
+
+// acceptableActivityType allows the media types servers post activities
+// with; plain JSON too, which some send.
+func acceptableActivityType(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	switch mt {
+	case "application/activity+json", "application/ld+json", "application/json":
+		return true
+	}
+	return false
+}
+
+// isSelfDelete reports whether body is an actor's Delete of itself.
+func isSelfDelete(body []byte) bool {
+	o, err := federation.ParseObject(body)
+	return err == nil && o.Type() == "Delete" && o.Ref("actor") != "" && o.Ref("actor") == o.Ref("object")
+}
