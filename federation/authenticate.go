@@ -25,12 +25,16 @@ type Authenticator struct {
 	resolver *Resolver
 	opts     signature.Options
 	now      func() time.Time
+	keys     *keyCache
 }
 
 // NewAuthenticator returns an authenticator that finds keys with resolver.
 func NewAuthenticator(resolver *Resolver) *Authenticator {
-	return &Authenticator{resolver: resolver, now: time.Now}
+	return &Authenticator{resolver: resolver, now: time.Now, keys: newKeyCache(keyCacheSize, keyCacheTTL)}
 }
+
+// Forget drops what is cached about an actor (after it was deleted or updated).
+func (a *Authenticator) Forget(actorURI string) { a.keys.forget(actorURI) }
 
 // Authenticate checks the request's signature and returns the actor that
 // signed it. With a cached key that fails, the key is fetched again once,
@@ -49,6 +53,14 @@ func (a *Authenticator) Authenticate(ctx context.Context, r *http.Request, body 
 }
 
 func (a *Authenticator) verify(ctx context.Context, signed *signature.Signed, refresh bool) (*models.Actor, error) {
+	if !refresh {
+		if owner, key, ok := a.keys.get(signed.KeyID, a.now()); ok {
+			if err := signed.Verify(key); err != nil {
+				return owner, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
+			}
+			return owner, nil
+		}
+	}
 	owner, err := a.resolver.KeyOwner(ctx, signed.KeyID, refresh)
 	switch {
 	case errors.Is(err, fetch.ErrGone), errors.Is(err, fetch.ErrNotFound):
@@ -65,6 +77,7 @@ func (a *Authenticator) verify(ctx context.Context, signed *signature.Signed, re
 	if err := signed.Verify(key); err != nil {
 		return owner, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 	}
+	a.keys.put(signed.KeyID, owner, key, a.now())
 	return owner, nil
 }
 

@@ -126,7 +126,10 @@ func (p *Processor) prepare(ctx context.Context, a *activity) (*prepared, error)
 		p.logger.Warn("inbox: Update carries a new key; asking the actor's origin", "actor", a.signer.URI)
 		fetched, err := p.resolver.FetchActor(ctx, a.signer.URI)
 		if err != nil {
-			return nil, refuse(http.StatusBadRequest, "Update changes the actor's key and its origin does not confirm it: %v", err)
+			return nil, refuse(http.StatusBadRequest, "Update changes the actor's key and its origin cannot confirm it: %v", err)
+		}
+		if fetched.PublicKeyPEM != updated.PublicKeyPEM {
+			return nil, refuse(http.StatusBadRequest, "Update changes the actor's key, and the actor's origin serves another key")
 		}
 		return &prepared{actorUpdate: fetched}, nil
 	}

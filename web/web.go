@@ -13,6 +13,8 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/village-social/village/federation"
+	"github.com/village-social/village/inbox"
+	"github.com/village-social/village/outbox"
 )
 
 // DefaultBodyLimit caps request bodies; ActivityPub activities are small.
@@ -20,10 +22,15 @@ const DefaultBodyLimit = "1M"
 
 // Options are what the HTTP layer needs from the rest of the program.
 type Options struct {
-	DB        *pgxpool.Pool
-	Logger    *slog.Logger
-	URLs      federation.URLs // this instance's ActivityPub URL scheme
-	Version   string
+	DB      *pgxpool.Pool
+	Logger  *slog.Logger
+	URLs    federation.URLs // this instance's ActivityPub URL scheme
+	Version string
+	// Federation parts; nil in tests that need only the plain HTTP layer.
+	Auth      *federation.Authenticator
+	Resolver  *federation.Resolver
+	Inbox     *inbox.Processor
+	Outbox    *outbox.Outbox
 	BodyLimit string // e.g. "1M"; DefaultBodyLimit when empty
 }
 
@@ -50,7 +57,8 @@ func New(opts Options) *echo.Echo {
 	}))
 	e.Use(middleware.BodyLimit(opts.BodyLimit))
 
-	routes(e, &handlers{db: opts.DB, logger: opts.Logger, urls: opts.URLs, version: opts.Version})
+	routes(e, &handlers{db: opts.DB, logger: opts.Logger, urls: opts.URLs, version: opts.Version,
+		auth: opts.Auth, resolver: opts.Resolver, inbox: opts.Inbox, outbox: opts.Outbox})
 	return e
 }
 
@@ -60,11 +68,60 @@ type handlers struct {
 	logger  *slog.Logger
 	urls    federation.URLs
 	version string
+
+	auth     *federation.Authenticator
+	resolver *federation.Resolver
+	inbox    *inbox.Processor
+	outbox   *outbox.Outbox
 }
 
 // routes lists every route Village serves, in one place.
 func routes(e *echo.Echo, h *handlers) {
 	e.GET("/healthz", h.healthz)
+
+	// Discovery and actor documents
+	e.GET("/.well-known/webfinger", h.webfinger)
+	e.GET("/.well-known/host-meta", h.hostMeta)
+	e.GET("/.well-known/nodeinfo", h.nodeInfoLinks)
+	e.GET("/nodeinfo/2.0", h.nodeInfo20)
+	e.GET("/nodeinfo/2.1", h.nodeInfo21)
+	e.GET("/@:name", h.profileRedirect)
+	e.GET("/users/:name", h.actorDocument(personActor))
+	e.GET("/users/:name/outbox", h.outboxCollection(personActor))
+	e.GET("/users/:name/followers", h.followersCollection(personActor))
+	e.GET("/users/:name/following", h.followingCollection(personActor))
+	e.GET("/groups/:name", h.actorDocument(groupActor))
+	e.GET("/groups/:name/outbox", h.outboxCollection(groupActor))
+	e.GET("/groups/:name/followers", h.followersCollection(groupActor))
+	e.GET("/groups/:name/following", h.followingCollection(groupActor))
+	e.GET("/groups/:name/moderators", h.moderatorsCollection)
+	e.GET("/groups/:name/featured", h.featuredCollection)
+	e.GET("/actor", h.actorDocument(instanceActor))
+	e.GET("/actor/outbox", h.outboxCollection(instanceActor))
+	e.GET("/actor/followers", h.followersCollection(instanceActor))
+	e.GET("/actor/following", h.followingCollection(instanceActor))
+	e.GET("/activities/:id", h.activityDocument)
+
+	// Inboxes: the shared one and each local actor's
+	e.POST("/inbox", h.postInbox)
+	e.POST("/users/:name/inbox", h.postInbox)
+	e.POST("/groups/:name/inbox", h.postInbox)
+	e.POST("/actor/inbox", h.postInbox)
+
+	// Client API (Mastodon-compatible), bearer tokens
+	api := e.Group("/api", h.requireToken)
+	api.GET("/v1/accounts/verify_credentials", h.verifyCredentials)
+	api.GET("/v1/accounts/lookup", h.lookupAccount)
+	api.GET("/v1/accounts/relationships", h.relationships)
+	api.GET("/v1/accounts/:id", h.getAccount)
+	api.POST("/v1/accounts/:id/follow", h.follow)
+	api.POST("/v1/accounts/:id/unfollow", h.unfollow)
+	api.GET("/v1/accounts/:id/followers", h.followers)
+	api.GET("/v1/accounts/:id/following", h.following)
+	api.GET("/v2/search", h.search)
+	api.GET("/v1/follow_requests", h.followRequests)
+	api.POST("/v1/follow_requests/:id/authorize", h.authorizeFollowRequest)
+	api.POST("/v1/follow_requests/:id/reject", h.rejectFollowRequest)
 }
 
 func requestLogger(logger *slog.Logger) echo.MiddlewareFunc {

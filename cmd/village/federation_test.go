@@ -1,10 +1,17 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/village-social/village/federation"
+	"github.com/village-social/village/federation/signature"
 	"github.com/village-social/village/internal/testenv"
 )
 
@@ -188,4 +195,59 @@ func TestMembersOnlyGroupWaitsForAModerator(t *testing.T) {
 	if f := followers(t, stranger, groupOnB.ID); len(f) != 0 {
 		t.Errorf("a non-moderator sees %d members of a members-only group", len(f))
 	}
+
+	// On the wire: the count for everyone, the list only for a moderator's signed fetch.
+	members := b.BaseURL + "/groups/nicu_leeds/followers"
+	if n := collectionTotal(t, members); n != 1 {
+		t.Errorf("members collection totalItems = %d, want 1", n)
+	}
+	if code := testenv.GetActivity(t, members+"?page=true", nil); code != 403 {
+		t.Errorf("unsigned fetch of the member list: %d, want 403", code)
+	}
+	var page struct {
+		OrderedItems []string `json:"orderedItems"`
+	}
+	if code := signedGet(t, b, "maria", members+"?page=true", &page); code != 200 || len(page.OrderedItems) != 1 ||
+		page.OrderedItems[0] != a.BaseURL+"/users/alice" {
+		t.Errorf("moderator's signed fetch of the member list: %d %v", code, page.OrderedItems)
+	}
+	if code := signedGet(t, b, "stranger", members+"?page=true", nil); code != 403 {
+		t.Errorf("a non-moderator's signed fetch of the member list: %d, want 403", code)
+	}
+}
+
+// signedGet fetches u signed with the key of a local user of v (read from
+// v's database), as a server fetching on that user's behalf would.
+func signedGet(t *testing.T, v *testenv.Village, user, u string, out any) int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, v.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var pemKey string
+	if err := conn.QueryRow(ctx, `SELECT private_key_pem FROM actors WHERE username = $1 AND domain IS NULL`, user).Scan(&pemKey); err != nil {
+		t.Fatal(err)
+	}
+	key, err := federation.ParsePrivateKeyPEM(pemKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.Header.Set("Accept", "application/activity+json")
+	if err := signature.SignRequest(req, nil, v.BaseURL+"/users/"+user+"#main-key", key, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil && resp.StatusCode == 200 {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return resp.StatusCode
 }

@@ -34,7 +34,9 @@ type Remote struct {
 	mu       sync.Mutex
 	received [][]byte
 	hits     int
-	docs     map[string]any // extra documents served by path
+	// actorFetches counts fetches of the actor document.
+	actorFetches int
+	docs         map[string]any // extra documents served by path
 }
 
 // NewRemote starts a remote peer with an actor named username.
@@ -54,7 +56,10 @@ func NewRemote(t testing.TB, username string) *Remote {
 
 // ActorDocument is the actor's document, as served.
 func (r *Remote) ActorDocument() map[string]any {
-	pub, err := x509.MarshalPKIXPublicKey(&r.Key.PublicKey)
+	r.mu.Lock()
+	key := r.Key
+	r.mu.Unlock()
+	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -91,7 +96,13 @@ func (r *Remote) serve(w http.ResponseWriter, req *http.Request) {
 	switch {
 	case req.Method == http.MethodPost:
 		body, _ := io.ReadAll(req.Body)
-		time.Sleep(delay)
+		select {
+		case <-time.After(delay):
+		case <-req.Context().Done():
+			// The sender gave up (or died) before our answer: for it, this
+			// delivery did not happen, so it is not counted either.
+			return
+		}
 		r.mu.Lock()
 		r.received = append(r.received, body)
 		r.mu.Unlock()
@@ -100,6 +111,9 @@ func (r *Remote) serve(w http.ResponseWriter, req *http.Request) {
 		w.Header().Set("Content-Type", "application/activity+json")
 		json.NewEncoder(w).Encode(doc)
 	case req.URL.Path == "/users/"+r.Username:
+		r.mu.Lock()
+		r.actorFetches++
+		r.mu.Unlock()
 		w.Header().Set("Content-Type", "application/activity+json")
 		json.NewEncoder(w).Encode(r.ActorDocument())
 	default:
@@ -121,6 +135,13 @@ func (r *Remote) Received() []map[string]any {
 	return out
 }
 
+// ActorFetches counts fetches of the actor's document.
+func (r *Remote) ActorFetches() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.actorFetches
+}
+
 // Hits counts every request the peer has answered.
 func (r *Remote) Hits() int {
 	r.mu.Lock()
@@ -132,7 +153,10 @@ func (r *Remote) Hits() int {
 func (r *Remote) Post(url string, body []byte, now time.Time) int {
 	r.t.Helper()
 	req := r.NewPost(url, body)
-	if err := signature.SignRequest(req, body, r.KeyID, r.Key, now); err != nil {
+	r.mu.Lock()
+	key := r.Key
+	r.mu.Unlock()
+	if err := signature.SignRequest(req, body, r.KeyID, key, now); err != nil {
 		r.t.Fatal(err)
 	}
 	return Send(r.t, req)
@@ -168,4 +192,17 @@ func Activity(t testing.TB, m map[string]any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// RotateKey gives the actor a new key under the same key id, as a server
+// rotating keys does; its document serves the new key from now on.
+func (r *Remote) RotateKey() {
+	r.t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.mu.Lock()
+	r.Key = key
+	r.mu.Unlock()
 }

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/village-social/village/internal/testenv"
+)
+
+func TestAReceiverThatIsDownGetsTheActivityWhenItComesBack(t *testing.T) {
+	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrA})
+	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrB})
+	b.Admin("admin", "group", "create", "park_slope", "--title", "Park Slope Parents")
+	alice := a.User("alice")
+	group := resolve(t, alice, "@park_slope@"+addrB)
+
+	b.Stop()
+	var rel relationship
+	alice.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
+	time.Sleep(2 * time.Second) // several delivery attempts fail meanwhile
+	if r := relationshipOf(t, alice, group.ID); r.Following || !r.Requested {
+		t.Fatalf("while B is down: %+v, want still requested", r)
+	}
+	b.Start()
+	testenv.Eventually(t, 60*time.Second, "the Follow delivered after B came back, and its Accept", func() bool {
+		return relationshipOf(t, alice, group.ID).Following
+	})
+}
+
+func TestKillingTheServerDuringAFanOutLosesNothing(t *testing.T) {
+	a := testenv.StartVillage(t, testenv.VillageOptions{})
+	a.User("alice")
+	const peers = 20
+	var remotes []*testenv.Remote
+	for i := range peers {
+		r := testenv.NewRemote(t, fmt.Sprintf("peer%d", i))
+		r.Delay = 3 * time.Second // keeps every Accept in flight when the server dies
+		remotes = append(remotes, r)
+	}
+	for i, r := range remotes {
+		body := testenv.Activity(t, map[string]any{"id": r.ActorID + "/follows/1", "type": "Follow",
+			"actor": r.ActorID, "object": a.BaseURL + "/users/alice"})
+		if code := r.Post(a.BaseURL+"/inbox", body, time.Now()); code != 202 {
+			t.Fatalf("follow %d: %d", i, code)
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	a.Kill()
+	delivered := 0
+	for _, r := range remotes {
+		delivered += len(r.Received())
+	}
+	if delivered == peers {
+		t.Fatalf("all %d Accepts were delivered before the kill; the test proves nothing", peers)
+	}
+	t.Logf("%d of %d Accepts delivered before kill -9", delivered, peers)
+
+	a.Start()
+	for i, r := range remotes {
+		testenv.Eventually(t, 120*time.Second, fmt.Sprintf("peer %d's Accept", i), func() bool {
+			for _, got := range r.Received() {
+				if got["type"] == "Accept" {
+					return true
+				}
+			}
+			return false
+		})
+	}
+}

@@ -1,0 +1,550 @@
+package delivery_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/village-social/village/federation/delivery"
+	"github.com/village-social/village/federation/signature"
+	"github.com/village-social/village/models"
+)
+
+func TestDeliversActivityWithValidSignature(t *testing.T) {
+	f := newFixture(t)
+	pub, err := signature.ParsePublicKeyPEM(f.actor.PublicKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := newReceiver(t, receiverOptions{check: func(r *http.Request, body []byte) error {
+		s, err := signature.CheckRequest(r, body, time.Now(), signature.Options{})
+		if err != nil {
+			return err
+		}
+		if s.KeyID != f.urls.KeyID(f.actor) {
+			return fmt.Errorf("keyId %q, want %q", s.KeyID, f.urls.KeyID(f.actor))
+		}
+		if s.Algorithm != "rsa-sha256" {
+			return fmt.Errorf("algorithm %q, want rsa-sha256", s.Algorithm)
+		}
+		for _, h := range []string{"(request-target)", "host", "date", "digest"} {
+			if !slices.Contains(s.Headers, h) {
+				return fmt.Errorf("signed headers %v lack %s", s.Headers, h)
+			}
+		}
+		return s.Verify(pub)
+	}})
+	act := f.activity(t)
+	inbox := rc.URL + "/inbox"
+	f.enqueue(t, act.ID, inbox)
+	f.start(t, f.options())
+
+	eventually(t, 10*time.Second, "the activity is delivered", func() bool { return jobFor(t, f.pool, inbox).State == "completed" })
+	got := rc.requests()
+	if len(got) != 1 {
+		t.Fatalf("receiver got %d requests, want 1", len(got))
+	}
+	r := got[0]
+	if r.Err != nil {
+		t.Errorf("signature check: %v", r.Err)
+	}
+	if r.Path != "/inbox" {
+		t.Errorf("path %q, want /inbox", r.Path)
+	}
+	if !bytes.Equal(r.Body, act.Body) {
+		t.Errorf("body differs from the stored activity:\n got %s\nwant %s", r.Body, act.Body)
+	}
+	for name, want := range map[string]string{
+		"Content-Type": "application/activity+json",
+		"Accept":       "application/activity+json",
+		"User-Agent":   "Village-test/1",
+	} {
+		if v := r.Header.Get(name); v != want {
+			t.Errorf("%s: %q, want %q", name, v, want)
+		}
+	}
+	if d := r.Header.Get("Digest"); !strings.HasPrefix(d, "SHA-256=") {
+		t.Errorf("Digest %q, want SHA-256=…", d)
+	}
+}
+
+func TestEnqueueSendsOnePOSTPerDistinctInbox(t *testing.T) {
+	f := newFixture(t)
+	a, b := newReceiver(t, receiverOptions{}), newReceiver(t, receiverOptions{})
+	act := f.activity(t)
+	shared := a.URL + "/inbox"
+	list := []string{shared, b.URL + "/users/x/inbox", "", shared, b.URL + "/users/y/inbox", b.URL + "/users/x/inbox", shared}
+	f.enqueue(t, act.ID, list...)
+	if n := jobStates(t, f.pool)["available"]; n != 3 {
+		t.Fatalf("%d jobs queued, want 3 (one per distinct inbox)", n)
+	}
+	f.start(t, f.options())
+	eventually(t, 10*time.Second, "three deliveries complete", func() bool { return jobStates(t, f.pool)["completed"] == 3 })
+	if a.count() != 1 || b.count() != 2 {
+		t.Errorf("receivers got %d and %d POSTs, want 1 and 2", a.count(), b.count())
+	}
+}
+
+func TestEnqueueWithNoInboxesQueuesNothing(t *testing.T) {
+	f := newFixture(t)
+	act := f.activity(t)
+	f.enqueue(t, act.ID)
+	f.enqueue(t, act.ID, "", "")
+	if n := len(jobStates(t, f.pool)); n != 0 {
+		t.Errorf("jobs queued: %v, want none", jobStates(t, f.pool))
+	}
+}
+
+func TestPeerAnswersDecideTheOutcome(t *testing.T) {
+	retryAt := func(n int) (int, http.Header) {
+		if n == 1 {
+			return http.StatusTooManyRequests, http.Header{"Retry-After": {"1"}}
+		}
+		return http.StatusAccepted, nil
+	}
+	retryAtDate := func(n int) (int, http.Header) {
+		if n == 1 {
+			return http.StatusTooManyRequests, http.Header{"Retry-After": {time.Now().Add(time.Second).UTC().Format(http.TimeFormat)}}
+		}
+		return http.StatusAccepted, nil
+	}
+	tests := []struct {
+		name      string
+		respond   func(int) (int, http.Header)
+		wantState string
+		wantPOSTs int
+		wantErrs  int  // failed attempts recorded
+		snoozed   bool // waited at least a second between the POSTs
+	}{
+		{"202 delivers", statuses(http.StatusAccepted), "completed", 1, 0, false},
+		{"200 delivers", statuses(http.StatusOK), "completed", 1, 0, false},
+		{"410 stops without retry", statuses(http.StatusGone), "cancelled", 1, 1, false},
+		{"400 stops without retry", statuses(http.StatusBadRequest), "cancelled", 1, 1, false},
+		{"401 stops without retry", statuses(http.StatusUnauthorized), "cancelled", 1, 1, false},
+		{"500 then 202 is retried and delivered", statuses(http.StatusInternalServerError, http.StatusAccepted), "completed", 2, 1, false},
+		{"503 twice then 202 is retried and delivered", statuses(503, 503, 202), "completed", 3, 2, false},
+		{"408 is retried", statuses(http.StatusRequestTimeout, http.StatusAccepted), "completed", 2, 1, false},
+		{"302 is a failure, not followed", statuses(http.StatusFound, http.StatusAccepted), "completed", 2, 1, false},
+		{"429 with Retry-After seconds is snoozed then delivered", retryAt, "completed", 2, 0, true},
+		{"429 with Retry-After date is snoozed then delivered", retryAtDate, "completed", 2, 0, true},
+	}
+	f := newFixture(t)
+	act := f.activity(t)
+	receivers := make([]*receiver, len(tests))
+	for i, tt := range tests {
+		respond := tt.respond
+		if tt.name == "302 is a failure, not followed" {
+			respond = func(n int) (int, http.Header) {
+				code, _ := statuses(http.StatusFound, http.StatusAccepted)(n)
+				return code, http.Header{"Location": {"/elsewhere"}}
+			}
+		}
+		receivers[i] = newReceiver(t, receiverOptions{respond: respond})
+		f.enqueue(t, act.ID, receivers[i].URL+"/inbox")
+	}
+	f.start(t, f.options())
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc, inbox := receivers[i], receivers[i].URL+"/inbox"
+			eventually(t, 20*time.Second, "the job reaches "+tt.wantState, func() bool { return jobFor(t, f.pool, inbox).State == tt.wantState })
+			j := jobFor(t, f.pool, inbox)
+			got := rc.requests()
+			if len(got) != tt.wantPOSTs {
+				t.Errorf("receiver got %d POSTs, want %d", len(got), tt.wantPOSTs)
+			}
+			for _, r := range got {
+				if r.Path != "/inbox" {
+					t.Errorf("request to %s: a redirect was followed", r.Path)
+				}
+			}
+			if j.Errors != tt.wantErrs {
+				t.Errorf("job has %d errors, want %d", j.Errors, tt.wantErrs)
+			}
+			if tt.snoozed {
+				if j.Snoozes != 1 {
+					t.Errorf("job snoozed %d times, want 1", j.Snoozes)
+				}
+				if len(got) == 2 && got[1].At.Sub(got[0].At) < 900*time.Millisecond {
+					t.Errorf("second POST %s after the 429, want about Retry-After (1s)", got[1].At.Sub(got[0].At))
+				}
+			}
+		})
+	}
+}
+
+func TestDownReceiverGetsActivityWhenBackOnSameAddress(t *testing.T) {
+	f := newFixture(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // the receiver is down: connections are refused
+
+	act := f.activity(t)
+	inbox := "http://" + addr + "/inbox"
+	f.enqueue(t, act.ID, inbox)
+	f.start(t, f.options())
+	eventually(t, 10*time.Second, "delivery fails at least twice while the receiver is down", func() bool {
+		return jobFor(t, f.pool, inbox).Errors >= 2
+	})
+	if h := deliveryHost(t, f.pool, addr); h.Failures < 2 || !strings.Contains(h.LastError, "refused") {
+		t.Errorf("host after failures: %+v, want failures >= 2 and a refused connection", h)
+	}
+
+	ln, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listen again on %s: %v", addr, err)
+	}
+	rc := serveReceiver(t, ln, receiverOptions{})
+	eventually(t, 30*time.Second, "the activity arrives once the receiver is back", func() bool { return rc.count() >= 1 })
+	eventually(t, 10*time.Second, "the job completes", func() bool { return jobFor(t, f.pool, inbox).State == "completed" })
+	if !bytes.Equal(rc.requests()[0].Body, act.Body) {
+		t.Error("the receiver got a different body")
+	}
+	if h := deliveryHost(t, f.pool, addr); h.Failures != 0 || h.PausedUntil != nil {
+		t.Errorf("host after success: %+v, want failures reset", h)
+	}
+}
+
+func TestFailingHostIsPausedWhileHealthyHostIsServed(t *testing.T) {
+	f := newFixture(t)
+	failing := newReceiver(t, receiverOptions{respond: statuses(500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500)})
+	hold := make(chan struct{})
+	hanging := newReceiver(t, receiverOptions{hold: hold})
+
+	// What the hanging host had seen when the healthy one got its POST.
+	type snapshot struct{ hangingInflight, hangingAnswered int }
+	snap := make(chan snapshot, 1)
+	healthy := newReceiver(t, receiverOptions{onRequest: func() {
+		hanging.mu.Lock()
+		s := snapshot{hanging.inflight, len(hanging.reqs) - hanging.inflight}
+		hanging.mu.Unlock()
+		select {
+		case snap <- s:
+		default:
+		}
+	}})
+
+	act := f.activity(t)
+	var list []string
+	list = append(list, inboxes(failing.URL, 6)...)
+	list = append(list, inboxes(hanging.URL, 6)...)
+	list = append(list, healthy.URL+"/inbox")
+	f.enqueue(t, act.ID, list...)
+
+	opts := f.options()
+	opts.Workers = 3 // fewer than the hanging host's jobs: only PerHost may wait on it
+	opts.PerHost = 2
+	opts.PauseAfter = 3
+	opts.Timeout = 5 * time.Second
+	opts.RescueAfter = 20 * time.Second
+	f.start(t, opts)
+
+	eventually(t, 4*time.Second, "the healthy host gets its POST while the hanging host holds connections", func() bool {
+		return healthy.count() == 1
+	})
+	s := <-snap
+	if s.hangingAnswered != 0 {
+		t.Errorf("hanging host had answered %d requests before the healthy one was served, want 0", s.hangingAnswered)
+	}
+	eventually(t, 10*time.Second, "the failing host is paused", func() bool {
+		h := deliveryHost(t, f.pool, failing.host())
+		return h.PausedUntil != nil && h.Failures >= 3
+	})
+	if h := deliveryHost(t, f.pool, healthy.host()); h.Failures != 0 || h.PausedUntil != nil {
+		t.Errorf("healthy host: %+v, want no failures", h)
+	}
+	if n := hanging.maxInflightSeen(); n > 2 {
+		t.Errorf("%d POSTs at once to the hanging host, want at most PerHost=2", n)
+	}
+	close(hold)
+}
+
+func (rc *receiver) maxInflightSeen() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.maxInflight
+}
+
+func TestPausedHostGetsNoPOSTUntilPauseEnds(t *testing.T) {
+	f := newFixture(t)
+	rc := newReceiver(t, receiverOptions{})
+	act := f.activity(t)
+	inbox := rc.URL + "/inbox"
+	// The host failed before and is paused for a while.
+	if _, err := models.RecordDeliveryFailure(context.Background(), f.pool, rc.host(), "HTTP 503",
+		models.PauseRule{After: 1, Base: 1500 * time.Millisecond, Max: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	paused := deliveryHost(t, f.pool, rc.host())
+	if paused.PausedUntil == nil {
+		t.Fatal("host not paused")
+	}
+	f.enqueue(t, act.ID, inbox)
+	f.start(t, f.options())
+	eventually(t, 20*time.Second, "the activity arrives after the pause", func() bool { return rc.count() == 1 })
+	if at := rc.requests()[0].At; at.Before(*paused.PausedUntil) {
+		t.Errorf("POST at %s, before the pause ended at %s", at, paused.PausedUntil)
+	}
+	eventually(t, 10*time.Second, "the job completes", func() bool { return jobFor(t, f.pool, inbox).State == "completed" })
+	j := jobFor(t, f.pool, inbox)
+	if j.Attempt != 1 || j.Errors != 0 {
+		t.Errorf("job spent %d attempts with %d errors, want 1 and 0: waiting out a pause is no attempt", j.Attempt, j.Errors)
+	}
+	if h := deliveryHost(t, f.pool, rc.host()); h.Failures != 0 || h.PausedUntil != nil {
+		t.Errorf("host after the probe succeeded: %+v, want cleared", h)
+	}
+}
+
+func TestPerHostLimitBoundsConcurrentPOSTs(t *testing.T) {
+	f := newFixture(t)
+	rc := newReceiver(t, receiverOptions{onRequest: func() { time.Sleep(50 * time.Millisecond) }})
+	act := f.activity(t)
+	list := inboxes(rc.URL, 12)
+	f.enqueue(t, act.ID, list...)
+	opts := f.options()
+	opts.PerHost = 2
+	f.start(t, opts)
+	eventually(t, 20*time.Second, "all 12 deliveries complete", func() bool { return jobStates(t, f.pool)["completed"] == 12 })
+	if n := rc.maxInflightSeen(); n > 2 {
+		t.Errorf("%d POSTs at once to one host, want at most 2", n)
+	}
+	if n := rc.count(); n != 12 {
+		t.Errorf("receiver got %d POSTs, want 12", n)
+	}
+}
+
+func TestLoopbackReceiverRefusedWithoutAllowList(t *testing.T) {
+	f := newFixture(t)
+	rc := newReceiver(t, receiverOptions{})
+	act := f.activity(t)
+	byIP := rc.URL + "/inbox"
+	// A host name that resolves to loopback is refused at dial time.
+	byName := strings.Replace(rc.URL, "127.0.0.1", "localhost", 1) + "/inbox"
+	f.enqueue(t, act.ID, byIP, byName)
+	opts := f.options()
+	opts.AllowPrivate = nil
+	f.start(t, opts)
+	for _, inbox := range []string{byIP, byName} {
+		eventually(t, 10*time.Second, inbox+" is given up", func() bool { return jobFor(t, f.pool, inbox).State == "cancelled" })
+	}
+	if n := rc.count(); n != 0 {
+		t.Errorf("loopback receiver got %d requests, want 0", n)
+	}
+}
+
+func TestRolledBackEnqueueIsNeverDelivered(t *testing.T) {
+	f := newFixture(t)
+	rc := newReceiver(t, receiverOptions{})
+	ctx := context.Background()
+	f.start(t, f.options())
+
+	tx, err := f.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost := &models.Activity{URI: f.urls.NewActivityID(), ActorID: f.actor.ID, Type: "Create", Body: []byte(`{"type":"Create"}`)}
+	if err := models.InsertActivity(ctx, tx, lost); err != nil {
+		t.Fatal(err)
+	}
+	if err := delivery.Enqueue(ctx, tx, lost.ID, []string{rc.URL + "/rolled-back"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A committed delivery to the same receiver, after the rolled-back one:
+	// once it has arrived, the queue has had every chance to send the other.
+	kept := f.activity(t)
+	f.enqueue(t, kept.ID, rc.URL+"/committed")
+	eventually(t, 10*time.Second, "the committed activity arrives", func() bool { return rc.count() >= 1 })
+	eventually(t, 10*time.Second, "its job completes", func() bool { return jobStates(t, f.pool)["completed"] == 1 })
+	for _, r := range rc.requests() {
+		if r.Path == "/rolled-back" {
+			t.Error("an activity whose transaction rolled back was delivered")
+		}
+	}
+	var n int
+	if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE args->>'inbox' LIKE '%/rolled-back'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d jobs of the rolled-back transaction exist", n)
+	}
+}
+
+func TestStopReturnsPromptlyAndLosesNothing(t *testing.T) {
+	f := newFixture(t)
+	hold := make(chan struct{})
+	rc := newReceiver(t, receiverOptions{hold: hold})
+	act := f.activity(t)
+	list := inboxes(rc.URL, 20)
+	f.enqueue(t, act.ID, list...)
+
+	opts := f.options()
+	opts.PerHost = 2
+	opts.Timeout = 20 * time.Second // longer than the caller will wait
+	opts.RescueAfter = time.Minute
+	q, err := delivery.New(f.pool, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "two POSTs are in flight", func() bool { return rc.maxInflightSeen() == 2 })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	if err := q.Stop(ctx); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	// The hard stop after the caller's deadline takes at most 5s.
+	if took := time.Since(began); took > 6*time.Second {
+		t.Errorf("Stop took %s with POSTs hanging, want about the caller's 500ms", took)
+	}
+	states := jobStates(t, f.pool)
+	if states["completed"] != 0 || states["cancelled"] != 0 || states["discarded"] != 0 || states["running"] != 0 {
+		t.Errorf("job states after stop: %v, want every job still to do", states)
+	}
+	total := 0
+	for _, n := range states {
+		total += n
+	}
+	if total != 20 {
+		t.Fatalf("%d jobs after stop, want 20", total)
+	}
+
+	// The next start delivers every one.
+	close(hold)
+	f.start(t, f.options())
+	eventually(t, 30*time.Second, "all 20 deliveries complete after a restart", func() bool { return jobStates(t, f.pool)["completed"] == 20 })
+	got := map[string]bool{}
+	for _, r := range rc.requests() {
+		got[r.Path] = true
+	}
+	if len(got) != 20 {
+		t.Errorf("%d distinct inboxes reached, want 20", len(got))
+	}
+}
+
+func TestGracefulStopLetsRunningPOSTsFinish(t *testing.T) {
+	f := newFixture(t)
+	rc := newReceiver(t, receiverOptions{onRequest: func() { time.Sleep(300 * time.Millisecond) }})
+	act := f.activity(t)
+	f.enqueue(t, act.ID, inboxes(rc.URL, 10)...)
+	opts := f.options()
+	opts.PerHost = 2
+	q, err := delivery.New(f.pool, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "a POST is in flight", func() bool { return rc.count() >= 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := q.Stop(ctx); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	states := jobStates(t, f.pool)
+	if states["running"] != 0 {
+		t.Errorf("jobs left running after a graceful stop: %v", states)
+	}
+	if states["completed"] != rc.count() {
+		t.Errorf("%d POSTs were answered but %d jobs completed: a finished POST must complete its job", rc.count(), states["completed"])
+	}
+	if states["completed"]+states["available"]+states["scheduled"] != 10 {
+		t.Errorf("job states after stop: %v, want 10 completed or still to do", states)
+	}
+}
+
+func TestJobOfKilledProcessIsRescuedAndDelivered(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for River's rescuer, which runs every 30s")
+	}
+	f := newFixture(t)
+	rc := newReceiver(t, receiverOptions{})
+	act := f.activity(t)
+	inbox := rc.URL + "/inbox"
+	f.enqueue(t, act.ID, inbox)
+	// As a process killed mid-POST leaves it: running, attempted long ago.
+	_, err := f.pool.Exec(context.Background(), `UPDATE river_job SET state = 'running', attempt = 1,
+		attempted_at = now() - interval '1 minute', attempted_by = '{killed-process}' WHERE args->>'inbox' = $1`, inbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := f.options()
+	opts.RescueAfter = 5 * time.Second
+	f.start(t, opts)
+	eventually(t, 90*time.Second, "the stuck job is rescued and delivered", func() bool { return rc.count() == 1 })
+	eventually(t, 10*time.Second, "the job completes", func() bool { return jobFor(t, f.pool, inbox).State == "completed" })
+}
+
+func TestNewRefusesRescueShorterThanAJob(t *testing.T) {
+	f := newFixture(t)
+	opts := f.options()
+	opts.Timeout = 10 * time.Second
+	opts.RescueAfter = 5 * time.Second
+	if _, err := delivery.New(f.pool, opts); err == nil || !strings.HasPrefix(err.Error(), "delivery: ") {
+		t.Errorf("New with RescueAfter < Timeout: err = %v, want a delivery: error", err)
+	}
+}
+
+func TestDeletedActivityIsGivenUp(t *testing.T) {
+	f := newFixture(t)
+	rc := newReceiver(t, receiverOptions{})
+	act := f.activity(t)
+	inbox := rc.URL + "/inbox"
+	ctx := context.Background()
+	err := models.InTx(ctx, f.pool, func(tx pgx.Tx) error {
+		if err := delivery.Enqueue(ctx, tx, act.ID, []string{inbox}); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM activities WHERE id = $1`, act.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.start(t, f.options())
+	eventually(t, 10*time.Second, "the job is given up", func() bool { return jobFor(t, f.pool, inbox).State == "cancelled" })
+	if rc.count() != 0 {
+		t.Errorf("receiver got %d requests for a deleted activity", rc.count())
+	}
+}
+
+func TestRetryScheduleSpansAboutTwoDays(t *testing.T) {
+	p := &delivery.RetryPolicy{Base: 30 * time.Second}
+	var total time.Duration
+	for n := 1; n < delivery.MaxAttempts; n++ {
+		d := p.Delay(n)
+		want := min(30*time.Second<<(n-1), 6*time.Hour)
+		if n > 30 {
+			want = 6 * time.Hour
+		}
+		lo, hi := time.Duration(float64(want)*0.8), time.Duration(float64(want)*1.2)
+		if d < lo || d > hi {
+			t.Errorf("retry %d waits %s, want %s ±20%%", n, d, want)
+		}
+		total += d
+	}
+	if total < 36*time.Hour || total > 60*time.Hour {
+		t.Errorf("%d retries span %s, want about two days", delivery.MaxAttempts-1, total.Round(time.Minute))
+	}
+	if d := p.Delay(1000); d > time.Duration(float64(6*time.Hour)*1.2) {
+		t.Errorf("retry 1000 waits %s, want at most 6h+20%%", d)
+	}
+}
