@@ -27,10 +27,13 @@
 // after Options.PauseAfter failures in a row the host is paused, for longer
 // with each further failure (at most 12 hours). A job for a paused host
 // does not POST: it snoozes until the pause ends, and when it ends one job
-// probes the host while the others keep waiting. Within one process at most
-// Options.PerHost POSTs go to one host at a time; a job that cannot get a
-// slot quickly snoozes briefly instead of holding a worker, so a slow host
-// never takes the workers that healthy hosts need.
+// probes the host while the others keep waiting.
+//
+// Slow or dead hosts never hold up healthy ones: within one process at most
+// Options.PerHost POSTs go to one host at a time, and a job that cannot get
+// one of its host's slots quickly snoozes briefly instead of holding a
+// worker; a POST left unanswered for a second gives its worker back while
+// it waits out its Timeout (see Options.Workers).
 package delivery
 
 import (
@@ -70,9 +73,10 @@ const (
 	// queueName keeps deliveries apart from any other River job, so that
 	// Options.Workers counts deliveries only.
 	queueName = "delivery"
-	// fetchCooldown is the least time between two fetches of due jobs. River
-	// fetches at most Workers jobs at a time, so this bounds the throughput
-	// of a fan-out: 10 ms lets 50 workers start up to 5,000 jobs a second.
+	// fetchCooldown is the least time between two fetches of due jobs; each
+	// fetch takes as many jobs as River has free worker slots. River's
+	// default (100 ms) would hold a fan-out's pace to its fetches; 10 ms
+	// lets it start as fast as jobs finish.
 	fetchCooldown = 10 * time.Millisecond
 	// fetchPollInterval is how often River looks for jobs that became due
 	// without a notification: retries and snoozes shorter than River's
@@ -99,9 +103,10 @@ type Options struct {
 	// tests pass 127.0.0.0/8). Empty: public addresses only.
 	AllowPrivate []netip.Prefix
 	// Workers is how many deliveries are worked at once in this process:
-	// loaded, signed, sent and answered. A POST whose answer is slow steps
-	// aside after a second (see slowAfter), so that hosts that never answer
-	// cannot occupy them all. Default 50.
+	// loaded, signed, sent and answered. A POST still unanswered after a
+	// second (a quarter of Timeout if shorter) gives its place back while it
+	// waits, so hosts that never answer cannot occupy every worker; River
+	// runs up to 8·Workers jobs to leave room for such waits. Default 50.
 	Workers int
 	// PerHost is how many POSTs may go to one host (host:port) at once in
 	// this process. Default 4.
