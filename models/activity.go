@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Activity is one activity a local actor sent, as delivered.
@@ -29,15 +31,30 @@ func InsertActivity(ctx context.Context, db DB, a *Activity) error {
 	return nil
 }
 
+const activitySelect = `SELECT id, uri, actor_id, type, object_uri, public, body, created_at FROM activities`
+
+func scanActivity(row pgx.Row) (*Activity, error) {
+	var a Activity
+	err := row.Scan(&a.ID, &a.URI, &a.ActorID, &a.Type, &a.ObjectURI, &a.Public, &a.Body, &a.CreatedAt)
+	return &a, err
+}
+
 // ActivityByURI loads an outgoing activity by its id.
 func ActivityByURI(ctx context.Context, db DB, uri string) (*Activity, error) {
-	var a Activity
-	err := db.QueryRow(ctx, `SELECT id, uri, actor_id, type, object_uri, public, body, created_at FROM activities WHERE uri = $1`, uri).
-		Scan(&a.ID, &a.URI, &a.ActorID, &a.Type, &a.ObjectURI, &a.Public, &a.Body, &a.CreatedAt)
+	a, err := scanActivity(db.QueryRow(ctx, activitySelect+` WHERE uri = $1`, uri))
 	if err != nil {
 		return nil, notFoundOr(err, "models: activity by uri")
 	}
-	return &a, nil
+	return a, nil
+}
+
+// ActivityByID loads an outgoing activity by its row id (what a delivery job names).
+func ActivityByID(ctx context.Context, db DB, id int64) (*Activity, error) {
+	a, err := scanActivity(db.QueryRow(ctx, activitySelect+` WHERE id = $1`, id))
+	if err != nil {
+		return nil, notFoundOr(err, "models: activity by id")
+	}
+	return a, nil
 }
 
 // PublicActivities lists an actor's public activities, newest first (its outbox).
@@ -46,19 +63,19 @@ func PublicActivities(ctx context.Context, db DB, actorID int64, p Page) ([]*Act
 	if maxID <= 0 {
 		maxID = 1<<63 - 1
 	}
-	rows, err := db.Query(ctx, `SELECT id, uri, actor_id, type, object_uri, public, body, created_at FROM activities
-		WHERE actor_id = $1 AND public AND id < $2 ORDER BY id DESC LIMIT $3`, actorID, maxID, p.limit())
+	rows, err := db.Query(ctx, activitySelect+` WHERE actor_id = $1 AND public AND id < $2 ORDER BY id DESC LIMIT $3`,
+		actorID, maxID, p.limit())
 	if err != nil {
 		return nil, fmt.Errorf("models: list activities: %w", err)
 	}
 	defer rows.Close()
 	var out []*Activity
 	for rows.Next() {
-		var a Activity
-		if err := rows.Scan(&a.ID, &a.URI, &a.ActorID, &a.Type, &a.ObjectURI, &a.Public, &a.Body, &a.CreatedAt); err != nil {
+		a, err := scanActivity(rows)
+		if err != nil {
 			return nil, fmt.Errorf("models: list activities: %w", err)
 		}
-		out = append(out, &a)
+		out = append(out, a)
 	}
 	return out, rows.Err()
 }

@@ -24,18 +24,6 @@ func (h *DeliveryHost) Paused(now time.Time) bool {
 	return h.PausedUntil != nil && h.PausedUntil.After(now)
 }
 
-// ActivityByID loads an outgoing activity by its row id (what a delivery job
-// names).
-func ActivityByID(ctx context.Context, db DB, id int64) (*Activity, error) {
-	var a Activity
-	err := db.QueryRow(ctx, `SELECT id, uri, actor_id, type, object_uri, public, body, created_at FROM activities WHERE id = $1`, id).
-		Scan(&a.ID, &a.URI, &a.ActorID, &a.Type, &a.ObjectURI, &a.Public, &a.Body, &a.CreatedAt)
-	if err != nil {
-		return nil, notFoundOr(err, "models: activity by id")
-	}
-	return &a, nil
-}
-
 // DeliveryHostByName returns a host's delivery health; a host never seen
 // failing has no row and comes back healthy (zero failures, not paused).
 func DeliveryHostByName(ctx context.Context, db DB, host string) (*DeliveryHost, error) {

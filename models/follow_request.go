@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // PendingFor lists pending follows that actorID may decide: those of actorID
@@ -19,16 +21,7 @@ func PendingFor(ctx context.Context, db DB, actorID int64, p Page) ([]*Follow, e
 	if err != nil {
 		return nil, fmt.Errorf("models: pending follows: %w", err)
 	}
-	defer rows.Close()
-	var out []*Follow
-	for rows.Next() {
-		f, err := scanFollow(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return collectFollows(rows)
 }
 
 // IsModerator reports whether actorID moderates the group groupID.
@@ -86,6 +79,10 @@ func PendingFrom(ctx context.Context, db DB, actorID, requesterID int64) ([]*Fol
 	if err != nil {
 		return nil, fmt.Errorf("models: pending follows: %w", err)
 	}
+	return collectFollows(rows)
+}
+
+func collectFollows(rows pgx.Rows) ([]*Follow, error) {
 	defer rows.Close()
 	var out []*Follow
 	for rows.Next() {

@@ -75,7 +75,7 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (VILLAGE_LISTEN): %w", cfg.Listen, err)
 	}
-	if err := queue.Start(ctx); err != nil {
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
 		return err
 	}

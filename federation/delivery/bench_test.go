@@ -66,7 +66,7 @@ func newFanoutBench(b *testing.B) *fanoutBench {
 	ctx := context.Background()
 	fb := &fanoutBench{closing: make(chan struct{})}
 	fb.f = &fixture{log: discardLogger(), urls: federation.NewURLs("https://village.example")}
-	fb.f.pool = newDB(b, 40)
+	fb.f.pool = newDB(b, 16)
 	acc, err := models.CreateAccount(ctx, fb.f.pool, models.NewAccount{Username: "alice", Password: "correct horse"})
 	if err != nil {
 		b.Fatal(err)

@@ -548,3 +548,89 @@ func TestRetryScheduleSpansAboutTwoDays(t *testing.T) {
 		t.Errorf("retry 1000 waits %s, want at most 6h+20%%", d)
 	}
 }
+
+func TestHostsThatNeverAnswerDoNotHoldWorkers(t *testing.T) {
+	f := newFixture(t)
+	hold := make(chan struct{})
+	defer close(hold)
+	var hanging []*receiver
+	for range 3 {
+		hanging = append(hanging, newReceiver(t, receiverOptions{hold: hold}))
+	}
+	healthy := newReceiver(t, receiverOptions{})
+	act := f.activity(t)
+	var list []string
+	for _, rc := range hanging {
+		list = append(list, rc.URL+"/inbox")
+	}
+	f.enqueue(t, act.ID, list...)
+
+	opts := f.options()
+	opts.Workers = 1 // three hosts hang at once: more than there are workers
+	opts.Timeout = 20 * time.Second
+	opts.RescueAfter = time.Minute
+	f.start(t, opts)
+	eventually(t, 10*time.Second, "all three hanging hosts have a POST in flight", func() bool {
+		for _, rc := range hanging {
+			if rc.count() == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	f.enqueue(t, act.ID, healthy.URL+"/inbox")
+	eventually(t, 10*time.Second, "the healthy host is served while the others hang", func() bool { return healthy.count() == 1 })
+	for _, rc := range hanging {
+		if n := rc.count(); n != 1 {
+			t.Errorf("hanging host got %d POSTs, want 1 still in flight", n)
+		}
+	}
+}
+
+func TestHostPauseGrowsWithFailuresAndEndsOnSuccess(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rule := models.PauseRule{After: 3, Base: time.Minute, Max: 12 * time.Hour}
+	const host = "peer.example:443"
+	var pauses []time.Duration
+	for range 14 {
+		before := time.Now()
+		h, err := models.RecordDeliveryFailure(ctx, f.pool, host, "HTTP 503", rule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.PausedUntil == nil {
+			pauses = append(pauses, 0)
+			continue
+		}
+		pauses = append(pauses, h.PausedUntil.Sub(before).Round(time.Minute))
+	}
+	want := []time.Duration{0, 0, time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute,
+		32 * time.Minute, 64 * time.Minute, 128 * time.Minute, 256 * time.Minute, 512 * time.Minute, 12 * time.Hour, 12 * time.Hour}
+	if !slices.Equal(pauses, want) {
+		t.Errorf("pauses after each failure: %v, want %v", pauses, want)
+	}
+	if claimed, err := models.ClaimDeliveryProbe(ctx, f.pool, host, time.Minute); err != nil || claimed {
+		t.Errorf("probe claimed during a pause: %v, %v", claimed, err)
+	}
+	if _, err := f.pool.Exec(ctx, `UPDATE delivery_hosts SET paused_until = now() - interval '1 second' WHERE host = $1`, host); err != nil {
+		t.Fatal(err)
+	}
+	first, err := models.ClaimDeliveryProbe(ctx, f.pool, host, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := models.ClaimDeliveryProbe(ctx, f.pool, host, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first || second {
+		t.Errorf("probe claims after the pause: %v then %v, want true then false", first, second)
+	}
+	if err := models.RecordDeliverySuccess(ctx, f.pool, host); err != nil {
+		t.Fatal(err)
+	}
+	if h := deliveryHost(t, f.pool, host); h.Failures != 0 || h.PausedUntil != nil || h.Paused(time.Now()) {
+		t.Errorf("host after a success: %+v, want no failures and no pause", h)
+	}
+}

@@ -20,7 +20,7 @@ CREATE TABLE inbox_activities (
     activity_uri text NOT NULL UNIQUE,
     actor_id     bigint REFERENCES actors (id) ON DELETE SET NULL,
     type         text NOT NULL,
-    body         jsonb NOT NULL,
+    body         json NOT NULL,
     received_at  timestamptz NOT NULL DEFAULT now()
 );
 
@@ -32,7 +32,7 @@ CREATE TABLE activities (
     type       text NOT NULL,
     object_uri text NOT NULL DEFAULT '',
     public     boolean NOT NULL DEFAULT false,
-    body       jsonb NOT NULL,
+    body       json NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX activities_actor ON activities (actor_id, id DESC);
