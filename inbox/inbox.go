@@ -37,15 +37,17 @@ type Processor struct {
 	urls     federation.URLs
 	resolver *federation.Resolver
 	outbox   *outbox.Outbox
+	auth     *federation.Authenticator
 	logger   *slog.Logger
 }
 
-// New returns a processor.
-func New(db *pgxpool.Pool, u federation.URLs, resolver *federation.Resolver, out *outbox.Outbox, logger *slog.Logger) *Processor {
+// New returns a processor. auth, when given, forgets what it cached about
+// an actor that updates or deletes itself.
+func New(db *pgxpool.Pool, u federation.URLs, resolver *federation.Resolver, out *outbox.Outbox, auth *federation.Authenticator, logger *slog.Logger) *Processor {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Processor{db: db, urls: u, resolver: resolver, outbox: out, logger: logger}
+	return &Processor{db: db, urls: u, resolver: resolver, outbox: out, auth: auth, logger: logger}
 }
 
 // activity is an incoming activity and the actor that signed it.
@@ -83,19 +85,28 @@ func (p *Processor) Process(ctx context.Context, signer *models.Actor, body []by
 	if err != nil {
 		return err
 	}
-	err = models.InTx(ctx, p.db, func(tx pgx.Tx) error {
-		fresh, err := models.RecordInboxActivity(ctx, tx, id, typ, signer.ID, body)
-		if err != nil || !fresh {
-			return err
-		}
-		return p.apply(ctx, tx, a, prepared)
-	})
+	if !changesState(typ) {
+		// Nothing to apply yet: recording it is the whole transaction, and
+		// one statement spares the inbox's hot path two round trips.
+		_, err = models.RecordInboxActivity(ctx, p.db, id, typ, signer.ID, body)
+	} else {
+		err = models.InTx(ctx, p.db, func(tx pgx.Tx) error {
+			fresh, err := models.RecordInboxActivity(ctx, tx, id, typ, signer.ID, body)
+			if err != nil || !fresh {
+				return err
+			}
+			return p.apply(ctx, tx, a, prepared)
+		})
+	}
 	var refusal *Error
 	if err != nil && !errors.As(err, &refusal) {
 		return fmt.Errorf("inbox: %s %s: %w", typ, id, err)
 	}
 	if err == nil {
 		p.logger.Debug("inbox: applied", "type", typ, "id", id, "actor", actor)
+		if (typ == "Update" || typ == "Delete") && p.auth != nil {
+			p.auth.Forget(signer.URI) // its cached key and profile may be outdated now
+		}
 	}
 	return err
 }
@@ -156,6 +167,16 @@ func (p *Processor) apply(ctx context.Context, tx pgx.Tx, a *activity, pre *prep
 	}
 	// Other activities are recorded, and applied by the work that needs them.
 	return nil
+}
+
+// changesState reports whether apply does anything for an activity type;
+// the others are only recorded, for the work that will use them.
+func changesState(typ string) bool {
+	switch typ {
+	case "Follow", "Accept", "Reject", "Undo", "Update", "Delete":
+		return true
+	}
+	return false
 }
 
 func isActorType(t string) bool {

@@ -57,18 +57,7 @@ func (h *handlers) postInbox(c echo.Context) error {
 		}
 		return err
 	}
-	if t := activityType(body); t == "Update" || t == "Delete" {
-		h.auth.Forget(signer.URI) // its cached key and profile may be outdated now
-	}
 	return c.NoContent(http.StatusAccepted)
-}
-
-func activityType(body []byte) string {
-	o, err := federation.ParseObject(body)
-	if err != nil {
-		return ""
-	}
-	return o.Type()
 }
 
 // acceptableActivityType allows the media types servers post activities

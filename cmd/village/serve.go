@@ -65,10 +65,11 @@ func (a *app) serve(ctx context.Context) error {
 		return err
 	}
 	out := outbox.New(st.pool, urls, delivery.Enqueue, a.logger)
+	auth := federation.NewAuthenticator(resolver)
 	handler := web.New(web.Options{
 		DB: st.pool, Logger: a.logger, URLs: urls, Version: Version,
-		Auth: federation.NewAuthenticator(resolver), Resolver: resolver, Outbox: out,
-		Inbox: inbox.New(st.pool, urls, resolver, out, a.logger),
+		Auth: auth, Resolver: resolver, Outbox: out,
+		Inbox: inbox.New(st.pool, urls, resolver, out, auth, a.logger),
 	})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
