@@ -1,7 +1,6 @@
 package delivery_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,8 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"net/url"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -35,24 +32,7 @@ var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 // enough for River and the workers.
 func newDB(t testing.TB, maxConns int) *pgxpool.Pool {
 	t.Helper()
-	u, err := url.Parse(testenv.DatabaseURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("pool_max_conns", strconv.Itoa(maxConns))
-	u.RawQuery = q.Encode()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	pool, err := models.Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if _, err := models.Migrate(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	return pool
+	return testenv.DBWithConns(t, maxConns)
 }
 
 // fixture is a database with one local actor, alice, who sends.
@@ -345,32 +325,7 @@ func statuses(codes ...int) func(int) (int, http.Header) {
 }
 
 // testLogger collects the queue's logs and prints them if the test fails.
-func testLogger(t testing.TB) *slog.Logger {
-	buf := &syncBuffer{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log("queue log:\n" + buf.String())
-		}
-	})
-	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+func testLogger(t testing.TB) *slog.Logger { return testenv.Logger(t) }
 
 // deliveryHost reads a host's row in delivery_hosts.
 func deliveryHost(t testing.TB, pool *pgxpool.Pool, host string) *models.DeliveryHost {

@@ -10,10 +10,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -124,7 +126,20 @@ func DatabaseURL(t testing.TB) string {
 // DB returns a pool on a fresh, migrated database of this test's own.
 func DB(t testing.TB) *pgxpool.Pool {
 	t.Helper()
+	return DBWithConns(t, 0)
+}
+
+// DBWithConns is DB with a pool of maxConns connections (0: the default).
+func DBWithConns(t testing.TB, maxConns int) *pgxpool.Pool {
+	t.Helper()
 	url := DatabaseURL(t)
+	if maxConns > 0 {
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		url += sep + "pool_max_conns=" + strconv.Itoa(maxConns)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	pool, err := models.Open(ctx, url)
@@ -159,4 +174,15 @@ func randomHex(t testing.TB, n int) string {
 		t.Fatalf("testenv: %v", err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// Logger collects a component's logs and prints them if the test fails.
+func Logger(t testing.TB) *slog.Logger {
+	buf := &syncBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log("log:\n" + buf.String())
+		}
+	})
+	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
