@@ -193,3 +193,52 @@ func SplitHandle(handle string) (name, host string, err error) {
 	}
 	return name, strings.ToLower(host), nil
 }
+
+// FetchObject fetches any object from its origin (its id must be the URL).
+func (r *Resolver) FetchObject(ctx context.Context, id string) (Object, error) {
+	if r.urls.IsLocal(id) {
+		return nil, fmt.Errorf("federation: %s is local", id)
+	}
+	doc, err := r.client.GetActivity(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("federation: fetch object: %w", err)
+	}
+	return Object(doc.Object), nil
+}
+
+// InstanceSoftware returns what a remote host runs (NodeInfo software.name),
+// fetched once and kept; "" when the host does not say.
+func (r *Resolver) InstanceSoftware(ctx context.Context, host string) (string, error) {
+	if sw, ok, err := models.InstanceSoftware(ctx, r.db, host); err != nil || ok {
+		return sw, err
+	}
+	software, version := "", ""
+	links, err := r.client.GetJSON(ctx, r.scheme+"://"+host+"/.well-known/nodeinfo", "application/json")
+	if err != nil && !errors.Is(err, fetch.ErrNotFound) {
+		return "", nil // unknown for now; asked again next time
+	}
+	if err == nil {
+		href := ""
+		if list, ok := links.Object["links"].([]any); ok {
+			for _, l := range list {
+				m, _ := l.(map[string]any)
+				rel, _ := m["rel"].(string)
+				if strings.HasPrefix(rel, "http://nodeinfo.diaspora.software/ns/schema/2.") {
+					href, _ = m["href"].(string)
+				}
+			}
+		}
+		if href != "" && SameOrigin(href, r.scheme+"://"+host+"/") {
+			if doc, err := r.client.GetJSON(ctx, href, "application/json"); err == nil {
+				if sw, ok := doc.Object["software"].(map[string]any); ok {
+					software, _ = sw["name"].(string)
+					version, _ = sw["version"].(string)
+				}
+			}
+		}
+	}
+	if err := models.PutInstance(ctx, r.db, host, strings.ToLower(software), version); err != nil {
+		return "", err
+	}
+	return strings.ToLower(software), nil
+}

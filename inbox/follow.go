@@ -62,8 +62,22 @@ func (p *Processor) answerToFollow(ctx context.Context, tx pgx.Tx, a *activity, 
 // undo applies Undo{Follow} by the follower.
 func (p *Processor) undo(ctx context.Context, tx pgx.Tx, a *activity) error {
 	inner := a.Embedded("object")
-	if inner != nil && inner.Type() != "" && inner.Type() != "Follow" {
+	switch {
+	case inner != nil && (inner.Type() == "Like" || inner.Type() == "EmojiReact"):
+		return p.undoLike(ctx, tx, a, inner)
+	case inner != nil && inner.Type() == "Announce":
+		_, err := models.DeleteBoost(ctx, tx, inner.ID(), a.signer.ID)
+		return err
+	case inner != nil && inner.Type() != "" && inner.Type() != "Follow":
 		return nil // Undo of other activities: applied by the work that needs them
+	case inner == nil:
+		// Only the undone activity's id: it may be a like or a boost.
+		if removed, err := models.DeleteLike(ctx, tx, a.Ref("object"), a.signer.ID, 0); err != nil || removed {
+			return err
+		}
+		if removed, err := models.DeleteBoost(ctx, tx, a.Ref("object"), a.signer.ID); err != nil || removed {
+			return err
+		}
 	}
 	follow, err := p.findFollow(ctx, tx, a, func(f *models.Follow) bool { return f.FollowerID == a.signer.ID })
 	if err != nil || follow == nil {
@@ -132,7 +146,7 @@ func (p *Processor) delete(ctx context.Context, tx pgx.Tx, a *activity) error {
 		if !federation.SameOrigin(object, a.signer.URI) {
 			return refuse(http.StatusForbidden, "%s may not delete %s", a.signer.URI, object)
 		}
-		return nil // objects (posts) are deleted by the work that stores them
+		return p.deletePost(ctx, tx, a, object)
 	}
 	_, err := models.DeleteRemoteActor(ctx, tx, a.signer.URI)
 	return err

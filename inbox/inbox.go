@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/village-social/village/federation"
+	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
 )
@@ -39,6 +40,9 @@ type Processor struct {
 	outbox   *outbox.Outbox
 	auth     *federation.Authenticator
 	logger   *slog.Logger
+	// sanitize cleans remote HTML; sanitizeText makes remote text plain.
+	sanitize     func(string) string
+	sanitizeText func(string) string
 }
 
 // New returns a processor. auth, when given, forgets what it cached about
@@ -47,7 +51,9 @@ func New(db *pgxpool.Pool, u federation.URLs, resolver *federation.Resolver, out
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Processor{db: db, urls: u, resolver: resolver, outbox: out, auth: auth, logger: logger}
+	sanitizer := content.NewSanitizer()
+	return &Processor{db: db, urls: u, resolver: resolver, outbox: out, auth: auth, logger: logger,
+		sanitize: sanitizer.Sanitize, sanitizeText: content.PlainText}
 }
 
 // activity is an incoming activity and the actor that signed it.
@@ -114,13 +120,35 @@ func (p *Processor) Process(ctx context.Context, signer *models.Actor, body []by
 // prepared is what an activity needed from the network.
 type prepared struct {
 	actorUpdate *models.Actor // Update of the signer's own actor document
+	post        *incomingPost // Create or Update of a post
+	announced   *announced    // what an Announce carries
 }
 
 func (p *Processor) prepare(ctx context.Context, a *activity) (*prepared, error) {
-	if a.Type() != "Update" {
+	switch a.Type() {
+	case "Create":
+		post, err := p.preparePost(ctx, a, "object")
+		return &prepared{post: post}, err
+	case "Announce":
+		an, err := p.prepareAnnounce(ctx, a)
+		return &prepared{announced: an}, err
+	case "Follow":
+		// How a group shares posts with a follower depends on its server's software.
+		if ref, ok := p.urls.ParseLocalActor(a.Ref("object")); ok && ref.Group {
+			if _, err := p.resolver.InstanceSoftware(ctx, a.signer.Domain); err != nil {
+				return nil, err
+			}
+		}
+		return &prepared{}, nil
+	case "Update":
+	default:
 		return &prepared{}, nil
 	}
 	obj := a.Embedded("object")
+	if obj != nil && federation.IsPostType(obj.Type()) {
+		post, err := p.preparePost(ctx, a, "object")
+		return &prepared{post: post}, err
+	}
 	if obj == nil || !isActorType(obj.Type()) {
 		return &prepared{}, nil
 	}
@@ -162,8 +190,17 @@ func (p *Processor) apply(ctx context.Context, tx pgx.Tx, a *activity, pre *prep
 			_, err := models.UpsertRemoteActor(ctx, tx, pre.actorUpdate)
 			return err
 		}
+		if pre.post != nil {
+			return p.updatePost(ctx, tx, a, pre.post)
+		}
 	case "Delete":
 		return p.delete(ctx, tx, a)
+	case "Create":
+		return p.create(ctx, tx, a, pre.post)
+	case "Like", "EmojiReact":
+		return p.like(ctx, tx, a)
+	case "Announce":
+		return p.announce(ctx, tx, a, pre.announced)
 	}
 	// Other activities are recorded, and applied by the work that needs them.
 	return nil
@@ -173,7 +210,7 @@ func (p *Processor) apply(ctx context.Context, tx pgx.Tx, a *activity, pre *prep
 // the others are only recorded, for the work that will use them.
 func changesState(typ string) bool {
 	switch typ {
-	case "Follow", "Accept", "Reject", "Undo", "Update", "Delete":
+	case "Follow", "Accept", "Reject", "Undo", "Update", "Delete", "Create", "Like", "EmojiReact", "Announce":
 		return true
 	}
 	return false

@@ -99,3 +99,15 @@ func RecordInboxActivity(ctx context.Context, db DB, uri, typ string, actorID in
 	}
 	return tag.RowsAffected() == 1, nil
 }
+
+// LatestObject returns the object of the newest Create or Update a local
+// actor sent about objectURI: a local post's document as last published.
+func LatestObject(ctx context.Context, db DB, objectURI string) ([]byte, error) {
+	var obj []byte
+	err := db.QueryRow(ctx, `SELECT (body::jsonb -> 'object')::text FROM activities
+		WHERE object_uri = $1 AND type IN ('Create', 'Update') ORDER BY id DESC LIMIT 1`, objectURI).Scan(&obj)
+	if err != nil {
+		return nil, notFoundOr(err, "models: latest object")
+	}
+	return obj, nil
+}

@@ -23,6 +23,9 @@ var (
 
 // notFoundOr maps "no rows" to ErrNotFound and wraps anything else.
 func notFoundOr(err error, prefix string) error {
+	if err == nil {
+		return nil
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ErrNotFound
 	}

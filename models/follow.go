@@ -181,3 +181,55 @@ func FollowerInboxes(ctx context.Context, db DB, actorID int64) ([]string, error
 	}
 	return out, rows.Err()
 }
+
+// FollowerInbox is an inbox that reaches some of an actor's remote
+// followers, and the software of its server (NodeInfo; "" when unknown).
+type FollowerInbox struct {
+	Inbox    string
+	Software string
+}
+
+// FollowerInboxesWithSoftware is FollowerInboxes with each server's software.
+func FollowerInboxesWithSoftware(ctx context.Context, db DB, actorID int64) ([]FollowerInbox, error) {
+	rows, err := db.Query(ctx, `SELECT DISTINCT coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url), coalesce(i.software, '')
+		FROM follows f JOIN actors a ON a.id = f.follower_id LEFT JOIN instances i ON i.host = a.domain
+		WHERE f.followee_id = $1 AND f.state = 'accepted' AND a.domain IS NOT NULL
+		  AND coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url) IS NOT NULL
+		ORDER BY 1`, actorID)
+	if err != nil {
+		return nil, fmt.Errorf("models: follower inboxes: %w", err)
+	}
+	defer rows.Close()
+	var out []FollowerInbox
+	for rows.Next() {
+		var f FollowerInbox
+		if err := rows.Scan(&f.Inbox, &f.Software); err != nil {
+			return nil, fmt.Errorf("models: follower inboxes: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// IsMember reports whether actorID may post into the group: an accepted
+// follower or a moderator.
+func IsMember(ctx context.Context, db DB, groupID, actorID int64) (bool, error) {
+	var ok bool
+	err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM follows WHERE followee_id = $1 AND follower_id = $2 AND state = 'accepted')
+		OR EXISTS (SELECT 1 FROM group_moderators WHERE group_id = $1 AND actor_id = $2)`, groupID, actorID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("models: is member: %w", err)
+	}
+	return ok, nil
+}
+
+// HasLocalFollower reports whether any local actor follows actorID.
+func HasLocalFollower(ctx context.Context, db DB, actorID int64) (bool, error) {
+	var ok bool
+	err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM follows f JOIN actors a ON a.id = f.follower_id
+		WHERE f.followee_id = $1 AND f.state = 'accepted' AND a.domain IS NULL)`, actorID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("models: local follower: %w", err)
+	}
+	return ok, nil
+}

@@ -5,6 +5,7 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 
@@ -41,10 +42,13 @@ func (o *Outbox) URLs() federation.URLs { return o.urls }
 
 // Message is one activity to send.
 type Message struct {
-	Actor     *models.Actor // local sender; signs the deliveries
-	ID        string        // the activity's id
-	Activity  vocab.Type
-	Extra     map[string]any // terms go-fed lacks
+	Actor    *models.Actor // local sender; signs the deliveries
+	ID       string        // the activity's id
+	Activity vocab.Type
+	Extra    map[string]any // terms go-fed lacks
+	// Document, instead of Activity, is an activity already serialized
+	// (federation.Wrap), for activities that embed another document.
+	Document  map[string]any
 	ObjectURI string
 	Public    bool // listed in the actor's outbox
 	Inboxes   []string
@@ -52,11 +56,20 @@ type Message struct {
 
 // Send stores the activity and queues one delivery per distinct inbox, in tx.
 func (o *Outbox) Send(ctx context.Context, tx pgx.Tx, m Message) (*models.Activity, error) {
-	body, err := federation.Marshal(m.Activity, m.Extra)
+	var body []byte
+	var typ string
+	var err error
+	if m.Document != nil {
+		typ, _ = m.Document["type"].(string)
+		body, err = json.Marshal(m.Document)
+	} else {
+		typ = m.Activity.GetTypeName()
+		body, err = federation.Marshal(m.Activity, m.Extra)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
-	act := &models.Activity{URI: m.ID, ActorID: m.Actor.ID, Type: m.Activity.GetTypeName(),
+	act := &models.Activity{URI: m.ID, ActorID: m.Actor.ID, Type: typ,
 		ObjectURI: m.ObjectURI, Public: m.Public, Body: body}
 	if err := models.InsertActivity(ctx, tx, act); err != nil {
 		return nil, err

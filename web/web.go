@@ -101,6 +101,7 @@ func routes(e *echo.Echo, h *handlers) {
 	e.GET("/actor/followers", h.followersCollection(instanceActor))
 	e.GET("/actor/following", h.followingCollection(instanceActor))
 	e.GET("/activities/:id", h.activityDocument)
+	e.GET("/users/:name/statuses/:id", h.noteDocument)
 
 	// Inboxes: the shared one and each local actor's
 	e.POST("/inbox", h.postInbox)
@@ -122,6 +123,16 @@ func routes(e *echo.Echo, h *handlers) {
 	api.GET("/v1/follow_requests", h.followRequests)
 	api.POST("/v1/follow_requests/:id/authorize", h.authorizeFollowRequest)
 	api.POST("/v1/follow_requests/:id/reject", h.rejectFollowRequest)
+	api.POST("/v1/statuses", h.createStatus)
+	api.GET("/v1/statuses/:id", h.getStatus)
+	api.PUT("/v1/statuses/:id", h.editStatus)
+	api.DELETE("/v1/statuses/:id", h.deleteStatus)
+	api.GET("/v1/statuses/:id/context", h.statusContext)
+	api.POST("/v1/statuses/:id/favourite", h.favourite)
+	api.POST("/v1/statuses/:id/unfavourite", h.unfavourite)
+	api.GET("/v1/timelines/home", h.homeTimeline)
+	api.GET("/v1/timelines/public", h.publicTimeline)
+	api.GET("/v1/accounts/:id/statuses", h.accountStatuses)
 }
 
 func requestLogger(logger *slog.Logger) echo.MiddlewareFunc {

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/village-social/village/internal/testenv"
+)
+
+type status struct {
+	ID              string   `json:"id"`
+	URI             string   `json:"uri"`
+	Content         string   `json:"content"`
+	SpoilerText     string   `json:"spoiler_text"`
+	InReplyToID     *string  `json:"in_reply_to_id"`
+	FavouritesCount int      `json:"favourites_count"`
+	Account         account  `json:"account"`
+	Reblog          *status  `json:"reblog"`
+	Group           *account `json:"group"`
+}
+
+// find returns the status (or the status a boost carries) whose text contains text.
+func find(list []status, text string) (s *status, boostedBy string) {
+	for _, st := range list {
+		if st.Reblog != nil && strings.Contains(st.Reblog.Content, text) {
+			r := *st.Reblog
+			return &r, st.Account.Acct
+		}
+		if strings.Contains(st.Content, text) {
+			st := st
+			return &st, ""
+		}
+	}
+	return nil, ""
+}
+
+func timeline(t *testing.T, c *testenv.Client, path string) []status {
+	t.Helper()
+	var list []status
+	c.Get(path, &list)
+	return list
+}
+
+func post(t *testing.T, c *testenv.Client, form url.Values) status {
+	t.Helper()
+	var s status
+	c.Post("/api/v1/statuses", form, &s)
+	return s
+}
+
+func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
+	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrA})
+	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrB})
+	b.Admin("admin", "group", "create", "brooklyn_moms", "--title", "Brooklyn Moms")
+	bob := b.User("bob")
+	alice, carol, dave := a.User("alice"), a.User("carol"), a.User("dave")
+	groupOnB := lookup(t, bob, "brooklyn_moms")
+	var rel relationship
+	bob.Post("/api/v1/accounts/"+groupOnB.ID+"/follow", nil, &rel)
+	group := resolve(t, alice, "@brooklyn_moms@"+addrB)
+	for _, c := range []*testenv.Client{alice, carol} {
+		c.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
+	}
+	testenv.Eventually(t, 30*time.Second, "alice and carol in the group", func() bool {
+		return relationshipOf(t, alice, group.ID).Following && relationshipOf(t, carol, group.ID).Following
+	})
+
+	// Alice, on A, asks the group.
+	question := post(t, alice, url.Values{"status": {"@brooklyn_moms@" + addrB + " anyone know a pediatrician near Prospect Park?"},
+		"spoiler_text": {"kids' health"}})
+	if question.Group == nil || question.Group.Acct != "brooklyn_moms@"+addrB {
+		t.Fatalf("the post is not in the group: %+v", question.Group)
+	}
+	if !strings.Contains(question.Content, `class="u-url mention"`) {
+		t.Errorf("the mention is not linked: %s", question.Content)
+	}
+
+	// B stores it in the group; bob (local member) sees the group's share.
+	var onB *status
+	testenv.Eventually(t, 30*time.Second, "the post in the group on B", func() bool {
+		onB, _ = find(timeline(t, bob, "/api/v1/accounts/"+groupOnB.ID+"/statuses"), "pediatrician")
+		return onB != nil
+	})
+	if onB.SpoilerText != "kids' health" || onB.Account.Acct != "alice@"+addrA {
+		t.Errorf("post on B: %+v", onB)
+	}
+	if s, by := find(timeline(t, bob, "/api/v1/timelines/home"), "pediatrician"); s == nil || by != "brooklyn_moms" {
+		t.Errorf("bob's home timeline: found %v, shared by %q; want the group's share", s != nil, by)
+	}
+	// Carol, on A, who does not follow alice, sees it shared by the group.
+	testenv.Eventually(t, 30*time.Second, "the group's share in carol's home timeline", func() bool {
+		s, by := find(timeline(t, carol, "/api/v1/timelines/home"), "pediatrician")
+		return s != nil && by == "brooklyn_moms@"+addrB
+	})
+
+	// Bob answers in the thread; alice sees the reply under her post.
+	post(t, bob, url.Values{"status": {"Dr. Rivera on 7th Ave is lovely"}, "in_reply_to_id": {onB.ID}})
+	testenv.Eventually(t, 30*time.Second, "bob's reply in alice's thread", func() bool {
+		var ctx struct {
+			Descendants []status `json:"descendants"`
+		}
+		alice.Get("/api/v1/statuses/"+question.ID+"/context", &ctx)
+		s, _ := find(ctx.Descendants, "Dr. Rivera")
+		return s != nil && s.Account.Acct == "bob@"+addrB
+	})
+
+	// Carol likes it; the like reaches the group's server.
+	carolsCopy, _ := find(timeline(t, carol, "/api/v1/timelines/home"), "pediatrician")
+	carol.Post("/api/v1/statuses/"+carolsCopy.ID+"/favourite", nil, nil)
+	testenv.Eventually(t, 30*time.Second, "carol's like on B", func() bool {
+		var s status
+		bob.Get("/api/v1/statuses/"+onB.ID, &s)
+		return s.FavouritesCount == 1
+	})
+
+	// Alice edits: the new text shows everywhere.
+	var edited status
+	if code := alice.Do("PUT", "/api/v1/statuses/"+question.ID, url.Values{"status": {"@brooklyn_moms@" + addrB +
+		" anyone know a pediatrician near Prospect Park? (Spanish-speaking ideally)"}}, &edited); code != 200 {
+		t.Fatalf("edit: %d", code)
+	}
+	testenv.Eventually(t, 30*time.Second, "the edit on B", func() bool {
+		var s status
+		bob.Get("/api/v1/statuses/"+onB.ID, &s)
+		return strings.Contains(s.Content, "Spanish-speaking")
+	})
+
+	// Dave is not a member: his post into the group is refused by B.
+	post(t, dave, url.Values{"status": {"@brooklyn_moms@" + addrB + " buy cheap watches"}})
+	time.Sleep(2 * time.Second)
+	if s, _ := find(timeline(t, bob, "/api/v1/accounts/"+groupOnB.ID+"/statuses"), "cheap watches"); s != nil {
+		t.Errorf("a non-member's post reached the group")
+	}
+	if s, _ := find(timeline(t, carol, "/api/v1/timelines/home"), "cheap watches"); s != nil {
+		t.Errorf("a non-member's post was shared to the members")
+	}
+	if !strings.Contains(b.Log(), "is not a member of") {
+		t.Errorf("B's log does not show the refusal of dave's post")
+	}
+
+	// Alice deletes: the post is gone on B too.
+	if code := alice.Do("DELETE", "/api/v1/statuses/"+question.ID, nil, nil); code != 200 {
+		t.Fatalf("delete: %d", code)
+	}
+	testenv.Eventually(t, 30*time.Second, "the delete on B", func() bool {
+		return bob.Do("GET", "/api/v1/statuses/"+onB.ID, nil, nil) == 404
+	})
+	testenv.Eventually(t, 30*time.Second, "the post gone from carol's home", func() bool {
+		s, _ := find(timeline(t, carol, "/api/v1/timelines/home"), "pediatrician")
+		return s == nil
+	})
+	if code := testenv.GetActivity(t, question.URI, nil); code != 410 {
+		t.Errorf("deleted post's id answers %d, want 410", code)
+	}
+}

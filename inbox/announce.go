@@ -1,0 +1,130 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/village-social/village/federation"
+	"github.com/village-social/village/federation/fetch"
+	"github.com/village-social/village/models"
+)
+
+// announced is what an Announce carries, read before the transaction: a
+// post (boosted, or created or edited inside a remote group), or the news
+// that a post is gone.
+type announced struct {
+	kind   string // Create (a boost counts as one), Update, Delete; "" to ignore
+	post   *incomingPost
+	author *models.Actor
+	gone   string // URI of a post its origin says is deleted
+	local  string // URI of a local post the announcer shares
+}
+
+// prepareAnnounce reads a group's share (FEP-1b12 Announce{Create{Note}},
+// Announce{Update}, Announce{Delete}) or a boost (Announce{Note id}). What
+// comes from another origin than the announcer's is fetched from its own
+// origin rather than believed.
+func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announced, error) {
+	inner := a.Embedded("object")
+	kind, objectRef := "Create", a.Ref("object")
+	if inner != nil && !federation.IsPostType(inner.Type()) {
+		switch inner.Type() {
+		case "Create", "Update", "Delete":
+			kind, objectRef = inner.Type(), inner.Ref("object")
+		default:
+			return &announced{}, nil // Like, Undo, ... in remote groups: not counted here yet
+		}
+	}
+	if objectRef == "" {
+		return &announced{}, nil
+	}
+	if p.urls.IsLocal(objectRef) {
+		// A remote group shares a post written here: we have it already.
+		if kind == "Create" {
+			return &announced{kind: "Create", local: objectRef}, nil
+		}
+		return &announced{}, nil
+	}
+	obj, err := p.resolver.FetchObject(ctx, objectRef)
+	if kind == "Delete" {
+		if errors.Is(err, fetch.ErrGone) || errors.Is(err, fetch.ErrNotFound) || (err == nil && obj.Type() == "Tombstone") {
+			return &announced{kind: "Delete", gone: objectRef}, nil
+		}
+		return &announced{}, nil // its origin still serves it: the Delete is not confirmed
+	}
+	if err != nil || !federation.IsPostType(obj.Type()) {
+		p.logger.Info("inbox: announced object not usable", "object", objectRef, "error", err)
+		return &announced{}, nil
+	}
+	in, err := federation.PostFromObject(obj)
+	if err != nil {
+		return &announced{}, nil
+	}
+	author, err := p.resolver.Actor(ctx, in.Author)
+	if err != nil {
+		p.logger.Info("inbox: author of announced post not resolvable", "author", in.Author, "error", err)
+		return &announced{}, nil
+	}
+	in.Post.Content = p.sanitize(in.Post.Content)
+	in.Post.Summary = p.sanitizeText(in.Post.Summary)
+	in.Post.Name = p.sanitizeText(in.Post.Name)
+	in.Post.AuthorID = author.ID
+	return &announced{kind: kind, post: &incomingPost{in}, author: author}, nil
+}
+
+// announce stores what an Announce carries and the announcer's boost, so
+// that it shows in the timelines of those who follow the announcer.
+func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *announced) error {
+	switch an.kind {
+	case "Delete":
+		stored, err := models.PostByURI(ctx, tx, an.gone)
+		if err != nil {
+			return ignoreNotFound(err)
+		}
+		_, err = models.TombstonePost(ctx, tx, stored.ID)
+		return err
+	case "Create", "Update":
+		if an.local != "" {
+			stored, err := models.PostByURI(ctx, tx, an.local)
+			if err != nil || stored.DeletedAt != nil {
+				return ignoreNotFound(err)
+			}
+			_, err = models.PutBoost(ctx, tx, a.signer.ID, stored.ID, a.ID())
+			return err
+		}
+		post := &an.post.Post
+		if a.signer.Type == models.ActorGroup {
+			post.GroupID = &a.signer.ID
+		}
+		stored, err := models.PostByURI(ctx, tx, post.URI)
+		switch {
+		case errors.Is(err, models.ErrNotFound):
+			if _, err := models.InsertPost(ctx, tx, post); err != nil {
+				return err
+			}
+			stored = post
+		case err != nil:
+			return err
+		case stored.DeletedAt != nil:
+			return nil
+		case an.kind == "Update":
+			stored.Content, stored.Summary, stored.Sensitive, stored.Name = post.Content, post.Summary, post.Sensitive, post.Name
+			stored.Attachments, stored.Tags = post.Attachments, post.Tags
+			return models.UpdatePost(ctx, tx, stored)
+		}
+		if an.kind == "Create" {
+			_, err = models.PutBoost(ctx, tx, a.signer.ID, stored.ID, a.ID())
+			return err
+		}
+	}
+	return nil
+}
+
+func ignoreNotFound(err error) error {
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,252 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/village-social/village/federation"
+	"github.com/village-social/village/models"
+	"github.com/village-social/village/outbox"
+)
+
+// MaxGroupsPerPost caps how many groups one post may be shared into: more
+// is how spam fans out.
+const MaxGroupsPerPost = 5
+
+// incomingPost is a post read and sanitized before the transaction.
+type incomingPost struct {
+	*federation.IncomingPost
+}
+
+// preparePost reads the post an activity carries (fetching it from its
+// origin when only its id is given, or when it comes from another origin).
+func (p *Processor) preparePost(ctx context.Context, a *activity, objectKey string) (*incomingPost, error) {
+	obj := a.Embedded(objectKey)
+	id := a.Ref(objectKey)
+	if obj == nil || obj.ID() == "" || !federation.SameOrigin(obj.ID(), a.signer.URI) {
+		if id == "" {
+			return nil, refuse(http.StatusBadRequest, "%s has no object", a.Type())
+		}
+		fetched, err := p.resolver.FetchObject(ctx, id)
+		if err != nil {
+			return nil, refuse(http.StatusBadRequest, "object %s cannot be fetched from its origin: %v", id, err)
+		}
+		obj = fetched
+	}
+	if !federation.IsPostType(obj.Type()) {
+		return nil, nil // not a post: nothing for us
+	}
+	in, err := federation.PostFromObject(obj)
+	if err != nil {
+		return nil, refuse(http.StatusBadRequest, "%v", err)
+	}
+	in.Post.Content = p.sanitize(in.Post.Content)
+	in.Post.Summary = p.sanitizeText(in.Post.Summary)
+	in.Post.Name = p.sanitizeText(in.Post.Name)
+	return &incomingPost{in}, nil
+}
+
+// create stores a post sent by its author: into the local groups it is
+// addressed to (from members only; the group passes it on), or because
+// someone here follows the author, is mentioned, or is answered.
+func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *incomingPost) error {
+	if in == nil {
+		return nil
+	}
+	if in.Author != a.signer.URI {
+		return refuse(http.StatusForbidden, "%s may not create a post attributed to %s", a.signer.URI, in.Author)
+	}
+	post := &in.Post
+	post.AuthorID = a.signer.ID
+	groups, err := p.addressedGroups(ctx, tx, in)
+	if err != nil {
+		return err
+	}
+	if len(groups) > MaxGroupsPerPost {
+		return refuse(http.StatusBadRequest, "a post may go to at most %d groups, this one names %d", MaxGroupsPerPost, len(groups))
+	}
+	for _, g := range groups {
+		member, err := models.IsMember(ctx, tx, g.ID, a.signer.ID)
+		if err != nil {
+			return err
+		}
+		if !member {
+			return refuse(http.StatusForbidden, "%s is not a member of %s", a.signer.URI, p.urls.Actor(g))
+		}
+	}
+	if len(groups) > 0 {
+		post.GroupID = &groups[0].ID
+	} else if relevant, err := p.relevant(ctx, tx, in); err != nil || !relevant {
+		return err
+	}
+	fresh, err := models.InsertPost(ctx, tx, post)
+	if err != nil || !fresh {
+		return err // known already (or deleted): nothing changes
+	}
+	for _, g := range groups {
+		if err := p.outbox.Redistribute(ctx, tx, outbox.Share{Group: g, Post: post, AuthorURI: a.signer.URI,
+			Activity: a.Object, Kind: "Create"}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addressedGroups are the local groups a post is for: named in to, cc,
+// audience or a Mention, or owning the thread it answers.
+func (p *Processor) addressedGroups(ctx context.Context, tx pgx.Tx, in *incomingPost) ([]*models.Actor, error) {
+	seen := map[int64]bool{}
+	var out []*models.Actor
+	add := func(g *models.Actor) {
+		if g != nil && !seen[g.ID] {
+			seen[g.ID] = true
+			out = append(out, g)
+		}
+	}
+	refs := append(append(append([]string{in.Audience}, in.To...), in.Cc...), in.Mentioned...)
+	for _, ref := range refs {
+		r, ok := p.urls.ParseLocalActor(ref)
+		if !ok || !r.Group {
+			continue
+		}
+		g, err := models.LocalActorByRef(ctx, tx, false, true, r.Username)
+		if errors.Is(err, models.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		add(g)
+	}
+	if in.Post.InReplyToURI != "" {
+		parent, err := models.PostByURI(ctx, tx, in.Post.InReplyToURI)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return nil, err
+		}
+		if parent != nil && parent.GroupID != nil {
+			g, err := models.ActorByID(ctx, tx, *parent.GroupID)
+			if err != nil {
+				return nil, err
+			}
+			if g.IsLocal() {
+				add(g)
+			}
+		}
+	}
+	return out, nil
+}
+
+// relevant tells whether a post not meant for a local group concerns anyone here.
+func (p *Processor) relevant(ctx context.Context, tx pgx.Tx, in *incomingPost) (bool, error) {
+	for _, m := range in.Mentioned {
+		if _, ok := p.urls.ParseLocalActor(m); ok {
+			return true, nil
+		}
+	}
+	if in.Post.InReplyToURI != "" && p.urls.IsLocal(in.Post.InReplyToURI) {
+		return true, nil
+	}
+	if in.Post.InReplyToURI != "" {
+		if _, err := models.PostByURI(ctx, tx, in.Post.InReplyToURI); err == nil {
+			return true, nil
+		}
+	}
+	return models.HasLocalFollower(ctx, tx, in.Post.AuthorID)
+}
+
+// update applies an author's edit of a post.
+func (p *Processor) updatePost(ctx context.Context, tx pgx.Tx, a *activity, in *incomingPost) error {
+	stored, err := models.PostByURI(ctx, tx, in.Post.URI)
+	if errors.Is(err, models.ErrNotFound) {
+		return p.create(ctx, tx, a, in) // an edit of a post we never saw: take it as new
+	}
+	if err != nil {
+		return err
+	}
+	if stored.AuthorID != a.signer.ID || in.Author != a.signer.URI {
+		return refuse(http.StatusForbidden, "only its author may edit %s", stored.URI)
+	}
+	if stored.DeletedAt != nil {
+		return nil
+	}
+	stored.Content, stored.Summary, stored.Sensitive = in.Post.Content, in.Post.Summary, in.Post.Sensitive
+	stored.Name, stored.Language, stored.Attachments, stored.Tags = in.Post.Name, in.Post.Language, in.Post.Attachments, in.Post.Tags
+	if err := models.UpdatePost(ctx, tx, stored); err != nil {
+		return err
+	}
+	return p.shareInLocalGroup(ctx, tx, a, stored, "Update")
+}
+
+// deletePost applies an author's Delete of a post: it becomes a tombstone.
+func (p *Processor) deletePost(ctx context.Context, tx pgx.Tx, a *activity, uri string) error {
+	stored, err := models.PostByURI(ctx, tx, uri)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if stored.AuthorID != a.signer.ID {
+		return refuse(http.StatusForbidden, "only its author may delete %s", uri)
+	}
+	if stored.DeletedAt != nil {
+		return nil
+	}
+	if err := p.shareInLocalGroup(ctx, tx, a, stored, "Delete"); err != nil {
+		return err
+	}
+	_, err = models.TombstonePost(ctx, tx, stored.ID)
+	return err
+}
+
+// like records a Like of a known post.
+func (p *Processor) like(ctx context.Context, tx pgx.Tx, a *activity) error {
+	post, err := models.PostByURI(ctx, tx, a.Ref("object"))
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil || post.DeletedAt != nil {
+		return err
+	}
+	fresh, err := models.PutLike(ctx, tx, a.signer.ID, post.ID, a.ID())
+	if err != nil || !fresh {
+		return err
+	}
+	return p.shareInLocalGroup(ctx, tx, a, post, "Like")
+}
+
+// undoLike removes a Like its author takes back.
+func (p *Processor) undoLike(ctx context.Context, tx pgx.Tx, a *activity, inner federation.Object) error {
+	postURI := ""
+	if inner != nil {
+		postURI = inner.Ref("object")
+	}
+	post, err := models.PostByURI(ctx, tx, postURI)
+	if errors.Is(err, models.ErrNotFound) {
+		_, err = models.DeleteLike(ctx, tx, a.Ref("object"), a.signer.ID, 0)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	removed, err := models.DeleteLike(ctx, tx, "", a.signer.ID, post.ID)
+	if err != nil || !removed {
+		return err
+	}
+	return p.shareInLocalGroup(ctx, tx, a, post, "Undo")
+}
+
+// shareInLocalGroup passes a member's activity on when its post lives in a local group.
+func (p *Processor) shareInLocalGroup(ctx context.Context, tx pgx.Tx, a *activity, post *models.Post, kind string) error {
+	if post.GroupID == nil {
+		return nil
+	}
+	g, err := models.ActorByID(ctx, tx, *post.GroupID)
+	if err != nil || !g.IsLocal() {
+		return err
+	}
+	return p.outbox.Redistribute(ctx, tx, outbox.Share{Group: g, Post: post, AuthorURI: a.signer.URI, Activity: a.Object, Kind: kind})
+}

@@ -1,0 +1,106 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/village-social/village/federation"
+	"github.com/village-social/village/models"
+)
+
+// mastodonFamily are servers (by NodeInfo software.name) that understand a
+// group's share only as a boost of a Note by id (Announce{Note}), not the
+// FEP-1b12 Announce{Create{Note}} that Lemmy and its kin read.
+var mastodonFamily = map[string]bool{
+	"mastodon": true, "gotosocial": true, "misskey": true, "pleroma": true, "akkoma": true,
+	"sharkey": true, "iceshrimp": true, "fedibird": true, "firefish": true, "calckey": true,
+	"foundkey": true, "hometown": true, "glitchsoc": true, "catodon": true, "cherrypick": true,
+}
+
+// IsMastodonFamily reports whether a server software reads group shares as boosts.
+func IsMastodonFamily(software string) bool { return mastodonFamily[strings.ToLower(software)] }
+
+// Share is a member's activity that a local group passes on to its members.
+type Share struct {
+	Group     *models.Actor
+	Post      *models.Post   // the post it is about
+	AuthorURI string         // the post's author
+	Activity  map[string]any // the member's activity, exactly as received or sent
+	Kind      string         // Create, Update, Delete, Like or Undo
+}
+
+// Redistribute makes a local group pass a member's activity on to every
+// follower, in tx (FEP-1b12): Announce{activity} to servers that read it,
+// and to Mastodon-family servers a boost of top-level posts by id (and, when
+// such a post is deleted, the boost undone). Local followers see the group's
+// share through the boost recorded here.
+func (o *Outbox) Redistribute(ctx context.Context, tx pgx.Tx, s Share) error {
+	group, post := s.Group, s.Post
+	followers, err := models.FollowerInboxesWithSoftware(ctx, tx, group.ID)
+	if err != nil {
+		return err
+	}
+	var fep, mastodon []string
+	for _, f := range followers {
+		if IsMastodonFamily(f.Software) {
+			mastodon = append(mastodon, f.Inbox)
+		} else {
+			fep = append(fep, f.Inbox)
+		}
+	}
+	groupURI := o.urls.Actor(group)
+	public := post.Visibility == models.VisibilityPublicPost || post.Visibility == models.VisibilityUnlisted
+	addr := federation.NoteAddress{To: []string{o.urls.Followers(group)}, Audience: groupURI}
+	if public {
+		addr = federation.NoteAddress{To: []string{federation.Public}, Cc: []string{o.urls.Followers(group)}, Audience: groupURI}
+	}
+
+	id := o.urls.NewActivityID()
+	announce, err := federation.Wrap("Announce", id, groupURI, addr, s.Activity)
+	if err != nil {
+		return fmt.Errorf("outbox: announce: %w", err)
+	}
+	if _, err := o.Send(ctx, tx, Message{Actor: group, ID: id, Document: announce, ObjectURI: post.URI,
+		Public: public, Inboxes: fep}); err != nil {
+		return err
+	}
+
+	topLevel := post.InReplyToURI == ""
+	switch s.Kind {
+	case "Create":
+		// The boost is the group's share, for local timelines and Mastodon.
+		boostID := o.urls.NewActivityID()
+		if _, err := models.PutBoost(ctx, tx, group.ID, post.ID, boostID); err != nil {
+			return err
+		}
+		if !topLevel || !public {
+			return nil // Mastodon boosts only public top-level posts; comments stay in their thread
+		}
+		boost, err := federation.Wrap("Announce", boostID, groupURI,
+			federation.NoteAddress{To: []string{federation.Public}, Cc: []string{o.urls.Followers(group), s.AuthorURI}}, post.URI)
+		if err != nil {
+			return fmt.Errorf("outbox: boost: %w", err)
+		}
+		_, err = o.Send(ctx, tx, Message{Actor: group, ID: boostID, Document: boost, ObjectURI: post.URI, Inboxes: mastodon})
+		return err
+	case "Delete":
+		// Mastodon honours a Delete only from the author; undoing the
+		// group's boost takes the post out of its members' timelines.
+		boostURI, err := models.BoostURI(ctx, tx, group.ID, post.ID)
+		if err != nil || boostURI == "" || len(mastodon) == 0 {
+			return err
+		}
+		undoID := o.urls.NewActivityID()
+		undo, err := federation.Wrap("Undo", undoID, groupURI, addr, map[string]any{
+			"id": boostURI, "type": "Announce", "actor": groupURI, "object": post.URI})
+		if err != nil {
+			return fmt.Errorf("outbox: undo boost: %w", err)
+		}
+		_, err = o.Send(ctx, tx, Message{Actor: group, ID: undoID, Document: undo, ObjectURI: boostURI, Inboxes: mastodon})
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,190 @@
+package web
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/village-social/village/models"
+)
+
+// apiStatus is Mastodon's Status entity.
+type apiStatus struct {
+	ID                 string         `json:"id"`
+	URI                string         `json:"uri"`
+	URL                string         `json:"url"`
+	CreatedAt          string         `json:"created_at"`
+	EditedAt           *string        `json:"edited_at"`
+	Account            *apiAccount    `json:"account"`
+	Content            string         `json:"content"`
+	Visibility         string         `json:"visibility"`
+	Sensitive          bool           `json:"sensitive"`
+	SpoilerText        string         `json:"spoiler_text"`
+	Language           *string        `json:"language"`
+	InReplyToID        *string        `json:"in_reply_to_id"`
+	InReplyToAccountID *string        `json:"in_reply_to_account_id"`
+	Reblog             *apiStatus     `json:"reblog"`
+	RepliesCount       int            `json:"replies_count"`
+	ReblogsCount       int            `json:"reblogs_count"`
+	FavouritesCount    int            `json:"favourites_count"`
+	Favourited         bool           `json:"favourited"`
+	Reblogged          bool           `json:"reblogged"`
+	Muted              bool           `json:"muted"`
+	Bookmarked         bool           `json:"bookmarked"`
+	MediaAttachments   []apiMedia     `json:"media_attachments"`
+	Mentions           []apiMention   `json:"mentions"`
+	Tags               []apiTag       `json:"tags"`
+	Emojis             []struct{}     `json:"emojis"`
+	Card               *struct{}      `json:"card"`
+	Poll               *struct{}      `json:"poll"`
+	Group              *apiAccount    `json:"group,omitempty"` // Village: the group it was posted into
+	Application        map[string]any `json:"application,omitempty"`
+}
+
+type apiMedia struct {
+	ID          string  `json:"id"`
+	Type        string  `json:"type"`
+	URL         string  `json:"url"`
+	RemoteURL   string  `json:"remote_url"`
+	PreviewURL  string  `json:"preview_url"`
+	Description *string `json:"description"`
+}
+
+type apiMention struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	URL      string `json:"url"`
+	Acct     string `json:"acct"`
+}
+
+type apiTag struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+const apiTime = "2006-01-02T15:04:05.000Z"
+
+// status renders a post as Mastodon's Status, for viewerID.
+func (h *handlers) status(ctx context.Context, p *models.Post) (*apiStatus, error) {
+	acc, err := h.account(ctx, p.Author)
+	if err != nil {
+		return nil, err
+	}
+	s := &apiStatus{
+		ID: strconv.FormatInt(p.ID, 10), URI: p.URI, URL: p.URL, CreatedAt: p.PublishedAt.UTC().Format(apiTime),
+		Account: acc, Content: p.Content, Visibility: p.Visibility, Sensitive: p.Sensitive, SpoilerText: p.Summary,
+		RepliesCount: p.RepliesCount, ReblogsCount: p.BoostsCount, FavouritesCount: p.LikesCount, Favourited: p.LikedByViewer,
+		MediaAttachments: []apiMedia{}, Mentions: []apiMention{}, Tags: []apiTag{}, Emojis: []struct{}{},
+	}
+	if s.URL == "" {
+		s.URL = p.URI
+	}
+	if p.Name != "" {
+		// A Page (Lemmy) has a title; Mastodon shows the same in bold.
+		s.Content = "<p><strong>" + htmlEscape(p.Name) + "</strong></p>" + s.Content
+	}
+	if p.EditedAt != nil {
+		e := p.EditedAt.UTC().Format(apiTime)
+		s.EditedAt = &e
+	}
+	if p.Language != "" {
+		s.Language = &p.Language
+	}
+	if p.InReplyToID != nil {
+		id := strconv.FormatInt(*p.InReplyToID, 10)
+		s.InReplyToID = &id
+		if parent, err := models.PostByID(ctx, h.db, *p.InReplyToID); err == nil {
+			aid := strconv.FormatInt(parent.AuthorID, 10)
+			s.InReplyToAccountID = &aid
+		}
+	}
+	for i, a := range p.Attachments {
+		kind := "unknown"
+		switch {
+		case strings.HasPrefix(a.MediaType, "image/"):
+			kind = "image"
+		case strings.HasPrefix(a.MediaType, "video/"):
+			kind = "video"
+		case strings.HasPrefix(a.MediaType, "audio/"):
+			kind = "audio"
+		}
+		var desc *string
+		if a.Name != "" {
+			desc = &a.Name
+		}
+		s.MediaAttachments = append(s.MediaAttachments, apiMedia{ID: strconv.FormatInt(p.ID, 10) + "-" + strconv.Itoa(i),
+			Type: kind, URL: a.URL, RemoteURL: a.URL, PreviewURL: a.URL, Description: desc})
+	}
+	for _, t := range p.Tags {
+		switch t.Type {
+		case "Mention":
+			m := apiMention{URL: t.Href, Acct: strings.TrimPrefix(t.Name, "@")}
+			m.Username, _, _ = strings.Cut(m.Acct, "@")
+			if a, err := h.actorByURI(ctx, t.Href); err == nil {
+				m.ID = strconv.FormatInt(a.ID, 10)
+			}
+			s.Mentions = append(s.Mentions, m)
+		case "Hashtag":
+			name := strings.ToLower(strings.TrimPrefix(t.Name, "#"))
+			s.Tags = append(s.Tags, apiTag{Name: name, URL: h.urls.Base + "/tags/" + name})
+		}
+	}
+	if p.GroupID != nil {
+		if g, err := models.ActorByID(ctx, h.db, *p.GroupID); err == nil {
+			if s.Group, err = h.account(ctx, g); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return s, nil
+}
+
+// statuses renders timeline entries; a boost becomes a status whose reblog
+// is the post, shown as shared by the booster (a group, often).
+func (h *handlers) statuses(ctx context.Context, entries []models.Entry, viewerID int64) ([]*apiStatus, error) {
+	ids := make([]int64, 0, len(entries))
+	for _, e := range entries {
+		ids = append(ids, e.PostID)
+	}
+	posts, err := models.Posts(ctx, h.db, ids, viewerID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*apiStatus, 0, len(entries))
+	for _, e := range entries {
+		p, ok := posts[e.PostID]
+		if !ok || p.DeletedAt != nil {
+			continue
+		}
+		s, err := h.status(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		if e.BoosterID != 0 {
+			booster, err := models.ActorByID(ctx, h.db, e.BoosterID)
+			if err != nil {
+				return nil, err
+			}
+			acc, err := h.account(ctx, booster)
+			if err != nil {
+				return nil, err
+			}
+			s = &apiStatus{ID: strconv.FormatInt(e.ID, 10), URI: s.URI, URL: s.URL, CreatedAt: s.CreatedAt,
+				Account: acc, Visibility: s.Visibility, Reblog: s, MediaAttachments: []apiMedia{},
+				Mentions: []apiMention{}, Tags: []apiTag{}, Emojis: []struct{}{}}
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func (h *handlers) actorByURI(ctx context.Context, uri string) (*models.Actor, error) {
+	if ref, ok := h.urls.ParseLocalActor(uri); ok {
+		return models.LocalActorByRef(ctx, h.db, ref.Instance, ref.Group, ref.Username)
+	}
+	return models.RemoteActorByURI(ctx, h.db, uri)
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
+}

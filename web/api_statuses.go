@@ -1,0 +1,355 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/village-social/village/federation/content"
+	"github.com/village-social/village/models"
+	"github.com/village-social/village/outbox"
+)
+
+// MaxStatusLength is the longest post, in characters, as on Mastodon.
+const MaxStatusLength = 5000
+
+// statusForm is what POST and PUT /api/v1/statuses take (form or JSON).
+type statusForm struct {
+	Status      string `form:"status" json:"status"`
+	InReplyToID string `form:"in_reply_to_id" json:"in_reply_to_id"`
+	SpoilerText string `form:"spoiler_text" json:"spoiler_text"`
+	Sensitive   bool   `form:"sensitive" json:"sensitive"`
+	Visibility  string `form:"visibility" json:"visibility"`
+	Language    string `form:"language" json:"language"`
+}
+
+func (f *statusForm) validate() error {
+	f.Status = strings.TrimSpace(f.Status)
+	switch {
+	case f.Status == "":
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Text can't be blank")
+	case utf8.RuneCountInString(f.Status) > MaxStatusLength:
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Text character limit of 5000 exceeded")
+	case utf8.RuneCountInString(f.SpoilerText) > 1000:
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Content warning is too long")
+	case len(f.Language) > 10:
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Language is invalid")
+	}
+	switch f.Visibility {
+	case "":
+		f.Visibility = models.VisibilityPublicPost
+	case models.VisibilityPublicPost, models.VisibilityUnlisted, models.VisibilityPrivate, models.VisibilityDirect:
+	default:
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Visibility is invalid")
+	}
+	return nil
+}
+
+// render turns a post's plain text into HTML and tags, resolving mentions
+// (remote handles by WebFinger) first.
+func (h *handlers) render(ctx context.Context, text string) (string, []models.Tag, []*models.Actor) {
+	resolved := map[string]*models.Actor{}
+	var actors []*models.Actor
+	for _, m := range content.ScanMentions(text) {
+		key := strings.ToLower(m.Name + "@" + m.Host)
+		if _, done := resolved[key]; done {
+			continue
+		}
+		var a *models.Actor
+		var err error
+		if m.Host == "" || strings.EqualFold(m.Host, h.urls.Host()) {
+			a, err = models.LocalActorByName(ctx, h.db, strings.ToLower(m.Name))
+		} else if h.resolver != nil {
+			a, err = h.resolver.Handle(ctx, "@"+m.Name+"@"+m.Host)
+		}
+		if err != nil || a == nil || a.Type == models.ActorApplication {
+			resolved[key] = nil
+			continue
+		}
+		resolved[key] = a
+		actors = append(actors, a)
+	}
+	r := content.Render(text, content.RenderOptions{BaseURL: h.urls.Base, ResolveMention: func(name, host string) string {
+		if a := resolved[strings.ToLower(name+"@"+host)]; a != nil {
+			return h.urls.Actor(a)
+		}
+		return ""
+	}})
+	var tags []models.Tag
+	for _, m := range r.Mentions {
+		a := resolved[strings.ToLower(m.Name+"@"+m.Host)]
+		if a == nil {
+			continue
+		}
+		name := "@" + a.Username
+		if a.IsLocal() {
+			name += "@" + h.urls.Host()
+		} else {
+			name += "@" + a.Domain
+		}
+		tags = append(tags, models.Tag{Type: "Mention", Href: h.urls.Actor(a), Name: name})
+	}
+	for _, t := range r.Tags {
+		tags = append(tags, models.Tag{Type: "Hashtag", Href: h.urls.Base + "/tags/" + t, Name: "#" + t})
+	}
+	return r.HTML, tags, actors
+}
+
+// createStatus answers POST /api/v1/statuses.
+func (h *handlers) createStatus(c echo.Context) error {
+	ctx := c.Request().Context()
+	me := currentAccount(c).Actor
+	var f statusForm
+	if err := c.Bind(&f); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "could not read the status")
+	}
+	if err := f.validate(); err != nil {
+		return err
+	}
+	html, tags, mentions := h.render(ctx, f.Status)
+	pub := outbox.Publication{Author: me, Mentions: mentions, Post: &models.Post{
+		Content: html, Summary: strings.TrimSpace(f.SpoilerText), Sensitive: f.Sensitive || f.SpoilerText != "",
+		Visibility: f.Visibility, Language: f.Language, Tags: tags}}
+	if f.InReplyToID != "" {
+		parent, err := h.postParam(ctx, f.InReplyToID)
+		if err != nil {
+			return err
+		}
+		pub.Parent = parent
+		if pub.ParentBy, err = models.ActorByID(ctx, h.db, parent.AuthorID); err != nil {
+			return err
+		}
+	}
+	post, err := h.outbox.Publish(ctx, pub)
+	if errors.Is(err, outbox.ErrNotMember) {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Only members can post into this group: join it first")
+	}
+	if err != nil {
+		return err
+	}
+	return h.writeStatus(c, post.ID, me.ID)
+}
+
+func (h *handlers) writeStatus(c echo.Context, postID, viewerID int64) error {
+	list, err := h.statuses(c.Request().Context(), []models.Entry{{ID: postID, PostID: postID}}, viewerID)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return echo.NewHTTPError(http.StatusNotFound, "Record not found")
+	}
+	return c.JSON(http.StatusOK, list[0])
+}
+
+// postParam loads a live post by its API id, as a 404 when there is none.
+func (h *handlers) postParam(ctx context.Context, s string) (*models.Post, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
+	}
+	p, err := models.PostByID(ctx, h.db, id)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && (p.DeletedAt != nil || p.Visibility == models.VisibilityDirect)) {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
+	}
+	return p, err
+}
+
+// getStatus answers GET /api/v1/statuses/:id.
+func (h *handlers) getStatus(c echo.Context) error {
+	p, err := h.postParam(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return h.writeStatus(c, p.ID, currentAccount(c).Actor.ID)
+}
+
+// ownPost loads a post of the token's account, for edits and deletes.
+func (h *handlers) ownPost(c echo.Context) (*models.Post, error) {
+	p, err := h.postParam(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	if p.AuthorID != currentAccount(c).Actor.ID {
+		return nil, echo.NewHTTPError(http.StatusForbidden, "This action is not allowed")
+	}
+	return p, nil
+}
+
+// editStatus answers PUT /api/v1/statuses/:id: the new text goes out as Update.
+func (h *handlers) editStatus(c echo.Context) error {
+	ctx := c.Request().Context()
+	me := currentAccount(c).Actor
+	p, err := h.ownPost(c)
+	if err != nil {
+		return err
+	}
+	var f statusForm
+	if err := c.Bind(&f); err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "could not read the status")
+	}
+	f.Visibility = p.Visibility
+	if err := f.validate(); err != nil {
+		return err
+	}
+	html, tags, _ := h.render(ctx, f.Status)
+	// Mentions stay those of the original, so the audience does not change.
+	for _, t := range p.Tags {
+		if t.Type == "Mention" && !hasTag(tags, t.Href) {
+			tags = append(tags, t)
+		}
+	}
+	p.Content, p.Tags = html, tags
+	p.Summary, p.Sensitive = strings.TrimSpace(f.SpoilerText), f.Sensitive || f.SpoilerText != ""
+	if f.Language != "" {
+		p.Language = f.Language
+	}
+	if err := h.outbox.Edit(ctx, me, p); err != nil {
+		return err
+	}
+	return h.writeStatus(c, p.ID, me.ID)
+}
+
+func hasTag(tags []models.Tag, href string) bool {
+	for _, t := range tags {
+		if t.Href == href {
+			return true
+		}
+	}
+	return false
+}
+
+// deleteStatus answers DELETE /api/v1/statuses/:id with the status as it was.
+func (h *handlers) deleteStatus(c echo.Context) error {
+	ctx := c.Request().Context()
+	me := currentAccount(c).Actor
+	p, err := h.ownPost(c)
+	if err != nil {
+		return err
+	}
+	list, err := h.statuses(ctx, []models.Entry{{ID: p.ID, PostID: p.ID}}, me.ID)
+	if err != nil {
+		return err
+	}
+	if err := h.outbox.Delete(ctx, me, p); err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return c.JSON(http.StatusOK, map[string]any{})
+	}
+	return c.JSON(http.StatusOK, list[0])
+}
+
+// statusContext answers GET /api/v1/statuses/:id/context.
+func (h *handlers) statusContext(c echo.Context) error {
+	ctx := c.Request().Context()
+	p, err := h.postParam(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	ancestors, descendants, err := models.Thread(ctx, h.db, p.ID)
+	if err != nil {
+		return err
+	}
+	viewer := currentAccount(c).Actor.ID
+	up, err := h.statuses(ctx, entriesOf(ancestors), viewer)
+	if err != nil {
+		return err
+	}
+	down, err := h.statuses(ctx, entriesOf(descendants), viewer)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"ancestors": up, "descendants": down})
+}
+
+func entriesOf(ids []int64) []models.Entry {
+	out := make([]models.Entry, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, models.Entry{ID: id, PostID: id})
+	}
+	return out
+}
+
+// favourite answers POST /api/v1/statuses/:id/favourite.
+func (h *handlers) favourite(c echo.Context) error {
+	ctx := c.Request().Context()
+	me := currentAccount(c).Actor
+	p, err := h.postParam(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if err := h.outbox.Like(ctx, me, p); err != nil {
+		return err
+	}
+	return h.writeStatus(c, p.ID, me.ID)
+}
+
+// unfavourite answers POST /api/v1/statuses/:id/unfavourite.
+func (h *handlers) unfavourite(c echo.Context) error {
+	ctx := c.Request().Context()
+	me := currentAccount(c).Actor
+	p, err := h.postParam(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if err := h.outbox.Unlike(ctx, me, p); err != nil {
+		return err
+	}
+	return h.writeStatus(c, p.ID, me.ID)
+}
+
+// timeline answers a timeline endpoint with Link-header paging.
+func (h *handlers) timeline(c echo.Context, list func(context.Context, models.Page) ([]models.Entry, error)) error {
+	ctx := c.Request().Context()
+	p := pageParams(c)
+	if c.QueryParam("limit") == "" {
+		p.Limit = 20
+	}
+	entries, err := list(ctx, p)
+	if err != nil {
+		return err
+	}
+	out, err := h.statuses(ctx, entries, currentAccount(c).Actor.ID)
+	if err != nil {
+		return err
+	}
+	var last int64
+	if len(entries) > 0 {
+		last = entries[len(entries)-1].ID
+	}
+	h.setNextLink(c, p, len(entries), last)
+	return c.JSON(http.StatusOK, out)
+}
+
+// homeTimeline answers GET /api/v1/timelines/home.
+func (h *handlers) homeTimeline(c echo.Context) error {
+	me := currentAccount(c).Actor.ID
+	return h.timeline(c, func(ctx context.Context, p models.Page) ([]models.Entry, error) {
+		return models.HomeTimeline(ctx, h.db, me, p)
+	})
+}
+
+// publicTimeline answers GET /api/v1/timelines/public (local=true for this instance only).
+func (h *handlers) publicTimeline(c echo.Context) error {
+	local := c.QueryParam("local") == "true"
+	return h.timeline(c, func(ctx context.Context, p models.Page) ([]models.Entry, error) {
+		return models.PublicTimeline(ctx, h.db, local, p)
+	})
+}
+
+// accountStatuses answers GET /api/v1/accounts/:id/statuses: a person's
+// posts, or what members posted into a group.
+func (h *handlers) accountStatuses(c echo.Context) error {
+	a, err := h.actorParam(c)
+	if err != nil {
+		return err
+	}
+	return h.timeline(c, func(ctx context.Context, p models.Page) ([]models.Entry, error) {
+		return models.ActorTimeline(ctx, h.db, a.ID, p)
+	})
+}
