@@ -30,6 +30,9 @@ type Remote struct {
 	Username string
 	// Delay holds each inbox answer back, to keep deliveries in flight.
 	Delay time.Duration
+	// Software is the name its NodeInfo gives (e.g. "mastodon"); empty
+	// serves no NodeInfo.
+	Software string
 
 	mu       sync.Mutex
 	received [][]byte
@@ -110,6 +113,14 @@ func (r *Remote) serve(w http.ResponseWriter, req *http.Request) {
 	case ok:
 		w.Header().Set("Content-Type", "application/activity+json")
 		json.NewEncoder(w).Encode(doc)
+	case req.URL.Path == "/.well-known/nodeinfo" && r.Software != "":
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"links": []any{map[string]any{
+			"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": r.Server.URL + "/nodeinfo/2.0"}}})
+	case req.URL.Path == "/nodeinfo/2.0" && r.Software != "":
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"version": "2.0", "software": map[string]any{"name": r.Software, "version": "4.3.0"},
+			"protocols": []string{"activitypub"}})
 	case req.URL.Path == "/users/"+r.Username:
 		r.mu.Lock()
 		r.actorFetches++

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/village-social/village/internal/testenv"
+)
+
+// joinGroup has a remote peer follow a local group and waits for the Accept.
+func joinGroup(t *testing.T, v *testenv.Village, r *testenv.Remote, group string) {
+	t.Helper()
+	body := testenv.Activity(t, map[string]any{"id": r.ActorID + "/follows/" + group, "type": "Follow",
+		"actor": r.ActorID, "object": v.BaseURL + "/groups/" + group})
+	if code := r.Post(v.BaseURL+"/inbox", body, time.Now()); code != 202 {
+		t.Fatalf("%s follows %s: %d", r.Username, group, code)
+	}
+	testenv.Eventually(t, 30*time.Second, r.Username+"'s Accept", func() bool { return len(received(r, "Accept")) > 0 })
+}
+
+// received lists what a peer got of one activity type.
+func received(r *testenv.Remote, typ string) []map[string]any {
+	var out []map[string]any
+	for _, a := range r.Received() {
+		if a["type"] == typ {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// innerOf returns the object of an activity as a map ("" type when it is an IRI).
+func innerOf(a map[string]any) map[string]any {
+	m, _ := a["object"].(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m
+}
+
+func TestGroupSharesWithMastodonAsBoostsAndWithOthersAsFEP1b12(t *testing.T) {
+	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
+	alice := v.User("alice")
+	var rel relationship
+	alice.Post("/api/v1/accounts/"+lookup(t, alice, "moms").ID+"/follow", nil, &rel)
+	masto := testenv.NewRemote(t, "mia")
+	masto.Software = "mastodon"
+	lemmy := testenv.NewRemote(t, "leo")
+	lemmy.Software = "lemmy"
+	joinGroup(t, v, masto, "moms")
+	joinGroup(t, v, lemmy, "moms")
+
+	top := post(t, alice, url.Values{"status": {"@moms who is up for the playground at 4?"}})
+	testenv.Eventually(t, 30*time.Second, "the group's shares", func() bool {
+		return len(received(masto, "Announce")) == 1 && len(received(lemmy, "Announce")) == 1
+	})
+	boost := received(masto, "Announce")[0]
+	if boost["object"] != top.URI || boost["actor"] != v.BaseURL+"/groups/moms" {
+		t.Errorf("Mastodon got %v, want Announce{%s} by the group", boost, top.URI)
+	}
+	create := innerOf(received(lemmy, "Announce")[0])
+	if create["type"] != "Create" || innerOf(create)["id"] != top.URI || create["actor"] != v.BaseURL+"/users/alice" {
+		t.Errorf("Lemmy got Announce{%v}, want Announce{Create{Note %s}} by alice", create, top.URI)
+	}
+	if innerOf(create)["audience"] != v.BaseURL+"/groups/moms" {
+		t.Errorf("the Note's audience is %v, want the group", innerOf(create)["audience"])
+	}
+
+	// A comment in the thread: Lemmy gets it, Mastodon gets no boost of it.
+	post(t, alice, url.Values{"status": {"bringing snacks"}, "in_reply_to_id": {top.ID}})
+	testenv.Eventually(t, 30*time.Second, "the comment shared with Lemmy", func() bool { return len(received(lemmy, "Announce")) == 2 })
+	time.Sleep(time.Second)
+	if n := len(received(masto, "Announce")); n != 1 {
+		t.Errorf("Mastodon got %d Announces, want 1 (comments are not boosted)", n)
+	}
+
+	// Deleting the post: Lemmy gets Announce{Delete}, Mastodon the boost undone.
+	if code := alice.Do("DELETE", "/api/v1/statuses/"+top.ID, nil, nil); code != 200 {
+		t.Fatalf("delete: %d", code)
+	}
+	testenv.Eventually(t, 30*time.Second, "the delete shared", func() bool {
+		undos := received(masto, "Undo")
+		return len(received(lemmy, "Announce")) == 3 && len(undos) == 1 && innerOf(undos[0])["id"] == boost["id"]
+	})
+	if d := innerOf(received(lemmy, "Announce")[2]); d["type"] != "Delete" {
+		t.Errorf("Lemmy's third Announce carries %v, want Delete", d["type"])
+	}
+}
+
+func TestRemoteMembersPostIntoAGroup(t *testing.T) {
+	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
+	alice := v.User("alice")
+	moms := lookup(t, alice, "moms")
+	mia := testenv.NewRemote(t, "mia")
+	mia.Software = "mastodon"
+	leo := testenv.NewRemote(t, "leo")
+	joinGroup(t, v, mia, "moms")
+	joinGroup(t, v, leo, "moms")
+	groupURL := v.BaseURL + "/groups/moms"
+	note := func(r *testenv.Remote, n int, html string, extra map[string]any) map[string]any {
+		m := map[string]any{"id": fmt.Sprintf("%s/statuses/%d", r.ActorID, n), "type": "Note", "attributedTo": r.ActorID,
+			"content": html, "to": []any{"https://www.w3.org/ns/activitystreams#Public", groupURL},
+			"cc": r.ActorID + "/followers", "published": time.Now().UTC().Format(time.RFC3339),
+			"tag": []any{map[string]any{"type": "Mention", "href": groupURL, "name": "@moms@" + strings.TrimPrefix(v.BaseURL, "http://")}}}
+		for k, val := range extra {
+			m[k] = val
+		}
+		return m
+	}
+	createOf := func(r *testenv.Remote, n int, obj map[string]any) []byte {
+		return testenv.Activity(t, map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+			"id": fmt.Sprintf("%s/statuses/%d/activity", r.ActorID, n), "type": "Create", "actor": r.ActorID,
+			"to": obj["to"], "cc": obj["cc"], "object": obj})
+	}
+	groupPosts := func() []status { return timeline(t, alice, "/api/v1/accounts/"+moms.ID+"/statuses") }
+
+	// Hostile HTML is stored without its hostile parts; the same Create twice is one post.
+	hostile := `<p>Hi <script>alert(1)</script><a href="javascript:alert(2)" onclick="steal()">click</a>` +
+		`<iframe src="https://evil.example"></iframe><img src=x onerror="alert(3)"> <span class="h-card"><a href="` + groupURL +
+		`" class="u-url mention">@<span>moms</span></a></span> nap tips?</p>`
+	body := createOf(mia, 1, note(mia, 1, hostile, nil))
+	for i := 0; i < 2; i++ {
+		if code := mia.Post(v.BaseURL+"/inbox", body, time.Now()); code != 202 {
+			t.Fatalf("create %d: %d", i, code)
+		}
+	}
+	posts := groupPosts()
+	if len(posts) != 1 {
+		t.Fatalf("group has %d posts, want 1", len(posts))
+	}
+	for _, bad := range []string{"<script", "alert(1)", "javascript:", "onclick", "<iframe", "onerror", "<img"} {
+		if strings.Contains(posts[0].Content, bad) {
+			t.Errorf("stored content keeps %q: %s", bad, posts[0].Content)
+		}
+	}
+	if !strings.Contains(posts[0].Content, "nap tips?") || !strings.Contains(posts[0].Content, `class="u-url mention"`) {
+		t.Errorf("stored content lost its text or mention: %s", posts[0].Content)
+	}
+	testenv.Eventually(t, 30*time.Second, "the share to Leo", func() bool { return len(received(leo, "Announce")) == 1 })
+	time.Sleep(500 * time.Millisecond)
+	if n := len(received(leo, "Announce")); n != 1 {
+		t.Errorf("Leo got %d Announces of one post delivered twice, want 1", n)
+	}
+	if got := innerOf(received(leo, "Announce")[0]); got["id"] != fmt.Sprintf("%s/statuses/1/activity", mia.ActorID) {
+		t.Errorf("the share does not carry mia's activity unchanged: %v", got["id"])
+	}
+
+	// Refusals leave nothing behind.
+	nina := testenv.NewRemote(t, "nina")
+	if code := nina.Post(v.BaseURL+"/inbox", createOf(nina, 1, note(nina, 1, "<p>spam</p>", nil)), time.Now()); code != 403 {
+		t.Errorf("a non-member's post: %d, want 403", code)
+	}
+	var tags []any
+	var to []any
+	for i := range 6 {
+		name := fmt.Sprintf("group%d", i)
+		v.Admin("admin", "group", "create", name, "--title", name)
+		joinGroup(t, v, leo, name)
+		tags = append(tags, map[string]any{"type": "Mention", "href": v.BaseURL + "/groups/" + name})
+		to = append(to, v.BaseURL+"/groups/"+name)
+	}
+	if code := leo.Post(v.BaseURL+"/inbox", createOf(leo, 9, note(leo, 9, "<p>everyone!</p>", map[string]any{"to": to, "tag": tags})), time.Now()); code != 400 {
+		t.Errorf("a post into 6 groups: %d, want 400", code)
+	}
+	forged := testenv.Activity(t, map[string]any{"id": leo.ActorID + "/u/1", "type": "Update", "actor": leo.ActorID,
+		"object": note(mia, 1, "<p>forged</p>", nil)})
+	if code := leo.Post(v.BaseURL+"/inbox", forged, time.Now()); code != 400 && code != 403 {
+		t.Errorf("an Update of someone else's post: %d, want 400 or 403", code)
+	}
+	forgedDelete := testenv.Activity(t, map[string]any{"id": leo.ActorID + "/d/1", "type": "Delete", "actor": leo.ActorID,
+		"object": fmt.Sprintf("%s/statuses/1", mia.ActorID)})
+	if code := leo.Post(v.BaseURL+"/inbox", forgedDelete, time.Now()); code != 403 {
+		t.Errorf("a Delete of someone else's post: %d, want 403", code)
+	}
+	if posts := groupPosts(); len(posts) != 1 || strings.Contains(posts[0].Content, "forged") {
+		t.Errorf("group posts after refusals: %d", len(posts))
+	}
+
+	// The author's own edit and delete apply.
+	update := testenv.Activity(t, map[string]any{"id": mia.ActorID + "/u/1", "type": "Update", "actor": mia.ActorID,
+		"object": note(mia, 1, "<p>nap tips? (twins!)</p>", nil)})
+	if code := mia.Post(v.BaseURL+"/inbox", update, time.Now()); code != 202 {
+		t.Fatalf("update: %d", code)
+	}
+	if posts := groupPosts(); len(posts) != 1 || !strings.Contains(posts[0].Content, "twins") {
+		t.Errorf("after the author's edit: %+v", posts)
+	}
+	del := testenv.Activity(t, map[string]any{"id": mia.ActorID + "/d/1", "type": "Delete", "actor": mia.ActorID,
+		"object": map[string]any{"id": fmt.Sprintf("%s/statuses/1", mia.ActorID), "type": "Tombstone"}})
+	if code := mia.Post(v.BaseURL+"/inbox", del, time.Now()); code != 202 {
+		t.Fatalf("delete: %d", code)
+	}
+	if posts := groupPosts(); len(posts) != 0 {
+		t.Errorf("after the author's delete the group still shows %d posts", len(posts))
+	}
+	testenv.Eventually(t, 30*time.Second, "the delete shared with Leo", func() bool {
+		for _, a := range received(leo, "Announce") {
+			if innerOf(a)["type"] == "Delete" {
+				return true
+			}
+		}
+		return false
+	})
+}
