@@ -9,7 +9,7 @@ export VILLAGE_LISTEN   ?= 127.0.0.1:8080
 export VILLAGE_PROTOCOL ?= http
 export VILLAGE_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test build prereqs vet fmt-check bench clean
+.PHONY: run test build prereqs prereqs-test vet fmt-check bench clean
 
 run: prereqs build
 	@if [ "$$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$$(dirname "$(VILLAGE_DATA_DIR)")" 2>/dev/null; then \
@@ -24,7 +24,7 @@ run: prereqs build
 build:
 	$(GO) build -o $(BIN) ./cmd/village
 
-test: prereqs vet fmt-check
+test: prereqs-test vet fmt-check
 	$(GO) test -count=1 -timeout 20m $(PACKAGES)
 
 vet:
@@ -36,6 +36,10 @@ fmt-check:
 
 prereqs:
 	@./.ci/prereqs
+
+# prereqs, and what the tests add: npm and the Fedify test peer's modules.
+prereqs-test:
+	@./.ci/prereqs --test
 
 bench: prereqs
 	$(GO) test -run '^$$' -bench . -benchmem $(PACKAGES)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -95,7 +96,7 @@ func (h *handlers) render(ctx context.Context, text string) (string, []models.Ta
 		tags = append(tags, models.Tag{Type: "Mention", Href: h.urls.Actor(a), Name: name})
 	}
 	for _, t := range r.Tags {
-		tags = append(tags, models.Tag{Type: "Hashtag", Href: h.urls.Base + "/tags/" + t, Name: "#" + t})
+		tags = append(tags, models.Tag{Type: "Hashtag", Href: h.urls.Base + "/tags/" + url.PathEscape(t), Name: "#" + t})
 	}
 	return r.HTML, tags, actors
 }

@@ -20,7 +20,9 @@ type RenderOptions struct {
 
 	// ResolveMention returns the actor URL (the ActivityPub id) of @name
 	// (host "") or @name@host (host may carry a port), or "" when the
-	// account is unknown, in which case the mention stays plain text.
+	// account is unknown, in which case the mention stays plain text. Name
+	// and host come as written: compare them without case. A URL that is
+	// not absolute http(s) counts as unknown.
 	// Render calls it synchronously and without a context: resolve remote
 	// handles beforehand (ScanMentions lists them) and look them up here.
 	ResolveMention func(name, host string) string
@@ -52,6 +54,9 @@ type Rendered struct {
 // shows it.
 const displayedURLRunes = 30
 
+// maxURLBytes is the longest URL Render links.
+const maxURLBytes = 2048
+
 var (
 	urlStartRE  = regexp.MustCompile(`^(?i:https?://)`)
 	urlPrefixRE = regexp.MustCompile(`^(?i:https?://(?:www\.)?)`)
@@ -68,6 +73,7 @@ type segment struct {
 	raw  string // the text as written
 	name string // mention: user name; hashtag: tag as written
 	host string // mention: host as written
+	href string // link: the canonical URL
 }
 
 type segmentKind int
@@ -99,7 +105,7 @@ func Render(text string, opts RenderOptions) Rendered {
 			for _, seg := range scanLine(line) {
 				switch seg.kind {
 				case linkSegment:
-					writeLink(&b, seg.raw)
+					writeLink(&b, seg)
 				case mentionSegment:
 					if !writeMention(&b, seg, opts.ResolveMention, &out.Mentions) {
 						b.WriteString(html.EscapeString(seg.raw))
@@ -222,8 +228,8 @@ func matchAt(s string, r, prev rune) (segment, bool) {
 		if prev == '@' || prev == '/' {
 			return segment{}, false
 		}
-		if raw := matchURL(s); raw != "" {
-			return segment{kind: linkSegment, raw: raw}, true
+		if raw, href := matchURL(s); href != "" {
+			return segment{kind: linkSegment, raw: raw, href: href}, true
 		}
 	case '@':
 		// "=@x" and "/@x" are parts of URLs and addresses, not mentions.
@@ -257,11 +263,12 @@ func isWordRune(r rune) bool {
 	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
 }
 
-// matchURL returns the http(s) URL at the start of s, without the
-// punctuation that ends the sentence around it, or "".
-func matchURL(s string) string {
+// matchURL returns the http(s) URL at the start of s as written, without
+// the punctuation that ends the sentence around it, and as its href; or two
+// empty strings.
+func matchURL(s string) (raw, href string) {
 	if !urlStartRE.MatchString(s) {
-		return ""
+		return "", ""
 	}
 	end := strings.IndexFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || r == '<' || r == '>' || r == '"' || r == utf8.RuneError
@@ -269,11 +276,16 @@ func matchURL(s string) string {
 	if end < 0 {
 		end = len(s)
 	}
-	raw := trimURLEnd(s[:end])
-	if linkHref(raw) == "" {
-		return ""
+	// Longer runs are no URL anyone reads; the limit also keeps a line of
+	// many failed "http://" starts from costing quadratic time.
+	if end > maxURLBytes {
+		return "", ""
 	}
-	return raw
+	raw = trimURLEnd(s[:end])
+	if href = linkHref(raw); href == "" {
+		return "", ""
+	}
+	return raw, href
 }
 
 // trimURLEnd drops trailing punctuation that belongs to the sentence, not
@@ -334,11 +346,11 @@ func baseURL(base string) string {
 // writeLink writes a URL as Mastodon shows it: the scheme and "www." hidden
 // (class invisible), the next 30 characters shown, and the rest hidden
 // behind an ellipsis, so that copying the text gives the whole URL.
-func writeLink(b *strings.Builder, raw string) {
-	prefix := urlPrefixRE.FindString(raw)
-	shown, hidden := splitRunes(raw[len(prefix):], displayedURLRunes)
+func writeLink(b *strings.Builder, seg segment) {
+	prefix := urlPrefixRE.FindString(seg.raw)
+	shown, hidden := splitRunes(seg.raw[len(prefix):], displayedURLRunes)
 	b.WriteString(`<a href="`)
-	b.WriteString(html.EscapeString(linkHref(raw)))
+	b.WriteString(html.EscapeString(seg.href))
 	b.WriteString(`" rel="` + linkRel + `" target="_blank"><span class="invisible">`)
 	b.WriteString(html.EscapeString(prefix))
 	b.WriteString(`</span>`)

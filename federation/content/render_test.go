@@ -256,3 +256,10 @@ func FuzzRender(f *testing.F) {
 		checkSafe(t, in, out)
 	})
 }
+
+func TestRenderLeavesOverlongURLUnlinked(t *testing.T) {
+	in := "https://example.com/" + strings.Repeat("a", maxURLBytes)
+	if got, want := Render(in, testOptions).HTML, "<p>"+in+"</p>"; got != want {
+		t.Errorf("Render(overlong URL) linked it: %.120s…", got)
+	}
+}

@@ -310,3 +310,23 @@ func FuzzSanitize(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkSanitizeMastodonNote(b *testing.B) {
+	s := NewSanitizer()
+	for b.Loop() {
+		s.Sanitize(mastodonNote)
+	}
+}
+
+func BenchmarkNewSanitizer(b *testing.B) {
+	for b.Loop() {
+		NewSanitizer()
+	}
+}
+
+func BenchmarkRender(b *testing.B) {
+	in := "@brooklyn_moms anyone know a pediatrician near Prospect Park? #Kita\n\nhttps://www.example.org/pediatricians/brooklyn/prospect-park"
+	for b.Loop() {
+		Render(in, testOptions)
+	}
+}

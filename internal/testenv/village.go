@@ -43,6 +43,7 @@ type Village struct {
 	cmd         *exec.Cmd
 	done        chan error
 	log         *syncBuffer
+	starts      int // times serve was started; each start logs "village serving"
 	t           testing.TB
 }
 
@@ -105,6 +106,7 @@ func (v *Village) Start() {
 	if v.log == nil {
 		v.log = &syncBuffer{}
 	}
+	v.starts++
 	v.cmd = exec.Command(Binary(v.t), "serve")
 	v.cmd.Env = v.env
 	v.cmd.Stdout = v.log
@@ -131,7 +133,9 @@ func (v *Village) waitHealthy(limit time.Duration) {
 		resp, err := client.Get(v.BaseURL + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			// Our own process must be the one answering: another test run
+			// may hold the same address.
+			if resp.StatusCode == http.StatusOK && strings.Count(v.log.String(), "village serving") > v.starts-1 {
 				return
 			}
 		}

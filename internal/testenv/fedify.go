@@ -1,0 +1,379 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Fedify is an independent ActivityPub server: internal/fedify/peer.mjs, a
+// Fedify (npm @fedify/fedify) application with one Person actor, run by the
+// Node 22 binary that the npm package "node" installs there. Tests drive it
+// through its /control API: it follows, posts, likes, updates and deletes
+// with Fedify's own defaults (RFC 9421 signatures first, draft-cavage after
+// a refusal, Linked Data Signatures, Object Integrity Proofs, compacted
+// JSON-LD), and records what its inbox accepted after verifying signatures.
+type Fedify struct {
+	Addr     string // host:port it listens on, also its domain
+	BaseURL  string // http://Addr
+	Username string
+
+	t    testing.TB
+	cmd  *exec.Cmd
+	done chan error
+	log  *syncBuffer
+	http *http.Client
+}
+
+// FedifyNote is what the peer posts: a public Note mentioning each of To
+// (handles or actor URLs), addressed as Mastodon does, optionally a reply.
+type FedifyNote struct {
+	To        []string `json:"to"`
+	Content   string   `json:"content"` // plain text; the peer writes the HTML
+	InReplyTo string   `json:"inReplyTo,omitempty"`
+}
+
+// FedifyRequest is one HTTP request the peer sent, with the signature scheme
+// it carried ("rfc9421", "draft-cavage" or "none") and the answer's status
+// (0 when the request failed).
+type FedifyRequest struct {
+	Method    string `json:"method"`
+	URL       string `json:"url"`
+	Signature string `json:"signature"`
+	Status    int    `json:"status"`
+	Error     string `json:"error"`
+}
+
+// StartFedify installs the peer's node modules when they are missing or
+// older than package-lock.json, starts the peer on addr (a 127.0.0.x
+// address; port 0 picks a free one) with an actor named username, waits until
+// it answers, and stops it when the test ends, printing its log if the test
+// failed.
+func StartFedify(t testing.TB, addr, username string) *Fedify {
+	t.Helper()
+	host, port, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || ip.To4() == nil || !ip.IsLoopback() {
+		t.Fatalf("testenv: the Fedify peer listens on 127.0.0.x addresses only, got %q", addr)
+	}
+	if port == "0" {
+		addr = freePort(t, host)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	dir, node, err := FedifyInstall(ctx)
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	f := &Fedify{
+		Addr: addr, BaseURL: "http://" + addr, Username: username,
+		t: t, log: &syncBuffer{}, http: &http.Client{Timeout: 30 * time.Second},
+	}
+	f.cmd = exec.Command(node, "peer.mjs", addr, username)
+	f.cmd.Dir = dir
+	f.cmd.Stdout, f.cmd.Stderr = f.log, f.log
+	if err := f.cmd.Start(); err != nil {
+		t.Fatalf("testenv: start the Fedify peer: %v", err)
+	}
+	f.done = make(chan error, 1)
+	go func(cmd *exec.Cmd, done chan error) { done <- cmd.Wait() }(f.cmd, f.done)
+	t.Cleanup(func() {
+		f.stop()
+		if t.Failed() {
+			t.Logf("fedify %s log:\n%s", f.Addr, f.log.String())
+		}
+	})
+	if err := f.waitHealthy(30 * time.Second); err != nil {
+		t.Fatalf("testenv: %v\n%s", err, f.log.String())
+	}
+	return f
+}
+
+// FedifyInstall makes sure internal/fedify has its node modules, installed
+// by `npm ci` from package-lock.json, and returns that folder and the Node 22
+// binary in it. It installs only when node_modules is missing or older than
+// package.json or package-lock.json, under a lock shared by concurrent test
+// binaries.
+func FedifyInstall(ctx context.Context) (dir, node string, err error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", "", fmt.Errorf("find the module root: %w", err)
+	}
+	dir = filepath.Join(root, "internal", "fedify")
+	node = filepath.Join(dir, "node_modules", "node", "bin", "node")
+	if fresh, err := fedifyModulesFresh(dir, node); err != nil || fresh {
+		return dir, node, err
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		return "", "", fmt.Errorf("the Fedify peer needs npm to install its modules: run `make prereqs` (or apt-get install nodejs npm): %w", err)
+	}
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "village-fedify-install-"+strconv.Itoa(os.Getuid())+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return "", "", fmt.Errorf("open the install lock: %w", err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", "", fmt.Errorf("take the install lock: %w", err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	// Another test binary may have installed them while we waited.
+	if fresh, err := fedifyModulesFresh(dir, node); err != nil || fresh {
+		return dir, node, err
+	}
+	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return "", "", fmt.Errorf("npm ci in %s: %w\n%s", dir, err, out.String())
+	}
+	if fresh, err := fedifyModulesFresh(dir, node); err != nil || !fresh {
+		return "", "", fmt.Errorf("npm ci in %s left no usable %s (%v)\n%s", dir, node, err, out.String())
+	}
+	return dir, node, nil
+}
+
+// fedifyModulesFresh reports whether node_modules was installed after the
+// last change of package.json and package-lock.json and holds the node binary.
+func fedifyModulesFresh(dir, node string) (bool, error) {
+	installed, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check the Fedify peer's modules: %w", err)
+	}
+	if _, err := os.Stat(node); err != nil {
+		return false, nil
+	}
+	for _, name := range []string{"package.json", "package-lock.json"} {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			return false, fmt.Errorf("check the Fedify peer's modules: %w", err)
+		}
+		if st.ModTime().After(installed.ModTime()) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func (f *Fedify) waitHealthy(limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	client := &http.Client{Timeout: 2 * time.Second}
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-f.done:
+			f.done <- err
+			return fmt.Errorf("the Fedify peer exited while starting: %v", err)
+		default:
+		}
+		resp, err := client.Get(f.BaseURL + "/control/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("the Fedify peer on %s did not answer within %s", f.Addr, limit)
+}
+
+func (f *Fedify) stop() {
+	select {
+	case err := <-f.done:
+		f.done <- err
+		return
+	default:
+	}
+	_ = f.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-f.done:
+		f.done <- err
+	case <-time.After(10 * time.Second):
+		_ = f.cmd.Process.Kill()
+		<-f.done
+	}
+}
+
+// Handle is the actor's fediverse handle, @username@host:port.
+func (f *Fedify) Handle() string { return "@" + f.Username + "@" + f.Addr }
+
+// ActorURL is the actor's id.
+func (f *Fedify) ActorURL() string { return f.BaseURL + "/users/" + f.Username }
+
+// Log is what the peer has logged so far.
+func (f *Fedify) Log() string { return f.log.String() }
+
+// Follow makes the actor look target (a handle or an actor URL) up and send
+// it a Follow; it returns the Follow's id.
+func (f *Fedify) Follow(target string) string {
+	f.t.Helper()
+	var out struct{ ID string }
+	f.must("follow", f.post("/control/follow", map[string]any{"target": target}, &out))
+	return out.ID
+}
+
+// Unfollow sends Undo{Follow} for the actor's Follow of target.
+func (f *Fedify) Unfollow(target string) {
+	f.t.Helper()
+	f.must("unfollow", f.post("/control/unfollow", map[string]any{"target": target}, nil))
+}
+
+// Note sends Create{Note} to the mentioned actors and the peer's followers;
+// it returns the Note's id.
+func (f *Fedify) Note(n FedifyNote) string {
+	f.t.Helper()
+	var out struct{ ID string }
+	f.must("note", f.post("/control/note", n, &out))
+	return out.ID
+}
+
+// Like sends Like{object} to the object's author and audience and to each
+// of to; it returns the Like's id.
+func (f *Fedify) Like(object string, to ...string) string {
+	f.t.Helper()
+	var out struct{ ID string }
+	f.must("like", f.post("/control/like", map[string]any{"object": object, "to": to}, &out))
+	return out.ID
+}
+
+// Update changes the content of one of the peer's Notes and sends Update{Note}.
+func (f *Fedify) Update(noteID, content string) string {
+	f.t.Helper()
+	var out struct{ ID string }
+	f.must("update", f.post("/control/update", map[string]any{"id": noteID, "content": content}, &out))
+	return out.ID
+}
+
+// Delete deletes one of the peer's Notes and sends Delete{Tombstone}.
+func (f *Fedify) Delete(noteID string) string {
+	f.t.Helper()
+	var out struct{ ID string }
+	f.must("delete", f.post("/control/delete", map[string]any{"id": noteID}, &out))
+	return out.ID
+}
+
+// Received is every activity the peer's inboxes accepted (after Fedify
+// verified its signature), as its sender sent it.
+func (f *Fedify) Received() []map[string]any {
+	f.t.Helper()
+	var out []map[string]any
+	f.must("received", f.get("/control/received", &out))
+	return out
+}
+
+// ReceivedOfType is Received, only activities of type typ.
+func (f *Fedify) ReceivedOfType(typ string) []map[string]any {
+	f.t.Helper()
+	var out []map[string]any
+	for _, a := range f.Received() {
+		if a["type"] == typ {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Refused is every POST the peer answered with an error (a bad signature,
+// for one), with its status, answer and activity.
+func (f *Fedify) Refused() []map[string]any {
+	f.t.Helper()
+	var out []map[string]any
+	f.must("refused", f.get("/control/refused", &out))
+	return out
+}
+
+// Sent is every HTTP request the peer has made, in order.
+func (f *Fedify) Sent() []FedifyRequest {
+	f.t.Helper()
+	var out []FedifyRequest
+	f.must("sent", f.get("/control/sent", &out))
+	return out
+}
+
+// Followers lists the ids of the actors following the peer's actor.
+func (f *Fedify) Followers() []string {
+	f.t.Helper()
+	var out []string
+	f.must("followers", f.get("/control/followers", &out))
+	return out
+}
+
+func (f *Fedify) must(what string, err error) {
+	f.t.Helper()
+	if err != nil {
+		f.t.Fatalf("fedify %s: %v", what, err)
+	}
+}
+
+func (f *Fedify) get(path string, out any) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return f.control(ctx, http.MethodGet, path, nil, out)
+}
+
+func (f *Fedify) post(path string, in, out any) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return f.control(ctx, http.MethodPost, path, in, out)
+}
+
+// control calls the peer's control API, decoding a 200 answer into out.
+func (f *Fedify) control(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("encode %s %s: %w", method, path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, f.BaseURL+path, body)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := f.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("%s %s: read the answer: %w", method, path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, bytes.TrimSpace(b))
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("%s %s: decode %s: %w", method, path, b, err)
+		}
+	}
+	return nil
+}
+
+// freePort picks a free port on host.
+func freePort(t testing.TB, host string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
