@@ -79,6 +79,9 @@ func PostFromObject(o Object) (*IncomingPost, error) {
 	for _, a := range objects(o["attachment"]) {
 		u := httpURL(a.Ref("url"))
 		if u == "" {
+			u = httpURL(a.Ref("href")) // Lemmy sends attachments as Links
+		}
+		if u == "" {
 			continue
 		}
 		p.Attachments = append(p.Attachments, models.Attachment{URL: u, MediaType: a.String("mediaType"),
