@@ -104,6 +104,9 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 			if _, err := models.InsertPost(ctx, tx, post); err != nil {
 				return err
 			}
+			if err := p.notifyMentions(ctx, tx, post, an.post.Mentioned); err != nil {
+				return err
+			}
 			stored = post
 		case err != nil:
 			return err

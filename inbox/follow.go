@@ -37,6 +37,9 @@ func (p *Processor) follow(ctx context.Context, tx pgx.Tx, a *activity) error {
 	if err != nil {
 		return err
 	}
+	if err := models.NotifyOfFollow(ctx, tx, followee, a.signer.ID, follow.State); err != nil {
+		return err
+	}
 	if follow.State == models.FollowPending {
 		return nil // a moderator or the person decides
 	}

@@ -86,6 +86,9 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	if err != nil || !fresh {
 		return err // known already (or deleted): nothing changes
 	}
+	if err := p.notifyMentions(ctx, tx, post, in.Mentioned); err != nil {
+		return err
+	}
 	for _, g := range groups {
 		if err := p.outbox.Redistribute(ctx, tx, outbox.Share{Group: g, Post: post, AuthorURI: a.signer.URI,
 			Activity: a.Object, Kind: "Create"}); err != nil {
@@ -215,6 +218,9 @@ func (p *Processor) like(ctx context.Context, tx pgx.Tx, a *activity) error {
 	if err != nil || !fresh {
 		return err
 	}
+	if err := models.Notify(ctx, tx, post.AuthorID, models.NotifyFavourite, a.signer.ID, &post.ID, nil); err != nil {
+		return err
+	}
 	return p.shareInLocalGroup(ctx, tx, a, post, "Like")
 }
 
@@ -249,4 +255,28 @@ func (p *Processor) shareInLocalGroup(ctx context.Context, tx pgx.Tx, a *activit
 		return err
 	}
 	return p.outbox.Redistribute(ctx, tx, outbox.Share{Group: g, Post: post, AuthorURI: a.signer.URI, Activity: a.Object, Kind: kind})
+}
+
+// notifyMentions tells local people a post mentions, and the author of the
+// local post it answers.
+func (p *Processor) notifyMentions(ctx context.Context, tx pgx.Tx, post *models.Post, mentioned []string) error {
+	ids := map[int64]bool{}
+	for _, m := range mentioned {
+		if ref, ok := p.urls.ParseLocalActor(m); ok && !ref.Group && !ref.Instance {
+			if a, err := models.LocalActorByRef(ctx, tx, false, false, ref.Username); err == nil {
+				ids[a.ID] = true
+			}
+		}
+	}
+	if post.InReplyToID != nil {
+		if parent, err := models.PostByID(ctx, tx, *post.InReplyToID); err == nil && parent.Local {
+			ids[parent.AuthorID] = true
+		}
+	}
+	for id := range ids {
+		if err := models.Notify(ctx, tx, id, models.NotifyMention, post.AuthorID, &post.ID, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -40,7 +40,7 @@ func (o *Outbox) Follow(ctx context.Context, follower, target *models.Actor) (*m
 			return err
 		}
 		if target.IsLocal() {
-			return nil
+			return models.NotifyOfFollow(ctx, tx, target, follower.ID, state)
 		}
 		activity, err := federation.NewFollow(id, o.urls.Actor(follower), target.URI)
 		if err != nil {

@@ -20,6 +20,9 @@ func (o *Outbox) Like(ctx context.Context, liker *models.Actor, post *models.Pos
 		if err != nil || !fresh {
 			return err
 		}
+		if err := models.Notify(ctx, tx, post.AuthorID, models.NotifyFavourite, liker.ID, &post.ID, nil); err != nil {
+			return err
+		}
 		return o.sendLike(ctx, tx, liker, post, "Like", id, post.URI)
 	})
 	if err != nil {

@@ -66,6 +66,13 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 		if _, err := models.InsertPost(ctx, tx, post); err != nil {
 			return err
 		}
+		for _, m := range append(append([]*models.Actor{}, pub.Mentions...), pub.ParentBy) {
+			if m != nil && m.IsLocal() {
+				if err := models.Notify(ctx, tx, m.ID, models.NotifyMention, pub.Author.ID, &post.ID, nil); err != nil {
+					return err
+				}
+			}
+		}
 		return o.sendAbout(ctx, tx, pub.Author, post, aud, "Create")
 	})
 	if err != nil {

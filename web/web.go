@@ -133,6 +133,9 @@ func routes(e *echo.Echo, h *handlers) {
 	api.GET("/v1/timelines/home", h.homeTimeline)
 	api.GET("/v1/timelines/public", h.publicTimeline)
 	api.GET("/v1/accounts/:id/statuses", h.accountStatuses)
+	api.GET("/v1/notifications", h.notifications)
+	api.POST("/v1/notifications/clear", h.clearNotifications)
+	api.POST("/v1/notifications/:id/dismiss", h.dismissNotification)
 }
 
 func requestLogger(logger *slog.Logger) echo.MiddlewareFunc {

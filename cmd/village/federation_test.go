@@ -166,6 +166,11 @@ func TestMembersOnlyGroupWaitsForAModerator(t *testing.T) {
 		mod.Get("/api/v1/follow_requests", &requests)
 		return len(requests) == 2
 	})
+	var ns []notification
+	mod.Get("/api/v1/notifications?types[]=follow_request", &ns)
+	if len(ns) != 2 || ns[0].Group == nil || ns[0].Group.Acct != "nicu_leeds" {
+		t.Errorf("the moderator's join-request notifications: %+v", ns)
+	}
 	stranger.Get("/api/v1/follow_requests", &requests)
 	if len(requests) != 0 {
 		t.Errorf("a non-moderator sees %d join requests", len(requests))

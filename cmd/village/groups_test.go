@@ -115,6 +115,18 @@ func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
 		return s.FavouritesCount == 1
 	})
 
+	// Alice was told of bob's reply and carol's like.
+	var ns []notification
+	defer func() {
+		if t.Failed() {
+			t.Logf("alice's notifications: %+v", ns)
+		}
+	}()
+	testenv.Eventually(t, 30*time.Second, "alice's notifications", func() bool {
+		alice.Get("/api/v1/notifications", &ns)
+		return hasNotification(ns, "mention", "bob@"+addrB) && hasNotification(ns, "favourite", "carol")
+	})
+
 	// Alice edits: the new text shows everywhere.
 	var edited status
 	if code := alice.Do("PUT", "/api/v1/statuses/"+question.ID, url.Values{"status": {"@brooklyn_moms@" + addrB +
@@ -154,4 +166,20 @@ func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
 	if code := testenv.GetActivity(t, question.URI, nil); code != 410 {
 		t.Errorf("deleted post's id answers %d, want 410", code)
 	}
+}
+
+type notification struct {
+	Type    string   `json:"type"`
+	Account account  `json:"account"`
+	Status  *status  `json:"status"`
+	Group   *account `json:"group"`
+}
+
+func hasNotification(ns []notification, typ, from string) bool {
+	for _, n := range ns {
+		if n.Type == typ && n.Account.Acct == from {
+			return true
+		}
+	}
+	return false
 }

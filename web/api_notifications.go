@@ -1,0 +1,115 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/village-social/village/models"
+)
+
+// apiNotification is Mastodon's Notification entity; Group (ours) names the
+// group a join request is for.
+type apiNotification struct {
+	ID        string      `json:"id"`
+	Type      string      `json:"type"`
+	CreatedAt string      `json:"created_at"`
+	Account   *apiAccount `json:"account"`
+	Status    *apiStatus  `json:"status,omitempty"`
+	Group     *apiAccount `json:"group,omitempty"`
+}
+
+var notificationTypes = []string{models.NotifyMention, models.NotifyFavourite, models.NotifyFollow,
+	models.NotifyFollowRequest, models.NotifyReblog, "update"}
+
+// notifications answers GET /api/v1/notifications (types[], exclude_types[], max_id, limit).
+func (h *handlers) notifications(c echo.Context) error {
+	ctx := c.Request().Context()
+	me := currentAccount(c).Actor
+	types := c.QueryParams()["types[]"]
+	if exclude := c.QueryParams()["exclude_types[]"]; len(exclude) > 0 {
+		skip := map[string]bool{}
+		for _, t := range exclude {
+			skip[t] = true
+		}
+		base := types
+		if len(base) == 0 {
+			base = notificationTypes
+		}
+		types = nil
+		for _, t := range base {
+			if !skip[t] {
+				types = append(types, t)
+			}
+		}
+		if len(types) == 0 {
+			return c.JSON(http.StatusOK, []any{})
+		}
+	}
+	p := pageParams(c)
+	list, err := models.Notifications(ctx, h.db, me.ID, types, p)
+	if err != nil {
+		return err
+	}
+	out := make([]*apiNotification, 0, len(list))
+	var last int64
+	for _, n := range list {
+		last = n.ID
+		from, err := models.ActorByID(ctx, h.db, n.FromID)
+		if err != nil {
+			return err
+		}
+		acc, err := h.account(ctx, from)
+		if err != nil {
+			return err
+		}
+		item := &apiNotification{ID: strconv.FormatInt(n.ID, 10), Type: n.Type,
+			CreatedAt: n.CreatedAt.UTC().Format(apiTime), Account: acc}
+		if n.PostID != nil {
+			statuses, err := h.statuses(ctx, []models.Entry{{ID: *n.PostID, PostID: *n.PostID}}, me.ID)
+			if err != nil {
+				return err
+			}
+			if len(statuses) == 0 {
+				continue // the post is gone
+			}
+			item.Status = statuses[0]
+		}
+		if n.GroupID != nil {
+			g, err := models.ActorByID(ctx, h.db, *n.GroupID)
+			if err != nil && !errors.Is(err, models.ErrNotFound) {
+				return err
+			}
+			if g != nil {
+				if item.Group, err = h.account(ctx, g); err != nil {
+					return err
+				}
+			}
+		}
+		out = append(out, item)
+	}
+	h.setNextLink(c, p, len(list), last)
+	return c.JSON(http.StatusOK, out)
+}
+
+// clearNotifications answers POST /api/v1/notifications/clear.
+func (h *handlers) clearNotifications(c echo.Context) error {
+	if err := models.DismissNotifications(c.Request().Context(), h.db, currentAccount(c).Actor.ID, 0); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{})
+}
+
+// dismissNotification answers POST /api/v1/notifications/:id/dismiss.
+func (h *handlers) dismissNotification(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return echo.NewHTTPError(http.StatusNotFound, "Record not found")
+	}
+	if err := models.DismissNotifications(c.Request().Context(), h.db, currentAccount(c).Actor.ID, id); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{})
+}
