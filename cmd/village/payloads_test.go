@@ -52,7 +52,7 @@ func TestPayloadsInTheShapesRealServersSend(t *testing.T) {
 				return "the Mastodon Note is not in the group"
 			}
 			var full struct {
-				Media []struct{ URL string } `json:"media_attachments"`
+				Media []struct{ URL string }  `json:"media_attachments"`
 				Tags  []struct{ Name string } `json:"tags"`
 			}
 			alice.Get("/api/v1/statuses/"+s.ID, &full)
