@@ -67,11 +67,9 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 		p.logger.Info("inbox: author of announced post not resolvable", "author", in.Author, "error", err)
 		return &announced{}, nil
 	}
-	in.Post.Content = p.sanitize(in.Post.Content)
-	in.Post.Summary = p.sanitizeText(in.Post.Summary)
-	in.Post.Name = p.sanitizeText(in.Post.Name)
+	p.clean(in)
 	in.Post.AuthorID = author.ID
-	return &announced{kind: kind, post: &incomingPost{in}, author: author}, nil
+	return &announced{kind: kind, post: &incomingPost{IncomingPost: in}, author: author}, nil
 }
 
 // announce stores what an Announce carries and the announcer's boost, so

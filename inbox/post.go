@@ -16,10 +16,18 @@ import (
 // is how spam fans out.
 const MaxGroupsPerPost = 5
 
-// incomingPost is a post read and sanitized before the transaction.
+// incomingPost is a post read and sanitized before the transaction, with
+// the ancestors of its thread that were missing here (oldest first).
 type incomingPost struct {
 	*federation.IncomingPost
+	ancestors []*federation.IncomingPost
 }
+
+// Bounds on fetching a reply's missing ancestors: enough to show a thread,
+// too few for a hostile server to keep us busy.
+const (
+	maxAncestorDepth = 8
+)
 
 // preparePost reads the post an activity carries (fetching it from its
 // origin when only its id is given, or when it comes from another origin).
@@ -43,10 +51,43 @@ func (p *Processor) preparePost(ctx context.Context, a *activity, objectKey stri
 	if err != nil {
 		return nil, refuse(http.StatusBadRequest, "%v", err)
 	}
+	p.clean(in)
+	return &incomingPost{IncomingPost: in, ancestors: p.missingAncestors(ctx, in.Post.InReplyToURI)}, nil
+}
+
+// clean sanitizes what a remote post says.
+func (p *Processor) clean(in *federation.IncomingPost) {
 	in.Post.Content = p.sanitize(in.Post.Content)
 	in.Post.Summary = p.sanitizeText(in.Post.Summary)
 	in.Post.Name = p.sanitizeText(in.Post.Name)
-	return &incomingPost{in}, nil
+}
+
+// missingAncestors fetches the posts above a reply that are not stored
+// here, up to maxAncestorDepth, with their authors; failures just end the climb.
+func (p *Processor) missingAncestors(ctx context.Context, uri string) []*federation.IncomingPost {
+	var chain []*federation.IncomingPost
+	for depth := 0; uri != "" && depth < maxAncestorDepth && !p.urls.IsLocal(uri); depth++ {
+		if _, err := models.PostByURI(ctx, p.db, uri); err == nil {
+			break // known: the thread joins up here
+		}
+		obj, err := p.resolver.FetchObject(ctx, uri)
+		if err != nil || !federation.IsPostType(obj.Type()) {
+			break
+		}
+		in, err := federation.PostFromObject(obj)
+		if err != nil {
+			break
+		}
+		author, err := p.resolver.Actor(ctx, in.Author)
+		if err != nil {
+			break
+		}
+		in.Post.AuthorID = author.ID
+		p.clean(in)
+		chain = append([]*federation.IncomingPost{in}, chain...)
+		uri = in.Post.InReplyToURI
+	}
+	return chain
 }
 
 // create stores a post sent by its author: into the local groups it is
@@ -81,6 +122,11 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 		post.GroupID = &groups[0].ID
 	} else if relevant, err := p.relevant(ctx, tx, in); err != nil || !relevant {
 		return err
+	}
+	for _, anc := range in.ancestors {
+		if _, err := models.InsertPost(ctx, tx, &anc.Post); err != nil {
+			return err
+		}
 	}
 	fresh, err := models.InsertPost(ctx, tx, post)
 	if err != nil || !fresh {

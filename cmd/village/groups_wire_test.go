@@ -207,3 +207,43 @@ func TestRemoteMembersPostIntoAGroup(t *testing.T) {
 		return false
 	})
 }
+
+func TestMissingAncestorsOfAReplyAreFetched(t *testing.T) {
+	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	alice := v.User("alice")
+	mia := testenv.NewRemote(t, "mia")
+	rob := testenv.NewRemote(t, "rob")
+	// Alice follows mia, so mia's posts concern this instance.
+	miaAcct := resolve(t, alice, mia.ActorID)
+	var rel relationship
+	alice.Post("/api/v1/accounts/"+miaAcct.ID+"/follow", nil, &rel)
+	accept := testenv.Activity(t, map[string]any{"id": mia.ActorID + "/accepts/1", "type": "Accept", "actor": mia.ActorID,
+		"object": map[string]any{"type": "Follow", "actor": v.BaseURL + "/users/alice", "object": mia.ActorID}})
+	if code := mia.Post(v.BaseURL+"/inbox", accept, time.Now()); code != 202 {
+		t.Fatalf("accept: %d", code)
+	}
+	// Rob's post, which this instance has never seen, and mia's reply to it.
+	robsNote := map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": rob.Server.URL + "/notes/1",
+		"type": "Note", "attributedTo": rob.ActorID, "content": "<p>rob asks: sleep training?</p>",
+		"to": "https://www.w3.org/ns/activitystreams#Public", "published": "2026-11-20T09:00:00Z"}
+	rob.Serve("/notes/1", robsNote)
+	reply := testenv.Activity(t, map[string]any{"id": mia.ActorID + "/statuses/5/activity", "type": "Create", "actor": mia.ActorID,
+		"object": map[string]any{"id": mia.ActorID + "/statuses/5", "type": "Note", "attributedTo": mia.ActorID,
+			"inReplyTo": rob.Server.URL + "/notes/1", "content": "<p>mia: it worked for us</p>",
+			"to": "https://www.w3.org/ns/activitystreams#Public", "published": "2026-11-20T09:05:00Z"}})
+	if code := mia.Post(v.BaseURL+"/inbox", reply, time.Now()); code != 202 {
+		t.Fatalf("reply: %d", code)
+	}
+	s, _ := find(timeline(t, alice, "/api/v1/timelines/home"), "it worked for us")
+	if s == nil {
+		t.Fatal("mia's reply is not in alice's home timeline")
+	}
+	var ctx struct {
+		Ancestors []status `json:"ancestors"`
+	}
+	alice.Get("/api/v1/statuses/"+s.ID+"/context", &ctx)
+	if len(ctx.Ancestors) != 1 || !strings.Contains(ctx.Ancestors[0].Content, "sleep training") ||
+		ctx.Ancestors[0].Account.Username != "rob" {
+		t.Errorf("ancestors = %+v, want rob's post fetched", ctx.Ancestors)
+	}
+}
