@@ -85,12 +85,11 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 		return err
 	case "Create", "Update":
 		if an.local != "" {
-			stored, err := models.PostByURI(ctx, tx, an.local)
-			if err != nil || stored.DeletedAt != nil {
-				return ignoreNotFound(err)
+			stored, err := models.PutLocalBoost(ctx, tx, a.signer.ID, an.local, a.ID())
+			if err != nil || stored == nil || a.signer.Type == models.ActorGroup {
+				return ignoreNotFound(err) // a group's share of a member's post is no news to its author
 			}
-			_, err = models.PutBoost(ctx, tx, a.signer.ID, stored.ID, a.ID())
-			return err
+			return models.Notify(ctx, tx, stored.AuthorID, models.NotifyReblog, a.signer.ID, &stored.ID, nil)
 		}
 		post := &an.post.Post
 		if a.signer.Type == models.ActorGroup {

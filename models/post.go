@@ -38,33 +38,34 @@ type Tag struct {
 
 // Post is a Note (or Page, Article) written here or elsewhere.
 type Post struct {
-	ID            int64
-	URI           string
-	URL           string
-	AuthorID      int64
-	GroupID       *int64 // the group it was posted into (audience)
-	InReplyToURI  string
-	InReplyToID   *int64
-	Type          string
-	Name          string // a Page's title
-	Content       string // sanitized HTML
-	Summary       string // content warning
-	Sensitive     bool
-	Language      string
-	Visibility    string
-	Attachments   []Attachment
-	Tags          []Tag
-	Local         bool
-	PublishedAt   time.Time
-	EditedAt      *time.Time
-	DeletedAt     *time.Time
-	Author        *Actor // filled by the listing queries
-	BoostedBy     *Actor // set on timeline entries that are boosts
-	BoostID       int64  // the boost's row id (timeline cursor) when BoostedBy is set
-	RepliesCount  int
-	LikesCount    int
-	BoostsCount   int
-	LikedByViewer bool
+	ID              int64
+	URI             string
+	URL             string
+	AuthorID        int64
+	GroupID         *int64 // the group it was posted into (audience)
+	InReplyToURI    string
+	InReplyToID     *int64
+	Type            string
+	Name            string // a Page's title
+	Content         string // sanitized HTML
+	Summary         string // content warning
+	Sensitive       bool
+	Language        string
+	Visibility      string
+	Attachments     []Attachment
+	Tags            []Tag
+	Local           bool
+	PublishedAt     time.Time
+	EditedAt        *time.Time
+	DeletedAt       *time.Time
+	Author          *Actor // filled by the listing queries
+	BoostedBy       *Actor // set on timeline entries that are boosts
+	BoostID         int64  // the boost's row id (timeline cursor) when BoostedBy is set
+	RepliesCount    int
+	LikesCount      int
+	BoostsCount     int
+	LikedByViewer   bool
+	BoostedByViewer bool
 }
 
 const postColumns = `p.id, p.uri, p.url, p.author_id, p.group_id, p.in_reply_to_uri, p.in_reply_to_id, p.type, p.name,

@@ -134,7 +134,8 @@ func Posts(ctx context.Context, db DB, ids []int64, viewerID int64) (map[int64]*
 			(SELECT count(*) FROM posts r WHERE r.in_reply_to_id = p.id AND r.deleted_at IS NULL),
 			(SELECT count(*) FROM likes l WHERE l.post_id = p.id),
 			(SELECT count(*) FROM boosts b WHERE b.post_id = p.id),
-			EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.actor_id = $2)
+			EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.actor_id = $2),
+			EXISTS (SELECT 1 FROM boosts b WHERE b.post_id = p.id AND b.actor_id = $2)
 		FROM posts p WHERE p.id = ANY($1)`, ids, viewerID)
 	if err != nil {
 		return nil, fmt.Errorf("models: posts: %w", err)
@@ -142,12 +143,13 @@ func Posts(ctx context.Context, db DB, ids []int64, viewerID int64) (map[int64]*
 	defer rows.Close()
 	for rows.Next() {
 		var replies, likes, boosts int
-		var liked bool
-		p, err := scanPost(rows, &replies, &likes, &boosts, &liked)
+		var liked, boosted bool
+		p, err := scanPost(rows, &replies, &likes, &boosts, &liked, &boosted)
 		if err != nil {
 			return nil, fmt.Errorf("models: posts: %w", err)
 		}
-		p.RepliesCount, p.LikesCount, p.BoostsCount, p.LikedByViewer = replies, likes, boosts, liked
+		p.RepliesCount, p.LikesCount, p.BoostsCount = replies, likes, boosts
+		p.LikedByViewer, p.BoostedByViewer = liked, boosted
 		out[p.ID] = p
 	}
 	if err := rows.Err(); err != nil {
@@ -235,4 +237,18 @@ func BoostURI(ctx context.Context, db DB, actorID, postID int64) (string, error)
 		return "", nil
 	}
 	return uri, err
+}
+
+// PutLocalBoost records a boost of a stored live post by its URI, returning
+// the post when the boost is new (nil when known already or the post is gone).
+func PutLocalBoost(ctx context.Context, db DB, actorID int64, postURI, boostURI string) (*Post, error) {
+	post, err := PostByURI(ctx, db, postURI)
+	if err != nil || post.DeletedAt != nil {
+		return nil, err
+	}
+	fresh, err := PutBoost(ctx, db, actorID, post.ID, boostURI)
+	if err != nil || !fresh {
+		return nil, err
+	}
+	return post, nil
 }

@@ -73,7 +73,7 @@ func (h *handlers) status(ctx context.Context, p *models.Post) (*apiStatus, erro
 	s := &apiStatus{
 		ID: strconv.FormatInt(p.ID, 10), URI: p.URI, URL: p.URL, CreatedAt: p.PublishedAt.UTC().Format(apiTime),
 		Account: acc, Content: p.Content, Visibility: p.Visibility, Sensitive: p.Sensitive, SpoilerText: p.Summary,
-		RepliesCount: p.RepliesCount, ReblogsCount: p.BoostsCount, FavouritesCount: p.LikesCount, Favourited: p.LikedByViewer,
+		RepliesCount: p.RepliesCount, ReblogsCount: p.BoostsCount, FavouritesCount: p.LikesCount, Favourited: p.LikedByViewer, Reblogged: p.BoostedByViewer,
 		MediaAttachments: []apiMedia{}, Mentions: []apiMention{}, Tags: []apiTag{}, Emojis: []struct{}{},
 	}
 	if s.URL == "" {

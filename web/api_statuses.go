@@ -354,3 +354,46 @@ func (h *handlers) accountStatuses(c echo.Context) error {
 		return models.ActorTimeline(ctx, h.db, a.ID, p)
 	})
 }
+
+// reblog answers POST /api/v1/statuses/:id/reblog with the boost.
+func (h *handlers) reblog(c echo.Context) error {
+	ctx := c.Request().Context()
+	me := currentAccount(c).Actor
+	p, err := h.postParam(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if err := h.outbox.Boost(ctx, me, p); errors.Is(err, outbox.ErrNotBoostable) {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "This post cannot be shared: it is not public")
+	} else if err != nil {
+		return err
+	}
+	entries, err := models.ActorTimeline(ctx, h.db, me.ID, models.Page{Limit: 40})
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.PostID == p.ID && e.BoosterID == me.ID {
+			list, err := h.statuses(ctx, []models.Entry{e}, me.ID)
+			if err != nil || len(list) == 0 {
+				return err
+			}
+			return c.JSON(http.StatusOK, list[0])
+		}
+	}
+	return h.writeStatus(c, p.ID, me.ID)
+}
+
+// unreblog answers POST /api/v1/statuses/:id/unreblog.
+func (h *handlers) unreblog(c echo.Context) error {
+	ctx := c.Request().Context()
+	me := currentAccount(c).Actor
+	p, err := h.postParam(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if err := h.outbox.Unboost(ctx, me, p); err != nil {
+		return err
+	}
+	return h.writeStatus(c, p.ID, me.ID)
+}

@@ -130,6 +130,8 @@ func routes(e *echo.Echo, h *handlers) {
 	api.GET("/v1/statuses/:id/context", h.statusContext)
 	api.POST("/v1/statuses/:id/favourite", h.favourite)
 	api.POST("/v1/statuses/:id/unfavourite", h.unfavourite)
+	api.POST("/v1/statuses/:id/reblog", h.reblog)
+	api.POST("/v1/statuses/:id/unreblog", h.unreblog)
 	api.GET("/v1/timelines/home", h.homeTimeline)
 	api.GET("/v1/timelines/public", h.publicTimeline)
 	api.GET("/v1/accounts/:id/statuses", h.accountStatuses)

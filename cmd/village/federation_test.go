@@ -121,6 +121,24 @@ func TestFollowAcrossInstances(t *testing.T) {
 		t.Errorf("alice follows %d accounts, want 2", len(following))
 	}
 
+	// Bob's posts reach his follower; her boost reaches him.
+	post(t, bob, url.Values{"status": {"hello from bob"}})
+	var bobsPost *status
+	testenv.Eventually(t, 30*time.Second, "bob's post in alice's home timeline", func() bool {
+		bobsPost, _ = find(timeline(t, alice, "/api/v1/timelines/home"), "hello from bob")
+		return bobsPost != nil
+	})
+	var boosted status
+	alice.Post("/api/v1/statuses/"+bobsPost.ID+"/reblog", nil, &boosted)
+	if boosted.Reblog == nil || boosted.Reblog.ID != bobsPost.ID {
+		t.Errorf("reblog answered %+v, want the boost of bob's post", boosted)
+	}
+	testenv.Eventually(t, 30*time.Second, "alice's boost told to bob", func() bool {
+		var ns []notification
+		bob.Get("/api/v1/notifications?types[]=reblog", &ns)
+		return hasNotification(ns, "reblog", "alice@"+addrA)
+	})
+
 	// Unfollow undoes it on both sides.
 	alice.Post("/api/v1/accounts/"+group.ID+"/unfollow", nil, &rel)
 	if rel.Following || rel.Requested {
