@@ -63,6 +63,13 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 		if aud.group != nil {
 			post.GroupID = &aud.group.ID
 		}
+		// Replies name the group and the parent's author, so that Mastodon
+		// answers route back to the group and the author is told.
+		for _, m := range []*models.Actor{aud.group, pub.ParentBy} {
+			if m != nil && m.ID != pub.Author.ID && !hasMention(post.Tags, o.urls.Actor(m)) {
+				post.Tags = append(post.Tags, models.Tag{Type: "Mention", Href: o.urls.Actor(m), Name: o.handle(m)})
+			}
+		}
 		if _, err := models.InsertPost(ctx, tx, post); err != nil {
 			return err
 		}
@@ -264,4 +271,21 @@ func unique(s []string) []string {
 		}
 	}
 	return out
+}
+
+func hasMention(tags []models.Tag, href string) bool {
+	for _, t := range tags {
+		if t.Type == "Mention" && t.Href == href {
+			return true
+		}
+	}
+	return false
+}
+
+// handle is an actor's @name@host.
+func (o *Outbox) handle(a *models.Actor) string {
+	if a.IsLocal() {
+		return "@" + a.Username + "@" + o.urls.Host()
+	}
+	return "@" + a.Username + "@" + a.Domain
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -176,13 +177,36 @@ func (h *handlers) moderatorsCollection(c echo.Context) error {
 	return writeCollection(c, federation.Collection{ID: h.urls.Moderators(g.Actor), TotalItems: len(items), Items: items})
 }
 
-// featuredCollection serves a group's pinned posts; there are none yet.
+// featuredCollection serves a group's pinned posts, embedded, starting with
+// the welcome note the group writes on first asking.
 func (h *handlers) featuredCollection(c echo.Context) error {
-	g, err := models.GroupByName(c.Request().Context(), h.db, c.Param("name"))
+	ctx := c.Request().Context()
+	g, err := models.GroupByName(ctx, h.db, c.Param("name"))
 	if err != nil {
 		return lookupError(err, "group")
 	}
-	return writeCollection(c, federation.Collection{ID: h.urls.Featured(g.Actor), Items: []any{}})
+	if h.outbox != nil {
+		if err := h.outbox.EnsureWelcome(ctx, g); err != nil {
+			return err
+		}
+	}
+	pinned, err := models.PinnedPosts(ctx, h.db, g.Actor.ID)
+	if err != nil {
+		return err
+	}
+	items := make([]any, 0, len(pinned))
+	for _, p := range pinned {
+		obj, err := models.LatestObject(ctx, h.db, p.URI)
+		if err != nil {
+			return err
+		}
+		var note map[string]any
+		if err := json.Unmarshal(obj, &note); err != nil {
+			return err
+		}
+		items = append(items, note)
+	}
+	return writeCollection(c, federation.Collection{ID: h.urls.Featured(g.Actor), TotalItems: len(items), Items: items})
 }
 
 // activityDocument serves a public activity a local actor sent, as delivered. A

@@ -102,6 +102,7 @@ func routes(e *echo.Echo, h *handlers) {
 	e.GET("/actor/following", h.followingCollection(instanceActor))
 	e.GET("/activities/:id", h.activityDocument)
 	e.GET("/users/:name/statuses/:id", h.noteDocument)
+	e.GET("/groups/:name/statuses/:id", h.noteDocument)
 
 	// Inboxes: the shared one and each local actor's
 	e.POST("/inbox", h.postInbox)

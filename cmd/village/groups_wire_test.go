@@ -247,3 +247,40 @@ func TestMissingAncestorsOfAReplyAreFetched(t *testing.T) {
 		t.Errorf("ancestors = %+v, want rob's post fetched", ctx.Ancestors)
 	}
 }
+
+func TestAGroupPinsAWelcomeNoteItWrote(t *testing.T) {
+	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	v.Admin("admin", "group", "create", "moms", "--title", "Park Slope Moms", "--location", "Park Slope")
+	mia := testenv.NewRemote(t, "mia")
+	mia.Software = "mastodon"
+	joinGroup(t, v, mia, "moms")
+	featured := func() []map[string]any {
+		var doc struct {
+			TotalItems   int              `json:"totalItems"`
+			OrderedItems []map[string]any `json:"orderedItems"`
+		}
+		if code := testenv.GetActivity(t, v.BaseURL+"/groups/moms/featured", &doc); code != 200 {
+			t.Fatalf("featured: %d", code)
+		}
+		return doc.OrderedItems
+	}
+	items := featured()
+	if len(items) != 1 || items[0]["attributedTo"] != v.BaseURL+"/groups/moms" ||
+		!strings.Contains(fmt.Sprint(items[0]["content"]), "Welcome to Park Slope Moms") {
+		t.Fatalf("featured = %v, want the group's own welcome note", items)
+	}
+	if again := featured(); len(again) != 1 || again[0]["id"] != items[0]["id"] {
+		t.Errorf("a second look wrote another welcome note: %v", again)
+	}
+	testenv.Eventually(t, 30*time.Second, "the welcome note sent to the member", func() bool {
+		for _, a := range received(mia, "Create") {
+			if innerOf(a)["id"] == items[0]["id"] {
+				return true
+			}
+		}
+		return false
+	})
+	if code := testenv.GetActivity(t, fmt.Sprint(items[0]["id"]), nil); code != 200 {
+		t.Errorf("the welcome note's id answers %d", code)
+	}
+}

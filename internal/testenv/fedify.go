@@ -237,9 +237,18 @@ func (f *Fedify) Unfollow(target string) {
 // it returns the Note's id.
 func (f *Fedify) Note(n FedifyNote) string {
 	f.t.Helper()
+	id, err := f.TryNote(n)
+	f.must("note", err)
+	return id
+}
+
+// TryNote is Note for a post a recipient may refuse: it returns the error
+// the control API reports (with the refusing server's status and answer)
+// instead of failing the test.
+func (f *Fedify) TryNote(n FedifyNote) (string, error) {
 	var out struct{ ID string }
-	f.must("note", f.post("/control/note", n, &out))
-	return out.ID
+	err := f.post("/control/note", n, &out)
+	return out.ID, err
 }
 
 // Like sends Like{object} to the object's author and audience and to each
