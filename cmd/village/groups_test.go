@@ -95,6 +95,17 @@ func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
 		return s != nil && by == "brooklyn_moms@"+addrB
 	})
 
+	// Public timelines: the local one on A has alice's post; B's federated one too.
+	if s, _ := find(timeline(t, carol, "/api/v1/timelines/public?local=true"), "pediatrician"); s == nil {
+		t.Errorf("alice's public post is not in A's local timeline")
+	}
+	if s, _ := find(timeline(t, bob, "/api/v1/timelines/public?local=true"), "pediatrician"); s != nil {
+		t.Errorf("a remote post is in B's local timeline")
+	}
+	if s, _ := find(timeline(t, bob, "/api/v1/timelines/public"), "pediatrician"); s == nil {
+		t.Errorf("the remote post is not in B's federated timeline")
+	}
+
 	// Bob answers in the thread; alice sees the reply under her post.
 	post(t, bob, url.Values{"status": {"Dr. Rivera on 7th Ave is lovely"}, "in_reply_to_id": {onB.ID}})
 	testenv.Eventually(t, 30*time.Second, "bob's reply in alice's thread", func() bool {

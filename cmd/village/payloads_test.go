@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,8 +22,27 @@ func TestPayloadsInTheShapesRealServersSend(t *testing.T) {
 	moms := lookup(t, alice, "moms")
 	mia := testenv.NewRemote(t, "mia")
 	joinGroup(t, v, mia, "moms")
+	// Another server's post, which mia shares: served by its own origin.
+	rob := testenv.NewRemote(t, "rob")
+	robsNote := rob.Server.URL + "/notes/1"
+	rob.Serve("/notes/1", map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": robsNote, "type": "Note",
+		"attributedTo": rob.ActorID, "content": "<p>rob's real words</p>", "to": "https://www.w3.org/ns/activitystreams#Public"})
 	replacer := strings.NewReplacer("{{ACTOR}}", mia.ActorID, "{{GROUP}}", v.BaseURL+"/groups/moms",
-		"{{ORIGIN}}", mia.Server.URL, "{{HOST}}", strings.TrimPrefix(v.BaseURL, "http://"))
+		"{{ORIGIN}}", mia.Server.URL, "{{HOST}}", strings.TrimPrefix(v.BaseURL, "http://"), "{{BASE}}", v.BaseURL,
+		"{{OTHER}}", rob.ActorID, "{{OTHER_NOTE}}", robsNote)
+	// Alice follows mia, so what mia shares reaches her home timeline.
+	miaAcct := lookup(t, alice, "mia@"+strings.TrimPrefix(mia.Server.URL, "http://"))
+	alice.Post("/api/v1/accounts/"+miaAcct.ID+"/follow", nil, nil)
+	accept := testenv.Activity(t, map[string]any{"id": mia.ActorID + "/accepts/1", "type": "Accept", "actor": mia.ActorID,
+		"object": map[string]any{"type": "Follow", "actor": v.BaseURL + "/users/alice", "object": mia.ActorID}})
+	if code := mia.Post(v.BaseURL+"/inbox", accept, time.Now()); code != 202 {
+		t.Fatalf("accept: %d", code)
+	}
+	homeHas := func(text, sharedBy string) bool {
+		s, by := find(timeline(t, alice, "/api/v1/timelines/home"), text)
+		return s != nil && by == sharedBy
+	}
+	miaHandle := "mia@" + strings.TrimPrefix(mia.Server.URL, "http://")
 
 	byURI := func(uri string) *status {
 		for _, s := range timeline(t, alice, "/api/v1/accounts/"+moms.ID+"/statuses?limit=40") {
@@ -139,6 +159,42 @@ func TestPayloadsInTheShapesRealServersSend(t *testing.T) {
 			return ""
 		}},
 		{"unknown_extension.json", func() string { return "" }},
+		{"mastodon_announce_id.json", func() string {
+			if !homeHas("real words", miaHandle) {
+				return "mia's boost of rob's post (by id) is not in her follower's home timeline"
+			}
+			return ""
+		}},
+		{"mastodon_announce_id.json", func() string { // delivered again: still one boost
+			n := 0
+			for _, s := range timeline(t, alice, "/api/v1/timelines/home") {
+				if s.Reblog != nil && strings.Contains(s.Reblog.Content, "real words") {
+					n++
+				}
+			}
+			if n != 1 {
+				return fmt.Sprintf("the same Announce twice shows %d boosts", n)
+			}
+			return ""
+		}},
+		{"pleroma_announce_embedded.json", func() string {
+			if s, _ := find(timeline(t, alice, "/api/v1/timelines/home"), "forged text"); s != nil {
+				return "an embedded object from another origin was believed instead of fetched"
+			}
+			return ""
+		}},
+		{"gotosocial_follow_compacted.json", func() string {
+			if f := followers(t, alice, alice.MeID()); len(f) != 1 || f[0].Acct != miaHandle {
+				return "the compacted GoToSocial Follow did not make mia a follower"
+			}
+			return ""
+		}},
+		{"mastodon_undo_follow.json", func() string {
+			if f := followers(t, alice, alice.MeID()); len(f) != 0 {
+				return "the Undo{Follow} did not end the follow"
+			}
+			return ""
+		}},
 	}
 	for _, step := range steps {
 		raw, err := os.ReadFile(filepath.Join("testdata", "payloads", step.file))
