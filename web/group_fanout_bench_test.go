@@ -149,7 +149,6 @@ func BenchmarkGroupPostFanout(b *testing.B) {
 type groupFanoutBench struct {
 	db        *pgxpool.Pool
 	urls      federation.URLs
-	village   *httptest.Server
 	client    *http.Client // the member's server's
 	fedi      *gfFediverse
 	groupURI  string
@@ -170,6 +169,7 @@ func newGroupFanoutBench(ctx context.Context, b *testing.B) *groupFanoutBench {
 
 	// Village listens before it is built, so that its URLs carry its port.
 	village := httptest.NewUnstartedServer(nil)
+	b.Cleanup(village.Close)
 	urls := federation.NewURLs("http://" + village.Listener.Addr().String())
 	instanceActor, err := models.InstanceActor(ctx, db)
 	if err != nil {
@@ -181,13 +181,13 @@ func newGroupFanoutBench(ctx context.Context, b *testing.B) *groupFanoutBench {
 	}
 	const userAgent = "Village/bench"
 	client := fetch.New(fetch.Options{AllowPrivate: loopback, UserAgent: userAgent, Signer: signer.SignGet})
+	b.Cleanup(client.CloseIdleConnections)
 	resolver := federation.NewResolver(db, urls, client, federation.ResolverOptions{Scheme: "http", Logger: logger})
 	out := outbox.New(db, urls, delivery.Enqueue, logger)
 	auth := federation.NewAuthenticator(resolver)
 	village.Config.Handler = web.New(web.Options{DB: db, Logger: logger, URLs: urls, Version: "bench",
 		Auth: auth, Resolver: resolver, Outbox: out, Inbox: inbox.New(db, urls, resolver, out, auth, logger)})
 	village.Start()
-	b.Cleanup(village.Close)
 
 	// The queue runs from the start, as in `village serve`: by the time the
 	// member posts, it has been up for as long as the followers took to
@@ -207,7 +207,7 @@ func newGroupFanoutBench(ctx context.Context, b *testing.B) *groupFanoutBench {
 		}
 	})
 
-	gb := &groupFanoutBench{db: db, urls: urls, village: village, client: village.Client(), fedi: fedi}
+	gb := &groupFanoutBench{db: db, urls: urls, client: village.Client(), fedi: fedi}
 	gb.populate(ctx, b)
 	return gb
 }
@@ -353,10 +353,10 @@ func (gb *groupFanoutBench) prepare(ctx context.Context, b *testing.B, i int) (*
 }
 
 // check waits until every delivery job of the round has completed, then
-// checks that each planned inbox got exactly its one share of the right
-// kind, and nothing else arrived: no other POST, no GET (the member's key
-// was cached, so nothing needed fetching).
-// It also says how the round's delivery jobs went.
+// checks that the post is stored in the group, that each planned inbox got
+// exactly its one share of the right kind, and that nothing else arrived:
+// no other POST, no GET (the member's key was cached, so nothing needed
+// fetching). It returns how the round's delivery jobs went.
 func (gb *groupFanoutBench) check(ctx context.Context, b *testing.B, round *gfRound) gfJobs {
 	b.Helper()
 	deadline := time.Now().Add(time.Minute)
@@ -458,6 +458,7 @@ type gfFediverse struct {
 	mu    sync.Mutex
 	round *gfRound // the post under way; nil between posts
 	gets  int      // GETs, at any time
+	stray int      // POSTs between posts
 }
 
 // gfInbox is one inbox: a host's index and the path POSTed to.
@@ -533,7 +534,8 @@ func (f *gfFediverse) record(host int, path, sig string, body []byte) {
 	defer f.mu.Unlock()
 	r := f.round
 	if r == nil {
-		return // between rounds: end() would not have counted it either
+		f.stray++ // nothing should arrive between posts: the next end() reports it
+		return
 	}
 	r.posts++
 	kind, why := r.classify(sig, body)
@@ -601,13 +603,19 @@ func (f *gfFediverse) begin(r *gfRound) {
 	f.round = r
 }
 
-// end stops counting and returns the round with the GETs of its time.
+// end stops counting and returns the round, with the GETs of its time
+// and the POSTs that arrived before it began among the unexpected.
 func (f *gfFediverse) end() *gfRound {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	r := f.round
 	f.round = nil
 	r.gets, f.gets = f.gets, 0
+	if f.stray > 0 {
+		r.unexpected += f.stray
+		r.firstUnexpected += fmt.Sprintf(" (%d between posts)", f.stray)
+		f.stray = 0
+	}
 	return r
 }
 
