@@ -162,24 +162,15 @@ func CountFollows(ctx context.Context, db DB, actorID int64) (FollowCounts, erro
 // accepted remote followers: a host's shared inbox when it has one, else
 // each follower's own inbox.
 func FollowerInboxes(ctx context.Context, db DB, actorID int64) ([]string, error) {
-	rows, err := db.Query(ctx, `SELECT DISTINCT coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url)
-		FROM follows f JOIN actors a ON a.id = f.follower_id
-		WHERE f.followee_id = $1 AND f.state = 'accepted' AND a.domain IS NOT NULL
-		  AND coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url) IS NOT NULL
-		ORDER BY 1`, actorID)
+	withSoftware, err := FollowerInboxesWithSoftware(ctx, db, actorID)
 	if err != nil {
-		return nil, fmt.Errorf("models: follower inboxes: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, fmt.Errorf("models: follower inboxes: %w", err)
-		}
-		out = append(out, s)
+	out := make([]string, 0, len(withSoftware))
+	for _, f := range withSoftware {
+		out = append(out, f.Inbox)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // FollowerInbox is an inbox that reaches some of an actor's remote
