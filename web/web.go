@@ -57,7 +57,11 @@ func New(opts Options) *echo.Echo {
 	}))
 	e.Use(middleware.BodyLimit(opts.BodyLimit))
 
-	routes(e, &handlers{db: opts.DB, logger: opts.Logger, urls: opts.URLs, version: opts.Version,
+	views, err := loadPages()
+	if err != nil {
+		panic(err) // the templates are embedded: a parse error is a bug, caught by every test
+	}
+	routes(e, &handlers{db: opts.DB, logger: opts.Logger, urls: opts.URLs, version: opts.Version, pages: views,
 		auth: opts.Auth, resolver: opts.Resolver, inbox: opts.Inbox, outbox: opts.Outbox})
 	return e
 }
@@ -68,6 +72,7 @@ type handlers struct {
 	logger  *slog.Logger
 	urls    federation.URLs
 	version string
+	pages   *pages
 
 	auth     *federation.Authenticator
 	resolver *federation.Resolver
@@ -78,6 +83,7 @@ type handlers struct {
 // routes lists every route Village serves, in one place.
 func routes(e *echo.Echo, h *handlers) {
 	e.GET("/healthz", h.healthz)
+	e.GET("/static/*", staticHandler())
 
 	// Discovery and actor documents
 	e.GET("/.well-known/webfinger", h.webfinger)
