@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -110,4 +111,20 @@ func LatestObject(ctx context.Context, db DB, objectURI string) ([]byte, error) 
 		return nil, notFoundOr(err, "models: latest object")
 	}
 	return obj, nil
+}
+
+// ActivityForDelivery loads an outgoing activity with the actor who signs
+// it, in one query: every delivery job needs both.
+func ActivityForDelivery(ctx context.Context, db DB, id int64) (*Activity, *Actor, error) {
+	var act Activity
+	actor, err := scanActor(db.QueryRow(ctx, `SELECT `+actorColumns+`, x.id, x.uri, x.actor_id, x.type, x.object_uri, x.public, x.body, x.created_at
+		FROM activities x JOIN actors a ON a.id = x.actor_id WHERE x.id = $1`, id),
+		&act.ID, &act.URI, &act.ActorID, &act.Type, &act.ObjectURI, &act.Public, &act.Body, &act.CreatedAt)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil, ErrNotFound
+		}
+		return nil, nil, fmt.Errorf("models: activity for delivery: %w", err)
+	}
+	return &act, actor, nil
 }

@@ -2,12 +2,9 @@ package delivery
 
 import (
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
-	"errors"
-	"fmt"
-	"strings"
 	"sync"
+
+	"github.com/village-social/village/federation"
 )
 
 // keyCacheSize bounds the parsed keys kept: one per local actor that sends,
@@ -41,7 +38,7 @@ func (c *keyCache) get(actorID int64, pemText string) (*rsa.PrivateKey, error) {
 	if e, ok := c.keys[actorID]; ok && e.pem == pemText {
 		return e.key, nil
 	}
-	key, err := parsePrivateKey(pemText)
+	key, err := federation.ParsePrivateKeyPEM(pemText)
 	if err != nil {
 		return nil, err
 	}
@@ -53,33 +50,4 @@ func (c *keyCache) get(actorID int64, pemText string) (*rsa.PrivateKey, error) {
 	}
 	c.keys[actorID] = cachedKey{pem: pemText, key: key}
 	return key, nil
-}
-
-// parsePrivateKey reads an RSA private key from PEM: PKCS#8 ("PRIVATE KEY",
-// what models stores) or PKCS#1 ("RSA PRIVATE KEY"). Errors never quote the
-// key.
-func parsePrivateKey(pemText string) (*rsa.PrivateKey, error) {
-	block, _ := pem.Decode([]byte(strings.TrimSpace(pemText)))
-	if block == nil {
-		return nil, errors.New("delivery: private key: no PEM block")
-	}
-	switch block.Type {
-	case "PRIVATE KEY":
-		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("delivery: private key: %w", err)
-		}
-		rsaKey, ok := k.(*rsa.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("delivery: private key: %T is not an RSA key", k)
-		}
-		return rsaKey, nil
-	case "RSA PRIVATE KEY":
-		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("delivery: private key: %w", err)
-		}
-		return k, nil
-	}
-	return nil, fmt.Errorf("delivery: private key: unexpected PEM block %q", block.Type)
 }

@@ -179,16 +179,9 @@ func (e goneError) Unwrap() error { return e.err }
 
 // load returns the activity's body and its actor's keyId and private key.
 func (q *Queue) load(ctx context.Context, activityID int64) (body []byte, keyID string, key *rsa.PrivateKey, err error) {
-	act, err := models.ActivityByID(ctx, q.pool, activityID)
+	act, actor, err := models.ActivityForDelivery(ctx, q.pool, activityID)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, "", nil, goneError{fmt.Errorf("delivery: activity %d no longer exists", activityID)}
-	}
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("delivery: %w", err)
-	}
-	actor, err := models.ActorByID(ctx, q.pool, act.ActorID)
-	if errors.Is(err, models.ErrNotFound) {
-		return nil, "", nil, goneError{fmt.Errorf("delivery: actor %d of activity %d no longer exists", act.ActorID, activityID)}
+		return nil, "", nil, goneError{fmt.Errorf("delivery: activity %d or its actor no longer exists", activityID)}
 	}
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("delivery: %w", err)
