@@ -92,6 +92,10 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 	if h.Paused(time.Now()) {
 		return snoozeUntil(*h.PausedUntil)
 	}
+	// A host with no failures on record needs no reset after a success: the
+	// common case costs no write. (A failure recorded meanwhile by another
+	// job is reset by the next success that reads it.)
+	healthy := h.Failures == 0 && h.PausedUntil == nil
 	if h.PausedUntil != nil {
 		claimed, err := models.ClaimDeliveryProbe(ctx, q.pool, host, q.opts.jobTimeout())
 		if err != nil {
@@ -143,10 +147,14 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 		}
 		return q.failed(ctx, job, log, host, 0, err)
 	case status >= 200 && status < 300:
-		q.hostAnswered(ctx, log, host)
+		if !healthy {
+			q.hostAnswered(ctx, log, host)
+		}
 		return nil
 	case status == http.StatusGone:
-		q.hostAnswered(ctx, log, host)
+		if !healthy {
+			q.hostAnswered(ctx, log, host)
+		}
 		log.Info("delivery: given up: inbox gone", slog.Int("status", status))
 		return river.JobCancel(fmt.Errorf("delivery: POST %s: HTTP %d", inbox, status))
 	case status == http.StatusTooManyRequests:
@@ -162,7 +170,9 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 		// The peer answered and refuses this activity (bad signature to
 		// its mind, blocked, unknown actor): sending it again will not
 		// help. The host itself is up.
-		q.hostAnswered(ctx, log, host)
+		if !healthy {
+			q.hostAnswered(ctx, log, host)
+		}
 		log.Warn("delivery: given up: refused by peer", slog.Int("status", status))
 		return river.JobCancel(fmt.Errorf("delivery: POST %s: HTTP %d", inbox, status))
 	default: // 3xx (redirects are not followed), 5xx, anything else
