@@ -86,6 +86,12 @@ func (p *Processor) Process(ctx context.Context, signer *models.Actor, body []by
 		return refuse(http.StatusBadRequest, "activity id %s is not on the actor's origin", id)
 	}
 
+	if changesState(typ) {
+		// A replay needs no fetching: answer it before any network work.
+		if seen, err := models.InboxActivitySeen(ctx, p.db, id); err != nil || seen {
+			return err
+		}
+	}
 	// Work that fetches from the network happens before the transaction.
 	prepared, err := p.prepare(ctx, a)
 	if err != nil {

@@ -128,3 +128,12 @@ func ActivityForDelivery(ctx context.Context, db DB, id int64) (*Activity, *Acto
 	}
 	return &act, actor, nil
 }
+
+// InboxActivitySeen reports whether an incoming activity id was recorded.
+func InboxActivitySeen(ctx context.Context, db DB, uri string) (bool, error) {
+	var seen bool
+	if err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM inbox_activities WHERE activity_uri = $1)`, uri).Scan(&seen); err != nil {
+		return false, fmt.Errorf("models: inbox activity seen: %w", err)
+	}
+	return seen, nil
+}
