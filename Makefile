@@ -37,7 +37,8 @@ fmt-check:
 prereqs:
 	@./.ci/prereqs
 
-# prereqs, and what the tests add: npm and the Fedify test peer's modules.
+# prereqs, and what the tests add: npm, the Fedify test peer's modules, and
+# for the browser tests Chromium and axe-core.
 prereqs-test:
 	@./.ci/prereqs --test
 

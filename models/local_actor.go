@@ -33,3 +33,12 @@ func CountLocalUsers(ctx context.Context, db DB) (int, error) {
 	}
 	return n, nil
 }
+
+// CountLocalPosts counts live posts written here (for NodeInfo's usage).
+func CountLocalPosts(ctx context.Context, db DB) (int, error) {
+	var n int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM posts WHERE local AND deleted_at IS NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("models: count posts: %w", err)
+	}
+	return n, nil
+}

@@ -1,11 +1,9 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"strings"
 
@@ -68,14 +66,17 @@ func (h *handlers) actorDocument(kind actorKind) echo.HandlerFunc {
 			}
 			return writeActivityJSON(c, http.StatusOK, doc)
 		}
-		return h.actorPage(c, a, g)
+		return h.actorHTML(c, a, g)
 	}
 }
 
 // profileRedirect sends Mastodon's profile URL form, /@name, to the actor's
-// own URL.
+// own URL; /@name@host is a cached remote actor's page.
 func (h *handlers) profileRedirect(c echo.Context) error {
 	ctx, name := c.Request().Context(), c.Param("name")
+	if strings.Contains(name, "@") {
+		return h.remoteProfile(c, name)
+	}
 	var a *models.Actor
 	var err error
 	if name == models.InstanceActorName {
@@ -88,64 +89,4 @@ func (h *handlers) profileRedirect(c echo.Context) error {
 		return lookupError(err, "actor")
 	}
 	return c.Redirect(http.StatusFound, h.urls.Actor(a))
-}
-
-// actorPageTemplate is parsed once at start and only executed afterwards.
-var actorPageTemplate = template.Must(template.New("actor").Parse(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Name}} ({{.Handle}})</title>
-<link rel="alternate" type="application/activity+json" href="{{.ID}}">
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}.handle{color:#555}.summary{white-space:pre-line}</style>
-</head>
-<body>
-<main>
-<h1>{{.Name}}</h1>
-<p class="handle">{{.Handle}}</p>
-{{with .Location}}<p class="location">{{.}}</p>{{end}}
-{{if .MembersOnly}}<p>Members only: a moderator approves each new member.</p>{{end}}
-{{range .Summary}}<p class="summary">{{.}}</p>
-{{end}}</main>
-</body>
-</html>
-`))
-
-// actorPageData is what the profile page shows.
-type actorPageData struct {
-	ID          string
-	Name        string
-	Handle      string
-	Location    string
-	MembersOnly bool
-	Summary     []string // paragraphs of plain text
-}
-
-func (h *handlers) actorPage(c echo.Context, a *models.Actor, g *models.Group) error {
-	username := a.Username
-	d := actorPageData{ID: h.urls.Actor(a), Name: a.DisplayName}
-	summary := a.Summary
-	switch {
-	case a.Type == models.ActorApplication:
-		username = h.urls.InstanceActorUsername()
-		summary = "The instance actor of " + h.urls.Host() + ": it signs this server's requests to other servers."
-	case g != nil:
-		d.Name, d.Location, d.MembersOnly = g.Title, g.Location, g.MembersOnly()
-		summary = g.Summary
-	}
-	if d.Name == "" {
-		d.Name = username
-	}
-	d.Handle = "@" + username + "@" + h.urls.Host()
-	for _, p := range strings.Split(strings.ReplaceAll(summary, "\r\n", "\n"), "\n\n") {
-		if p = strings.TrimSpace(p); p != "" {
-			d.Summary = append(d.Summary, p)
-		}
-	}
-	var buf bytes.Buffer
-	if err := actorPageTemplate.Execute(&buf, d); err != nil {
-		return fmt.Errorf("web: render actor page: %w", err)
-	}
-	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }

@@ -313,6 +313,12 @@ func TestActorURLsAnswerOnlyForTheirKind(t *testing.T) {
 				if rec.Code != http.StatusNotFound {
 					t.Fatalf("%d %s, want 404", rec.Code, rec.Body.String())
 				}
+				if client.accept == browserGET { // browsers get the web app's 404 page
+					if !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+						t.Errorf("404 for a browser is not a page: %s", rec.Body.String())
+					}
+					return
+				}
 				if msg, _ := decodeJSON(t, rec)["error"].(string); msg == "" {
 					t.Errorf("404 without a JSON error: %s", rec.Body.String())
 				}

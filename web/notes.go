@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"html/template"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -11,15 +10,6 @@ import (
 	"github.com/village-social/village/federation"
 	"github.com/village-social/village/models"
 )
-
-// postPage is the HTML a browser gets at a post's id.
-var postPage = template.Must(template.New("post").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Post by @{{.Author}}</title>
-<link rel="alternate" type="application/activity+json" href="{{.URI}}"></head>
-<body><main><article><p><strong>@{{.Author}}</strong></p>
-{{if .Summary}}<details><summary>{{.Summary}}</summary>{{.Content}}</details>{{else}}{{.Content}}{{end}}
-</article></main></body></html>`))
 
 // noteDocument serves a local post at its id: the Note as last published
 // for ActivityPub, a page for browsers, a Tombstone with 410 once deleted,
@@ -36,6 +26,9 @@ func (h *handlers) noteDocument(c echo.Context) error {
 	}
 	if post.DeletedAt != nil {
 		c.Response().Header().Set("Vary", "Accept")
+		if wantsHTMLPage(c.Request()) {
+			return h.errorPage(c, http.StatusGone)
+		}
 		return writeActivityJSON(c, http.StatusGone, map[string]any{
 			"@context": "https://www.w3.org/ns/activitystreams", "id": post.URI, "type": "Tombstone"})
 	}
@@ -44,14 +37,7 @@ func (h *handlers) noteDocument(c echo.Context) error {
 	}
 	c.Response().Header().Set("Vary", "Accept")
 	if !wantsActivityJSON(c.Request()) {
-		author, err := models.ActorByID(ctx, h.db, post.AuthorID)
-		if err != nil {
-			return err
-		}
-		c.Response().Header().Set("Content-Type", "text/html; charset=utf-8")
-		// Content was sanitized when stored (remote) or rendered from plain text (local).
-		return postPage.Execute(c.Response(), map[string]any{"Author": author.Username, "URI": post.URI,
-			"Summary": post.Summary, "Content": template.HTML(post.Content)})
+		return h.threadPage(c, post)
 	}
 	obj, err := models.LatestObject(ctx, h.db, post.URI)
 	if err != nil {

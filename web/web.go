@@ -13,6 +13,8 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/village-social/village/federation"
+	"github.com/village-social/village/federation/content"
+	"github.com/village-social/village/federation/fetch"
 	"github.com/village-social/village/inbox"
 	"github.com/village-social/village/outbox"
 )
@@ -32,6 +34,13 @@ type Options struct {
 	Inbox     *inbox.Processor
 	Outbox    *outbox.Outbox
 	BodyLimit string // e.g. "1M"; DefaultBodyLimit when empty
+	// Fetcher reaches other servers for the web app ("join from your own
+	// server" looks up the visitor's server); when nil, New builds one
+	// that reaches public addresses only.
+	Fetcher *fetch.Client
+	// Web app: accounts. Clock is the time sessions and log-in limits go
+	// by; time.Now when nil (tests move it on).
+	Clock func() time.Time
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -61,8 +70,21 @@ func New(opts Options) *echo.Echo {
 	if err != nil {
 		panic(err) // the templates are embedded: a parse error is a bug, caught by every test
 	}
-	routes(e, &handlers{db: opts.DB, logger: opts.Logger, urls: opts.URLs, version: opts.Version, pages: views,
-		auth: opts.Auth, resolver: opts.Resolver, inbox: opts.Inbox, outbox: opts.Outbox})
+	if opts.Fetcher == nil {
+		opts.Fetcher = fetch.New(fetch.Options{})
+	}
+	h := &handlers{db: opts.DB, logger: opts.Logger, urls: opts.URLs, version: opts.Version, pages: views,
+		auth: opts.Auth, resolver: opts.Resolver, inbox: opts.Inbox, outbox: opts.Outbox,
+		sanitizer: content.NewSanitizer(), fetcher: opts.Fetcher}
+	e.HTTPErrorHandler = h.errorPages(e.HTTPErrorHandler)
+	// Web app: accounts: the signed-in person, then the CSRF check of forms.
+	h.clock = opts.Clock
+	if h.clock == nil {
+		h.clock = time.Now
+	}
+	h.guards = newAccountGuards(h.clock)
+	e.Use(h.loadSession, h.checkCSRF)
+	routes(e, h)
 	return e
 }
 
@@ -78,6 +100,13 @@ type handlers struct {
 	resolver *federation.Resolver
 	inbox    *inbox.Processor
 	outbox   *outbox.Outbox
+
+	sanitizer *content.Sanitizer // remote HTML shown on pages passes it again
+	fetcher   *fetch.Client      // the web app's lookups on other servers
+
+	// Web app: accounts
+	clock  func() time.Time
+	guards *accountGuards // log-in and sign-up limits, the CSRF key
 }
 
 // routes lists every route Village serves, in one place.
@@ -145,6 +174,26 @@ func routes(e *echo.Echo, h *handlers) {
 	api.GET("/v1/notifications", h.notifications)
 	api.POST("/v1/notifications/clear", h.clearNotifications)
 	api.POST("/v1/notifications/:id/dismiss", h.dismissNotification)
+
+	// Web app: public pages and feeds
+	e.GET("/", h.homePage)
+	e.GET("/groups", h.directoryPage)
+	e.GET("/join", h.joinPage)
+	e.POST("/join", h.joinPage)
+	e.GET("/groups/:name/feed.rss", h.groupFeed(feedRSS))
+	e.GET("/groups/:name/feed.atom", h.groupFeed(feedAtom))
+	e.GET("/users/:name/feed.rss", h.userFeed(feedRSS))
+	e.GET("/users/:name/feed.atom", h.userFeed(feedAtom))
+
+	// Web app: accounts
+	e.GET("/login", h.loginPage)
+	e.POST("/login", h.login)
+	e.POST("/logout", h.logout)
+	e.GET("/signup", h.signupPage)
+	e.POST("/signup", h.signup)
+	e.GET("/settings", h.settingsPage)
+	e.POST("/settings/profile", h.saveProfile)
+	e.POST("/settings/password", h.changePassword)
 }
 
 func requestLogger(logger *slog.Logger) echo.MiddlewareFunc {

@@ -203,16 +203,23 @@ func (h *handlers) nodeInfo(c echo.Context, version string) error {
 	if err != nil {
 		return fmt.Errorf("web: nodeinfo: %w", err)
 	}
+	mode, err := models.InstanceSignupMode(c.Request().Context(), h.db)
+	if err != nil {
+		return fmt.Errorf("web: nodeinfo: %w", err)
+	}
+	posts, err := models.CountLocalPosts(c.Request().Context(), h.db)
+	if err != nil {
+		return fmt.Errorf("web: nodeinfo: %w", err)
+	}
 	doc := nodeInfo{
-		Version:   version,
-		Software:  nodeInfoSoftware{Name: softwareName, Version: h.version},
-		Protocols: []string{"activitypub"},
-		Services:  nodeInfoServices{Inbound: []string{}, Outbound: []string{}},
-		// Accounts are made by the operator until sign-up exists.
-		OpenRegistrations: false,
+		Version:           version,
+		Software:          nodeInfoSoftware{Name: softwareName, Version: h.version},
+		Protocols:         []string{"activitypub"},
+		Services:          nodeInfoServices{Inbound: []string{}, Outbound: []string{}},
+		OpenRegistrations: mode == models.SignupOpen,
 		Usage: nodeInfoUsage{
 			Users:      nodeInfoUsers{Total: users.Total, ActiveMonth: users.ActiveMonth, ActiveHalfyear: users.ActiveHalfyear},
-			LocalPosts: 0, // posts arrive with the federation core
+			LocalPosts: posts,
 		},
 		Metadata: map[string]any{"nodeName": h.urls.Host()},
 	}

@@ -31,6 +31,7 @@ func (a *app) adminCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
 	token.AddCommand(a.tokenCreateCommand())
 	admin.AddCommand(user, group, token)
+	a.addSignupCommands(admin, user) // Web app: accounts
 	return admin
 }
 

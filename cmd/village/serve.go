@@ -68,7 +68,7 @@ func (a *app) serve(ctx context.Context) error {
 	auth := federation.NewAuthenticator(resolver)
 	handler := web.New(web.Options{
 		DB: st.pool, Logger: a.logger, URLs: urls, Version: Version,
-		Auth: auth, Resolver: resolver, Outbox: out,
+		Auth: auth, Resolver: resolver, Outbox: out, Fetcher: client,
 		Inbox: inbox.New(st.pool, urls, resolver, out, auth, a.logger),
 	})
 

@@ -1,0 +1,144 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/village-social/village/models"
+)
+
+// The web app's accounts: log in and out here, sign up in
+// page_account_signup.go, settings in page_account_settings.go.
+
+// loginData is the log-in form, with what was typed (never the password).
+type loginData struct {
+	Login string
+	Next  string // a local path to go to afterwards
+	Error string // why the last try failed; shown above the form
+}
+
+// localPath keeps a "next" address only when it is a path on this site, so
+// that the log-in form cannot be made to send people elsewhere.
+func localPath(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return ""
+	}
+	return next
+}
+
+// redirectAfterLogin sends a signed-in person where they were going.
+func redirectAfterLogin(c echo.Context, next string) error {
+	if next = localPath(next); next == "" {
+		next = "/"
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// loginPage shows the log-in form.
+func (h *handlers) loginPage(c echo.Context) error {
+	if h.viewer(c) != nil {
+		return redirectAfterLogin(c, c.QueryParam("next"))
+	}
+	return h.page(c, http.StatusOK, "login", text("login.title"), loginData{Next: localPath(c.QueryParam("next"))})
+}
+
+// login checks a name or email and a password and starts a session. Failed
+// tries are counted per account and per address; past the limit the form
+// answers 429 whatever the password, until the window has passed.
+func (h *handlers) login(c echo.Context) error {
+	r := c.Request()
+	d := loginData{Login: strings.TrimSpace(r.PostFormValue("login")), Next: localPath(r.PostFormValue("next"))}
+	if h.viewer(c) != nil {
+		return redirectAfterLogin(c, d.Next)
+	}
+	password := r.PostFormValue("password")
+	if d.Login == "" || password == "" {
+		d.Error = text("login.error.missing")
+		return h.page(c, http.StatusUnprocessableEntity, "login", text("login.title"), d)
+	}
+	cred, err := models.FindCredentials(r.Context(), h.db, d.Login)
+	if err != nil {
+		return err
+	}
+	// Keyed by the account when one matched, so that its name and its email
+	// share one count; by what was typed otherwise.
+	accountKey := "login:" + strings.ToLower(strings.TrimPrefix(d.Login, "@"))
+	if cred.AccountID != 0 {
+		accountKey = "account:" + strconv.FormatInt(cred.AccountID, 10)
+	}
+	address := clientAddress(r)
+	for _, l := range []struct {
+		lim *limiter
+		key string
+	}{{h.guards.loginAddress, address}, {h.guards.loginAccount, accountKey}} {
+		if ok, wait := l.lim.allow(l.key); !ok {
+			h.logger.Info("login: rate limited", "remote", address, "retry_after", wait.Round(time.Second))
+			d.Error = waitMessage("login.error.limited", wait)
+			return h.tooManyTries(c, wait, "login", text("login.title"), d)
+		}
+	}
+	switch err := cred.Check(password); {
+	case errors.Is(err, models.ErrBadCredentials):
+		h.guards.loginAddress.add(address)
+		h.guards.loginAccount.add(accountKey)
+		h.logger.Info("login: failed", "remote", address) // for fail2ban and the like; never the name typed
+		d.Error = text("login.error.credentials")
+		return h.page(c, http.StatusUnauthorized, "login", text("login.title"), d)
+	case errors.Is(err, models.ErrAccountPending):
+		d.Error = text("login.error.pending")
+		return h.page(c, http.StatusForbidden, "login", text("login.title"), d)
+	case err != nil:
+		return err
+	}
+	h.guards.loginAccount.reset(accountKey)
+	if err := h.startSession(c, cred.AccountID); err != nil {
+		return err
+	}
+	return redirectAfterLogin(c, d.Next)
+}
+
+// logout ends the session (its CSRF token was checked on the way in).
+func (h *handlers) logout(c echo.Context) error {
+	if err := h.endSession(c); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// tooManyTries answers 429 with Retry-After and the page, whose data says
+// how long to wait.
+func (h *handlers) tooManyTries(c echo.Context, wait time.Duration, page, title string, data any) error {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	return h.page(c, http.StatusTooManyRequests, page, title, data)
+}
+
+// waitMessage is the friendly "please wait N minutes" of key (a key with
+// "_one" added says it for one minute).
+func waitMessage(key string, wait time.Duration) string {
+	minutes := int(math.Ceil(wait.Minutes()))
+	if minutes <= 1 {
+		return text(key + "_one")
+	}
+	return fmt.Sprintf(text(key), minutes)
+}
+
+// requireViewer sends a signed-out visitor to the log-in form, to come back
+// to the page afterwards.
+func (h *handlers) requireViewer(c echo.Context, back string) (*models.Account, error) {
+	if v := h.viewer(c); v != nil {
+		return v, nil
+	}
+	return nil, c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(back))
+}

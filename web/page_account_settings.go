@@ -1,0 +1,117 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/village-social/village/models"
+)
+
+// settingsData is the settings page: the profile form with what is stored
+// or was typed, the password form, and each form's errors.
+type settingsData struct {
+	Username       string // for password managers
+	Handle         string // @name@host
+	DisplayName    string
+	Bio            string
+	ProfileErrors  map[string]string
+	PasswordErrors map[string]string
+	Saved          string // "profile" or "password" after a save
+}
+
+func (h *handlers) settingsData(v *models.Account) settingsData {
+	return settingsData{
+		Username:    v.Actor.Username,
+		Handle:      "@" + v.Actor.Username + "@" + h.urls.Host(),
+		DisplayName: v.Actor.DisplayName, Bio: v.Actor.Summary,
+		ProfileErrors: map[string]string{}, PasswordErrors: map[string]string{},
+	}
+}
+
+// settingsPage shows the profile and password forms.
+func (h *handlers) settingsPage(c echo.Context) error {
+	v, err := h.requireViewer(c, "/settings")
+	if v == nil {
+		return err
+	}
+	d := h.settingsData(v)
+	if s := c.QueryParam("saved"); s == "profile" || s == "password" {
+		d.Saved = s
+	}
+	return h.page(c, http.StatusOK, "settings", text("settings.title"), d)
+}
+
+// saveProfile stores the display name and the bio (plain text).
+func (h *handlers) saveProfile(c echo.Context) error {
+	v, err := h.requireViewer(c, "/settings")
+	if v == nil {
+		return err
+	}
+	r := c.Request()
+	edit := models.ProfileEdit{DisplayName: r.PostFormValue("display_name"), Bio: r.PostFormValue("bio")}.Normalize()
+	d := h.settingsData(v)
+	d.DisplayName, d.Bio = edit.DisplayName, edit.Bio
+	err = models.UpdateProfile(r.Context(), h.db, v.Actor.ID, edit)
+	if errors.Is(err, models.ErrDisplayNameTooLong) {
+		d.ProfileErrors["display_name"] = text("settings.error.display_name_long")
+	}
+	if errors.Is(err, models.ErrBioTooLong) {
+		d.ProfileErrors["bio"] = text("settings.error.bio_long")
+	}
+	if len(d.ProfileErrors) > 0 {
+		return h.page(c, http.StatusUnprocessableEntity, "settings", text("settings.title"), d)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/settings?saved=profile")
+}
+
+// changePassword replaces the password once the current one is given, and
+// signs out every other browser. Wrong current passwords count against the
+// account's log-in limit, so that a borrowed session cannot guess it.
+func (h *handlers) changePassword(c echo.Context) error {
+	v, err := h.requireViewer(c, "/settings")
+	if v == nil {
+		return err
+	}
+	r := c.Request()
+	d := h.settingsData(v)
+	key := "account:" + strconv.FormatInt(v.ID, 10)
+	if ok, wait := h.guards.loginAccount.allow(key); !ok {
+		d.PasswordErrors["current_password"] = waitMessage("login.error.limited", wait)
+		return h.tooManyTries(c, wait, "settings", text("settings.title"), d)
+	}
+	current, next, again := r.PostFormValue("current_password"), r.PostFormValue("new_password"), r.PostFormValue("new_password_confirm")
+	if current == "" {
+		d.PasswordErrors["current_password"] = text("settings.error.current_missing")
+	}
+	if err := models.ValidatePassword(next); err != nil {
+		if _, k := signupFieldError(err); k != "" {
+			d.PasswordErrors["new_password"] = text(k)
+		}
+	} else if next != again {
+		d.PasswordErrors["new_password_confirm"] = text("signup.error.password_mismatch")
+	}
+	if len(d.PasswordErrors) > 0 {
+		return h.page(c, http.StatusUnprocessableEntity, "settings", text("settings.title"), d)
+	}
+	err = models.ChangePassword(r.Context(), h.db, v.ID, current, next)
+	if errors.Is(err, models.ErrWrongPassword) {
+		h.guards.loginAccount.add(key)
+		d.PasswordErrors["current_password"] = text("settings.error.current_wrong")
+		return h.page(c, http.StatusUnprocessableEntity, "settings", text("settings.title"), d)
+	}
+	if err != nil {
+		return err
+	}
+	if s := session(c); s != nil {
+		if _, err := models.DeleteOtherSessions(r.Context(), h.db, v.ID, s.ID); err != nil {
+			return err
+		}
+	}
+	return c.Redirect(http.StatusSeeOther, "/settings?saved=password")
+}
