@@ -224,3 +224,21 @@ func HasLocalFollower(ctx context.Context, db DB, actorID int64) (bool, error) {
 	}
 	return ok, nil
 }
+
+// SetJoinAnswers keeps what a person answered to a group's join questions
+// with their pending request.
+func SetJoinAnswers(ctx context.Context, db DB, followID int64, answers string) error {
+	if _, err := db.Exec(ctx, `UPDATE follows SET answers = $2 WHERE id = $1`, followID, answers); err != nil {
+		return fmt.Errorf("models: join answers: %w", err)
+	}
+	return nil
+}
+
+// JoinAnswers returns the answers kept with a follow request.
+func JoinAnswers(ctx context.Context, db DB, followID int64) (string, error) {
+	var s string
+	if err := db.QueryRow(ctx, `SELECT answers FROM follows WHERE id = $1`, followID).Scan(&s); err != nil {
+		return "", notFoundOr(err, "models: join answers")
+	}
+	return s, nil
+}

@@ -34,6 +34,7 @@ type Group struct {
 	Latitude, Longitude     *float64
 	Visibility              string
 	PostingRestrictedToMods bool
+	JoinQuestions           string // asked of those who want to join a members-only group
 	CreatedAt               time.Time
 }
 
@@ -105,13 +106,13 @@ func CreateGroup(ctx context.Context, db DB, n NewGroup) (*Group, error) {
 }
 
 const groupSelect = `SELECT ` + actorColumns + `, g.title, g.summary, g.rules, g.location, g.latitude, g.longitude,
-	g.visibility, g.posting_restricted_to_mods, g.created_at
+	g.visibility, g.posting_restricted_to_mods, g.join_questions, g.created_at
 	FROM groups g JOIN actors a ON a.id = g.actor_id`
 
 func scanGroup(row pgx.Row) (*Group, error) {
 	var g Group
 	actor, err := scanActor(row, &g.Title, &g.Summary, &g.Rules, &g.Location, &g.Latitude, &g.Longitude,
-		&g.Visibility, &g.PostingRestrictedToMods, &g.CreatedAt)
+		&g.Visibility, &g.PostingRestrictedToMods, &g.JoinQuestions, &g.CreatedAt)
 	if err != nil {
 		return nil, err
 	}
