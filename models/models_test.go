@@ -223,3 +223,28 @@ func TestTokensAreStoredHashedAndFindTheirAccount(t *testing.T) {
 		t.Errorf("wrong token: err = %v, want ErrNotFound", err)
 	}
 }
+
+func TestATokenOfAnAccountWaitingForApprovalDoesNotWork(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.DB(t)
+	acc, err := models.CreateAccount(ctx, db, models.NewAccount{Username: "wren", Password: "password1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := models.CreateToken(ctx, db, acc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ctx, `UPDATE accounts SET approved_at = NULL WHERE id = $1`, acc.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.AccountByToken(ctx, db, token); !errors.Is(err, models.ErrNotFound) {
+		t.Errorf("a waiting account's token: err = %v, want ErrNotFound", err)
+	}
+	if _, err := models.ApproveAccount(ctx, db, "wren"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := models.AccountByToken(ctx, db, token); err != nil || got.ID != acc.ID {
+		t.Errorf("after approval: %v, %v", got, err)
+	}
+}
