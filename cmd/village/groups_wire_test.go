@@ -70,6 +70,15 @@ func TestGroupSharesWithMastodonAsBoostsAndWithOthersAsFEP1b12(t *testing.T) {
 		t.Errorf("the Note's audience is %v, want the group", innerOf(create)["audience"])
 	}
 
+	// The group's outbox lists its share.
+	var outbox struct {
+		OrderedItems []map[string]any `json:"orderedItems"`
+	}
+	if code := testenv.GetActivity(t, v.BaseURL+"/groups/moms/outbox?page=true", &outbox); code != 200 || len(outbox.OrderedItems) == 0 ||
+		outbox.OrderedItems[0]["type"] != "Announce" || innerOf(innerOf(outbox.OrderedItems[0]))["id"] != top.URI {
+		t.Errorf("the group's outbox: %d %v, want its Announce of the post", code, outbox.OrderedItems)
+	}
+
 	// A comment in the thread: Lemmy gets it, Mastodon gets no boost of it.
 	post(t, alice, url.Values{"status": {"bringing snacks"}, "in_reply_to_id": {top.ID}})
 	testenv.Eventually(t, 30*time.Second, "the comment shared with Lemmy", func() bool { return len(received(lemmy, "Announce")) == 2 })
