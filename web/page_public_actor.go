@@ -35,6 +35,9 @@ type groupData struct {
 	Posts       []postView
 	Older       string // link to the next, older page of posts
 	Join        joinForm
+	// The signed-in viewer's place in the group.
+	State     string // memberNone, memberPending or memberJoined
+	Moderator bool
 }
 
 // actorHTML is the page a browser gets at a local actor's URL.
@@ -63,6 +66,13 @@ func (h *handlers) groupPage(c echo.Context, g *models.Group) error {
 	}
 	for _, m := range mods {
 		d.Moderators = append(d.Moderators, h.linkActor(m))
+	}
+	if v := h.viewer(c); v != nil {
+		var m membershipData
+		if err := h.membership(ctx, v, g, &m); err != nil {
+			return fmt.Errorf("web: group page: %w", err)
+		}
+		d.State, d.Moderator = m.State, m.Moderator || v.IsAdmin
 	}
 	if !d.MembersOnly {
 		counts, err := models.CountFollows(ctx, h.db, g.Actor.ID)

@@ -194,6 +194,38 @@ func routes(e *echo.Echo, h *handlers) {
 	e.GET("/settings", h.settingsPage)
 	e.POST("/settings/profile", h.saveProfile)
 	e.POST("/settings/password", h.changePassword)
+
+	// Web app: members
+	e.GET("/home", h.memberHome)
+	e.POST("/follow", h.followByHandle)
+	e.POST("/posts", h.createPost)
+	e.GET("/posts/:id", h.memberThread)
+	e.GET("/posts/:id/edit", h.editPostPage)
+	e.POST("/posts/:id/edit", h.editPost)
+	e.GET("/posts/:id/delete", h.deletePostPage)
+	e.POST("/posts/:id/delete", h.deletePost)
+	e.POST("/posts/:id/like", h.likePost)
+	e.POST("/posts/:id/unlike", h.unlikePost)
+	e.GET("/groups/:name/join", h.membershipPage)
+	e.POST("/groups/:name/join", h.joinGroup)
+	e.POST("/groups/:name/leave", h.leaveGroup)
+	e.GET("/notifications", h.notificationsPage)
+
+	// Web app: moderators
+	e.GET("/groups/:name/manage", h.managePage)
+	e.POST("/groups/:name/requests/:id/approve", h.approveJoinRequest)
+	e.POST("/groups/:name/requests/:id/reject", h.rejectJoinRequest)
+	e.POST("/groups/:name/pins", h.pinPost)
+	e.POST("/groups/:name/unpin", h.unpinPost)
+	e.GET("/groups/:name/settings", h.groupSettingsPage)
+	e.POST("/groups/:name/settings", h.saveGroupSettings)
+
+	// Web app: admins
+	e.GET("/admin", h.adminPage)
+	e.POST("/admin/settings", h.saveInstanceSettings)
+	e.POST("/admin/users/:name/approve", h.approveSignup)
+	e.POST("/admin/invites", h.createInvite)
+	e.POST("/admin/invites/:code/revoke", h.revokeInvite)
 }
 
 func requestLogger(logger *slog.Logger) echo.MiddlewareFunc {

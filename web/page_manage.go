@@ -1,0 +1,330 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/labstack/echo/v4"
+
+	"github.com/village-social/village/federation"
+	"github.com/village-social/village/federation/content"
+	"github.com/village-social/village/models"
+	"github.com/village-social/village/outbox"
+)
+
+// The moderators' pages of a group: its join requests and pins
+// (/groups/:name/manage) and its settings (/groups/:name/settings; see
+// page_manage_settings.go). Only the group's moderators and the instance's
+// admins may see them; others get a 403 page, and signed-out visitors the
+// log-in form.
+
+const (
+	manageRequestsShown = 30 // join requests one page lists
+	managePostsShown    = 10 // recent posts offered for pinning
+)
+
+// groupRef names the group a moderators' page is about.
+type groupRef struct {
+	Name        string
+	Title       string
+	URL         string // its public page
+	Manage      string // its manage page
+	Settings    string // its settings page
+	MembersOnly bool
+}
+
+func groupRefOf(g *models.Group) groupRef {
+	p := "/groups/" + g.Actor.Username
+	return groupRef{Name: g.Actor.Username, Title: g.Title, URL: p, Manage: p + "/manage", Settings: p + "/settings",
+		MembersOnly: g.MembersOnly()}
+}
+
+// moderation loads the group of :name for one of its moderators or an
+// admin. When it returns a nil group the request was answered (the log-in
+// form, to come back to page, or a 403 page) or err says what went wrong
+// (404 for no group).
+func (h *handlers) moderation(c echo.Context, page string) (*models.Account, *models.Group, error) {
+	name := c.Param("name")
+	v, err := h.requireViewer(c, "/groups/"+name+"/"+page)
+	if v == nil {
+		return nil, nil, err
+	}
+	ctx := c.Request().Context()
+	g, err := models.GroupByName(ctx, h.db, name)
+	if err != nil {
+		return nil, nil, lookupError(err, "group")
+	}
+	if !v.IsAdmin {
+		mod, err := models.IsModerator(ctx, h.db, g.Actor.ID, v.Actor.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !mod {
+			return nil, nil, h.forbiddenPage(c, "manage.forbidden")
+		}
+	}
+	return v, g, nil
+}
+
+// forbiddenPage answers 403 with a page saying why (key.title, key.text).
+func (h *handlers) forbiddenPage(c echo.Context, key string) error {
+	d := errorData{Status: http.StatusForbidden, Heading: text(key + ".title"), Text: text(key + ".text")}
+	return h.page(c, http.StatusForbidden, "error", d.Heading, d)
+}
+
+// joinRequestView is a pending join request as the manage page shows it.
+type joinRequestView struct {
+	FollowID   int64
+	Person     actorLink
+	From       string // the requester's server, or this one
+	Remote     bool
+	Bio        []string // plain text paragraphs
+	Answers    string   // plain text, line breaks kept by the page
+	Asked      time.Time
+	AskedISO   string
+	ApproveURL string
+	RejectURL  string
+}
+
+// pinnableView is a group's post on the manage page, with its pin form.
+type pinnableView struct {
+	Post   postView
+	Pinned bool
+	CanPin bool   // it may be pinned (else Why says why not)
+	Why    string // why it cannot be pinned
+	PostID string // for the form
+}
+
+// manageData is the manage page of a group.
+type manageData struct {
+	Group         groupRef
+	Notice        string // what the last action did
+	Error         string // why the last action failed
+	Questions     []string
+	Requests      []joinRequestView
+	MoreRequests  int // pending requests not shown
+	TotalRequests int
+	Pinned        []pinnableView
+	Recent        []pinnableView
+	MaxPins       int
+}
+
+// manageNotices are the ?done= notices of the manage page.
+var manageNotices = map[string]string{
+	"approved": "manage.done.approved",
+	"rejected": "manage.done.rejected",
+	"gone":     "manage.done.gone",
+	"pinned":   "manage.done.pinned",
+	"unpinned": "manage.done.unpinned",
+}
+
+// managePage shows a group's pending join requests and its pins.
+func (h *handlers) managePage(c echo.Context) error {
+	_, g, err := h.moderation(c, "manage")
+	if g == nil {
+		return err
+	}
+	d := manageData{}
+	if k, ok := manageNotices[c.QueryParam("done")]; ok {
+		d.Notice = text(k)
+	}
+	return h.renderManage(c, http.StatusOK, g, d)
+}
+
+// renderManage fills the manage page's lists and renders it.
+func (h *handlers) renderManage(c echo.Context, status int, g *models.Group, d manageData) error {
+	ctx := c.Request().Context()
+	d.Group = groupRefOf(g)
+	d.Questions = models.JoinQuestionList(g.JoinQuestions)
+	d.MaxPins = models.MaxPins
+	reqs, total, err := models.PendingJoinRequests(ctx, h.db, g.Actor.ID, manageRequestsShown)
+	if err != nil {
+		return fmt.Errorf("web: manage: %w", err)
+	}
+	d.TotalRequests, d.MoreRequests = total, max(0, total-len(reqs))
+	for _, r := range reqs {
+		d.Requests = append(d.Requests, h.joinRequestView(d.Group, r))
+	}
+	pinned, err := models.PinnedGroupPosts(ctx, h.db, g.Actor.ID)
+	if err != nil {
+		return fmt.Errorf("web: manage: %w", err)
+	}
+	recent, err := models.GroupPosts(ctx, h.db, g.Actor.ID, managePostsShown)
+	if err != nil {
+		return fmt.Errorf("web: manage: %w", err)
+	}
+	views, err := h.newPostViews(ctx, append(append([]*models.Post{}, pinned...), recent...))
+	if err != nil {
+		return err
+	}
+	views.inGroup = g.Actor.ID
+	isPinned := map[int64]bool{}
+	for _, p := range pinned {
+		isPinned[p.ID] = true
+		d.Pinned = append(d.Pinned, pinnableView{Post: views.view(p, false), Pinned: true, PostID: strconv.FormatInt(p.ID, 10)})
+	}
+	for _, p := range recent {
+		if isPinned[p.ID] {
+			continue
+		}
+		v := pinnableView{Post: views.view(p, false), PostID: strconv.FormatInt(p.ID, 10), CanPin: true}
+		switch {
+		case !p.Local:
+			v.CanPin, v.Why = false, text("manage.pins.remote")
+		case p.Visibility != models.VisibilityPublicPost && p.Visibility != models.VisibilityUnlisted:
+			v.CanPin, v.Why = false, text("manage.pins.private")
+		case g.MembersOnly() && p.AuthorID != g.Actor.ID:
+			v.CanPin, v.Why = false, text("manage.pins.membersonly")
+		}
+		d.Recent = append(d.Recent, v)
+	}
+	return h.page(c, status, "manage_group", fmt.Sprintf(text("manage.title"), g.Title), d)
+}
+
+// joinRequestView shows who asks: name, handle, server, bio as plain text,
+// and their answers.
+func (h *handlers) joinRequestView(g groupRef, r models.JoinRequest) joinRequestView {
+	a := r.Actor
+	v := joinRequestView{FollowID: r.Follow.ID, Person: h.linkActor(a), Remote: !a.IsLocal(),
+		Answers: cutRunes(strings.TrimSpace(r.Answers), models.MaxSummaryLength),
+		Asked:   r.Follow.CreatedAt, AskedISO: r.Follow.CreatedAt.UTC().Format(time.RFC3339)}
+	id := strconv.FormatInt(r.Follow.ID, 10)
+	v.ApproveURL = "/groups/" + g.Name + "/requests/" + id + "/approve"
+	v.RejectURL = "/groups/" + g.Name + "/requests/" + id + "/reject"
+	bio := a.Summary
+	if v.Remote {
+		v.From = a.Domain
+		bio = content.PlainText(h.sanitizer.Sanitize(a.Summary))
+	} else {
+		v.From = h.urls.Host()
+	}
+	v.Bio = paragraphs(cutRunes(bio, models.MaxBioLength*2))
+	return v
+}
+
+// approveJoinRequest answers POST /groups/:name/requests/:id/approve.
+func (h *handlers) approveJoinRequest(c echo.Context) error {
+	return h.decideJoinRequest(c, "approved", func(ctx context.Context, tx pgx.Tx, f *models.Follow) error {
+		return h.outbox.AcceptFollow(ctx, tx, f)
+	})
+}
+
+// rejectJoinRequest answers POST /groups/:name/requests/:id/reject.
+func (h *handlers) rejectJoinRequest(c echo.Context) error {
+	return h.decideJoinRequest(c, "rejected", func(ctx context.Context, tx pgx.Tx, f *models.Follow) error {
+		return h.outbox.RejectFollow(ctx, tx, f)
+	})
+}
+
+// decideJoinRequest applies decide (the API's authorize or reject: Accept
+// or Reject delivered to a remote requester) to the group's pending
+// request :id in one transaction, then goes back to the manage page. A
+// request decided meanwhile (by another moderator, or withdrawn) says so.
+func (h *handlers) decideJoinRequest(c echo.Context, done string, decide func(context.Context, pgx.Tx, *models.Follow) error) error {
+	v, g, err := h.moderation(c, "manage")
+	if g == nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusNotFound, "request not found")
+	}
+	if h.outbox == nil {
+		return errors.New("web: join requests need the outbox")
+	}
+	ctx := c.Request().Context()
+	decided := false
+	err = models.InTx(ctx, h.db, func(tx pgx.Tx) error {
+		f, err := models.PendingJoinRequest(ctx, tx, g.Actor.ID, id)
+		if errors.Is(err, models.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		decided = true
+		return decide(ctx, tx, f)
+	})
+	if err != nil {
+		return fmt.Errorf("web: join request: %w", err)
+	}
+	if !decided {
+		done = "gone"
+	} else {
+		h.logger.Info("join request "+done, "group", g.Actor.Username, "follow", id, "moderator", v.Actor.Username)
+	}
+	return c.Redirect(http.StatusSeeOther, groupRefOf(g).Manage+"?done="+done)
+}
+
+// pinPost answers POST /groups/:name/pins: the form's post joins the
+// group's featured collection.
+func (h *handlers) pinPost(c echo.Context) error {
+	_, g, err := h.moderation(c, "manage")
+	if g == nil {
+		return err
+	}
+	id, _ := strconv.ParseInt(strings.TrimSpace(c.Request().PostFormValue("post")), 10, 64)
+	err = models.PinGroupPost(c.Request().Context(), h.db, g, id)
+	var key string
+	switch {
+	case errors.Is(err, models.ErrPinNotInGroup):
+		key = "manage.pins.error.group"
+	case errors.Is(err, models.ErrPinNotShareable):
+		key = "manage.pins.error.shareable"
+	case errors.Is(err, models.ErrTooManyPins):
+		key = "manage.pins.error.many"
+	case err != nil:
+		return fmt.Errorf("web: pin: %w", err)
+	}
+	if key != "" {
+		d := manageData{Error: text(key)}
+		if key == "manage.pins.error.many" {
+			d.Error = fmt.Sprintf(d.Error, models.MaxPins)
+		}
+		return h.renderManage(c, http.StatusUnprocessableEntity, g, d)
+	}
+	return c.Redirect(http.StatusSeeOther, groupRefOf(g).Manage+"?done=pinned#pins")
+}
+
+// unpinPost answers POST /groups/:name/unpin.
+func (h *handlers) unpinPost(c echo.Context) error {
+	_, g, err := h.moderation(c, "manage")
+	if g == nil {
+		return err
+	}
+	id, _ := strconv.ParseInt(strings.TrimSpace(c.Request().PostFormValue("post")), 10, 64)
+	if _, err := models.Unpin(c.Request().Context(), h.db, g.Actor.ID, id); err != nil {
+		return fmt.Errorf("web: unpin: %w", err)
+	}
+	return c.Redirect(http.StatusSeeOther, groupRefOf(g).Manage+"?done=unpinned#pins")
+}
+
+// sendGroupUpdate tells the group's remote followers its new actor
+// document (Update{Group}), in tx.
+func (h *handlers) sendGroupUpdate(ctx context.Context, tx pgx.Tx, g *models.Group) error {
+	if h.outbox == nil {
+		return nil
+	}
+	inboxes, err := models.FollowerInboxes(ctx, tx, g.Actor.ID)
+	if err != nil || len(inboxes) == 0 {
+		return err
+	}
+	doc, err := federation.ActorDocument(h.urls, g.Actor, g, federation.ActorExtras{})
+	if err != nil {
+		return err
+	}
+	id, actor := h.urls.NewActivityID(), h.urls.Actor(g.Actor)
+	update, err := federation.Wrap("Update", id, actor,
+		federation.NoteAddress{To: []string{federation.Public}, Cc: []string{h.urls.Followers(g.Actor)}}, doc)
+	if err != nil {
+		return err
+	}
+	_, err = h.outbox.Send(ctx, tx, outbox.Message{Actor: g.Actor, ID: id, Document: update, ObjectURI: actor, Inboxes: inboxes})
+	return err
+}

@@ -1,0 +1,149 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/village-social/village/federation/content"
+	"github.com/village-social/village/models"
+)
+
+// notificationExcerptRunes is how much of a post a notification quotes.
+const notificationExcerptRunes = 140
+
+// notificationsData is the notifications page.
+type notificationsData struct {
+	Items []notificationView
+	Older string
+}
+
+// notificationView is one notification as a sentence ("Sam liked your
+// post"), with the post it is about and what to do about it.
+type notificationView struct {
+	Sentence     template.HTML // built from escaped names and our strings
+	PostText     string
+	PostURL      string
+	ActionURL    string
+	ActionLabel  string
+	Created      time.Time
+	CreatedISO   string
+	Notification string // its type, for styling
+}
+
+// notificationsPage lists the person's notifications, newest first, paged
+// by ?max_id=.
+func (h *handlers) notificationsPage(c echo.Context) error {
+	v, err := h.signInFirst(c, requestPath(c))
+	if v == nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	maxID, _ := strconv.ParseInt(c.QueryParam("max_id"), 10, 64)
+	list, err := models.Notifications(ctx, h.db, v.Actor.ID, nil, models.Page{MaxID: maxID, Limit: notificationsPerPage})
+	if err != nil {
+		return err
+	}
+	var actorIDs, postIDs []int64
+	for _, n := range list {
+		actorIDs = append(actorIDs, n.FromID)
+		if n.GroupID != nil {
+			actorIDs = append(actorIDs, *n.GroupID)
+		}
+		if n.PostID != nil {
+			postIDs = append(postIDs, *n.PostID)
+		}
+	}
+	actors, err := models.ActorsByID(ctx, h.db, actorIDs)
+	if err != nil {
+		return err
+	}
+	posts, err := models.Posts(ctx, h.db, postIDs, v.Actor.ID)
+	if err != nil {
+		return err
+	}
+	var parentIDs []int64 // of mentions: a reply to the person's own post says so
+	for _, p := range posts {
+		if p.InReplyToID != nil {
+			parentIDs = append(parentIDs, *p.InReplyToID)
+		}
+	}
+	parents, err := models.Posts(ctx, h.db, parentIDs, v.Actor.ID)
+	if err != nil {
+		return err
+	}
+	d := notificationsData{}
+	if len(list) == notificationsPerPage {
+		d.Older = "/notifications?max_id=" + strconv.FormatInt(list[len(list)-1].ID, 10)
+	}
+	for _, n := range list {
+		from := actors[n.FromID]
+		if from == nil {
+			continue
+		}
+		var post *models.Post
+		if n.PostID != nil {
+			if p := posts[*n.PostID]; p != nil && p.DeletedAt == nil {
+				post = p
+			}
+		}
+		item := notificationView{Created: n.CreatedAt, CreatedISO: n.CreatedAt.UTC().Format(time.RFC3339), Notification: n.Type}
+		who := linkHTML(h.linkActor(from))
+		switch n.Type {
+		case models.NotifyFavourite:
+			item.Sentence = sentence("notify.favourite", who)
+		case models.NotifyReblog:
+			item.Sentence = sentence("notify.reblog", who)
+		case models.NotifyMention:
+			item.Sentence = sentence("notify.mention", who)
+			if post != nil && post.InReplyToID != nil {
+				if parent := parents[*post.InReplyToID]; parent != nil && parent.AuthorID == v.Actor.ID {
+					item.Sentence = sentence("notify.reply", who)
+				}
+			}
+		case models.NotifyFollow:
+			item.Sentence = sentence("notify.follow", who)
+		case models.NotifyFollowRequest:
+			item.Sentence = sentence("notify.follow_request", who)
+			if n.GroupID != nil {
+				if g := actors[*n.GroupID]; g != nil {
+					item.Sentence = sentence("notify.join_request", who, linkHTML(h.linkActor(g)))
+					if g.IsLocal() {
+						item.ActionURL, item.ActionLabel = "/groups/"+g.Username+"/manage", text("notify.join_request.review")
+					}
+				}
+			}
+		default:
+			item.Sentence = sentence("notify.other", who)
+		}
+		if post != nil {
+			item.PostURL = "/posts/" + strconv.FormatInt(post.ID, 10)
+			if post.Summary != "" { // the content warning stands for the post
+				item.PostText = formatText("post.cw", cutRunes(post.Summary, maxLabelRunes))
+			} else {
+				item.PostText = excerpt(content.PlainText(h.sanitizer.Sanitize(post.Content)), notificationExcerptRunes)
+			}
+		}
+		d.Items = append(d.Items, item)
+	}
+	return h.memberPage(c, http.StatusOK, "member_notifications", text("notify.title"), "", d)
+}
+
+// linkHTML links an actor's page under their name, escaped.
+func linkHTML(l actorLink) template.HTML {
+	return template.HTML(`<a href="` + template.HTMLEscapeString(l.URL) + `">` + template.HTMLEscapeString(l.Name) + `</a>`)
+}
+
+// sentence fills the %s of the string key with HTML (names and links
+// escaped by linkHTML); the string itself is escaped.
+func sentence(key string, args ...template.HTML) template.HTML {
+	values := make([]any, len(args))
+	for i, a := range args {
+		values[i] = a
+	}
+	return template.HTML(fmt.Sprintf(template.HTMLEscapeString(text(key)), values...))
+}

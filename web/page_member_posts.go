@@ -1,0 +1,427 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/village-social/village/federation/content"
+	"github.com/village-social/village/models"
+	"github.com/village-social/village/outbox"
+)
+
+// composePageData is the compose form again, with what was wrong, and the
+// post it answers.
+type composePageData struct {
+	Heading string
+	Parent  any // the post answered, as _post shows it
+	Form    composeForm
+}
+
+// createPost publishes a post written in the web app (POST /posts): to the
+// author's followers, into a group (the form's group, a handle: the group
+// is mentioned, as a post from the client API mentions it), or as a reply
+// (in_reply_to, a post id). The person goes back to next, or to the post.
+func (h *handlers) createPost(c echo.Context) error {
+	v, err := h.signInFirst(c, "/home")
+	if v == nil {
+		return err
+	}
+	ctx, r := c.Request().Context(), c.Request()
+	f := composeForm{ID: "post", CSRF: csrfToken(c), Action: "/posts", Label: text("compose.label"), Submit: text("compose.submit"),
+		Text: r.PostFormValue("text"), Summary: strings.TrimSpace(r.PostFormValue("summary")),
+		Group: strings.TrimSpace(r.PostFormValue("group")), Next: localPath(r.PostFormValue("next")), Errors: map[string]string{}}
+	var parent *models.Post
+	if s := r.PostFormValue("in_reply_to"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return echo.NewHTTPError(http.StatusNotFound, "post not found")
+		}
+		if parent, err = h.visiblePost(ctx, v, id); err != nil {
+			return err
+		}
+		f.InReplyTo = id
+		f.Label, f.Submit = formatText("compose.label.reply", h.linkActor(parent.Author).Name), text("compose.submit.reply")
+	}
+	var group *models.Actor
+	if f.Group != "" {
+		if group, err = h.groupByHandle(ctx, f.Group); err != nil {
+			return err
+		}
+		if group == nil {
+			f.Errors["group"] = text("compose.error.group")
+		} else {
+			f.Label, f.Submit = formatText("compose.label.group", h.linkActor(group).Name), text("compose.submit.group")
+		}
+	}
+	body := checkPostText(&f)
+	if len(f.Errors) > 0 {
+		return h.composeAgain(c, v, f, parent)
+	}
+	html, tags, mentions := h.render(ctx, body)
+	if group != nil { // the group goes first: the outbox posts into the first group mentioned
+		others := []*models.Actor{group}
+		for _, m := range mentions {
+			if m.ID != group.ID {
+				others = append(others, m)
+			}
+		}
+		mentions = others
+	}
+	pub := outbox.Publication{Author: v.Actor, Mentions: mentions, Post: &models.Post{Content: html, Summary: f.Summary,
+		Sensitive: f.Summary != "", Visibility: models.VisibilityPublicPost, Tags: tags}}
+	if parent != nil {
+		pub.Parent, pub.ParentBy = parent, parent.Author
+	}
+	post, err := h.outbox.Publish(ctx, pub)
+	if errors.Is(err, outbox.ErrNotMember) {
+		g, err := h.groupOfPublication(ctx, pub)
+		if err != nil {
+			return err
+		}
+		f.Errors["text"] = formatText("compose.error.not_member", h.linkActor(g).Name)
+		if g.IsLocal() {
+			f.JoinURL = "/groups/" + g.Username + "/join"
+		}
+		return h.composeAgain(c, v, f, parent)
+	}
+	if err != nil {
+		return err
+	}
+	if f.Next != "" {
+		return c.Redirect(http.StatusSeeOther, f.Next)
+	}
+	return c.Redirect(http.StatusSeeOther, "/posts/"+strconv.FormatInt(post.ID, 10))
+}
+
+// checkPostText checks the text and the content warning of a form, noting
+// what is wrong in f.Errors, and returns the text to publish.
+func checkPostText(f *composeForm) string {
+	body := strings.TrimSpace(f.Text)
+	switch n := utf8.RuneCountInString(body); {
+	case n == 0:
+		f.Errors["text"] = text("compose.error.empty")
+	case n > MaxStatusLength:
+		f.Errors["text"] = formatText("compose.error.long", MaxStatusLength, n)
+	}
+	if utf8.RuneCountInString(f.Summary) > maxWarningRunes {
+		f.Errors["summary"] = formatText("compose.error.cw_long", maxWarningRunes)
+	}
+	return body
+}
+
+// groupOfPublication is the group a refused post was going into: the
+// first group it mentions, or its parent's.
+func (h *handlers) groupOfPublication(ctx context.Context, pub outbox.Publication) (*models.Actor, error) {
+	for _, m := range pub.Mentions {
+		if m.Type == models.ActorGroup {
+			return m, nil
+		}
+	}
+	if pub.Parent != nil && pub.Parent.GroupID != nil {
+		return models.ActorByID(ctx, h.db, *pub.Parent.GroupID)
+	}
+	return nil, errors.New("web: a post refused for membership names no group")
+}
+
+// groupByHandle finds the group a compose form's handle names, here or
+// known from elsewhere; nil when there is none.
+func (h *handlers) groupByHandle(ctx context.Context, handle string) (*models.Actor, error) {
+	name, host, err := parseHandle(handle)
+	if err != nil {
+		return nil, nil
+	}
+	var a *models.Actor
+	if strings.EqualFold(host, h.urls.Host()) {
+		a, err = models.LocalActorByName(ctx, h.db, strings.ToLower(name))
+	} else {
+		a, err = models.RemoteActorByHandle(ctx, h.db, name, host)
+	}
+	if errors.Is(err, models.ErrNotFound) || (err == nil && a.Type != models.ActorGroup) {
+		return nil, nil
+	}
+	return a, err
+}
+
+// composeAgain shows the compose form again with its errors (422).
+func (h *handlers) composeAgain(c echo.Context, v *models.Account, f composeForm, parent *models.Post) error {
+	d := composePageData{Heading: text("compose.title"), Form: f}
+	if parent != nil {
+		views, err := h.newPostViews(c.Request().Context(), []*models.Post{parent})
+		if err != nil {
+			return err
+		}
+		pv := views.view(parent, false)
+		pv.URL = "/posts/" + strconv.FormatInt(parent.ID, 10)
+		d.Parent, d.Heading = pv, formatText("compose.title.reply", pv.Author.Name)
+	}
+	return h.memberPage(c, http.StatusUnprocessableEntity, "member_compose", d.Heading, "", d)
+}
+
+// memberThreadData is a post's page for a member: the thread it is in,
+// with what they can do, and the reply form under the post.
+type memberThreadData struct {
+	Heading   string
+	Public    string // the post's public page, when there is one
+	Ancestors []memberPost
+	Post      memberPost
+	Replies   []memberPost
+	Hidden    int // replies not shown
+	Reply     composeForm
+}
+
+// memberThread shows a post to a member (GET /posts/:id): also posts of
+// members-only groups they belong to, which no public page shows.
+func (h *handlers) memberThread(c echo.Context) error {
+	id, err := parsePostID(c)
+	if err != nil {
+		return err
+	}
+	here := "/posts/" + strconv.FormatInt(id, 10)
+	v, err := h.signInFirst(c, here)
+	if v == nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	post, err := h.visiblePost(ctx, v, id)
+	if err != nil {
+		return err
+	}
+	ancestorIDs, replyIDs, err := models.Thread(ctx, h.db, post.ID)
+	if err != nil {
+		return err
+	}
+	ids := append(append([]int64{post.ID}, ancestorIDs...), replyIDs...)
+	others, err := models.Posts(ctx, h.db, ids, v.Actor.ID)
+	if err != nil {
+		return err
+	}
+	seen := h.visibilityFor(v)
+	if err := seen.loadPublic(ctx, ids); err != nil {
+		return err
+	}
+	visible := map[int64]*models.Post{}
+	list := []*models.Post{post}
+	for _, id := range ids[1:] {
+		p := others[id]
+		ok, err := seen.can(ctx, p)
+		if err != nil {
+			return err
+		}
+		if ok {
+			visible[id] = p
+			list = append(list, p)
+		}
+	}
+	views, err := h.newPostViews(ctx, list)
+	if err != nil {
+		return err
+	}
+	csrf := csrfToken(c)
+	d := memberThreadData{}
+	d.Post = h.memberView(views, post, v, csrf, here, true)
+	d.Post.Current, d.Post.member.Reply = true, false
+	d.Heading = formatText("post.title", d.Post.Author.Name)
+	if seen.public[post.ID] {
+		d.Public = h.postLink(post)
+	}
+	if post.GroupID != nil {
+		views.inGroup = *post.GroupID
+	}
+	for _, id := range ancestorIDs {
+		if p := visible[id]; p != nil {
+			d.Ancestors = append(d.Ancestors, h.memberView(views, p, v, csrf, here, false))
+		}
+	}
+	depth := map[int64]int{post.ID: 0}
+	for _, id := range replyIDs {
+		p := visible[id]
+		if p == nil || p.InReplyToID == nil {
+			continue
+		}
+		parent, ok := depth[*p.InReplyToID]
+		if !ok {
+			continue // below a reply the viewer does not see
+		}
+		depth[id] = parent + 1
+		if len(d.Replies) >= threadReplyLimit {
+			d.Hidden++
+			continue
+		}
+		mp := h.memberView(views, p, v, csrf, here, false)
+		mp.Depth = min(parent, 4)
+		d.Replies = append(d.Replies, mp)
+	}
+	d.Reply = composeForm{ID: "reply", CSRF: csrf, Action: "/posts", Label: formatText("compose.label.reply", d.Post.Author.Name),
+		Submit: text("compose.submit.reply"), InReplyTo: post.ID, Next: here}
+	return h.memberPage(c, http.StatusOK, "member_post", d.Heading, "", d)
+}
+
+// editData is the form that changes one's own post.
+type editData struct {
+	Form composeForm
+	Back string
+}
+
+// editForm is the edit form of post p.
+func editForm(c echo.Context, p *models.Post) composeForm {
+	path := "/posts/" + strconv.FormatInt(p.ID, 10)
+	return composeForm{ID: "edit", CSRF: csrfToken(c), Action: path + "/edit", Label: text("edit.label"), Submit: text("edit.submit"),
+		Next: nextOr(c, path), Errors: map[string]string{}}
+}
+
+// editPostPage shows the edit form of one's own post, with its text.
+func (h *handlers) editPostPage(c echo.Context) error {
+	id, err := parsePostID(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.signInFirst(c, requestPath(c))
+	if v == nil {
+		return err
+	}
+	p, err := h.ownPostOf(c.Request().Context(), v, id)
+	if err != nil {
+		return err
+	}
+	f := editForm(c, p)
+	f.Text, f.Summary = content.PlainText(p.Content), p.Summary
+	return h.memberPage(c, http.StatusOK, "member_edit", text("edit.title"), "", editData{Form: f, Back: f.Next})
+}
+
+// editPost saves the new text of one's own post and sends the Update. The
+// people and groups it mentioned stay mentioned, so that its audience
+// stays the same, as an edit from the client API does.
+func (h *handlers) editPost(c echo.Context) error {
+	id, err := parsePostID(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.signInFirst(c, "/posts/"+strconv.FormatInt(id, 10))
+	if v == nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	p, err := h.ownPostOf(ctx, v, id)
+	if err != nil {
+		return err
+	}
+	f := editForm(c, p)
+	f.Text, f.Summary = c.Request().PostFormValue("text"), strings.TrimSpace(c.Request().PostFormValue("summary"))
+	body := checkPostText(&f)
+	if len(f.Errors) > 0 {
+		return h.memberPage(c, http.StatusUnprocessableEntity, "member_edit", text("edit.title"), "", editData{Form: f, Back: f.Next})
+	}
+	html, tags, _ := h.render(ctx, body)
+	for _, t := range p.Tags {
+		if t.Type == "Mention" && !hasTag(tags, t.Href) {
+			tags = append(tags, t)
+		}
+	}
+	p.Content, p.Tags, p.Summary, p.Sensitive = html, tags, f.Summary, f.Summary != ""
+	if err := h.outbox.Edit(ctx, v.Actor, p); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, f.Next)
+}
+
+// deleteData is the step that confirms a delete.
+type deleteData struct {
+	Post postView
+	CSRF string
+	Next string // where to go after, or back to when not deleting
+}
+
+// deletePostPage asks to confirm deleting one's own post.
+func (h *handlers) deletePostPage(c echo.Context) error {
+	id, err := parsePostID(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.signInFirst(c, requestPath(c))
+	if v == nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	p, err := h.ownPostOf(ctx, v, id)
+	if err != nil {
+		return err
+	}
+	p.Author = v.Actor
+	views, err := h.newPostViews(ctx, []*models.Post{p})
+	if err != nil {
+		return err
+	}
+	d := deleteData{Post: views.view(p, false), CSRF: csrfToken(c), Next: nextOr(c, "/posts/"+strconv.FormatInt(id, 10))}
+	d.Post.URL = "/posts/" + strconv.FormatInt(id, 10)
+	return h.memberPage(c, http.StatusOK, "member_delete", text("delete.title"), "", d)
+}
+
+// deletePost deletes one's own post (it stays a tombstone) and sends the
+// Delete; the person goes back to next, unless next was the post itself.
+func (h *handlers) deletePost(c echo.Context) error {
+	id, err := parsePostID(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.signInFirst(c, "/home")
+	if v == nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	p, err := h.ownPostOf(ctx, v, id)
+	if err != nil {
+		return err
+	}
+	if err := h.outbox.Delete(ctx, v.Actor, p); err != nil {
+		return err
+	}
+	next := nextOr(c, "/home?deleted=1")
+	if pointsAt(next, "/posts/"+strconv.FormatInt(id, 10)) || pointsAt(next, h.localPath(p.URI)) {
+		next = "/home?deleted=1" // the post's page is gone
+	}
+	return c.Redirect(http.StatusSeeOther, next)
+}
+
+// pointsAt reports whether a local path (with query or fragment) is page.
+func pointsAt(path, page string) bool {
+	rest, ok := strings.CutPrefix(path, page)
+	return ok && (rest == "" || strings.ContainsAny(rest[:1], "?#/"))
+}
+
+// likePost likes a post the person may see (POST /posts/:id/like).
+func (h *handlers) likePost(c echo.Context) error { return h.like(c, true) }
+
+// unlikePost takes a like back (POST /posts/:id/unlike).
+func (h *handlers) unlikePost(c echo.Context) error { return h.like(c, false) }
+
+func (h *handlers) like(c echo.Context, like bool) error {
+	id, err := parsePostID(c)
+	if err != nil {
+		return err
+	}
+	path := "/posts/" + strconv.FormatInt(id, 10)
+	v, err := h.signInFirst(c, path)
+	if v == nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	p, err := h.visiblePost(ctx, v, id)
+	if err != nil {
+		return err
+	}
+	if like {
+		err = h.outbox.Like(ctx, v.Actor, p)
+	} else {
+		err = h.outbox.Unlike(ctx, v.Actor, p)
+	}
+	if err != nil {
+		return err
+	}
+	return goBack(c, path)
+}
