@@ -272,8 +272,11 @@ func formatKm(km float64) string {
 
 // homeData is the home page.
 type homeData struct {
-	Groups []groupCard
-	More   bool // there are more groups than shown
+	Name        string   // the instance's name, set by its admin; the host when unset
+	Description []string // its description, in paragraphs
+	Contact     string
+	Groups      []groupCard
+	More        bool // there are more groups than shown
 }
 
 // homePage shows what this instance is, a few of its groups, and how to join.
@@ -282,7 +285,15 @@ func (h *handlers) homePage(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("web: home: %w", err)
 	}
-	d := homeData{More: len(listings) > homeGroups}
+	info, err := models.Instance(c.Request().Context(), h.db)
+	if err != nil {
+		return fmt.Errorf("web: home: %w", err)
+	}
+	d := homeData{Name: info.Name, Description: paragraphs(info.Description), Contact: info.ContactEmail,
+		More: len(listings) > homeGroups}
+	if d.Name == "" {
+		d.Name = h.urls.Host()
+	}
 	d.Groups = h.groupCards(listings[:min(len(listings), homeGroups)])
 	return h.page(c, http.StatusOK, "home", "", d)
 }

@@ -8,6 +8,7 @@ var english = map[string]string{
 	"nav.home":          "Home",
 	"nav.admin":         "Admin",
 	"nav.notifications": "Notifications",
+	"home.contact":      "Contact:",
 	"nav.groups":        "Groups",
 	"nav.login":         "Log in",
 	"nav.logout":        "Log out",
