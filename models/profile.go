@@ -74,3 +74,12 @@ func UpdateProfile(ctx context.Context, db DB, actorID int64, p ProfileEdit) err
 	}
 	return nil
 }
+
+// SetLocalActorIcon sets a local actor's avatar URL.
+func SetLocalActorIcon(ctx context.Context, db DB, actorID int64, iconURL string) error {
+	if _, err := db.Exec(ctx, `UPDATE actors SET icon_url = $2, updated_at = now()
+		WHERE id = $1 AND domain IS NULL`, actorID, iconURL); err != nil {
+		return fmt.Errorf("models: set icon: %w", err)
+	}
+	return nil
+}

@@ -19,7 +19,10 @@ type settingsData struct {
 	Bio            string
 	ProfileErrors  map[string]string
 	PasswordErrors map[string]string
-	Saved          string // "profile" or "password" after a save
+	Saved          string // "profile", "password" or "avatar" after a save
+	AvatarURL      string // the current profile picture, if any
+	AvatarEnabled  bool   // uploads have a folder to go to
+	AvatarError    string
 }
 
 func (h *handlers) settingsData(v *models.Account) settingsData {
@@ -28,6 +31,7 @@ func (h *handlers) settingsData(v *models.Account) settingsData {
 		Handle:      "@" + v.Actor.Username + "@" + h.urls.Host(),
 		DisplayName: v.Actor.DisplayName, Bio: v.Actor.Summary,
 		ProfileErrors: map[string]string{}, PasswordErrors: map[string]string{},
+		AvatarURL: v.Actor.IconURL, AvatarEnabled: h.mediaDir != "",
 	}
 }
 
@@ -38,7 +42,7 @@ func (h *handlers) settingsPage(c echo.Context) error {
 		return err
 	}
 	d := h.settingsData(v)
-	if s := c.QueryParam("saved"); s == "profile" || s == "password" {
+	if s := c.QueryParam("saved"); s == "profile" || s == "password" || s == "avatar" {
 		d.Saved = s
 	}
 	return h.page(c, http.StatusOK, "settings", text("settings.title"), d)
@@ -65,6 +69,9 @@ func (h *handlers) saveProfile(c echo.Context) error {
 		return h.page(c, http.StatusUnprocessableEntity, "settings", text("settings.title"), d)
 	}
 	if err != nil {
+		return err
+	}
+	if err := h.profileUpdated(r.Context(), v.Actor.ID); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/settings?saved=profile")

@@ -41,6 +41,9 @@ type Options struct {
 	// Web app: accounts. Clock is the time sessions and log-in limits go
 	// by; time.Now when nil (tests move it on).
 	Clock func() time.Time
+	// MediaDir is the folder uploaded pictures are stored in (avatars/
+	// under it); empty turns avatar uploads off.
+	MediaDir string
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -64,7 +67,7 @@ func New(opts Options) *echo.Echo {
 			return err
 		},
 	}))
-	e.Use(middleware.BodyLimit(opts.BodyLimit))
+	e.Use(bodyLimits(opts.BodyLimit)) // larger for avatar uploads only
 
 	views, err := loadPages()
 	if err != nil {
@@ -75,7 +78,7 @@ func New(opts Options) *echo.Echo {
 	}
 	h := &handlers{db: opts.DB, logger: opts.Logger, urls: opts.URLs, version: opts.Version, pages: views,
 		auth: opts.Auth, resolver: opts.Resolver, inbox: opts.Inbox, outbox: opts.Outbox,
-		sanitizer: content.NewSanitizer(), fetcher: opts.Fetcher}
+		sanitizer: content.NewSanitizer(), fetcher: opts.Fetcher, mediaDir: opts.MediaDir}
 	e.HTTPErrorHandler = h.errorPages(e.HTTPErrorHandler)
 	// Web app: accounts: the signed-in person, then the CSRF check of forms.
 	h.clock = opts.Clock
@@ -105,8 +108,9 @@ type handlers struct {
 	fetcher   *fetch.Client      // the web app's lookups on other servers
 
 	// Web app: accounts
-	clock  func() time.Time
-	guards *accountGuards // log-in and sign-up limits, the CSRF key
+	clock    func() time.Time
+	guards   *accountGuards // log-in and sign-up limits, the CSRF key
+	mediaDir string         // uploaded avatars live in its avatars/ folder
 }
 
 // routes lists every route Village serves, in one place.
@@ -194,6 +198,8 @@ func routes(e *echo.Echo, h *handlers) {
 	e.GET("/settings", h.settingsPage)
 	e.POST("/settings/profile", h.saveProfile)
 	e.POST("/settings/password", h.changePassword)
+	e.POST(avatarUploadURL, h.saveAvatar) // body limit: bodyLimits
+	e.GET(avatarsPath+":file", h.avatarFile)
 
 	// Web app: members
 	e.GET("/home", h.memberHome)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -69,7 +70,8 @@ func (a *app) serve(ctx context.Context) error {
 	handler := web.New(web.Options{
 		DB: st.pool, Logger: a.logger, URLs: urls, Version: Version,
 		Auth: auth, Resolver: resolver, Outbox: out, Fetcher: client,
-		Inbox: inbox.New(st.pool, urls, resolver, out, auth, a.logger),
+		Inbox:    inbox.New(st.pool, urls, resolver, out, auth, a.logger),
+		MediaDir: filepath.Join(cfg.DataDir, "media"),
 	})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
