@@ -287,3 +287,28 @@ func (h *handlers) ownPostOf(ctx context.Context, v *models.Account, id int64) (
 	}
 	return p, nil
 }
+
+// viewerPost reads /posts/:id for the signed-in viewer: a post they may see,
+// or only their own when own is set. A visitor who is not signed in is sent
+// to log in first (back gives the page to return to) and v comes back nil.
+func (h *handlers) viewerPost(c echo.Context, back func(id int64) string, own bool) (v *models.Account, p *models.Post, err error) {
+	id, err := parsePostID(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if v, err = h.signInFirst(c, back(id)); v == nil {
+		return nil, nil, err
+	}
+	if own {
+		p, err = h.ownPostOf(c.Request().Context(), v, id)
+	} else {
+		p, err = h.visiblePost(c.Request().Context(), v, id)
+	}
+	if err != nil {
+		return v, nil, err
+	}
+	return v, p, nil
+}
+
+// memberPostPath is a post's page in the web app.
+func memberPostPath(id int64) string { return "/posts/" + strconv.FormatInt(id, 10) }

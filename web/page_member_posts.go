@@ -178,20 +178,13 @@ type memberThreadData struct {
 // memberThread shows a post to a member (GET /posts/:id): also posts of
 // members-only groups they belong to, which no public page shows.
 func (h *handlers) memberThread(c echo.Context) error {
-	id, err := parsePostID(c)
-	if err != nil {
+	v, post, err := h.viewerPost(c, memberPostPath, false)
+	if v == nil || err != nil {
 		return err
 	}
+	id := post.ID
 	here := "/posts/" + strconv.FormatInt(id, 10)
-	v, err := h.signInFirst(c, here)
-	if v == nil {
-		return err
-	}
 	ctx := c.Request().Context()
-	post, err := h.visiblePost(ctx, v, id)
-	if err != nil {
-		return err
-	}
 	ancestorIDs, replyIDs, err := models.Thread(ctx, h.db, post.ID)
 	if err != nil {
 		return err
@@ -277,16 +270,8 @@ func editForm(c echo.Context, p *models.Post) composeForm {
 
 // editPostPage shows the edit form of one's own post, with its text.
 func (h *handlers) editPostPage(c echo.Context) error {
-	id, err := parsePostID(c)
-	if err != nil {
-		return err
-	}
-	v, err := h.signInFirst(c, requestPath(c))
-	if v == nil {
-		return err
-	}
-	p, err := h.ownPostOf(c.Request().Context(), v, id)
-	if err != nil {
+	v, p, err := h.viewerPost(c, func(int64) string { return requestPath(c) }, true)
+	if v == nil || err != nil {
 		return err
 	}
 	f := editForm(c, p)
@@ -298,19 +283,11 @@ func (h *handlers) editPostPage(c echo.Context) error {
 // people and groups it mentioned stay mentioned, so that its audience
 // stays the same, as an edit from the client API does.
 func (h *handlers) editPost(c echo.Context) error {
-	id, err := parsePostID(c)
-	if err != nil {
-		return err
-	}
-	v, err := h.signInFirst(c, "/posts/"+strconv.FormatInt(id, 10))
-	if v == nil {
+	v, p, err := h.viewerPost(c, memberPostPath, true)
+	if v == nil || err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	p, err := h.ownPostOf(ctx, v, id)
-	if err != nil {
-		return err
-	}
 	f := editForm(c, p)
 	f.Text, f.Summary = c.Request().PostFormValue("text"), strings.TrimSpace(c.Request().PostFormValue("summary"))
 	body := checkPostText(&f)
@@ -339,19 +316,12 @@ type deleteData struct {
 
 // deletePostPage asks to confirm deleting one's own post.
 func (h *handlers) deletePostPage(c echo.Context) error {
-	id, err := parsePostID(c)
-	if err != nil {
+	v, p, err := h.viewerPost(c, func(int64) string { return requestPath(c) }, true)
+	if v == nil || err != nil {
 		return err
 	}
-	v, err := h.signInFirst(c, requestPath(c))
-	if v == nil {
-		return err
-	}
+	id := p.ID
 	ctx := c.Request().Context()
-	p, err := h.ownPostOf(ctx, v, id)
-	if err != nil {
-		return err
-	}
 	p.Author = v.Actor
 	views, err := h.newPostViews(ctx, []*models.Post{p})
 	if err != nil {
@@ -365,19 +335,12 @@ func (h *handlers) deletePostPage(c echo.Context) error {
 // deletePost deletes one's own post (it stays a tombstone) and sends the
 // Delete; the person goes back to next, unless next was the post itself.
 func (h *handlers) deletePost(c echo.Context) error {
-	id, err := parsePostID(c)
-	if err != nil {
+	v, p, err := h.viewerPost(c, func(int64) string { return "/home" }, true)
+	if v == nil || err != nil {
 		return err
 	}
-	v, err := h.signInFirst(c, "/home")
-	if v == nil {
-		return err
-	}
+	id := p.ID
 	ctx := c.Request().Context()
-	p, err := h.ownPostOf(ctx, v, id)
-	if err != nil {
-		return err
-	}
 	if err := h.outbox.Delete(ctx, v.Actor, p); err != nil {
 		return err
 	}
@@ -401,20 +364,13 @@ func (h *handlers) likePost(c echo.Context) error { return h.like(c, true) }
 func (h *handlers) unlikePost(c echo.Context) error { return h.like(c, false) }
 
 func (h *handlers) like(c echo.Context, like bool) error {
-	id, err := parsePostID(c)
-	if err != nil {
+	v, p, err := h.viewerPost(c, memberPostPath, false)
+	if v == nil || err != nil {
 		return err
 	}
+	id := p.ID
 	path := "/posts/" + strconv.FormatInt(id, 10)
-	v, err := h.signInFirst(c, path)
-	if v == nil {
-		return err
-	}
 	ctx := c.Request().Context()
-	p, err := h.visiblePost(ctx, v, id)
-	if err != nil {
-		return err
-	}
 	if like {
 		err = h.outbox.Like(ctx, v.Actor, p)
 	} else {
