@@ -3,7 +3,6 @@ package outbox
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -20,40 +19,12 @@ func (o *Outbox) Boost(ctx context.Context, booster *models.Actor, post *models.
 	if post.Visibility != models.VisibilityPublicPost && post.Visibility != models.VisibilityUnlisted {
 		return ErrNotBoostable
 	}
-	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
-		id := o.urls.NewActivityID()
-		fresh, err := models.PutBoost(ctx, tx, booster.ID, post.ID, id)
-		if err != nil || !fresh {
-			return err
-		}
-		if err := models.Notify(ctx, tx, post.AuthorID, models.NotifyReblog, booster.ID, &post.ID, nil); err != nil {
-			return err
-		}
-		return o.sendBoost(ctx, tx, booster, post, "Announce", id, post.URI)
-	})
-	if err != nil {
-		return fmt.Errorf("outbox: boost: %w", err)
-	}
-	return nil
+	return o.react(ctx, boostReaction, booster, post)
 }
 
 // Unboost takes a boost back with Undo{Announce}.
 func (o *Outbox) Unboost(ctx context.Context, booster *models.Actor, post *models.Post) error {
-	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
-		uri, err := models.BoostURI(ctx, tx, booster.ID, post.ID)
-		if err != nil || uri == "" {
-			return err
-		}
-		if _, err := models.DeleteBoost(ctx, tx, uri, booster.ID); err != nil {
-			return err
-		}
-		undone := map[string]any{"id": uri, "type": "Announce", "actor": o.urls.Actor(booster), "object": post.URI}
-		return o.sendBoost(ctx, tx, booster, post, "Undo", o.urls.NewActivityID(), undone)
-	})
-	if err != nil {
-		return fmt.Errorf("outbox: unboost: %w", err)
-	}
-	return nil
+	return o.unreact(ctx, boostReaction, booster, post)
 }
 
 func (o *Outbox) sendBoost(ctx context.Context, tx pgx.Tx, booster *models.Actor, post *models.Post, kind, id string, object any) error {

@@ -2,8 +2,6 @@ package outbox
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,43 +12,12 @@ import (
 // Like records a local actor's like of a post and tells its author (and the
 // group it lives in).
 func (o *Outbox) Like(ctx context.Context, liker *models.Actor, post *models.Post) error {
-	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
-		id := o.urls.NewActivityID()
-		fresh, err := models.PutLike(ctx, tx, liker.ID, post.ID, id)
-		if err != nil || !fresh {
-			return err
-		}
-		if err := models.Notify(ctx, tx, post.AuthorID, models.NotifyFavourite, liker.ID, &post.ID, nil); err != nil {
-			return err
-		}
-		return o.sendLike(ctx, tx, liker, post, "Like", id, post.URI)
-	})
-	if err != nil {
-		return fmt.Errorf("outbox: like: %w", err)
-	}
-	return nil
+	return o.react(ctx, likeReaction, liker, post)
 }
 
 // Unlike takes a like back with Undo{Like}.
 func (o *Outbox) Unlike(ctx context.Context, liker *models.Actor, post *models.Post) error {
-	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
-		likeURI, err := models.LikeBetween(ctx, tx, liker.ID, post.ID)
-		if errors.Is(err, models.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := models.DeleteLike(ctx, tx, likeURI, liker.ID, post.ID); err != nil {
-			return err
-		}
-		undone := map[string]any{"id": likeURI, "type": "Like", "actor": o.urls.Actor(liker), "object": post.URI}
-		return o.sendLike(ctx, tx, liker, post, "Undo", o.urls.NewActivityID(), undone)
-	})
-	if err != nil {
-		return fmt.Errorf("outbox: unlike: %w", err)
-	}
-	return nil
+	return o.unreact(ctx, likeReaction, liker, post)
 }
 
 func (o *Outbox) sendLike(ctx context.Context, tx pgx.Tx, liker *models.Actor, post *models.Post, kind, id string, object any) error {
