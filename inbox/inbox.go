@@ -207,6 +207,17 @@ func (p *Processor) apply(ctx context.Context, tx pgx.Tx, a *activity, pre *prep
 		return p.like(ctx, tx, a)
 	case "Announce":
 		return p.announce(ctx, tx, a, pre.announced)
+	case "Flag":
+		return p.flag(ctx, tx, a)
+	case "Block":
+		if a.Ref("target") != "" {
+			return p.ban(ctx, tx, a) // a moderator bans someone from a group
+		}
+		return p.userBlock(ctx, tx, a)
+	case "Lock":
+		return p.lock(ctx, tx, a)
+	case "Add", "Remove":
+		return p.collectionChange(ctx, tx, a)
 	}
 	// Other activities are recorded, and applied by the work that needs them.
 	return nil
@@ -216,7 +227,8 @@ func (p *Processor) apply(ctx context.Context, tx pgx.Tx, a *activity, pre *prep
 // the others are only recorded, for the work that will use them.
 func changesState(typ string) bool {
 	switch typ {
-	case "Follow", "Accept", "Reject", "Undo", "Update", "Delete", "Create", "Like", "EmojiReact", "Announce":
+	case "Follow", "Accept", "Reject", "Undo", "Update", "Delete", "Create", "Like", "EmojiReact", "Announce",
+		"Flag", "Block", "Lock", "Add", "Remove":
 		return true
 	}
 	return false

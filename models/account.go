@@ -20,12 +20,19 @@ const MinPasswordLength = 8
 
 // Account is a local person who can log in; Actor is their public face.
 type Account struct {
-	ID        int64
-	Actor     *Actor
-	Email     string
-	IsAdmin   bool
-	CreatedAt time.Time
+	ID      int64
+	Actor   *Actor
+	Email   string
+	IsAdmin bool
+	// IsModerator: an instance moderator (reports, suspensions, domain blocks); admins are too.
+	IsModerator bool
+	SuspendedAt *time.Time // a suspended account cannot log in, post or federate
+	CreatedAt   time.Time
 }
+
+// ModeratesInstance reports whether the account may act on the instance's
+// reports, accounts and domain blocks.
+func (a *Account) ModeratesInstance() bool { return a.IsAdmin || a.IsModerator }
 
 // NewAccount is what creating an account needs.
 type NewAccount struct {
@@ -88,12 +95,12 @@ func CreateAccount(ctx context.Context, db DB, n NewAccount) (*Account, error) {
 	return AccountByID(ctx, db, id)
 }
 
-const accountSelect = `SELECT ` + actorColumns + `, acc.id, coalesce(acc.email, ''), acc.is_admin, acc.created_at
+const accountSelect = `SELECT ` + actorColumns + `, acc.id, coalesce(acc.email, ''), acc.is_admin, acc.is_moderator, acc.suspended_at, acc.created_at
 	FROM accounts acc JOIN actors a ON a.id = acc.actor_id`
 
 func scanAccount(row pgx.Row) (*Account, error) {
 	var acc Account
-	actor, err := scanActor(row, &acc.ID, &acc.Email, &acc.IsAdmin, &acc.CreatedAt)
+	actor, err := scanActor(row, &acc.ID, &acc.Email, &acc.IsAdmin, &acc.IsModerator, &acc.SuspendedAt, &acc.CreatedAt)
 	if err != nil {
 		return nil, err
 	}

@@ -58,9 +58,12 @@ type Post struct {
 	PublishedAt     time.Time
 	EditedAt        *time.Time
 	DeletedAt       *time.Time
-	Author          *Actor // filled by the listing queries
-	BoostedBy       *Actor // set on timeline entries that are boosts
-	BoostID         int64  // the boost's row id (timeline cursor) when BoostedBy is set
+	LockedAt        *time.Time // a locked thread takes no new replies
+	RealAuthorID    *int64     // an anonymous post's writer; AuthorID is then the group
+	RelayOfID       *int64     // set on a group's followers-only copy of a member's post
+	Author          *Actor     // filled by the listing queries
+	BoostedBy       *Actor     // set on timeline entries that are boosts
+	BoostID         int64      // the boost's row id (timeline cursor) when BoostedBy is set
 	RepliesCount    int
 	LikesCount      int
 	BoostsCount     int
@@ -70,14 +73,14 @@ type Post struct {
 
 const postColumns = `p.id, p.uri, p.url, p.author_id, p.group_id, p.in_reply_to_uri, p.in_reply_to_id, p.type, p.name,
 	p.content, p.summary, p.sensitive, p.language, p.visibility, p.attachments, p.tags, p.local,
-	p.published_at, p.edited_at, p.deleted_at`
+	p.published_at, p.edited_at, p.deleted_at, p.locked_at, p.real_author_id, p.relay_of_id`
 
 func scanPost(row pgx.Row, extra ...any) (*Post, error) {
 	var p Post
 	var attachments, tags []byte
 	dest := []any{&p.ID, &p.URI, &p.URL, &p.AuthorID, &p.GroupID, &p.InReplyToURI, &p.InReplyToID, &p.Type, &p.Name,
 		&p.Content, &p.Summary, &p.Sensitive, &p.Language, &p.Visibility, &attachments, &tags, &p.Local,
-		&p.PublishedAt, &p.EditedAt, &p.DeletedAt}
+		&p.PublishedAt, &p.EditedAt, &p.DeletedAt, &p.LockedAt, &p.RealAuthorID, &p.RelayOfID}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, ErrNotFound
@@ -121,12 +124,13 @@ func InsertPost(ctx context.Context, db DB, p *Post) (bool, error) {
 		id = p.ID
 	}
 	err = db.QueryRow(ctx, `INSERT INTO posts (id, uri, url, author_id, group_id, in_reply_to_uri, in_reply_to_id, type, name,
-			content, summary, sensitive, language, visibility, attachments, tags, local, published_at)
+			content, summary, sensitive, language, visibility, attachments, tags, local, published_at, real_author_id, relay_of_id)
 		VALUES (coalesce($1, nextval(pg_get_serial_sequence('posts', 'id'))), $2, $3, $4, $5, $6,
-			coalesce($7, (SELECT id FROM posts WHERE uri = nullif($6, ''))), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+			coalesce($7, (SELECT id FROM posts WHERE uri = nullif($6, ''))), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		ON CONFLICT (uri) DO NOTHING RETURNING id, in_reply_to_id`,
 		id, p.URI, p.URL, p.AuthorID, p.GroupID, p.InReplyToURI, p.InReplyToID, p.Type, p.Name,
-		p.Content, p.Summary, p.Sensitive, p.Language, p.Visibility, attachments, tags, p.Local, p.PublishedAt).
+		p.Content, p.Summary, p.Sensitive, p.Language, p.Visibility, attachments, tags, p.Local, p.PublishedAt,
+		p.RealAuthorID, p.RelayOfID).
 		Scan(&p.ID, &p.InReplyToID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil

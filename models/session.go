@@ -79,13 +79,13 @@ func SessionByToken(ctx context.Context, db DB, token string, now time.Time) (*S
 	var s Session
 	var acc Account
 	actor, err := scanActor(db.QueryRow(ctx, `SELECT `+actorColumns+`,
-			acc.id, coalesce(acc.email, ''), acc.is_admin, acc.created_at,
+			acc.id, coalesce(acc.email, ''), acc.is_admin, acc.is_moderator, acc.suspended_at, acc.created_at,
 			s.id, s.created_at, s.last_seen_at, s.expires_at
 		FROM sessions s
 		JOIN accounts acc ON acc.id = s.account_id
 		JOIN actors a ON a.id = acc.actor_id
 		WHERE s.token_sha256 = $1 AND s.expires_at > $2 AND acc.approved_at IS NOT NULL`, sessionHash(token), now),
-		&acc.ID, &acc.Email, &acc.IsAdmin, &acc.CreatedAt,
+		&acc.ID, &acc.Email, &acc.IsAdmin, &acc.IsModerator, &acc.SuspendedAt, &acc.CreatedAt,
 		&s.ID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt)
 	if errors.Is(err, ErrNotFound) {
 		return nil, ErrNotFound

@@ -232,6 +232,16 @@ func routes(e *echo.Echo, h *handlers) {
 	e.POST("/admin/users/:name/approve", h.approveSignup)
 	e.POST("/admin/invites", h.createInvite)
 	e.POST("/admin/invites/:code/revoke", h.revokeInvite)
+
+	// Safety: members-only groups
+
+	// Safety: group moderation (remove, ban, lock, pins, audit log)
+
+	// Safety: instance moderation (suspensions, domain blocks, blocks and mutes)
+
+	// Safety: reports
+
+	// Safety: speaking safely (content warnings, filters, anonymous posts)
 }
 
 func requestLogger(logger *slog.Logger) echo.MiddlewareFunc {

@@ -20,7 +20,8 @@ import (
 // VillageOptions choose how an instance is started.
 type VillageOptions struct {
 	// Addr is the loopback host:port to serve on, e.g. "127.0.0.2:8080";
-	// empty picks a free port on 127.0.0.1.
+	// port 0 ("127.0.0.2:0") picks a free port on that address, and empty
+	// a free port on 127.0.0.1. Free ports let test binaries run side by side.
 	Addr string
 	// PrivateCluster makes the instance start its own PostgreSQL under its
 	// data folder, as `make run` does, instead of a fresh test database.
@@ -54,11 +55,14 @@ func StartVillage(t testing.TB, opts VillageOptions) *Village {
 	t.Helper()
 	addr := opts.Addr
 	if addr == "" {
-		addr = freeAddr(t)
+		addr = "127.0.0.1:0"
 	}
-	host, _, err := net.SplitHostPort(addr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil || !net.ParseIP(host).IsLoopback() {
 		t.Fatalf("testenv: instances listen on loopback addresses only, got %q", addr)
+	}
+	if port == "0" {
+		addr = freeAddr(t, host)
 	}
 	v := &Village{Addr: addr, BaseURL: "http://" + addr, DataDir: DataDir(t), t: t}
 	env := map[string]string{
@@ -277,9 +281,9 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func freeAddr(t testing.TB) string {
+func freeAddr(t testing.TB, host string) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
