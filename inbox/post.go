@@ -102,6 +102,9 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	}
 	post := &in.Post
 	post.AuthorID = a.signer.ID
+	if err := p.unrelay(ctx, tx, in); err != nil {
+		return err
+	}
 	groups, err := p.addressedGroups(ctx, tx, in)
 	if err != nil {
 		return err
@@ -117,6 +120,9 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 		if !member {
 			return refuse(http.StatusForbidden, "%s is not a member of %s", a.signer.URI, p.urls.Actor(g))
 		}
+	}
+	if err := p.keepWithMembers(ctx, tx, post, groups); err != nil {
+		return err
 	}
 	if len(groups) > 0 {
 		post.GroupID = &groups[0].ID

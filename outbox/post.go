@@ -201,8 +201,9 @@ func (o *Outbox) actorByURI(ctx context.Context, tx pgx.Tx, uri string) (*models
 
 // audienceOf addresses a post as INTEROP.md says groups expect: a top-level
 // post into a group goes to [group, Public] cc [group's followers]; a reply
-// in a group's thread to [Public] cc [group, parent's author]; other posts
-// to their author's followers and the people they mention.
+// in a group's thread to [Public] cc [group, parent's author]; a post into
+// a members-only group to the group and its members only (members_only.go);
+// other posts to their author's followers and the people they mention.
 func (o *Outbox) audienceOf(ctx context.Context, tx pgx.Tx, pub Publication) (audience, error) {
 	var aud audience
 	for _, m := range pub.Mentions {
@@ -217,6 +218,11 @@ func (o *Outbox) audienceOf(ctx context.Context, tx pgx.Tx, pub Publication) (au
 			return aud, err
 		}
 		aud.group = g
+	}
+	if aud.group != nil {
+		if membersOnly, err := o.membersOnlyAudience(ctx, tx, pub, &aud); err != nil || membersOnly {
+			return aud, err
+		}
 	}
 	authorFollowers := o.urls.Followers(pub.Author)
 	var mentioned []string

@@ -196,6 +196,15 @@ func (h *handlers) featuredCollection(c echo.Context) error {
 	}
 	items := make([]any, 0, len(pinned))
 	for _, p := range pinned {
+		if p.Visibility != models.VisibilityPublicPost && p.Visibility != models.VisibilityUnlisted {
+			allowed, membersOnly, err := h.mayServe(c, p)
+			if err != nil {
+				return err
+			}
+			if !allowed || !membersOnly {
+				continue // not public: only a members-only group's members' servers see it
+			}
+		}
 		obj, err := models.LatestObject(ctx, h.db, p.URI)
 		if err != nil {
 			return err
@@ -219,7 +228,13 @@ func (h *handlers) activityDocument(c echo.Context) error {
 		return lookupError(err, "activity")
 	}
 	if !act.Public {
-		return echo.NewHTTPError(http.StatusNotFound, "activity not found")
+		ok, err := h.servableActivity(c, act)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return echo.NewHTTPError(http.StatusNotFound, "activity not found")
+		}
 	}
 	return c.Blob(http.StatusOK, activityJSONType, act.Body)
 }
