@@ -77,3 +77,35 @@ func (p *Processor) moderatorAnswersJoin(ctx context.Context, tx pgx.Tx, a *acti
 	}
 	return p.outbox.RejectMember(ctx, tx, follow, a.signer)
 }
+
+// membersAmong keeps, of the local actors a post into a members-only
+// group mentions, those who are members: nobody else hears of it.
+func (p *Processor) membersAmong(ctx context.Context, tx pgx.Tx, post *models.Post, mentioned []string) ([]string, error) {
+	if post.GroupID == nil || post.Visibility != models.VisibilityPrivate {
+		return mentioned, nil
+	}
+	membersOnly, err := models.GroupIsMembersOnly(ctx, tx, *post.GroupID)
+	if err != nil || !membersOnly {
+		return mentioned, err
+	}
+	var out []string
+	for _, m := range mentioned {
+		ref, ok := p.urls.ParseLocalActor(m)
+		if !ok || ref.Group || ref.Instance {
+			continue
+		}
+		a, err := models.LocalActorByRef(ctx, tx, false, false, ref.Username)
+		if errors.Is(err, models.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if member, err := models.IsMember(ctx, tx, *post.GroupID, a.ID); err != nil {
+			return nil, err
+		} else if member {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}

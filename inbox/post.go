@@ -138,7 +138,11 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	if err != nil || !fresh {
 		return err // known already (or deleted): nothing changes
 	}
-	if err := p.notifyMentions(ctx, tx, post, in.Mentioned); err != nil {
+	mentioned, err := p.membersAmong(ctx, tx, post, in.Mentioned)
+	if err != nil {
+		return err
+	}
+	if err := p.notifyMentions(ctx, tx, post, mentioned); err != nil {
 		return err
 	}
 	for _, g := range groups {

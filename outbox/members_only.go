@@ -33,6 +33,7 @@ func (o *Outbox) membersOnlyAudience(ctx context.Context, tx pgx.Tx, pub Publica
 		return false, err
 	}
 	pub.Post.Visibility = models.VisibilityPrivate
+	aud.membersOnly = true
 	groupURI := o.urls.Actor(group)
 	followers := o.urls.Followers(group)
 	if !group.IsLocal() && group.FollowersURL != "" {
@@ -66,4 +67,13 @@ func (o *Outbox) membersOnlyAudience(ctx context.Context, tx pgx.Tx, pub Publica
 	}
 	aud.inboxes = unique(aud.inboxes)
 	return true, nil
+}
+
+// mayHear reports whether a local actor may be told of a post (a mention,
+// a reply): anyone, unless the post stays with a members-only group's members.
+func (o *Outbox) mayHear(ctx context.Context, tx pgx.Tx, aud audience, a *models.Actor) (bool, error) {
+	if !aud.membersOnly || !aud.group.IsLocal() {
+		return true, nil
+	}
+	return models.IsMember(ctx, tx, aud.group.ID, a.ID)
 }

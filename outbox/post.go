@@ -28,9 +28,10 @@ type Publication struct {
 // audience is who a post goes to: its addressing and the inboxes that
 // reach them, and the group it belongs to.
 type audience struct {
-	addr    federation.NoteAddress
-	inboxes []string
-	group   *models.Actor
+	addr        federation.NoteAddress
+	inboxes     []string
+	group       *models.Actor
+	membersOnly bool // the group keeps its posts with its members
 }
 
 // Publish stores a local post and sends Create{Note} to its audience, in
@@ -75,6 +76,12 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 		}
 		for _, m := range append(append([]*models.Actor{}, pub.Mentions...), pub.ParentBy) {
 			if m != nil && m.IsLocal() {
+				if told, err := o.mayHear(ctx, tx, aud, m); err != nil || !told {
+					if err != nil {
+						return err
+					}
+					continue
+				}
 				if err := models.Notify(ctx, tx, m.ID, models.NotifyMention, pub.Author.ID, &post.ID, nil); err != nil {
 					return err
 				}

@@ -249,7 +249,7 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 	}
 
 	// 3. Approved: the next post reaches both, and Fedify may fetch both posts.
-	second := post(t, alice, url.Values{"status": {groupHandle + " zebra-two: the blue car park is free after 6"}})
+	second := post(t, alice, url.Values{"status": {groupHandle + " zebra-two: the blue car park is free after 6, tell @sam"}})
 	var share map[string]any
 	testenv.Eventually(t, 30*time.Second, "the group's Announce of zebra-two at Fedify", func() bool {
 		for _, an := range f.ReceivedOfType("Announce") {
@@ -301,6 +301,11 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 	}
 	if code := sam.Do("GET", "/api/v1/statuses/"+second.ID+"/context", nil, nil); code != 404 {
 		t.Errorf("a non-member's context of the post: %d, want 404", code)
+	}
+	var ns []notification
+	sam.Get("/api/v1/notifications", &ns)
+	if len(ns) != 0 {
+		t.Errorf("sam, mentioned but not a member, was notified: %+v", ns)
 	}
 	var found struct {
 		Statuses []any `json:"statuses"`
