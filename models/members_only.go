@@ -6,6 +6,15 @@ import (
 	"fmt"
 )
 
+// notMembersOnly keeps out posts p into members-only groups, also those
+// written before the group became members-only; the group's own public
+// notes (its welcome) stay.
+const notMembersOnly = `NOT EXISTS (SELECT 1 FROM groups mg WHERE mg.actor_id = p.group_id AND mg.visibility <> 'public'
+	AND NOT (p.author_id = p.group_id AND p.visibility = 'public'))`
+
+// notAboutMembersOnly keeps out activities about such posts.
+const notAboutMembersOnly = `NOT EXISTS (SELECT 1 FROM posts p WHERE p.uri = activities.object_uri AND ` + notMembersOnly + `)`
+
 // GroupIsMembersOnly reports whether actorID is a local group whose posts
 // stay with its members. Remote groups and people are not.
 func GroupIsMembersOnly(ctx context.Context, db DB, actorID int64) (bool, error) {

@@ -62,6 +62,7 @@ func HomeTimeline(ctx context.Context, db DB, viewerID int64, p Page) ([]Entry, 
 func PublicTimeline(ctx context.Context, db DB, localOnly bool, p Page) ([]Entry, error) {
 	return collectEntries(ctx, db, `SELECT p.id, p.id, NULL::bigint FROM posts p
 		WHERE p.deleted_at IS NULL AND p.visibility = 'public' AND (p.local OR NOT $1) AND p.id < $2
+		  AND `+notMembersOnly+`
 		ORDER BY p.id DESC LIMIT $3`, localOnly, maxID(p), p.limit())
 }
 
@@ -71,10 +72,11 @@ func ActorTimeline(ctx context.Context, db DB, actorID int64, p Page) ([]Entry, 
 	return collectEntries(ctx, db, `SELECT * FROM (
 			SELECT p.id, p.id, NULL::bigint FROM posts p
 			WHERE (p.author_id = $1 OR p.group_id = $1) AND p.deleted_at IS NULL
-			  AND p.visibility IN ('public', 'unlisted') AND p.id < $2
+			  AND p.visibility IN ('public', 'unlisted') AND p.id < $2 AND `+notMembersOnly+`
 			UNION ALL
 			SELECT b.id, b.post_id, b.actor_id FROM boosts b JOIN posts p ON p.id = b.post_id
 			WHERE b.actor_id = $1 AND p.group_id IS DISTINCT FROM $1 AND p.deleted_at IS NULL AND b.id < $2
+			  AND `+notMembersOnly+`
 		) e ORDER BY 1 DESC LIMIT $3`, actorID, maxID(p), p.limit())
 }
 
