@@ -13,7 +13,7 @@ const notMembersOnly = `NOT EXISTS (SELECT 1 FROM groups mg WHERE mg.actor_id = 
 	AND NOT (p.author_id = p.group_id AND p.visibility = 'public'))`
 
 // notAboutMembersOnly keeps out activities about such posts.
-const notAboutMembersOnly = `NOT EXISTS (SELECT 1 FROM posts p WHERE p.uri = activities.object_uri AND ` + notMembersOnly + `)`
+const notAboutMembersOnly = `NOT EXISTS (SELECT 1 FROM posts p WHERE p.uri = activities.object_uri AND NOT ` + notMembersOnly + `)`
 
 // GroupIsMembersOnly reports whether actorID is a local group whose posts
 // stay with its members. Remote groups and people are not.

@@ -116,4 +116,25 @@ func TestRelayNotesAndMembersOnlyPostsStayOutOfTimelines(t *testing.T) {
 	if profile := ids(models.ActorTimeline(ctx, db, alice.Actor.ID, page)); profile[orig.ID] {
 		t.Errorf("alice's public profile shows her members-only post: %v", profile)
 	}
+
+	// Her outbox lists her public activities, but none about the members-only post.
+	elsewhere := &models.Post{URI: "https://here.example/users/alice/statuses/3", AuthorID: alice.Actor.ID,
+		Type: "Note", Content: "<p>hello world</p>", Visibility: models.VisibilityPublicPost, Local: true}
+	if _, err := models.InsertPost(ctx, db, elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []*models.Post{orig, elsewhere} {
+		if err := models.InsertActivity(ctx, db, &models.Activity{URI: p.URI + "/activity", ActorID: alice.Actor.ID, Type: "Create",
+			ObjectURI: p.URI, Public: true, Body: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acts, err := models.PublicActivities(ctx, db, alice.Actor.ID, page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := models.CountPublicActivities(ctx, db, alice.Actor.ID)
+	if err != nil || n != 1 || len(acts) != 1 || acts[0].ObjectURI != elsewhere.URI {
+		t.Errorf("alice's outbox: %d activities (count %d, %v), want only the one about her public post", len(acts), n, err)
+	}
 }
