@@ -42,7 +42,7 @@ func (p *Processor) unrelay(ctx context.Context, tx pgx.Tx, in *incomingPost) er
 	if err != nil || relay.RelayOfID == nil {
 		return err
 	}
-	original, err := models.PostByID(ctx, tx, *relay.RelayOfID)
+	original, err := p.originalOf(ctx, tx, relay)
 	if err != nil {
 		return err
 	}
@@ -108,4 +108,13 @@ func (p *Processor) membersAmong(ctx context.Context, tx pgx.Tx, post *models.Po
 		}
 	}
 	return out, nil
+}
+
+// originalOf is the member's post a group's relay note copies (a like of
+// the copy, from Mastodon, counts for the original), or post itself.
+func (p *Processor) originalOf(ctx context.Context, tx pgx.Tx, post *models.Post) (*models.Post, error) {
+	if post.RelayOfID == nil {
+		return post, nil
+	}
+	return models.PostByID(ctx, tx, *post.RelayOfID)
 }

@@ -270,6 +270,9 @@ func (p *Processor) like(ctx context.Context, tx pgx.Tx, a *activity) error {
 	if err != nil || post.DeletedAt != nil {
 		return err
 	}
+	if post, err = p.originalOf(ctx, tx, post); err != nil {
+		return err
+	}
 	fresh, err := models.PutLike(ctx, tx, a.signer.ID, post.ID, a.ID())
 	if err != nil || !fresh {
 		return err
@@ -292,6 +295,9 @@ func (p *Processor) undoLike(ctx context.Context, tx pgx.Tx, a *activity, inner 
 		return err
 	}
 	if err != nil {
+		return err
+	}
+	if post, err = p.originalOf(ctx, tx, post); err != nil {
 		return err
 	}
 	removed, err := models.DeleteLike(ctx, tx, "", a.signer.ID, post.ID)

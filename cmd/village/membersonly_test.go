@@ -489,6 +489,17 @@ func TestMembersOnlyGroupRelaysPostsToMastodonAsItsOwnNotes(t *testing.T) {
 		t.Errorf("the group's statuses, as a member sees them, lack alice's post: %+v", s)
 	}
 
+	// Mia likes the relay note: the like counts for alice's post.
+	like := testenv.Activity(t, map[string]any{"id": mia.ActorID + "/likes/1", "type": "Like", "actor": mia.ActorID, "object": relayURI})
+	if code := mia.Post(a.BaseURL+"/groups/nicu/inbox", like, time.Now()); code != 202 {
+		t.Fatalf("mia's like of the relay note: %d", code)
+	}
+	var liked status
+	alice.Get("/api/v1/statuses/"+top.ID, &liked)
+	if liked.FavouritesCount != 1 {
+		t.Errorf("alice's post has %d favourites after mia liked its relay, want 1", liked.FavouritesCount)
+	}
+
 	// Edit and delete follow to the relay.
 	if code := alice.Do("PUT", "/api/v1/statuses/"+top.ID, url.Values{"status": {groupHandle + " zebra-six: milk bank hours, edited"}}, nil); code != 200 {
 		t.Fatalf("edit: %d", code)
