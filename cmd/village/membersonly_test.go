@@ -225,6 +225,17 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 		}
 	}
 	checkHidden("while pending", first.URI, true)
+	// Nor may she post into the group yet; the refusal stores nothing.
+	before := stored(t, a)
+	if _, err := f.TryNote(testenv.FedifyNote{To: []string{groupHandle}, Content: "zebra-early: hello?"}); err == nil {
+		t.Errorf("Village accepted a pending member's post into the group")
+	}
+	if !strings.Contains(a.Log(), f.ActorURL()+" is not a member of "+groupURL) {
+		t.Errorf("Village's log does not show the refusal of the pending member's post")
+	}
+	if after := stored(t, a); after != before {
+		t.Errorf("the refused post left a trace: before %s, after %s", before, after)
+	}
 	if s, _ := find(timeline(t, bea, "/api/v1/timelines/home"), "zebra-one"); s != nil {
 		t.Errorf("bea, still waiting, has the post in her home timeline on B")
 	}
