@@ -10,9 +10,10 @@ import (
 )
 
 // membersOnlyGroupOf returns the id of the local members-only group a post
-// belongs to, or 0 when it belongs to none.
+// belongs to, or 0 when it belongs to none. The group's own public notes
+// (its welcome, shown on its profile) are for everyone.
 func (h *handlers) membersOnlyGroupOf(ctx context.Context, post *models.Post) (int64, error) {
-	if post.GroupID == nil {
+	if post.GroupID == nil || (post.AuthorID == *post.GroupID && post.Visibility == models.VisibilityPublicPost) {
 		return 0, nil
 	}
 	membersOnly, err := models.GroupIsMembersOnly(ctx, h.db, *post.GroupID)

@@ -339,6 +339,15 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 			t.Errorf("%s (%d) lists the members-only post: %s", path, got.Status, got.Body)
 		}
 	}
+	// The group's own welcome note stays public: it is how strangers learn how to join.
+	var featured struct {
+		OrderedItems []map[string]any `json:"orderedItems"`
+	}
+	if code := testenv.GetActivity(t, groupURL+"/featured", &featured); code != 200 || len(featured.OrderedItems) != 1 {
+		t.Errorf("the group's featured collection: %d %v, want its welcome note", code, featured.OrderedItems)
+	} else if welcome, _ := featured.OrderedItems[0]["id"].(string); remoteFetch(t, nil, welcome).Status != 200 {
+		t.Errorf("an unsigned fetch of the group's welcome note %s is refused", welcome)
+	}
 	if got := remoteFetch(t, nil, share["id"].(string)); got.Status != 404 {
 		t.Errorf("an unsigned fetch of the group's Announce: %d, want 404", got.Status)
 	}
