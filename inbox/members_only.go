@@ -118,3 +118,13 @@ func (p *Processor) originalOf(ctx context.Context, tx pgx.Tx, post *models.Post
 	}
 	return models.PostByID(ctx, tx, *post.RelayOfID)
 }
+
+// keepWithRemoteMembers makes a post a remote members-only group shares
+// (one that approves its members by hand) followers-only here, whatever
+// its author addressed it to: it reached us only because someone here is
+// a member.
+func keepWithRemoteMembers(post *models.Post, group *models.Actor) {
+	if group.ManuallyApprovesFollowers && post.Visibility != models.VisibilityDirect {
+		post.Visibility = models.VisibilityPrivate
+	}
+}

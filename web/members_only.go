@@ -92,12 +92,18 @@ func (h *handlers) hiddenFromViewer(ctx context.Context, post *models.Post, view
 // seesMembersOnlyGroup reports whether a is a members-only group and the
 // viewer one of its members, who see all its posts.
 func (h *handlers) seesMembersOnlyGroup(ctx context.Context, a *models.Actor, viewerID int64) (bool, error) {
-	if a.Type != models.ActorGroup || !a.IsLocal() {
+	if a.Type != models.ActorGroup {
 		return false, nil
 	}
-	membersOnly, err := models.GroupIsMembersOnly(ctx, h.db, a.ID)
-	if err != nil || !membersOnly {
-		return false, err
+	membersOnly := a.ManuallyApprovesFollowers // a remote group that approves its members
+	if a.IsLocal() {
+		var err error
+		if membersOnly, err = models.GroupIsMembersOnly(ctx, h.db, a.ID); err != nil {
+			return false, err
+		}
+	}
+	if !membersOnly {
+		return false, nil
 	}
 	return models.IsMember(ctx, h.db, a.ID, viewerID)
 }

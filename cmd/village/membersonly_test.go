@@ -303,6 +303,14 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 		s, _ := find(timeline(t, alice, "/api/v1/accounts/"+group.ID+"/statuses"), "zebra-fedi")
 		return s != nil && s.URI == fediNote
 	})
+	// On B too, where it arrives public-addressed inside the group's share.
+	testenv.Eventually(t, 30*time.Second, "Fedify's post in the group as bea sees it on B", func() bool {
+		s, _ := find(timeline(t, bea, "/api/v1/accounts/"+groupOnB.ID+"/statuses"), "zebra-fedi")
+		return s != nil
+	})
+	if s, _ := find(timeline(t, bea, "/api/v1/timelines/public"), "zebra"); s != nil {
+		t.Errorf("B shows a members-only post in its public timeline: %s", s.Content)
+	}
 
 	// 4. Members see it in the group; nobody else does, anywhere.
 	if s, _ := find(timeline(t, maria, "/api/v1/accounts/"+group.ID+"/statuses"), "zebra-two"); s == nil {
