@@ -219,7 +219,8 @@ func (h *handlers) featuredCollection(c echo.Context) error {
 }
 
 // activityDocument serves a public activity a local actor sent, as delivered. A
-// non-public one is "not found", so that its existence does not show.
+// non-public one is "not found", so that its existence does not show; one
+// about a members-only group's post goes only to its members' servers.
 func (h *handlers) activityDocument(c echo.Context) error {
 	// An activity's id is the URL it is fetched from.
 	uri := h.urls.Base + c.Request().URL.Path
@@ -227,14 +228,12 @@ func (h *handlers) activityDocument(c echo.Context) error {
 	if err != nil {
 		return lookupError(err, "activity")
 	}
-	if !act.Public {
-		ok, err := h.servableActivity(c, act)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return echo.NewHTTPError(http.StatusNotFound, "activity not found")
-		}
+	allowed, membersOnly, err := h.activityAccess(c, act)
+	if err != nil {
+		return err
+	}
+	if !allowed || (!membersOnly && !act.Public) {
+		return echo.NewHTTPError(http.StatusNotFound, "activity not found")
 	}
 	return c.Blob(http.StatusOK, activityJSONType, act.Body)
 }

@@ -64,18 +64,18 @@ func (h *handlers) mayServe(c echo.Context, post *models.Post) (allowed, members
 	return h.fetchedForMember(c, groupID), true, nil
 }
 
-// servableActivity reports whether a non-public activity may be served:
-// one about a post of a members-only group, to a members' server.
-func (h *handlers) servableActivity(c echo.Context, act *models.Activity) (bool, error) {
+// activityAccess is mayServe for an activity: one about a post of a
+// members-only group (even one sent before the group closed) goes only to
+// members' servers; others follow their own public flag (the caller's).
+func (h *handlers) activityAccess(c echo.Context, act *models.Activity) (allowed, membersOnly bool, err error) {
 	post, err := models.PostByURI(c.Request().Context(), h.db, act.ObjectURI)
 	if errors.Is(err, models.ErrNotFound) {
-		return false, nil
+		return true, false, nil
 	}
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
-	allowed, membersOnly, err := h.mayServe(c, post)
-	return allowed && membersOnly, err
+	return h.mayServe(c, post)
 }
 
 // hiddenFromViewer reports whether a signed-in viewer may not see a post

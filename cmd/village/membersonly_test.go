@@ -367,6 +367,9 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 	if got := remoteFetch(t, nil, share["id"].(string)); got.Status != 404 {
 		t.Errorf("an unsigned fetch of the group's Announce: %d, want 404", got.Status)
 	}
+	if got := f.Fetch(share["id"].(string), true); got.Status != 200 || !strings.Contains(got.Body, "zebra-two") {
+		t.Errorf("a member's signed fetch of the group's Announce: %d %s", got.Status, got.Body)
+	}
 
 	// 5. Stored non-public; nothing sent about it names Public.
 	bodies, public := sentAbout(t, a, "nicu")
