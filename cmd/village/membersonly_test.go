@@ -225,6 +225,9 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 		}
 	}
 	checkHidden("while pending", first.URI, true)
+	if code := signedGet(t, b, "bea", first.URI, nil); code != 404 {
+		t.Errorf("a fetch signed by bea (waiting, on B): %d, want 404", code)
+	}
 	// Nor may she post into the group yet; the refusal stores nothing.
 	before := stored(t, a)
 	if _, err := f.TryNote(testenv.FedifyNote{To: []string{groupHandle}, Content: "zebra-early: hello?"}); err == nil {
@@ -288,6 +291,9 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 		}
 	}
 	checkHidden("after approval", second.URI, false)
+	if code := signedGet(t, b, "bea", first.URI, nil); code != 200 {
+		t.Errorf("a fetch signed by bea (a member now, on B): %d, want 200", code)
+	}
 	testenv.Eventually(t, 30*time.Second, "zebra-two in bea's home timeline on B", func() bool {
 		s, by := find(timeline(t, bea, "/api/v1/timelines/home"), "zebra-two")
 		return s != nil && by == "nicu@"+a.Addr
