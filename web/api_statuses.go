@@ -147,7 +147,8 @@ func (h *handlers) writeStatus(c echo.Context, postID, viewerID int64) error {
 	return c.JSON(http.StatusOK, list[0])
 }
 
-// postParam loads a live post by its API id, as a 404 when there is none.
+// postParam loads a live post by its API id, as a 404 when there is none
+// or the viewer may not see it (a members-only group's post, to a non-member).
 func (h *handlers) postParam(c echo.Context, s string) (*models.Post, error) {
 	ctx := c.Request().Context()
 	id, err := strconv.ParseInt(s, 10, 64)
