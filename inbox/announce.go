@@ -94,6 +94,7 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 		post := &an.post.Post
 		if a.signer.Type == models.ActorGroup {
 			post.GroupID = &a.signer.ID
+			keepWithRemoteMembers(post, a.signer)
 		}
 		stored, err := models.PostByURI(ctx, tx, post.URI)
 		switch {

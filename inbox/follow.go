@@ -48,11 +48,15 @@ func (p *Processor) follow(ctx context.Context, tx pgx.Tx, a *activity) error {
 }
 
 // answerToFollow applies a remote actor's Accept or Reject of a local
-// actor's Follow.
+// actor's Follow, or a remote moderator's answer to a request to join a
+// local group (members_only.go).
 func (p *Processor) answerToFollow(ctx context.Context, tx pgx.Tx, a *activity, accepted bool) error {
-	follow, err := p.findFollow(ctx, tx, a, func(f *models.Follow) bool { return f.FolloweeID == a.signer.ID })
+	follow, err := p.findFollow(ctx, tx, a, func(*models.Follow) bool { return true })
 	if err != nil || follow == nil {
 		return err
+	}
+	if follow.FolloweeID != a.signer.ID {
+		return p.moderatorAnswersJoin(ctx, tx, a, follow, accepted)
 	}
 	if accepted {
 		_, err = models.AcceptFollow(ctx, tx, follow.ID)

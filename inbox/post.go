@@ -102,6 +102,9 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	}
 	post := &in.Post
 	post.AuthorID = a.signer.ID
+	if err := p.unrelay(ctx, tx, in); err != nil {
+		return err
+	}
 	groups, err := p.addressedGroups(ctx, tx, in)
 	if err != nil {
 		return err
@@ -118,6 +121,9 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 			return refuse(http.StatusForbidden, "%s is not a member of %s", a.signer.URI, p.urls.Actor(g))
 		}
 	}
+	if err := p.keepWithMembers(ctx, tx, post, groups); err != nil {
+		return err
+	}
 	if len(groups) > 0 {
 		post.GroupID = &groups[0].ID
 	} else if relevant, err := p.relevant(ctx, tx, in); err != nil || !relevant {
@@ -132,7 +138,11 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	if err != nil || !fresh {
 		return err // known already (or deleted): nothing changes
 	}
-	if err := p.notifyMentions(ctx, tx, post, in.Mentioned); err != nil {
+	mentioned, err := p.membersAmong(ctx, tx, post, in.Mentioned)
+	if err != nil {
+		return err
+	}
+	if err := p.notifyMentions(ctx, tx, post, mentioned); err != nil {
 		return err
 	}
 	for _, g := range groups {
@@ -260,6 +270,9 @@ func (p *Processor) like(ctx context.Context, tx pgx.Tx, a *activity) error {
 	if err != nil || post.DeletedAt != nil {
 		return err
 	}
+	if post, err = p.originalOf(ctx, tx, post); err != nil {
+		return err
+	}
 	fresh, err := models.PutLike(ctx, tx, a.signer.ID, post.ID, a.ID())
 	if err != nil || !fresh {
 		return err
@@ -282,6 +295,9 @@ func (p *Processor) undoLike(ctx context.Context, tx pgx.Tx, a *activity, inner 
 		return err
 	}
 	if err != nil {
+		return err
+	}
+	if post, err = p.originalOf(ctx, tx, post); err != nil {
 		return err
 	}
 	removed, err := models.DeleteLike(ctx, tx, "", a.signer.ID, post.ID)

@@ -64,7 +64,7 @@ func PublicActivities(ctx context.Context, db DB, actorID int64, p Page) ([]*Act
 	if maxID <= 0 {
 		maxID = 1<<63 - 1
 	}
-	rows, err := db.Query(ctx, activitySelect+` WHERE actor_id = $1 AND public AND id < $2 ORDER BY id DESC LIMIT $3`,
+	rows, err := db.Query(ctx, activitySelect+` WHERE actor_id = $1 AND public AND id < $2 AND `+notAboutMembersOnly+` ORDER BY id DESC LIMIT $3`,
 		actorID, maxID, p.limit())
 	if err != nil {
 		return nil, fmt.Errorf("models: list activities: %w", err)
@@ -84,7 +84,7 @@ func PublicActivities(ctx context.Context, db DB, actorID int64, p Page) ([]*Act
 // CountPublicActivities counts an actor's outbox.
 func CountPublicActivities(ctx context.Context, db DB, actorID int64) (int, error) {
 	var n int
-	if err := db.QueryRow(ctx, `SELECT count(*) FROM activities WHERE actor_id = $1 AND public`, actorID).Scan(&n); err != nil {
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM activities WHERE actor_id = $1 AND public AND `+notAboutMembersOnly, actorID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("models: count activities: %w", err)
 	}
 	return n, nil

@@ -337,7 +337,7 @@ func PinGroupPost(ctx context.Context, db DB, g *Group, postID int64) error {
 func GroupPosts(ctx context.Context, db DB, groupID int64, limit int) ([]*Post, error) {
 	rows, err := db.Query(ctx, `SELECT `+postColumns+` FROM posts p
 		WHERE (p.group_id = $1 OR p.author_id = $1) AND p.deleted_at IS NULL AND p.in_reply_to_uri = ''
-		  AND p.visibility <> 'direct'
+		  AND p.visibility <> 'direct' AND p.relay_of_id IS NULL
 		ORDER BY p.id DESC LIMIT $2`, groupID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("models: group posts: %w", err)

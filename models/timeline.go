@@ -51,7 +51,7 @@ func HomeTimeline(ctx context.Context, db DB, viewerID int64, p Page) ([]Entry, 
 		SELECT * FROM (
 			SELECT p.id, p.id, NULL::bigint FROM posts p
 			WHERE p.author_id IN (SELECT id FROM followed) AND p.deleted_at IS NULL
-			  AND p.visibility <> 'direct' AND p.id < $2
+			  AND p.visibility <> 'direct' AND p.relay_of_id IS NULL AND p.id < $2
 			UNION ALL
 			SELECT b.id, b.post_id, b.actor_id FROM boosts b JOIN posts p ON p.id = b.post_id
 			WHERE b.actor_id IN (SELECT id FROM followed) AND p.deleted_at IS NULL AND b.id < $2
@@ -62,6 +62,7 @@ func HomeTimeline(ctx context.Context, db DB, viewerID int64, p Page) ([]Entry, 
 func PublicTimeline(ctx context.Context, db DB, localOnly bool, p Page) ([]Entry, error) {
 	return collectEntries(ctx, db, `SELECT p.id, p.id, NULL::bigint FROM posts p
 		WHERE p.deleted_at IS NULL AND p.visibility = 'public' AND (p.local OR NOT $1) AND p.id < $2
+		  AND `+notMembersOnly+`
 		ORDER BY p.id DESC LIMIT $3`, localOnly, maxID(p), p.limit())
 }
 
@@ -71,10 +72,11 @@ func ActorTimeline(ctx context.Context, db DB, actorID int64, p Page) ([]Entry, 
 	return collectEntries(ctx, db, `SELECT * FROM (
 			SELECT p.id, p.id, NULL::bigint FROM posts p
 			WHERE (p.author_id = $1 OR p.group_id = $1) AND p.deleted_at IS NULL
-			  AND p.visibility IN ('public', 'unlisted') AND p.id < $2
+			  AND p.visibility IN ('public', 'unlisted') AND p.id < $2 AND `+notMembersOnly+`
 			UNION ALL
 			SELECT b.id, b.post_id, b.actor_id FROM boosts b JOIN posts p ON p.id = b.post_id
 			WHERE b.actor_id = $1 AND p.group_id IS DISTINCT FROM $1 AND p.deleted_at IS NULL AND b.id < $2
+			  AND `+notMembersOnly+`
 		) e ORDER BY 1 DESC LIMIT $3`, actorID, maxID(p), p.limit())
 }
 
@@ -93,7 +95,7 @@ func Thread(ctx context.Context, db DB, postID int64) (ancestors, descendants []
 		return nil, nil, err
 	}
 	rows, err = db.Query(ctx, `WITH RECURSIVE down(id, path, depth) AS (
-			SELECT id, ARRAY[id], 1 FROM posts WHERE in_reply_to_id = $1 AND deleted_at IS NULL
+			SELECT id, ARRAY[id], 1 FROM posts WHERE in_reply_to_id = $1 AND deleted_at IS NULL AND relay_of_id IS NULL
 			UNION ALL
 			SELECT p.id, down.path || p.id, down.depth + 1 FROM posts p JOIN down ON p.in_reply_to_id = down.id
 			WHERE p.deleted_at IS NULL AND down.depth < 40)
@@ -131,7 +133,7 @@ func Posts(ctx context.Context, db DB, ids []int64, viewerID int64) (map[int64]*
 		return out, nil
 	}
 	rows, err := db.Query(ctx, `SELECT `+postColumns+`,
-			(SELECT count(*) FROM posts r WHERE r.in_reply_to_id = p.id AND r.deleted_at IS NULL),
+			(SELECT count(*) FROM posts r WHERE r.in_reply_to_id = p.id AND r.deleted_at IS NULL AND r.relay_of_id IS NULL),
 			(SELECT count(*) FROM likes l WHERE l.post_id = p.id),
 			(SELECT count(*) FROM boosts b WHERE b.post_id = p.id),
 			EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.actor_id = $2),

@@ -52,7 +52,11 @@ func (o *Outbox) Redistribute(ctx context.Context, tx pgx.Tx, s Share) error {
 		}
 	}
 	groupURI := o.urls.Actor(group)
-	public := post.Visibility == models.VisibilityPublicPost || post.Visibility == models.VisibilityUnlisted
+	membersOnly, err := models.GroupIsMembersOnly(ctx, tx, group.ID)
+	if err != nil {
+		return err
+	}
+	public := !membersOnly && (post.Visibility == models.VisibilityPublicPost || post.Visibility == models.VisibilityUnlisted)
 	addr := federation.NoteAddress{To: []string{o.urls.Followers(group)}, Audience: groupURI}
 	if public {
 		addr = federation.NoteAddress{To: []string{federation.Public}, Cc: []string{o.urls.Followers(group)}, Audience: groupURI}
@@ -66,6 +70,9 @@ func (o *Outbox) Redistribute(ctx context.Context, tx pgx.Tx, s Share) error {
 	if _, err := o.Send(ctx, tx, Message{Actor: group, ID: id, Document: announce, ObjectURI: post.URI,
 		Public: public, Inboxes: fep}); err != nil {
 		return err
+	}
+	if membersOnly {
+		return o.relay(ctx, tx, s, mastodon) // Mastodon boosts no followers-only post: relay.go
 	}
 
 	topLevel := post.InReplyToURI == ""

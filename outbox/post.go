@@ -28,9 +28,10 @@ type Publication struct {
 // audience is who a post goes to: its addressing and the inboxes that
 // reach them, and the group it belongs to.
 type audience struct {
-	addr    federation.NoteAddress
-	inboxes []string
-	group   *models.Actor
+	addr        federation.NoteAddress
+	inboxes     []string
+	group       *models.Actor
+	membersOnly bool // the group keeps its posts with its members
 }
 
 // Publish stores a local post and sends Create{Note} to its audience, in
@@ -75,6 +76,12 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 		}
 		for _, m := range append(append([]*models.Actor{}, pub.Mentions...), pub.ParentBy) {
 			if m != nil && m.IsLocal() {
+				if told, err := o.mayHear(ctx, tx, aud, m); err != nil || !told {
+					if err != nil {
+						return err
+					}
+					continue
+				}
 				if err := models.Notify(ctx, tx, m.ID, models.NotifyMention, pub.Author.ID, &post.ID, nil); err != nil {
 					return err
 				}
@@ -201,8 +208,9 @@ func (o *Outbox) actorByURI(ctx context.Context, tx pgx.Tx, uri string) (*models
 
 // audienceOf addresses a post as INTEROP.md says groups expect: a top-level
 // post into a group goes to [group, Public] cc [group's followers]; a reply
-// in a group's thread to [Public] cc [group, parent's author]; other posts
-// to their author's followers and the people they mention.
+// in a group's thread to [Public] cc [group, parent's author]; a post into
+// a members-only group to the group and its members only (members_only.go);
+// other posts to their author's followers and the people they mention.
 func (o *Outbox) audienceOf(ctx context.Context, tx pgx.Tx, pub Publication) (audience, error) {
 	var aud audience
 	for _, m := range pub.Mentions {
@@ -217,6 +225,11 @@ func (o *Outbox) audienceOf(ctx context.Context, tx pgx.Tx, pub Publication) (au
 			return aud, err
 		}
 		aud.group = g
+	}
+	if aud.group != nil {
+		if membersOnly, err := o.membersOnlyAudience(ctx, tx, pub, &aud); err != nil || membersOnly {
+			return aud, err
+		}
 	}
 	authorFollowers := o.urls.Followers(pub.Author)
 	var mentioned []string

@@ -45,22 +45,22 @@ func (h *handlers) followRequests(c echo.Context) error {
 
 // authorizeFollowRequest answers POST /api/v1/follow_requests/:id/authorize.
 func (h *handlers) authorizeFollowRequest(c echo.Context) error {
-	return h.decideFollowRequests(c, func(ctx context.Context, tx pgx.Tx, f *models.Follow) error {
-		return h.outbox.AcceptFollow(ctx, tx, f)
+	return h.decideFollowRequests(c, func(ctx context.Context, tx pgx.Tx, f *models.Follow, me *models.Actor) error {
+		return h.outbox.ApproveMember(ctx, tx, f, me)
 	})
 }
 
 // rejectFollowRequest answers POST /api/v1/follow_requests/:id/reject.
 func (h *handlers) rejectFollowRequest(c echo.Context) error {
-	return h.decideFollowRequests(c, func(ctx context.Context, tx pgx.Tx, f *models.Follow) error {
-		return h.outbox.RejectFollow(ctx, tx, f)
+	return h.decideFollowRequests(c, func(ctx context.Context, tx pgx.Tx, f *models.Follow, me *models.Actor) error {
+		return h.outbox.RejectMember(ctx, tx, f, me)
 	})
 }
 
 // decideFollowRequests applies decide to every pending request of account
 // :id that the token's account may decide (to itself and to the groups it
 // moderates), in one transaction.
-func (h *handlers) decideFollowRequests(c echo.Context, decide func(context.Context, pgx.Tx, *models.Follow) error) error {
+func (h *handlers) decideFollowRequests(c echo.Context, decide func(context.Context, pgx.Tx, *models.Follow, *models.Actor) error) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
 	requesterID, err := strconv.ParseInt(c.Param("id"), 10, 64)
@@ -74,7 +74,7 @@ func (h *handlers) decideFollowRequests(c echo.Context, decide func(context.Cont
 			return err
 		}
 		for _, f := range pending {
-			if err := decide(ctx, tx, f); err != nil {
+			if err := decide(ctx, tx, f, me); err != nil {
 				return err
 			}
 			decided++

@@ -117,7 +117,7 @@ func (h *handlers) createStatus(c echo.Context) error {
 		Content: html, Summary: strings.TrimSpace(f.SpoilerText), Sensitive: f.Sensitive || f.SpoilerText != "",
 		Visibility: f.Visibility, Language: f.Language, Tags: tags}}
 	if f.InReplyToID != "" {
-		parent, err := h.postParam(ctx, f.InReplyToID)
+		parent, err := h.postParam(c, f.InReplyToID)
 		if err != nil {
 			return err
 		}
@@ -147,8 +147,10 @@ func (h *handlers) writeStatus(c echo.Context, postID, viewerID int64) error {
 	return c.JSON(http.StatusOK, list[0])
 }
 
-// postParam loads a live post by its API id, as a 404 when there is none.
-func (h *handlers) postParam(ctx context.Context, s string) (*models.Post, error) {
+// postParam loads a live post by its API id, as a 404 when there is none
+// or the viewer may not see it (a members-only group's post, to a non-member).
+func (h *handlers) postParam(c echo.Context, s string) (*models.Post, error) {
+	ctx := c.Request().Context()
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
@@ -157,12 +159,21 @@ func (h *handlers) postParam(ctx context.Context, s string) (*models.Post, error
 	if errors.Is(err, models.ErrNotFound) || (err == nil && (p.DeletedAt != nil || p.Visibility == models.VisibilityDirect)) {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
 	}
-	return p, err
+	if err != nil {
+		return nil, err
+	}
+	if hidden, err := h.hiddenFromViewer(ctx, p, currentAccount(c).Actor.ID); err != nil || hidden {
+		if err == nil {
+			err = echo.NewHTTPError(http.StatusNotFound, "Record not found")
+		}
+		return nil, err
+	}
+	return p, nil
 }
 
 // getStatus answers GET /api/v1/statuses/:id.
 func (h *handlers) getStatus(c echo.Context) error {
-	p, err := h.postParam(c.Request().Context(), c.Param("id"))
+	p, err := h.postParam(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -171,7 +182,7 @@ func (h *handlers) getStatus(c echo.Context) error {
 
 // ownPost loads a post of the token's account, for edits and deletes.
 func (h *handlers) ownPost(c echo.Context) (*models.Post, error) {
-	p, err := h.postParam(c.Request().Context(), c.Param("id"))
+	p, err := h.postParam(c, c.Param("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +259,7 @@ func (h *handlers) deleteStatus(c echo.Context) error {
 // statusContext answers GET /api/v1/statuses/:id/context.
 func (h *handlers) statusContext(c echo.Context) error {
 	ctx := c.Request().Context()
-	p, err := h.postParam(ctx, c.Param("id"))
+	p, err := h.postParam(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -280,7 +291,7 @@ func entriesOf(ids []int64) []models.Entry {
 func (h *handlers) favourite(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
-	p, err := h.postParam(ctx, c.Param("id"))
+	p, err := h.postParam(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -294,7 +305,7 @@ func (h *handlers) favourite(c echo.Context) error {
 func (h *handlers) unfavourite(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
-	p, err := h.postParam(ctx, c.Param("id"))
+	p, err := h.postParam(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -350,7 +361,14 @@ func (h *handlers) accountStatuses(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	me := currentAccount(c).Actor.ID
 	return h.timeline(c, func(ctx context.Context, p models.Page) ([]models.Entry, error) {
+		if inside, err := h.seesMembersOnlyGroup(ctx, a, me); err != nil || inside {
+			if err != nil {
+				return nil, err
+			}
+			return models.MembersGroupTimeline(ctx, h.db, a.ID, p)
+		}
 		return models.ActorTimeline(ctx, h.db, a.ID, p)
 	})
 }
@@ -359,7 +377,7 @@ func (h *handlers) accountStatuses(c echo.Context) error {
 func (h *handlers) reblog(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
-	p, err := h.postParam(ctx, c.Param("id"))
+	p, err := h.postParam(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -388,7 +406,7 @@ func (h *handlers) reblog(c echo.Context) error {
 func (h *handlers) unreblog(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
-	p, err := h.postParam(ctx, c.Param("id"))
+	p, err := h.postParam(c, c.Param("id"))
 	if err != nil {
 		return err
 	}

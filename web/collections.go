@@ -196,6 +196,15 @@ func (h *handlers) featuredCollection(c echo.Context) error {
 	}
 	items := make([]any, 0, len(pinned))
 	for _, p := range pinned {
+		if p.Visibility != models.VisibilityPublicPost && p.Visibility != models.VisibilityUnlisted {
+			allowed, membersOnly, err := h.mayServe(c, p)
+			if err != nil {
+				return err
+			}
+			if !allowed || !membersOnly {
+				continue // not public: only a members-only group's members' servers see it
+			}
+		}
 		obj, err := models.LatestObject(ctx, h.db, p.URI)
 		if err != nil {
 			return err
@@ -210,7 +219,8 @@ func (h *handlers) featuredCollection(c echo.Context) error {
 }
 
 // activityDocument serves a public activity a local actor sent, as delivered. A
-// non-public one is "not found", so that its existence does not show.
+// non-public one is "not found", so that its existence does not show; one
+// about a members-only group's post goes only to its members' servers.
 func (h *handlers) activityDocument(c echo.Context) error {
 	// An activity's id is the URL it is fetched from.
 	uri := h.urls.Base + c.Request().URL.Path
@@ -218,7 +228,11 @@ func (h *handlers) activityDocument(c echo.Context) error {
 	if err != nil {
 		return lookupError(err, "activity")
 	}
-	if !act.Public {
+	allowed, membersOnly, err := h.activityAccess(c, act)
+	if err != nil {
+		return err
+	}
+	if !allowed || (!membersOnly && !act.Public) {
 		return echo.NewHTTPError(http.StatusNotFound, "activity not found")
 	}
 	return c.Blob(http.StatusOK, activityJSONType, act.Body)

@@ -13,7 +13,8 @@ import (
 
 // noteDocument serves a local post at its id: the Note as last published
 // for ActivityPub, a page for browsers, a Tombstone with 410 once deleted,
-// and 404 for posts that are not public (their existence does not show).
+// and 404 for posts that are not public (their existence does not show);
+// a members-only group's posts only to its members' servers (members_only.go).
 func (h *handlers) noteDocument(c echo.Context) error {
 	ctx := c.Request().Context()
 	uri := h.urls.Base + c.Request().URL.Path
@@ -24,6 +25,13 @@ func (h *handlers) noteDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	allowed, membersOnly, err := h.mayServe(c, post)
+	if err != nil {
+		return err
+	}
+	if !allowed || (membersOnly && wantsHTMLPage(c.Request())) {
+		return echo.NewHTTPError(http.StatusNotFound, "post not found") // as if it did not exist
+	}
 	if post.DeletedAt != nil {
 		c.Response().Header().Set("Vary", "Accept")
 		if wantsHTMLPage(c.Request()) {
@@ -32,7 +40,7 @@ func (h *handlers) noteDocument(c echo.Context) error {
 		return writeActivityJSON(c, http.StatusGone, map[string]any{
 			"@context": "https://www.w3.org/ns/activitystreams", "id": post.URI, "type": "Tombstone"})
 	}
-	if post.Visibility != models.VisibilityPublicPost && post.Visibility != models.VisibilityUnlisted {
+	if !membersOnly && post.Visibility != models.VisibilityPublicPost && post.Visibility != models.VisibilityUnlisted {
 		return echo.NewHTTPError(http.StatusNotFound, "post not found")
 	}
 	c.Response().Header().Set("Vary", "Accept")

@@ -210,15 +210,15 @@ func (h *handlers) joinRequestView(g groupRef, r models.JoinRequest) joinRequest
 
 // approveJoinRequest answers POST /groups/:name/requests/:id/approve.
 func (h *handlers) approveJoinRequest(c echo.Context) error {
-	return h.decideJoinRequest(c, "approved", func(ctx context.Context, tx pgx.Tx, f *models.Follow) error {
-		return h.outbox.AcceptFollow(ctx, tx, f)
+	return h.decideJoinRequest(c, "approved", func(ctx context.Context, tx pgx.Tx, f *models.Follow, mod *models.Actor) error {
+		return h.outbox.ApproveMember(ctx, tx, f, mod)
 	})
 }
 
 // rejectJoinRequest answers POST /groups/:name/requests/:id/reject.
 func (h *handlers) rejectJoinRequest(c echo.Context) error {
-	return h.decideJoinRequest(c, "rejected", func(ctx context.Context, tx pgx.Tx, f *models.Follow) error {
-		return h.outbox.RejectFollow(ctx, tx, f)
+	return h.decideJoinRequest(c, "rejected", func(ctx context.Context, tx pgx.Tx, f *models.Follow, mod *models.Actor) error {
+		return h.outbox.RejectMember(ctx, tx, f, mod)
 	})
 }
 
@@ -226,7 +226,7 @@ func (h *handlers) rejectJoinRequest(c echo.Context) error {
 // or Reject delivered to a remote requester) to the group's pending
 // request :id in one transaction, then goes back to the manage page. A
 // request decided meanwhile (by another moderator, or withdrawn) says so.
-func (h *handlers) decideJoinRequest(c echo.Context, done string, decide func(context.Context, pgx.Tx, *models.Follow) error) error {
+func (h *handlers) decideJoinRequest(c echo.Context, done string, decide func(context.Context, pgx.Tx, *models.Follow, *models.Actor) error) error {
 	v, g, err := h.moderation(c, "manage")
 	if g == nil {
 		return err
@@ -249,7 +249,7 @@ func (h *handlers) decideJoinRequest(c echo.Context, done string, decide func(co
 			return err
 		}
 		decided = true
-		return decide(ctx, tx, f)
+		return decide(ctx, tx, f, v.Actor)
 	})
 	if err != nil {
 		return fmt.Errorf("web: join request: %w", err)

@@ -223,8 +223,8 @@ func (s *visibility) can(ctx context.Context, p *models.Post) (bool, error) {
 			return true, nil
 		}
 	}
-	if p.Visibility != models.VisibilityPrivate {
-		return false, nil
+	if p.Visibility != models.VisibilityPrivate || p.GroupID != nil {
+		return false, nil // a group's followers-only post is for its members only
 	}
 	following, ok := s.follows[p.AuthorID]
 	if !ok {

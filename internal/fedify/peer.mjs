@@ -19,6 +19,7 @@ import {
   createFederation,
   generateCryptoKeyPair,
   MemoryKvStore,
+  signRequest,
 } from "@fedify/fedify";
 import {
   Accept,
@@ -414,6 +415,24 @@ const routes = {
     });
     await send(ctx, uniqueActors([...entry.recipients, ...followers.values()]), del);
     return { id: del.id.href };
+  },
+
+  // {"url": URL, "signed"?: false}: a GET of url as an ActivityPub client,
+  // signed by our actor (draft-cavage, rsa-sha256, as servers in
+  // authorized-fetch mode send) unless "signed" is false. Answers the
+  // status and body as received, whatever the status, so that tests can
+  // compare refusals byte for byte.
+  "POST /control/fetch": async (body) => {
+    if (typeof body.url !== "string" || body.url === "") throw new HttpError(400, "missing url");
+    let request = new Request(body.url, {
+      headers: { accept: 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"' },
+    });
+    if (body.signed !== false) {
+      const [rsa] = await context().getActorKeyPairs(username);
+      request = await signRequest(request, rsa.privateKey, rsa.keyId, { spec: "draft-cavage-http-signatures-12" });
+    }
+    const response = await fetch(request);
+    return { status: response.status, contentType: response.headers.get("content-type") ?? "", body: await response.text() };
   },
 
   // {"object": URL, "to"?: handle/URL or a list}: a Like sent to the

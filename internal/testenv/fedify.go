@@ -276,6 +276,23 @@ func (f *Fedify) Delete(noteID string) string {
 	return out.ID
 }
 
+// FedifyFetch is what a GET the peer made answered.
+type FedifyFetch struct {
+	Status      int    `json:"status"`
+	ContentType string `json:"contentType"`
+	Body        string `json:"body"`
+}
+
+// Fetch makes the peer GET url as an ActivityPub client, signed by its
+// actor (draft-cavage, rsa-sha256) when signed, and returns the answer
+// whatever its status.
+func (f *Fedify) Fetch(url string, signed bool) FedifyFetch {
+	f.t.Helper()
+	var out FedifyFetch
+	f.must("fetch", f.post("/control/fetch", map[string]any{"url": url, "signed": signed}, &out))
+	return out
+}
+
 // Received is every activity the peer's inboxes accepted (after Fedify
 // verified its signature), as its sender sent it.
 func (f *Fedify) Received() []map[string]any {
