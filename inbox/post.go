@@ -118,6 +118,9 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 			return refuse(http.StatusForbidden, "%s is not a member of %s", a.signer.URI, p.urls.Actor(g))
 		}
 	}
+	if err := p.requireWarnings(ctx, tx, groups, post); err != nil {
+		return err
+	}
 	if len(groups) > 0 {
 		post.GroupID = &groups[0].ID
 	} else if relevant, err := p.relevant(ctx, tx, in); err != nil || !relevant {
@@ -264,7 +267,7 @@ func (p *Processor) like(ctx context.Context, tx pgx.Tx, a *activity) error {
 	if err != nil || !fresh {
 		return err
 	}
-	if err := models.Notify(ctx, tx, post.AuthorID, models.NotifyFavourite, a.signer.ID, &post.ID, nil); err != nil {
+	if err := models.Notify(ctx, tx, models.WriterOf(post), models.NotifyFavourite, a.signer.ID, &post.ID, nil); err != nil {
 		return err
 	}
 	return p.shareInLocalGroup(ctx, tx, a, post, "Like")
@@ -316,7 +319,7 @@ func (p *Processor) notifyMentions(ctx context.Context, tx pgx.Tx, post *models.
 	}
 	if post.InReplyToID != nil {
 		if parent, err := models.PostByID(ctx, tx, *post.InReplyToID); err == nil && parent.Local {
-			ids[parent.AuthorID] = true
+			ids[models.WriterOf(parent)] = true
 		}
 	}
 	for id := range ids {

@@ -10,35 +10,36 @@ import (
 
 // apiStatus is Mastodon's Status entity.
 type apiStatus struct {
-	ID                 string         `json:"id"`
-	URI                string         `json:"uri"`
-	URL                string         `json:"url"`
-	CreatedAt          string         `json:"created_at"`
-	EditedAt           *string        `json:"edited_at"`
-	Account            *apiAccount    `json:"account"`
-	Content            string         `json:"content"`
-	Visibility         string         `json:"visibility"`
-	Sensitive          bool           `json:"sensitive"`
-	SpoilerText        string         `json:"spoiler_text"`
-	Language           *string        `json:"language"`
-	InReplyToID        *string        `json:"in_reply_to_id"`
-	InReplyToAccountID *string        `json:"in_reply_to_account_id"`
-	Reblog             *apiStatus     `json:"reblog"`
-	RepliesCount       int            `json:"replies_count"`
-	ReblogsCount       int            `json:"reblogs_count"`
-	FavouritesCount    int            `json:"favourites_count"`
-	Favourited         bool           `json:"favourited"`
-	Reblogged          bool           `json:"reblogged"`
-	Muted              bool           `json:"muted"`
-	Bookmarked         bool           `json:"bookmarked"`
-	MediaAttachments   []apiMedia     `json:"media_attachments"`
-	Mentions           []apiMention   `json:"mentions"`
-	Tags               []apiTag       `json:"tags"`
-	Emojis             []struct{}     `json:"emojis"`
-	Card               *struct{}      `json:"card"`
-	Poll               *struct{}      `json:"poll"`
-	Group              *apiAccount    `json:"group,omitempty"` // Village: the group it was posted into
-	Application        map[string]any `json:"application,omitempty"`
+	ID                 string            `json:"id"`
+	URI                string            `json:"uri"`
+	URL                string            `json:"url"`
+	CreatedAt          string            `json:"created_at"`
+	EditedAt           *string           `json:"edited_at"`
+	Account            *apiAccount       `json:"account"`
+	Content            string            `json:"content"`
+	Visibility         string            `json:"visibility"`
+	Sensitive          bool              `json:"sensitive"`
+	SpoilerText        string            `json:"spoiler_text"`
+	Language           *string           `json:"language"`
+	InReplyToID        *string           `json:"in_reply_to_id"`
+	InReplyToAccountID *string           `json:"in_reply_to_account_id"`
+	Reblog             *apiStatus        `json:"reblog"`
+	RepliesCount       int               `json:"replies_count"`
+	ReblogsCount       int               `json:"reblogs_count"`
+	FavouritesCount    int               `json:"favourites_count"`
+	Favourited         bool              `json:"favourited"`
+	Reblogged          bool              `json:"reblogged"`
+	Muted              bool              `json:"muted"`
+	Bookmarked         bool              `json:"bookmarked"`
+	MediaAttachments   []apiMedia        `json:"media_attachments"`
+	Mentions           []apiMention      `json:"mentions"`
+	Tags               []apiTag          `json:"tags"`
+	Emojis             []struct{}        `json:"emojis"`
+	Card               *struct{}         `json:"card"`
+	Poll               *struct{}         `json:"poll"`
+	Filtered           []apiFilterResult `json:"filtered"`        // the viewer's warn filters it matches
+	Group              *apiAccount       `json:"group,omitempty"` // Village: the group it was posted into
+	Application        map[string]any    `json:"application,omitempty"`
 }
 
 type apiMedia struct {
@@ -75,6 +76,7 @@ func (h *handlers) status(ctx context.Context, p *models.Post) (*apiStatus, erro
 		Account: acc, Content: p.Content, Visibility: p.Visibility, Sensitive: p.Sensitive, SpoilerText: p.Summary,
 		RepliesCount: p.RepliesCount, ReblogsCount: p.BoostsCount, FavouritesCount: p.LikesCount, Favourited: p.LikedByViewer, Reblogged: p.BoostedByViewer,
 		MediaAttachments: []apiMedia{}, Mentions: []apiMention{}, Tags: []apiTag{}, Emojis: []struct{}{},
+		Filtered: []apiFilterResult{},
 	}
 	if s.URL == "" {
 		s.URL = p.URI
@@ -171,7 +173,7 @@ func (h *handlers) statuses(ctx context.Context, entries []models.Entry, viewerI
 			}
 			s = &apiStatus{ID: strconv.FormatInt(e.ID, 10), URI: s.URI, URL: s.URL, CreatedAt: s.CreatedAt,
 				Account: acc, Visibility: s.Visibility, Reblog: s, MediaAttachments: []apiMedia{},
-				Mentions: []apiMention{}, Tags: []apiTag{}, Emojis: []struct{}{}}
+				Mentions: []apiMention{}, Tags: []apiTag{}, Emojis: []struct{}{}, Filtered: []apiFilterResult{}}
 		}
 		out = append(out, s)
 	}
