@@ -10,36 +10,37 @@ import (
 
 // apiStatus is Mastodon's Status entity.
 type apiStatus struct {
-	ID                 string            `json:"id"`
-	URI                string            `json:"uri"`
-	URL                string            `json:"url"`
-	CreatedAt          string            `json:"created_at"`
-	EditedAt           *string           `json:"edited_at"`
-	Account            *apiAccount       `json:"account"`
-	Content            string            `json:"content"`
-	Visibility         string            `json:"visibility"`
-	Sensitive          bool              `json:"sensitive"`
-	SpoilerText        string            `json:"spoiler_text"`
-	Language           *string           `json:"language"`
-	InReplyToID        *string           `json:"in_reply_to_id"`
-	InReplyToAccountID *string           `json:"in_reply_to_account_id"`
-	Reblog             *apiStatus        `json:"reblog"`
-	RepliesCount       int               `json:"replies_count"`
-	ReblogsCount       int               `json:"reblogs_count"`
-	FavouritesCount    int               `json:"favourites_count"`
-	Favourited         bool              `json:"favourited"`
-	Reblogged          bool              `json:"reblogged"`
-	Muted              bool              `json:"muted"`
-	Bookmarked         bool              `json:"bookmarked"`
-	MediaAttachments   []apiMedia        `json:"media_attachments"`
-	Mentions           []apiMention      `json:"mentions"`
-	Tags               []apiTag          `json:"tags"`
-	Emojis             []struct{}        `json:"emojis"`
-	Card               *struct{}         `json:"card"`
-	Poll               *struct{}         `json:"poll"`
-	Filtered           []apiFilterResult `json:"filtered"`        // the viewer's warn filters it matches
-	Group              *apiAccount       `json:"group,omitempty"` // Village: the group it was posted into
-	Application        map[string]any    `json:"application,omitempty"`
+	ID                 string         `json:"id"`
+	URI                string         `json:"uri"`
+	URL                string         `json:"url"`
+	CreatedAt          string         `json:"created_at"`
+	EditedAt           *string        `json:"edited_at"`
+	Account            *apiAccount    `json:"account"`
+	Content            string         `json:"content"`
+	Visibility         string         `json:"visibility"`
+	Sensitive          bool           `json:"sensitive"`
+	SpoilerText        string         `json:"spoiler_text"`
+	Language           *string        `json:"language"`
+	InReplyToID        *string        `json:"in_reply_to_id"`
+	InReplyToAccountID *string        `json:"in_reply_to_account_id"`
+	Reblog             *apiStatus     `json:"reblog"`
+	RepliesCount       int            `json:"replies_count"`
+	ReblogsCount       int            `json:"reblogs_count"`
+	FavouritesCount    int            `json:"favourites_count"`
+	Favourited         bool           `json:"favourited"`
+	Reblogged          bool           `json:"reblogged"`
+	Muted              bool           `json:"muted"`
+	Bookmarked         bool           `json:"bookmarked"`
+	MediaAttachments   []apiMedia     `json:"media_attachments"`
+	Mentions           []apiMention   `json:"mentions"`
+	Tags               []apiTag       `json:"tags"`
+	Emojis             []struct{}     `json:"emojis"`
+	Card               *struct{}      `json:"card"`
+	Poll               *struct{}      `json:"poll"`
+	Group              *apiAccount    `json:"group,omitempty"` // Village: the group it was posted into
+	Application        map[string]any `json:"application,omitempty"`
+
+	Filtered []apiFilterResult `json:"filtered"` // the viewer's warn filters it matches
 }
 
 type apiMedia struct {

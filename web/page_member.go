@@ -81,17 +81,20 @@ func (h *handlers) signInFirst(c echo.Context, back string) (*models.Account, er
 // postMember is what a signed-in person can do with a post shown on a page,
 // and what only they see: the _post template shows it as the post's actions.
 type postMember struct {
-	ID        int64
-	CSRF      string
-	Next      string     // where the forms return to (the page, at the post)
-	SharedBy  *actorLink // the group (or person) whose share put it in the feed
-	Likes     int
-	Liked     bool
-	CanLike   bool   // the page knows whether the viewer liked it
-	Own       bool   // the viewer wrote it: edit and delete
-	Anonymous bool   // the viewer wrote it anonymously: delete only
-	Filtered  string // the title of the viewer's warn filter it matches: shown folded
-	Reply     bool   // link to the reply form (not on the post it is under)
+	ID       int64
+	CSRF     string
+	Next     string     // where the forms return to (the page, at the post)
+	SharedBy *actorLink // the group (or person) whose share put it in the feed
+	Likes    int
+	Liked    bool
+	CanLike  bool // the page knows whether the viewer liked it
+	Own      bool // the viewer wrote it: edit and delete
+	Reply    bool // link to the reply form (not on the post it is under)
+
+	// Speaking safely: the viewer wrote it anonymously (delete only); the
+	// title of the viewer's warn filter it matches (shown folded).
+	Anonymous bool
+	Filtered  string
 }
 
 // Member is nil for a post on a public page: it shows no member actions.
