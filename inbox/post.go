@@ -226,6 +226,9 @@ func (p *Processor) updatePost(ctx context.Context, tx pgx.Tx, a *activity, in *
 	}
 	stored.Content, stored.Summary, stored.Sensitive = in.Post.Content, in.Post.Summary, in.Post.Sensitive
 	stored.Name, stored.Language, stored.Attachments, stored.Tags = in.Post.Name, in.Post.Language, in.Post.Attachments, in.Post.Tags
+	if err := p.requireWarningsOnEdit(ctx, tx, stored); err != nil {
+		return err
+	}
 	if err := models.UpdatePost(ctx, tx, stored); err != nil {
 		return err
 	}

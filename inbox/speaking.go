@@ -27,3 +27,16 @@ func (p *Processor) requireWarnings(ctx context.Context, tx pgx.Tx, groups []*mo
 	}
 	return nil
 }
+
+// requireWarningsOnEdit holds an edit of a post in a local group to the
+// same rule: it may not take away the warning a topic needs.
+func (p *Processor) requireWarningsOnEdit(ctx context.Context, tx pgx.Tx, edited *models.Post) error {
+	if edited.GroupID == nil {
+		return nil
+	}
+	g, err := models.ActorByID(ctx, tx, *edited.GroupID)
+	if err != nil || !g.IsLocal() {
+		return err
+	}
+	return p.requireWarnings(ctx, tx, []*models.Actor{g}, edited)
+}

@@ -237,6 +237,20 @@ func TestAGroupRequiresAContentWarningOnItsTopics(t *testing.T) {
 	if list := groupPosts(); len(list) != 5 {
 		t.Errorf("the group holds %d posts, want 5 (the refused remote post is not stored)", len(list))
 	}
+
+	// An edit may not take the warning away, from here or from there.
+	if code, body := apiRaw(t, alice, "PUT", "/api/v1/statuses/"+cw.ID, url.Values{"status": {"We are trying to conceive again"}}); code != 422 ||
+		!strings.Contains(body, "fertility") {
+		t.Errorf("API edit dropping the warning: %d %s, want 422", code, body)
+	}
+	update := note("2", "<p>After the miscarriage I could not sleep</p>", "")
+	update["type"], update["id"] = "Update", mia.ActorID+"/statuses/2/edit"
+	if code, body := signedPost(t, mia, v.BaseURL+"/inbox", update); code != 403 || !strings.Contains(body, "content warning") {
+		t.Errorf("remote edit dropping the warning: %d %s, want 403", code, body)
+	}
+	if s, _ := find(groupPosts(), "could not sleep"); s == nil || s.SpoilerText != "loss" {
+		t.Errorf("the remote post after the refused edit: %+v, want its warning kept", s)
+	}
 }
 
 func mustJSON(t *testing.T, v any) string {
