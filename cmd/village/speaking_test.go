@@ -662,6 +662,16 @@ func TestFiltersAPIv2AndWhatFiltersDo(t *testing.T) {
 		f.ExpiresAt == nil || len(f.Keywords) != 1 {
 		t.Errorf("PUT filter: %d %s", resp.StatusCode, b)
 	}
+	// Notifications now: the API marks the status, the web page folds its text.
+	post(t, bob, url.Values{"status": {"@alice any sleep training tips for twins?"}})
+	_, raw = apiRaw(t, alice, "GET", "/api/v1/notifications", nil)
+	if !strings.Contains(raw, `"keyword_matches":["sleep training"]`) {
+		t.Errorf("the mention's status is not marked filtered: %s", raw)
+	}
+	if _, page := web.get("/notifications"); !strings.Contains(page, "Filtered: Sleep talk") || strings.Contains(page, "tips for twins") {
+		t.Errorf("the notifications page does not fold the filtered post")
+	}
+
 	// Bad input: 422 with a reason, nothing stored.
 	code, body = apiRaw(t, alice, "POST", "/api/v2/filters", url.Values{"title": {"x"}, "context[]": {"elsewhere"}})
 	if code != 422 || !strings.Contains(body, "context") {
@@ -676,8 +686,8 @@ func TestFiltersAPIv2AndWhatFiltersDo(t *testing.T) {
 		t.Errorf("DELETE filter: %d", code)
 	}
 	alice.Get("/api/v1/timelines/home", &home)
-	if len(home) != 3 {
-		t.Errorf("after deleting the hide filter home has %d statuses, want 3", len(home))
+	if len(home) != 4 {
+		t.Errorf("after deleting the hide filter home has %d statuses, want 4 (with the mention)", len(home))
 	}
 
 	// The web page makes and lists filters.
