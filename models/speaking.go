@@ -186,3 +186,30 @@ func WriterOf(p *Post) int64 {
 	}
 	return p.AuthorID
 }
+
+// AnonymousPost is a live anonymous post of a group with its writer, for
+// the group's moderators only.
+type AnonymousPost struct {
+	PostID   int64
+	Content  string
+	WriterID int64
+}
+
+// AnonymousPosts lists a group's latest live anonymous posts, newest first.
+func AnonymousPosts(ctx context.Context, db DB, groupID int64, limit int) ([]AnonymousPost, error) {
+	rows, err := db.Query(ctx, `SELECT id, content, real_author_id FROM posts
+		WHERE author_id = $1 AND real_author_id IS NOT NULL AND deleted_at IS NULL ORDER BY id DESC LIMIT $2`, groupID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("models: anonymous posts: %w", err)
+	}
+	defer rows.Close()
+	var out []AnonymousPost
+	for rows.Next() {
+		var a AnonymousPost
+		if err := rows.Scan(&a.PostID, &a.Content, &a.WriterID); err != nil {
+			return nil, fmt.Errorf("models: anonymous posts: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
 )
@@ -64,6 +65,32 @@ type speakingSettingsData struct {
 	AllowAnonymous bool
 	Error          string
 	Saved          bool
+	Anonymous      []anonymousRow // the group's latest anonymous posts and who wrote them
+}
+
+// anonymousRow is an anonymous post as its group's moderators see it.
+type anonymousRow struct {
+	URL     string
+	Excerpt string
+	Writer  actorLink
+}
+
+// anonymousRows lists a group's latest anonymous posts with their writers.
+func (h *handlers) anonymousRows(ctx context.Context, groupID int64) ([]anonymousRow, error) {
+	list, err := models.AnonymousPosts(ctx, h.db, groupID, 20)
+	if err != nil {
+		return nil, err
+	}
+	var out []anonymousRow
+	for _, a := range list {
+		w, err := models.ActorByID(ctx, h.db, a.WriterID)
+		if err != nil {
+			return nil, err
+		}
+		plain := strings.TrimSpace(strings.TrimPrefix(content.PlainText(a.Content), content.PlainText(outbox.AnonymousMarker)))
+		out = append(out, anonymousRow{URL: memberPostPath(a.PostID), Excerpt: excerpt(plain, 120), Writer: h.linkActor(w)})
+	}
+	return out, nil
 }
 
 // speakingSettingsPage shows a group's speaking settings to its moderators.
@@ -78,6 +105,9 @@ func (h *handlers) speakingSettingsPage(c echo.Context) error {
 	}
 	d := speakingSettingsData{Group: groupRefOf(g), Topics: models.TopicsText(s.Topics), AllowAnonymous: s.AllowAnonymous,
 		Saved: c.QueryParam("saved") == "1"}
+	if d.Anonymous, err = h.anonymousRows(c.Request().Context(), g.Actor.ID); err != nil {
+		return err
+	}
 	return h.page(c, http.StatusOK, "manage_speaking", formatText("speaking.settings.title", g.Title), d)
 }
 

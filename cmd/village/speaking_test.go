@@ -458,6 +458,14 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 	if !strings.Contains(page, "Written by @zelda_q@"+a.Addr) {
 		t.Errorf("the moderator's thread page does not say who wrote it")
 	}
+	if _, page := modWeb.get("/groups/moms/settings/speaking"); !strings.Contains(page, "Written by @zelda_q@"+a.Addr) {
+		t.Errorf("the moderators' page does not list who wrote the anonymous posts")
+	}
+	code, page = ottoWeb.get("/groups/moms/settings/speaking")
+	if code != 403 {
+		t.Errorf("otto on the moderators' page: %d, want 403", code)
+	}
+	leaks("the moderators' page refused to otto", page)
 	_, page = writerWeb.get("/posts/" + anon.ID)
 	if !strings.Contains(page, "/posts/"+anon.ID+"/delete") || strings.Contains(page, "/posts/"+anon.ID+"/edit") {
 		t.Errorf("the writer's thread page: want a delete link and no edit link")
