@@ -89,7 +89,7 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 			if err != nil || stored == nil || a.signer.Type == models.ActorGroup {
 				return ignoreNotFound(err) // a group's share of a member's post is no news to its author
 			}
-			return models.Notify(ctx, tx, stored.AuthorID, models.NotifyReblog, a.signer.ID, &stored.ID, nil)
+			return models.Notify(ctx, tx, models.WriterOf(stored), models.NotifyReblog, a.signer.ID, &stored.ID, nil)
 		}
 		post := &an.post.Post
 		if a.signer.Type == models.ActorGroup {

@@ -124,6 +124,9 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	if err := p.keepWithMembers(ctx, tx, post, groups); err != nil {
 		return err
 	}
+	if err := p.requireWarnings(ctx, tx, groups, post); err != nil {
+		return err
+	}
 	if len(groups) > 0 {
 		post.GroupID = &groups[0].ID
 	} else if relevant, err := p.relevant(ctx, tx, in); err != nil || !relevant {
@@ -233,6 +236,9 @@ func (p *Processor) updatePost(ctx context.Context, tx pgx.Tx, a *activity, in *
 	}
 	stored.Content, stored.Summary, stored.Sensitive = in.Post.Content, in.Post.Summary, in.Post.Sensitive
 	stored.Name, stored.Language, stored.Attachments, stored.Tags = in.Post.Name, in.Post.Language, in.Post.Attachments, in.Post.Tags
+	if err := p.requireWarningsOnEdit(ctx, tx, stored); err != nil {
+		return err
+	}
 	if err := models.UpdatePost(ctx, tx, stored); err != nil {
 		return err
 	}
@@ -277,7 +283,7 @@ func (p *Processor) like(ctx context.Context, tx pgx.Tx, a *activity) error {
 	if err != nil || !fresh {
 		return err
 	}
-	if err := models.Notify(ctx, tx, post.AuthorID, models.NotifyFavourite, a.signer.ID, &post.ID, nil); err != nil {
+	if err := models.Notify(ctx, tx, models.WriterOf(post), models.NotifyFavourite, a.signer.ID, &post.ID, nil); err != nil {
 		return err
 	}
 	return p.shareInLocalGroup(ctx, tx, a, post, "Like")
@@ -332,7 +338,7 @@ func (p *Processor) notifyMentions(ctx context.Context, tx pgx.Tx, post *models.
 	}
 	if post.InReplyToID != nil {
 		if parent, err := models.PostByID(ctx, tx, *post.InReplyToID); err == nil && parent.Local {
-			ids[parent.AuthorID] = true
+			ids[models.WriterOf(parent)] = true
 		}
 	}
 	for id := range ids {

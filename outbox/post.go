@@ -52,6 +52,9 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 				return ErrNotMember
 			}
 		}
+		if err := o.checkTopics(ctx, tx, aud.group, post); err != nil {
+			return err
+		}
 		if post.ID, err = models.NextPostID(ctx, tx); err != nil {
 			return err
 		}
@@ -85,6 +88,11 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 				if err := models.Notify(ctx, tx, m.ID, models.NotifyMention, pub.Author.ID, &post.ID, nil); err != nil {
 					return err
 				}
+			}
+		}
+		if pub.Parent != nil && pub.Parent.RealAuthorID != nil { // an anonymous post's writer hears of replies
+			if err := models.Notify(ctx, tx, *pub.Parent.RealAuthorID, models.NotifyMention, pub.Author.ID, &post.ID, nil); err != nil {
+				return err
 			}
 		}
 		return o.sendAbout(ctx, tx, pub.Author, post, aud, "Create")
@@ -124,6 +132,11 @@ func (o *Outbox) change(ctx context.Context, author *models.Actor, post *models.
 				return err
 			}
 			return apply(tx)
+		}
+		if kind == "Update" {
+			if err := o.checkTopics(ctx, tx, aud.group, post); err != nil {
+				return err
+			}
 		}
 		if err := apply(tx); err != nil {
 			return err

@@ -53,7 +53,7 @@ func (o *Outbox) react(ctx context.Context, r reaction, actor *models.Actor, pos
 		if err != nil || !fresh {
 			return err
 		}
-		if err := models.Notify(ctx, tx, post.AuthorID, r.notify, actor.ID, &post.ID, nil); err != nil {
+		if err := models.Notify(ctx, tx, models.WriterOf(post), r.notify, actor.ID, &post.ID, nil); err != nil {
 			return err
 		}
 		return r.send(o, ctx, tx, actor, post, r.typ, id, post.URI)

@@ -72,8 +72,11 @@ func (h *handlers) notifications(c echo.Context) error {
 			if err != nil {
 				return err
 			}
+			if statuses, err = h.applyFilters(ctx, me.ID, models.FilterNotifications, statuses); err != nil {
+				return err
+			}
 			if len(statuses) == 0 {
-				continue // the post is gone
+				continue // the post is gone, or the viewer's filters hide it
 			}
 			item.Status = statuses[0]
 		}

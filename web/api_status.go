@@ -39,6 +39,8 @@ type apiStatus struct {
 	Poll               *struct{}      `json:"poll"`
 	Group              *apiAccount    `json:"group,omitempty"` // Village: the group it was posted into
 	Application        map[string]any `json:"application,omitempty"`
+
+	Filtered []apiFilterResult `json:"filtered"` // the viewer's warn filters it matches
 }
 
 type apiMedia struct {
@@ -75,6 +77,7 @@ func (h *handlers) status(ctx context.Context, p *models.Post) (*apiStatus, erro
 		Account: acc, Content: p.Content, Visibility: p.Visibility, Sensitive: p.Sensitive, SpoilerText: p.Summary,
 		RepliesCount: p.RepliesCount, ReblogsCount: p.BoostsCount, FavouritesCount: p.LikesCount, Favourited: p.LikedByViewer, Reblogged: p.BoostedByViewer,
 		MediaAttachments: []apiMedia{}, Mentions: []apiMention{}, Tags: []apiTag{}, Emojis: []struct{}{},
+		Filtered: []apiFilterResult{},
 	}
 	if s.URL == "" {
 		s.URL = p.URI
@@ -171,7 +174,7 @@ func (h *handlers) statuses(ctx context.Context, entries []models.Entry, viewerI
 			}
 			s = &apiStatus{ID: strconv.FormatInt(e.ID, 10), URI: s.URI, URL: s.URL, CreatedAt: s.CreatedAt,
 				Account: acc, Visibility: s.Visibility, Reblog: s, MediaAttachments: []apiMedia{},
-				Mentions: []apiMention{}, Tags: []apiTag{}, Emojis: []struct{}{}}
+				Mentions: []apiMention{}, Tags: []apiTag{}, Emojis: []struct{}{}, Filtered: []apiFilterResult{}}
 		}
 		out = append(out, s)
 	}

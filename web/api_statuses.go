@@ -27,6 +27,8 @@ type statusForm struct {
 	Sensitive   bool   `form:"sensitive" json:"sensitive"`
 	Visibility  string `form:"visibility" json:"visibility"`
 	Language    string `form:"language" json:"language"`
+	// Village: post into a group as written by the group (it must allow it).
+	Anonymous bool `form:"anonymous" json:"anonymous"`
 }
 
 func (f *statusForm) validate() error {
@@ -126,9 +128,18 @@ func (h *handlers) createStatus(c echo.Context) error {
 			return err
 		}
 	}
-	post, err := h.outbox.Publish(ctx, pub)
+	var post *models.Post
+	var err error
+	if f.Anonymous {
+		post, err = h.outbox.PublishAnonymous(ctx, pub)
+	} else {
+		post, err = h.outbox.Publish(ctx, pub)
+	}
 	if errors.Is(err, outbox.ErrNotMember) {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Only members can post into this group: join it first")
+	}
+	if refusal := speakingRefusal(err); refusal != nil {
+		return refusal
 	}
 	if err != nil {
 		return err
@@ -186,7 +197,8 @@ func (h *handlers) ownPost(c echo.Context) (*models.Post, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.AuthorID != currentAccount(c).Actor.ID {
+	me := currentAccount(c).Actor.ID
+	if p.AuthorID != me && (p.RealAuthorID == nil || *p.RealAuthorID != me) {
 		return nil, echo.NewHTTPError(http.StatusForbidden, "This action is not allowed")
 	}
 	return p, nil
@@ -199,6 +211,9 @@ func (h *handlers) editStatus(c echo.Context) error {
 	p, err := h.ownPost(c)
 	if err != nil {
 		return err
+	}
+	if p.RealAuthorID != nil {
+		return echo.NewHTTPError(http.StatusForbidden, "An anonymous post cannot be edited; delete it instead")
 	}
 	var f statusForm
 	if err := c.Bind(&f); err != nil {
@@ -221,6 +236,9 @@ func (h *handlers) editStatus(c echo.Context) error {
 		p.Language = f.Language
 	}
 	if err := h.outbox.Edit(ctx, me, p); err != nil {
+		if refusal := speakingRefusal(err); refusal != nil {
+			return refusal
+		}
 		return err
 	}
 	return h.writeStatus(c, p.ID, me.ID)
@@ -247,7 +265,12 @@ func (h *handlers) deleteStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.outbox.Delete(ctx, me, p); err != nil {
+	if p.RealAuthorID != nil {
+		err = h.outbox.DeleteAnonymous(ctx, p)
+	} else {
+		err = h.outbox.Delete(ctx, me, p)
+	}
+	if err != nil {
 		return err
 	}
 	if len(list) == 0 {
@@ -274,6 +297,12 @@ func (h *handlers) statusContext(c echo.Context) error {
 	}
 	down, err := h.statuses(ctx, entriesOf(descendants), viewer)
 	if err != nil {
+		return err
+	}
+	if up, err = h.applyFilters(ctx, viewer, models.FilterThread, up); err != nil {
+		return err
+	}
+	if down, err = h.applyFilters(ctx, viewer, models.FilterThread, down); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"ancestors": up, "descendants": down})
@@ -328,6 +357,9 @@ func (h *handlers) timeline(c echo.Context, list func(context.Context, models.Pa
 	}
 	out, err := h.statuses(ctx, entries, currentAccount(c).Actor.ID)
 	if err != nil {
+		return err
+	}
+	if out, err = h.applyFilters(ctx, currentAccount(c).Actor.ID, filterContextOfPath(c.Path()), out); err != nil {
 		return err
 	}
 	var last int64

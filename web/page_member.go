@@ -90,6 +90,11 @@ type postMember struct {
 	CanLike  bool // the page knows whether the viewer liked it
 	Own      bool // the viewer wrote it: edit and delete
 	Reply    bool // link to the reply form (not on the post it is under)
+
+	// Speaking safely: the viewer wrote it anonymously (delete only); the
+	// title of the viewer's warn filter it matches (shown folded).
+	Anonymous bool
+	Filtered  string
 }
 
 // Member is nil for a post on a public page: it shows no member actions.
@@ -145,6 +150,10 @@ type composeForm struct {
 	Next      string
 	Errors    map[string]string // by field: text, summary, group
 	JoinURL   string            // where to join the group the post was refused by
+	// Speaking safely: the group's topics that need a content warning,
+	// whether it takes anonymous posts, and whether this one is.
+	Topics                    []topicView
+	AllowAnonymous, Anonymous bool
 }
 
 // groupChoice is a group the home form can post into.
@@ -282,7 +291,7 @@ func (h *handlers) ownPostOf(ctx context.Context, v *models.Account, id int64) (
 	if err != nil {
 		return nil, err
 	}
-	if p.AuthorID != v.Actor.ID {
+	if p.AuthorID != v.Actor.ID && (p.RealAuthorID == nil || *p.RealAuthorID != v.Actor.ID) {
 		return nil, echo.NewHTTPError(http.StatusForbidden, "not your post")
 	}
 	return p, nil

@@ -116,8 +116,15 @@ func (h *handlers) homeData(c echo.Context, v *models.Account) (memberHomeData, 
 	if err != nil {
 		return d, err
 	}
+	filters, err := h.filtersIn(ctx, v.Actor.ID, models.FilterHome)
+	if err != nil {
+		return d, err
+	}
 	for i, p := range list {
 		mp := h.memberView(views, p, v, csrf, here, false)
+		if !filters.apply(p, &mp) {
+			continue
+		}
 		if b := sharedBy[i]; b != nil {
 			l := h.linkActor(b)
 			mp.member.SharedBy = &l
@@ -138,7 +145,8 @@ func (h *handlers) memberView(views *postViews, p *models.Post, v *models.Accoun
 	pv := views.view(p, full)
 	pv.URL = "/posts/" + strconv.FormatInt(p.ID, 10)
 	return memberPost{postView: pv, member: &postMember{ID: p.ID, CSRF: csrf, Next: next, Likes: p.LikesCount,
-		Liked: p.LikedByViewer, CanLike: true, Own: p.AuthorID == v.Actor.ID, Reply: true}}
+		Liked: p.LikedByViewer, CanLike: true, Own: p.AuthorID == v.Actor.ID || writtenAnonymouslyBy(p, v), Reply: true,
+		Anonymous: writtenAnonymouslyBy(p, v)}}
 }
 
 // homeCompose is the home page's form: a post to one's followers, or into

@@ -80,6 +80,10 @@ func (h *handlers) notificationsPage(c echo.Context) error {
 	if len(list) == notificationsPerPage {
 		d.Older = "/notifications?max_id=" + strconv.FormatInt(list[len(list)-1].ID, 10)
 	}
+	filters, err := h.filtersIn(ctx, v.Actor.ID, models.FilterNotifications)
+	if err != nil {
+		return err
+	}
 	for _, n := range list {
 		from := actors[n.FromID]
 		if from == nil {
@@ -101,7 +105,7 @@ func (h *handlers) notificationsPage(c echo.Context) error {
 		case models.NotifyMention:
 			item.Sentence = sentence("notify.mention", who)
 			if post != nil && post.InReplyToID != nil {
-				if parent := parents[*post.InReplyToID]; parent != nil && parent.AuthorID == v.Actor.ID {
+				if parent := parents[*post.InReplyToID]; parent != nil && models.WriterOf(parent) == v.Actor.ID {
 					item.Sentence = sentence("notify.reply", who)
 				}
 			}
@@ -120,9 +124,18 @@ func (h *handlers) notificationsPage(c echo.Context) error {
 		default:
 			item.Sentence = sentence("notify.other", who)
 		}
+		hide, warn := false, []apiFilterResult(nil)
+		if post != nil {
+			hide, warn = filters.judge(postText(post))
+		}
+		if hide {
+			continue
+		}
 		if post != nil {
 			item.PostURL = "/posts/" + strconv.FormatInt(post.ID, 10)
-			if post.Summary != "" { // the content warning stands for the post
+			if len(warn) > 0 { // the viewer's filter stands for the post
+				item.PostText = formatText("filters.filtered", warn[0].Filter.Title)
+			} else if post.Summary != "" { // the content warning stands for the post
 				item.PostText = formatText("post.cw", cutRunes(post.Summary, maxLabelRunes))
 			} else {
 				item.PostText = excerpt(content.PlainText(h.sanitizer.Sanitize(post.Content)), notificationExcerptRunes)

@@ -35,7 +35,8 @@ func (h *handlers) createPost(c echo.Context) error {
 	ctx, r := c.Request().Context(), c.Request()
 	f := composeForm{ID: "post", CSRF: csrfToken(c), Action: "/posts", Label: text("compose.label"), Submit: text("compose.submit"),
 		Text: r.PostFormValue("text"), Summary: strings.TrimSpace(r.PostFormValue("summary")),
-		Group: strings.TrimSpace(r.PostFormValue("group")), Next: localPath(r.PostFormValue("next")), Errors: map[string]string{}}
+		Group: strings.TrimSpace(r.PostFormValue("group")), Next: localPath(r.PostFormValue("next")), Errors: map[string]string{},
+		Anonymous: r.PostFormValue("anonymous") != ""}
 	var parent *models.Post
 	if s := r.PostFormValue("in_reply_to"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
@@ -59,6 +60,9 @@ func (h *handlers) createPost(c echo.Context) error {
 			f.Label, f.Submit = formatText("compose.label.group", h.linkActor(group).Name), text("compose.submit.group")
 		}
 	}
+	if err := h.composeSpeaking(ctx, &f, group, parent); err != nil {
+		return err
+	}
 	body := checkPostText(&f)
 	if len(f.Errors) > 0 {
 		return h.composeAgain(c, v, f, parent)
@@ -78,7 +82,10 @@ func (h *handlers) createPost(c echo.Context) error {
 	if parent != nil {
 		pub.Parent, pub.ParentBy = parent, parent.Author
 	}
-	post, err := h.outbox.Publish(ctx, pub)
+	post, err := h.publishFromForm(ctx, pub, &f)
+	if err == nil && post == nil {
+		return h.composeAgain(c, v, f, parent)
+	}
 	if errors.Is(err, outbox.ErrNotMember) {
 		g, err := h.groupOfPublication(ctx, pub)
 		if err != nil {
@@ -173,6 +180,7 @@ type memberThreadData struct {
 	Replies   []memberPost
 	Hidden    int // replies not shown
 	Reply     composeForm
+	Anonymous string // who wrote an anonymous post: for its writer and the group's moderators only
 }
 
 // memberThread shows a post to a member (GET /posts/:id): also posts of
@@ -226,9 +234,16 @@ func (h *handlers) memberThread(c echo.Context) error {
 	if post.GroupID != nil {
 		views.inGroup = *post.GroupID
 	}
+	filters, err := h.filtersIn(ctx, v.Actor.ID, models.FilterThread)
+	if err != nil {
+		return err
+	}
+	filters.apply(post, &d.Post) // the post asked for shows, folded at most
 	for _, id := range ancestorIDs {
 		if p := visible[id]; p != nil {
-			d.Ancestors = append(d.Ancestors, h.memberView(views, p, v, csrf, here, false))
+			if mp := h.memberView(views, p, v, csrf, here, false); filters.apply(p, &mp) {
+				d.Ancestors = append(d.Ancestors, mp)
+			}
 		}
 	}
 	depth := map[int64]int{post.ID: 0}
@@ -247,11 +262,20 @@ func (h *handlers) memberThread(c echo.Context) error {
 			continue
 		}
 		mp := h.memberView(views, p, v, csrf, here, false)
+		if !filters.apply(p, &mp) {
+			continue
+		}
 		mp.Depth = min(parent, 4)
 		d.Replies = append(d.Replies, mp)
 	}
 	d.Reply = composeForm{ID: "reply", CSRF: csrf, Action: "/posts", Label: formatText("compose.label.reply", d.Post.Author.Name),
 		Submit: text("compose.submit.reply"), InReplyTo: post.ID, Next: here}
+	if err := h.composeSpeaking(ctx, &d.Reply, nil, post); err != nil {
+		return err
+	}
+	if d.Anonymous, err = h.anonymousPostNote(ctx, v, post); err != nil {
+		return err
+	}
 	return h.memberPage(c, http.StatusOK, "member_post", d.Heading, "", d)
 }
 
@@ -274,6 +298,9 @@ func (h *handlers) editPostPage(c echo.Context) error {
 	if v == nil || err != nil {
 		return err
 	}
+	if p.RealAuthorID != nil {
+		return echo.NewHTTPError(http.StatusForbidden, "an anonymous post cannot be edited")
+	}
 	f := editForm(c, p)
 	f.Text, f.Summary = content.PlainText(p.Content), p.Summary
 	return h.memberPage(c, http.StatusOK, "member_edit", text("edit.title"), "", editData{Form: f, Back: f.Next})
@@ -286,6 +313,9 @@ func (h *handlers) editPost(c echo.Context) error {
 	v, p, err := h.viewerPost(c, memberPostPath, true)
 	if v == nil || err != nil {
 		return err
+	}
+	if p.RealAuthorID != nil {
+		return echo.NewHTTPError(http.StatusForbidden, "an anonymous post cannot be edited")
 	}
 	ctx := c.Request().Context()
 	f := editForm(c, p)
@@ -302,7 +332,12 @@ func (h *handlers) editPost(c echo.Context) error {
 	}
 	p.Content, p.Tags, p.Summary, p.Sensitive = html, tags, f.Summary, f.Summary != ""
 	if err := h.outbox.Edit(ctx, v.Actor, p); err != nil {
-		return err
+		var warn *outbox.WarningRequiredError
+		if !errors.As(err, &warn) {
+			return err
+		}
+		f.Errors["summary"] = formatText("speaking.error.cw_required", warn.Topic.Name)
+		return h.memberPage(c, http.StatusUnprocessableEntity, "member_edit", text("edit.title"), "", editData{Form: f, Back: f.Next})
 	}
 	return c.Redirect(http.StatusSeeOther, f.Next)
 }
@@ -322,7 +357,11 @@ func (h *handlers) deletePostPage(c echo.Context) error {
 	}
 	id := p.ID
 	ctx := c.Request().Context()
-	p.Author = v.Actor
+	if p.RealAuthorID == nil {
+		p.Author = v.Actor
+	} else if p.Author, err = models.ActorByID(ctx, h.db, p.AuthorID); err != nil {
+		return err
+	}
 	views, err := h.newPostViews(ctx, []*models.Post{p})
 	if err != nil {
 		return err
@@ -341,7 +380,12 @@ func (h *handlers) deletePost(c echo.Context) error {
 	}
 	id := p.ID
 	ctx := c.Request().Context()
-	if err := h.outbox.Delete(ctx, v.Actor, p); err != nil {
+	if p.RealAuthorID != nil {
+		err = h.outbox.DeleteAnonymous(ctx, p)
+	} else {
+		err = h.outbox.Delete(ctx, v.Actor, p)
+	}
+	if err != nil {
 		return err
 	}
 	next := nextOr(c, "/home?deleted=1")

@@ -38,6 +38,7 @@ type groupData struct {
 	// The signed-in viewer's place in the group.
 	State     string // memberNone, memberPending or memberJoined
 	Moderator bool
+	Speaking  speakingView // topics that need a content warning; anonymous posts
 }
 
 // actorHTML is the page a browser gets at a local actor's URL.
@@ -62,6 +63,9 @@ func (h *handlers) groupPage(c echo.Context, g *models.Group) error {
 		Summary: paragraphs(g.Summary), Rules: paragraphs(g.Rules), Join: joinForm{URI: h.urls.Actor(g.Actor)}}
 	mods, err := models.Moderators(ctx, h.db, g.Actor.ID)
 	if err != nil {
+		return fmt.Errorf("web: group page: %w", err)
+	}
+	if d.Speaking, err = h.speakingOfGroup(ctx, g.Actor); err != nil {
 		return fmt.Errorf("web: group page: %w", err)
 	}
 	for _, m := range mods {

@@ -242,6 +242,21 @@ func routes(e *echo.Echo, h *handlers) {
 	// Safety: reports
 
 	// Safety: speaking safely (content warnings, filters, anonymous posts)
+	api.GET("/v2/filters", h.listFilters)
+	api.POST("/v2/filters", h.createFilter)
+	api.GET("/v2/filters/:id", h.getFilter)
+	api.PUT("/v2/filters/:id", h.updateFilter)
+	api.DELETE("/v2/filters/:id", h.deleteFilter)
+	api.GET("/v2/filters/:id/keywords", h.filterKeywords)
+	api.POST("/v2/filters/:id/keywords", h.addFilterKeyword)
+	api.GET("/v2/filter_keywords/:id", h.getFilterKeyword)
+	api.PUT("/v2/filter_keywords/:id", h.updateFilterKeyword)
+	api.DELETE("/v2/filter_keywords/:id", h.deleteFilterKeyword)
+	e.GET("/groups/:name/settings/speaking", h.speakingSettingsPage)
+	e.POST("/groups/:name/settings/speaking", h.saveSpeakingSettings)
+	e.GET("/settings/filters", h.filtersPage)
+	e.POST("/settings/filters", h.addFilterForm)
+	e.POST("/settings/filters/:id/delete", h.deleteFilterForm)
 }
 
 func requestLogger(logger *slog.Logger) echo.MiddlewareFunc {
