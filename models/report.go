@@ -75,7 +75,7 @@ func CreateReport(ctx context.Context, db DB, r *Report, perHour int) (bool, err
 		r.Category = ReportOther
 	}
 	if r.ReporterID != nil {
-		if _, err := db.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('village.reports/' || $1::text, 0))`, *r.ReporterID); err != nil {
+		if _, err := db.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('village.reports/' || $1::bigint, 0))`, *r.ReporterID); err != nil {
 			return false, fmt.Errorf("models: create report: lock: %w", err)
 		}
 		var recent int
