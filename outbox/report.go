@@ -55,7 +55,8 @@ func (o *Outbox) FileReport(ctx context.Context, tx pgx.Tx, f ReportFiling) (boo
 			return false, err
 		}
 		for _, m := range mods {
-			if f.Reporter == nil || m.ID != f.Reporter.ID {
+			// Neither the reporter nor the reported moderator gets a copy.
+			if (f.Reporter == nil || m.ID != f.Reporter.ID) && m.ID != f.Target.ID {
 				add(m)
 			}
 		}
