@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -17,19 +18,26 @@ type ReportFiling struct {
 	Target   *models.Actor
 	Posts    []*models.Post // the reported posts, in the report's order
 	PerHour  int            // the reporter's hourly limit
-	Forward  bool           // also tell the target's server (when it is remote)
+	Forward  bool           // also tell the target's server, and the remote group's
 	Reporter *models.Actor  // the reporter: no copy of the Flag goes back to it
 }
 
 // FileReport stores a report in tx, tells the local moderators of its
 // queue, and sends a Flag from the instance actor (the reporter stays
-// anonymous) to the target's server when forwarding was asked for a
-// remote target, and to the group's remote moderators: every moderator
-// hears of a report, wherever they are. A Flag already filed is reported
-// false and sends nothing.
+// anonymous) to the group's remote moderators (every moderator hears of
+// a report, wherever they are) and, when forwarding was asked, to the
+// target's server and to the server of the remote group the posts are in.
+// A Flag already filed is reported false and sends nothing.
 func (o *Outbox) FileReport(ctx context.Context, tx pgx.Tx, f ReportFiling) (bool, error) {
 	r := f.Report
-	r.Forwarded = f.Forward && !f.Target.IsLocal()
+	var remoteGroup *models.Actor
+	if f.Forward {
+		var err error
+		if remoteGroup, err = remoteGroupOf(ctx, tx, f.Posts); err != nil {
+			return false, err
+		}
+	}
+	r.Forwarded = f.Forward && (!f.Target.IsLocal() || remoteGroup != nil)
 	created, err := models.CreateReport(ctx, tx, r, f.PerHour)
 	if err != nil || !created {
 		return created, err
@@ -45,10 +53,13 @@ func (o *Outbox) FileReport(ctx context.Context, tx pgx.Tx, f ReportFiling) (boo
 			inboxes = append(inboxes, in)
 		}
 	}
+	group := remoteGroup // whom the Flag is addressed to
 	if r.Forwarded {
 		add(f.Target)
+		if remoteGroup != nil {
+			add(remoteGroup)
+		}
 	}
-	var group *models.Actor
 	if r.GroupID != nil {
 		mods, err := models.Moderators(ctx, tx, *r.GroupID)
 		if err != nil {
@@ -60,16 +71,35 @@ func (o *Outbox) FileReport(ctx context.Context, tx pgx.Tx, f ReportFiling) (boo
 				add(m)
 			}
 		}
-		if len(inboxes) > 0 {
-			if group, err = models.ActorByID(ctx, tx, *r.GroupID); err != nil {
-				return false, err
-			}
+		if group, err = models.ActorByID(ctx, tx, *r.GroupID); err != nil {
+			return false, err
 		}
 	}
 	if len(inboxes) == 0 {
 		return true, nil
 	}
 	return true, o.sendFlag(ctx, tx, f, group, inboxes)
+}
+
+// remoteGroupOf is the remote group (a Lemmy community, another Village's
+// group) the first of the posts that was posted into one is in, or nil.
+func remoteGroupOf(ctx context.Context, tx pgx.Tx, posts []*models.Post) (*models.Actor, error) {
+	for _, p := range posts {
+		if p.GroupID == nil {
+			continue
+		}
+		g, err := models.ActorByID(ctx, tx, *p.GroupID)
+		if errors.Is(err, models.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !g.IsLocal() && g.Type == models.ActorGroup {
+			return g, nil
+		}
+	}
+	return nil, nil
 }
 
 // sendFlag sends the report as Flag{object: [target, posts...]} from the

@@ -99,6 +99,16 @@ func (h *handlers) reportForm(ctx context.Context, target *models.Actor, post *m
 		pv := views.view(post, true)
 		d.Post = &pv
 	}
+	if post != nil && post.GroupID != nil && !d.Remote {
+		// A post in a remote group: its server can be told too.
+		g, err := models.ActorByID(ctx, h.db, *post.GroupID)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return d, err
+		}
+		if g != nil && !g.IsLocal() && g.Type == models.ActorGroup {
+			d.Remote, d.Server = true, g.Domain
+		}
+	}
 	group, err := h.reportGroup(ctx, posts)
 	if err != nil {
 		return d, err

@@ -124,12 +124,30 @@ func TestTheReportFormSendsToTheGroupOrTheInstanceAndTellsTheModerators(t *testi
 		t.Errorf("no Flag queued for rex's server")
 	}
 
+	// A post in a remote group: its server is told too, when asked.
+	community, err := models.UpsertRemoteActor(ctx, s.db, &models.Actor{Type: models.ActorGroup, Username: "parents",
+		Domain: "lemmy.example", URI: "https://lemmy.example/c/parents", InboxURL: "https://lemmy.example/c/parents/inbox", PublicKeyPEM: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	there := s.post(s.mona.Actor, nil, "cross-posted to lemmy")
+	if _, err := s.db.Exec(ctx, `UPDATE posts SET group_id = $1 WHERE id = $2`, community.ID, there.ID); err != nil {
+		t.Fatal(err)
+	}
+	if form := s.signedIn(s.nina).get("/report?post=" + strconv.FormatInt(there.ID, 10)).Body.String(); !strings.Contains(form, "Also send the report to lemmy.example") {
+		t.Errorf("the form for a post in a remote group does not offer to tell its server")
+	}
+	s.report(s.nina, there, nil, url.Values{"forward": {"on"}})
+	if !s.delivered("Flag", community.InboxURL) {
+		t.Errorf("no Flag queued for the remote group's server")
+	}
+
 	// A person: for the instance's moderators (the admin and ivan).
 	rec = s.report(s.nina, nil, s.mona.Actor, url.Values{"comment": {"rude in DMs"}})
 	if loc := rec.Header().Get("Location"); loc != "/report/sent" {
 		t.Errorf("after a report of a person: %q", loc)
 	}
-	if n, err := models.CountOpenReports(ctx, s.db, nil); err != nil || n != 1 {
+	if n, err := models.CountOpenReports(ctx, s.db, nil); err != nil || n != 2 { // with the one about the remote group's post
 		t.Errorf("instance reports: %d %v", n, err)
 	}
 	for _, acc := range []*models.Account{s.ada, s.ivan} {
