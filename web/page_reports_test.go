@@ -2,9 +2,11 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,8 +94,13 @@ func TestTheReportFormSendsToTheGroupOrTheInstanceAndTellsTheModerators(t *testi
 	if strings.Contains(own, "/report?post=") {
 		t.Errorf("nina is offered to report her own post")
 	}
-	if profile := s.signedIn(s.nina).get("/users/mona").Body.String(); !strings.Contains(profile, "/report?actor=") {
-		t.Errorf("a profile has no Report link for a signed-in member")
+	profile := s.signedIn(s.nina).get("/users/mona").Body.String()
+	link := regexp.MustCompile(`href="(/report\?actor=[^"]+)"`).FindStringSubmatch(profile)
+	if link == nil {
+		t.Fatalf("a profile has no Report link for a signed-in member")
+	}
+	if rec := s.signedIn(s.nina).get(html.UnescapeString(link[1])); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "You are reporting Mona") {
+		t.Errorf("the profile's Report link: %d", rec.Code)
 	}
 
 	// A post in a group: for the group's moderators, who are told.
@@ -180,6 +187,8 @@ func TestTheReportFormSaysWhatIsWrongAndStoresNothing(t *testing.T) {
 			}
 		})
 	}
+	noToken := s.signedIn(s.nina).post("/report", url.Values{"post": {strconv.FormatInt(s.monaPost.ID, 10)}})
+	wantStatus(t, "a report without the form token", noToken, http.StatusForbidden)
 	if list := s.reports(); len(list) != 0 {
 		t.Errorf("refused reports stored: %+v", list)
 	}
