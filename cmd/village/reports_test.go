@@ -541,3 +541,51 @@ func TestReportsAreLimitedPerReporterPerHour(t *testing.T) {
 	}
 	alice.Post("/api/v1/reports", url.Values{"account_id": {carolID}}, nil)
 }
+
+// TestAFedifyPeerVerifiesTheFlagOfAReportAboutItsMember: the Fedify peer,
+// code that is not ours, posts into a Village group; a local member
+// reports the post and asks to tell its server; Fedify's inbox accepts the
+// Flag after verifying the instance actor's signature, and nothing in it
+// names the reporter.
+func TestAFedifyPeerVerifiesTheFlagOfAReportAboutItsMember(t *testing.T) {
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.46:0"})
+	v.Admin("admin", "group", "create", "park_slope", "--title", "Park Slope Parents")
+	alice := v.User("alice")
+	follow(t, alice, "park_slope")
+	f := testenv.StartFedify(t, "127.0.0.47:0", "fedi")
+	groupHandle := "@park_slope@" + v.Addr
+	f.Follow(groupHandle)
+	testenv.Eventually(t, 15*time.Second, "the group's Accept at the Fedify peer", func() bool { return len(f.ReceivedOfType("Accept")) > 0 })
+	noteID := f.Note(testenv.FedifyNote{To: []string{groupHandle}, Content: "moms who work are bad moms"})
+	var reported *status
+	testenv.Eventually(t, 15*time.Second, "Fedify's post in the group", func() bool {
+		reported, _ = find(timeline(t, alice, "/api/v1/accounts/"+lookup(t, alice, "park_slope").ID+"/statuses"), "bad moms")
+		return reported != nil
+	})
+
+	var rep struct {
+		Forwarded bool `json:"forwarded"`
+	}
+	alice.Post("/api/v1/reports", url.Values{"account_id": {reported.Account.ID}, "status_ids[]": {reported.ID},
+		"comment": {"shaming"}, "category": {"violation"}, "forward": {"true"}}, &rep)
+	if !rep.Forwarded {
+		t.Errorf("the report of a Fedify member's post was not forwarded")
+	}
+	var flag map[string]any
+	testenv.Eventually(t, 15*time.Second, "the Flag accepted by the Fedify peer", func() bool {
+		if flags := f.ReceivedOfType("Flag"); len(flags) > 0 {
+			flag = flags[0]
+			return true
+		}
+		return false
+	})
+	if flag["actor"] != v.BaseURL+"/actor" || !has(objectsOf(flag), f.ActorURL()) || !has(objectsOf(flag), noteID) {
+		t.Errorf("Fedify accepted %v, want Flag{fedi, the note} from the instance actor", flag)
+	}
+	if mentions(t, flag, "alice") {
+		t.Errorf("the Flag names the reporter: %v", flag)
+	}
+	for _, r := range f.Refused() {
+		t.Errorf("the Fedify peer refused %v", r)
+	}
+}
