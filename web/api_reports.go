@@ -29,11 +29,32 @@ type apiReport struct {
 
 // reportParams is what POST /api/v1/reports takes, as a form or JSON.
 type reportParams struct {
-	AccountID string   `json:"account_id"`
-	StatusIDs []string `json:"status_ids"`
-	Comment   string   `json:"comment"`
-	Forward   any      `json:"forward"` // a boolean, or "true" as forms send it
-	Category  string   `json:"category"`
+	AccountID string
+	StatusIDs []string
+	Comment   string
+	Forward   any // a boolean, or "true" as forms send it
+	Category  string
+}
+
+// reportJSON is the JSON form of the parameters: apps send ids as
+// strings (Mastodon's) or as numbers.
+type reportJSON struct {
+	AccountID any    `json:"account_id"`
+	StatusIDs []any  `json:"status_ids"`
+	Comment   string `json:"comment"`
+	Forward   any    `json:"forward"`
+	Category  string `json:"category"`
+}
+
+// idText writes a JSON id (a string or a number) as text.
+func idText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return ""
 }
 
 // readReportParams reads the parameters from JSON or a form (status_ids[]).
@@ -41,8 +62,13 @@ func readReportParams(c echo.Context) (reportParams, error) {
 	var p reportParams
 	req := c.Request()
 	if mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); mt == "application/json" {
-		if err := json.NewDecoder(req.Body).Decode(&p); err != nil {
+		var j reportJSON
+		if err := json.NewDecoder(req.Body).Decode(&j); err != nil {
 			return p, echo.NewHTTPError(http.StatusBadRequest, "the report is not valid JSON")
+		}
+		p = reportParams{AccountID: idText(j.AccountID), Comment: j.Comment, Forward: j.Forward, Category: j.Category}
+		for _, id := range j.StatusIDs {
+			p.StatusIDs = append(p.StatusIDs, idText(id))
 		}
 		return p, nil
 	}

@@ -457,7 +457,7 @@ func TestReportsAPIAnswersWithTheReportOrSaysWhatIsWrong(t *testing.T) {
 	}
 	// JSON bodies work as well as forms.
 	req, _ := http.NewRequest(http.MethodPost, v.BaseURL+"/api/v1/reports",
-		strings.NewReader(`{"account_id":"`+carolID+`","comment":"rude to me","forward":true}`))
+		strings.NewReader(`{"account_id":`+carolID+`,"status_ids":["`+carols.ID+`"],"comment":"rude to me","forward":true}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+bob.Token)
 	if code := testenv.Send(t, req); code != http.StatusOK {
