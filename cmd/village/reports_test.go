@@ -589,3 +589,54 @@ func TestAFedifyPeerVerifiesTheFlagOfAReportAboutItsMember(t *testing.T) {
 		t.Errorf("the Fedify peer refused %v", r)
 	}
 }
+
+// TestFlagsInTheShapesMastodonAndLemmySend: Mastodon sends a report to the
+// reported person's own inbox, from its instance actor, with the comment
+// in content and [account, statuses] as object; Lemmy sends one object,
+// the reason in summary, addressed to the community. Each lands in the
+// right queue with its comment.
+func TestFlagsInTheShapesMastodonAndLemmySend(t *testing.T) {
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.48:0"})
+	db := storeOf(t, v)
+	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
+	alice := v.User("alice")
+	follow(t, alice, "moms")
+	mine := post(t, alice, url.Values{"status": {"@moms free stroller, pick up today"}})
+	groupURL := v.BaseURL + "/groups/moms"
+	masto := testenv.NewRemote(t, "masto.example") // stands for a Mastodon server's instance actor
+	lemmy := testenv.NewRemote(t, "lena")
+
+	cases := []struct {
+		name    string
+		from    *testenv.Remote
+		inbox   string
+		flag    map[string]any
+		group   bool
+		comment string
+	}{
+		{"Mastodon, to the person's inbox", masto, v.BaseURL + "/users/alice/inbox", map[string]any{
+			"@context": "https://www.w3.org/ns/activitystreams", "id": masto.Server.URL + "/0b6e5b0a-flag", "type": "Flag",
+			"actor": masto.ActorID, "content": "Spam, posted in many places",
+			"object": []any{v.BaseURL + "/users/alice", mine.URI}}, false, "Spam, posted in many places"},
+		{"Lemmy, to the community", lemmy, v.BaseURL + "/inbox", map[string]any{
+			"@context": []any{"https://join-lemmy.org/context.json", "https://www.w3.org/ns/activitystreams"},
+			"id": lemmy.Server.URL + "/activities/flag/7c1d", "type": "Flag", "actor": lemmy.ActorID,
+			"to": []any{groupURL}, "audience": groupURL, "object": mine.URI, "summary": "selling is not allowed here"},
+			true, "selling is not allowed here"},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if code := c.from.Post(c.inbox, testenv.Activity(t, c.flag), time.Now()); code != http.StatusAccepted {
+				t.Fatalf("Flag: %d", code)
+			}
+			reports := allReports(t, db)
+			if len(reports) != i+1 {
+				t.Fatalf("%d reports, want %d", len(reports), i+1)
+			}
+			r := reports[i]
+			if (r.GroupID != nil) != c.group || r.Comment != c.comment || len(r.PostIDs) != 1 || r.FlagURI != c.flag["id"] {
+				t.Errorf("stored %+v; want group %v, comment %q, one post", r, c.group, c.comment)
+			}
+		})
+	}
+}
