@@ -620,7 +620,7 @@ func TestFlagsInTheShapesMastodonAndLemmySend(t *testing.T) {
 			"object": []any{v.BaseURL + "/users/alice", mine.URI}}, false, "Spam, posted in many places"},
 		{"Lemmy, to the community", lemmy, v.BaseURL + "/inbox", map[string]any{
 			"@context": []any{"https://join-lemmy.org/context.json", "https://www.w3.org/ns/activitystreams"},
-			"id": lemmy.Server.URL + "/activities/flag/7c1d", "type": "Flag", "actor": lemmy.ActorID,
+			"id":       lemmy.Server.URL + "/activities/flag/7c1d", "type": "Flag", "actor": lemmy.ActorID,
 			"to": []any{groupURL}, "audience": groupURL, "object": mine.URI, "summary": "selling is not allowed here"},
 			true, "selling is not allowed here"},
 	}
