@@ -28,6 +28,9 @@ func (h *handlers) postInbox(c echo.Context) error {
 		} else if err != nil {
 			return err
 		}
+		if group {
+			ctx = inbox.AtGroupInbox(ctx, name) // a Flag arriving here is for the group
+		}
 	}
 	if !acceptableActivityType(req.Header.Get("Content-Type")) {
 		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send application/activity+json or application/ld+json")

@@ -110,6 +110,7 @@ type manageData struct {
 	Requests      []joinRequestView
 	MoreRequests  int // pending requests not shown
 	TotalRequests int
+	OpenReports   int // open reports in the group's queue
 	Pinned        []pinnableView
 	Recent        []pinnableView
 	MaxPins       int
@@ -150,6 +151,9 @@ func (h *handlers) renderManage(c echo.Context, status int, g *models.Group, d m
 	d.TotalRequests, d.MoreRequests = total, max(0, total-len(reqs))
 	for _, r := range reqs {
 		d.Requests = append(d.Requests, h.joinRequestView(d.Group, r))
+	}
+	if d.OpenReports, err = models.CountOpenReports(ctx, h.db, &g.Actor.ID); err != nil {
+		return fmt.Errorf("web: manage: %w", err)
 	}
 	pinned, err := models.PinnedGroupPosts(ctx, h.db, g.Actor.ID)
 	if err != nil {

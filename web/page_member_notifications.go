@@ -121,6 +121,8 @@ func (h *handlers) notificationsPage(c echo.Context) error {
 					}
 				}
 			}
+		case models.NotifyAdminReport:
+			h.reportNotice(&item, n, who, actors)
 		default:
 			item.Sentence = sentence("notify.other", who)
 		}

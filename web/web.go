@@ -240,6 +240,16 @@ func routes(e *echo.Echo, h *handlers) {
 	// Safety: instance moderation (suspensions, domain blocks, blocks and mutes)
 
 	// Safety: reports
+	api.POST("/v1/reports", h.createReport)
+	e.GET("/report", h.reportPage)
+	e.POST("/report", h.sendReport)
+	e.GET("/report/sent", h.reportSentPage)
+	e.GET("/groups/:name/reports", h.reportsPage)
+	e.POST("/groups/:name/reports/:id/resolve", h.resolveReport)
+	e.POST("/groups/:name/reports/:id/dismiss", h.dismissReport)
+	e.GET("/admin/reports", h.reportsPage)
+	e.POST("/admin/reports/:id/resolve", h.resolveReport)
+	e.POST("/admin/reports/:id/dismiss", h.dismissReport)
 
 	// Safety: speaking safely (content warnings, filters, anonymous posts)
 	api.GET("/v2/filters", h.listFilters)

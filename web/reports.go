@@ -1,0 +1,156 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/village-social/village/models"
+	"github.com/village-social/village/outbox"
+)
+
+// Reports a member files, from the web app (page_report.go) or the client
+// API (api_reports.go): both check the same things and file through
+// fileReport, in one transaction.
+
+// reportRequest is a member's report before it is checked.
+type reportRequest struct {
+	Target   *models.Actor
+	Posts    []*models.Post
+	Comment  string
+	Category string
+	Forward  bool // also tell the target's server, when it is remote
+}
+
+// reportProblem is why a report cannot be filed, in words for the person;
+// Field names the form field it is about.
+type reportProblem struct {
+	Field   string
+	Message string
+}
+
+func (p *reportProblem) Error() string { return p.Message }
+
+// checkReport refuses what no report may be: about oneself or the server,
+// with posts of someone else, an unknown category, too long a comment.
+func checkReport(v *models.Account, r *reportRequest) error {
+	r.Comment = strings.TrimSpace(r.Comment)
+	if r.Category == "" {
+		r.Category = models.ReportOther
+	}
+	switch {
+	case r.Target == nil:
+		return &reportProblem{"account", text("report.error.target")}
+	case r.Target.ID == v.Actor.ID:
+		return &reportProblem{"account", text("report.error.self")}
+	case r.Target.Type == models.ActorApplication:
+		return &reportProblem{"account", text("report.error.target")}
+	case utf8.RuneCountInString(r.Comment) > models.MaxReportComment:
+		return &reportProblem{"comment", formatText("report.error.comment", models.MaxReportComment)}
+	case !slices.Contains(models.ReportCategories, r.Category):
+		return &reportProblem{"category", text("report.error.category")}
+	case len(r.Posts) > models.MaxReportPosts:
+		return &reportProblem{"status_ids", formatText("report.error.posts", models.MaxReportPosts)}
+	}
+	for _, p := range r.Posts {
+		if p.AuthorID != r.Target.ID {
+			return &reportProblem{"status_ids", text("report.error.not_theirs")}
+		}
+	}
+	return nil
+}
+
+// fileReport checks and files a member's report: for the moderators of
+// the local group its first post is in, else for the instance's. The
+// reporter's hourly limit is counted in the same transaction
+// (models.ErrTooManyReports).
+func (h *handlers) fileReport(ctx context.Context, v *models.Account, r reportRequest) (*models.Report, error) {
+	if err := checkReport(v, &r); err != nil {
+		return nil, err
+	}
+	if h.outbox == nil {
+		return nil, errors.New("web: reports need the outbox")
+	}
+	groupID, err := h.reportGroup(ctx, r.Posts)
+	if err != nil {
+		return nil, err
+	}
+	report := &models.Report{ReporterID: &v.Actor.ID, TargetID: r.Target.ID, GroupID: groupID,
+		Comment: r.Comment, Category: r.Category}
+	for _, p := range r.Posts {
+		report.PostIDs = append(report.PostIDs, p.ID)
+	}
+	err = models.InTx(ctx, h.db, func(tx pgx.Tx) error {
+		_, err := h.outbox.FileReport(ctx, tx, outbox.ReportFiling{Report: report, Target: r.Target, Posts: r.Posts,
+			PerHour: models.LocalReportsPerHour, Forward: r.Forward, Reporter: v.Actor})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.logger.Info("report filed", "report", report.ID, "reporter", v.Actor.Username, "group", groupID != nil,
+		"forwarded", report.Forwarded)
+	return report, nil
+}
+
+// reportGroup is the local group whose moderators a report of these posts
+// goes to, or nil (the instance's moderators).
+func (h *handlers) reportGroup(ctx context.Context, posts []*models.Post) (*int64, error) {
+	for _, p := range posts {
+		if p.GroupID == nil {
+			continue
+		}
+		g, err := models.ActorByID(ctx, h.db, *p.GroupID)
+		if errors.Is(err, models.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("web: report group: %w", err)
+		}
+		if g.IsLocal() && g.Type == models.ActorGroup {
+			return &g.ID, nil
+		}
+	}
+	return nil, nil
+}
+
+// reportablePosts loads the posts of ids that the member may see, in the
+// order given; any other id is a problem (whether it exists does not show).
+func (h *handlers) reportablePosts(ctx context.Context, v *models.Account, ids []int64) ([]*models.Post, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > models.MaxReportPosts {
+		return nil, &reportProblem{"status_ids", formatText("report.error.posts", models.MaxReportPosts)}
+	}
+	found, err := models.Posts(ctx, h.db, ids, v.Actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	seen := h.visibilityFor(v)
+	if err := seen.loadPublic(ctx, ids); err != nil {
+		return nil, err
+	}
+	var out []*models.Post
+	done := map[int64]bool{}
+	for _, id := range ids {
+		if done[id] {
+			continue
+		}
+		done[id] = true
+		ok, err := seen.can(ctx, found[id])
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, &reportProblem{"status_ids", text("report.error.post")}
+		}
+		out = append(out, found[id])
+	}
+	return out, nil
+}
