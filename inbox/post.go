@@ -109,6 +109,9 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	if len(groups) > MaxGroupsPerPost {
 		return refuse(http.StatusBadRequest, "a post may go to at most %d groups, this one names %d", MaxGroupsPerPost, len(groups))
 	}
+	if err := p.refuseModerated(ctx, tx, a, groups, in); err != nil {
+		return err
+	}
 	for _, g := range groups {
 		member, err := models.IsMember(ctx, tx, g.ID, a.signer.ID)
 		if err != nil {

@@ -31,6 +31,11 @@ func (o *Outbox) Follow(ctx context.Context, follower, target *models.Actor) (*m
 		if err != nil && !errors.Is(err, models.ErrNotFound) {
 			return err
 		}
+		if target.IsLocal() && target.Type == models.ActorGroup {
+			if banned, err := models.IsBanned(ctx, tx, target.ID, follower.ID); err != nil || banned {
+				return errors.Join(err, bannedOrNil(banned))
+			}
+		}
 		id := o.urls.NewActivityID()
 		state := models.FollowPending
 		if target.IsLocal() && !target.ManuallyApprovesFollowers {

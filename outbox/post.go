@@ -51,6 +51,11 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 				return ErrNotMember
 			}
 		}
+		if pub.Parent != nil {
+			if locked, err := models.ThreadLocked(ctx, tx, pub.Parent.ID); err != nil || locked {
+				return errors.Join(err, lockedOrNil(locked))
+			}
+		}
 		if post.ID, err = models.NextPostID(ctx, tx); err != nil {
 			return err
 		}
