@@ -15,10 +15,15 @@ const (
 )
 
 // PutGroupModerator makes an actor (local or remote) a moderator of a
-// local group with role; it reports whether anything changed.
+// local group with role; naming an owner raises a moderator to owner, and
+// naming a moderator never demotes an owner. It reports whether anything changed.
 func PutGroupModerator(ctx context.Context, db DB, groupID, actorID int64, role string) (bool, error) {
-	tag, err := db.Exec(ctx, `INSERT INTO group_moderators (group_id, actor_id, role) VALUES ($1, $2, $3)
-		ON CONFLICT (group_id, actor_id) DO UPDATE SET role = $3 WHERE group_moderators.role <> $3`, groupID, actorID, role)
+	q := `INSERT INTO group_moderators (group_id, actor_id, role) VALUES ($1, $2, $3) ON CONFLICT (group_id, actor_id) DO NOTHING`
+	if role == RoleOwner {
+		q = `INSERT INTO group_moderators (group_id, actor_id, role) VALUES ($1, $2, $3)
+			ON CONFLICT (group_id, actor_id) DO UPDATE SET role = $3 WHERE group_moderators.role <> $3`
+	}
+	tag, err := db.Exec(ctx, q, groupID, actorID, role)
 	if err != nil {
 		return false, fmt.Errorf("models: add moderator: %w", err)
 	}
@@ -76,4 +81,14 @@ func ThreadLocked(ctx context.Context, db DB, postID int64) (bool, error) {
 		return false, fmt.Errorf("models: thread locked: %w", err)
 	}
 	return locked, nil
+}
+
+// IsPinned reports whether a post is in an actor's featured collection.
+func IsPinned(ctx context.Context, db DB, actorID, postID int64) (bool, error) {
+	var ok bool
+	err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pins WHERE actor_id = $1 AND post_id = $2)`, actorID, postID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("models: is pinned: %w", err)
+	}
+	return ok, nil
 }

@@ -130,6 +130,9 @@ func (h *handlers) createStatus(c echo.Context) error {
 	if errors.Is(err, outbox.ErrNotMember) {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Only members can post into this group: join it first")
 	}
+	if errors.Is(err, outbox.ErrThreadLocked) {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "This thread is locked: it takes no new replies")
+	}
 	if err != nil {
 		return err
 	}
