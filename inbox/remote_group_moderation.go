@@ -148,4 +148,3 @@ func (p *Processor) applyGroupModeration(ctx context.Context, tx pgx.Tx, a *acti
 	}
 	return nil // Add and Remove: the featured and moderators collections are read from the group when needed
 }
-

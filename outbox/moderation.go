@@ -40,7 +40,7 @@ func (o *Outbox) activity(ctx context.Context, tx pgx.Tx, act GroupAction, typ, 
 	doc := map[string]any{
 		"@context": federation.Context(),
 		"id":       id, "type": typ, "actor": o.urls.Actor(act.Moderator),
-		"to":       []string{federation.Public}, "cc": []string{o.urls.Followers(act.Group)},
+		"to": []string{federation.Public}, "cc": []string{o.urls.Followers(act.Group)},
 		"audience": o.urls.Actor(act.Group),
 	}
 	if act.Reason != "" {

@@ -1,0 +1,317 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/village-social/village/internal/testenv"
+)
+
+// The instances and Fedify peers of the group moderation tests, on the
+// loopback addresses kept for them (ports picked at start).
+const (
+	addrModA       = "127.0.0.21:0"
+	addrModB       = "127.0.0.22:0"
+	addrModFedify  = "127.0.0.23:0"
+	addrModA2      = "127.0.0.24:0"
+	addrModB2      = "127.0.0.25:0"
+	addrModFedify2 = "127.0.0.26:0"
+	addrModB3      = "127.0.0.27:0"
+)
+
+// webSession is a person signed in to the web app over plain HTTP: its
+// cookies, and the form token of its session.
+type webSession struct {
+	t     *testing.T
+	base  string
+	http  *http.Client
+	token string
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// signIn logs name in (password "password-NAME", as testenv.User makes it).
+func signIn(t *testing.T, v *testenv.Village, name string) *webSession {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	s := &webSession{t: t, base: v.BaseURL, http: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	_, page := s.get("/login")
+	s.token = tokenOf(t, page)
+	if code, _ := s.submit("/login", url.Values{"login": {name}, "password": {"password-" + name}}); code != http.StatusSeeOther {
+		t.Fatalf("%s logs in: %d", name, code)
+	}
+	_, page = s.get("/settings")
+	s.token = tokenOf(t, page)
+	return s
+}
+
+func tokenOf(t *testing.T, page string) string {
+	t.Helper()
+	m := csrfField.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no form token on the page:\n%s", page)
+	}
+	return m[1]
+}
+
+func (s *webSession) do(req *http.Request) (int, string) {
+	s.t.Helper()
+	resp, err := s.http.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// get fetches a page as a browser would.
+func (s *webSession) get(path string) (int, string) {
+	s.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, s.base+path, nil)
+	req.Header.Set("Accept", "text/html")
+	return s.do(req)
+}
+
+// submit posts a form with the session's token.
+func (s *webSession) submit(path string, form url.Values) (int, string) {
+	s.t.Helper()
+	form.Set("csrf", s.token)
+	req, _ := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return s.do(req)
+}
+
+// mustSubmit posts a form and fails unless it redirects (the action done).
+func (s *webSession) mustSubmit(path string, form url.Values) {
+	s.t.Helper()
+	if code, body := s.submit(path, form); code != http.StatusSeeOther {
+		s.t.Fatalf("POST %s %v: %d\n%s", path, form, code, body)
+	}
+}
+
+// hostOf is an instance's domain (host:port).
+func hostOf(v *testenv.Village) string { return strings.TrimPrefix(v.BaseURL, "http://") }
+
+// joinFromVillage makes a local user of one instance join a group on another.
+func joinFromVillage(t *testing.T, c *testenv.Client, handle string) account {
+	t.Helper()
+	g := resolve(t, c, handle)
+	var rel relationship
+	c.Post("/api/v1/accounts/"+g.ID+"/follow", nil, &rel)
+	testenv.Eventually(t, 30*time.Second, "the follow of "+handle+" accepted", func() bool { return relationshipOf(t, c, g.ID).Following })
+	return g
+}
+
+// joinFromFedify makes the Fedify peer join a group and waits for the Accept.
+func joinFromFedify(t *testing.T, f *testenv.Fedify, handle, groupURL string) {
+	t.Helper()
+	followID := f.Follow(handle)
+	testenv.Eventually(t, 30*time.Second, "the group's Accept at the Fedify peer", func() bool {
+		for _, a := range f.ReceivedOfType("Accept") {
+			if a["actor"] == groupURL && objectID(a["object"]) == followID {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// announcedOfType lists the activities of type typ a group announced to a
+// set of received activities.
+func announcedOfType(received []map[string]any, groupURL, typ string) []map[string]any {
+	var out []map[string]any
+	for _, a := range received {
+		if a["type"] == "Announce" && a["actor"] == groupURL && innerOf(a)["type"] == typ {
+			out = append(out, innerOf(a))
+		}
+	}
+	return out
+}
+
+// queryOne reads one value from an instance's database.
+func queryOne(t *testing.T, v *testenv.Village, out any, sql string, args ...any) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, v.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if err := conn.QueryRow(ctx, sql, args...).Scan(out); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// execSQL changes an instance's database (to move a ban's end into the past).
+func execSQL(t *testing.T, v *testenv.Village, sql string, args ...any) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, v.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// remoteActivity is a signed activity of a testenv.Remote.
+func remoteActivity(t *testing.T, r *testenv.Remote, id, typ string, fields map[string]any) []byte {
+	m := map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": r.ActorID + "/" + id, "type": typ, "actor": r.ActorID}
+	for k, v := range fields {
+		m[k] = v
+	}
+	return testenv.Activity(t, m)
+}
+
+// statusCode is the API's answer to GET /api/v1/statuses/:id.
+func statusCode(c *testenv.Client, id string) int { return c.Do(http.MethodGet, "/api/v1/statuses/"+id, nil, nil) }
+
+// A group's moderators act, and the fediverse sees it: a remote moderator,
+// named by the owner on the manage page, removes a Fedify member's post by
+// sending Delete to the group; the group applies it and announces it
+// (Fedify gets Announce{Delete}, a Mastodon member the boost undone, and
+// members on another Village drop their copy). The same Delete sent
+// straight to that other Village, not announced by the group, changes
+// nothing there; Delete, Block and Lock from a member who is no moderator
+// are refused and announced to nobody. A local moderator's removal takes a
+// post away from every local page and API.
+func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
+	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrModA})
+	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrModB})
+	f := testenv.StartFedify(t, addrModFedify, "fedi")
+	a.Admin("admin", "group", "create", "moms", "--title", "Moms")
+	a.User("olga")
+	a.Admin("admin", "group", "moderator", "add", "moms", "olga", "--owner")
+	alice := a.User("alice")
+	bob := b.User("bob")
+	groupURL, groupHandle := a.BaseURL+"/groups/moms", "@moms@"+hostOf(a)
+	moms := joinFromVillage(t, alice, "moms")
+	momsOnB := joinFromVillage(t, bob, groupHandle)
+	joinFromFedify(t, f, groupHandle, groupURL)
+	mia := testenv.NewRemote(t, "mia")
+	mia.Software = "mastodon"
+	joinGroup(t, a, mia, "moms")
+	rita := testenv.NewRemote(t, "rita") // a moderator on another server
+
+	// The owner names rita a moderator by her actor's address: the
+	// moderators collection lists her, and the group announces Add.
+	olga := signIn(t, a, "olga")
+	olga.mustSubmit("/groups/moms/moderators", url.Values{"handle": {rita.ActorID}})
+	var mods struct {
+		OrderedItems []string `json:"orderedItems"`
+	}
+	if code := testenv.GetActivity(t, groupURL+"/moderators", &mods); code != 200 || !strings.Contains(strings.Join(mods.OrderedItems, " "), rita.ActorID) {
+		t.Fatalf("moderators collection: %d %v, want rita listed", code, mods.OrderedItems)
+	}
+	testenv.Eventually(t, 30*time.Second, "Announce{Add rita to moderators} at the Fedify peer", func() bool {
+		for _, add := range announcedOfType(f.Received(), groupURL, "Add") {
+			if add["object"] == rita.ActorID && add["target"] == groupURL+"/moderators" {
+				return true
+			}
+		}
+		return false
+	})
+
+	// Fedify's member posts into the group; everyone gets it.
+	noteID := f.Note(testenv.FedifyNote{To: []string{groupHandle}, Content: "selling my stroller, cheap"})
+	testenv.Eventually(t, 30*time.Second, "the post in the group on A, on B and boosted to Mastodon", func() bool {
+		onA, _ := find(timeline(t, alice, "/api/v1/accounts/"+moms.ID+"/statuses"), "stroller")
+		onB, _ := find(timeline(t, bob, "/api/v1/accounts/"+momsOnB.ID+"/statuses"), "stroller")
+		return onA != nil && onB != nil && len(received(mia, "Announce")) == 1
+	})
+	boostID := received(mia, "Announce")[0]["id"]
+
+	// A member who is no moderator cannot remove, ban or lock.
+	for i, act := range []struct {
+		typ    string
+		fields map[string]any
+	}{
+		{"Delete", map[string]any{"object": noteID, "summary": "I do not like it"}},
+		{"Block", map[string]any{"object": f.ActorURL(), "target": groupURL, "summary": "go away"}},
+		{"Lock", map[string]any{"object": noteID}},
+	} {
+		body := remoteActivity(t, mia, fmt.Sprintf("forged/%d", i), act.typ, act.fields)
+		if code := mia.Post(groupURL+"/inbox", body, time.Now()); code != http.StatusForbidden {
+			t.Errorf("%s from a member who is no moderator: %d, want 403", act.typ, code)
+		}
+	}
+
+	// Rita's Delete sent straight to B: B is only a member's server, and
+	// the group did not announce it: nothing changes there.
+	del := remoteActivity(t, rita, "remove/1", "Delete", map[string]any{"object": noteID, "summary": "no selling here",
+		"audience": groupURL, "to": []string{"https://www.w3.org/ns/activitystreams#Public"}})
+	if code := rita.Post(b.BaseURL+"/inbox", del, time.Now()); code != http.StatusForbidden {
+		t.Errorf("a moderator's Delete sent straight to a member's server: %d, want 403", code)
+	}
+	time.Sleep(time.Second)
+	if s, _ := find(timeline(t, bob, "/api/v1/accounts/"+momsOnB.ID+"/statuses"), "stroller"); s == nil {
+		t.Fatalf("B dropped the post on a Delete the group never announced")
+	}
+	if s, _ := find(timeline(t, alice, "/api/v1/accounts/"+moms.ID+"/statuses"), "stroller"); s == nil {
+		t.Fatalf("the post is gone from A after refused moderation activities")
+	}
+	if n := len(announcedOfType(f.Received(), groupURL, "Delete")) + len(received(mia, "Undo")); n != 0 {
+		t.Errorf("refused moderation activities were passed on: %d", n)
+	}
+
+	// Rita sends it to the group: applied, and announced to every member.
+	if code := rita.Post(groupURL+"/inbox", del, time.Now()); code != http.StatusAccepted {
+		t.Fatalf("the moderator's Delete: %d, want 202", code)
+	}
+	testenv.Eventually(t, 30*time.Second, "the removal at Fedify (Announce{Delete}), at Mastodon (Undo{Announce}) and on B", func() bool {
+		deletes := announcedOfType(f.Received(), groupURL, "Delete")
+		undos := received(mia, "Undo")
+		onB, _ := find(timeline(t, bob, "/api/v1/accounts/"+momsOnB.ID+"/statuses"), "stroller")
+		return len(deletes) == 1 && deletes[0]["actor"] == rita.ActorID && objectID(deletes[0]["object"]) == noteID &&
+			len(undos) == 1 && innerOf(undos[0])["id"] == boostID && onB == nil
+	})
+	if s, _ := find(timeline(t, alice, "/api/v1/accounts/"+moms.ID+"/statuses"), "stroller"); s != nil {
+		t.Errorf("the removed post is still in the group on A")
+	}
+	if s, _ := find(timeline(t, bob, "/api/v1/timelines/home"), "stroller"); s != nil {
+		t.Errorf("the removed post is still in bob's home timeline on B")
+	}
+
+	// Olga removes alice's post on the manage page, with a reason.
+	mine := post(t, alice, url.Values{"status": {"@moms my neighbour is a terrible mother, here is her address"}})
+	testenv.Eventually(t, 30*time.Second, "alice's post shared", func() bool {
+		return len(received(mia, "Announce")) == 2 && len(announcedOfType(f.Received(), groupURL, "Create")) >= 2
+	})
+	if _, page := olga.get("/groups/moms/manage"); !strings.Contains(page, "terrible mother") || !strings.Contains(page, `action="/groups/moms/remove"`) {
+		t.Errorf("the manage page does not offer the post for removal")
+	}
+	olga.mustSubmit("/groups/moms/remove", url.Values{"post": {mine.ID}, "reason": {"shaming"}})
+	if code := statusCode(alice, mine.ID); code != http.StatusNotFound {
+		t.Errorf("the removed post through the API: %d, want 404", code)
+	}
+	for _, path := range []string{"/api/v1/accounts/" + moms.ID + "/statuses", "/api/v1/timelines/home", "/api/v1/timelines/public"} {
+		if s, _ := find(timeline(t, alice, path), "terrible mother"); s != nil {
+			t.Errorf("%s still shows the removed post", path)
+		}
+	}
+	aliceWeb := signIn(t, a, "alice")
+	for _, page := range []string{"/groups/moms", "/home"} {
+		if _, body := aliceWeb.get(page); strings.Contains(body, "terrible mother") {
+			t.Errorf("the page %s still shows the removed post", page)
+		}
+	}
+	testenv.Eventually(t, 30*time.Second, "olga's removal at Fedify and at Mastodon", func() bool {
+		deletes := announcedOfType(f.Received(), groupURL, "Delete")
+		return len(deletes) == 2 && deletes[1]["actor"] == a.BaseURL+"/users/olga" && deletes[1]["summary"] == "shaming" &&
+			objectID(deletes[1]["object"]) == mine.URI && len(received(mia, "Undo")) == 2
+	})
+}
