@@ -315,3 +315,223 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 			objectID(deletes[1]["object"]) == mine.URI && len(received(mia, "Undo")) == 2
 	})
 }
+
+// receivedFrom lists what a peer got of type typ from actor.
+func receivedFrom(list []map[string]any, actor, typ string) []map[string]any {
+	var out []map[string]any
+	for _, a := range list {
+		if a["type"] == typ && a["actor"] == actor {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// A ban, a lock, pins and the group's settings federate, and each lands in
+// the audit log that only moderators see: the banned Fedify member leaves
+// the group, its later posts are refused and reach no other member, a new
+// Follow is rejected until the ban ends (by its end time, or lifted with
+// Undo{Block}); a locked thread takes no reply from a local member (API and
+// web), from a remote one, or from a member on another Village; pinning
+// sends Add{featured}, saving the settings Update{Group}.
+func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
+	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrModA2})
+	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrModB2})
+	f := testenv.StartFedify(t, addrModFedify2, "fedi")
+	a.Admin("admin", "group", "create", "moms", "--title", "Moms")
+	a.User("olga")
+	a.Admin("admin", "group", "moderator", "add", "moms", "olga", "--owner")
+	alice := a.User("alice")
+	bob := b.User("bob")
+	groupURL, groupHandle := a.BaseURL+"/groups/moms", "@moms@"+hostOf(a)
+	moms := joinFromVillage(t, alice, "moms")
+	momsOnB := joinFromVillage(t, bob, groupHandle)
+	joinFromFedify(t, f, groupHandle, groupURL)
+	mia := testenv.NewRemote(t, "mia")
+	mia.Software = "mastodon"
+	leo := testenv.NewRemote(t, "leo")
+	leo.Software = "lemmy"
+	joinGroup(t, a, mia, "moms")
+	joinGroup(t, a, leo, "moms")
+	olga := signIn(t, a, "olga")
+	memberAccts := func() string {
+		var accts []string
+		for _, m := range followers(t, alice, moms.ID) {
+			accts = append(accts, m.Acct)
+		}
+		return strings.Join(accts, " ")
+	}
+	fediAcct := strings.TrimPrefix(f.Handle(), "@")
+
+	// 1. Olga bans the Fedify member for 30 days.
+	olga.mustSubmit("/groups/moms/bans", url.Values{"handle": {f.Handle()}, "reason": {"harassment"}, "days": {"30"}})
+	testenv.Eventually(t, 30*time.Second, "Reject{Follow} and Announce{Block} at the Fedify peer", func() bool {
+		blocks := announcedOfType(f.Received(), groupURL, "Block")
+		return len(receivedFrom(f.Received(), groupURL, "Reject")) == 1 && len(blocks) == 1 &&
+			blocks[0]["object"] == f.ActorURL() && blocks[0]["target"] == groupURL && blocks[0]["summary"] == "harassment" &&
+			blocks[0]["endTime"] != nil && blocks[0]["actor"] == a.BaseURL+"/users/olga"
+	})
+	if strings.Contains(memberAccts(), fediAcct) {
+		t.Errorf("the banned member still follows the group: %s", memberAccts())
+	}
+	if _, page := olga.get("/groups/moms/manage"); !strings.Contains(page, "harassment") || !strings.Contains(page, `action="/groups/moms/unban"`) {
+		t.Errorf("the manage page does not list the ban with a way to lift it")
+	}
+	testenv.Eventually(t, 30*time.Second, "Announce{Block} at the Lemmy member", func() bool {
+		return len(announcedOfType(leo.Received(), groupURL, "Block")) == 1
+	})
+
+	// Its later posts are refused and reach nobody.
+	leoBefore, miaBefore := len(received(leo, "Announce")), len(received(mia, "Announce"))
+	if _, err := f.TryNote(testenv.FedifyNote{To: []string{groupHandle}, Content: "you cannot keep me out"}); err == nil {
+		t.Errorf("a banned member's post was taken, want a refusal")
+	}
+	var stored int
+	queryOne(t, a, &stored, `SELECT count(*) FROM posts WHERE content LIKE '%keep me out%'`)
+	if stored != 0 {
+		t.Errorf("a banned member's post was stored on A")
+	}
+	time.Sleep(2 * time.Second)
+	if n, m := len(received(leo, "Announce")), len(received(mia, "Announce")); n != leoBefore || m != miaBefore {
+		t.Errorf("members got %d and %d new Announces after a banned member's post, want none", n-leoBefore, m-miaBefore)
+	}
+	if s, _ := find(timeline(t, alice, "/api/v1/accounts/"+moms.ID+"/statuses"), "keep me out"); s != nil {
+		t.Errorf("the banned member's post is in the group on A")
+	}
+	if s, _ := find(timeline(t, bob, "/api/v1/accounts/"+momsOnB.ID+"/statuses"), "keep me out"); s != nil {
+		t.Errorf("the banned member's post reached B")
+	}
+
+	// A new Follow while banned is rejected; once the ban's end time is
+	// past, it is accepted.
+	followID := f.Follow(groupHandle)
+	testenv.Eventually(t, 30*time.Second, "the Reject of a banned member's Follow", func() bool {
+		for _, r := range receivedFrom(f.Received(), groupURL, "Reject") {
+			if objectID(r["object"]) == followID {
+				return true
+			}
+		}
+		return false
+	})
+	if strings.Contains(memberAccts(), fediAcct) {
+		t.Errorf("a banned member's new Follow made them a member")
+	}
+	execSQL(t, a, `UPDATE group_bans SET ends_at = now() - interval '1 minute'`)
+	joinFromFedify(t, f, groupHandle, groupURL)
+
+	// Banned again until lifted, then lifted: Undo{Block} reaches them.
+	olga.mustSubmit("/groups/moms/bans", url.Values{"handle": {f.ActorURL()}, "reason": {"again"}})
+	testenv.Eventually(t, 30*time.Second, "the second ban at the Fedify peer", func() bool {
+		return len(announcedOfType(f.Received(), groupURL, "Block")) == 2
+	})
+	var fediID int64
+	queryOne(t, a, &fediID, `SELECT actor_id FROM group_bans WHERE ends_at IS NULL`)
+	olga.mustSubmit("/groups/moms/unban", url.Values{"actor": {fmt.Sprint(fediID)}})
+	testenv.Eventually(t, 30*time.Second, "Announce{Undo{Block}} at the Fedify peer", func() bool {
+		for _, undo := range announcedOfType(f.Received(), groupURL, "Undo") {
+			if innerOf(undo)["type"] == "Block" && innerOf(undo)["object"] == f.ActorURL() {
+				return true
+			}
+		}
+		return false
+	})
+	joinFromFedify(t, f, groupHandle, groupURL)
+
+	// 2. A locked thread takes no replies.
+	top := post(t, alice, url.Values{"status": {"@moms playground at 4?"}})
+	var onB *status
+	testenv.Eventually(t, 30*time.Second, "the post on B", func() bool {
+		onB, _ = find(timeline(t, bob, "/api/v1/accounts/"+momsOnB.ID+"/statuses"), "playground")
+		return onB != nil
+	})
+	olga.mustSubmit("/groups/moms/lock", url.Values{"post": {top.ID}})
+	testenv.Eventually(t, 30*time.Second, "Announce{Lock} at the Lemmy member and at the Fedify peer", func() bool {
+		locks := announcedOfType(leo.Received(), groupURL, "Lock")
+		return len(locks) == 1 && locks[0]["object"] == top.URI && len(announcedOfType(f.Received(), groupURL, "Lock")) == 1
+	})
+	if code := alice.Do(http.MethodPost, "/api/v1/statuses", url.Values{"status": {"me too"}, "in_reply_to_id": {top.ID}}, nil); code != http.StatusUnprocessableEntity {
+		t.Errorf("a reply in a locked thread through the API: %d, want 422", code)
+	}
+	aliceWeb := signIn(t, a, "alice")
+	if code, page := aliceWeb.submit("/posts", url.Values{"text": {"me too"}, "in_reply_to": {top.ID}}); code != http.StatusUnprocessableEntity ||
+		!strings.Contains(page, "locked") {
+		t.Errorf("a reply in a locked thread through the web form: %d, want 422 with the reason", code)
+	}
+	reply := remoteActivity(t, mia, "statuses/1/activity", "Create", map[string]any{"object": map[string]any{
+		"id": mia.ActorID + "/statuses/1", "type": "Note", "attributedTo": mia.ActorID, "content": "<p>count me in</p>",
+		"inReplyTo": top.URI, "to": []string{"https://www.w3.org/ns/activitystreams#Public"}, "cc": []string{groupURL},
+		"published": time.Now().UTC().Format(time.RFC3339)}})
+	if code := mia.Post(a.BaseURL+"/inbox", reply, time.Now()); code != http.StatusForbidden {
+		t.Errorf("a remote reply in a locked thread: %d, want 403", code)
+	}
+	testenv.Eventually(t, 30*time.Second, "the lock applied on B", func() bool {
+		var locked bool
+		queryOne(t, b, &locked, `SELECT locked_at IS NOT NULL FROM posts WHERE uri = $1`, top.URI)
+		return locked
+	})
+	if code := bob.Do(http.MethodPost, "/api/v1/statuses", url.Values{"status": {"me too"}, "in_reply_to_id": {onB.ID}}, nil); code != http.StatusUnprocessableEntity {
+		t.Errorf("a reply on B in a thread the group locked: %d, want 422", code)
+	}
+	var ctx struct {
+		Descendants []status `json:"descendants"`
+	}
+	alice.Get("/api/v1/statuses/"+top.ID+"/context", &ctx)
+	if len(ctx.Descendants) != 0 {
+		t.Errorf("the locked thread got %d replies", len(ctx.Descendants))
+	}
+	olga.mustSubmit("/groups/moms/unlock", url.Values{"post": {top.ID}})
+	testenv.Eventually(t, 30*time.Second, "Announce{Undo{Lock}} at the Lemmy member", func() bool {
+		for _, undo := range announcedOfType(leo.Received(), groupURL, "Undo") {
+			if innerOf(undo)["type"] == "Lock" && innerOf(undo)["object"] == top.URI {
+				return true
+			}
+		}
+		return false
+	})
+	post(t, alice, url.Values{"status": {"me too"}, "in_reply_to_id": {top.ID}})
+
+	// 3. Pins: Add and Remove on the featured collection, from the group.
+	olga.mustSubmit("/groups/moms/pins", url.Values{"post": {top.ID}})
+	olga.mustSubmit("/groups/moms/unpin", url.Values{"post": {top.ID}})
+	for _, peer := range []*testenv.Remote{mia, leo} {
+		testenv.Eventually(t, 30*time.Second, "Add and Remove of featured at "+peer.Username, func() bool {
+			adds, removes := receivedFrom(peer.Received(), groupURL, "Add"), receivedFrom(peer.Received(), groupURL, "Remove")
+			return len(adds) == 1 && adds[0]["object"] == top.URI && adds[0]["target"] == groupURL+"/featured" &&
+				len(removes) == 1 && removes[0]["object"] == top.URI
+		})
+	}
+
+	// 4. The group's settings: Update{Group} with the new document.
+	olga.mustSubmit("/groups/moms/settings", url.Values{"title": {"Moms of Park Slope"}, "summary": {"Parents helping parents."}})
+	testenv.Eventually(t, 30*time.Second, "Update{Group} at the members' servers", func() bool {
+		for _, peer := range []*testenv.Remote{mia, leo} {
+			updates := receivedFrom(peer.Received(), groupURL, "Update")
+			if len(updates) != 1 || innerOf(updates[0])["type"] != "Group" || innerOf(updates[0])["name"] != "Moms of Park Slope" {
+				return false
+			}
+		}
+		return true
+	})
+
+	// 5. The audit log lists it all, for moderators only.
+	code, page := olga.get("/groups/moms/log")
+	if code != http.StatusOK {
+		t.Fatalf("the audit log for its moderator: %d", code)
+	}
+	for _, want := range []string{"banned", "harassment", "lifted a ban", "locked a thread", "unlocked a thread", "pinned a post",
+		"unpinned a post", "edited the group", "fedi"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the audit log lacks %q", want)
+		}
+	}
+	if n := strings.Count(page, `class="log-entry"`); n != 8 {
+		t.Errorf("the audit log has %d entries, want 8 (2 bans, unban, lock, unlock, pin, unpin, edit)", n)
+	}
+	if code, _ := aliceWeb.get("/groups/moms/log"); code != http.StatusNotFound {
+		t.Errorf("the audit log for a member: %d, want 404", code)
+	}
+	req, _ := http.NewRequest(http.MethodGet, a.BaseURL+"/groups/moms/log", nil)
+	if code := testenv.Send(t, req); code != http.StatusNotFound {
+		t.Errorf("the audit log signed out: %d, want 404", code)
+	}
+}
