@@ -178,7 +178,9 @@ func remoteActivity(t *testing.T, r *testenv.Remote, id, typ string, fields map[
 }
 
 // statusCode is the API's answer to GET /api/v1/statuses/:id.
-func statusCode(c *testenv.Client, id string) int { return c.Do(http.MethodGet, "/api/v1/statuses/"+id, nil, nil) }
+func statusCode(c *testenv.Client, id string) int {
+	return c.Do(http.MethodGet, "/api/v1/statuses/"+id, nil, nil)
+}
 
 // A group's moderators act, and the fediverse sees it: a remote moderator,
 // named by the owner on the manage page, removes a Fedify member's post by
@@ -533,5 +535,119 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodGet, a.BaseURL+"/groups/moms/log", nil)
 	if code := testenv.Send(t, req); code != http.StatusNotFound {
 		t.Errorf("the audit log signed out: %d, want 404", code)
+	}
+}
+
+// A Village whose members follow a remote group takes the group's word for
+// what its moderators did, and only that: a moderator's Delete, Lock or
+// Block counts when the group announces it and its actor is in the
+// collection the group's document names as its moderators. The same
+// activities by someone not listed, announced by someone who is not the
+// group, or sent straight by the moderator, change nothing.
+func TestMembersOfARemoteGroupHeedOnlyItsModeratorsThroughIt(t *testing.T) {
+	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrModB3})
+	club, ann, rita, nina := testenv.NewRemote(t, "club"), testenv.NewRemote(t, "ann"), testenv.NewRemote(t, "rita"), testenv.NewRemote(t, "nina")
+	clubDoc := club.ActorDocument()
+	clubDoc["type"] = "Group"
+	clubDoc["moderators"] = club.ActorID + "/moderators"
+	clubDoc["attributedTo"] = club.ActorID + "/moderators"
+	club.Serve("/users/club", clubDoc)
+	club.Serve("/users/club/moderators", map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+		"id": club.ActorID + "/moderators", "type": "OrderedCollection", "totalItems": 1, "orderedItems": []string{rita.ActorID}})
+	public := "https://www.w3.org/ns/activitystreams#Public"
+	noteID := ann.ActorID + "/statuses/1"
+	note := map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": noteID, "type": "Note", "attributedTo": ann.ActorID,
+		"content": "<p>who has a spare car seat?</p>", "to": []string{public, club.ActorID}, "audience": club.ActorID,
+		"published": time.Now().UTC().Format(time.RFC3339)}
+	ann.Serve("/users/ann/statuses/1", note)
+
+	n := 0
+	announce := func(by *testenv.Remote, inner map[string]any) int {
+		n++
+		return by.Post(b.BaseURL+"/inbox", remoteActivity(t, by, fmt.Sprintf("announces/%d", n), "Announce",
+			map[string]any{"object": inner, "to": []string{public}, "cc": []string{club.ActorID + "/followers"}}), time.Now())
+	}
+	act := func(by *testenv.Remote, id, typ string, fields map[string]any) map[string]any {
+		m := map[string]any{"id": by.ActorID + "/" + id, "type": typ, "actor": by.ActorID, "audience": club.ActorID}
+		for k, v := range fields {
+			m[k] = v
+		}
+		return m
+	}
+	postState := func() (deleted, locked bool) {
+		queryOne(t, b, &deleted, `SELECT deleted_at IS NOT NULL FROM posts WHERE uri = $1`, noteID)
+		queryOne(t, b, &locked, `SELECT locked_at IS NOT NULL FROM posts WHERE uri = $1`, noteID)
+		return
+	}
+	bans := func() int {
+		var count int
+		queryOne(t, b, &count, `SELECT count(*) FROM group_bans`)
+		return count
+	}
+
+	// The group shares ann's post: B keeps it in the group.
+	if code := announce(club, act(ann, "statuses/1/activity", "Create", map[string]any{"object": note})); code != http.StatusAccepted {
+		t.Fatalf("the group's share: %d", code)
+	}
+	var inGroup bool
+	queryOne(t, b, &inGroup, `SELECT p.group_id = a.id FROM posts p, actors a WHERE p.uri = $1 AND a.uri = $2`, noteID, club.ActorID)
+	if !inGroup {
+		t.Fatalf("the shared post is not in the group on B")
+	}
+
+	// Nothing of this counts.
+	ignored := []struct {
+		what string
+		send func() int
+		want int
+	}{
+		{"Delete by someone not a moderator, announced by the group", func() int {
+			return announce(club, act(nina, "d/1", "Delete", map[string]any{"object": noteID}))
+		}, http.StatusAccepted},
+		{"Lock by someone not a moderator, announced by the group", func() int {
+			return announce(club, act(nina, "l/1", "Lock", map[string]any{"object": noteID}))
+		}, http.StatusAccepted},
+		{"Block by someone not a moderator, announced by the group", func() int {
+			return announce(club, act(nina, "b/1", "Block", map[string]any{"object": ann.ActorID, "target": club.ActorID}))
+		}, http.StatusAccepted},
+		{"a moderator's Delete announced by someone who is not the group", func() int {
+			return announce(nina, act(rita, "d/1", "Delete", map[string]any{"object": noteID}))
+		}, http.StatusAccepted},
+		{"a moderator's Delete sent straight, not announced", func() int {
+			return rita.Post(b.BaseURL+"/inbox", testenv.Activity(t, act(rita, "d/2", "Delete", map[string]any{"object": noteID})), time.Now())
+		}, http.StatusForbidden},
+		{"a moderator's Lock sent straight, not announced", func() int {
+			return rita.Post(b.BaseURL+"/inbox", testenv.Activity(t, act(rita, "l/2", "Lock", map[string]any{"object": noteID})), time.Now())
+		}, http.StatusAccepted},
+	}
+	for _, tc := range ignored {
+		if code := tc.send(); code != tc.want {
+			t.Errorf("%s: %d, want %d", tc.what, code, tc.want)
+		}
+		if deleted, locked := postState(); deleted || locked || bans() != 0 {
+			t.Errorf("%s changed B: deleted %v, locked %v, bans %d", tc.what, deleted, locked, bans())
+		}
+	}
+
+	// The group announces its moderator's Lock, Block, Undo{Lock}, Delete.
+	steps := []struct {
+		what            string
+		inner           map[string]any
+		deleted, locked bool
+		bans            int
+	}{
+		{"Lock", act(rita, "l/3", "Lock", map[string]any{"object": noteID}), false, true, 0},
+		{"Block", act(rita, "b/3", "Block", map[string]any{"object": ann.ActorID, "target": club.ActorID, "summary": "spam"}), false, true, 1},
+		{"Undo{Lock}", act(rita, "u/3", "Undo", map[string]any{"object": map[string]any{"type": "Lock", "actor": rita.ActorID, "object": noteID}}), false, false, 1},
+		{"Delete", act(rita, "d/3", "Delete", map[string]any{"object": noteID, "summary": "no selling"}), true, false, 1},
+	}
+	for _, s := range steps {
+		if code := announce(club, s.inner); code != http.StatusAccepted {
+			t.Fatalf("the group's Announce{%s}: %d", s.what, code)
+		}
+		if deleted, locked := postState(); deleted != s.deleted || locked != s.locked || bans() != s.bans {
+			t.Errorf("after the group's Announce{%s}: deleted %v, locked %v, bans %d; want %v, %v, %d",
+				s.what, deleted, locked, bans(), s.deleted, s.locked, s.bans)
+		}
 	}
 }
