@@ -316,6 +316,41 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 		return len(deletes) == 2 && deletes[1]["actor"] == a.BaseURL+"/users/olga" && deletes[1]["summary"] == "shaming" &&
 			objectID(deletes[1]["object"]) == mine.URI && len(received(mia, "Undo")) == 2
 	})
+
+	// Rita bans mia through the group's inbox, then lifts the ban.
+	block := remoteActivity(t, rita, "ban/1", "Block", map[string]any{"object": mia.ActorID, "target": groupURL, "summary": "spam",
+		"endTime": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)})
+	if code := rita.Post(groupURL+"/inbox", block, time.Now()); code != http.StatusAccepted {
+		t.Fatalf("the remote moderator's Block: %d", code)
+	}
+	testenv.Eventually(t, 30*time.Second, "mia told of her ban (Reject{Follow}, Announce{Block})", func() bool {
+		blocks := announcedOfType(mia.Received(), groupURL, "Block")
+		return len(received(mia, "Reject")) == 1 && len(blocks) == 1 && blocks[0]["id"] == rita.ActorID+"/ban/1"
+	})
+	spam := remoteActivity(t, mia, "statuses/9/activity", "Create", map[string]any{"object": map[string]any{
+		"id": mia.ActorID + "/statuses/9", "type": "Note", "attributedTo": mia.ActorID, "content": "<p>buy now</p>",
+		"to": []string{"https://www.w3.org/ns/activitystreams#Public", groupURL}, "published": time.Now().UTC().Format(time.RFC3339)}})
+	if code := mia.Post(a.BaseURL+"/inbox", spam, time.Now()); code != http.StatusForbidden {
+		t.Errorf("a banned member's post: %d, want 403", code)
+	}
+	unblock := remoteActivity(t, rita, "ban/1/undo", "Undo", map[string]any{"object": map[string]any{
+		"id": rita.ActorID + "/ban/1", "type": "Block", "actor": rita.ActorID, "object": mia.ActorID, "target": groupURL}})
+	if code := rita.Post(groupURL+"/inbox", unblock, time.Now()); code != http.StatusAccepted {
+		t.Fatalf("the remote moderator's Undo{Block}: %d", code)
+	}
+	var banned int
+	queryOne(t, a, &banned, `SELECT count(*) FROM group_bans`)
+	if banned != 0 {
+		t.Errorf("%d bans left after Undo{Block}", banned)
+	}
+
+	// The audit log names who did what, the remote moderator included.
+	_, page := olga.get("/groups/moms/log")
+	for _, want := range []string{"added a moderator", "removed a post", "shaming", "no selling here", "banned", "lifted a ban", "rita"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the audit log lacks %q", want)
+		}
+	}
 }
 
 // receivedFrom lists what a peer got of type typ from actor.
