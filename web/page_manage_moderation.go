@@ -232,6 +232,12 @@ func (h *handlers) findActorForm(ctx context.Context, handle string) (*models.Ac
 		}
 		return a, nil
 	}
+	// Members are known here already: no need to ask their server.
+	if name, host, err := parseHandle("@" + strings.TrimPrefix(handle, "@")); err == nil && !strings.EqualFold(host, h.urls.Host()) {
+		if a, err := models.RemoteActorByHandle(ctx, h.db, name, host); err == nil {
+			return a, nil
+		}
+	}
 	a, problem := h.findToFollow(ctx, handle)
 	if a == nil {
 		return nil, formRefusal(problem)
