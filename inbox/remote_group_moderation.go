@@ -24,7 +24,9 @@ const maxModeratorPages = 5
 // prepareGroupModeration checks, before the transaction, a moderation
 // activity a remote group announces.
 func (p *Processor) prepareGroupModeration(ctx context.Context, a *activity, inner federation.Object) (*announced, error) {
-	if a.signer.Type != models.ActorGroup || p.urls.IsLocal(a.signer.URI) {
+	if a.signer.Type != models.ActorGroup || p.urls.IsLocal(a.signer.URI) || inner.Type() == "Add" || inner.Type() == "Remove" {
+		// Add and Remove change the group's featured and moderators
+		// collections, which are read from the group when needed.
 		return &announced{}, nil
 	}
 	subject := inner
@@ -146,5 +148,5 @@ func (p *Processor) applyGroupModeration(ctx context.Context, tx pgx.Tx, a *acti
 		return models.PutBan(ctx, tx, models.GroupBan{GroupID: a.signer.ID, ActorID: an.subject.ID,
 			Reason: p.sanitizeText(inner.String("summary")), EndsAt: endsAt, ActivityURI: inner.ID()})
 	}
-	return nil // Add and Remove: the featured and moderators collections are read from the group when needed
+	return nil
 }

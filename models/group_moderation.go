@@ -92,3 +92,21 @@ func IsPinned(ctx context.Context, db DB, actorID, postID int64) (bool, error) {
 	}
 	return ok, nil
 }
+
+// RelayCopies lists the live copies a group wrote of a member's post.
+func RelayCopies(ctx context.Context, db DB, postID int64) ([]*Post, error) {
+	rows, err := db.Query(ctx, `SELECT `+postColumns+` FROM posts p WHERE p.relay_of_id = $1 AND p.deleted_at IS NULL`, postID)
+	if err != nil {
+		return nil, fmt.Errorf("models: relay copies: %w", err)
+	}
+	defer rows.Close()
+	var out []*Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, fmt.Errorf("models: relay copies: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

@@ -37,11 +37,17 @@ func (o *Outbox) activity(ctx context.Context, tx pgx.Tx, act GroupAction, typ, 
 		return act.Activity, nil
 	}
 	id := o.urls.NewActivityID()
+	addr, public := o.moderationAddress(act.Group)
 	doc := map[string]any{
 		"@context": federation.Context(),
-		"id":       id, "type": typ, "actor": o.urls.Actor(act.Moderator),
-		"to": []string{federation.Public}, "cc": []string{o.urls.Followers(act.Group)},
-		"audience": o.urls.Actor(act.Group),
+		"id":       id,
+		"type":     typ,
+		"actor":    o.urls.Actor(act.Moderator),
+		"to":       addr.To,
+		"audience": addr.Audience,
+	}
+	if len(addr.Cc) > 0 {
+		doc["cc"] = addr.Cc
 	}
 	if act.Reason != "" {
 		doc["summary"] = act.Reason
@@ -49,10 +55,21 @@ func (o *Outbox) activity(ctx context.Context, tx pgx.Tx, act GroupAction, typ, 
 	for k, v := range fields {
 		doc[k] = v
 	}
-	if _, err := o.Send(ctx, tx, Message{Actor: act.Moderator, ID: id, Document: doc, ObjectURI: objectURI, Public: true}); err != nil {
+	if _, err := o.Send(ctx, tx, Message{Actor: act.Moderator, ID: id, Document: doc, ObjectURI: objectURI, Public: public}); err != nil {
 		return nil, err
 	}
 	return doc, nil
+}
+
+// moderationAddress addresses what a group's moderators do: publicly in a
+// public group, to its members only in a members-only one (whose
+// moderation is nobody else's business); public says which.
+func (o *Outbox) moderationAddress(group *models.Actor) (addr federation.NoteAddress, public bool) {
+	groupURI, followers := o.urls.Actor(group), o.urls.Followers(group)
+	if group.ManuallyApprovesFollowers {
+		return federation.NoteAddress{To: []string{followers}, Audience: groupURI}, false
+	}
+	return federation.NoteAddress{To: []string{federation.Public}, Cc: []string{followers}, Audience: groupURI}, true
 }
 
 // announceModeration has the group announce a moderator's activity to its
@@ -70,12 +87,12 @@ func (o *Outbox) announceModeration(ctx context.Context, tx pgx.Tx, group *model
 		}
 	}
 	id := o.urls.NewActivityID()
-	announce, err := federation.Wrap("Announce", id, o.urls.Actor(group),
-		federation.NoteAddress{To: []string{federation.Public}, Cc: []string{o.urls.Followers(group)}, Audience: o.urls.Actor(group)}, activity)
+	addr, public := o.moderationAddress(group)
+	announce, err := federation.Wrap("Announce", id, o.urls.Actor(group), addr, activity)
 	if err != nil {
 		return fmt.Errorf("outbox: announce moderation: %w", err)
 	}
-	_, err = o.Send(ctx, tx, Message{Actor: group, ID: id, Document: announce, ObjectURI: objectURI, Public: true, Inboxes: unique(inboxes)})
+	_, err = o.Send(ctx, tx, Message{Actor: group, ID: id, Document: announce, ObjectURI: objectURI, Public: public, Inboxes: unique(inboxes)})
 	return err
 }
 
@@ -106,7 +123,40 @@ func (o *Outbox) RemovePost(ctx context.Context, tx pgx.Tx, act GroupAction, pos
 	if _, err := models.TombstonePost(ctx, tx, post.ID); err != nil {
 		return err
 	}
+	if err := o.removeRelayCopies(ctx, tx, act.Group, post); err != nil {
+		return err
+	}
 	return o.logAction(ctx, tx, act, models.ModRemovePost, &author.ID, &post.ID, post.URI)
+}
+
+// removeRelayCopies deletes the copies of a removed post that the group
+// wrote for servers that cannot take the member's own post through it
+// (Mastodon members of a members-only group): the group wrote them, so
+// its Delete is honoured everywhere.
+func (o *Outbox) removeRelayCopies(ctx context.Context, tx pgx.Tx, group *models.Actor, post *models.Post) error {
+	copies, err := models.RelayCopies(ctx, tx, post.ID)
+	if err != nil || len(copies) == 0 {
+		return err
+	}
+	inboxes, err := models.FollowerInboxes(ctx, tx, group.ID)
+	if err != nil {
+		return err
+	}
+	addr, _ := o.moderationAddress(group)
+	for _, c := range copies {
+		if _, err := models.TombstonePost(ctx, tx, c.ID); err != nil {
+			return err
+		}
+		id := o.urls.NewActivityID()
+		del, err := federation.Wrap("Delete", id, o.urls.Actor(group), federation.NoteAddress{To: addr.To, Cc: addr.Cc}, c.URI)
+		if err != nil {
+			return fmt.Errorf("outbox: delete relay copy: %w", err)
+		}
+		if _, err := o.Send(ctx, tx, Message{Actor: group, ID: id, Document: del, ObjectURI: c.URI, Inboxes: inboxes}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Ban keeps target out of a local group, in tx: the ban is stored, their
@@ -215,6 +265,7 @@ func (o *Outbox) FeaturedChanged(ctx context.Context, tx pgx.Tx, act GroupAction
 		return err
 	}
 	id, groupURI := o.urls.NewActivityID(), o.urls.Actor(act.Group)
+	// The featured collection is public, and so is news of it.
 	doc := map[string]any{"@context": federation.Context(), "id": id, "type": typ, "actor": groupURI,
 		"object": post.URI, "target": o.urls.Featured(act.Group),
 		"to": []string{federation.Public}, "cc": []string{o.urls.Followers(act.Group)}, "audience": groupURI}
