@@ -344,9 +344,25 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 		t.Errorf("%d bans left after Undo{Block}", banned)
 	}
 
+	// Rita pins a post through the group's inbox: the group tells its
+	// members with Add{featured}. Only an owner names moderators.
+	cake := post(t, alice, url.Values{"status": {"@moms cake sale on Sunday"}})
+	pin := remoteActivity(t, rita, "pin/1", "Add", map[string]any{"object": cake.URI, "target": groupURL + "/featured"})
+	if code := rita.Post(groupURL+"/inbox", pin, time.Now()); code != http.StatusAccepted {
+		t.Fatalf("the remote moderator's Add{featured}: %d", code)
+	}
+	testenv.Eventually(t, 30*time.Second, "the group's Add{featured} at the Fedify peer", func() bool {
+		adds := receivedFrom(f.Received(), groupURL, "Add")
+		return len(adds) == 1 && adds[0]["object"] == cake.URI && adds[0]["target"] == groupURL+"/featured"
+	})
+	promote := remoteActivity(t, rita, "mods/1", "Add", map[string]any{"object": mia.ActorID, "target": groupURL + "/moderators"})
+	if code := rita.Post(groupURL+"/inbox", promote, time.Now()); code != http.StatusForbidden {
+		t.Errorf("a moderator who is no owner naming a moderator: %d, want 403", code)
+	}
+
 	// The audit log names who did what, the remote moderator included.
 	_, page := olga.get("/groups/moms/log")
-	for _, want := range []string{"added a moderator", "removed a post", "shaming", "no selling here", "banned", "lifted a ban", "rita"} {
+	for _, want := range []string{"added a moderator", "removed a post", "shaming", "no selling here", "banned", "lifted a ban", "pinned a post", "rita"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the audit log lacks %q", want)
 		}
