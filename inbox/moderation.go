@@ -90,6 +90,12 @@ func (p *Processor) ban(ctx context.Context, tx pgx.Tx, a *activity) error {
 	if who.ID == g.ID {
 		return refuse(http.StatusUnprocessableEntity, "a group cannot ban itself")
 	}
+	if mod, err := models.IsModerator(ctx, tx, g.ID, who.ID); err != nil || mod {
+		if err != nil {
+			return err
+		}
+		return refuse(http.StatusUnprocessableEntity, "%s is a moderator of the group: remove them first", who.URI)
+	}
 	var endsAt *time.Time
 	if s := a.String("endTime"); s != "" {
 		t, err := time.Parse(time.RFC3339, s)
