@@ -40,7 +40,7 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 		case "Block", "Lock", "Add", "Remove", "Undo":
 			return p.prepareGroupModeration(ctx, a, inner)
 		default:
-			return &announced{}, nil // Like, Undo, ... in remote groups: not counted here yet
+			return &announced{}, nil // Like, EmojiReact, ... in remote groups: not counted here yet
 		}
 	}
 	if objectRef == "" {

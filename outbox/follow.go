@@ -32,8 +32,12 @@ func (o *Outbox) Follow(ctx context.Context, follower, target *models.Actor) (*m
 			return err
 		}
 		if target.IsLocal() && target.Type == models.ActorGroup {
-			if banned, err := models.IsBanned(ctx, tx, target.ID, follower.ID); err != nil || banned {
-				return errors.Join(err, bannedOrNil(banned))
+			banned, err := models.IsBanned(ctx, tx, target.ID, follower.ID)
+			if err != nil {
+				return err
+			}
+			if banned {
+				return ErrBanned
 			}
 		}
 		id := o.urls.NewActivityID()

@@ -292,17 +292,3 @@ func (o *Outbox) ModeratorsChanged(ctx context.Context, tx pgx.Tx, act GroupActi
 	}
 	return o.logAction(ctx, tx, act, action, &who.ID, nil, o.handle(who))
 }
-
-func lockedOrNil(locked bool) error {
-	if locked {
-		return ErrThreadLocked
-	}
-	return nil
-}
-
-func bannedOrNil(banned bool) error {
-	if banned {
-		return ErrBanned
-	}
-	return nil
-}

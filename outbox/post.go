@@ -52,8 +52,12 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 			}
 		}
 		if pub.Parent != nil {
-			if locked, err := models.ThreadLocked(ctx, tx, pub.Parent.ID); err != nil || locked {
-				return errors.Join(err, lockedOrNil(locked))
+			locked, err := models.ThreadLocked(ctx, tx, pub.Parent.ID)
+			if err != nil {
+				return err
+			}
+			if locked {
+				return ErrThreadLocked
 			}
 		}
 		if post.ID, err = models.NextPostID(ctx, tx); err != nil {
