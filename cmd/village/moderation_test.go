@@ -306,7 +306,7 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 		}
 	}
 	aliceWeb := signIn(t, a, "alice")
-	for _, page := range []string{"/groups/moms", "/home"} {
+	for _, page := range []string{"/groups/moms", "/home", "/posts/" + mine.ID, "/users/alice"} {
 		if _, body := aliceWeb.get(page); strings.Contains(body, "terrible mother") {
 			t.Errorf("the page %s still shows the removed post", page)
 		}
