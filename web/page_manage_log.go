@@ -91,7 +91,7 @@ func (h *handlers) groupLogPage(c echo.Context) error {
 		if t := actor(r.TargetActorID); t != nil {
 			e.Target, e.HasTarget = h.linkActor(t), true
 		}
-		if r.TargetPostID != nil {
+		if r.TargetPostID != nil && r.Action != models.ModRemovePost { // a removed post has no page
 			e.PostURL = memberPostPath(*r.TargetPostID)
 		}
 		d.Entries = append(d.Entries, e)

@@ -27,6 +27,7 @@ const (
 	addrModB2      = "127.0.0.25:0"
 	addrModFedify2 = "127.0.0.26:0"
 	addrModB3      = "127.0.0.27:0"
+	addrModBrowser = "127.0.0.28:0"
 )
 
 // webSession is a person signed in to the web app over plain HTTP: its
@@ -700,5 +701,50 @@ func TestMembersOfARemoteGroupHeedOnlyItsModeratorsThroughIt(t *testing.T) {
 			t.Errorf("after the group's Announce{%s}: deleted %v, locked %v, bans %d; want %v, %v, %d",
 				s.what, deleted, locked, bans(), s.deleted, s.locked, s.bans)
 		}
+	}
+}
+
+// A moderator bans a member and removes a post in a real browser, then
+// reads the audit log; the pages pass the accessibility checks, in both
+// colour schemes and both widths.
+func TestModeratorBansRemovesAndReadsTheLogInARealBrowser(t *testing.T) {
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrModBrowser})
+	v.Admin("admin", "group", "create", "park", "--title", "Park Parents")
+	v.User("olga")
+	v.Admin("admin", "group", "moderator", "add", "park", "olga")
+	maya := v.User("maya")
+	joinFromVillage(t, maya, "park")
+	post(t, maya, url.Values{"status": {"@park selling raffle tickets, DM me"}})
+	nina := v.User("nina")
+	joinFromVillage(t, nina, "park")
+
+	b := testenv.NewBrowser(t)
+	b.BaseURL = v.BaseURL
+	b.Visit("/login?next=%2Fgroups%2Fpark%2Fmanage")
+	b.Fill("#login", "olga")
+	b.Fill("#password", "password-olga")
+	b.Submit("main form[action='/login'] [type=submit]")
+
+	b.Fill("#ban-handle", "nina")
+	b.Fill("#ban-reason", "rude to new members")
+	b.Submit("form[action='/groups/park/bans'] [type=submit]")
+	b.WaitText("main", "The member is banned")
+	if !strings.Contains(b.Text("#moderation"), "rude to new members") {
+		t.Errorf("the ban list lacks the ban")
+	}
+	b.Fill("#moderation .mod-post input[name=reason]", "no selling")
+	b.Submit("#moderation .mod-post form[action='/groups/park/remove'] [type=submit]")
+	b.WaitText("main", "The post was removed")
+	t.Run("manage page", func(t *testing.T) { checkEveryWay(t, b.In(t), "manage-moderation") })
+
+	b.Visit("/groups/park/log")
+	for _, want := range []string{"banned", "rude to new members", "removed a post", "no selling"} {
+		if !strings.Contains(b.Text("main"), want) {
+			t.Errorf("the audit log lacks %q", want)
+		}
+	}
+	t.Run("audit log", func(t *testing.T) { checkEveryWay(t, b.In(t), "manage-log") })
+	if code := nina.Do(http.MethodPost, "/api/v1/accounts/"+lookup(t, nina, "park").ID+"/follow", nil, nil); code != http.StatusForbidden {
+		t.Errorf("a banned member following again through the API: %d, want 403", code)
 	}
 }
