@@ -110,3 +110,28 @@ func RelayCopies(ctx context.Context, db DB, postID int64) ([]*Post, error) {
 	}
 	return out, rows.Err()
 }
+
+// RecentGroupPosts lists a group's newest live posts, replies included
+// (abuse is most often in the comments), with their authors: what its
+// moderators review.
+func RecentGroupPosts(ctx context.Context, db DB, groupID int64, limit int) ([]*Post, error) {
+	rows, err := db.Query(ctx, `SELECT `+postColumns+` FROM posts p
+		WHERE (p.group_id = $1 OR p.author_id = $1) AND p.deleted_at IS NULL AND p.visibility <> 'direct'
+		ORDER BY p.id DESC LIMIT $2`, groupID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("models: recent group posts: %w", err)
+	}
+	defer rows.Close()
+	var out []*Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, fmt.Errorf("models: recent group posts: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("models: recent group posts: %w", err)
+	}
+	return out, fillAuthors(ctx, db, out)
+}

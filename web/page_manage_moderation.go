@@ -21,7 +21,10 @@ import (
 // Each action federates (outbox/moderation.go) and is written to the
 // group's audit log in the same transaction (page_manage_log.go shows it).
 
-const maxBanDays = 3650
+const (
+	maxBanDays          = 3650
+	moderatedPostsShown = 20 // newest posts and replies offered for removal
+)
 
 // modPostView is a post of the group with its moderation forms.
 type modPostView struct {
@@ -70,7 +73,7 @@ var moderationNotices = map[string]string{
 // groupModeration fills the manage page's moderation part for viewer.
 func (h *handlers) groupModeration(ctx context.Context, viewer *models.Account, g *models.Group) (groupModerationData, error) {
 	d := groupModerationData{LogURL: "/groups/" + g.Actor.Username + "/log", MaxBanDays: maxBanDays}
-	posts, err := models.GroupPosts(ctx, h.db, g.Actor.ID, managePostsShown)
+	posts, err := models.RecentGroupPosts(ctx, h.db, g.Actor.ID, moderatedPostsShown)
 	if err != nil {
 		return d, err
 	}

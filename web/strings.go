@@ -435,7 +435,7 @@ var english = map[string]string{
 
 	// Safety: group moderation
 	"groupmod.heading":                 "Moderation",
-	"groupmod.posts":                   "Remove a post or lock its thread",
+	"groupmod.posts":                   "Newest posts and replies: remove one, or lock its thread",
 	"groupmod.reason":                  "Reason (shown to the group's servers)",
 	"groupmod.remove":                  "Remove",
 	"groupmod.lock":                    "Lock thread",

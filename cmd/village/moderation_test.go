@@ -714,9 +714,10 @@ func TestModeratorBansRemovesAndReadsTheLogInARealBrowser(t *testing.T) {
 	v.Admin("admin", "group", "moderator", "add", "park", "olga")
 	maya := v.User("maya")
 	joinFromVillage(t, maya, "park")
-	post(t, maya, url.Values{"status": {"@park selling raffle tickets, DM me"}})
+	raffle := post(t, maya, url.Values{"status": {"@park selling raffle tickets, DM me"}})
 	nina := v.User("nina")
 	joinFromVillage(t, nina, "park")
+	post(t, nina, url.Values{"status": {"nobody wants your tickets"}, "in_reply_to_id": {raffle.ID}})
 
 	b := testenv.NewBrowser(t)
 	b.BaseURL = v.BaseURL
@@ -725,6 +726,9 @@ func TestModeratorBansRemovesAndReadsTheLogInARealBrowser(t *testing.T) {
 	b.Fill("#password", "password-olga")
 	b.Submit("main form[action='/login'] [type=submit]")
 
+	if text := b.Text("#moderation"); !strings.Contains(text, "nobody wants your tickets") || !strings.Contains(text, "raffle tickets") {
+		t.Errorf("the moderation list does not offer both the post and its reply")
+	}
 	b.Fill("#ban-handle", "nina")
 	b.Fill("#ban-reason", "rude to new members")
 	b.Submit("form[action='/groups/park/bans'] [type=submit]")
@@ -732,9 +736,12 @@ func TestModeratorBansRemovesAndReadsTheLogInARealBrowser(t *testing.T) {
 	if !strings.Contains(b.Text("#moderation"), "rude to new members") {
 		t.Errorf("the ban list lacks the ban")
 	}
-	b.Fill("#moderation .mod-post input[name=reason]", "no selling")
-	b.Submit("#moderation .mod-post form[action='/groups/park/remove'] [type=submit]")
+	b.Fill("#reason-"+raffle.ID, "no selling")
+	b.Submit("#moderation form[action='/groups/park/remove']:has(#reason-" + raffle.ID + ") [type=submit]")
 	b.WaitText("main", "The post was removed")
+	if code := statusCode(maya, raffle.ID); code != http.StatusNotFound {
+		t.Errorf("the removed post through the API: %d, want 404", code)
+	}
 	t.Run("manage page", func(t *testing.T) { checkEveryWay(t, b.In(t), "manage-moderation") })
 
 	b.Visit("/groups/park/log")
