@@ -48,8 +48,11 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 	}
 	if p.urls.IsLocal(objectRef) {
 		// A remote group shares a post written here: we have it already.
-		if kind == "Create" {
+		switch kind {
+		case "Create":
 			return &announced{kind: "Create", local: objectRef}, nil
+		case "Delete": // its moderators took it out of the group
+			return p.prepareGroupModeration(ctx, a, inner)
 		}
 		return &announced{}, nil
 	}

@@ -100,9 +100,9 @@ func (p *Processor) moderatesRemoteGroup(ctx context.Context, group *models.Acto
 }
 
 // applyGroupModeration applies what a remote group's moderator did to the
-// copies kept here: a removed post becomes a tombstone, a locked thread
-// takes no replies from here, a ban is recorded. Posts of other groups
-// and posts written here are left alone.
+// copies kept here: a removed post becomes a tombstone (one written here
+// leaves the group but stays its author's), a locked thread takes no
+// replies from here, a ban is recorded. Posts of other groups are left alone.
 func (p *Processor) applyGroupModeration(ctx context.Context, tx pgx.Tx, a *activity, an *announced) error {
 	inner, undo := an.moderation, false
 	if inner.Type() == "Undo" {
@@ -113,7 +113,7 @@ func (p *Processor) applyGroupModeration(ctx context.Context, tx pgx.Tx, a *acti
 		if err != nil {
 			return nil, ignoreNotFound(err)
 		}
-		if post.GroupID == nil || *post.GroupID != a.signer.ID || post.Local {
+		if post.GroupID == nil || *post.GroupID != a.signer.ID {
 			return nil, nil
 		}
 		return post, nil
@@ -123,6 +123,9 @@ func (p *Processor) applyGroupModeration(ctx context.Context, tx pgx.Tx, a *acti
 		post, err := groupPost()
 		if err != nil || post == nil {
 			return err
+		}
+		if post.Local {
+			return models.LeaveGroup(ctx, tx, post.ID, a.signer.ID)
 		}
 		_, err = models.TombstonePost(ctx, tx, post.ID)
 		return err

@@ -135,3 +135,15 @@ func RecentGroupPosts(ctx context.Context, db DB, groupID int64, limit int) ([]*
 	}
 	return out, fillAuthors(ctx, db, out)
 }
+
+// LeaveGroup takes a post out of the group it was posted in, and drops the
+// group's share of it: its moderators removed it, but it stays its author's.
+func LeaveGroup(ctx context.Context, db DB, postID, groupID int64) error {
+	if _, err := db.Exec(ctx, `UPDATE posts SET group_id = NULL WHERE id = $1 AND group_id = $2`, postID, groupID); err != nil {
+		return fmt.Errorf("models: leave group: %w", err)
+	}
+	if _, err := db.Exec(ctx, `DELETE FROM boosts WHERE post_id = $1 AND actor_id = $2`, postID, groupID); err != nil {
+		return fmt.Errorf("models: leave group: %w", err)
+	}
+	return nil
+}
