@@ -74,7 +74,7 @@ func (p *Processor) undo(ctx context.Context, tx pgx.Tx, a *activity) error {
 	case inner != nil && inner.Type() == "Announce":
 		_, err := models.DeleteBoost(ctx, tx, inner.ID(), a.signer.ID)
 		return err
-	case inner != nil && (inner.Type() == "Lock" || (inner.Type() == "Block" && inner.Ref("target") != "")):
+	case inner != nil && (inner.Type() == "Lock" || inner.Type() == "Delete" || (inner.Type() == "Block" && inner.Ref("target") != "")):
 		return p.undoModeration(ctx, tx, a)
 	case inner != nil && inner.Type() != "" && inner.Type() != "Follow":
 		return nil // Undo of other activities: applied by the work that needs them

@@ -124,11 +124,21 @@ func (p *Processor) setLock(ctx context.Context, tx pgx.Tx, a *activity, postURI
 	return p.outbox.LockThread(ctx, tx, p.groupAction(a, g), post, locked)
 }
 
-// undoModeration applies Undo{Block} (an unban) and Undo{Lock} from a
-// group's moderator.
+// undoModeration applies Undo{Block} (an unban), Undo{Lock} and
+// Undo{Delete} (a restore) from a group's moderator.
 func (p *Processor) undoModeration(ctx context.Context, tx pgx.Tx, a *activity) error {
 	inner := a.Embedded("object")
 	switch inner.Type() {
+	case "Delete":
+		post, groupURI, err := p.postGroup(ctx, tx, inner.Ref("object"))
+		if err != nil || groupURI == "" {
+			return ignoreNotFound(err)
+		}
+		g, err := p.moderatedGroup(ctx, tx, a, groupURI)
+		if err != nil || g == nil {
+			return err
+		}
+		return p.outbox.RestorePost(ctx, tx, p.groupAction(a, g), post)
 	case "Lock":
 		return p.setLock(ctx, tx, a, inner.Ref("object"), false)
 	case "Block":

@@ -245,7 +245,7 @@ func (p *Processor) deletePost(ctx context.Context, tx pgx.Tx, a *activity, uri 
 		return refuse(http.StatusForbidden, "only its author may delete %s", uri)
 	}
 	if stored.DeletedAt != nil {
-		return nil
+		return models.ForgetRemoved(ctx, tx, stored.ID) // removed by moderators, deleted by its author: gone for good
 	}
 	if err := p.shareInLocalGroup(ctx, tx, a, stored, "Delete"); err != nil {
 		return err

@@ -32,7 +32,7 @@ func (p *Processor) prepareGroupModeration(ctx context.Context, a *activity, inn
 	subject := inner
 	if inner.Type() == "Undo" {
 		subject = inner.Embedded("object")
-		if subject == nil || (subject.Type() != "Block" && subject.Type() != "Lock") {
+		if subject == nil || (subject.Type() != "Block" && subject.Type() != "Lock" && subject.Type() != "Delete") {
 			return &announced{}, nil
 		}
 	}
@@ -44,6 +44,20 @@ func (p *Processor) prepareGroupModeration(ctx context.Context, a *activity, inn
 		return &announced{}, nil
 	}
 	an := &announced{kind: "Moderation", moderation: inner}
+	if inner.Type() == "Undo" && subject.Type() == "Delete" && !p.urls.IsLocal(subject.Ref("object")) {
+		// A restored post: what it says is read again from its origin.
+		obj, err := p.resolver.FetchObject(ctx, subject.Ref("object"))
+		if err != nil || !federation.IsPostType(obj.Type()) {
+			p.logger.Info("inbox: restored post not fetchable", "object", subject.Ref("object"), "error", err)
+			return &announced{}, nil
+		}
+		in, err := federation.PostFromObject(obj)
+		if err != nil {
+			return &announced{}, nil
+		}
+		p.clean(in)
+		an.post = &incomingPost{IncomingPost: in}
+	}
 	if subject.Type() == "Block" {
 		if subject.Ref("target") != a.signer.URI {
 			return &announced{}, nil // a ban from another group: not this group's to announce
@@ -101,8 +115,9 @@ func (p *Processor) moderatesRemoteGroup(ctx context.Context, group *models.Acto
 
 // applyGroupModeration applies what a remote group's moderator did to the
 // copies kept here: a removed post becomes a tombstone (one written here
-// leaves the group but stays its author's), a locked thread takes no
-// replies from here, a ban is recorded. Posts of other groups are left alone.
+// leaves the group but stays its author's) and a restored one comes back
+// as its origin serves it, a locked thread takes no replies from here, a
+// ban is recorded. Posts of other groups are left alone.
 func (p *Processor) applyGroupModeration(ctx context.Context, tx pgx.Tx, a *activity, an *announced) error {
 	inner, undo := an.moderation, false
 	if inner.Type() == "Undo" {
@@ -122,6 +137,15 @@ func (p *Processor) applyGroupModeration(ctx context.Context, tx pgx.Tx, a *acti
 	case "Delete":
 		post, err := groupPost()
 		if err != nil || post == nil {
+			return err
+		}
+		if undo {
+			if post.Local || an.post == nil || an.post.Post.URI != post.URI {
+				return nil // a post written here went back to being only its author's
+			}
+			post.Content, post.Summary, post.Sensitive, post.Name = an.post.Post.Content, an.post.Post.Summary, an.post.Post.Sensitive, an.post.Post.Name
+			post.Attachments, post.Tags = an.post.Post.Attachments, an.post.Post.Tags
+			_, err := models.Revive(ctx, tx, post)
 			return err
 		}
 		if post.Local {

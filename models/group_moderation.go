@@ -142,8 +142,5 @@ func LeaveGroup(ctx context.Context, db DB, postID, groupID int64) error {
 	if _, err := db.Exec(ctx, `UPDATE posts SET group_id = NULL WHERE id = $1 AND group_id = $2`, postID, groupID); err != nil {
 		return fmt.Errorf("models: leave group: %w", err)
 	}
-	if _, err := db.Exec(ctx, `DELETE FROM boosts WHERE post_id = $1 AND actor_id = $2`, postID, groupID); err != nil {
-		return fmt.Errorf("models: leave group: %w", err)
-	}
-	return nil
+	return DropBoost(ctx, db, groupID, postID)
 }

@@ -157,3 +157,59 @@ func TestNamingAModeratorNeverDemotesAnOwner(t *testing.T) {
 		t.Errorf("a removed moderator keeps role %q", role)
 	}
 }
+
+func TestARemovedPostComesBackAsItWasUnlessItsAuthorDeletedIt(t *testing.T) {
+	ctx := context.Background()
+	db, g, alice, _ := moderationFixture(t)
+	newPost := func(text string) *models.Post {
+		id, err := models.NextPostID(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &models.Post{ID: id, AuthorID: alice.Actor.ID, GroupID: &g.Actor.ID, Local: true, Type: "Note",
+			URI: fmt.Sprintf("https://village.example/users/alice/statuses/%d", id), Content: "<p>" + text + "</p>",
+			Summary: "cw " + text, Visibility: models.VisibilityPublicPost, Tags: []models.Tag{{Type: "Hashtag", Name: "#swap"}}}
+		if _, err := models.InsertPost(ctx, db, p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	remove := func(p *models.Post) {
+		if err := models.KeepRemoved(ctx, db, p.ID, g.Actor.ID, p.URI+"#delete"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.TombstonePost(ctx, db, p.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept, forgotten := newPost("stroller"), newPost("crib")
+	remove(kept)
+	remove(forgotten)
+	if list, err := models.RemovedPosts(ctx, db, g.Actor.ID, 10); err != nil || len(list) != 2 || list[1].Post.Content != "<p>stroller</p>" {
+		t.Fatalf("removed posts: %+v, %v", list, err)
+	}
+	if err := models.ForgetRemoved(ctx, db, forgotten.ID); err != nil { // its author deleted it
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		post     *models.Post
+		delete   string
+		restored bool
+	}{
+		{kept, kept.URI + "#delete", true},
+		{forgotten, "", false},
+		{kept, "", true}, // restoring twice changes nothing more
+	} {
+		uri, err := models.RestoreRemoved(ctx, db, tc.post.ID)
+		if err != nil || uri != tc.delete {
+			t.Errorf("restore %s: %q, %v; want %q", tc.post.URI, uri, err, tc.delete)
+		}
+		p, _ := models.PostByID(ctx, db, tc.post.ID)
+		if (p.DeletedAt == nil) != tc.restored {
+			t.Errorf("%s live: %v, want %v", tc.post.URI, p.DeletedAt == nil, tc.restored)
+		}
+		if tc.restored && (p.Content != tc.post.Content || p.Summary != tc.post.Summary || len(p.Tags) != 1) {
+			t.Errorf("restored as %+v", p)
+		}
+	}
+}

@@ -120,6 +120,10 @@ func (o *Outbox) RemovePost(ctx context.Context, tx pgx.Tx, act GroupAction, pos
 	if err := o.Redistribute(ctx, tx, Share{Group: act.Group, Post: post, AuthorURI: o.urls.Actor(author), Activity: del, Kind: "Delete"}); err != nil {
 		return err
 	}
+	delID, _ := del["id"].(string)
+	if err := models.KeepRemoved(ctx, tx, post.ID, act.Group.ID, delID); err != nil {
+		return err
+	}
 	if _, err := models.TombstonePost(ctx, tx, post.ID); err != nil {
 		return err
 	}
@@ -127,6 +131,39 @@ func (o *Outbox) RemovePost(ctx context.Context, tx pgx.Tx, act GroupAction, pos
 		return err
 	}
 	return o.logAction(ctx, tx, act, models.ModRemovePost, &author.ID, &post.ID, post.URI)
+}
+
+// RestorePost brings a post its moderators removed back into a local
+// group, in tx: the group announces the moderator's Undo{Delete} to
+// FEP-1b12 followers and boosts the post again for Mastodon-family ones.
+// Restoring a post that was not removed (or that its author deleted since)
+// changes nothing. Copies the group wrote of it are not rewritten.
+func (o *Outbox) RestorePost(ctx context.Context, tx pgx.Tx, act GroupAction, post *models.Post) error {
+	deleteURI, err := models.RestoreRemoved(ctx, tx, post.ID)
+	if err != nil || deleteURI == "" {
+		return err
+	}
+	restored, err := models.PostByID(ctx, tx, post.ID)
+	if err != nil {
+		return err
+	}
+	author, err := models.ActorByID(ctx, tx, post.AuthorID)
+	if err != nil {
+		return err
+	}
+	undo, err := o.activity(ctx, tx, act, "Undo", post.URI, map[string]any{
+		"object": map[string]any{"id": deleteURI, "type": "Delete", "object": post.URI}})
+	if err != nil {
+		return err
+	}
+	// The old boost was undone for Mastodon; the group boosts anew.
+	if err := models.DropBoost(ctx, tx, act.Group.ID, post.ID); err != nil {
+		return err
+	}
+	if err := o.Redistribute(ctx, tx, Share{Group: act.Group, Post: restored, AuthorURI: o.urls.Actor(author), Activity: undo, Kind: "Create"}); err != nil {
+		return err
+	}
+	return o.logAction(ctx, tx, act, models.ModRestorePost, &author.ID, &post.ID, post.URI)
 }
 
 // removeRelayCopies deletes the copies of a removed post that the group

@@ -24,6 +24,7 @@ import (
 const (
 	maxBanDays          = 3650
 	moderatedPostsShown = 20 // newest posts and replies offered for removal
+	removedPostsShown   = 10 // removed posts offered for restoring
 )
 
 // modPostView is a post of the group with its moderation forms.
@@ -53,6 +54,7 @@ type groupModerationData struct {
 	Posts               []modPostView
 	Bans                []banView
 	Moderators          []moderatorView
+	Removed             []modPostView // removed posts, as they were, to restore
 	CanChangeModerators bool
 	LogURL              string
 	MaxBanDays          int
@@ -61,6 +63,7 @@ type groupModerationData struct {
 // moderationNotices are the ?done= notices of the moderation forms.
 var moderationNotices = map[string]string{
 	"removed":      "groupmod.done.removed",
+	"restored":     "groupmod.done.restored",
 	"locked":       "groupmod.done.locked",
 	"unlocked":     "groupmod.done.unlocked",
 	"banned":       "groupmod.done.banned",
@@ -84,6 +87,22 @@ func (h *handlers) groupModeration(ctx context.Context, viewer *models.Account, 
 	views.inGroup = g.Actor.ID
 	for _, p := range posts {
 		d.Posts = append(d.Posts, modPostView{Post: views.view(p, false), PostID: strconv.FormatInt(p.ID, 10), Locked: p.LockedAt != nil})
+	}
+	removed, err := models.RemovedPosts(ctx, h.db, g.Actor.ID, removedPostsShown)
+	if err != nil {
+		return d, err
+	}
+	var removedPosts []*models.Post
+	for _, r := range removed {
+		removedPosts = append(removedPosts, r.Post)
+	}
+	removedViews, err := h.newPostViews(ctx, removedPosts)
+	if err != nil {
+		return d, err
+	}
+	removedViews.inGroup = g.Actor.ID
+	for _, p := range removedPosts {
+		d.Removed = append(d.Removed, modPostView{Post: removedViews.view(p, false), PostID: strconv.FormatInt(p.ID, 10)})
 	}
 	bans, err := models.GroupBans(ctx, h.db, g.Actor.ID)
 	if err != nil {
@@ -196,6 +215,29 @@ func (h *handlers) removeGroupPost(c echo.Context) error {
 			return err
 		}
 		return h.outbox.RemovePost(ctx, tx, h.actionOf(v, g, r.PostFormValue("reason")), p)
+	})
+}
+
+// restoreGroupPost answers POST /groups/:name/restore (post): a removed
+// post comes back.
+func (h *handlers) restoreGroupPost(c echo.Context) error {
+	r := c.Request()
+	return h.moderate(c, "restored", func(ctx context.Context, tx pgx.Tx, v *models.Account, g *models.Group) error {
+		id, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("post")), 10, 64)
+		if err != nil {
+			return formRefusal(text("groupmod.error.post"))
+		}
+		p, err := models.PostByID(ctx, tx, id)
+		if errors.Is(err, models.ErrNotFound) || (err == nil && !inGroup(p, g)) {
+			return formRefusal(text("groupmod.error.post"))
+		}
+		if err != nil {
+			return err
+		}
+		if p.DeletedAt == nil {
+			return errNothingDone
+		}
+		return h.outbox.RestorePost(ctx, tx, h.actionOf(v, g, ""), p)
 	})
 }
 

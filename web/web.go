@@ -237,6 +237,7 @@ func routes(e *echo.Echo, h *handlers) {
 
 	// Safety: group moderation (remove, ban, lock, pins, audit log)
 	e.POST("/groups/:name/remove", h.removeGroupPost)
+	e.POST("/groups/:name/restore", h.restoreGroupPost)
 	e.POST("/groups/:name/lock", h.lockThread(true))
 	e.POST("/groups/:name/unlock", h.lockThread(false))
 	e.POST("/groups/:name/bans", h.banMember)

@@ -340,6 +340,25 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 			objectID(deletes[last]["object"]) == mine.URI && len(received(mia, "Undo")) == 3
 	})
 
+	// Removed by mistake: olga restores it. It is back here; the group
+	// announces Undo{Delete}, and boosts it again for Mastodon.
+	if _, page := olga.get("/groups/moms/manage"); !strings.Contains(page, "terrible mother") || !strings.Contains(page, `action="/groups/moms/restore"`) {
+		t.Errorf("the manage page does not offer the removed post for restoring")
+	}
+	olga.mustSubmit("/groups/moms/restore", url.Values{"post": {mine.ID}})
+	var back status
+	if code := alice.Do(http.MethodGet, "/api/v1/statuses/"+mine.ID, nil, &back); code != http.StatusOK || !strings.Contains(back.Content, "terrible mother") {
+		t.Errorf("the restored post through the API: %d %q", code, back.Content)
+	}
+	testenv.Eventually(t, 30*time.Second, "the restore at Fedify (Announce{Undo{Delete}}) and at Mastodon (a new boost)", func() bool {
+		restored := false
+		for _, undo := range announcedOfType(f.Received(), groupURL, "Undo") {
+			restored = restored || (innerOf(undo)["type"] == "Delete" && innerOf(undo)["object"] == mine.URI)
+		}
+		boosts := received(mia, "Announce")
+		return restored && len(boosts) == 4 && boosts[3]["object"] == mine.URI
+	})
+
 	// Rita bans mia through the group's inbox, then lifts the ban.
 	block := remoteActivity(t, rita, "ban/1", "Block", map[string]any{"object": mia.ActorID, "target": groupURL, "summary": "spam",
 		"endTime": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)})
@@ -385,7 +404,7 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 
 	// The audit log names who did what, the remote moderator included.
 	_, page := olga.get("/groups/moms/log")
-	for _, want := range []string{"added a moderator", "removed a post", "shaming", "no selling here", "banned", "lifted a ban", "pinned a post", "rita"} {
+	for _, want := range []string{"added a moderator", "removed a post", "shaming", "no selling here", "restored a post", "banned", "lifted a ban", "pinned a post", "rita"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the audit log lacks %q", want)
 		}
@@ -717,6 +736,7 @@ func TestMembersOfARemoteGroupHeedOnlyItsModeratorsThroughIt(t *testing.T) {
 		{"Block", act(rita, "b/3", "Block", map[string]any{"object": ann.ActorID, "target": club.ActorID, "summary": "spam"}), false, true, 1},
 		{"Undo{Lock}", act(rita, "u/3", "Undo", map[string]any{"object": map[string]any{"type": "Lock", "actor": rita.ActorID, "object": noteID}}), false, false, 1},
 		{"Delete", act(rita, "d/3", "Delete", map[string]any{"object": noteID, "summary": "no selling"}), true, false, 1},
+		{"Undo{Delete}", act(rita, "u/4", "Undo", map[string]any{"object": map[string]any{"id": rita.ActorID + "/d/3", "type": "Delete", "object": noteID}}), false, false, 1},
 	}
 	for _, s := range steps {
 		if code := announce(club, s.inner); code != http.StatusAccepted {
@@ -726,6 +746,11 @@ func TestMembersOfARemoteGroupHeedOnlyItsModeratorsThroughIt(t *testing.T) {
 			t.Errorf("after the group's Announce{%s}: deleted %v, locked %v, bans %d; want %v, %v, %d",
 				s.what, deleted, locked, bans(), s.deleted, s.locked, s.bans)
 		}
+	}
+	var content string
+	queryOne(t, b, &content, `SELECT content FROM posts WHERE uri = $1`, noteID)
+	if !strings.Contains(content, "spare car seat") {
+		t.Errorf("the restored post says %q, want what its origin serves", content)
 	}
 }
 

@@ -11,3 +11,18 @@ CREATE TABLE group_bans (
     PRIMARY KEY (group_id, actor_id)
 );
 CREATE INDEX group_bans_actor ON group_bans (actor_id);
+
+-- What a group's moderators removed, kept so that they can restore it
+-- (Undo{Delete}): the post itself is a tombstone meanwhile. Gone with the post.
+CREATE TABLE removed_posts (
+    post_id      bigint PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
+    group_id     bigint NOT NULL REFERENCES actors (id) ON DELETE CASCADE,
+    content      text NOT NULL,
+    summary      text NOT NULL,
+    name         text NOT NULL,
+    attachments  json NOT NULL,
+    tags         json NOT NULL,
+    activity_uri text NOT NULL, -- the moderator's Delete
+    removed_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX removed_posts_group ON removed_posts (group_id, removed_at DESC);
