@@ -290,8 +290,9 @@ func (h *handlers) findActorForm(ctx context.Context, handle string) (*models.Ac
 	return a, nil
 }
 
-// actorFormParam runs find before the action, so that a handle that names
-// nobody answers like any refused form.
+// withActor finds the actor the form's field names before the action (it
+// may ask another server, which a transaction should not wait for); a
+// handle that names nobody is answered like any refused form.
 func (h *handlers) withActor(c echo.Context, done, field string, act func(ctx context.Context, tx pgx.Tx, v *models.Account, g *models.Group, who *models.Actor) error) error {
 	who, err := h.findActorForm(c.Request().Context(), c.Request().PostFormValue(field))
 	return h.moderate(c, done, func(ctx context.Context, tx pgx.Tx, v *models.Account, g *models.Group) error {
