@@ -20,6 +20,10 @@ type announced struct {
 	author *models.Actor
 	gone   string // URI of a post its origin says is deleted
 	local  string // URI of a local post the announcer shares
+	// moderation is a moderator's activity a remote group announced
+	// (kind "Moderation"); subject is the actor a Block names.
+	moderation federation.Object
+	subject    *models.Actor
 }
 
 // prepareAnnounce reads a group's share (FEP-1b12 Announce{Create{Note}},
@@ -33,8 +37,10 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 		switch inner.Type() {
 		case "Create", "Update", "Delete":
 			kind, objectRef = inner.Type(), inner.Ref("object")
+		case "Block", "Lock", "Add", "Remove", "Undo":
+			return p.prepareGroupModeration(ctx, a, inner)
 		default:
-			return &announced{}, nil // Like, Undo, ... in remote groups: not counted here yet
+			return &announced{}, nil // Like, EmojiReact, ... in remote groups: not counted here yet
 		}
 	}
 	if objectRef == "" {
@@ -42,8 +48,11 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 	}
 	if p.urls.IsLocal(objectRef) {
 		// A remote group shares a post written here: we have it already.
-		if kind == "Create" {
+		switch kind {
+		case "Create":
 			return &announced{kind: "Create", local: objectRef}, nil
+		case "Delete": // its moderators took it out of the group
+			return p.prepareGroupModeration(ctx, a, inner)
 		}
 		return &announced{}, nil
 	}
@@ -52,7 +61,8 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 		if errors.Is(err, fetch.ErrGone) || errors.Is(err, fetch.ErrNotFound) || (err == nil && obj.Type() == "Tombstone") {
 			return &announced{kind: "Delete", gone: objectRef}, nil
 		}
-		return &announced{}, nil // its origin still serves it: the Delete is not confirmed
+		// Its origin still serves it: only a moderator of the announcing group may remove it.
+		return p.prepareGroupModeration(ctx, a, inner)
 	}
 	if err != nil || !federation.IsPostType(obj.Type()) {
 		p.logger.Info("inbox: announced object not usable", "object", objectRef, "error", err)
@@ -76,6 +86,8 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 // that it shows in the timelines of those who follow the announcer.
 func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *announced) error {
 	switch an.kind {
+	case "Moderation":
+		return p.applyGroupModeration(ctx, tx, a, an)
 	case "Delete":
 		stored, err := models.PostByURI(ctx, tx, an.gone)
 		if err != nil {

@@ -29,6 +29,9 @@ func (p *Processor) follow(ctx context.Context, tx pgx.Tx, a *activity) error {
 	if err != nil {
 		return err
 	}
+	if refused, err := p.refuseBannedFollow(ctx, tx, a, followee); err != nil || refused {
+		return err
+	}
 	state := models.FollowAccepted
 	if followee.ManuallyApprovesFollowers {
 		state = models.FollowPending
@@ -75,6 +78,8 @@ func (p *Processor) undo(ctx context.Context, tx pgx.Tx, a *activity) error {
 	case inner != nil && inner.Type() == "Announce":
 		_, err := models.DeleteBoost(ctx, tx, inner.ID(), a.signer.ID)
 		return err
+	case inner != nil && (inner.Type() == "Lock" || inner.Type() == "Delete" || (inner.Type() == "Block" && inner.Ref("target") != "")):
+		return p.undoModeration(ctx, tx, a)
 	case inner != nil && inner.Type() != "" && inner.Type() != "Follow":
 		return nil // Undo of other activities: applied by the work that needs them
 	case inner == nil:
@@ -150,6 +155,9 @@ func (p *Processor) actorID(ctx context.Context, tx pgx.Tx, uri string) (int64, 
 func (p *Processor) delete(ctx context.Context, tx pgx.Tx, a *activity) error {
 	object := a.Ref("object")
 	if object != a.signer.URI {
+		if removed, err := p.moderatorRemoval(ctx, tx, a, object); err != nil || removed {
+			return err // a group's moderator took the post out of the group
+		}
 		if !federation.SameOrigin(object, a.signer.URI) {
 			return refuse(http.StatusForbidden, "%s may not delete %s", a.signer.URI, object)
 		}

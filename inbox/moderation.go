@@ -2,17 +2,295 @@ package inbox
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/village-social/village/models"
+	"github.com/village-social/village/outbox"
 )
 
-// Scaffold: the group moderation work fills these in.
+// Moderation of local groups by remote moderators. Each activity counts
+// only from an actor in the group's moderators; from anyone else it is
+// refused with 403 and changes nothing. What the group applies, it
+// announces to its followers (outbox/moderation.go).
+
+// moderatedGroup loads the local group a moderation activity names and
+// checks that the signer moderates it. A nil group with no error means
+// the activity is not about a local group.
+func (p *Processor) moderatedGroup(ctx context.Context, tx pgx.Tx, a *activity, groupURI string) (*models.Actor, error) {
+	ref, ok := p.urls.ParseLocalActor(groupURI)
+	if !ok || !ref.Group {
+		return nil, nil
+	}
+	g, err := models.LocalActorByRef(ctx, tx, false, true, ref.Username)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, refuse(http.StatusNotFound, "no local group %s", groupURI)
+	}
+	if err != nil {
+		return nil, err
+	}
+	mod, err := models.IsModerator(ctx, tx, g.ID, a.signer.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !mod {
+		return nil, refuse(http.StatusForbidden, "%s is not a moderator of %s", a.signer.URI, groupURI)
+	}
+	return g, nil
+}
+
+// postGroup loads a post and the URI of the group it lives in ("" when none).
+func (p *Processor) postGroup(ctx context.Context, tx pgx.Tx, uri string) (*models.Post, string, error) {
+	post, err := models.PostByURI(ctx, tx, uri)
+	if err != nil {
+		return nil, "", err
+	}
+	if post.GroupID == nil {
+		return post, "", nil
+	}
+	g, err := models.ActorByID(ctx, tx, *post.GroupID)
+	if err != nil {
+		return nil, "", err
+	}
+	return post, p.urls.Actor(g), nil
+}
+
+func (p *Processor) groupAction(a *activity, g *models.Actor) outbox.GroupAction {
+	return outbox.GroupAction{Group: g, Moderator: a.signer, Reason: p.sanitizeText(a.String("summary")), Activity: a.Object}
+}
+
+// knownActor finds an actor named in an activity without fetching it: the
+// people moderators act on are members, known here already.
+func (p *Processor) knownActor(ctx context.Context, tx pgx.Tx, uri string) (*models.Actor, error) {
+	if ref, ok := p.urls.ParseLocalActor(uri); ok {
+		return models.LocalActorByRef(ctx, tx, ref.Instance, ref.Group, ref.Username)
+	}
+	return models.RemoteActorByURI(ctx, tx, uri)
+}
 
 // ban applies Block{object: user, target: group} from a group's moderator.
-func (p *Processor) ban(ctx context.Context, tx pgx.Tx, a *activity) error { return nil }
+// A ban by a remote group sent straight to us, not announced by the group,
+// is no concern of ours.
+func (p *Processor) ban(ctx context.Context, tx pgx.Tx, a *activity) error {
+	g, err := p.moderatedGroup(ctx, tx, a, a.Ref("target"))
+	if err != nil || g == nil {
+		return err
+	}
+	who, err := p.knownActor(ctx, tx, a.Ref("object"))
+	if errors.Is(err, models.ErrNotFound) {
+		return refuse(http.StatusUnprocessableEntity, "%s is not known here", a.Ref("object"))
+	}
+	if err != nil {
+		return err
+	}
+	if who.ID == g.ID {
+		return refuse(http.StatusUnprocessableEntity, "a group cannot ban itself")
+	}
+	if mod, err := models.IsModerator(ctx, tx, g.ID, who.ID); err != nil || mod {
+		if err != nil {
+			return err
+		}
+		return refuse(http.StatusUnprocessableEntity, "%s is a moderator of the group: remove them first", who.URI)
+	}
+	var endsAt *time.Time
+	if s := a.String("endTime"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return refuse(http.StatusBadRequest, "endTime %q is not a date-time", s)
+		}
+		endsAt = &t
+	}
+	return p.outbox.Ban(ctx, tx, p.groupAction(a, g), who, endsAt)
+}
 
 // lock applies Lock{object: post} from a group's moderator.
-func (p *Processor) lock(ctx context.Context, tx pgx.Tx, a *activity) error { return nil }
+func (p *Processor) lock(ctx context.Context, tx pgx.Tx, a *activity) error {
+	return p.setLock(ctx, tx, a, a.Ref("object"), true)
+}
 
-// collectionChange applies Add/Remove to a group's featured or moderators collection.
-func (p *Processor) collectionChange(ctx context.Context, tx pgx.Tx, a *activity) error { return nil }
+func (p *Processor) setLock(ctx context.Context, tx pgx.Tx, a *activity, postURI string, locked bool) error {
+	post, groupURI, err := p.postGroup(ctx, tx, postURI)
+	if err != nil || groupURI == "" {
+		return ignoreNotFound(err)
+	}
+	g, err := p.moderatedGroup(ctx, tx, a, groupURI)
+	if err != nil || g == nil {
+		return err
+	}
+	return p.outbox.LockThread(ctx, tx, p.groupAction(a, g), post, locked)
+}
+
+// undoModeration applies Undo{Block} (an unban), Undo{Lock} and
+// Undo{Delete} (a restore) from a group's moderator.
+func (p *Processor) undoModeration(ctx context.Context, tx pgx.Tx, a *activity) error {
+	inner := a.Embedded("object")
+	switch inner.Type() {
+	case "Delete":
+		post, groupURI, err := p.postGroup(ctx, tx, inner.Ref("object"))
+		if err != nil || groupURI == "" {
+			return ignoreNotFound(err)
+		}
+		g, err := p.moderatedGroup(ctx, tx, a, groupURI)
+		if err != nil || g == nil {
+			return err
+		}
+		return p.outbox.RestorePost(ctx, tx, p.groupAction(a, g), post)
+	case "Lock":
+		return p.setLock(ctx, tx, a, inner.Ref("object"), false)
+	case "Block":
+		g, err := p.moderatedGroup(ctx, tx, a, inner.Ref("target"))
+		if err != nil || g == nil {
+			return err
+		}
+		who, err := p.knownActor(ctx, tx, inner.Ref("object"))
+		if err != nil {
+			return ignoreNotFound(err)
+		}
+		return p.outbox.Unban(ctx, tx, p.groupAction(a, g), who)
+	}
+	return nil
+}
+
+// moderatorRemoval applies a Delete of a post in a local group by one of
+// the group's moderators who is not its author. removed is false when the
+// Delete is not that (the author's own Delete, or a stranger's).
+func (p *Processor) moderatorRemoval(ctx context.Context, tx pgx.Tx, a *activity, uri string) (removed bool, err error) {
+	post, groupURI, err := p.postGroup(ctx, tx, uri)
+	if err != nil || groupURI == "" || post.AuthorID == a.signer.ID {
+		return false, ignoreNotFound(err)
+	}
+	g, err := p.moderatedGroup(ctx, tx, a, groupURI)
+	var refusal *Error
+	if errors.As(err, &refusal) {
+		return false, nil // not a moderator: the author rules apply, and refuse it
+	}
+	if err != nil || g == nil {
+		return false, err
+	}
+	return true, p.outbox.RemovePost(ctx, tx, p.groupAction(a, g), post)
+}
+
+// collectionChange applies Add/Remove to a local group's featured
+// collection (a pin, by a moderator) or its moderators (by an owner).
+func (p *Processor) collectionChange(ctx context.Context, tx pgx.Tx, a *activity) error {
+	target, added := a.Ref("target"), a.Type() == "Add"
+	switch {
+	case strings.HasSuffix(target, "/featured"):
+		g, err := p.moderatedGroup(ctx, tx, a, strings.TrimSuffix(target, "/featured"))
+		if err != nil || g == nil {
+			return err
+		}
+		return p.changePin(ctx, tx, a, g, added)
+	case strings.HasSuffix(target, "/moderators"):
+		g, err := p.moderatedGroup(ctx, tx, a, strings.TrimSuffix(target, "/moderators"))
+		if err != nil || g == nil {
+			return err
+		}
+		role, err := models.ModeratorRole(ctx, tx, g.ID, a.signer.ID)
+		if err != nil {
+			return err
+		}
+		if role != models.RoleOwner {
+			return refuse(http.StatusForbidden, "only an owner of %s may change its moderators", p.urls.Actor(g))
+		}
+		who, err := p.knownActor(ctx, tx, a.Ref("object"))
+		if errors.Is(err, models.ErrNotFound) {
+			return refuse(http.StatusUnprocessableEntity, "%s is not known here", a.Ref("object"))
+		}
+		if err != nil {
+			return err
+		}
+		return p.changeModerator(ctx, tx, a, g, who, added)
+	}
+	return nil
+}
+
+func (p *Processor) changePin(ctx context.Context, tx pgx.Tx, a *activity, g *models.Actor, added bool) error {
+	post, err := models.PostByURI(ctx, tx, a.Ref("object"))
+	if errors.Is(err, models.ErrNotFound) {
+		return refuse(http.StatusUnprocessableEntity, "%s is not a post of this group", a.Ref("object"))
+	}
+	if err != nil {
+		return err
+	}
+	if added {
+		group, err := models.GroupByName(ctx, tx, g.Username)
+		if err != nil {
+			return err
+		}
+		err = models.PinGroupPost(ctx, tx, group, post.ID)
+		if errors.Is(err, models.ErrPinNotInGroup) || errors.Is(err, models.ErrPinNotShareable) || errors.Is(err, models.ErrTooManyPins) {
+			return refuse(http.StatusUnprocessableEntity, "%v", err)
+		}
+		if err != nil {
+			return err
+		}
+	} else if was, err := models.Unpin(ctx, tx, g.ID, post.ID); err != nil || !was {
+		return err
+	}
+	return p.outbox.FeaturedChanged(ctx, tx, p.groupAction(a, g), post, added)
+}
+
+func (p *Processor) changeModerator(ctx context.Context, tx pgx.Tx, a *activity, g, who *models.Actor, added bool) error {
+	var changed bool
+	var err error
+	if added {
+		changed, err = models.PutGroupModerator(ctx, tx, g.ID, who.ID, models.RoleModerator)
+	} else {
+		changed, err = models.RemoveGroupModerator(ctx, tx, g.ID, who.ID)
+	}
+	if err != nil || !changed {
+		return err
+	}
+	return p.outbox.ModeratorsChanged(ctx, tx, p.groupAction(a, g), who, added)
+}
+
+// refuseModerated refuses a post into local groups from someone a group
+// banned, and a reply in a locked thread.
+func (p *Processor) refuseModerated(ctx context.Context, tx pgx.Tx, a *activity, groups []*models.Actor, in *incomingPost) error {
+	for _, g := range groups {
+		banned, err := models.IsBanned(ctx, tx, g.ID, a.signer.ID)
+		if err != nil {
+			return err
+		}
+		if banned {
+			return refuse(http.StatusForbidden, "%s is banned from %s", a.signer.URI, p.urls.Actor(g))
+		}
+	}
+	if in.Post.InReplyToURI == "" {
+		return nil
+	}
+	parent, err := models.PostByURI(ctx, tx, in.Post.InReplyToURI)
+	if err != nil {
+		return ignoreNotFound(err)
+	}
+	locked, err := models.ThreadLocked(ctx, tx, parent.ID)
+	if err != nil {
+		return err
+	}
+	if locked {
+		return refuse(http.StatusForbidden, "the thread of %s is locked", in.Post.InReplyToURI)
+	}
+	return nil
+}
+
+// refuseBannedFollow answers a banned actor's Follow of a local group with
+// Reject; refused reports whether it did.
+func (p *Processor) refuseBannedFollow(ctx context.Context, tx pgx.Tx, a *activity, group *models.Actor) (refused bool, err error) {
+	if group.Type != models.ActorGroup {
+		return false, nil
+	}
+	banned, err := models.IsBanned(ctx, tx, group.ID, a.signer.ID)
+	if err != nil || !banned {
+		return false, err
+	}
+	follow, err := models.PutFollow(ctx, tx, a.signer.ID, group.ID, a.ID(), models.FollowPending)
+	if err != nil {
+		return false, err
+	}
+	return true, p.outbox.RejectFollow(ctx, tx, follow)
+}

@@ -112,6 +112,9 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	if len(groups) > MaxGroupsPerPost {
 		return refuse(http.StatusBadRequest, "a post may go to at most %d groups, this one names %d", MaxGroupsPerPost, len(groups))
 	}
+	if err := p.refuseModerated(ctx, tx, a, groups, in); err != nil {
+		return err
+	}
 	for _, g := range groups {
 		member, err := models.IsMember(ctx, tx, g.ID, a.signer.ID)
 		if err != nil {
@@ -258,7 +261,7 @@ func (p *Processor) deletePost(ctx context.Context, tx pgx.Tx, a *activity, uri 
 		return refuse(http.StatusForbidden, "only its author may delete %s", uri)
 	}
 	if stored.DeletedAt != nil {
-		return nil
+		return models.ForgetRemoved(ctx, tx, stored.ID) // removed by moderators, deleted by its author: gone for good
 	}
 	if err := p.shareInLocalGroup(ctx, tx, a, stored, "Delete"); err != nil {
 		return err

@@ -31,6 +31,15 @@ func (o *Outbox) Follow(ctx context.Context, follower, target *models.Actor) (*m
 		if err != nil && !errors.Is(err, models.ErrNotFound) {
 			return err
 		}
+		if target.IsLocal() && target.Type == models.ActorGroup {
+			banned, err := models.IsBanned(ctx, tx, target.ID, follower.ID)
+			if err != nil {
+				return err
+			}
+			if banned {
+				return ErrBanned
+			}
+		}
 		id := o.urls.NewActivityID()
 		state := models.FollowPending
 		if target.IsLocal() && !target.ManuallyApprovesFollowers {

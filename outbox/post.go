@@ -55,6 +55,15 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 		if err := o.checkTopics(ctx, tx, aud.group, post); err != nil {
 			return err
 		}
+		if pub.Parent != nil {
+			locked, err := models.ThreadLocked(ctx, tx, pub.Parent.ID)
+			if err != nil {
+				return err
+			}
+			if locked {
+				return ErrThreadLocked
+			}
+		}
 		if post.ID, err = models.NextPostID(ctx, tx); err != nil {
 			return err
 		}

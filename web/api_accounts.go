@@ -149,6 +149,9 @@ func (h *handlers) follow(c echo.Context) error {
 		if errors.Is(err, outbox.ErrSelfFollow) {
 			return echo.NewHTTPError(http.StatusForbidden, "You cannot follow yourself")
 		}
+		if errors.Is(err, outbox.ErrBanned) {
+			return echo.NewHTTPError(http.StatusForbidden, "You are banned from this group")
+		}
 		return err
 	}
 	rel, err := h.relationship(ctx, me, target)

@@ -141,6 +141,9 @@ func (h *handlers) createStatus(c echo.Context) error {
 	if refusal := speakingRefusal(err); refusal != nil {
 		return refusal
 	}
+	if errors.Is(err, outbox.ErrThreadLocked) {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "This thread is locked: it takes no new replies")
+	}
 	if err != nil {
 		return err
 	}

@@ -114,6 +114,7 @@ type manageData struct {
 	Pinned        []pinnableView
 	Recent        []pinnableView
 	MaxPins       int
+	Moderation    groupModerationData // page_manage_moderation.go
 }
 
 // manageNotices are the ?done= notices of the manage page.
@@ -133,6 +134,8 @@ func (h *handlers) managePage(c echo.Context) error {
 	}
 	d := manageData{}
 	if k, ok := manageNotices[c.QueryParam("done")]; ok {
+		d.Notice = text(k)
+	} else if k, ok := moderationNotices[c.QueryParam("done")]; ok {
 		d.Notice = text(k)
 	}
 	return h.renderManage(c, http.StatusOK, g, d)
@@ -187,6 +190,9 @@ func (h *handlers) renderManage(c echo.Context, status int, g *models.Group, d m
 			v.CanPin, v.Why = false, text("manage.pins.membersonly")
 		}
 		d.Recent = append(d.Recent, v)
+	}
+	if d.Moderation, err = h.groupModeration(ctx, h.viewer(c), g); err != nil {
+		return fmt.Errorf("web: manage: %w", err)
 	}
 	return h.page(c, status, "manage_group", fmt.Sprintf(text("manage.title"), g.Title), d)
 }
@@ -269,12 +275,12 @@ func (h *handlers) decideJoinRequest(c echo.Context, done string, decide func(co
 // pinPost answers POST /groups/:name/pins: the form's post joins the
 // group's featured collection.
 func (h *handlers) pinPost(c echo.Context) error {
-	_, g, err := h.moderation(c, "manage")
+	v, g, err := h.moderation(c, "manage")
 	if g == nil {
 		return err
 	}
 	id, _ := strconv.ParseInt(strings.TrimSpace(c.Request().PostFormValue("post")), 10, 64)
-	err = models.PinGroupPost(c.Request().Context(), h.db, g, id)
+	err = h.changePin(c.Request().Context(), v, g, id, true)
 	var key string
 	switch {
 	case errors.Is(err, models.ErrPinNotInGroup):
@@ -298,12 +304,12 @@ func (h *handlers) pinPost(c echo.Context) error {
 
 // unpinPost answers POST /groups/:name/unpin.
 func (h *handlers) unpinPost(c echo.Context) error {
-	_, g, err := h.moderation(c, "manage")
+	v, g, err := h.moderation(c, "manage")
 	if g == nil {
 		return err
 	}
 	id, _ := strconv.ParseInt(strings.TrimSpace(c.Request().PostFormValue("post")), 10, 64)
-	if _, err := models.Unpin(c.Request().Context(), h.db, g.Actor.ID, id); err != nil {
+	if err := h.changePin(c.Request().Context(), v, g, id, false); err != nil {
 		return fmt.Errorf("web: unpin: %w", err)
 	}
 	return c.Redirect(http.StatusSeeOther, groupRefOf(g).Manage+"?done=unpinned#pins")

@@ -173,7 +173,11 @@ func (h *handlers) saveGroupSettings(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return h.sendGroupUpdate(ctx, tx, saved)
+		if err := h.sendGroupUpdate(ctx, tx, saved); err != nil {
+			return err
+		}
+		return models.LogModeration(ctx, tx, models.ModerationAction{GroupID: &g.Actor.ID, ModeratorID: &v.Actor.ID,
+			Action: models.ModEditGroup, TargetActorID: &g.Actor.ID, TargetText: g.Actor.Username})
 	})
 	if err != nil {
 		return fmt.Errorf("web: group settings: %w", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/outbox"
 )
 
 // Joining and leaving a local group. A public group takes a member at
@@ -218,6 +219,9 @@ func (h *handlers) joinGroup(c echo.Context) error {
 		return h.memberPage(c, http.StatusUnprocessableEntity, "member_group", formatText("membership.title", g.Title), "", d)
 	}
 	f, err := h.outbox.Follow(ctx, v.Actor, g.Actor)
+	if errors.Is(err, outbox.ErrBanned) {
+		return h.forbiddenPage(c, "groupmod.banned")
+	}
 	if err != nil {
 		return err
 	}

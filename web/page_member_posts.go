@@ -97,6 +97,10 @@ func (h *handlers) createPost(c echo.Context) error {
 		}
 		return h.composeAgain(c, v, f, parent)
 	}
+	if errors.Is(err, outbox.ErrThreadLocked) {
+		f.Errors["text"] = text("compose.error.locked")
+		return h.composeAgain(c, v, f, parent)
+	}
 	if err != nil {
 		return err
 	}

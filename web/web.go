@@ -236,6 +236,15 @@ func routes(e *echo.Echo, h *handlers) {
 	// Safety: members-only groups
 
 	// Safety: group moderation (remove, ban, lock, pins, audit log)
+	e.POST("/groups/:name/remove", h.removeGroupPost)
+	e.POST("/groups/:name/restore", h.restoreGroupPost)
+	e.POST("/groups/:name/lock", h.lockThread(true))
+	e.POST("/groups/:name/unlock", h.lockThread(false))
+	e.POST("/groups/:name/bans", h.banMember)
+	e.POST("/groups/:name/unban", h.unbanMember)
+	e.POST("/groups/:name/moderators", h.addModerator)
+	e.POST("/groups/:name/moderators/remove", h.removeModerator)
+	e.GET("/groups/:name/log", h.groupLogPage)
 
 	// Safety: instance moderation (suspensions, domain blocks, blocks and mutes)
 

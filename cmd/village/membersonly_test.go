@@ -205,7 +205,7 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 	}
 	time.Sleep(2 * time.Second) // time for any delivery to arrive
 	for _, act := range f.Received() {
-		if strings.Contains(mustJSON(act), "zebra-one") || strings.Contains(mustJSON(act), first.URI) {
+		if strings.Contains(mustJSON(t, act), "zebra-one") || strings.Contains(mustJSON(t, act), first.URI) {
 			t.Errorf("a pending member received %v", act["type"])
 		}
 	}
@@ -275,10 +275,10 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 		return false
 	})
 	if hasPublic(share) {
-		t.Errorf("the group's Announce of a members-only post names Public: %s", mustJSON(share))
+		t.Errorf("the group's Announce of a members-only post names Public: %s", mustJSON(t, share))
 	}
-	if note := innerOf(innerOf(share)); !strings.Contains(mustJSON(note["to"]), groupURL) ||
-		!strings.Contains(mustJSON(note["cc"]), groupURL+"/followers") {
+	if note := innerOf(innerOf(share)); !strings.Contains(mustJSON(t, note["to"]), groupURL) ||
+		!strings.Contains(mustJSON(t, note["cc"]), groupURL+"/followers") {
 		t.Errorf("alice's Note is to %v cc %v; want to the group, cc its followers", note["to"], note["cc"])
 	}
 	for _, p := range []status{first, second} {
@@ -427,11 +427,6 @@ func refs(v any) []string {
 	return nil
 }
 
-func mustJSON(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
 // Mastodon accepts no boost of a followers-only post, so a members-only
 // group gives its Mastodon members its own followers-only copy of each
 // post, crediting the author; edits and deletes follow; a Mastodon reply to
@@ -461,7 +456,7 @@ func TestMembersOnlyGroupRelaysPostsToMastodonAsItsOwnNotes(t *testing.T) {
 		var found map[string]any
 		testenv.Eventually(t, 30*time.Second, "the group's "+typ+" carrying "+text+" at mia", func() bool {
 			for _, act := range received(mia, typ) {
-				if act["actor"] == groupURL && strings.Contains(mustJSON(act), text) {
+				if act["actor"] == groupURL && strings.Contains(mustJSON(t, act), text) {
 					found = act
 					return true
 				}
@@ -576,7 +571,7 @@ func TestMembersOnlyGroupRelaysPostsToMastodonAsItsOwnNotes(t *testing.T) {
 	// Nothing mia got, nor anything the group or alice sent, names Public.
 	for _, act := range mia.Received() {
 		if act["type"] != "Accept" && hasPublic(act) {
-			t.Errorf("mia received an activity naming Public: %s", mustJSON(act))
+			t.Errorf("mia received an activity naming Public: %s", mustJSON(t, act))
 		}
 	}
 	bodies, public := sentAbout(t, a, "nicu")

@@ -4,12 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"html"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,70 +20,6 @@ import (
 // Reports end to end: remote Flags into a Village's queues, members'
 // reports forwarded anonymously, remote moderators told, the client API,
 // and the hourly limit. Instances listen on 127.0.0.40–49.
-
-// webSession is a person signed in to an instance's web app over HTTP,
-// with cookies, as a browser is.
-type webSession struct {
-	t      *testing.T
-	base   string
-	client *http.Client
-}
-
-var reportCSRF = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
-
-// logIn signs a user made by Village.User in (their password is password-NAME).
-func logIn(t *testing.T, v *testenv.Village, name string) *webSession {
-	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &webSession{t: t, base: v.BaseURL, client: &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	if code, body := s.submit("/login", "/login", url.Values{"login": {name}, "password": {"password-" + name}}); code != http.StatusSeeOther {
-		t.Fatalf("log-in of %s: %d %s", name, code, body)
-	}
-	return s
-}
-
-func (s *webSession) do(req *http.Request) (int, string) {
-	s.t.Helper()
-	req.Header.Set("Accept", "text/html")
-	resp, err := s.client.Do(req)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-func (s *webSession) get(path string) (int, string) {
-	s.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.base+path, nil)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return s.do(req)
-}
-
-// submit loads page, takes its form token and posts form to action.
-func (s *webSession) submit(page, action string, form url.Values) (int, string) {
-	s.t.Helper()
-	code, body := s.get(page)
-	m := reportCSRF.FindStringSubmatch(body)
-	if code != http.StatusOK || m == nil {
-		s.t.Fatalf("GET %s: %d, no form token", page, code)
-	}
-	form.Set("csrf", html.UnescapeString(m[1]))
-	req, err := http.NewRequest(http.MethodPost, s.base+action, strings.NewReader(form.Encode()))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", s.base)
-	return s.do(req)
-}
 
 // storeOf opens an instance's database, to check what was (not) stored.
 func storeOf(t *testing.T, v *testenv.Village) *pgxpool.Pool {
@@ -243,8 +175,8 @@ func TestARemoteFlagLandsInTheGroupsQueue(t *testing.T) {
 	if !hasNotification(ns, "admin.report", "rita@"+strings.TrimPrefix(rita.Server.URL, "http://")) {
 		t.Errorf("maria's notifications %+v have no admin.report from rita", ns)
 	}
-	mod := logIn(t, v, "maria")
-	code, page := mod.get("/groups/moms/reports")
+	mod := v.SignIn("maria")
+	code, page := mod.Get("/groups/moms/reports")
 	if code != http.StatusOK {
 		t.Fatalf("the group's queue for its moderator: %d", code)
 	}
@@ -259,18 +191,18 @@ func TestARemoteFlagLandsInTheGroupsQueue(t *testing.T) {
 			t.Errorf("the group's queue shows %q", bad)
 		}
 	}
-	if code, _ := mod.get("/admin/reports"); code != http.StatusNotFound {
+	if code, _ := mod.Get("/admin/reports"); code != http.StatusNotFound {
 		t.Errorf("a group moderator on the instance's queue: %d, want 404", code)
 	}
-	member := logIn(t, v, "alice")
+	member := v.SignIn("alice")
 	for _, path := range []string{"/groups/moms/reports", "/admin/reports"} {
-		if code, _ := member.get(path); code != http.StatusNotFound {
+		if code, _ := member.Get(path); code != http.StatusNotFound {
 			t.Errorf("a member on %s: %d, want 404", path, code)
 		}
 	}
 
 	// Resolving closes it, in the audit log.
-	if code, _ := mod.submit("/groups/moms/reports", "/groups/moms/reports/"+strconv.FormatInt(r.ID, 10)+"/resolve", url.Values{}); code != http.StatusSeeOther {
+	if code, _ := mod.SubmitFrom("/groups/moms/reports", "/groups/moms/reports/"+strconv.FormatInt(r.ID, 10)+"/resolve", url.Values{}); code != http.StatusSeeOther {
 		t.Fatalf("resolve: %d", code)
 	}
 	got, err := models.ReportByID(context.Background(), db, r.ID)
@@ -281,7 +213,7 @@ func TestARemoteFlagLandsInTheGroupsQueue(t *testing.T) {
 	if err != nil || len(log) != 1 || log[0].Action != models.ModResolveReport {
 		t.Errorf("the group's audit log: %+v %v, want one resolve_report", log, err)
 	}
-	if _, page := mod.get("/groups/moms/reports"); strings.Contains(page, "mean to a new mom") {
+	if _, page := mod.Get("/groups/moms/reports"); strings.Contains(page, "mean to a new mom") {
 		t.Errorf("a resolved report is still in the queue")
 	}
 }
@@ -338,15 +270,15 @@ func TestAMembersReportOfARemotePostIsForwardedByTheInstanceActor(t *testing.T) 
 	noteID, noteURI := remoteGroupPost(t, v, mia, alice, "moms", 1, "<p>nobody here can raise a child</p>")
 
 	// The web form offers to tell mia's server, on by default.
-	web := logIn(t, v, "alice")
-	code, form := web.get("/report?post=" + noteID)
+	web := v.SignIn("alice")
+	code, form := web.Get("/report?post=" + noteID)
 	miaHost := strings.TrimPrefix(mia.Server.URL, "http://")
 	if code != http.StatusOK || !strings.Contains(form, "Also send the report to "+miaHost) || !strings.Contains(form, `value="on" checked`) ||
 		!strings.Contains(form, "moderators of Moms") {
 		t.Fatalf("the report form: %d\n%s", code, form)
 	}
 	comment := "this hurt a lot of us"
-	code, _ = web.submit("/report?post="+noteID, "/report", url.Values{"post": {noteID}, "comment": {comment},
+	code, _ = web.SubmitFrom("/report?post="+noteID, "/report", url.Values{"post": {noteID}, "comment": {comment},
 		"category": {"violation"}, "forward": {"on"}})
 	if code != http.StatusSeeOther {
 		t.Fatalf("sending the report: %d", code)
@@ -525,8 +457,8 @@ func TestReportsAreLimitedPerReporterPerHour(t *testing.T) {
 	if code := alice.Do(http.MethodPost, "/api/v1/reports", url.Values{"account_id": {carolID}}, &e); code != http.StatusTooManyRequests || e.Error == "" {
 		t.Errorf("report %d within the hour: %d %q, want 429 with a reason", models.LocalReportsPerHour+1, code, e.Error)
 	}
-	web := logIn(t, v, "alice")
-	code, page := web.submit("/report?actor="+url.QueryEscape(v.BaseURL+"/users/carol"), "/report",
+	web := v.SignIn("alice")
+	code, page := web.SubmitFrom("/report?actor="+url.QueryEscape(v.BaseURL+"/users/carol"), "/report",
 		url.Values{"actor": {v.BaseURL + "/users/carol"}, "comment": {"once more"}})
 	if code != http.StatusTooManyRequests || !strings.Contains(page, "many reports in the last hour") || !strings.Contains(page, "once more") {
 		t.Errorf("the web form past the limit: %d, want 429 with the form and a reason", code)

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,75 +22,14 @@ const (
 	speakB = "127.0.0.51:0"
 )
 
-// webSession is a signed-in browser without a browser: a cookie jar, and
-// the CSRF token the pages hand out.
-type webSession struct {
-	t      *testing.T
-	base   string
-	client *http.Client
-	csrf   string
-}
-
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-// webLogin logs a user in through the log-in form.
-func webLogin(t *testing.T, v *testenv.Village, user string) *webSession {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	s := &webSession{t: t, base: v.BaseURL, client: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
-	s.loadCSRF("/login")
-	if code, body := s.post("/login", url.Values{"login": {user}, "password": {"password-" + user}}); code != 200 || !strings.Contains(body, "csrf") {
-		t.Fatalf("%s logs in: %d", user, code)
-	}
-	s.loadCSRF("/home")
-	return s
-}
-
-func (s *webSession) loadCSRF(path string) {
-	s.t.Helper()
-	_, body := s.get(path)
-	m := csrfField.FindStringSubmatch(body)
-	if m == nil {
-		s.t.Fatalf("no CSRF token on %s", path)
-	}
-	s.csrf = m[1]
-}
-
-func (s *webSession) get(path string) (int, string) {
-	s.t.Helper()
-	resp, err := s.client.Get(s.base + path)
-	if err != nil {
-		s.t.Fatalf("GET %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
-// post sends a form with the session's CSRF token, following the redirect.
-func (s *webSession) post(path string, form url.Values) (int, string) {
-	s.t.Helper()
-	form.Set("csrf", s.csrf)
-	req, _ := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", s.base)
-	resp, err := s.client.Do(req)
-	if err != nil {
-		s.t.Fatalf("POST %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // setSpeaking saves a group's speaking settings on its moderators' page.
-func setSpeaking(t *testing.T, mod *webSession, group, topics string, anonymous bool) {
+func setSpeaking(t *testing.T, mod *testenv.WebSession, group, topics string, anonymous bool) {
 	t.Helper()
 	form := url.Values{"topics": {topics}}
 	if anonymous {
 		form.Set("allow_anonymous", "1")
 	}
-	if code, body := mod.post("/groups/"+group+"/settings/speaking", form); code != 200 || !strings.Contains(body, "settings are saved") {
+	if code, body := mod.Submit("/groups/"+group+"/settings/speaking", form); code != 200 || !strings.Contains(body, "settings are saved") {
 		t.Fatalf("saving %s's speaking settings: %d\n%s", group, code, body)
 	}
 }
@@ -163,12 +100,12 @@ func TestAGroupRequiresAContentWarningOnItsTopics(t *testing.T) {
 	mia := testenv.NewRemote(t, "mia")
 	joinGroup(t, v, mia, "after_loss")
 	_ = mod
-	modWeb := webLogin(t, v, "maria")
+	modWeb := v.SignIn("maria").Following()
 	setSpeaking(t, modWeb, "after_loss", "loss: miscarriage, stillbirth, loss\nfertility: IVF, fertility, trying to conceive", false)
 
 	// Members see the topics before they write: on the group page and its form.
-	aliceWeb := webLogin(t, v, "alice")
-	if _, page := aliceWeb.get("/groups/after_loss"); !strings.Contains(page, "miscarriage, stillbirth, loss") ||
+	aliceWeb := v.SignIn("alice").Following()
+	if _, page := aliceWeb.Get("/groups/after_loss"); !strings.Contains(page, "miscarriage, stillbirth, loss") ||
 		!strings.Contains(page, "trying to conceive") {
 		t.Errorf("the group page does not list its topics")
 	}
@@ -191,11 +128,11 @@ func TestAGroupRequiresAContentWarningOnItsTopics(t *testing.T) {
 	}
 
 	// Web: the form comes back with the text kept and the topic named.
-	code, page := aliceWeb.post("/posts", url.Values{"text": {"Our stillbirth story, a year on."}, "group": {"@after_loss@" + v.Addr}})
+	code, page := aliceWeb.Submit("/posts", url.Values{"text": {"Our stillbirth story, a year on."}, "group": {"@after_loss@" + v.Addr}})
 	if code != 422 || !strings.Contains(page, "“loss”") || !strings.Contains(page, "Our stillbirth story, a year on.") {
 		t.Errorf("web post without a warning: %d, want 422 naming the topic and keeping the text", code)
 	}
-	if code, _ := aliceWeb.post("/posts", url.Values{"text": {"Our stillbirth story, a year on."}, "summary": {"loss"},
+	if code, _ := aliceWeb.Submit("/posts", url.Values{"text": {"Our stillbirth story, a year on."}, "summary": {"loss"},
 		"group": {"@after_loss@" + v.Addr}}); code != 200 {
 		t.Errorf("web post with a warning: %d", code)
 	}
@@ -278,12 +215,12 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 	writer := a.User("zelda_q")
 	other := a.User("otto")
 	bob := b.User("bob")
-	modWeb := webLogin(t, a, "maria")
+	modWeb := a.SignIn("maria").Following()
 	setSpeaking(t, modWeb, "moms", "", true)
 	setSpeaking(t, modWeb, "nicu", "", true)
-	writerWeb := webLogin(t, a, "zelda_q")
+	writerWeb := a.SignIn("zelda_q").Following()
 	const displayName = "Zelda Quixotica"
-	if code, _ := writerWeb.post("/settings/profile", url.Values{"display_name": {displayName}, "bio": {""}}); code != 200 {
+	if code, _ := writerWeb.Submit("/settings/profile", url.Values{"display_name": {displayName}, "bio": {""}}); code != 200 {
 		t.Fatalf("display name: %d", code)
 	}
 	writerURI := a.BaseURL + "/users/zelda_q"
@@ -321,12 +258,12 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 		!strings.Contains(body, "anonymous") {
 		t.Errorf("anonymous post into a group that does not allow it: %d %s", code, body)
 	}
-	if code, _ := writerWeb.post("/posts", url.Values{"text": {"hello"}, "group": {"@closed@" + a.Addr}, "anonymous": {"1"}}); code != 422 {
+	if code, _ := writerWeb.Submit("/posts", url.Values{"text": {"hello"}, "group": {"@closed@" + a.Addr}, "anonymous": {"1"}}); code != 422 {
 		t.Errorf("web anonymous post into a group that does not allow it: %d, want 422", code)
 	}
 
 	// The compose form offers it where the group allows it.
-	if _, page := writerWeb.get("/groups/moms"); !strings.Contains(page, `name="anonymous"`) {
+	if _, page := writerWeb.Get("/groups/moms"); !strings.Contains(page, `name="anonymous"`) {
 		t.Errorf("the group's form offers no anonymous box")
 	}
 
@@ -343,7 +280,7 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 	}
 	leaks("the API answer to the writer", mustJSON(t, anon))
 	// And a reply through the web, anonymously, in the same thread.
-	if code, _ := writerWeb.post("/posts", url.Values{"text": {"thank you all, truly"}, "in_reply_to": {anon.ID}, "anonymous": {"1"}}); code != 200 {
+	if code, _ := writerWeb.Submit("/posts", url.Values{"text": {"thank you all, truly"}, "in_reply_to": {anon.ID}, "anonymous": {"1"}}); code != 200 {
 		t.Fatalf("anonymous web reply: %d", code)
 	}
 
@@ -429,9 +366,9 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 		}
 		leaks("otto's "+p, body)
 	}
-	ottoWeb := webLogin(t, a, "otto")
+	ottoWeb := a.SignIn("otto").Following()
 	for _, p := range []string{"/posts/" + anon.ID, "/home", "/groups/moms", "/notifications"} {
-		code, page := ottoWeb.get(p)
+		code, page := ottoWeb.Get(p)
 		if code != 200 {
 			t.Errorf("otto's %s: %d", p, code)
 		}
@@ -449,24 +386,24 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 		_, body := apiRaw(t, bob, "GET", p, nil)
 		leaks("bob's "+p+" on B", body)
 	}
-	bobWeb := webLogin(t, b, "bob")
-	_, page := bobWeb.get("/posts/" + s.ID)
+	bobWeb := b.SignIn("bob").Following()
+	_, page := bobWeb.Get("/posts/" + s.ID)
 	leaks("bob's thread page on B", page)
 
 	// The moderator sees who wrote it; the writer sees it is hers and may delete it.
-	_, page = modWeb.get("/posts/" + anon.ID)
+	_, page = modWeb.Get("/posts/" + anon.ID)
 	if !strings.Contains(page, "Written by @zelda_q@"+a.Addr) {
 		t.Errorf("the moderator's thread page does not say who wrote it")
 	}
-	if _, page := modWeb.get("/groups/moms/settings/speaking"); !strings.Contains(page, "Written by @zelda_q@"+a.Addr) {
+	if _, page := modWeb.Get("/groups/moms/settings/speaking"); !strings.Contains(page, "Written by @zelda_q@"+a.Addr) {
 		t.Errorf("the moderators' page does not list who wrote the anonymous posts")
 	}
-	code, page = ottoWeb.get("/groups/moms/settings/speaking")
+	code, page = ottoWeb.Get("/groups/moms/settings/speaking")
 	if code != 403 {
 		t.Errorf("otto on the moderators' page: %d, want 403", code)
 	}
 	leaks("the moderators' page refused to otto", page)
-	_, page = writerWeb.get("/posts/" + anon.ID)
+	_, page = writerWeb.Get("/posts/" + anon.ID)
 	if !strings.Contains(page, "/posts/"+anon.ID+"/delete") || strings.Contains(page, "/posts/"+anon.ID+"/edit") {
 		t.Errorf("the writer's thread page: want a delete link and no edit link")
 	}
@@ -623,8 +560,8 @@ func TestFiltersAPIv2AndWhatFiltersDo(t *testing.T) {
 		t.Errorf("home has %d statuses, want 2", len(home))
 	}
 	// The web home feed: folded under the warn filter's title, the hidden one gone.
-	web := webLogin(t, v, "alice")
-	_, page := web.get("/home")
+	web := v.SignIn("alice").Following()
+	_, page := web.Get("/home")
 	if strings.Contains(page, "IVF clinic") {
 		t.Errorf("the web home shows a post a hide filter matches")
 	}
@@ -676,7 +613,7 @@ func TestFiltersAPIv2AndWhatFiltersDo(t *testing.T) {
 	if !strings.Contains(raw, `"keyword_matches":["sleep training"]`) {
 		t.Errorf("the mention's status is not marked filtered: %s", raw)
 	}
-	if _, page := web.get("/notifications"); !strings.Contains(page, "Filtered: Sleep talk") || strings.Contains(page, "tips for twins") {
+	if _, page := web.Get("/notifications"); !strings.Contains(page, "Filtered: Sleep talk") || strings.Contains(page, "tips for twins") {
 		t.Errorf("the notifications page does not fold the filtered post")
 	}
 
@@ -699,11 +636,11 @@ func TestFiltersAPIv2AndWhatFiltersDo(t *testing.T) {
 	}
 
 	// The web page makes and lists filters.
-	if code, page := web.post("/settings/filters", url.Values{"title": {"Cots"}, "keywords": {"cot, crib"}, "context": {"home"},
+	if code, page := web.Submit("/settings/filters", url.Values{"title": {"Cots"}, "keywords": {"cot, crib"}, "context": {"home"},
 		"action": {"hide"}, "whole_word": {"1"}}); code != 200 || !strings.Contains(page, "Cots") || !strings.Contains(page, "cot, crib") {
 		t.Errorf("the filters page: %d", code)
 	}
-	if _, page := web.get("/home"); strings.Contains(page, "cot?") {
+	if _, page := web.Get("/home"); strings.Contains(page, "cot?") {
 		t.Errorf("the web home shows a post the new hide filter matches")
 	}
 }

@@ -1,0 +1,179 @@
+package inbox
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/village-social/village/federation"
+	"github.com/village-social/village/models"
+)
+
+// Village as a member of a remote group: the group announces what its
+// moderators do (Delete, Block, Lock, Add, Remove and their Undo). Such an
+// activity counts only when the group itself announces it and its actor is
+// the group or is listed in the group's moderators collection, read from
+// the group's origin; anything else is ignored. The same activity sent by
+// a moderator straight to us is not announced, and changes nothing.
+
+// maxModeratorPages bounds how far a paged moderators collection is read.
+const maxModeratorPages = 5
+
+// prepareGroupModeration checks, before the transaction, a moderation
+// activity a remote group announces.
+func (p *Processor) prepareGroupModeration(ctx context.Context, a *activity, inner federation.Object) (*announced, error) {
+	if a.signer.Type != models.ActorGroup || p.urls.IsLocal(a.signer.URI) || inner.Type() == "Add" || inner.Type() == "Remove" {
+		// Add and Remove change the group's featured and moderators
+		// collections, which are read from the group when needed.
+		return &announced{}, nil
+	}
+	subject := inner
+	if inner.Type() == "Undo" {
+		subject = inner.Embedded("object")
+		if subject == nil || (subject.Type() != "Block" && subject.Type() != "Lock" && subject.Type() != "Delete") {
+			return &announced{}, nil
+		}
+	}
+	actor := inner.Ref("actor")
+	ok, err := p.moderatesRemoteGroup(ctx, a.signer, actor)
+	if err != nil || !ok {
+		p.logger.Info("inbox: group announces a moderation activity by someone not its moderator; ignored",
+			"group", a.signer.URI, "actor", actor, "type", inner.Type(), "error", err)
+		return &announced{}, nil
+	}
+	an := &announced{kind: "Moderation", moderation: inner}
+	if inner.Type() == "Undo" && subject.Type() == "Delete" && !p.urls.IsLocal(subject.Ref("object")) {
+		// A restored post: what it says is read again from its origin.
+		obj, err := p.resolver.FetchObject(ctx, subject.Ref("object"))
+		if err != nil || !federation.IsPostType(obj.Type()) {
+			p.logger.Info("inbox: restored post not fetchable", "object", subject.Ref("object"), "error", err)
+			return &announced{}, nil
+		}
+		in, err := federation.PostFromObject(obj)
+		if err != nil {
+			return &announced{}, nil
+		}
+		p.clean(in)
+		an.post = &incomingPost{IncomingPost: in}
+	}
+	if subject.Type() == "Block" {
+		if subject.Ref("target") != a.signer.URI {
+			return &announced{}, nil // a ban from another group: not this group's to announce
+		}
+		who, err := p.resolver.Actor(ctx, subject.Ref("object"))
+		if err != nil {
+			p.logger.Info("inbox: banned actor not resolvable", "actor", subject.Ref("object"), "error", err)
+			return &announced{}, nil
+		}
+		an.subject = who
+	}
+	return an, nil
+}
+
+// moderatesRemoteGroup reports whether actor is the group or one of its
+// moderators, as the group's origin lists them now.
+func (p *Processor) moderatesRemoteGroup(ctx context.Context, group *models.Actor, actor string) (bool, error) {
+	if actor == "" {
+		return false, nil
+	}
+	if actor == group.URI {
+		return true, nil
+	}
+	doc, err := p.resolver.FetchObject(ctx, group.URI)
+	if err != nil {
+		return false, err
+	}
+	collURI := doc.Ref("moderators")
+	if collURI == "" {
+		collURI = doc.Ref("attributedTo")
+	}
+	if collURI == "" || !federation.SameOrigin(collURI, group.URI) {
+		return false, nil
+	}
+	coll, err := p.resolver.FetchObject(ctx, collURI)
+	for pages := 0; err == nil && coll != nil && pages < maxModeratorPages; pages++ {
+		if slices.Contains(coll.Refs("orderedItems"), actor) || slices.Contains(coll.Refs("items"), actor) {
+			return true, nil
+		}
+		next := coll.Embedded("first")
+		if next == nil {
+			ref := coll.Ref("first")
+			if ref == "" {
+				ref = coll.Ref("next")
+			}
+			if ref == "" || !federation.SameOrigin(ref, group.URI) {
+				return false, nil
+			}
+			next, err = p.resolver.FetchObject(ctx, ref)
+		}
+		coll = next
+	}
+	return false, err
+}
+
+// applyGroupModeration applies what a remote group's moderator did to the
+// copies kept here: a removed post becomes a tombstone (one written here
+// leaves the group but stays its author's) and a restored one comes back
+// as its origin serves it, a locked thread takes no replies from here, a
+// ban is recorded. Posts of other groups are left alone.
+func (p *Processor) applyGroupModeration(ctx context.Context, tx pgx.Tx, a *activity, an *announced) error {
+	inner, undo := an.moderation, false
+	if inner.Type() == "Undo" {
+		inner, undo = inner.Embedded("object"), true
+	}
+	groupPost := func() (*models.Post, error) {
+		post, err := models.PostByURI(ctx, tx, inner.Ref("object"))
+		if err != nil {
+			return nil, ignoreNotFound(err)
+		}
+		if post.GroupID == nil || *post.GroupID != a.signer.ID {
+			return nil, nil
+		}
+		return post, nil
+	}
+	switch inner.Type() {
+	case "Delete":
+		post, err := groupPost()
+		if err != nil || post == nil {
+			return err
+		}
+		if undo {
+			if post.Local || an.post == nil || an.post.Post.URI != post.URI {
+				return nil // a post written here went back to being only its author's
+			}
+			post.Content, post.Summary, post.Sensitive, post.Name = an.post.Post.Content, an.post.Post.Summary, an.post.Post.Sensitive, an.post.Post.Name
+			post.Attachments, post.Tags = an.post.Post.Attachments, an.post.Post.Tags
+			_, err := models.Revive(ctx, tx, post)
+			return err
+		}
+		if post.Local {
+			return models.LeaveGroup(ctx, tx, post.ID, a.signer.ID)
+		}
+		_, err = models.TombstonePost(ctx, tx, post.ID)
+		return err
+	case "Lock":
+		post, err := groupPost()
+		if err != nil || post == nil {
+			return err
+		}
+		_, err = models.SetThreadLocked(ctx, tx, post.ID, !undo)
+		return err
+	case "Block":
+		if an.subject == nil {
+			return nil
+		}
+		if undo {
+			_, err := models.DeleteBan(ctx, tx, a.signer.ID, an.subject.ID)
+			return ignoreNotFound(err)
+		}
+		var endsAt *time.Time
+		if t, err := time.Parse(time.RFC3339, inner.String("endTime")); err == nil {
+			endsAt = &t
+		}
+		return models.PutBan(ctx, tx, models.GroupBan{GroupID: a.signer.ID, ActorID: an.subject.ID,
+			Reason: p.sanitizeText(inner.String("summary")), EndsAt: endsAt, ActivityURI: inner.ID()})
+	}
+	return nil
+}
