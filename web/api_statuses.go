@@ -112,6 +112,9 @@ func (h *handlers) createStatus(c echo.Context) error {
 	if err := f.validate(); err != nil {
 		return err
 	}
+	if err := h.limits.post(currentAccount(c).ID); err != nil {
+		return apiLimited(c, err.(*limitError))
+	}
 	html, tags, mentions := h.render(ctx, f.Status)
 	pub := outbox.Publication{Author: me, Mentions: mentions, Post: &models.Post{
 		Content: html, Summary: strings.TrimSpace(f.SpoilerText), Sensitive: f.Sensitive || f.SpoilerText != "",

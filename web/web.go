@@ -44,6 +44,9 @@ type Options struct {
 	// MediaDir is the folder uploaded pictures are stored in (avatars/
 	// under it); empty turns avatar uploads off.
 	MediaDir string
+	// InboxRate is how many activities one remote host may post per
+	// minute; DefaultInboxRate when 0.
+	InboxRate int
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -86,6 +89,8 @@ func New(opts Options) *echo.Echo {
 		h.clock = time.Now
 	}
 	h.guards = newAccountGuards(h.clock)
+	h.limits = newRateLimits(h.clock, opts.InboxRate)
+	h.domainBlocks = &domainBlockCache{db: opts.DB, now: h.clock}
 	e.Use(h.loadSession, h.checkCSRF)
 	routes(e, h)
 	return e
@@ -111,6 +116,10 @@ type handlers struct {
 	clock    func() time.Time
 	guards   *accountGuards // log-in and sign-up limits, the CSRF key
 	mediaDir string         // uploaded avatars live in its avatars/ folder
+
+	// Safety: instance moderation
+	limits       *rateLimits       // posts, reports and inbox POSTs
+	domainBlocks *domainBlockCache // what the inbox refuses before verifying
 }
 
 // routes lists every route Village serves, in one place.
