@@ -247,6 +247,21 @@ func routes(e *echo.Echo, h *handlers) {
 	// Safety: group moderation (remove, ban, lock, pins, audit log)
 
 	// Safety: instance moderation (suspensions, domain blocks, blocks and mutes)
+	e.GET("/admin/moderation", h.instanceModerationPage)
+	e.POST("/admin/users/:name/suspend", h.suspendUser)
+	e.POST("/admin/users/:name/unsuspend", h.unsuspendUser)
+	e.POST("/admin/domain_blocks", h.blockDomain)
+	e.POST("/admin/domain_blocks/:domain/delete", h.unblockDomain)
+	e.POST("/accounts/:id/block", h.blockFromPage)
+	e.POST("/accounts/:id/unblock", h.unblockFromPage)
+	e.POST("/accounts/:id/mute", h.muteFromPage)
+	e.POST("/accounts/:id/unmute", h.unmuteFromPage)
+	api.POST("/v1/accounts/:id/block", h.block)
+	api.POST("/v1/accounts/:id/unblock", h.unblock)
+	api.POST("/v1/accounts/:id/mute", h.mute)
+	api.POST("/v1/accounts/:id/unmute", h.unmute)
+	api.GET("/v1/blocks", h.blocks)
+	api.GET("/v1/mutes", h.mutes)
 
 	// Safety: reports
 
