@@ -129,6 +129,7 @@ func TestDomainSuspendRefusesItsActivitiesAlsoInsideAnAnnounce(t *testing.T) {
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.30:0"})
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice := v.User("alice")
+	alice.Post("/api/v1/accounts/"+lookup(t, alice, "moms").ID+"/follow", nil, nil)
 	bad := testenv.NewRemote(t, "bad")   // its domain gets blocked
 	gina := testenv.NewRemote(t, "gina") // an allowed server that passes things on
 	olga := testenv.NewRemote(t, "olga") // an allowed author: the control
