@@ -34,18 +34,21 @@ const (
 type rateLimits struct {
 	posts   *limiter      // per account
 	reports *limiter      // per account
-	inbox   *tokenBuckets // per remote host (the signer's domain)
+	inbox   *tokenBuckets // per remote host (the signer's domain); nil: unlimited
 }
 
+// newRateLimits makes the limiters; inboxPerMinute 0 leaves the inboxes
+// unlimited (the binary always sets it: VILLAGE_INBOX_RATE, default
+// DefaultInboxRate).
 func newRateLimits(now func() time.Time, inboxPerMinute int) *rateLimits {
-	if inboxPerMinute <= 0 {
-		inboxPerMinute = DefaultInboxRate
-	}
-	return &rateLimits{
+	l := &rateLimits{
 		posts:   newLimiter(postsPerAccount, postWindow, now),
 		reports: newLimiter(reportsPerAccount, reportWindow, now),
-		inbox:   newTokenBuckets(float64(inboxPerMinute)/60, inboxPerMinute, now),
 	}
+	if inboxPerMinute > 0 {
+		l.inbox = newTokenBuckets(float64(inboxPerMinute)/60, inboxPerMinute, now)
+	}
+	return l
 }
 
 // limitError says what was limited and when it may be tried again.

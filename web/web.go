@@ -45,7 +45,7 @@ type Options struct {
 	// under it); empty turns avatar uploads off.
 	MediaDir string
 	// InboxRate is how many activities one remote host may post per
-	// minute; DefaultInboxRate when 0.
+	// minute; 0 sets no limit (tests and benchmarks).
 	InboxRate int
 }
 

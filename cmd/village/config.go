@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/village-social/village/web"
 )
 
 // Config is everything the operator sets, read from the environment with
@@ -49,7 +51,7 @@ var settings = []setting{
 	{"VILLAGE_DELIVERY_TIMEOUT", "delivery-timeout", "15s", "time limit of one outgoing delivery POST"},
 	{"VILLAGE_DELIVERY_RETRY_BASE", "delivery-retry-base", "30s", "delay before a failed delivery's first retry; each next retry doubles it"},
 	{"VILLAGE_DELIVERY_RESCUE_AFTER", "delivery-rescue-after", "2m", "a delivery left running by a crashed process is retried after this; must exceed the delivery timeout"},
-	{"VILLAGE_INBOX_RATE", "inbox-rate", "300", "activities one remote host may post to our inboxes per minute (more get 429 with Retry-After)"},
+	{"VILLAGE_INBOX_RATE", "inbox-rate", strconv.Itoa(web.DefaultInboxRate), "activities one remote host may post to our inboxes per minute (more get 429 with Retry-After)"},
 }
 
 // addConfigFlags registers one flag per setting.
