@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/village-social/village/federation"
 	"github.com/village-social/village/models"
 )
 
@@ -30,10 +31,21 @@ func (p *Processor) userBlock(ctx context.Context, tx pgx.Tx, a *activity) error
 	return err
 }
 
-// undoUserBlock applies Undo{Block} of a remote person's block.
-func (p *Processor) undoUserBlock(ctx context.Context, tx pgx.Tx, a *activity, inner interface{ ID() string }) error {
-	if _, err := models.DeleteBlockByURI(ctx, tx, a.signer.ID, inner.ID()); err != nil {
+// undoUserBlock applies Undo{Block} of a remote person's block: by the
+// Block's id, or, for servers that re-mint ids, by whom it blocked.
+func (p *Processor) undoUserBlock(ctx context.Context, tx pgx.Tx, a *activity, inner federation.Object) error {
+	removed, err := models.DeleteBlockByURI(ctx, tx, a.signer.ID, inner.ID())
+	if err != nil || removed {
 		return err
 	}
-	return nil
+	ref, ok := p.urls.ParseLocalActor(inner.Ref("object"))
+	if !ok || ref.Instance {
+		return nil
+	}
+	blocked, err := models.LocalActorByRef(ctx, tx, false, ref.Group, ref.Username)
+	if err != nil {
+		return ignoreNotFound(err)
+	}
+	_, err = models.DeleteBlock(ctx, tx, a.signer.ID, blocked.ID)
+	return err
 }

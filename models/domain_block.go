@@ -185,10 +185,12 @@ func DomainSuspended(ctx context.Context, db DB, domain string) (bool, error) {
 	return sev == BlockSuspend, err
 }
 
-// notSilenced is a condition on the post p: its author's domain is not
-// silenced or suspended, for what is shown publicly.
-const notSilenced = `NOT EXISTS (SELECT 1 FROM actors sa WHERE sa.id = p.author_id AND sa.domain IS NOT NULL
-	AND blocked_domain_severity(sa.domain) IS NOT NULL)`
+// authorShownPublicly is a condition on the post p, for what is shown
+// publicly: its author's domain is not silenced or suspended, and its
+// author is not a suspended local account.
+const authorShownPublicly = `NOT EXISTS (SELECT 1 FROM actors sa WHERE sa.id = p.author_id AND sa.domain IS NOT NULL
+	AND blocked_domain_severity(sa.domain) IS NOT NULL)
+	AND NOT EXISTS (SELECT 1 FROM accounts sacc WHERE sacc.actor_id = p.author_id AND sacc.suspended_at IS NOT NULL)`
 
 // notSilencedStranger is a condition of Notify ($1 recipient, $3 sender):
 // the sender is not on a silenced domain, unless the recipient follows them.

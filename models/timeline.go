@@ -60,11 +60,11 @@ func HomeTimeline(ctx context.Context, db DB, viewerID int64, p Page) ([]Entry, 
 }
 
 // PublicTimeline lists public posts, only local ones when localOnly; none
-// from a silenced or suspended domain.
+// from a silenced or suspended domain, or a suspended account.
 func PublicTimeline(ctx context.Context, db DB, localOnly bool, p Page) ([]Entry, error) {
 	return collectEntries(ctx, db, `SELECT p.id, p.id, NULL::bigint FROM posts p
 		WHERE p.deleted_at IS NULL AND p.visibility = 'public' AND (p.local OR NOT $1) AND p.id < $2
-		  AND `+notSilenced+`
+		  AND `+authorShownPublicly+`
 		ORDER BY p.id DESC LIMIT $3`, localOnly, maxID(p), p.limit())
 }
 

@@ -271,9 +271,17 @@ func TestDomainSilenceKeepsPostsOffPublicPagesButFollowersStillSeeThem(t *testin
 
 func TestSuspendedUserCannotLogInUseTheAPIOrBeFetched(t *testing.T) {
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.32:0"})
-	bob := v.User("bob")
+	bob, carol := v.User("bob"), v.User("carol")
 	fan := testenv.NewRemote(t, "fan")
 	followedBy(t, v, fan, "bob")
+	post(t, bob, url.Values{"status": {"bob was here"}})
+	bobShown := func() bool {
+		s, _ := find(timeline(t, carol, "/api/v1/timelines/public"), "bob was here")
+		return s != nil
+	}
+	if !bobShown() {
+		t.Fatal("bob's post is not public before the suspension: the control failed")
+	}
 	actorURL := v.BaseURL + "/users/bob"
 	webfinger := v.BaseURL + "/.well-known/webfinger?resource=acct:bob@" + v.Addr
 	if code := bob.Do(http.MethodGet, "/api/v1/accounts/verify_credentials", nil, nil); code != http.StatusOK {
@@ -309,6 +317,9 @@ func TestSuspendedUserCannotLogInUseTheAPIOrBeFetched(t *testing.T) {
 	if n := safetyQuery(t, v, `SELECT count(*) FROM moderation_log WHERE action = 'suspend_user' AND group_id IS NULL AND reason = 'spam'`); n != 1 {
 		t.Errorf("moderation log rows: %d", n)
 	}
+	if bobShown() {
+		t.Error("a suspended account's post is still in the public timeline")
+	}
 
 	v.Admin("admin", "user", "unsuspend", "bob")
 	if code := bob.Do(http.MethodGet, "/api/v1/accounts/verify_credentials", nil, nil); code != http.StatusOK {
@@ -318,6 +329,9 @@ func TestSuspendedUserCannotLogInUseTheAPIOrBeFetched(t *testing.T) {
 		t.Errorf("after unsuspending, bob's actor: %d", code)
 	}
 	testenv.Eventually(t, 30*time.Second, "Update{bob} at his follower's server", func() bool { return len(received(fan, "Update")) > 0 })
+	if !bobShown() {
+		t.Error("after unsuspending, bob's post is not public again")
+	}
 }
 
 func TestInstanceRolesFromTheCommandLine(t *testing.T) {
