@@ -497,3 +497,68 @@ func TestRemoteBlockOfALocalUserEndsFollowsAndIsRecorded(t *testing.T) {
 		t.Errorf("following again: %d", code)
 	}
 }
+
+func TestDomainSuspendBetweenVillagesDropsAGroupsShareOfTheBlockedVillagesPost(t *testing.T) {
+	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.37:0"}) // blocks b
+	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.38:0"})
+	c := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.39:0"}) // an allowed village with a group
+	c.Admin("admin", "group", "create", "town", "--title", "Town")
+	alice, bob, cara := a.User("alice"), b.User("bob"), c.User("cara")
+	for _, m := range []*testenv.Client{alice, bob, cara} {
+		town := resolve(t, m, "@town@"+c.Addr)
+		m.Post("/api/v1/accounts/"+town.ID+"/follow", nil, nil)
+		testenv.Eventually(t, 30*time.Second, "membership of town", func() bool { return relationshipOf(t, m, town.ID).Following })
+	}
+	announcesAtA := func() int {
+		return safetyQuery(t, a, `SELECT count(*) FROM inbox_activities WHERE type = 'Announce'`)
+	}
+	post(t, cara, url.Values{"status": {"@town control before the block"}})
+	testenv.Eventually(t, 30*time.Second, "the control share at alice's", func() bool {
+		s, _ := find(timeline(t, alice, "/api/v1/timelines/home"), "control before the block")
+		return s != nil
+	})
+
+	a.Admin("admin", "domain", "block", "127.0.0.38") // b's host, whatever its port
+	time.Sleep(domainBlockDelay)
+
+	// bob's post into the town group: the group shares it with its members,
+	// alice's village among them, which drops it.
+	seen := announcesAtA()
+	blocked := post(t, bob, url.Values{"status": {"@town@" + c.Addr + " from the blocked village"}})
+	testenv.Eventually(t, 30*time.Second, "the group's share of bob's post at alice's village", func() bool { return announcesAtA() > seen })
+	if postStored(t, a, blocked.URI) {
+		t.Error("alice's village stored the blocked village's post from the group's share")
+	}
+	if s, _ := find(timeline(t, alice, "/api/v1/timelines/home"), "from the blocked village"); s != nil {
+		t.Error("alice sees the blocked village's post")
+	}
+	// The same group's share of an allowed member's post still arrives.
+	post(t, cara, url.Values{"status": {"@town control after the block"}})
+	testenv.Eventually(t, 30*time.Second, "the control share after the block", func() bool {
+		s, _ := find(timeline(t, alice, "/api/v1/timelines/home"), "control after the block")
+		return s != nil
+	})
+
+	// bob's own Follow of alice is refused at the door: nothing is kept.
+	aliceOnB := resolveOrNil(t, bob, "@alice@"+a.Addr)
+	if aliceOnB != nil {
+		bob.Post("/api/v1/accounts/"+aliceOnB.ID+"/follow", nil, nil)
+		time.Sleep(2 * time.Second)
+		if n := safetyQuery(t, a, `SELECT count(*) FROM follows f JOIN actors x ON x.id = f.follower_id WHERE x.domain = $1`, b.Addr); n != 0 {
+			t.Errorf("alice's village keeps %d follows from the blocked village", n)
+		}
+	}
+}
+
+// resolveOrNil is resolve for a handle that a block may keep from resolving.
+func resolveOrNil(t *testing.T, c *testenv.Client, handle string) *account {
+	t.Helper()
+	var res struct {
+		Accounts []account `json:"accounts"`
+	}
+	code := c.Do(http.MethodGet, "/api/v2/search?"+url.Values{"q": {handle}, "resolve": {"true"}, "type": {"accounts"}}.Encode(), nil, &res)
+	if code != http.StatusOK || len(res.Accounts) != 1 {
+		return nil
+	}
+	return &res.Accounts[0]
+}
