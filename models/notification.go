@@ -57,10 +57,11 @@ func NotifyModerators(ctx context.Context, db DB, groupID int64, typ string, fro
 }
 
 // Notifications lists a person's notifications, newest first, of the given
-// types (all when empty).
+// types (all when empty); none from someone the person blocks or mutes now.
 func Notifications(ctx context.Context, db DB, recipientID int64, types []string, p Page) ([]*Notification, error) {
 	rows, err := db.Query(ctx, `SELECT id, type, from_id, post_id, group_id, created_at FROM notifications
 		WHERE recipient_id = $1 AND id < $2 AND (coalesce(cardinality($3::text[]), 0) = 0 OR type = ANY($3))
+		  AND `+notHiddenFrom("from_id", "$1")+`
 		ORDER BY id DESC LIMIT $4`, recipientID, maxID(p), types, p.limit())
 	if err != nil {
 		return nil, fmt.Errorf("models: notifications: %w", err)
