@@ -131,3 +131,23 @@ const hiddenFrom = `NOT EXISTS (SELECT 1 FROM blocks hb WHERE hb.blocker_id = %[
 func notHiddenFrom(actorCol, viewerParam string) string {
 	return fmt.Sprintf(hiddenFrom, actorCol, viewerParam)
 }
+
+// HiddenActorIDs are the actors viewerID blocks or mutes, for leaving
+// their posts out of what the viewer reads.
+func HiddenActorIDs(ctx context.Context, db DB, viewerID int64) (map[int64]bool, error) {
+	rows, err := db.Query(ctx, `SELECT blocked_id FROM blocks WHERE blocker_id = $1
+		UNION SELECT muted_id FROM mutes WHERE muter_id = $1`, viewerID)
+	if err != nil {
+		return nil, fmt.Errorf("models: hidden actors: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("models: hidden actors: %w", err)
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -112,4 +113,28 @@ func (h *handlers) hiddenList(c echo.Context, list func(context.Context, models.
 	}
 	h.setNextLink(c, p, len(entries), last)
 	return c.JSON(http.StatusOK, out)
+}
+
+// withoutHidden leaves out the statuses written or shared by someone the
+// viewer blocks or mutes (timelines, a thread's context).
+func (h *handlers) withoutHidden(ctx context.Context, viewerID int64, list []*apiStatus) ([]*apiStatus, error) {
+	hidden, err := models.HiddenActorIDs(ctx, h.db, viewerID)
+	if err != nil || len(hidden) == 0 {
+		return list, err
+	}
+	isHidden := func(a *apiAccount) bool {
+		if a == nil {
+			return false
+		}
+		id, err := strconv.ParseInt(a.ID, 10, 64)
+		return err == nil && hidden[id]
+	}
+	kept := list[:0]
+	for _, s := range list {
+		if isHidden(s.Account) || (s.Reblog != nil && isHidden(s.Reblog.Account)) {
+			continue
+		}
+		kept = append(kept, s)
+	}
+	return kept, nil
 }

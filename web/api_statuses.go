@@ -268,6 +268,12 @@ func (h *handlers) statusContext(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if up, err = h.withoutHidden(ctx, viewer, up); err != nil {
+		return err
+	}
+	if down, err = h.withoutHidden(ctx, viewer, down); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, map[string]any{"ancestors": up, "descendants": down})
 }
 
@@ -319,6 +325,9 @@ func (h *handlers) timeline(c echo.Context, list func(context.Context, models.Pa
 		return err
 	}
 	out, err := h.statuses(ctx, entries, currentAccount(c).Actor.ID)
+	if err == nil {
+		out, err = h.withoutHidden(ctx, currentAccount(c).Actor.ID, out)
+	}
 	if err != nil {
 		return err
 	}

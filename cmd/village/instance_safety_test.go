@@ -442,6 +442,12 @@ func TestUserBlockReachesTheRemoteServerAndUnblockSendsUndo(t *testing.T) {
 	if s, _ := find(timeline(t, alice, "/api/v1/timelines/home"), "alice, answer me"); s != nil {
 		t.Error("rob's post shows on her home")
 	}
+	if s, _ := find(timeline(t, alice, "/api/v1/timelines/public"), "alice, answer me"); s != nil {
+		t.Error("rob's post shows in her public timeline")
+	}
+	if s, _ := find(timeline(t, v.User("carol"), "/api/v1/timelines/public"), "alice, answer me"); s == nil {
+		t.Error("rob's post is not public for others either: the control failed")
+	}
 	if code := alice.Do(http.MethodPost, "/api/v1/accounts/"+acc.ID+"/follow", url.Values{}, nil); code != http.StatusForbidden {
 		t.Errorf("following someone she blocks: %d, want 403", code)
 	}
