@@ -32,6 +32,7 @@ type moderationData struct {
 
 type moderationUser struct {
 	Name, Handle, URL string
+	Username          string // for the form's field ids
 	Role              string // admin, moderator or user, as words
 	Suspended         bool
 	ActionURL         string // suspend or unsuspend
@@ -92,7 +93,7 @@ func (h *handlers) renderModeration(c echo.Context, status int, v *models.Accoun
 	}
 	for _, acc := range accounts {
 		l := h.linkActor(acc.Actor)
-		row := moderationUser{Name: l.Name, Handle: l.Handle, URL: l.URL, Role: text("role." + acc.Role()),
+		row := moderationUser{Name: l.Name, Handle: l.Handle, URL: l.URL, Username: acc.Actor.Username, Role: text("role." + acc.Role()),
 			Suspended: acc.SuspendedAt != nil, Self: acc.ID == v.ID}
 		row.ActionURL = "/admin/users/" + acc.Actor.Username + "/suspend"
 		if row.Suspended {
