@@ -2,9 +2,12 @@ package main
 
 import (
 	"fmt"
+	"html"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -111,4 +114,85 @@ func readBody(t *testing.T, resp *http.Response) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// formClient is a browser without a browser: it keeps cookies and sends
+// forms with the token of the page they are on, as our pages do.
+type formClient struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func newFormClient(t *testing.T, base string) *formClient {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &formClient{t: t, base: base, http: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var formTokenRE = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
+
+// submit loads page, then posts form to action with the page's token; it
+// returns the answer's status, Retry-After and body.
+func (f *formClient) submit(page, action string, form url.Values) (int, string, string) {
+	f.t.Helper()
+	resp, err := f.http.Get(f.base + page)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	m := formTokenRE.FindStringSubmatch(readBody(f.t, resp))
+	if m == nil {
+		f.t.Fatalf("GET %s: %d, no form token", page, resp.StatusCode)
+	}
+	form.Set("csrf", html.UnescapeString(m[1]))
+	req, err := http.NewRequest(http.MethodPost, f.base+action, strings.NewReader(form.Encode()))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", f.base)
+	resp, err = f.http.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header.Get("Retry-After"), readBody(f.t, resp)
+}
+
+func TestSignupsAndLoginsAreLimitedByTheRunningServer(t *testing.T) {
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.36:0"})
+	v.Admin("admin", "signups", "open")
+	v.User("sam")
+	t.Run("sign-ups per address", func(t *testing.T) {
+		f := newFormClient(t, v.BaseURL)
+		for i := range 10 {
+			code, _, _ := f.submit("/signup", "/signup", url.Values{"username": {fmt.Sprintf("user%d", i)},
+				"password": {"password1"}, "password_confirm": {"password2"}})
+			if code != http.StatusUnprocessableEntity {
+				t.Fatalf("try %d: %d", i+1, code)
+			}
+		}
+		code, retry, body := f.submit("/signup", "/signup", url.Values{"username": {"patient"},
+			"password": {"password1"}, "password_confirm": {"password1"}})
+		if code != http.StatusTooManyRequests || retry == "" || !strings.Contains(body, "role=\"alert\"") {
+			t.Errorf("the 11th sign-up in an hour: %d, Retry-After %q", code, retry)
+		}
+		if n := safetyQuery(t, v, `SELECT count(*) FROM actors WHERE username = 'patient'`); n != 0 {
+			t.Error("the refused sign-up made an account")
+		}
+	})
+	t.Run("failed log-ins per account", func(t *testing.T) {
+		f := newFormClient(t, v.BaseURL)
+		for i := range 5 {
+			if code, _, _ := f.submit("/login", "/login", url.Values{"login": {"sam"}, "password": {"wrong horse"}}); code != http.StatusUnauthorized {
+				t.Fatalf("failure %d: %d", i+1, code)
+			}
+		}
+		code, retry, _ := f.submit("/login", "/login", url.Values{"login": {"sam"}, "password": {"password-sam"}})
+		if code != http.StatusTooManyRequests || retry == "" {
+			t.Errorf("the right password after 5 failures: %d, Retry-After %q", code, retry)
+		}
+	})
 }
