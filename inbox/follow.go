@@ -29,6 +29,13 @@ func (p *Processor) follow(ctx context.Context, tx pgx.Tx, a *activity) error {
 	if err != nil {
 		return err
 	}
+	if followee.Type == models.ActorPerson {
+		if suspended, err := models.LocalActorSuspended(ctx, tx, followee.ID); err != nil {
+			return err
+		} else if suspended {
+			return refuse(http.StatusGone, "%s is suspended", target)
+		}
+	}
 	if blocked, _, err := models.Blocks(ctx, tx, followee.ID, a.signer.ID); err != nil {
 		return err
 	} else if blocked {

@@ -314,6 +314,11 @@ func TestSuspendedUserCannotLogInUseTheAPIOrBeFetched(t *testing.T) {
 	if _, stderr, err := v.Command("admin", "user", "suspend", "bob"); err == nil || !strings.Contains(stderr, "suspended already") {
 		t.Errorf("suspending twice: %v %q", err, stderr)
 	}
+	newFan := testenv.NewRemote(t, "newfan")
+	if code := send(t, v, newFan, map[string]any{"id": newFan.ActorID + "/follows/1", "type": "Follow", "actor": newFan.ActorID,
+		"object": actorURL}); code != http.StatusGone {
+		t.Errorf("a new Follow of suspended bob: %d, want 410", code)
+	}
 	if n := safetyQuery(t, v, `SELECT count(*) FROM moderation_log WHERE action = 'suspend_user' AND group_id IS NULL AND reason = 'spam'`); n != 1 {
 		t.Errorf("moderation log rows: %d", n)
 	}
