@@ -121,13 +121,13 @@ func listHidden(ctx context.Context, db DB, sql string, selfID int64, p Page) ([
 	return out, rows.Err()
 }
 
-// hiddenFrom is a condition on an actor id column: viewer $V neither
-// blocks nor mutes that actor. Callers put the column and the viewer's
-// parameter in with fmt.Sprintf.
+// hiddenFrom is a condition: the viewer (%[2]s, a parameter or column)
+// neither blocks nor mutes the actor (%[1]s); notHiddenFrom fills it in.
 const hiddenFrom = `NOT EXISTS (SELECT 1 FROM blocks hb WHERE hb.blocker_id = %[2]s AND hb.blocked_id = %[1]s)
 	AND NOT EXISTS (SELECT 1 FROM mutes hm WHERE hm.muter_id = %[2]s AND hm.muted_id = %[1]s)`
 
-// notHiddenFrom returns hiddenFrom for an actor column and a viewer parameter.
+// notHiddenFrom is the SQL condition that viewer neither blocks nor mutes
+// actorCol, e.g. notHiddenFrom("p.author_id", "$1").
 func notHiddenFrom(actorCol, viewerParam string) string {
 	return fmt.Sprintf(hiddenFrom, actorCol, viewerParam)
 }
