@@ -627,3 +627,22 @@ func TestInstanceModeratorSuspendsBlocksAndMembersBlockInARealBrowser(t *testing
 		t.Errorf("after the profile's Block button: %+v", rel)
 	}
 }
+
+func TestDeliveriesQueuedBeforeADomainBlockAreDropped(t *testing.T) {
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.38:0"})
+	v.User("bob")
+	fan, other := testenv.NewRemote(t, "fan"), testenv.NewRemote(t, "other")
+	followedBy(t, v, fan, "bob")
+	followedBy(t, v, other, "bob")
+	// With the server stopped, bob's suspension queues Delete{bob} for both
+	// followers' servers; then one of them is blocked.
+	v.Stop()
+	v.Admin("admin", "user", "suspend", "bob")
+	v.Admin("admin", "domain", "block", hostOf(t, fan.ActorID))
+	v.Start()
+	testenv.Eventually(t, 30*time.Second, "the Delete at the allowed server", func() bool { return len(received(other, "Delete")) == 1 })
+	time.Sleep(time.Second)
+	if n := len(received(fan, "Delete")); n != 0 {
+		t.Errorf("the blocked server got %d Deletes queued before its block", n)
+	}
+}
