@@ -77,6 +77,9 @@ func (r *Resolver) FetchActor(ctx context.Context, id string) (*models.Actor, er
 	if r.urls.IsLocal(id) {
 		return nil, fmt.Errorf("%w: %s is local", ErrNotActor, id)
 	}
+	if err := r.refuseSuspended(ctx, id); err != nil {
+		return nil, err
+	}
 	doc, err := r.client.GetActivity(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("federation: fetch actor: %w", err)
@@ -198,6 +201,9 @@ func SplitHandle(handle string) (name, host string, err error) {
 func (r *Resolver) FetchObject(ctx context.Context, id string) (Object, error) {
 	if r.urls.IsLocal(id) {
 		return nil, fmt.Errorf("federation: %s is local", id)
+	}
+	if err := r.refuseSuspended(ctx, id); err != nil {
+		return nil, err
 	}
 	doc, err := r.client.GetActivity(ctx, id)
 	if err != nil {

@@ -46,6 +46,16 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 	if objectRef == "" {
 		return &announced{}, nil
 	}
+	innerActor := ""
+	if inner != nil && !federation.IsPostType(inner.Type()) {
+		innerActor = inner.Ref("actor")
+	}
+	if blocked, err := p.fromSuspendedDomain(ctx, p.db, innerActor, objectRef); err != nil || blocked {
+		if blocked {
+			p.logger.Info("inbox: announced activity from a suspended domain dropped", "announce", a.ID(), "object", objectRef)
+		}
+		return &announced{}, err
+	}
 	if p.urls.IsLocal(objectRef) {
 		// A remote group shares a post written here: we have it already.
 		switch kind {
@@ -71,6 +81,9 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 	in, err := federation.PostFromObject(obj)
 	if err != nil {
 		return &announced{}, nil
+	}
+	if blocked, err := p.fromSuspendedDomain(ctx, p.db, in.Author); err != nil || blocked {
+		return &announced{}, err // written on a suspended domain, passed on by another
 	}
 	author, err := p.resolver.Actor(ctx, in.Author)
 	if err != nil {

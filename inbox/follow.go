@@ -32,6 +32,23 @@ func (p *Processor) follow(ctx context.Context, tx pgx.Tx, a *activity) error {
 	if refused, err := p.refuseBannedFollow(ctx, tx, a, followee); err != nil || refused {
 		return err
 	}
+	if followee.Type == models.ActorPerson {
+		if suspended, err := models.LocalActorSuspended(ctx, tx, followee.ID); err != nil {
+			return err
+		} else if suspended {
+			return refuse(http.StatusGone, "%s is suspended", target)
+		}
+	}
+	if blocked, _, err := models.Blocks(ctx, tx, followee.ID, a.signer.ID); err != nil {
+		return err
+	} else if blocked {
+		// Someone here blocks the follower: the Follow is refused, unseen.
+		follow, err := models.PutFollow(ctx, tx, a.signer.ID, followee.ID, a.ID(), models.FollowPending)
+		if err != nil {
+			return err
+		}
+		return p.outbox.RejectFollow(ctx, tx, follow)
+	}
 	state := models.FollowAccepted
 	if followee.ManuallyApprovesFollowers {
 		state = models.FollowPending
@@ -80,6 +97,8 @@ func (p *Processor) undo(ctx context.Context, tx pgx.Tx, a *activity) error {
 		return err
 	case inner != nil && (inner.Type() == "Lock" || inner.Type() == "Delete" || (inner.Type() == "Block" && inner.Ref("target") != "")):
 		return p.undoModeration(ctx, tx, a)
+	case inner != nil && inner.Type() == "Block" && inner.Ref("target") == "":
+		return p.undoUserBlock(ctx, tx, a, inner)
 	case inner != nil && inner.Type() != "" && inner.Type() != "Follow":
 		return nil // Undo of other activities: applied by the work that needs them
 	case inner == nil:
@@ -88,6 +107,9 @@ func (p *Processor) undo(ctx context.Context, tx pgx.Tx, a *activity) error {
 			return err
 		}
 		if removed, err := models.DeleteBoost(ctx, tx, a.Ref("object"), a.signer.ID); err != nil || removed {
+			return err
+		}
+		if removed, err := models.DeleteBlockByURI(ctx, tx, a.signer.ID, a.Ref("object")); err != nil || removed {
 			return err
 		}
 	}

@@ -194,7 +194,7 @@ func (p *Processor) collectionChange(ctx context.Context, tx pgx.Tx, a *activity
 		if err != nil {
 			return err
 		}
-		if role != models.RoleOwner {
+		if role != models.GroupOwner {
 			return refuse(http.StatusForbidden, "only an owner of %s may change its moderators", p.urls.Actor(g))
 		}
 		who, err := p.knownActor(ctx, tx, a.Ref("object"))
@@ -239,7 +239,7 @@ func (p *Processor) changeModerator(ctx context.Context, tx pgx.Tx, a *activity,
 	var changed bool
 	var err error
 	if added {
-		changed, err = models.PutGroupModerator(ctx, tx, g.ID, who.ID, models.RoleModerator)
+		changed, err = models.PutGroupModerator(ctx, tx, g.ID, who.ID, models.GroupModerator)
 	} else {
 		changed, err = models.RemoveGroupModerator(ctx, tx, g.ID, who.ID)
 	}

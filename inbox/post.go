@@ -70,12 +70,18 @@ func (p *Processor) missingAncestors(ctx context.Context, uri string) []*federat
 		if _, err := models.PostByURI(ctx, p.db, uri); err == nil {
 			break // known: the thread joins up here
 		}
+		if blocked, err := p.fromSuspendedDomain(ctx, p.db, uri); err != nil || blocked {
+			break // nothing is fetched from a suspended domain
+		}
 		obj, err := p.resolver.FetchObject(ctx, uri)
 		if err != nil || !federation.IsPostType(obj.Type()) {
 			break
 		}
 		in, err := federation.PostFromObject(obj)
 		if err != nil {
+			break
+		}
+		if blocked, err := p.fromSuspendedDomain(ctx, p.db, in.Author); err != nil || blocked {
 			break
 		}
 		author, err := p.resolver.Actor(ctx, in.Author)

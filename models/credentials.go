@@ -17,6 +17,9 @@ var (
 	// ErrAccountPending is returned, for the right password only, while an
 	// admin has not yet approved the account.
 	ErrAccountPending = errors.New("this account is waiting for an admin's approval")
+	// ErrAccountSuspended is returned, for the right password only, while
+	// the instance's moderators have suspended the account.
+	ErrAccountSuspended = errors.New("this account is suspended")
 	// ErrWrongPassword is a wrong current password when changing it.
 	ErrWrongPassword = errors.New("the current password is not right")
 )
@@ -32,6 +35,7 @@ type Credentials struct {
 	AccountID int64 // 0 when nothing matched
 	hash      string
 	approved  bool
+	suspended bool
 }
 
 // FindCredentials looks up the account a log-in names: a local username
@@ -44,13 +48,13 @@ func FindCredentials(ctx context.Context, db DB, login string) (*Credentials, er
 	}
 	var query string
 	if strings.Contains(login, "@") {
-		query = `SELECT acc.id, acc.password_hash, acc.approved_at IS NOT NULL FROM accounts acc
+		query = `SELECT acc.id, acc.password_hash, acc.approved_at IS NOT NULL, acc.suspended_at IS NOT NULL FROM accounts acc
 			WHERE lower(acc.email) = lower($1)`
 	} else {
-		query = `SELECT acc.id, acc.password_hash, acc.approved_at IS NOT NULL FROM accounts acc
+		query = `SELECT acc.id, acc.password_hash, acc.approved_at IS NOT NULL, acc.suspended_at IS NOT NULL FROM accounts acc
 			JOIN actors a ON a.id = acc.actor_id WHERE a.domain IS NULL AND a.username = lower($1)`
 	}
-	err := db.QueryRow(ctx, query, login).Scan(&c.AccountID, &c.hash, &c.approved)
+	err := db.QueryRow(ctx, query, login).Scan(&c.AccountID, &c.hash, &c.approved, &c.suspended)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return &Credentials{hash: missingAccountHash}, nil
 	}
@@ -70,6 +74,9 @@ func (c *Credentials) Check(password string) error {
 	}
 	if !c.approved {
 		return ErrAccountPending
+	}
+	if c.suspended {
+		return ErrAccountSuspended
 	}
 	return nil
 }

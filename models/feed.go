@@ -6,9 +6,11 @@ import (
 )
 
 // What anyone may read on public pages and feeds: live posts, not posted
-// into a members-only group (whatever their own visibility says).
+// into a members-only group (whatever their own visibility says), not from
+// a silenced domain or a suspended account.
 const publiclyShown = `p.deleted_at IS NULL
-	AND NOT EXISTS (SELECT 1 FROM groups pg WHERE pg.actor_id = p.group_id AND pg.visibility <> 'public')`
+	AND NOT EXISTS (SELECT 1 FROM groups pg WHERE pg.actor_id = p.group_id AND pg.visibility <> 'public')
+	AND ` + authorShownPublicly
 
 // visibleReplies counts the replies to p that a public page shows.
 const visibleReplies = `(SELECT count(*) FROM posts r WHERE r.in_reply_to_id = p.id AND r.deleted_at IS NULL

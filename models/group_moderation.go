@@ -8,10 +8,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Roles in a group: an owner may also name and remove moderators.
+// Roles in a group (group_moderators.role): an owner may also name and remove moderators.
 const (
-	RoleOwner     = "owner"
-	RoleModerator = "moderator"
+	GroupOwner     = "owner"
+	GroupModerator = "moderator"
 )
 
 // PutGroupModerator makes an actor (local or remote) a moderator of a
@@ -19,7 +19,7 @@ const (
 // naming a moderator never demotes an owner. It reports whether anything changed.
 func PutGroupModerator(ctx context.Context, db DB, groupID, actorID int64, role string) (bool, error) {
 	q := `INSERT INTO group_moderators (group_id, actor_id, role) VALUES ($1, $2, $3) ON CONFLICT (group_id, actor_id) DO NOTHING`
-	if role == RoleOwner {
+	if role == GroupOwner {
 		q = `INSERT INTO group_moderators (group_id, actor_id, role) VALUES ($1, $2, $3)
 			ON CONFLICT (group_id, actor_id) DO UPDATE SET role = $3 WHERE group_moderators.role <> $3`
 	}

@@ -131,11 +131,11 @@ func TestNamingAModeratorNeverDemotesAnOwner(t *testing.T) {
 		changed bool
 		want    string
 	}{
-		{alice, models.RoleOwner, true, models.RoleOwner},
-		{alice, models.RoleModerator, false, models.RoleOwner},
-		{bob, models.RoleModerator, true, models.RoleModerator},
-		{bob, models.RoleModerator, false, models.RoleModerator},
-		{bob, models.RoleOwner, true, models.RoleOwner},
+		{alice, models.GroupOwner, true, models.GroupOwner},
+		{alice, models.GroupModerator, false, models.GroupOwner},
+		{bob, models.GroupModerator, true, models.GroupModerator},
+		{bob, models.GroupModerator, false, models.GroupModerator},
+		{bob, models.GroupOwner, true, models.GroupOwner},
 	}
 	for i, s := range steps {
 		changed, err := models.PutGroupModerator(ctx, db, g.Actor.ID, s.who.Actor.ID, s.role)

@@ -26,13 +26,15 @@ type Notification struct {
 }
 
 // Notify tells a local person something, once; it does nothing for remote
-// actors, groups, or someone's own doing.
+// actors, groups, or someone's own doing, nor for what comes from someone
+// the person blocks or mutes, or from a stranger on a silenced domain.
 func Notify(ctx context.Context, db DB, recipientID int64, typ string, fromID int64, postID, groupID *int64) error {
 	if recipientID == fromID {
 		return nil
 	}
 	_, err := db.Exec(ctx, `INSERT INTO notifications (recipient_id, type, from_id, post_id, group_id)
 		SELECT $1, $2, $3, $4, $5 FROM actors WHERE id = $1 AND domain IS NULL AND type = 'Person'
+		  AND `+notHiddenFrom("$3", "$1")+` AND `+notSilencedStranger+`
 		ON CONFLICT DO NOTHING`, recipientID, typ, fromID, postID, groupID)
 	if err != nil {
 		return fmt.Errorf("models: notify: %w", err)
@@ -55,10 +57,11 @@ func NotifyModerators(ctx context.Context, db DB, groupID int64, typ string, fro
 }
 
 // Notifications lists a person's notifications, newest first, of the given
-// types (all when empty).
+// types (all when empty); none from someone the person blocks or mutes now.
 func Notifications(ctx context.Context, db DB, recipientID int64, types []string, p Page) ([]*Notification, error) {
 	rows, err := db.Query(ctx, `SELECT id, type, from_id, post_id, group_id, created_at FROM notifications
 		WHERE recipient_id = $1 AND id < $2 AND (coalesce(cardinality($3::text[]), 0) = 0 OR type = ANY($3))
+		  AND `+notHiddenFrom("from_id", "$1")+`
 		ORDER BY id DESC LIMIT $4`, recipientID, maxID(p), types, p.limit())
 	if err != nil {
 		return nil, fmt.Errorf("models: notifications: %w", err)

@@ -74,7 +74,7 @@ func CreateSession(ctx context.Context, db DB, accountID int64, now time.Time) (
 
 // SessionByToken finds the live session a cookie's token names, with its
 // account, in one indexed query. An unknown or expired token, or one whose
-// account waits for approval, is ErrNotFound.
+// account waits for approval or is suspended, is ErrNotFound.
 func SessionByToken(ctx context.Context, db DB, token string, now time.Time) (*Session, error) {
 	var s Session
 	var acc Account
@@ -84,7 +84,7 @@ func SessionByToken(ctx context.Context, db DB, token string, now time.Time) (*S
 		FROM sessions s
 		JOIN accounts acc ON acc.id = s.account_id
 		JOIN actors a ON a.id = acc.actor_id
-		WHERE s.token_sha256 = $1 AND s.expires_at > $2 AND acc.approved_at IS NOT NULL`, sessionHash(token), now),
+		WHERE s.token_sha256 = $1 AND s.expires_at > $2 AND acc.approved_at IS NOT NULL AND acc.suspended_at IS NULL`, sessionHash(token), now),
 		&acc.ID, &acc.Email, &acc.IsAdmin, &acc.IsModerator, &acc.SuspendedAt, &acc.CreatedAt,
 		&s.ID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt)
 	if errors.Is(err, ErrNotFound) {

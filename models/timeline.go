@@ -51,18 +51,20 @@ func HomeTimeline(ctx context.Context, db DB, viewerID int64, p Page) ([]Entry, 
 		SELECT * FROM (
 			SELECT p.id, p.id, NULL::bigint FROM posts p
 			WHERE p.author_id IN (SELECT id FROM followed) AND p.deleted_at IS NULL
-			  AND p.visibility <> 'direct' AND p.relay_of_id IS NULL AND p.id < $2
+			  AND p.visibility <> 'direct' AND p.relay_of_id IS NULL AND p.id < $2 AND `+notHiddenFrom("p.author_id", "$1")+`
 			UNION ALL
 			SELECT b.id, b.post_id, b.actor_id FROM boosts b JOIN posts p ON p.id = b.post_id
 			WHERE b.actor_id IN (SELECT id FROM followed) AND p.deleted_at IS NULL AND b.id < $2
+			  AND `+notHiddenFrom("p.author_id", "$1")+` AND `+notHiddenFrom("b.actor_id", "$1")+`
 		) e ORDER BY 1 DESC LIMIT $3`, viewerID, maxID(p), p.limit())
 }
 
-// PublicTimeline lists public posts, only local ones when localOnly.
+// PublicTimeline lists public posts, only local ones when localOnly; none
+// from a silenced or suspended domain, or a suspended account.
 func PublicTimeline(ctx context.Context, db DB, localOnly bool, p Page) ([]Entry, error) {
 	return collectEntries(ctx, db, `SELECT p.id, p.id, NULL::bigint FROM posts p
 		WHERE p.deleted_at IS NULL AND p.visibility = 'public' AND (p.local OR NOT $1) AND p.id < $2
-		  AND `+notMembersOnly+`
+		  AND `+notMembersOnly+` AND `+authorShownPublicly+`
 		ORDER BY p.id DESC LIMIT $3`, localOnly, maxID(p), p.limit())
 }
 

@@ -31,9 +31,9 @@ func CreateToken(ctx context.Context, db DB, accountID int64) (string, error) {
 func AccountByToken(ctx context.Context, db DB, token string) (*Account, error) {
 	sum := sha256.Sum256([]byte(token))
 	var id int64
-	// An account still waiting for approval cannot use the API either.
+	// An account still waiting for approval, or suspended, cannot use the API either.
 	err := db.QueryRow(ctx, `UPDATE access_tokens t SET last_used_at = now()
-		FROM accounts a WHERE a.id = t.account_id AND a.approved_at IS NOT NULL
+		FROM accounts a WHERE a.id = t.account_id AND a.approved_at IS NOT NULL AND a.suspended_at IS NULL
 		  AND t.token_sha256 = $1 AND t.revoked_at IS NULL RETURNING t.account_id`, sum[:]).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, ErrNotFound

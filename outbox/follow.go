@@ -23,6 +23,11 @@ func (o *Outbox) Follow(ctx context.Context, follower, target *models.Actor) (*m
 	}
 	var follow *models.Follow
 	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
+		if blocks, blockedBy, err := models.Blocks(ctx, tx, follower.ID, target.ID); err != nil {
+			return err
+		} else if blocks || blockedBy {
+			return models.ErrBlocked
+		}
 		existing, err := models.FollowBetween(ctx, tx, follower.ID, target.ID)
 		if err == nil && (existing.State == models.FollowAccepted || target.IsLocal()) {
 			follow = existing

@@ -82,6 +82,9 @@ func (o *Outbox) Send(ctx context.Context, tx pgx.Tx, m Message) (*models.Activi
 			inboxes = append(inboxes, in)
 		}
 	}
+	if inboxes, err = o.withoutSuspendedDomains(ctx, tx, inboxes); err != nil {
+		return nil, err
+	}
 	if len(inboxes) > 0 {
 		if err := o.enqueue(ctx, tx, act.ID, inboxes); err != nil {
 			return nil, fmt.Errorf("outbox: queue deliveries: %w", err)

@@ -36,7 +36,10 @@ func (h *handlers) localActor(ctx context.Context, kind actorKind, name string) 
 		}
 		return g.Actor, g, nil
 	default:
-		a, err := models.LocalActorByRef(ctx, h.db, false, false, name)
+		a, suspended, err := models.LocalPersonByName(ctx, h.db, name)
+		if err == nil && suspended {
+			return a, nil, models.ErrAccountSuspended
+		}
 		return a, nil, err
 	}
 }
@@ -47,6 +50,9 @@ func lookupError(err error, what string) error {
 	if errors.Is(err, models.ErrNotFound) {
 		return echo.NewHTTPError(http.StatusNotFound, what+" not found")
 	}
+	if errors.Is(err, models.ErrAccountSuspended) {
+		return echo.NewHTTPError(http.StatusGone, "this account is suspended")
+	}
 	return fmt.Errorf("web: load %s: %w", what, err)
 }
 
@@ -56,6 +62,9 @@ func (h *handlers) actorDocument(kind actorKind) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		varyOnAccept(c)
 		a, g, err := h.localActor(c.Request().Context(), kind, c.Param("name"))
+		if errors.Is(err, models.ErrAccountSuspended) {
+			return h.suspendedActor(c, a)
+		}
 		if err != nil {
 			return lookupError(err, "actor")
 		}

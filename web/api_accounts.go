@@ -106,6 +106,9 @@ func (h *handlers) relationship(ctx context.Context, me, other *models.Actor) (*
 	case !errors.Is(err, models.ErrNotFound):
 		return nil, err
 	}
+	if err := h.blockRelationship(ctx, me, other, rel); err != nil {
+		return nil, err
+	}
 	return rel, nil
 }
 
@@ -151,6 +154,9 @@ func (h *handlers) follow(c echo.Context) error {
 		}
 		if errors.Is(err, outbox.ErrBanned) {
 			return echo.NewHTTPError(http.StatusForbidden, "You are banned from this group")
+		}
+		if errors.Is(err, models.ErrBlocked) {
+			return echo.NewHTTPError(http.StatusForbidden, "You cannot follow this account: one of you blocks the other")
 		}
 		return err
 	}

@@ -114,6 +114,9 @@ func (h *handlers) createStatus(c echo.Context) error {
 	if err := f.validate(); err != nil {
 		return err
 	}
+	if err := h.limits.post(currentAccount(c).ID); err != nil {
+		return apiLimited(c, err.(*limitError))
+	}
 	html, tags, mentions := h.render(ctx, f.Status)
 	pub := outbox.Publication{Author: me, Mentions: mentions, Post: &models.Post{
 		Content: html, Summary: strings.TrimSpace(f.SpoilerText), Sensitive: f.Sensitive || f.SpoilerText != "",
@@ -302,6 +305,12 @@ func (h *handlers) statusContext(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if up, err = h.withoutHidden(ctx, viewer, up); err != nil {
+		return err
+	}
+	if down, err = h.withoutHidden(ctx, viewer, down); err != nil {
+		return err
+	}
 	if up, err = h.applyFilters(ctx, viewer, models.FilterThread, up); err != nil {
 		return err
 	}
@@ -359,6 +368,9 @@ func (h *handlers) timeline(c echo.Context, list func(context.Context, models.Pa
 		return err
 	}
 	out, err := h.statuses(ctx, entries, currentAccount(c).Actor.ID)
+	if err == nil {
+		out, err = h.withoutHidden(ctx, currentAccount(c).Actor.ID, out)
+	}
 	if err != nil {
 		return err
 	}

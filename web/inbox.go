@@ -35,6 +35,9 @@ func (h *handlers) postInbox(c echo.Context) error {
 	if !acceptableActivityType(req.Header.Get("Content-Type")) {
 		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send application/activity+json or application/ld+json")
 	}
+	if err := h.guardInbox(c); err != nil {
+		return err // a suspended domain, or a host over its rate: nothing verified, fetched or stored
+	}
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
 		return err // BodyLimit turns an oversized body into 413
@@ -50,6 +53,12 @@ func (h *handlers) postInbox(c echo.Context) error {
 			h.logger.Info("inbox: refused", "reason", err.Error(), "remote", c.RealIP())
 			return echo.NewHTTPError(http.StatusUnauthorized, err.Error())
 		}
+		return err
+	}
+	if err := h.refuseSuspendedDomain(c, signer.Domain); err != nil {
+		return err
+	}
+	if err := h.countInbox(c, signer.Domain); err != nil {
 		return err
 	}
 	if err := h.inbox.Process(ctx, signer, body); err != nil {

@@ -99,6 +99,9 @@ func (h *handlers) login(c echo.Context) error {
 	case errors.Is(err, models.ErrAccountPending):
 		d.Error = text("login.error.pending")
 		return h.page(c, http.StatusForbidden, "login", text("login.title"), d)
+	case errors.Is(err, models.ErrAccountSuspended):
+		d.Error = text("login.error.suspended")
+		return h.page(c, http.StatusForbidden, "login", text("login.title"), d)
 	case err != nil:
 		return err
 	}

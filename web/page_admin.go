@@ -31,6 +31,8 @@ type adminUser struct {
 	URL        string
 	Email      string
 	Admin      bool
+	Role       string // the instance role, as a word (Safety: instance moderation)
+	Suspended  bool
 	Pending    bool
 	Reason     string
 	Created    time.Time
@@ -144,6 +146,7 @@ func (h *handlers) renderAdmin(c echo.Context, status int, d adminData) error {
 	for _, u := range users {
 		l := h.linkActor(u.Account.Actor)
 		row := adminUser{Name: l.Name, Handle: l.Handle, URL: l.URL, Email: u.Account.Email, Admin: u.Account.IsAdmin,
+			Role: text("role." + u.Account.Role()), Suspended: u.Account.SuspendedAt != nil,
 			Pending: u.Pending, Reason: cutRunes(u.Reason, models.MaxSignupReasonLength), Created: u.Account.CreatedAt,
 			CreatedISO: u.Account.CreatedAt.UTC().Format(time.RFC3339)}
 		if u.Pending {

@@ -135,7 +135,7 @@ func (h *handlers) managePage(c echo.Context) error {
 	d := manageData{}
 	if k, ok := manageNotices[c.QueryParam("done")]; ok {
 		d.Notice = text(k)
-	} else if k, ok := moderationNotices[c.QueryParam("done")]; ok {
+	} else if k, ok := groupModerationNotices[c.QueryParam("done")]; ok {
 		d.Notice = text(k)
 	}
 	return h.renderManage(c, http.StatusOK, g, d)

@@ -60,8 +60,8 @@ type groupModerationData struct {
 	MaxBanDays          int
 }
 
-// moderationNotices are the ?done= notices of the moderation forms.
-var moderationNotices = map[string]string{
+// groupModerationNotices are the ?done= notices of the moderation forms.
+var groupModerationNotices = map[string]string{
 	"removed":      "groupmod.done.removed",
 	"restored":     "groupmod.done.restored",
 	"locked":       "groupmod.done.locked",
@@ -124,7 +124,7 @@ func (h *handlers) groupModeration(ctx context.Context, viewer *models.Account, 
 		if err != nil {
 			return d, err
 		}
-		d.Moderators = append(d.Moderators, moderatorView{Person: h.linkActor(m), ActorID: strconv.FormatInt(m.ID, 10), Owner: role == models.RoleOwner})
+		d.Moderators = append(d.Moderators, moderatorView{Person: h.linkActor(m), ActorID: strconv.FormatInt(m.ID, 10), Owner: role == models.GroupOwner})
 	}
 	d.CanChangeModerators, err = h.ownsGroup(ctx, viewer, g)
 	return d, err
@@ -140,7 +140,7 @@ func (h *handlers) ownsGroup(ctx context.Context, viewer *models.Account, g *mod
 		return true, nil
 	}
 	role, err := models.ModeratorRole(ctx, h.db, g.Actor.ID, viewer.Actor.ID)
-	return role == models.RoleOwner, err
+	return role == models.GroupOwner, err
 }
 
 // moderate runs one moderation action of a form in a transaction and goes
@@ -366,7 +366,7 @@ func (h *handlers) addModerator(c echo.Context) error {
 		if who.Type != models.ActorPerson {
 			return formRefusal(text("groupmod.error.who"))
 		}
-		changed, err := models.PutGroupModerator(ctx, tx, g.Actor.ID, who.ID, models.RoleModerator)
+		changed, err := models.PutGroupModerator(ctx, tx, g.Actor.ID, who.ID, models.GroupModerator)
 		if err != nil {
 			return err
 		}
@@ -396,7 +396,7 @@ func (h *handlers) removeModerator(c echo.Context) error {
 		if role == "" {
 			return errNothingDone
 		}
-		if role == models.RoleOwner {
+		if role == models.GroupOwner {
 			return formRefusal(text("groupmod.error.owner"))
 		}
 		if _, err := models.RemoveGroupModerator(ctx, tx, g.Actor.ID, who.ID); err != nil {

@@ -211,7 +211,9 @@ func (h *handlers) followByHandle(c echo.Context) error {
 		}
 		if target.ID == v.Actor.ID {
 			problem = text("follow.error.self")
-		} else if _, err := h.outbox.Follow(ctx, v.Actor, target); err != nil {
+		} else if _, err := h.outbox.Follow(ctx, v.Actor, target); errors.Is(err, models.ErrBlocked) {
+			problem = text("follow.error.blocked")
+		} else if err != nil {
 			return err
 		} else {
 			return c.Redirect(http.StatusSeeOther, "/home?followed="+strconv.FormatInt(target.ID, 10))

@@ -67,6 +67,9 @@ func (h *handlers) createPost(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return h.composeAgain(c, v, f, parent)
 	}
+	if err := h.limits.post(v.ID); err != nil {
+		return h.postLimited(c, v, f, parent, err.(*limitError))
+	}
 	html, tags, mentions := h.render(ctx, body)
 	if group != nil { // the group goes first: the outbox posts into the first group mentioned
 		others := []*models.Actor{group}

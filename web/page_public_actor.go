@@ -143,6 +143,7 @@ type profileData struct {
 	NoPosts  bool // the page lists no posts at all (the instance actor)
 	Older    string
 	Join     *joinForm
+	Safety   *profileSafety // block and mute, for a signed-in viewer
 }
 
 // profilePage shows a local person: name, bio, public posts, feeds.
@@ -151,6 +152,10 @@ func (h *handlers) profilePage(c echo.Context, a *models.Actor) error {
 	d := profileData{ActorURL: h.urls.Actor(a), Feeds: l.URL, Name: l.Name, Handle: l.Handle,
 		Summary: paragraphs(a.Summary), Join: &joinForm{URI: h.urls.Actor(a)}}
 	if err := h.profilePosts(c, a, l.URL, &d); err != nil {
+		return err
+	}
+	var err error
+	if d.Safety, err = h.profileSafetyFor(c, a, l.URL); err != nil {
 		return err
 	}
 	return h.page(c, http.StatusOK, "profile", l.Name, d)
@@ -191,6 +196,9 @@ func (h *handlers) remoteProfile(c echo.Context, handle string) error {
 		d.Original = webURL(a.URI)
 	}
 	if err := h.profilePosts(c, a, "/"+l.Handle, &d); err != nil {
+		return err
+	}
+	if d.Safety, err = h.profileSafetyFor(c, a, "/"+l.Handle); err != nil {
 		return err
 	}
 	return h.page(c, http.StatusOK, "profile", l.Name, d)

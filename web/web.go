@@ -44,6 +44,9 @@ type Options struct {
 	// MediaDir is the folder uploaded pictures are stored in (avatars/
 	// under it); empty turns avatar uploads off.
 	MediaDir string
+	// InboxRate is how many activities one remote host may post per
+	// minute; 0 sets no limit (tests and benchmarks).
+	InboxRate int
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -86,6 +89,8 @@ func New(opts Options) *echo.Echo {
 		h.clock = time.Now
 	}
 	h.guards = newAccountGuards(h.clock)
+	h.limits = newRateLimits(h.clock, opts.InboxRate)
+	h.domainBlocks = &domainBlockCache{db: opts.DB, now: h.clock}
 	e.Use(h.loadSession, h.checkCSRF)
 	routes(e, h)
 	return e
@@ -111,6 +116,10 @@ type handlers struct {
 	clock    func() time.Time
 	guards   *accountGuards // log-in and sign-up limits, the CSRF key
 	mediaDir string         // uploaded avatars live in its avatars/ folder
+
+	// Safety: instance moderation
+	limits       *rateLimits       // posts, reports and inbox POSTs
+	domainBlocks *domainBlockCache // what the inbox refuses before verifying
 }
 
 // routes lists every route Village serves, in one place.
@@ -247,6 +256,21 @@ func routes(e *echo.Echo, h *handlers) {
 	e.GET("/groups/:name/log", h.groupLogPage)
 
 	// Safety: instance moderation (suspensions, domain blocks, blocks and mutes)
+	e.GET("/admin/moderation", h.instanceModerationPage)
+	e.POST("/admin/users/:name/suspend", h.suspendUser)
+	e.POST("/admin/users/:name/unsuspend", h.unsuspendUser)
+	e.POST("/admin/domain_blocks", h.blockDomain)
+	e.POST("/admin/domain_blocks/:domain/delete", h.unblockDomain)
+	e.POST("/accounts/:id/block", h.blockFromPage)
+	e.POST("/accounts/:id/unblock", h.unblockFromPage)
+	e.POST("/accounts/:id/mute", h.muteFromPage)
+	e.POST("/accounts/:id/unmute", h.unmuteFromPage)
+	api.POST("/v1/accounts/:id/block", h.block)
+	api.POST("/v1/accounts/:id/unblock", h.unblock)
+	api.POST("/v1/accounts/:id/mute", h.mute)
+	api.POST("/v1/accounts/:id/unmute", h.unmute)
+	api.GET("/v1/blocks", h.blocks)
+	api.GET("/v1/mutes", h.mutes)
 
 	// Safety: reports
 	api.POST("/v1/reports", h.createReport)

@@ -58,6 +58,9 @@ func (h *handlers) webfinger(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := h.refuseSuspendedPerson(c.Request().Context(), a); err != nil {
+		return err
+	}
 	username := a.Username
 	if a.Type == models.ActorApplication {
 		username = h.urls.InstanceActorUsername()

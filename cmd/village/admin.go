@@ -32,6 +32,7 @@ func (a *app) adminCommand() *cobra.Command {
 	token.AddCommand(a.tokenCreateCommand())
 	admin.AddCommand(user, group, token)
 	a.addSignupCommands(admin, user) // Web app: accounts
+	a.addSafetyCommands(admin, user) // Safety: instance moderation
 	return admin
 }
 
@@ -93,10 +94,10 @@ func (a *app) userListCommand() *cobra.Command {
 					return err
 				}
 				w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "ID\tNAME\tEMAIL\tADMIN\tCREATED")
+				fmt.Fprintln(w, "ID\tNAME\tEMAIL\tADMIN\tROLE\tSUSPENDED\tCREATED")
 				for _, acc := range accounts {
-					fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", acc.ID, acc.Actor.Username, dash(acc.Email),
-						yesNo(acc.IsAdmin), acc.CreatedAt.UTC().Format("2006-01-02 15:04"))
+					fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", acc.ID, acc.Actor.Username, dash(acc.Email),
+						yesNo(acc.IsAdmin), acc.Role(), yesNo(acc.SuspendedAt != nil), acc.CreatedAt.UTC().Format("2006-01-02 15:04"))
 				}
 				return w.Flush()
 			})
@@ -209,7 +210,7 @@ func (a *app) addOwner(ctx context.Context, db models.DB, group, user string) er
 	if err != nil {
 		return err
 	}
-	if _, err := models.PutGroupModerator(ctx, db, g.Actor.ID, acc.Actor.ID, models.RoleOwner); err != nil {
+	if _, err := models.PutGroupModerator(ctx, db, g.Actor.ID, acc.Actor.ID, models.GroupOwner); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "%s now owns %s.\n", user, group)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/village-social/village/web"
 )
 
 // Config is everything the operator sets, read from the environment with
@@ -28,6 +30,8 @@ type Config struct {
 	DeliveryTimeout     time.Duration // one outgoing POST
 	DeliveryRetryBase   time.Duration // first retry; each next one doubles
 	DeliveryRescueAfter time.Duration // a delivery left running by a killed process runs again after this
+
+	InboxRate int // activities one remote host may post per minute
 }
 
 // setting ties one configuration value to its variable and flag.
@@ -47,6 +51,7 @@ var settings = []setting{
 	{"VILLAGE_DELIVERY_TIMEOUT", "delivery-timeout", "15s", "time limit of one outgoing delivery POST"},
 	{"VILLAGE_DELIVERY_RETRY_BASE", "delivery-retry-base", "30s", "delay before a failed delivery's first retry; each next retry doubles it"},
 	{"VILLAGE_DELIVERY_RESCUE_AFTER", "delivery-rescue-after", "2m", "a delivery left running by a crashed process is retried after this; must exceed the delivery timeout"},
+	{"VILLAGE_INBOX_RATE", "inbox-rate", strconv.Itoa(web.DefaultInboxRate), "activities one remote host may post to our inboxes per minute (more get 429 with Retry-After)"},
 }
 
 // addConfigFlags registers one flag per setting.
@@ -139,6 +144,11 @@ func loadConfig(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) 
 		}
 		*d.to = v
 	}
+	rate, err := strconv.Atoi(vals["VILLAGE_INBOX_RATE"])
+	if err != nil || rate <= 0 {
+		return nil, &configError{"VILLAGE_INBOX_RATE", fmt.Sprintf("expected a whole number of activities per minute, such as 300, got %q", vals["VILLAGE_INBOX_RATE"])}
+	}
+	cfg.InboxRate = rate
 	if cfg.DeliveryRescueAfter <= cfg.DeliveryTimeout {
 		return nil, &configError{"VILLAGE_DELIVERY_RESCUE_AFTER", fmt.Sprintf("must be longer than VILLAGE_DELIVERY_TIMEOUT (%s)", cfg.DeliveryTimeout)}
 	}

@@ -27,9 +27,6 @@ const (
 	addrModBrowser = "127.0.0.28:0"
 )
 
-// hostOf is an instance's domain (host:port).
-func hostOf(v *testenv.Village) string { return strings.TrimPrefix(v.BaseURL, "http://") }
-
 // joinFromVillage makes a local user of one instance join a group on another.
 func joinFromVillage(t *testing.T, c *testenv.Client, handle string) account {
 	t.Helper()
@@ -126,7 +123,7 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 	a.Admin("admin", "group", "moderator", "add", "moms", "olga", "--owner")
 	alice := a.User("alice")
 	bob := b.User("bob")
-	groupURL, groupHandle := a.BaseURL+"/groups/moms", "@moms@"+hostOf(a)
+	groupURL, groupHandle := a.BaseURL+"/groups/moms", "@moms@"+a.Addr
 	moms := joinFromVillage(t, alice, "moms")
 	momsOnB := joinFromVillage(t, bob, groupHandle)
 	joinFromFedify(t, f, groupHandle, groupURL)
@@ -363,7 +360,7 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 	a.Admin("admin", "group", "moderator", "add", "moms", "olga", "--owner")
 	alice := a.User("alice")
 	bob := b.User("bob")
-	groupURL, groupHandle := a.BaseURL+"/groups/moms", "@moms@"+hostOf(a)
+	groupURL, groupHandle := a.BaseURL+"/groups/moms", "@moms@"+a.Addr
 	moms := joinFromVillage(t, alice, "moms")
 	momsOnB := joinFromVillage(t, bob, groupHandle)
 	joinFromFedify(t, f, groupHandle, groupURL)

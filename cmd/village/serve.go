@@ -70,8 +70,9 @@ func (a *app) serve(ctx context.Context) error {
 	handler := web.New(web.Options{
 		DB: st.pool, Logger: a.logger, URLs: urls, Version: Version,
 		Auth: auth, Resolver: resolver, Outbox: out, Fetcher: client,
-		Inbox:    inbox.New(st.pool, urls, resolver, out, auth, a.logger),
-		MediaDir: filepath.Join(cfg.DataDir, "media"),
+		Inbox:     inbox.New(st.pool, urls, resolver, out, auth, a.logger),
+		MediaDir:  filepath.Join(cfg.DataDir, "media"),
+		InboxRate: cfg.InboxRate,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Listen)

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/village-social/village/federation/signature"
 	"github.com/village-social/village/internal/testenv"
 )
 
@@ -74,18 +73,8 @@ func apiRaw(t *testing.T, c *testenv.Client, method, path string, form url.Value
 // signedPost posts an activity signed by a remote peer, returning status and body.
 func signedPost(t *testing.T, r *testenv.Remote, inbox string, activity map[string]any) (int, string) {
 	t.Helper()
-	body := testenv.Activity(t, activity)
-	req := r.NewPost(inbox, body)
-	if err := signature.SignRequest(req, body, r.KeyID, r.Key, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	resp, body := r.Deliver(inbox, activity)
+	return resp.StatusCode, body
 }
 
 func TestAGroupRequiresAContentWarningOnItsTopics(t *testing.T) {

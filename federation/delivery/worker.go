@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -65,6 +66,13 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 	if age := time.Since(job.CreatedAt); age > giveUpAfter {
 		log.Warn("delivery: given up: still not delivered after a long time", slog.Duration("age", age))
 		return river.JobCancel(fmt.Errorf("delivery: %s: not delivered after %s", inbox, age.Round(time.Minute)))
+	}
+	// Deliveries queued before the domain was suspended here are dropped.
+	if suspended, err := models.DomainSuspended(ctx, q.pool, strings.ToLower(u.Host)); err != nil {
+		return fmt.Errorf("delivery: %w", err)
+	} else if suspended {
+		log.Info("delivery: given up: the domain is suspended here")
+		return river.JobCancel(fmt.Errorf("delivery: %s: domain suspended here", inbox))
 	}
 
 	active := q.active.hold()

@@ -173,6 +173,31 @@ func (r *Remote) Post(url string, body []byte, now time.Time) int {
 	return Send(r.t, req)
 }
 
+// Deliver signs an activity as the actor, POSTs it to inbox now, and
+// returns the response with its body read, for tests that check why a
+// delivery was refused or when to come back.
+func (r *Remote) Deliver(inbox string, activity map[string]any) (*http.Response, string) {
+	r.t.Helper()
+	body := Activity(r.t, activity)
+	req := r.NewPost(inbox, body)
+	r.mu.Lock()
+	key := r.Key
+	r.mu.Unlock()
+	if err := signature.SignRequest(req, body, r.KeyID, key, time.Now()); err != nil {
+		r.t.Fatal(err)
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		r.t.Fatalf("POST %s: %v", inbox, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		r.t.Fatalf("POST %s: %v", inbox, err)
+	}
+	return resp, string(b)
+}
+
 // NewPost builds an unsigned POST of an activity.
 func (r *Remote) NewPost(url string, body []byte) *http.Request {
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))

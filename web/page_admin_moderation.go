@@ -1,0 +1,210 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/village-social/village/models"
+)
+
+// The instance moderators' page, /admin/moderation: suspending local
+// people, blocking domains, and the instance's moderation log. Admins and
+// instance moderators see it; the instance's settings stay the admins'.
+
+const moderationLogShown = 50
+
+// moderationData is the instance moderation page.
+type moderationData struct {
+	Users        []moderationUser
+	DomainBlocks []domainBlockView
+	Log          []moderationLogRow
+	Domain       string // what was typed, shown again with an error
+	Severity     string
+	Reason       string
+	Error        string
+	Notice       string
+}
+
+type moderationUser struct {
+	Name, Handle, URL string
+	Username          string // for the form's field ids
+	Role              string // admin, moderator or user, as words
+	Suspended         bool
+	ActionURL         string // suspend or unsuspend
+	Self              bool   // nobody suspends themselves here
+}
+
+type domainBlockView struct {
+	Domain, Severity, Reason string
+	Created                  time.Time
+	CreatedISO               string
+	UnblockURL               string
+}
+
+type moderationLogRow struct {
+	Action, Target, Reason, By string
+	Created                    time.Time
+	CreatedISO                 string
+}
+
+var instanceModerationNotices = map[string]string{
+	"suspended":   "moderation.done.suspended",
+	"unsuspended": "moderation.done.unsuspended",
+	"blocked":     "moderation.done.blocked",
+	"unblocked":   "moderation.done.unblocked",
+}
+
+// requireInstanceModerator lets admins and instance moderators through:
+// signed-out visitors get the log-in form, others a 403 page.
+func (h *handlers) requireInstanceModerator(c echo.Context) (*models.Account, error) {
+	v, err := h.requireViewer(c, "/admin/moderation")
+	if v == nil {
+		return nil, err
+	}
+	if !v.ModeratesInstance() {
+		return nil, h.forbiddenPage(c, "moderation.forbidden")
+	}
+	return v, nil
+}
+
+// instanceModerationPage shows people, domain blocks and the log.
+func (h *handlers) instanceModerationPage(c echo.Context) error {
+	v, err := h.requireInstanceModerator(c)
+	if v == nil {
+		return err
+	}
+	d := moderationData{Severity: models.BlockSuspend}
+	if k, ok := instanceModerationNotices[c.QueryParam("done")]; ok {
+		d.Notice = text(k)
+	}
+	return h.renderModeration(c, http.StatusOK, v, d)
+}
+
+func (h *handlers) renderModeration(c echo.Context, status int, v *models.Account, d moderationData) error {
+	ctx := c.Request().Context()
+	accounts, err := models.ListAccounts(ctx, h.db)
+	if err != nil {
+		return fmt.Errorf("web: moderation: %w", err)
+	}
+	for _, acc := range accounts {
+		l := h.linkActor(acc.Actor)
+		row := moderationUser{Name: l.Name, Handle: l.Handle, URL: l.URL, Username: acc.Actor.Username, Role: text("role." + acc.Role()),
+			Suspended: acc.SuspendedAt != nil, Self: acc.ID == v.ID}
+		row.ActionURL = "/admin/users/" + acc.Actor.Username + "/suspend"
+		if row.Suspended {
+			row.ActionURL = "/admin/users/" + acc.Actor.Username + "/unsuspend"
+		}
+		d.Users = append(d.Users, row)
+	}
+	blocks, err := models.DomainBlocks(ctx, h.db)
+	if err != nil {
+		return fmt.Errorf("web: moderation: %w", err)
+	}
+	for _, b := range blocks {
+		d.DomainBlocks = append(d.DomainBlocks, domainBlockView{Domain: b.Domain, Severity: text("moderation.severity." + b.Severity),
+			Reason: b.Reason, Created: b.CreatedAt, CreatedISO: b.CreatedAt.UTC().Format(time.RFC3339),
+			UnblockURL: "/admin/domain_blocks/" + b.Domain + "/delete"})
+	}
+	entries, err := models.ModerationLog(ctx, h.db, nil, models.Page{Limit: moderationLogShown})
+	if err != nil {
+		return fmt.Errorf("web: moderation: %w", err)
+	}
+	for _, e := range entries {
+		row := moderationLogRow{Action: text("moderation.action." + e.Action), Target: e.TargetText, Reason: e.Reason,
+			Created: e.CreatedAt, CreatedISO: e.CreatedAt.UTC().Format(time.RFC3339), By: text("moderation.by_operator")}
+		if e.ModeratorID != nil {
+			if m, err := models.ActorByID(ctx, h.db, *e.ModeratorID); err == nil {
+				row.By = h.linkActor(m).Name
+			}
+		}
+		d.Log = append(d.Log, row)
+	}
+	return h.page(c, status, "admin_moderation", text("moderation.title"), d)
+}
+
+// suspendUser suspends a local person (POST /admin/users/:name/suspend).
+func (h *handlers) suspendUser(c echo.Context) error {
+	return h.changeSuspension(c, true)
+}
+
+// unsuspendUser lifts a suspension (POST /admin/users/:name/unsuspend).
+func (h *handlers) unsuspendUser(c echo.Context) error {
+	return h.changeSuspension(c, false)
+}
+
+func (h *handlers) changeSuspension(c echo.Context, suspend bool) error {
+	v, err := h.requireInstanceModerator(c)
+	if v == nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	acc, err := models.AccountByUsername(ctx, h.db, c.Param("name"))
+	if err != nil {
+		return lookupError(err, "user")
+	}
+	if acc.ID == v.ID {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "you cannot suspend yourself")
+	}
+	if suspend && acc.IsAdmin && !v.IsAdmin {
+		return h.forbiddenPage(c, "moderation.forbidden_admin")
+	}
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	done := "unsuspended"
+	if suspend {
+		done = "suspended"
+		_, err = h.outbox.Suspend(ctx, acc, &v.Actor.ID, reason, h.clock())
+	} else {
+		_, err = h.outbox.Unsuspend(ctx, acc, &v.Actor.ID, reason)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/admin/moderation?done="+done+"#people")
+}
+
+// blockDomain blocks a domain (POST /admin/domain_blocks).
+func (h *handlers) blockDomain(c echo.Context) error {
+	v, err := h.requireInstanceModerator(c)
+	if v == nil {
+		return err
+	}
+	r := c.Request()
+	d := moderationData{Domain: strings.TrimSpace(r.PostFormValue("domain")), Severity: r.PostFormValue("severity"),
+		Reason: strings.TrimSpace(r.PostFormValue("reason"))}
+	_, err = models.PutDomainBlock(r.Context(), h.db, models.DomainBlock{Domain: d.Domain, Severity: d.Severity, Reason: d.Reason}, &v.Actor.ID)
+	switch {
+	case errors.Is(err, models.ErrInvalidDomain):
+		d.Error = text("moderation.error.domain")
+	case errors.Is(err, models.ErrInvalidSeverity):
+		d.Error = text("moderation.error.severity")
+	case err != nil:
+		return err
+	}
+	if d.Error != "" {
+		return h.renderModeration(c, http.StatusUnprocessableEntity, v, d)
+	}
+	h.domainBlocks.forget()
+	return c.Redirect(http.StatusSeeOther, "/admin/moderation?done=blocked#domains")
+}
+
+// unblockDomain lifts a domain block (POST /admin/domain_blocks/:domain/delete).
+func (h *handlers) unblockDomain(c echo.Context) error {
+	v, err := h.requireInstanceModerator(c)
+	if v == nil {
+		return err
+	}
+	err = models.DeleteDomainBlock(c.Request().Context(), h.db, c.Param("domain"), &v.Actor.ID)
+	if errors.Is(err, models.ErrNotFound) || errors.Is(err, models.ErrInvalidDomain) {
+		return echo.NewHTTPError(http.StatusNotFound, "that domain is not blocked")
+	}
+	if err != nil {
+		return err
+	}
+	h.domainBlocks.forget()
+	return c.Redirect(http.StatusSeeOther, "/admin/moderation?done=unblocked#domains")
+}
