@@ -59,6 +59,9 @@ func (o *Outbox) PublishAnonymous(ctx context.Context, pub Publication) (*models
 		if err := o.checkTopics(ctx, tx, group, post); err != nil {
 			return err
 		}
+		if err := refuseLockedThread(ctx, tx, pub.Parent); err != nil {
+			return err
+		}
 		if post.ID, err = models.NextPostID(ctx, tx); err != nil {
 			return err
 		}

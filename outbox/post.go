@@ -55,14 +55,8 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 		if err := o.checkTopics(ctx, tx, aud.group, post); err != nil {
 			return err
 		}
-		if pub.Parent != nil {
-			locked, err := models.ThreadLocked(ctx, tx, pub.Parent.ID)
-			if err != nil {
-				return err
-			}
-			if locked {
-				return ErrThreadLocked
-			}
+		if err := refuseLockedThread(ctx, tx, pub.Parent); err != nil {
+			return err
 		}
 		if post.ID, err = models.NextPostID(ctx, tx); err != nil {
 			return err
@@ -323,4 +317,19 @@ func (o *Outbox) handle(a *models.Actor) string {
 		return "@" + a.Username + "@" + o.urls.Host()
 	}
 	return "@" + a.Username + "@" + a.Domain
+}
+
+// refuseLockedThread refuses a reply below a post whose thread a moderator locked.
+func refuseLockedThread(ctx context.Context, tx pgx.Tx, parent *models.Post) error {
+	if parent == nil {
+		return nil
+	}
+	locked, err := models.ThreadLocked(ctx, tx, parent.ID)
+	if err != nil {
+		return err
+	}
+	if locked {
+		return ErrThreadLocked
+	}
+	return nil
 }

@@ -15,26 +15,24 @@ import (
 
 // Rate limits of what members and other servers send (issue point 6). The
 // log-in and sign-up limits live with the accounts (ratelimit.go); these
-// guard posting, reporting and the inboxes. All live in memory, owned by
-// the handlers, and go by the handlers' clock, which tests move on.
+// guard posting and the inboxes (reports are counted in the database, with
+// the report: models.CreateReport). All live in memory, owned by the
+// handlers, and go by the handlers' clock, which tests move on.
 const (
-	postsPerAccount   = 30 // posts and comments, web and API together
-	postWindow        = 10 * time.Minute
-	reportsPerAccount = 10
-	reportWindow      = time.Hour
+	postsPerAccount = 30 // posts and comments, web and API together
+	postWindow      = 10 * time.Minute
 	// DefaultInboxRate is how many activities one remote host may post to
 	// our inboxes per minute (a burst of as many is allowed): generous,
 	// since a busy server shares a whole town's activity through one host.
 	DefaultInboxRate = 300
 )
 
-// rateLimits holds the limiters of posting, reporting and inbox POSTs.
-// Callers ask before acting: post and report count the try and return a
-// *limitError once the account has had its share.
+// rateLimits holds the limiters of posting and inbox POSTs. Callers ask
+// before acting: post counts the try and returns a *limitError once the
+// account has had its share.
 type rateLimits struct {
-	posts   *limiter      // per account
-	reports *limiter      // per account
-	inbox   *tokenBuckets // per remote host (the signer's domain); nil: unlimited
+	posts *limiter      // per account
+	inbox *tokenBuckets // per remote host (the signer's domain); nil: unlimited
 }
 
 // newRateLimits makes the limiters; inboxPerMinute 0 leaves the inboxes
@@ -42,8 +40,7 @@ type rateLimits struct {
 // DefaultInboxRate).
 func newRateLimits(now func() time.Time, inboxPerMinute int) *rateLimits {
 	l := &rateLimits{
-		posts:   newLimiter(postsPerAccount, postWindow, now),
-		reports: newLimiter(reportsPerAccount, reportWindow, now),
+		posts: newLimiter(postsPerAccount, postWindow, now),
 	}
 	if inboxPerMinute > 0 {
 		l.inbox = newTokenBuckets(float64(inboxPerMinute)/60, inboxPerMinute, now)
@@ -53,7 +50,7 @@ func newRateLimits(now func() time.Time, inboxPerMinute int) *rateLimits {
 
 // limitError says what was limited and when it may be tried again.
 type limitError struct {
-	what       string // "posts", "reports", ...
+	what       string // "posts", ...
 	limit      int
 	window     time.Duration
 	retryAfter time.Duration
@@ -80,13 +77,6 @@ func take(l *limiter, what, key string) error {
 // postsPerAccount in postWindow it returns a *limitError.
 func (l *rateLimits) post(accountID int64) error {
 	return take(l.posts, "posts", strconv.FormatInt(accountID, 10))
-}
-
-// report counts a report (a Flag) made by an account; past
-// reportsPerAccount in reportWindow it returns a *limitError. The reports
-// work calls it before storing a report: web form and POST /api/v1/reports.
-func (l *rateLimits) report(accountID int64) error {
-	return take(l.reports, "reports", strconv.FormatInt(accountID, 10))
 }
 
 // apiLimited answers an API request refused by a limit: 429, Retry-After,

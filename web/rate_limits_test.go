@@ -52,7 +52,7 @@ func TestTokenBucketsAllowABurstThenRefillAtTheRate(t *testing.T) {
 	}
 }
 
-func TestPostAndReportLimitsCountPerAccountAndSayWhenToComeBack(t *testing.T) {
+func TestPostLimitsCountPerAccountAndSayWhenToComeBack(t *testing.T) {
 	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
 	l := newRateLimits(clock.Now, 0)
 	if l.inbox != nil {
@@ -66,7 +66,6 @@ func TestPostAndReportLimitsCountPerAccountAndSayWhenToComeBack(t *testing.T) {
 		word   string
 	}{
 		{"posts", l.post, postsPerAccount, postWindow, "too many posts"},
-		{"reports", l.report, reportsPerAccount, reportWindow, "too many reports"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			for i := range c.limit {
