@@ -138,3 +138,19 @@ func (h *handlers) withoutHidden(ctx context.Context, viewerID int64, list []*ap
 	}
 	return kept, nil
 }
+
+// withoutHiddenPosts leaves out the posts by actors the viewer blocks or
+// mutes, for the pages a signed-in person reads (a thread, a group).
+func (h *handlers) withoutHiddenPosts(ctx context.Context, viewerID int64, posts []*models.Post) ([]*models.Post, error) {
+	hidden, err := models.HiddenActorIDs(ctx, h.db, viewerID)
+	if err != nil || len(hidden) == 0 {
+		return posts, err
+	}
+	kept := make([]*models.Post, 0, len(posts))
+	for _, p := range posts {
+		if !hidden[p.AuthorID] {
+			kept = append(kept, p)
+		}
+	}
+	return kept, nil
+}

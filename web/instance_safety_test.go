@@ -176,3 +176,58 @@ func TestProfileButtonsBlockAndMute(t *testing.T) {
 		t.Error("still blocking")
 	}
 }
+
+// A person who blocks or mutes someone does not meet their posts around a
+// thread she opens, nor on a group's page, while others still do.
+func TestBlockedAndMutedAuthorsLeaveThreadsAndGroupPages(t *testing.T) {
+	s := newMemberSite(t)
+	_, anna := s.member("anna")
+	ben, benB := s.member("ben")
+	cleo, cleoB := s.member("cleo")
+	_, dora := s.member("dora")
+	for _, b := range []*browser{anna, benB, cleoB, dora} {
+		b.join("brooklyn_moms")
+	}
+	group := url.Values{"group": {"@brooklyn_moms@127.0.0.2:8080"}}
+	withText := func(text string) url.Values {
+		f := url.Values{"text": {text}}
+		for k, v := range group {
+			f[k] = v
+		}
+		return f
+	}
+	top := dora.writePost("/groups/brooklyn_moms", withText("Dora asks about night feeds"))
+	reply := func(b *browser, parent int64, text string) {
+		b.writePost("/posts/"+strconv.FormatInt(parent, 10), url.Values{"text": {text}, "in_reply_to": {strconv.FormatInt(parent, 10)}})
+	}
+	reply(benB, top, "Ben answers the night feeds question")
+	reply(cleoB, top, "Cleo answers the night feeds question")
+	benB.writePost("/groups/brooklyn_moms", withText("Ben's own group post"))
+	cleoB.writePost("/groups/brooklyn_moms", withText("Cleo's own group post"))
+
+	thread := "/posts/" + strconv.FormatInt(top, 10)
+	wantIn(t, "anna's thread before", anna.page(thread), "Ben answers", "Cleo answers")
+	wantIn(t, "anna's group page before", anna.page("/groups/brooklyn_moms"), "Ben&#39;s own group post", "Cleo&#39;s own group post")
+
+	for _, action := range []string{"block", "mute"} {
+		t.Run(action, func(t *testing.T) {
+			// Each case starts from nobody blocked or muted.
+			for _, who := range []*models.Account{ben, cleo} {
+				base := "/accounts/" + strconv.FormatInt(who.Actor.ID, 10)
+				location(t, anna.submit("/users/"+who.Actor.Username, base+"/unblock", url.Values{}))
+				location(t, anna.submit("/users/"+who.Actor.Username, base+"/unmute", url.Values{}))
+			}
+			location(t, anna.submit("/users/ben", "/accounts/"+strconv.FormatInt(ben.Actor.ID, 10)+"/"+action, url.Values{}))
+			page := anna.page(thread)
+			if strings.Contains(page, "Ben answers") || !strings.Contains(page, "Cleo answers") {
+				t.Errorf("after anna's %s, her thread shows ben: %v, cleo: %v", action,
+					strings.Contains(page, "Ben answers"), strings.Contains(page, "Cleo answers"))
+			}
+			page = anna.page("/groups/brooklyn_moms")
+			if strings.Contains(page, "Ben&#39;s own group post") || !strings.Contains(page, "Cleo&#39;s own group post") {
+				t.Errorf("after anna's %s, the group page shows her ben's post", action)
+			}
+			wantIn(t, "dora's thread", dora.page(thread), "Ben answers", "Cleo answers")
+		})
+	}
+}

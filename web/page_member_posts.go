@@ -213,8 +213,7 @@ func (h *handlers) memberThread(c echo.Context) error {
 	if err := seen.loadPublic(ctx, ids); err != nil {
 		return err
 	}
-	visible := map[int64]*models.Post{}
-	list := []*models.Post{post}
+	var candidates []*models.Post
 	for _, id := range ids[1:] {
 		p := others[id]
 		ok, err := seen.can(ctx, p)
@@ -222,9 +221,19 @@ func (h *handlers) memberThread(c echo.Context) error {
 			return err
 		}
 		if ok {
-			visible[id] = p
-			list = append(list, p)
+			candidates = append(candidates, p)
 		}
+	}
+	// The post asked for shows; around it, nothing by people the viewer
+	// blocks or mutes.
+	if candidates, err = h.withoutHiddenPosts(ctx, v.Actor.ID, candidates); err != nil {
+		return err
+	}
+	visible := map[int64]*models.Post{}
+	list := []*models.Post{post}
+	for _, p := range candidates {
+		visible[p.ID] = p
+		list = append(list, p)
 	}
 	views, err := h.newPostViews(ctx, list)
 	if err != nil {

@@ -90,10 +90,15 @@ func (h *handlers) groupPage(c echo.Context, g *models.Group) error {
 		if err != nil {
 			return fmt.Errorf("web: group page: %w", err)
 		}
+		d.Older = olderLink(d.Path, posts) // pages by what is stored, before hiding
+		if v := h.viewer(c); v != nil {
+			if posts, err = h.withoutHiddenPosts(ctx, v.Actor.ID, posts); err != nil {
+				return err
+			}
+		}
 		if d.Posts, err = h.listViews(ctx, posts, g.Actor.ID); err != nil {
 			return err
 		}
-		d.Older = olderLink(d.Path, posts)
 	}
 	return h.page(c, http.StatusOK, "group", g.Title, d)
 }
