@@ -187,6 +187,7 @@ type memberThreadData struct {
 	Replies   []memberPost
 	Hidden    int // replies not shown
 	Reply     composeForm
+	Locked    bool   // a moderator locked the thread: no reply form
 	Anonymous string // who wrote an anonymous post: for its writer and the group's moderators only
 }
 
@@ -290,6 +291,9 @@ func (h *handlers) memberThread(c echo.Context) error {
 		return err
 	}
 	if d.Anonymous, err = h.anonymousPostNote(ctx, v, post); err != nil {
+		return err
+	}
+	if d.Locked, err = models.ThreadLocked(ctx, h.db, post.ID); err != nil {
 		return err
 	}
 	return h.memberPage(c, http.StatusOK, "member_post", d.Heading, "", d)

@@ -589,6 +589,7 @@ var english = map[string]string{
 	"groupmod.error.not_owner":         "Only the group's owners and the instance's admins name or remove moderators.",
 	"groupmod.banned.title":            "You cannot join this group",
 	"groupmod.banned.text":             "The group's moderators have banned you.",
+	"thread.locked":                    "The group's moderators locked this thread: it takes no new replies.",
 	"compose.error.locked":             "This thread is locked: it takes no new replies.",
 	"groupmod.log.link":                "Audit log: every moderation action",
 	"groupmod.log.title":               "Audit log of %s",

@@ -477,6 +477,10 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 		!strings.Contains(page, "locked") {
 		t.Errorf("a reply in a locked thread through the web form: %d, want 422 with the reason", code)
 	}
+	if code, page := aliceWeb.Get("/posts/" + top.ID); code != http.StatusOK || !strings.Contains(page, "locked this thread") ||
+		strings.Contains(page, `name="in_reply_to"`) {
+		t.Errorf("the locked thread's page (%d) should say it is locked and offer no reply form", code)
+	}
 	reply := remoteActivity(t, mia, "statuses/1/activity", "Create", map[string]any{"object": map[string]any{
 		"id": mia.ActorID + "/statuses/1", "type": "Note", "attributedTo": mia.ActorID, "content": "<p>count me in</p>",
 		"inReplyTo": top.URI, "to": []string{"https://www.w3.org/ns/activitystreams#Public"}, "cc": []string{groupURL},
@@ -500,6 +504,9 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 		t.Errorf("the locked thread got %d replies", len(ctx.Descendants))
 	}
 	olga.MustSubmit("/groups/moms/unlock", url.Values{"post": {top.ID}})
+	if _, page := aliceWeb.Get("/posts/" + top.ID); strings.Contains(page, "locked this thread") || !strings.Contains(page, `name="in_reply_to"`) {
+		t.Error("the unlocked thread's page should offer the reply form again")
+	}
 	testenv.Eventually(t, 30*time.Second, "Announce{Undo{Lock}} at the Lemmy member", func() bool {
 		for _, undo := range announcedOfType(leo.Received(), groupURL, "Undo") {
 			if innerOf(undo)["type"] == "Lock" && innerOf(undo)["object"] == top.URI {
