@@ -45,18 +45,24 @@ func (h *handlers) unblock(c echo.Context) error {
 
 // mute answers POST /api/v1/accounts/:id/mute.
 func (h *handlers) mute(c echo.Context) error {
-	return h.changeRelationship(c, func(ctx context.Context, me, target *models.Actor) error {
-		_, err := models.PutMute(ctx, h.db, me.ID, target.ID)
-		return err
-	})
+	return h.changeRelationship(c, h.muteActor)
 }
 
 // unmute answers POST /api/v1/accounts/:id/unmute.
 func (h *handlers) unmute(c echo.Context) error {
-	return h.changeRelationship(c, func(ctx context.Context, me, target *models.Actor) error {
-		_, err := models.DeleteMute(ctx, h.db, me.ID, target.ID)
-		return err
-	})
+	return h.changeRelationship(c, h.unmuteActor)
+}
+
+// muteActor and unmuteActor change a mute, which stays here: no activity
+// tells the muted person. The API and the profile page share them.
+func (h *handlers) muteActor(ctx context.Context, me, target *models.Actor) error {
+	_, err := models.PutMute(ctx, h.db, me.ID, target.ID)
+	return err
+}
+
+func (h *handlers) unmuteActor(ctx context.Context, me, target *models.Actor) error {
+	_, err := models.DeleteMute(ctx, h.db, me.ID, target.ID)
+	return err
 }
 
 // changeRelationship applies change between the token's account and the

@@ -164,6 +164,12 @@ func (h *handlers) groupByHandle(ctx context.Context, handle string) (*models.Ac
 
 // composeAgain shows the compose form again with its errors (422).
 func (h *handlers) composeAgain(c echo.Context, v *models.Account, f composeForm, parent *models.Post) error {
+	return h.composeAgainWith(c, http.StatusUnprocessableEntity, f, parent)
+}
+
+// composeAgainWith shows the compose form again, with what was typed and
+// its errors, answering status.
+func (h *handlers) composeAgainWith(c echo.Context, status int, f composeForm, parent *models.Post) error {
 	d := composePageData{Heading: text("compose.title"), Form: f}
 	if parent != nil {
 		views, err := h.newPostViews(c.Request().Context(), []*models.Post{parent})
@@ -174,7 +180,7 @@ func (h *handlers) composeAgain(c echo.Context, v *models.Account, f composeForm
 		pv.URL = "/posts/" + strconv.FormatInt(parent.ID, 10)
 		d.Parent, d.Heading = pv, formatText("compose.title.reply", pv.Author.Name)
 	}
-	return h.memberPage(c, http.StatusUnprocessableEntity, "member_compose", d.Heading, "", d)
+	return h.memberPage(c, status, "member_compose", d.Heading, "", d)
 }
 
 // memberThreadData is a post's page for a member: the thread it is in,

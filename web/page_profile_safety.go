@@ -62,17 +62,11 @@ func (h *handlers) unblockFromPage(c echo.Context) error {
 }
 
 func (h *handlers) muteFromPage(c echo.Context) error {
-	return h.changeFromPage(c, func(ctx context.Context, me, target *models.Actor) error {
-		_, err := models.PutMute(ctx, h.db, me.ID, target.ID)
-		return err
-	})
+	return h.changeFromPage(c, h.muteActor)
 }
 
 func (h *handlers) unmuteFromPage(c echo.Context) error {
-	return h.changeFromPage(c, func(ctx context.Context, me, target *models.Actor) error {
-		_, err := models.DeleteMute(ctx, h.db, me.ID, target.ID)
-		return err
-	})
+	return h.changeFromPage(c, h.unmuteActor)
 }
 
 func (h *handlers) changeFromPage(c echo.Context, change func(ctx context.Context, me, target *models.Actor) error) error {

@@ -162,15 +162,5 @@ func (b *tokenBuckets) take(key string) (bool, time.Duration) {
 func (h *handlers) postLimited(c echo.Context, v *models.Account, f composeForm, parent *models.Post, err *limitError) error {
 	c.Response().Header().Set("Retry-After", strconv.Itoa(err.RetryAfter()))
 	f.Errors["text"] = waitMessage("compose.error.limited", err.retryAfter)
-	d := composePageData{Heading: text("compose.title"), Form: f}
-	if parent != nil {
-		views, err := h.newPostViews(c.Request().Context(), []*models.Post{parent})
-		if err != nil {
-			return err
-		}
-		pv := views.view(parent, false)
-		pv.URL = "/posts/" + strconv.FormatInt(parent.ID, 10)
-		d.Parent, d.Heading = pv, formatText("compose.title.reply", pv.Author.Name)
-	}
-	return h.memberPage(c, http.StatusTooManyRequests, "member_compose", d.Heading, "", d)
+	return h.composeAgainWith(c, http.StatusTooManyRequests, f, parent)
 }

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/village-social/village/internal/testenv"
 )
@@ -30,22 +27,6 @@ func hostOf(t *testing.T, u string) string {
 		t.Fatal(err)
 	}
 	return p.Host
-}
-
-// safetyQuery runs one counting query on an instance's database.
-func safetyQuery(t *testing.T, v *testenv.Village, sql string, args ...any) int {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, v.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var n int
-	if err := conn.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // postStored reports whether an instance keeps a post with this id.

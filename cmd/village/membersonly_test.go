@@ -82,20 +82,6 @@ func pageText(t *testing.T, u string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// dbQuery runs fn on a connection to v's database.
-func dbQuery(t *testing.T, v *testenv.Village, fn func(ctx context.Context, conn *pgx.Conn) error) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, v.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if err := fn(ctx, conn); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // sendFollow has a remote peer ask to join a local group; it returns the Follow's id.
 func sendFollow(t *testing.T, v *testenv.Village, r *testenv.Remote, group string) string {
 	t.Helper()

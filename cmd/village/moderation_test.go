@@ -63,20 +63,6 @@ func announcedOfType(received []map[string]any, groupURL, typ string) []map[stri
 	return out
 }
 
-// queryOne reads one value from an instance's database.
-func queryOne(t *testing.T, v *testenv.Village, out any, sql string, args ...any) {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, v.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if err := conn.QueryRow(ctx, sql, args...).Scan(out); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
 // execSQL changes an instance's database (to move a ban's end into the past).
 func execSQL(t *testing.T, v *testenv.Village, sql string, args ...any) {
 	t.Helper()
