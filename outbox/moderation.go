@@ -383,3 +383,23 @@ func (o *Outbox) undone(ctx context.Context, tx pgx.Tx, act GroupAction, uri, ty
 	}
 	return doc, nil
 }
+
+// GroupEdited announces, in tx, a local moderator's Update of the group's
+// document to followers that read FEP-1b12. The group also sends its own
+// Update{Group} (which Mastodon reads); Lemmy takes an Update of a
+// community only from a moderator (its UpdateCommunity's actor is a
+// Person), announced by the community.
+func (o *Outbox) GroupEdited(ctx context.Context, tx pgx.Tx, act GroupAction, groupDoc map[string]any) error {
+	object := make(map[string]any, len(groupDoc))
+	for k, v := range groupDoc {
+		if k != "@context" {
+			object[k] = v
+		}
+	}
+	groupURI := o.urls.Actor(act.Group)
+	update, err := o.activity(ctx, tx, act, "Update", groupURI, map[string]any{"object": object})
+	if err != nil {
+		return err
+	}
+	return o.announceModeration(ctx, tx, act.Group, update, groupURI)
+}

@@ -385,6 +385,23 @@ func TestModerationWeSendHasTheFieldsLemmyAndMastodonRead(t *testing.T) {
 		return false
 	})
 
+	// Saving the settings: the group's own Update{Group} for Mastodon, the
+	// moderator's Update announced for Lemmy.
+	olga.MustSubmit("/groups/moms/settings", url.Values{"title": {"Moms of Park Slope"}, "summary": {"Parents helping parents."}})
+	edit := inner(leo, "Update", func(m map[string]any) bool { return innerOf(m)["type"] == "Group" })
+	if edit["actor"] != olgaURI || innerOf(edit)["id"] != groupURL || innerOf(edit)["name"] != "Moms of Park Slope" {
+		t.Errorf("the announced Update: actor %v, object %v; want the moderator and the group's new document", edit["actor"], innerOf(edit)["id"])
+	}
+	hasAll("the announced Update{Group}", edit, "id", "actor", "to", "cc")
+	testenv.Eventually(t, 30*time.Second, "the group's own Update{Group} at the Mastodon member", func() bool {
+		for _, m := range received(mia, "Update") {
+			if m["actor"] == groupURL && innerOf(m)["name"] == "Moms of Park Slope" {
+				return true
+			}
+		}
+		return false
+	})
+
 	// Members-only group: a refused and an approved request are answered
 	// with the Follow embedded (id, actor, object), as Mastodon and Lemmy match it.
 	follow := func(r *testenv.Remote) string {
