@@ -367,6 +367,13 @@ func (o *Outbox) undone(ctx context.Context, tx pgx.Tx, act GroupAction, uri, ty
 			var doc map[string]any
 			if json.Unmarshal(stored.Body, &doc) == nil && doc["type"] == typ {
 				delete(doc, "@context")
+				// Sent before these were always there.
+				if _, ok := doc["summary"]; !ok && typ == "Delete" {
+					doc["summary"] = ""
+				}
+				if _, ok := doc["cc"]; !ok {
+					doc["cc"] = []string{o.urls.Actor(act.Group)}
+				}
 				return doc, nil
 			}
 		case !errors.Is(err, models.ErrNotFound):

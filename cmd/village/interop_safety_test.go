@@ -274,7 +274,7 @@ func TestModerationWeSendHasTheFieldsLemmyAndMastodonRead(t *testing.T) {
 	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrInteropSending})
 	a.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	a.Admin("admin", "group", "create", "circle", "--title", "Circle", "--private")
-	a.User("olga")
+	olgaAPI := a.User("olga")
 	a.Admin("admin", "group", "moderator", "add", "moms", "olga", "--owner")
 	a.Admin("admin", "group", "moderator", "add", "circle", "olga", "--owner")
 	alice := a.User("alice")
@@ -448,7 +448,18 @@ func TestModerationWeSendHasTheFieldsLemmyAndMastodonRead(t *testing.T) {
 		}
 		return false
 	})
-	for what, m := range map[string]map[string]any{"Announce": private, "Block": innerOf(private)} {
+	post(t, olgaAPI, url.Values{"status": {"@circle welcome, all"}})
+	var shared map[string]any
+	testenv.Eventually(t, 30*time.Second, "Announce{Create} of the members-only group at leo", func() bool {
+		for _, an := range received(leo, "Announce") {
+			if an["actor"] == circleURL && innerOf(an)["type"] == "Create" {
+				shared = an
+				return true
+			}
+		}
+		return false
+	})
+	for what, m := range map[string]map[string]any{"Announce{Block}": private, "Block": innerOf(private), "Announce{Create}": shared} {
 		hasAll(what+" in a members-only group", m, "to", "cc")
 		if strings.Contains(fmt.Sprint(m["to"], m["cc"]), asPublic) {
 			t.Errorf("%s in a members-only group is addressed Public: to %v cc %v", what, m["to"], m["cc"])
