@@ -484,6 +484,26 @@ func TestModerationWeSendHasTheFieldsLemmyAndMastodonRead(t *testing.T) {
 		}
 		return false
 	})
+	// A person's block, and its Undo, as Mastodon's Block handler reads
+	// them: id (kept as the block's uri), actor, object the local account.
+	alice.Post("/api/v1/accounts/"+miaAcct.ID+"/block", nil, nil)
+	alice.Post("/api/v1/accounts/"+miaAcct.ID+"/unblock", nil, nil)
+	aliceURI := a.BaseURL + "/users/alice"
+	testenv.Eventually(t, 30*time.Second, "Block and Undo{Block} at mia", func() bool {
+		var blockID any
+		for _, b := range received(mia, "Block") {
+			if b["actor"] == aliceURI && b["object"] == mia.ActorID && b["id"] != nil {
+				blockID = b["id"]
+			}
+		}
+		for _, u := range received(mia, "Undo") {
+			in := innerOf(u)
+			if blockID != nil && u["actor"] == aliceURI && in["type"] == "Block" && in["id"] == blockID && in["object"] == mia.ActorID {
+				return true
+			}
+		}
+		return false
+	})
 	if rep["forwarded"] != true {
 		t.Errorf("the report answer says it was not forwarded: %v", rep)
 	}
