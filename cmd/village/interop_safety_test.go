@@ -233,6 +233,7 @@ func TestLemmyCommunityModerationAppliesOnlyFromItsModerators(t *testing.T) {
 		{"lemmy_announce_block.json", false, false, 1},
 		{"lemmy_announce_undo_block.json", false, false, 0},
 		{"lemmy_announce_add_featured.json", false, false, 0},
+		{"lemmy_announce_remove_mod.json", false, false, 0},
 		{"lemmy_announce_remove.json", true, false, 0},
 		{"lemmy_announce_undo_remove.json", false, false, 0},
 	}
@@ -248,6 +249,19 @@ func TestLemmyCommunityModerationAppliesOnlyFromItsModerators(t *testing.T) {
 		if s.file == "lemmy_announce_block.json" && (ends == nil || !ends.Equal(expires)) {
 			t.Errorf("the ban ends at %v, want Lemmy's expires %v", ends, expires)
 		}
+	}
+
+	// A member here banned by the community's moderator: B keeps the ban,
+	// with Lemmy's expires as its end.
+	b.User("bea")
+	beaURI := b.BaseURL + "/users/bea"
+	banBea := strings.ReplaceAll(strings.ReplaceAll(string(payload(t, "lemmy_announce_block.json", fill(rita))), "5d42fffb", "5d42fffc"), "8b3c4d5e", "8b3c4d5f")
+	banBea = strings.ReplaceAll(banBea, ann.ActorID, beaURI)
+	if code := club.Post(b.BaseURL+"/inbox", []byte(banBea), time.Now()); code != http.StatusAccepted {
+		t.Errorf("the ban of a member here: %d, want 202", code)
+	}
+	if n := safetyQuery(t, b, `SELECT count(*) FROM group_bans g JOIN actors a ON a.id = g.actor_id WHERE a.username = 'bea' AND a.domain IS NULL AND g.ends_at IS NOT NULL`); n != 1 {
+		t.Errorf("the ban of bea, a member here, is not kept with its end (%d rows)", n)
 	}
 
 	// The community announces an Update of itself: B reads it again from
