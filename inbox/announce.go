@@ -24,6 +24,9 @@ type announced struct {
 	// (kind "Moderation"); subject is the actor a Block names.
 	moderation federation.Object
 	subject    *models.Actor
+	// group is the announcing group's document read again from its
+	// origin, when it announces an Update of itself (kind "Group").
+	group *models.Actor
 }
 
 // prepareAnnounce reads a group's share (FEP-1b12 Announce{Create{Note}},
@@ -35,7 +38,12 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 	kind, objectRef := "Create", a.Ref("object")
 	if inner != nil && !federation.IsPostType(inner.Type()) {
 		switch inner.Type() {
-		case "Create", "Update", "Delete":
+		case "Update":
+			if inner.Ref("object") == a.signer.URI {
+				return p.prepareGroupUpdate(ctx, a)
+			}
+			kind, objectRef = inner.Type(), inner.Ref("object")
+		case "Create", "Delete":
 			kind, objectRef = inner.Type(), inner.Ref("object")
 		case "Block", "Lock", "Add", "Remove", "Undo":
 			return p.prepareGroupModeration(ctx, a, inner)
@@ -101,6 +109,9 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 	switch an.kind {
 	case "Moderation":
 		return p.applyGroupModeration(ctx, tx, a, an)
+	case "Group":
+		_, err := models.UpsertRemoteActor(ctx, tx, an.group)
+		return err
 	case "Delete":
 		stored, err := models.PostByURI(ctx, tx, an.gone)
 		if err != nil {

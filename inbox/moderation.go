@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/village-social/village/federation"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
 )
@@ -97,7 +98,7 @@ func (p *Processor) ban(ctx context.Context, tx pgx.Tx, a *activity) error {
 		return refuse(http.StatusUnprocessableEntity, "%s is a moderator of the group: remove them first", who.URI)
 	}
 	var endsAt *time.Time
-	if s := a.String("endTime"); s != "" {
+	if s := banEnd(a.Object); s != "" {
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
 			return refuse(http.StatusBadRequest, "endTime %q is not a date-time", s)
@@ -293,4 +294,13 @@ func (p *Processor) refuseBannedFollow(ctx context.Context, tx pgx.Tx, a *activi
 		return false, err
 	}
 	return true, p.outbox.RejectFollow(ctx, tx, follow)
+}
+
+// banEnd is when a ban ends: endTime, or expires, which Lemmy sent before
+// 0.19 (and still sends beside endTime).
+func banEnd(block federation.Object) string {
+	if s := block.String("endTime"); s != "" {
+		return s
+	}
+	return block.String("expires")
 }

@@ -169,11 +169,30 @@ func (p *Processor) applyGroupModeration(ctx context.Context, tx pgx.Tx, a *acti
 			return ignoreNotFound(err)
 		}
 		var endsAt *time.Time
-		if t, err := time.Parse(time.RFC3339, inner.String("endTime")); err == nil {
+		if t, err := time.Parse(time.RFC3339, banEnd(inner)); err == nil {
 			endsAt = &t
 		}
 		return models.PutBan(ctx, tx, models.GroupBan{GroupID: a.signer.ID, ActorID: an.subject.ID,
 			Reason: p.sanitizeText(inner.String("summary")), EndsAt: endsAt, ActivityURI: inner.ID()})
 	}
 	return nil
+}
+
+// prepareGroupUpdate reads a remote group again from its origin when it
+// announces an Update of itself (Lemmy: a moderator's Update{Group} inside
+// the community's Announce): what the group's document says now is
+// believed, not the copy inside the activity.
+func (p *Processor) prepareGroupUpdate(ctx context.Context, a *activity) (*announced, error) {
+	if a.signer.Type != models.ActorGroup || p.urls.IsLocal(a.signer.URI) {
+		return &announced{}, nil
+	}
+	fetched, err := p.resolver.FetchActor(ctx, a.signer.URI)
+	if err != nil {
+		p.logger.Info("inbox: updated group not fetchable", "group", a.signer.URI, "error", err)
+		return &announced{}, nil
+	}
+	if fetched.PublicKeyPEM != a.signer.PublicKeyPEM {
+		return &announced{}, nil // a key change is believed only through the actor's own Update
+	}
+	return &announced{kind: "Group", group: fetched}, nil
 }

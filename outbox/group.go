@@ -57,7 +57,8 @@ func (o *Outbox) Redistribute(ctx context.Context, tx pgx.Tx, s Share) error {
 		return err
 	}
 	public := !membersOnly && (post.Visibility == models.VisibilityPublicPost || post.Visibility == models.VisibilityUnlisted)
-	addr := federation.NoteAddress{To: []string{o.urls.Followers(group)}, Audience: groupURI}
+	// Lemmy's Announce requires cc (no default in its struct): the group.
+	addr := federation.NoteAddress{To: []string{o.urls.Followers(group)}, Cc: []string{groupURI}, Audience: groupURI}
 	if public {
 		addr = federation.NoteAddress{To: []string{federation.Public}, Cc: []string{o.urls.Followers(group)}, Audience: groupURI}
 	}

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -49,7 +50,9 @@ func (o *Outbox) activity(ctx context.Context, tx pgx.Tx, act GroupAction, typ, 
 	if len(addr.Cc) > 0 {
 		doc["cc"] = addr.Cc
 	}
-	if act.Reason != "" {
+	if act.Reason != "" || typ == "Delete" {
+		// Lemmy reads a Delete with a summary, even an empty one, as a
+		// moderator's removal, and one without as the author's own.
 		doc["summary"] = act.Reason
 	}
 	for k, v := range fields {
@@ -67,7 +70,9 @@ func (o *Outbox) activity(ctx context.Context, tx pgx.Tx, act GroupAction, typ, 
 func (o *Outbox) moderationAddress(group *models.Actor) (addr federation.NoteAddress, public bool) {
 	groupURI, followers := o.urls.Actor(group), o.urls.Followers(group)
 	if group.ManuallyApprovesFollowers {
-		return federation.NoteAddress{To: []string{followers}, Audience: groupURI}, false
+		// Lemmy requires cc on Announce, Block and Lock (its serde
+		// structs have no default), so the group goes there.
+		return federation.NoteAddress{To: []string{followers}, Cc: []string{groupURI}, Audience: groupURI}, false
 	}
 	return federation.NoteAddress{To: []string{federation.Public}, Cc: []string{followers}, Audience: groupURI}, true
 }
@@ -151,8 +156,11 @@ func (o *Outbox) RestorePost(ctx context.Context, tx pgx.Tx, act GroupAction, po
 	if err != nil {
 		return err
 	}
-	undo, err := o.activity(ctx, tx, act, "Undo", post.URI, map[string]any{
-		"object": map[string]any{"id": deleteURI, "type": "Delete", "object": post.URI}})
+	inner, err := o.undone(ctx, tx, act, deleteURI, "Delete", map[string]any{"object": post.URI, "summary": act.Reason})
+	if err != nil {
+		return err
+	}
+	undo, err := o.activity(ctx, tx, act, "Undo", post.URI, map[string]any{"object": inner})
 	if err != nil {
 		return err
 	}
@@ -204,7 +212,9 @@ func (o *Outbox) Ban(ctx context.Context, tx pgx.Tx, act GroupAction, target *mo
 	targetURI := o.urls.Actor(target)
 	fields := map[string]any{"object": targetURI, "target": o.urls.Actor(act.Group)}
 	if endsAt != nil {
+		// Lemmy 0.19 reads endTime and the older expires; before it, only expires.
 		fields["endTime"] = endsAt.UTC().Format(time.RFC3339)
+		fields["expires"] = fields["endTime"]
 	}
 	block, err := o.activity(ctx, tx, act, "Block", targetURI, fields)
 	if err != nil {
@@ -245,9 +255,9 @@ func (o *Outbox) Unban(ctx context.Context, tx pgx.Tx, act GroupAction, target *
 		return err
 	}
 	targetURI := o.urls.Actor(target)
-	block := map[string]any{"id": ban.ActivityURI, "type": "Block", "object": targetURI, "target": o.urls.Actor(act.Group)}
-	if act.Activity == nil {
-		block["actor"] = o.urls.Actor(act.Moderator)
+	block, err := o.undone(ctx, tx, act, ban.ActivityURI, "Block", map[string]any{"object": targetURI, "target": o.urls.Actor(act.Group)})
+	if err != nil {
+		return err
 	}
 	undo, err := o.activity(ctx, tx, act, "Undo", targetURI, map[string]any{"object": block})
 	if err != nil {
@@ -276,7 +286,10 @@ func (o *Outbox) LockThread(ctx context.Context, tx pgx.Tx, act GroupAction, pos
 		doc, err = o.activity(ctx, tx, act, "Lock", post.URI, map[string]any{"object": post.URI})
 	} else {
 		action = models.ModUnlockThread
-		lock := map[string]any{"type": "Lock", "actor": o.urls.Actor(act.Moderator), "object": post.URI}
+		var lock map[string]any
+		if lock, err = o.undone(ctx, tx, act, "", "Lock", map[string]any{"object": post.URI}); err != nil {
+			return err
+		}
 		doc, err = o.activity(ctx, tx, act, "Undo", post.URI, map[string]any{"object": lock})
 	}
 	if err != nil {
@@ -309,6 +322,15 @@ func (o *Outbox) FeaturedChanged(ctx context.Context, tx pgx.Tx, act GroupAction
 	if _, err := o.Send(ctx, tx, Message{Actor: act.Group, ID: id, Document: doc, ObjectURI: post.URI, Public: true, Inboxes: inboxes}); err != nil {
 		return err
 	}
+	// Lemmy takes a featured change only from a moderator (its
+	// CollectionAdd's actor is a Person), announced by the community.
+	byModerator, err := o.activity(ctx, tx, act, typ, post.URI, map[string]any{"object": post.URI, "target": o.urls.Featured(act.Group)})
+	if err != nil {
+		return err
+	}
+	if err := o.announceModeration(ctx, tx, act.Group, byModerator, post.URI); err != nil {
+		return err
+	}
 	return o.logAction(ctx, tx, act, action, &post.AuthorID, &post.ID, post.URI)
 }
 
@@ -328,4 +350,63 @@ func (o *Outbox) ModeratorsChanged(ctx context.Context, tx pgx.Tx, act GroupActi
 		return err
 	}
 	return o.logAction(ctx, tx, act, action, &who.ID, nil, o.handle(who))
+}
+
+// undone is the activity an Undo by a local moderator embeds: as it was
+// sent when it is stored here, else rebuilt whole. Lemmy parses the
+// embedded Delete, Block or Lock with the same required fields as the
+// activity itself (actor, to, cc, id), so a bare {type, object} is refused.
+func (o *Outbox) undone(ctx context.Context, tx pgx.Tx, act GroupAction, uri, typ string, fields map[string]any) (map[string]any, error) {
+	if act.Activity != nil {
+		return nil, nil // a remote moderator's Undo is announced as received
+	}
+	if uri != "" {
+		stored, err := models.ActivityByURI(ctx, tx, uri)
+		switch {
+		case err == nil:
+			var doc map[string]any
+			if json.Unmarshal(stored.Body, &doc) == nil && doc["type"] == typ {
+				delete(doc, "@context")
+				// Sent before these were always there.
+				if _, ok := doc["summary"]; !ok && typ == "Delete" {
+					doc["summary"] = ""
+				}
+				if _, ok := doc["cc"]; !ok {
+					doc["cc"] = []string{o.urls.Actor(act.Group)}
+				}
+				return doc, nil
+			}
+		case !errors.Is(err, models.ErrNotFound):
+			return nil, err
+		}
+	} else {
+		uri = o.urls.NewActivityID()
+	}
+	addr, _ := o.moderationAddress(act.Group)
+	doc := map[string]any{"id": uri, "type": typ, "actor": o.urls.Actor(act.Moderator),
+		"to": addr.To, "cc": addr.Cc, "audience": addr.Audience}
+	for k, v := range fields {
+		doc[k] = v
+	}
+	return doc, nil
+}
+
+// GroupEdited announces, in tx, a local moderator's Update of the group's
+// document to followers that read FEP-1b12. The group also sends its own
+// Update{Group} (which Mastodon reads); Lemmy takes an Update of a
+// community only from a moderator (its UpdateCommunity's actor is a
+// Person), announced by the community.
+func (o *Outbox) GroupEdited(ctx context.Context, tx pgx.Tx, act GroupAction, groupDoc map[string]any) error {
+	object := make(map[string]any, len(groupDoc))
+	for k, v := range groupDoc {
+		if k != "@context" {
+			object[k] = v
+		}
+	}
+	groupURI := o.urls.Actor(act.Group)
+	update, err := o.activity(ctx, tx, act, "Update", groupURI, map[string]any{"object": object})
+	if err != nil {
+		return err
+	}
+	return o.announceModeration(ctx, tx, act.Group, update, groupURI)
 }

@@ -317,7 +317,7 @@ func (h *handlers) unpinPost(c echo.Context) error {
 
 // sendGroupUpdate tells the group's remote followers its new actor
 // document (Update{Group}), in tx.
-func (h *handlers) sendGroupUpdate(ctx context.Context, tx pgx.Tx, g *models.Group) error {
+func (h *handlers) sendGroupUpdate(ctx context.Context, tx pgx.Tx, g *models.Group, moderator *models.Actor) error {
 	if h.outbox == nil {
 		return nil
 	}
@@ -335,6 +335,9 @@ func (h *handlers) sendGroupUpdate(ctx context.Context, tx pgx.Tx, g *models.Gro
 	if err != nil {
 		return err
 	}
-	_, err = h.outbox.Send(ctx, tx, outbox.Message{Actor: g.Actor, ID: id, Document: update, ObjectURI: actor, Inboxes: inboxes})
-	return err
+	if _, err = h.outbox.Send(ctx, tx, outbox.Message{Actor: g.Actor, ID: id, Document: update, ObjectURI: actor, Inboxes: inboxes}); err != nil {
+		return err
+	}
+	// Lemmy reads the change only as its moderator's Update, announced.
+	return h.outbox.GroupEdited(ctx, tx, outbox.GroupAction{Group: g.Actor, Moderator: moderator}, doc)
 }

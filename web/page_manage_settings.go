@@ -173,7 +173,7 @@ func (h *handlers) saveGroupSettings(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := h.sendGroupUpdate(ctx, tx, saved); err != nil {
+		if err := h.sendGroupUpdate(ctx, tx, saved, v.Actor); err != nil {
 			return err
 		}
 		return models.LogModeration(ctx, tx, models.ModerationAction{GroupID: &g.Actor.ID, ModeratorID: &v.Actor.ID,
