@@ -24,6 +24,7 @@ type announced struct {
 	// (kind "Moderation"); subject is the actor a Block names.
 	moderation federation.Object
 	subject    *models.Actor
+	news       *remoteGroupNews // a join request (kind "JoinRequest"; moderation is the Follow)
 }
 
 // prepareAnnounce reads a group's share (FEP-1b12 Announce{Create{Note}},
@@ -39,6 +40,8 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 			kind, objectRef = inner.Type(), inner.Ref("object")
 		case "Block", "Lock", "Add", "Remove", "Undo":
 			return p.prepareGroupModeration(ctx, a, inner)
+		case "Follow": // a request to join the group, for its moderators here
+			return p.prepareJoinRequest(ctx, a, inner)
 		default:
 			return &announced{}, nil // Like, EmojiReact, ... in remote groups: not counted here yet
 		}
@@ -101,6 +104,8 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 	switch an.kind {
 	case "Moderation":
 		return p.applyGroupModeration(ctx, tx, a, an)
+	case "JoinRequest":
+		return p.storeJoinRequest(ctx, tx, an)
 	case "Delete":
 		stored, err := models.PostByURI(ctx, tx, an.gone)
 		if err != nil {
