@@ -25,8 +25,8 @@ type RemoteModeration struct {
 
 // ModerateRemoteGroup stores a local moderator's activity about a remote
 // group (so that its id dereferences) and queues it to the group's inbox,
-// in tx. It is addressed to the group and its followers, never Public: the
-// group decides whom to announce it to. It returns the activity's id.
+// in tx, addressed to the group and its followers (and Public in a public
+// group); the group decides whom to announce it to. It returns the activity's id.
 func (o *Outbox) ModerateRemoteGroup(ctx context.Context, tx pgx.Tx, m RemoteModeration) (string, error) {
 	if m.Group.IsLocal() || m.Group.InboxURL == "" {
 		return "", fmt.Errorf("outbox: moderate remote group: %s is not a remote group", m.Group.URI)
@@ -41,6 +41,12 @@ func (o *Outbox) ModerateRemoteGroup(ctx context.Context, tx pgx.Tx, m RemoteMod
 		"to":       []string{m.Group.URI},
 		"audience": m.Group.URI,
 	}
+	// Like the group's own moderators' activities: public in a public
+	// group, for its members only in a members-only one.
+	public := !m.Group.ManuallyApprovesFollowers
+	if public {
+		doc["to"] = []string{federation.Public, m.Group.URI}
+	}
 	if m.Group.FollowersURL != "" {
 		doc["cc"] = []string{m.Group.FollowersURL}
 	}
@@ -50,7 +56,7 @@ func (o *Outbox) ModerateRemoteGroup(ctx context.Context, tx pgx.Tx, m RemoteMod
 	for k, v := range m.Fields {
 		doc[k] = v
 	}
-	_, err := o.Send(ctx, tx, Message{Actor: m.Moderator, ID: id, Document: doc, ObjectURI: m.ObjectURI,
+	_, err := o.Send(ctx, tx, Message{Actor: m.Moderator, ID: id, Document: doc, ObjectURI: m.ObjectURI, Public: public,
 		Inboxes: []string{m.Group.InboxURL}})
 	return id, err
 }
