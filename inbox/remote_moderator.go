@@ -133,9 +133,13 @@ func (p *Processor) prepareRemoteGroupFlag(ctx context.Context, a *activity) (*r
 	if len(refs) == 0 {
 		return nil, nil
 	}
-	target, err := p.resolver.Actor(ctx, refs[0])
-	if err != nil {
-		return nil, refuse(http.StatusBadRequest, "the Flag's first object %s is not a person: %v", refs[0], err)
+	// Village and Mastodon name the person first; Lemmy names only the
+	// post, whose author the report is then about (found in the transaction).
+	var target *models.Actor
+	if _, err := models.PostByURI(ctx, p.db, refs[0]); errors.Is(err, models.ErrNotFound) {
+		if target, err = p.resolver.Actor(ctx, refs[0]); err != nil {
+			return nil, refuse(http.StatusBadRequest, "the Flag's first object %s is neither a person nor a post known here: %v", refs[0], err)
+		}
 	}
 	return &remoteGroupNews{group: group, moderators: mods, target: target}, nil
 }
@@ -151,8 +155,8 @@ func (p *Processor) remoteGroupFlag(ctx context.Context, tx pgx.Tx, a *activity,
 	if len(refs) > maxFlagObjects {
 		refs = refs[:maxFlagObjects]
 	}
-	var ids []int64
-	for _, ref := range refs[1:] {
+	var posts []*models.Post
+	for _, ref := range refs {
 		post, err := models.PostByURI(ctx, tx, ref)
 		if errors.Is(err, models.ErrNotFound) {
 			continue
@@ -161,6 +165,21 @@ func (p *Processor) remoteGroupFlag(ctx context.Context, tx pgx.Tx, a *activity,
 			return err
 		}
 		if post.GroupID != nil && *post.GroupID == n.group.ID && post.DeletedAt == nil {
+			posts = append(posts, post)
+		}
+	}
+	var targetID int64
+	switch {
+	case n.target != nil:
+		targetID = n.target.ID
+	case len(posts) > 0:
+		targetID = posts[0].AuthorID
+	default:
+		return refuse(http.StatusBadRequest, "the Flag names no person and no post of %s known here", n.group.URI)
+	}
+	var ids []int64 // the reported person's posts only, as for other reports
+	for _, post := range posts {
+		if post.AuthorID == targetID {
 			ids = append(ids, post.ID)
 		}
 	}
@@ -168,7 +187,7 @@ func (p *Processor) remoteGroupFlag(ctx context.Context, tx pgx.Tx, a *activity,
 	if comment == "" {
 		comment = a.String("summary")
 	}
-	report := &models.Report{ReporterID: &a.signer.ID, TargetID: n.target.ID, GroupID: &n.group.ID, PostIDs: ids,
+	report := &models.Report{ReporterID: &a.signer.ID, TargetID: targetID, GroupID: &n.group.ID, PostIDs: ids,
 		Comment: cutComment(p.sanitizeText(comment)), FlagURI: a.ID()}
 	created, err := models.CreateReport(ctx, tx, report, models.RemoteReportsPerHour)
 	if errors.Is(err, models.ErrTooManyReports) {
