@@ -101,16 +101,39 @@ func TestRemoteModeratorActsFromHerOwnVillage(t *testing.T) {
 	momsOnB := idOf(t, b, "actors", momsURL)
 	page := "/moderate/" + strconv.FormatInt(momsOnB, 10)
 
-	// Bob, on B, moderates nothing: the page does not exist for him.
-	if code, _ := b.SignIn("bob").Get(page); code != http.StatusNotFound {
+	// Bob, on B, moderates nothing: the page does not exist for him, and
+	// his forms send nothing.
+	bobWeb := b.SignIn("bob")
+	if code, _ := bobWeb.Get(page); code != http.StatusNotFound {
 		t.Errorf("a non-moderator opens %s: %d, want 404", page, code)
 	}
+	if code, _ := bobWeb.SubmitFrom("/settings", page+"/remove", url.Values{"post": {strconv.FormatInt(onB[0], 10)}}); code != http.StatusNotFound {
+		t.Errorf("a non-moderator's remove form: %d, want 404", code)
+	}
+	if n := safetyQuery(t, b, `SELECT count(*) FROM activities WHERE type = 'Delete'`); n != 0 {
+		t.Errorf("a non-moderator's form stored %d Delete activities on B", n)
+	}
 	ninaWeb := b.SignIn("nina")
+	var ninaOnB int64
+	queryOne(t, b, &ninaOnB, `SELECT id FROM actors WHERE username = 'nina' AND domain IS NULL`)
+	for _, p := range []string{"/moderate/abc", "/moderate/-1", "/moderate/" + strconv.FormatInt(ninaOnB, 10), "/moderate/999999"} {
+		if code, _ := ninaWeb.Get(p); code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404 (not a remote group)", p, code)
+		}
+	}
 	if code, body := ninaWeb.Get("/moderate"); code != 200 || !strings.Contains(body, page) {
 		t.Fatalf("nina's list of groups she moderates elsewhere: %d, lacks %s:\n%s", code, page, body)
 	}
 	if code, body := ninaWeb.Get(page); code != 200 || !strings.Contains(body, "spam spam spam") || !strings.Contains(body, page+"/remove") {
 		t.Fatalf("nina's moderation page of the group: %d, lacks the post and its remove form:\n%s", code, body)
+	}
+
+	// A post that is not the group's is refused, and nothing is sent.
+	if code, _ := ninaWeb.SubmitFrom(page, page+"/remove", url.Values{"post": {"999999"}}); code != http.StatusUnprocessableEntity {
+		t.Errorf("removing a post not in the group: %d, want 422", code)
+	}
+	if n := safetyQuery(t, b, `SELECT count(*) FROM activities WHERE type = 'Delete'`); n != 0 {
+		t.Errorf("a refused remove form stored a Delete on B")
 	}
 
 	// 1. She removes a post: A tombstones it and announces her Delete.
@@ -216,6 +239,9 @@ func TestRemoteModeratorActsFromHerOwnVillage(t *testing.T) {
 	}
 	if n := safetyQuery(t, b, `SELECT count(*) FROM reports WHERE group_id = $1 AND state = 'open'`, momsOnB); n != 1 {
 		t.Errorf("B holds %d open reports about the group, want 1", n)
+	}
+	if _, body := ninaWeb.Get("/notifications"); !strings.Contains(body, `href="`+page+`"`) {
+		t.Errorf("nina's notification of the report does not link her page of the group")
 	}
 
 	// A stranger's Flag about the group is refused on B and stored nowhere.
