@@ -256,6 +256,22 @@ func TestRemoteModeratorActsFromHerOwnVillage(t *testing.T) {
 		t.Errorf("a stranger's Flag about a remote group was stored on B")
 	}
 
+	// Her pages pass axe-core's WCAG A/AA rules in both themes, at phone
+	// and desktop widths (screenshots in test-artifacts/).
+	t.Run("in a real browser", func(t *testing.T) {
+		br := testenv.NewBrowser(t)
+		br.BaseURL = b.BaseURL
+		br.Visit("/login?next=" + url.QueryEscape("/moderate"))
+		br.Fill("#login", "nina")
+		br.Fill("#password", "password-nina")
+		br.Submit("main form[action='/login'] [type=submit]")
+		br.WaitText("main", "Groups you moderate elsewhere")
+		checkEveryWay(t, br.In(t), "remote-moderation-list")
+		br.Submit("main a[href='" + page + "']")
+		br.WaitText("main", "please look at this")
+		checkEveryWay(t, br.In(t), "remote-moderation-group")
+	})
+
 	// 6. The command line names alice a moderator: the group announces Add.
 	if out := a.Admin("admin", "group", "moderator", "add", "moms", "alice"); !strings.Contains(out, "alice now moderates moms") {
 		t.Errorf("moderator add says: %s", out)
