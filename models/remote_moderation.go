@@ -98,10 +98,18 @@ type RemoteJoinRequest struct {
 }
 
 // PutRemoteJoinRequest records a join request a remote group sent; a
-// request already known changes nothing.
+// request already known changes nothing, and a repeated one (a new Follow
+// while the first waits) takes the place of the one waiting.
 func PutRemoteJoinRequest(ctx context.Context, db DB, r RemoteJoinRequest) error {
-	_, err := db.Exec(ctx, `INSERT INTO remote_join_requests (group_id, requester_id, follow_uri, answers)
-		VALUES ($1, $2, $3, $4) ON CONFLICT (group_id, follow_uri) DO NOTHING`, r.GroupID, r.RequesterID, r.FollowURI, r.Answers)
+	_, err := db.Exec(ctx, `WITH waiting AS (
+			UPDATE remote_join_requests SET follow_uri = $3, answers = $4
+			WHERE group_id = $1 AND requester_id = $2 AND decided_at IS NULL
+			  AND NOT EXISTS (SELECT 1 FROM remote_join_requests k WHERE k.group_id = $1 AND k.follow_uri = $3)
+			RETURNING id)
+		INSERT INTO remote_join_requests (group_id, requester_id, follow_uri, answers)
+		SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM waiting)
+		  AND NOT EXISTS (SELECT 1 FROM remote_join_requests w WHERE w.group_id = $1 AND w.requester_id = $2 AND w.decided_at IS NULL)
+		ON CONFLICT (group_id, follow_uri) DO NOTHING`, r.GroupID, r.RequesterID, r.FollowURI, r.Answers)
 	if err != nil {
 		return fmt.Errorf("models: remote join request: %w", err)
 	}

@@ -61,9 +61,14 @@ func TestRemoteJoinRequestIsAnsweredOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	again := req
+	again.FollowURI = "https://other.example/follows/2" // she asked again
+	if err := models.PutRemoteJoinRequest(ctx, db, again); err != nil {
+		t.Fatal(err)
+	}
 	pending, err := models.PendingRemoteJoinRequests(ctx, db, club.ID)
-	if err != nil || len(pending) != 1 {
-		t.Fatalf("pending: %d %v, want the request once", len(pending), err)
+	if err != nil || len(pending) != 1 || pending[0].FollowURI != again.FollowURI {
+		t.Fatalf("pending: %+v %v, want one request, with the newest Follow", pending, err)
 	}
 	if _, err := models.DecideRemoteJoinRequest(ctx, db, club.ID, pending[0].ID, true); err != nil {
 		t.Fatal(err)
