@@ -54,7 +54,8 @@ func idOf(t *testing.T, v *testenv.Village, table, uri string) int64 {
 // from B's web app: she finds the group's posts on B's /moderate pages and
 // removes one (A tombstones it and announces her Delete), locks a thread,
 // bans a member (A refuses the member's later posts) and lifts the ban,
-// approves a request to join a members-only group that A sent her, and
+// approves one request to join a members-only group that A sent her and
+// rejects another, and
 // finds in her queue on B a report filed on A about the group, with a
 // notification; a stranger's Flag about the group is refused on B, and
 // B's other people cannot open the page. Naming a moderator with the
@@ -219,6 +220,34 @@ func TestRemoteModeratorActsFromHerOwnVillage(t *testing.T) {
 	})
 	if n := safetyQuery(t, a, `SELECT count(*) FROM follows f JOIN actors m ON m.id = f.follower_id WHERE m.uri = $1 AND f.state = 'accepted'`, lea.ActorID); n != 1 {
 		t.Errorf("lea is not a member of the club on A")
+	}
+
+	// A second request, which she rejects: the club turns it down.
+	max := testenv.NewRemote(t, "max")
+	maxFollow := map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": max.ActorID + "/follows/club",
+		"type": "Follow", "actor": max.ActorID, "object": clubURL}
+	if resp, body := max.Deliver(a.BaseURL+"/inbox", maxFollow); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("max's Follow of the club: %d %s", resp.StatusCode, body)
+	}
+	var maxRequest int64
+	testenv.Eventually(t, 30*time.Second, "max's request to join the club on B", func() bool {
+		queryOne(t, b, &maxRequest, `SELECT coalesce((SELECT id FROM remote_join_requests WHERE follow_uri = $1), 0)`, maxFollow["id"])
+		return maxRequest > 0
+	})
+	ninaWeb.MustSubmit(fmt.Sprintf("%s/requests/%d/reject", clubPage, maxRequest), url.Values{})
+	testenv.Eventually(t, 30*time.Second, "the club's Reject at max's server", func() bool {
+		for _, rej := range received(max, "Reject") {
+			if rej["actor"] == clubURL && objectID(rej["object"]) == maxFollow["id"] {
+				return true
+			}
+		}
+		return false
+	})
+	if n := safetyQuery(t, a, `SELECT count(*) FROM follows f JOIN actors m ON m.id = f.follower_id WHERE m.uri = $1`, max.ActorID); n != 0 {
+		t.Errorf("a rejected request still waits or counts on A")
+	}
+	if _, body := ninaWeb.Get(clubPage); strings.Contains(body, "/requests/") {
+		t.Errorf("answered requests are still offered on nina's page")
 	}
 
 	// 5. Alice, on A, reports mia's third post: the report reaches nina's queue on B.
