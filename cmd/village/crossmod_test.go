@@ -55,11 +55,10 @@ func idOf(t *testing.T, v *testenv.Village, table, uri string) int64 {
 // removes one (A tombstones it and announces her Delete), locks a thread,
 // bans a member (A refuses the member's later posts) and lifts the ban,
 // approves one request to join a members-only group that A sent her and
-// rejects another, and
-// finds in her queue on B a report filed on A about the group, with a
-// notification; a stranger's Flag about the group is refused on B, and
-// B's other people cannot open the page. Naming a moderator with the
-// command line announces Add, as the web control does.
+// rejects another, and finds in her queue on B a report filed on A about
+// the group, with a notification; a stranger's Flag about the group is
+// refused on B, and B's other people cannot open the page. Naming a
+// moderator with the command line announces Add, as the web control does.
 func TestRemoteModeratorActsFromHerOwnVillage(t *testing.T) {
 	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrCrossA})
 	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrCrossB})
