@@ -27,6 +27,7 @@ type announced struct {
 	// group is the announcing group's document read again from its
 	// origin, when it announces an Update of itself (kind "Group").
 	group *models.Actor
+	news  *remoteGroupNews // a join request (kind "JoinRequest"; moderation is the Follow)
 }
 
 // prepareAnnounce reads a group's share (FEP-1b12 Announce{Create{Note}},
@@ -47,6 +48,8 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 			kind, objectRef = inner.Type(), inner.Ref("object")
 		case "Block", "Lock", "Add", "Remove", "Undo":
 			return p.prepareGroupModeration(ctx, a, inner)
+		case "Follow": // a request to join the group, for its moderators here
+			return p.prepareJoinRequest(ctx, a, inner)
 		default:
 			return &announced{}, nil // Like, EmojiReact, ... in remote groups: not counted here yet
 		}
@@ -112,6 +115,8 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 	case "Group":
 		_, err := models.UpsertRemoteActor(ctx, tx, an.group)
 		return err
+	case "JoinRequest":
+		return p.storeJoinRequest(ctx, tx, an)
 	case "Delete":
 		stored, err := models.PostByURI(ctx, tx, an.gone)
 		if err != nil {

@@ -61,7 +61,8 @@ func (p *Processor) follow(ctx context.Context, tx pgx.Tx, a *activity) error {
 		return err
 	}
 	if follow.State == models.FollowPending {
-		return nil // a moderator or the person decides
+		// A moderator or the person decides; moderators elsewhere hear of it.
+		return p.outbox.TellRemoteModeratorsOfJoin(ctx, tx, followee, follow)
 	}
 	// Accepted now or before: (re)send Accept, as Mastodon does for a repeated Follow.
 	return p.outbox.AcceptFollow(ctx, tx, follow)

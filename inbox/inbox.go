@@ -125,9 +125,10 @@ func (p *Processor) Process(ctx context.Context, signer *models.Actor, body []by
 
 // prepared is what an activity needed from the network.
 type prepared struct {
-	actorUpdate *models.Actor // Update of the signer's own actor document
-	post        *incomingPost // Create or Update of a post
-	announced   *announced    // what an Announce carries
+	actorUpdate *models.Actor    // Update of the signer's own actor document
+	post        *incomingPost    // Create or Update of a post
+	announced   *announced       // what an Announce carries
+	remoteFlag  *remoteGroupNews // a Flag about a remote group moderated from here
 }
 
 func (p *Processor) prepare(ctx context.Context, a *activity) (*prepared, error) {
@@ -146,6 +147,9 @@ func (p *Processor) prepare(ctx context.Context, a *activity) (*prepared, error)
 			}
 		}
 		return &prepared{}, nil
+	case "Flag":
+		news, err := p.prepareRemoteGroupFlag(ctx, a)
+		return &prepared{remoteFlag: news}, err
 	case "Update":
 	default:
 		return &prepared{}, nil
@@ -208,6 +212,9 @@ func (p *Processor) apply(ctx context.Context, tx pgx.Tx, a *activity, pre *prep
 	case "Announce":
 		return p.announce(ctx, tx, a, pre.announced)
 	case "Flag":
+		if pre.remoteFlag != nil {
+			return p.remoteGroupFlag(ctx, tx, a, pre.remoteFlag)
+		}
 		return p.flag(ctx, tx, a)
 	case "Block":
 		if a.Ref("target") != "" {

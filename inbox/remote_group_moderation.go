@@ -18,9 +18,6 @@ import (
 // the group's origin; anything else is ignored. The same activity sent by
 // a moderator straight to us is not announced, and changes nothing.
 
-// maxModeratorPages bounds how far a paged moderators collection is read.
-const maxModeratorPages = 5
-
 // prepareGroupModeration checks, before the transaction, a moderation
 // activity a remote group announces.
 func (p *Processor) prepareGroupModeration(ctx context.Context, a *activity, inner federation.Object) (*announced, error) {
@@ -81,36 +78,8 @@ func (p *Processor) moderatesRemoteGroup(ctx context.Context, group *models.Acto
 	if actor == group.URI {
 		return true, nil
 	}
-	doc, err := p.resolver.FetchObject(ctx, group.URI)
-	if err != nil {
-		return false, err
-	}
-	collURI := doc.Ref("moderators")
-	if collURI == "" {
-		collURI = doc.Ref("attributedTo")
-	}
-	if collURI == "" || !federation.SameOrigin(collURI, group.URI) {
-		return false, nil
-	}
-	coll, err := p.resolver.FetchObject(ctx, collURI)
-	for pages := 0; err == nil && coll != nil && pages < maxModeratorPages; pages++ {
-		if slices.Contains(coll.Refs("orderedItems"), actor) || slices.Contains(coll.Refs("items"), actor) {
-			return true, nil
-		}
-		next := coll.Embedded("first")
-		if next == nil {
-			ref := coll.Ref("first")
-			if ref == "" {
-				ref = coll.Ref("next")
-			}
-			if ref == "" || !federation.SameOrigin(ref, group.URI) {
-				return false, nil
-			}
-			next, err = p.resolver.FetchObject(ctx, ref)
-		}
-		coll = next
-	}
-	return false, err
+	mods, err := p.resolver.GroupModerators(ctx, group.URI)
+	return slices.Contains(mods, actor), err
 }
 
 // applyGroupModeration applies what a remote group's moderator did to the

@@ -54,7 +54,10 @@ func (o *Outbox) Follow(ctx context.Context, follower, target *models.Actor) (*m
 			return err
 		}
 		if target.IsLocal() {
-			return models.NotifyOfFollow(ctx, tx, target, follower.ID, state)
+			if err := models.NotifyOfFollow(ctx, tx, target, follower.ID, state); err != nil || state != models.FollowPending {
+				return err
+			}
+			return o.TellRemoteModeratorsOfJoin(ctx, tx, target, follow)
 		}
 		activity, err := federation.NewFollow(id, o.urls.Actor(follower), target.URI)
 		if err != nil {

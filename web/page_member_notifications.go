@@ -118,6 +118,8 @@ func (h *handlers) notificationsPage(c echo.Context) error {
 					item.Sentence = sentence("notify.join_request", who, linkHTML(h.linkActor(g)))
 					if g.IsLocal() {
 						item.ActionURL, item.ActionLabel = "/groups/"+g.Username+"/manage", text("notify.join_request.review")
+					} else {
+						item.ActionURL, item.ActionLabel = remoteModerationPath(g), text("notify.join_request.review")
 					}
 				}
 			}

@@ -267,5 +267,8 @@ func (h *handlers) reportNotice(item *notificationView, n *models.Notification, 
 	if g := actors[*n.GroupID]; g != nil && g.IsLocal() {
 		item.Sentence = sentence("notify.report.group", who, linkHTML(h.linkActor(g)))
 		item.ActionURL = "/groups/" + g.Username + "/reports"
+	} else if g != nil {
+		item.Sentence = sentence("notify.report.group", who, linkHTML(h.linkActor(g)))
+		item.ActionURL = remoteModerationPath(g) // a group elsewhere that she moderates
 	}
 }

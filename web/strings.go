@@ -689,6 +689,31 @@ var english = map[string]string{
 	"profile.mute":                       "Mute",
 	"profile.unmute":                     "Unmute",
 	"profile.safety.hint":                "Muting hides their posts and notifications from you, and they are not told. Blocking also ends following both ways, and their server is told.",
+
+	// Safety: moderating groups on other servers from here
+	"remotemod.title":                 "Groups you moderate elsewhere",
+	"remotemod.lead":                  "Groups on other servers that list you as a moderator. What you do here is sent to the group's server, which checks that you moderate the group and tells its members.",
+	"remotemod.none":                  "You moderate no group on another server.",
+	"remotemod.reports.count":         "%d open reports",
+	"remotemod.requests.count":        "%d join requests",
+	"remotemod.group.title":           "Moderating %s",
+	"remotemod.group.lead":            "This group lives on another server. Your actions are sent there; this page shows them once the group has shared them.",
+	"remotemod.requests":              "Requests to join",
+	"remotemod.requests.none":         "No requests waiting.",
+	"remotemod.approve":               "Approve",
+	"remotemod.reject":                "Reject",
+	"remotemod.reports":               "Reports",
+	"remotemod.reports.act":           "To act on it, remove the post or ban the member below.",
+	"remotemod.done.removed":          "Sent: the group's server removes the post and tells its members.",
+	"remotemod.done.locked":           "Sent: the group's server locks the thread.",
+	"remotemod.done.unlocked":         "Sent: the group's server opens the thread again.",
+	"remotemod.done.banned":           "Sent: the group's server bans the member.",
+	"remotemod.done.unbanned":         "Sent: the group's server lifts the ban.",
+	"remotemod.done.approved":         "Sent: the group's server lets them in.",
+	"remotemod.done.rejected":         "Sent: the group's server turns the request down.",
+	"remotemod.done.report_resolved":  "Report resolved.",
+	"remotemod.done.report_dismissed": "Report dismissed.",
+	"remotemod.done.nothing":          "Nothing changed: that was done already.",
 }
 
 // text returns the string for key, or the key itself when it is missing

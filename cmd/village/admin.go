@@ -184,37 +184,11 @@ func (a *app) moderatorAddCommand() *cobra.Command {
 		Example: "  village admin group moderator add prospect_park_parents alice --owner",
 		Args:    exactArgs("GROUP", "USER"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withStore(cmd.Context(), func(db models.DB) error {
-				if owner {
-					return a.addOwner(cmd.Context(), db, args[0], args[1])
-				}
-				if err := models.AddModerator(cmd.Context(), db, args[0], args[1]); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "%s now moderates %s.\n", args[1], args[0])
-				return nil
-			})
+			return a.addGroupModerator(cmd.Context(), args[0], args[1], owner)
 		},
 	}
 	cmd.Flags().BoolVar(&owner, "owner", false, "an owner also names and removes the group's moderators on its manage page")
 	return cmd
-}
-
-// addOwner makes a local user an owner of a local group (raising a moderator).
-func (a *app) addOwner(ctx context.Context, db models.DB, group, user string) error {
-	g, err := models.GroupByName(ctx, db, group)
-	if err != nil {
-		return err
-	}
-	acc, err := models.AccountByUsername(ctx, db, user)
-	if err != nil {
-		return err
-	}
-	if _, err := models.PutGroupModerator(ctx, db, g.Actor.ID, acc.Actor.ID, models.GroupOwner); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "%s now owns %s.\n", user, group)
-	return nil
 }
 
 func (a *app) tokenCreateCommand() *cobra.Command {

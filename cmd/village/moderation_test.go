@@ -537,8 +537,8 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 			t.Errorf("the audit log lacks %q", want)
 		}
 	}
-	if n := strings.Count(page, `class="log-entry"`); n != 8 {
-		t.Errorf("the audit log has %d entries, want 8 (2 bans, unban, lock, unlock, pin, unpin, edit)", n)
+	if n := strings.Count(page, `class="log-entry"`); n != 9 {
+		t.Errorf("the audit log has %d entries, want 9 (olga named by the command line, 2 bans, unban, lock, unlock, pin, unpin, edit)", n)
 	}
 	if code, _ := aliceWeb.Get("/groups/moms/log"); code != http.StatusNotFound {
 		t.Errorf("the audit log for a member: %d, want 404", code)

@@ -210,7 +210,8 @@ func TestARemoteFlagLandsInTheGroupsQueue(t *testing.T) {
 		t.Errorf("after resolve: %+v %v", got, err)
 	}
 	log, err := models.ModerationLog(context.Background(), db, &momsID, models.Page{Limit: 10})
-	if err != nil || len(log) != 1 || log[0].Action != models.ModResolveReport {
+	// (Naming the moderator, by the command line, is logged before it.)
+	if err != nil || len(log) == 0 || log[0].Action != models.ModResolveReport || (len(log) > 1 && log[1].Action == models.ModResolveReport) {
 		t.Errorf("the group's audit log: %+v %v, want one resolve_report", log, err)
 	}
 	if _, page := mod.Get("/groups/moms/reports"); strings.Contains(page, "mean to a new mom") {
