@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/village-social/village/federation"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
 )
@@ -60,7 +61,18 @@ func (p *Processor) postGroup(ctx context.Context, tx pgx.Tx, uri string) (*mode
 }
 
 func (p *Processor) groupAction(a *activity, g *models.Actor) outbox.GroupAction {
-	return outbox.GroupAction{Group: g, Moderator: a.signer, Reason: p.sanitizeText(a.String("summary")), Activity: a.Object}
+	return outbox.GroupAction{Group: g, Moderator: a.signer, Reason: p.remoteReason(a.Object), Activity: a.Object}
+}
+
+// remoteReason is a remote moderator's reason (the activity's summary) as
+// plain text of at most models.MaxModerationReason runes: a sender's
+// overlong text is cut, not refused, so that the action still counts.
+func (p *Processor) remoteReason(o federation.Object) string {
+	s := strings.TrimSpace(p.sanitizeText(o.String("summary")))
+	if r := []rune(s); len(r) > models.MaxModerationReason {
+		s = string(r[:models.MaxModerationReason])
+	}
+	return s
 }
 
 // knownActor finds an actor named in an activity without fetching it: the
@@ -101,6 +113,9 @@ func (p *Processor) ban(ctx context.Context, tx pgx.Tx, a *activity) error {
 		t, err := time.Parse(time.RFC3339, s)
 		if err != nil {
 			return refuse(http.StatusBadRequest, "endTime %q is not a date-time", s)
+		}
+		if !t.After(time.Now()) {
+			return refuse(http.StatusUnprocessableEntity, "endTime %q is past: that ban would be over already", s)
 		}
 		endsAt = &t
 	}

@@ -173,7 +173,7 @@ func (p *Processor) applyGroupModeration(ctx context.Context, tx pgx.Tx, a *acti
 			endsAt = &t
 		}
 		return models.PutBan(ctx, tx, models.GroupBan{GroupID: a.signer.ID, ActorID: an.subject.ID,
-			Reason: p.sanitizeText(inner.String("summary")), EndsAt: endsAt, ActivityURI: inner.ID()})
+			Reason: p.remoteReason(inner), EndsAt: endsAt, ActivityURI: inner.ID()})
 	}
 	return nil
 }

@@ -689,6 +689,10 @@ var english = map[string]string{
 	"profile.mute":                       "Mute",
 	"profile.unmute":                     "Unmute",
 	"profile.safety.hint":                "Muting hides their posts and notifications from you, and they are not told. Blocking also ends following both ways, and their server is told.",
+
+	// Safety: hardening (refused inputs)
+	"groupmod.error.reason":   "A reason may be at most %d characters long.",
+	"moderation.error.reason": "A reason may be at most %d characters long.",
 }
 
 // text returns the string for key, or the key itself when it is missing
