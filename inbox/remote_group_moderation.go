@@ -36,6 +36,9 @@ func (p *Processor) prepareGroupModeration(ctx context.Context, a *activity, inn
 			return &announced{}, nil
 		}
 	}
+	if singleRefs(subject, "object", "target") != nil {
+		return &announced{}, nil // names several things: acting on the first would apply a part
+	}
 	actor := inner.Ref("actor")
 	ok, err := p.moderatesRemoteGroup(ctx, a.signer, actor)
 	if err != nil || !ok {
