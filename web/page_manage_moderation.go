@@ -348,15 +348,16 @@ func (h *handlers) banMember(c echo.Context) error {
 	})
 }
 
-// actorIDParam loads the actor whose row id the form's field holds.
+// actorIDParam loads the actor whose row id the form's field holds; an id
+// that is no number or names nobody is refused like an unknown handle.
 func actorIDParam(ctx context.Context, tx pgx.Tx, form string) (*models.Actor, error) {
 	id, err := strconv.ParseInt(strings.TrimSpace(form), 10, 64)
-	if err != nil {
-		return nil, errNothingDone
+	if err != nil || id <= 0 {
+		return nil, formRefusal(text("groupmod.error.who"))
 	}
 	a, err := models.ActorByID(ctx, tx, id)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, errNothingDone
+		return nil, formRefusal(text("groupmod.error.who"))
 	}
 	return a, err
 }

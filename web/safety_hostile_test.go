@@ -261,6 +261,7 @@ func TestSafetyFormsRefuseOverlongAndMalformedInputAndWriteNothing(t *testing.T)
 	mona, ada := s.signedIn(s.mona), s.signedIn(s.ada)
 	long := func(n int) string { return strings.Repeat("é", n) }
 	post := idOf(s.ninaPost.ID)
+	elsewherePost := s.post(s.olga.Actor, s.loadGroup("elsewhere"), "in elsewhere")
 	cases := []struct {
 		name string
 		as   *browser
@@ -278,6 +279,13 @@ func TestSafetyFormsRefuseOverlongAndMalformedInputAndWriteNothing(t *testing.T)
 		{"a lock with an overlong reason", mona, "/groups/park/manage", hostileForm{"", "/groups/park/lock", url.Values{"post": {post}, "reason": {long(models.MaxModerationReason + 1)}}}, "at most"},
 		{"a removal of a non-numeric post", mona, "/groups/park/manage", hostileForm{"", "/groups/park/remove", url.Values{"post": {"1 OR 1=1"}}}, "not in this group"},
 		{"a removal of a post id past int64", mona, "/groups/park/manage", hostileForm{"", "/groups/park/remove", url.Values{"post": {"99999999999999999999"}}}, "not in this group"},
+		{"a pin of a non-numeric post", mona, "/groups/park/manage", hostileForm{"", "/groups/park/pins", url.Values{"post": {"abc"}}}, ""},
+		{"a pin of an unknown post", mona, "/groups/park/manage", hostileForm{"", "/groups/park/pins", url.Values{"post": {"99999999"}}}, ""},
+		{"a pin of another group's post", mona, "/groups/park/manage", hostileForm{"", "/groups/park/pins", url.Values{"post": {idOf(elsewherePost.ID)}}}, ""},
+		{"a restore of another group's post", mona, "/groups/park/manage", hostileForm{"", "/groups/park/restore", url.Values{"post": {idOf(elsewherePost.ID)}}}, "not in this group"},
+		{"an unban of nobody", mona, "/groups/park/manage", hostileForm{"", "/groups/park/unban", url.Values{"actor": {"abc"}}}, "Nobody by that name"},
+		{"an unban of an unknown id", mona, "/groups/park/manage", hostileForm{"", "/groups/park/unban", url.Values{"actor": {"99999999"}}}, "Nobody by that name"},
+		{"a moderator removal of a negative id", ada, "/groups/park/manage", hostileForm{"", "/groups/park/moderators/remove", url.Values{"actor": {"-3"}}}, "Nobody by that name"},
 		{"a moderator handle of 10,000 characters", mona, "/groups/park/manage", hostileForm{"", "/groups/park/bans", url.Values{"handle": {strings.Repeat("a", 10000)}}}, ""},
 		{"a suspension with an overlong reason", ada, "/admin/moderation", hostileForm{"", "/admin/users/nina/suspend", url.Values{"reason": {long(models.MaxModerationReason + 1)}}}, "at most"},
 		{"a domain block with an overlong reason", ada, "/admin/moderation", hostileForm{"", "/admin/domain_blocks", url.Values{"domain": {"bad.example"}, "severity": {"suspend"}, "reason": {long(models.MaxModerationReason + 1)}}}, "at most"},
