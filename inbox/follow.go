@@ -175,6 +175,9 @@ func (p *Processor) actorID(ctx context.Context, tx pgx.Tx, uri string) (int64, 
 
 // delete applies Delete of the signer's own actor: it and its follows go.
 func (p *Processor) delete(ctx context.Context, tx pgx.Tx, a *activity) error {
+	if err := singleRefs(a.Object, "object"); err != nil {
+		return err // Delete{[a, b]}: deleting only a would be half of it
+	}
 	object := a.Ref("object")
 	if object != a.signer.URI {
 		if removed, err := p.moderatorRemoval(ctx, tx, a, object); err != nil || removed {

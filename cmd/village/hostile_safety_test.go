@@ -133,6 +133,12 @@ func TestHostileModerationActivitiesAreRefusedOrIgnoredWithoutFetches(t *testing
 		{"a delete of a huge id", remo, func() map[string]any {
 			return map[string]any{"id": id(remo), "type": "Delete", "actor": remo.ActorID, "object": huge}
 		}, false},
+		{"a removal of an array", remo, func() map[string]any {
+			return map[string]any{"id": id(remo), "type": "Delete", "actor": remo.ActorID, "object": []any{postURI, bait.Server.URL + "/notes/3"}}
+		}, true},
+		{"a self-deletion in an array", rex, func() map[string]any {
+			return map[string]any{"id": id(rex), "type": "Delete", "actor": rex.ActorID, "object": []any{rex.ActorID, postURI}}
+		}, true},
 		{"a pin of something not here", remo, func() map[string]any {
 			return map[string]any{"id": id(remo), "type": "Add", "actor": remo.ActorID, "object": bait.Server.URL + "/notes/2", "target": group + "/featured"}
 		}, true},
