@@ -523,3 +523,38 @@ func TestDeletingAnothersFilterFromTheWebDoesNothing(t *testing.T) {
 		t.Error("nina's filters page shows mona's filter")
 	}
 }
+
+func TestSafetyPagesAnswerBadQueriesWithout5xxOrEcho(t *testing.T) {
+	s := newHostileSite(t)
+	mona, nina, ada := s.signedIn(s.mona), s.signedIn(s.nina), s.signedIn(s.ada)
+	script := url.QueryEscape(`<script>alert(1)</script>`)
+	for _, c := range []struct {
+		as   *browser
+		path string
+		want int // 0: any status below 500
+	}{
+		{nina, "/report?post=abc", http.StatusNotFound},
+		{nina, "/report?post=-1", http.StatusNotFound},
+		{nina, "/report?post=99999999999999999999", http.StatusNotFound},
+		{nina, "/report?actor=" + url.QueryEscape("javascript:alert(1)"), http.StatusNotFound},
+		{nina, "/report?actor=" + strings.Repeat("a", 5000), http.StatusNotFound},
+		{nina, "/report?actor=" + url.QueryEscape(siteBase+"/actor"), http.StatusNotFound},
+		{nina, "/groups/park/reports?done=" + script, http.StatusNotFound},
+		{nina, "/groups/park/log", http.StatusNotFound},
+		{mona, "/groups/park/reports?done=" + script, http.StatusOK},
+		{mona, "/groups/park/log?max_id=abc&limit=-5", 0},
+		{mona, "/groups/nowhere/reports", http.StatusNotFound},
+		{mona, "/groups/park/manage?done=" + script, http.StatusOK},
+		{mona, "/settings/filters?done=" + script, http.StatusOK},
+		{ada, "/admin/moderation?done=" + script, http.StatusOK},
+		{ada, "/admin/reports?done=" + script, http.StatusOK},
+	} {
+		rec := c.as.get(c.path)
+		if rec.Code >= 500 || (c.want != 0 && rec.Code != c.want) {
+			t.Errorf("GET %.80s: %d, want %d", c.path, rec.Code, c.want)
+		}
+		if strings.Contains(rec.Body.String(), "<script>alert") || strings.Contains(rec.Body.String(), "group matter") && c.as == nina {
+			t.Errorf("GET %.80s shows what it must not", c.path)
+		}
+	}
+}
