@@ -558,3 +558,71 @@ func TestSafetyPagesAnswerBadQueriesWithout5xxOrEcho(t *testing.T) {
 		}
 	}
 }
+
+func TestAnAnonymousPostsWriterShowsOnNoSafetyRouteToNonModerators(t *testing.T) {
+	s := newHostileSite(t)
+	ctx := context.Background()
+	if err := models.SetSpeaking(ctx, s.db, s.park.Actor.ID, models.Speaking{AllowAnonymous: true}); err != nil {
+		t.Fatal(err)
+	}
+	zed := s.user("zedwriter", "", false)
+	if err := models.UpdateProfile(ctx, s.db, zed.Actor.ID, models.ProfileEdit{DisplayName: "Zedonia Quill"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, acc := range []*models.Account{zed, s.olga} {
+		if _, err := models.PutFollow(ctx, s.db, acc.Actor.ID, s.park.Actor.ID, s.urls.NewActivityID(), models.FollowAccepted); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := s.signedIn(zed).writePost("/groups/park", url.Values{"text": {"I cannot say this under my name: pumpkinseed"},
+		"group": {"@park@127.0.0.2:8080"}, "anonymous": {"1"}})
+	anon := idOf(id)
+	secrets := []string{"zedwriter", "Zedonia", "Quill", idOf(zed.Actor.ID) + `"`}
+	leaks := func(where, body string) {
+		t.Helper()
+		for _, secret := range secrets {
+			if strings.Contains(body, secret) {
+				t.Errorf("%s reveals the writer (%q)", where, secret)
+			}
+		}
+	}
+	olga := s.signedIn(s.olga)
+	for _, path := range []string{"/posts/" + anon, "/report?post=" + anon, "/groups/park", "/groups/park/reports",
+		"/groups/park/log", "/groups/park/settings/speaking", "/notifications"} {
+		rec := olga.get(path)
+		if rec.Code >= 500 {
+			t.Errorf("olga GET %s: %d", path, rec.Code)
+		}
+		leaks("olga's "+path, rec.Body.String())
+	}
+	for _, c := range []struct{ method, path, contentType, body string }{
+		{"GET", "/api/v1/statuses/" + anon, "", ""},
+		{"GET", "/api/v1/statuses/" + anon + "/context", "", ""},
+		{"GET", "/api/v1/accounts/" + idOf(s.park.Actor.ID) + "/statuses", "", ""},
+		{"GET", "/api/v2/search?q=pumpkinseed&type=statuses", "", ""},
+		{"PUT", "/api/v1/statuses/" + anon, "application/x-www-form-urlencoded", "status=mine now"},
+		{"DELETE", "/api/v1/statuses/" + anon, "", ""},
+		{"POST", "/api/v1/reports", "application/x-www-form-urlencoded", "account_id=" + idOf(zed.Actor.ID) + "&status_ids[]=" + anon},
+		{"POST", "/api/v1/reports", "application/x-www-form-urlencoded", "account_id=" + idOf(s.park.Actor.ID) + "&status_ids[]=" + anon + "&comment=who wrote this"},
+	} {
+		rec := s.apiCall(s.olga, c.method, c.path, c.contentType, c.body)
+		if rec.Code >= 500 {
+			t.Errorf("olga %s %s: %d", c.method, c.path, rec.Code)
+		}
+		leaks("olga's "+c.method+" "+c.path, rec.Body.String())
+	}
+	// The writer's own statuses list nothing of it, to anyone else.
+	if rec := s.apiCall(s.olga, "GET", "/api/v1/accounts/"+idOf(zed.Actor.ID)+"/statuses", "", ""); strings.Contains(rec.Body.String(), "pumpkinseed") {
+		t.Error("the writer's statuses list the anonymous post")
+	}
+	if p, _ := models.PostByID(ctx, s.db, id); p.RealAuthorID == nil || *p.RealAuthorID != zed.Actor.ID || p.AuthorID != s.park.Actor.ID {
+		t.Fatalf("the post is not anonymous: %+v", p)
+	}
+	if p, _ := models.PostByID(ctx, s.db, id); p.DeletedAt != nil || strings.Contains(p.Content, "mine now") {
+		t.Error("another member changed the anonymous post")
+	}
+	// The group's moderators do see who wrote it, in the queue too.
+	if body := s.signedIn(s.mona).get("/groups/park/settings/speaking").Body.String(); !strings.Contains(body, "zedwriter") {
+		t.Error("the moderators' page does not name the writer")
+	}
+}
