@@ -88,6 +88,9 @@ func (p *Processor) answerToFollow(ctx context.Context, tx pgx.Tx, a *activity, 
 
 // undo applies Undo{Follow} by the follower.
 func (p *Processor) undo(ctx context.Context, tx pgx.Tx, a *activity) error {
+	if err := singleRefs(a.Object, "object"); err != nil {
+		return err // Undo{[a, b]}: undoing only a would be half of it
+	}
 	inner := a.Embedded("object")
 	switch {
 	case inner != nil && (inner.Type() == "Like" || inner.Type() == "EmojiReact"):

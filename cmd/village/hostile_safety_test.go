@@ -152,6 +152,15 @@ func TestHostileModerationActivitiesAreRefusedOrIgnoredWithoutFetches(t *testing
 			return map[string]any{"id": id(remo), "type": "Undo", "actor": remo.ActorID, "object": map[string]any{"id": id(remo), "type": "Undo",
 				"actor": remo.ActorID, "object": map[string]any{"id": id(remo), "type": "Block", "actor": remo.ActorID, "object": rex.ActorID, "target": group}}}
 		}, false},
+		{"an undo of two things", rex, func() map[string]any {
+			return map[string]any{"id": id(rex), "type": "Undo", "actor": rex.ActorID, "object": []any{
+				map[string]any{"id": rex.ActorID + "/follows/park", "type": "Follow", "actor": rex.ActorID, "object": group},
+				map[string]any{"id": id(rex), "type": "Like", "actor": rex.ActorID, "object": postURI}}}
+		}, true},
+		{"a member's announce of a ban", rex, func() map[string]any {
+			return map[string]any{"id": id(rex), "type": "Announce", "actor": rex.ActorID, "object": map[string]any{"id": id(rex), "type": "Block",
+				"actor": remo.ActorID, "object": remo.ActorID, "target": group}}
+		}, false},
 		{"an announce of an announce of a ban", remo, func() map[string]any {
 			return map[string]any{"id": id(remo), "type": "Announce", "actor": remo.ActorID, "object": map[string]any{"id": id(remo), "type": "Announce",
 				"actor": remo.ActorID, "object": map[string]any{"id": id(remo), "type": "Block", "actor": remo.ActorID, "object": rex.ActorID, "target": group}}}
