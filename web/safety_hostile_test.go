@@ -377,6 +377,7 @@ func TestSafetyPagesEscapeRemoteAndTypedText(t *testing.T) {
 		{mona, "/settings/filters"}, {mona, "/groups/park/settings/speaking"},
 		{ada, "/admin/moderation"}, {ada, "/admin/reports"}, {ada, "/groups/park/reports"},
 		{mona, "/users/evil@social.example"}, {mona, "/notifications"},
+		{mona, "/groups/park"}, {s.browser(), "/groups/park"}, {s.signedIn(s.nina), "/groups/park"},
 	} {
 		rec := page.as.get(page.path)
 		if rec.Code >= 500 {
@@ -384,6 +385,9 @@ func TestSafetyPagesEscapeRemoteAndTypedText(t *testing.T) {
 			continue
 		}
 		body := rec.Body.String()
+		if page.path == "/groups/park" && !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+			t.Errorf("the group page does not show its topic as text")
+		}
 		for _, bad := range []string{"<script>alert", "<img src=x", `href="javascript:`, "onerror=alert(2)>"} {
 			if strings.Contains(body, bad) {
 				i := strings.Index(body, bad)
