@@ -423,6 +423,12 @@ func TestSafetyAPIAnswersMalformedBodiesWith4xxAndAReason(t *testing.T) {
 	for i := 0; i < 10000; i++ {
 		manyIDs.Add("status_ids[]", strconv.Itoa(i+1))
 	}
+	ninaFilter := &models.Filter{AccountID: s.nina.Actor.ID, Title: "nina's", Contexts: []string{models.FilterHome},
+		Keywords: []models.FilterKeyword{{Keyword: "hers", WholeWord: true}}}
+	if err := models.CreateFilter(context.Background(), s.db, ninaFilter); err != nil {
+		t.Fatal(err)
+	}
+	own := idOf(ninaFilter.ID)
 	manyJSON, _ := json.Marshal(map[string]any{"account_id": idOf(s.mona.Actor.ID), "status_ids": strings.Split(strings.Repeat("1,", 9999)+"1", ",")})
 	cases := []struct {
 		name, method, path, contentType, body string
@@ -465,6 +471,12 @@ func TestSafetyAPIAnswersMalformedBodiesWith4xxAndAReason(t *testing.T) {
 		{"another's keyword", "GET", "/api/v2/filter_keywords/" + monaKeyword, "", ""},
 		{"another's keyword, changed", "PUT", "/api/v2/filter_keywords/" + monaKeyword, form, `keyword=mine`},
 		{"another's keyword, deleted", "DELETE", "/api/v2/filter_keywords/" + monaKeyword, "", ""},
+		{"another's keyword destroyed through one's own filter", "PUT", "/api/v2/filters/" + own, form,
+			`keywords_attributes[0][id]=` + monaKeyword + `&keywords_attributes[0][_destroy]=1`},
+		{"another's keyword renamed through one's own filter", "PUT", "/api/v2/filters/" + own, js,
+			`{"keywords_attributes":[{"id":"` + monaKeyword + `","keyword":"stolen"}]}`},
+		{"a keyword id that is no number in one's own filter", "PUT", "/api/v2/filters/" + own, form,
+			`keywords_attributes[0][id]=abc&keywords_attributes[0][keyword]=x`},
 		{"a filter of a non-numeric id", "GET", "/api/v2/filters/abc", "", ""},
 		{"a filter of an id past int64", "DELETE", "/api/v2/filters/99999999999999999999", "", ""},
 		{"a keyword of a non-numeric id", "PUT", "/api/v2/filter_keywords/1%20OR%201=1", form, `keyword=x`},
