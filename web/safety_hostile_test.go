@@ -24,6 +24,7 @@ type hostileSite struct {
 	*reportsSite
 	groupReport, instanceReport *models.Report
 	monaFilter                  *models.Filter
+	joinRequest                 *models.Follow // a pending request to join park
 }
 
 func newHostileSite(t *testing.T) *hostileSite {
@@ -49,6 +50,7 @@ func newHostileSite(t *testing.T) *hostileSite {
 	if err := models.CreateFilter(context.Background(), s.db, s.monaFilter); err != nil {
 		t.Fatal(err)
 	}
+	s.joinRequest = s.request(s.remote("wanda", ""), s.park, "I live by the park")
 	return s
 }
 
@@ -71,7 +73,8 @@ func (s *hostileSite) safetyState() string {
 		'blocks', (SELECT count(*) FROM blocks), 'mutes', (SELECT count(*) FROM mutes),
 		'filters', (SELECT md5(coalesce(string_agg(f.id || ':' || f.title, ',' ORDER BY f.id), '')) FROM filters f),
 		'keywords', (SELECT md5(coalesce(string_agg(k.id || ':' || k.keyword, ',' ORDER BY k.id), '')) FROM filter_keywords k),
-		'activities', (SELECT count(*) FROM activities))`).Scan(&out)
+		'activities', (SELECT count(*) FROM activities),
+		'follows', (SELECT md5(string_agg(f.id || ':' || f.state, ',' ORDER BY f.id)) FROM follows f))`).Scan(&out)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -102,6 +105,8 @@ func (s *hostileSite) everySafetyForm() []hostileForm {
 		{"unban", "/groups/park/unban", url.Values{"actor": {idOf(s.rex.ID)}}},
 		{"name a moderator", "/groups/park/moderators", url.Values{"handle": {"nina"}}},
 		{"remove a moderator", "/groups/park/moderators/remove", url.Values{"actor": {idOf(s.mona.Actor.ID)}}},
+		{"approve a join request", "/groups/park/requests/" + idOf(s.joinRequest.ID) + "/approve", url.Values{}},
+		{"reject a join request", "/groups/park/requests/" + idOf(s.joinRequest.ID) + "/reject", url.Values{}},
 		{"resolve a group report", "/groups/park/reports/" + report + "/resolve", url.Values{}},
 		{"dismiss a group report", "/groups/park/reports/" + report + "/dismiss", url.Values{}},
 		{"resolve an instance report", "/admin/reports/" + inst + "/resolve", url.Values{}},
@@ -227,6 +232,8 @@ func TestSafetyFormsRefuseWhoeverDoesNotModerate(t *testing.T) {
 		{"remove park's post through elsewhere", "/groups/elsewhere/remove", url.Values{"post": {idOf(s.ninaPost.ID)}}},
 		{"lock park's post through elsewhere", "/groups/elsewhere/lock", url.Values{"post": {idOf(s.ninaPost.ID)}}},
 		{"pin park's post through elsewhere", "/groups/elsewhere/pins", url.Values{"post": {idOf(s.ninaPost.ID)}}},
+		{"approve park's join request through elsewhere", "/groups/elsewhere/requests/" + idOf(s.joinRequest.ID) + "/approve", url.Values{}},
+		{"reject park's join request through elsewhere", "/groups/elsewhere/requests/" + idOf(s.joinRequest.ID) + "/reject", url.Values{}},
 		{"unban park's ban through elsewhere", "/groups/elsewhere/unban", url.Values{"actor": {idOf(s.rex.ID)}}},
 	} {
 		rec := olga.submit("/groups/elsewhere/manage", f.path, f.form)
