@@ -469,6 +469,8 @@ func TestSafetyAPIAnswersMalformedBodiesWith4xxAndAReason(t *testing.T) {
 			`keywords_attributes[0][id]=` + monaKeyword + `&keywords_attributes[0][_destroy]=1`},
 		{"another's keyword renamed through one's own filter", "PUT", "/api/v2/filters/" + own, js,
 			`{"keywords_attributes":[{"id":"` + monaKeyword + `","keyword":"stolen"}]}`},
+		{"20,000 keywords added to one's own filter", "PUT", "/api/v2/filters/" + own, js,
+			`{"keywords_attributes":[` + strings.TrimSuffix(strings.Repeat(`{"keyword":"k"},`, 20000), ",") + `]}`},
 		{"a keyword id that is no number in one's own filter", "PUT", "/api/v2/filters/" + own, form,
 			`keywords_attributes[0][id]=abc&keywords_attributes[0][keyword]=x`},
 		{"a filter of a non-numeric id", "GET", "/api/v2/filters/abc", "", ""},
