@@ -638,3 +638,27 @@ func TestAnAnonymousPostsWriterShowsOnNoSafetyRouteToNonModerators(t *testing.T)
 		t.Error("the moderators' page does not name the writer")
 	}
 }
+
+func TestFiltersStopAtTheLimitPerMember(t *testing.T) {
+	s := newHostileSite(t)
+	ctx := context.Background()
+	for i := 0; i < models.MaxFiltersPerUser; i++ {
+		f := &models.Filter{AccountID: s.nina.Actor.ID, Title: "f" + strconv.Itoa(i), Contexts: []string{models.FilterHome},
+			Keywords: []models.FilterKeyword{{Keyword: "k", WholeWord: true}}}
+		if err := models.CreateFilter(ctx, s.db, f); err != nil {
+			t.Fatalf("filter %d: %v", i, err)
+		}
+	}
+	before := s.safetyState()
+	rec := s.apiCall(s.nina, "POST", "/api/v2/filters", "application/x-www-form-urlencoded", "title=one+more&context[]=home&keywords_attributes[][keyword]=x")
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "at most") {
+		t.Errorf("the API's filter past the limit: %d %s", rec.Code, rec.Body)
+	}
+	web := s.signedIn(s.nina).submit("/settings/filters", "/settings/filters", url.Values{"title": {"one more"}, "keywords": {"x"}, "context": {"home"}})
+	if web.Code != http.StatusUnprocessableEntity {
+		t.Errorf("the web form's filter past the limit: %d", web.Code)
+	}
+	if after := s.safetyState(); after != before {
+		t.Errorf("filters past the limit were stored:\n before %s\n after  %s", before, after)
+	}
+}
