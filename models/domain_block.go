@@ -79,9 +79,18 @@ func NormalizeDomain(d string) (string, error) {
 func DomainCandidates(domain string) []string {
 	domain = strings.ToLower(domain)
 	out := []string{domain}
-	host := domain
-	if h, _, err := net.SplitHostPort(domain); err == nil {
-		host = h
+	host, port := domain, ""
+	if h, p, err := net.SplitHostPort(domain); err == nil {
+		host, port = h, p
+		out = append(out, host)
+	}
+	// Blocks are kept in punycode (NormalizeDomain); an actor whose URL
+	// spells its international name in Unicode is covered too.
+	if ascii, err := idna.Lookup.ToASCII(host); err == nil && ascii != host {
+		host = ascii
+		if port != "" {
+			out = append(out, host+":"+port)
+		}
 		out = append(out, host)
 	}
 	if net.ParseIP(host) != nil {

@@ -339,6 +339,12 @@ func TestSafetyFormsRefuseOverlongAndMalformedInputAndWriteNothing(t *testing.T)
 			t.Errorf("block of %q: %q is %q, %v", in, want, sev, err)
 		}
 	}
+	// An actor whose URL spells the name in Unicode is covered as well.
+	for _, domain := range []string{"bücher.example", "social.bücher.example:8443", "XN--BCHER-KVA.example"} {
+		if sev, err := models.DomainBlockSeverity(context.Background(), s.db, domain); err != nil || sev != models.BlockSilence {
+			t.Errorf("an actor on %q: severity %q, %v; want silence", domain, sev, err)
+		}
+	}
 }
 
 func TestSafetyPagesEscapeRemoteAndTypedText(t *testing.T) {
