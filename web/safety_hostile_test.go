@@ -668,3 +668,34 @@ func TestFiltersStopAtTheLimitPerMember(t *testing.T) {
 		t.Errorf("filters past the limit were stored:\n before %s\n after  %s", before, after)
 	}
 }
+
+// TestEveryFormRouteRefusesARequestWithoutItsToken walks every POST route
+// the app serves (but the inboxes and the bearer-token API), so that a
+// form added later without the check fails here.
+func TestEveryFormRouteRefusesARequestWithoutItsToken(t *testing.T) {
+	s := newHostileSite(t)
+	ada := s.signedIn(s.ada)
+	params := strings.NewReplacer(":name", "park", ":id", "1", ":domain", "bad.example", ":code", "abc")
+	before := s.safetyState()
+	n := 0
+	for _, r := range s.e.Routes() {
+		if r.Method != http.MethodPost || strings.HasPrefix(r.Path, "/api/") || strings.HasSuffix(r.Path, "/inbox") || r.Path == "/inbox" {
+			continue
+		}
+		n++
+		path := params.Replace(r.Path)
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader("post=1&handle=nina&domain=bad.example&severity=suspend"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", siteBase)
+		if rec := ada.do(req); rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "This form has expired") {
+			t.Errorf("POST %s without a token: %d, want 403 and the expired-form page", r.Path, rec.Code)
+		}
+	}
+	t.Logf("%d form routes", n)
+	if n < 40 {
+		t.Errorf("only %d form routes found", n)
+	}
+	if after := s.safetyState(); after != before {
+		t.Errorf("requests without a token changed the database:\n before %s\n after  %s", before, after)
+	}
+}
