@@ -241,6 +241,14 @@ func TestSafetyFormsRefuseWhoeverDoesNotModerate(t *testing.T) {
 			t.Errorf("%s: status %d", f.name, rec.Code)
 		}
 	}
+	// Park's moderator names the instance's report through park's queue.
+	monaB := s.signedIn(s.mona)
+	for _, action := range []string{"resolve", "dismiss"} {
+		rec := monaB.submit("/groups/park/manage", "/groups/park/reports/"+idOf(s.instanceReport.ID)+"/"+action, url.Values{})
+		if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || !strings.HasSuffix(loc, "done=gone") {
+			t.Errorf("park's moderator %ss the instance's report: %d %q, want it gone from her queue", action, rec.Code, loc)
+		}
+	}
 	got := s.safetyState()
 	if got != before {
 		t.Errorf("elsewhere's moderator changed park:\n before %s\n after  %s", before, got)
