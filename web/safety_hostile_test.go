@@ -707,3 +707,31 @@ func TestEveryFormRouteRefusesARequestWithoutItsToken(t *testing.T) {
 		t.Errorf("requests without a token changed the database:\n before %s\n after  %s", before, after)
 	}
 }
+
+func TestProfileBlockAndMuteFormsRefuseBadIDs(t *testing.T) {
+	s := newHostileSite(t)
+	instance, err := models.InstanceActor(context.Background(), s.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nina := s.signedIn(s.nina)
+	before := s.safetyState()
+	for _, id := range []string{"abc", "-1", "0", "99999999", "99999999999999999999", idOf(instance.ID), idOf(s.nina.Actor.ID)} {
+		for _, action := range []string{"block", "mute", "unblock", "unmute"} {
+			rec := nina.submit("/settings/filters", "/accounts/"+id+"/"+action, url.Values{"next": {"javascript:alert(1)"}})
+			if rec.Code < 400 || rec.Code >= 500 {
+				t.Errorf("%s of %s: %d, want a 4xx", action, id, rec.Code)
+			}
+		}
+	}
+	if after := s.safetyState(); after != before {
+		t.Errorf("refused blocks and mutes changed the database:\n before %s\n after  %s", before, after)
+	}
+	// A good one goes back only to a page of ours, whatever next says.
+	for _, next := range []string{"javascript:alert(1)", "https://evil.example/", "//evil.example/x"} {
+		rec := nina.submit("/settings/filters", "/accounts/"+idOf(s.rex.ID)+"/mute", url.Values{"next": {next}})
+		if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || strings.Contains(loc, "evil.example") || strings.HasPrefix(loc, "javascript:") {
+			t.Errorf("mute with next=%q: %d to %q", next, rec.Code, loc)
+		}
+	}
+}
