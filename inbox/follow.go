@@ -89,6 +89,9 @@ func (p *Processor) answerToFollow(ctx context.Context, tx pgx.Tx, a *activity, 
 
 // undo applies Undo{Follow} by the follower.
 func (p *Processor) undo(ctx context.Context, tx pgx.Tx, a *activity) error {
+	if err := singleRefs(a.Object, "object"); err != nil {
+		return err // Undo{[a, b]}: undoing only a would be half of it
+	}
 	inner := a.Embedded("object")
 	switch {
 	case inner != nil && (inner.Type() == "Like" || inner.Type() == "EmojiReact"):
@@ -176,6 +179,9 @@ func (p *Processor) actorID(ctx context.Context, tx pgx.Tx, uri string) (int64, 
 
 // delete applies Delete of the signer's own actor: it and its follows go.
 func (p *Processor) delete(ctx context.Context, tx pgx.Tx, a *activity) error {
+	if err := singleRefs(a.Object, "object"); err != nil {
+		return err // Delete{[a, b]}: deleting only a would be half of it
+	}
 	object := a.Ref("object")
 	if object != a.signer.URI {
 		if removed, err := p.moderatorRemoval(ctx, tx, a, object); err != nil || removed {

@@ -44,6 +44,18 @@ func (p *Processor) moderatedGroup(ctx context.Context, tx pgx.Tx, a *activity, 
 	return g, nil
 }
 
+// singleRefs refuses a moderation activity whose object or target names
+// several things: Ref reads the first of an array, so acting on it would
+// apply a part of what was sent.
+func singleRefs(o federation.Object, keys ...string) error {
+	for _, k := range keys {
+		if list, ok := o[k].([]any); ok && len(list) > 1 {
+			return refuse(http.StatusBadRequest, "the %s of a moderation activity names one thing, not %d", k, len(list))
+		}
+	}
+	return nil
+}
+
 // postGroup loads a post and the URI of the group it lives in ("" when none).
 func (p *Processor) postGroup(ctx context.Context, tx pgx.Tx, uri string) (*models.Post, string, error) {
 	post, err := models.PostByURI(ctx, tx, uri)
@@ -61,7 +73,18 @@ func (p *Processor) postGroup(ctx context.Context, tx pgx.Tx, uri string) (*mode
 }
 
 func (p *Processor) groupAction(a *activity, g *models.Actor) outbox.GroupAction {
-	return outbox.GroupAction{Group: g, Moderator: a.signer, Reason: p.sanitizeText(a.String("summary")), Activity: a.Object}
+	return outbox.GroupAction{Group: g, Moderator: a.signer, Reason: p.remoteReason(a.Object), Activity: a.Object}
+}
+
+// remoteReason is a remote moderator's reason (the activity's summary) as
+// plain text of at most models.MaxModerationReason runes: a sender's
+// overlong text is cut, not refused, so that the action still counts.
+func (p *Processor) remoteReason(o federation.Object) string {
+	s := strings.TrimSpace(p.sanitizeText(o.String("summary")))
+	if r := []rune(s); len(r) > models.MaxModerationReason {
+		s = string(r[:models.MaxModerationReason])
+	}
+	return s
 }
 
 // knownActor finds an actor named in an activity without fetching it: the
@@ -77,6 +100,9 @@ func (p *Processor) knownActor(ctx context.Context, tx pgx.Tx, uri string) (*mod
 // A ban by a remote group sent straight to us, not announced by the group,
 // is no concern of ours.
 func (p *Processor) ban(ctx context.Context, tx pgx.Tx, a *activity) error {
+	if err := singleRefs(a.Object, "object", "target"); err != nil {
+		return err
+	}
 	g, err := p.moderatedGroup(ctx, tx, a, a.Ref("target"))
 	if err != nil || g == nil {
 		return err
@@ -103,6 +129,9 @@ func (p *Processor) ban(ctx context.Context, tx pgx.Tx, a *activity) error {
 		if err != nil {
 			return refuse(http.StatusBadRequest, "endTime %q is not a date-time", s)
 		}
+		if !t.After(time.Now()) {
+			return refuse(http.StatusUnprocessableEntity, "endTime %q is past: that ban would be over already", s)
+		}
 		endsAt = &t
 	}
 	return p.outbox.Ban(ctx, tx, p.groupAction(a, g), who, endsAt)
@@ -110,6 +139,9 @@ func (p *Processor) ban(ctx context.Context, tx pgx.Tx, a *activity) error {
 
 // lock applies Lock{object: post} from a group's moderator.
 func (p *Processor) lock(ctx context.Context, tx pgx.Tx, a *activity) error {
+	if err := singleRefs(a.Object, "object"); err != nil {
+		return err
+	}
 	return p.setLock(ctx, tx, a, a.Ref("object"), true)
 }
 
@@ -129,6 +161,9 @@ func (p *Processor) setLock(ctx context.Context, tx pgx.Tx, a *activity, postURI
 // Undo{Delete} (a restore) from a group's moderator.
 func (p *Processor) undoModeration(ctx context.Context, tx pgx.Tx, a *activity) error {
 	inner := a.Embedded("object")
+	if err := singleRefs(inner, "object", "target"); err != nil {
+		return err
+	}
 	switch inner.Type() {
 	case "Delete":
 		post, groupURI, err := p.postGroup(ctx, tx, inner.Ref("object"))
@@ -178,6 +213,9 @@ func (p *Processor) moderatorRemoval(ctx context.Context, tx pgx.Tx, a *activity
 // collectionChange applies Add/Remove to a local group's featured
 // collection (a pin, by a moderator) or its moderators (by an owner).
 func (p *Processor) collectionChange(ctx context.Context, tx pgx.Tx, a *activity) error {
+	if err := singleRefs(a.Object, "object", "target"); err != nil {
+		return err
+	}
 	target, added := a.Ref("target"), a.Type() == "Add"
 	switch {
 	case strings.HasSuffix(target, "/featured"):

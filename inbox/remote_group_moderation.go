@@ -33,6 +33,9 @@ func (p *Processor) prepareGroupModeration(ctx context.Context, a *activity, inn
 			return &announced{}, nil
 		}
 	}
+	if singleRefs(subject, "object", "target") != nil {
+		return &announced{}, nil // names several things: acting on the first would apply a part
+	}
 	actor := inner.Ref("actor")
 	ok, err := p.moderatesRemoteGroup(ctx, a.signer, actor)
 	if err != nil || !ok {
@@ -142,7 +145,7 @@ func (p *Processor) applyGroupModeration(ctx context.Context, tx pgx.Tx, a *acti
 			endsAt = &t
 		}
 		return models.PutBan(ctx, tx, models.GroupBan{GroupID: a.signer.ID, ActorID: an.subject.ID,
-			Reason: p.sanitizeText(inner.String("summary")), EndsAt: endsAt, ActivityURI: inner.ID()})
+			Reason: p.remoteReason(inner), EndsAt: endsAt, ActivityURI: inner.ID()})
 	}
 	return nil
 }

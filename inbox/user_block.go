@@ -16,6 +16,9 @@ import (
 // ways, and the block is kept, so that the person here cannot follow them
 // again and is told why.
 func (p *Processor) userBlock(ctx context.Context, tx pgx.Tx, a *activity) error {
+	if err := singleRefs(a.Object, "object"); err != nil {
+		return err
+	}
 	ref, ok := p.urls.ParseLocalActor(a.Ref("object"))
 	if !ok || ref.Instance {
 		return nil // not about someone here

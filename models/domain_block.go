@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/net/idna"
 )
 
 // Domain block severities.
@@ -44,19 +46,32 @@ func NormalizeDomain(d string) (string, error) {
 		d = d[:i]
 	}
 	d = strings.TrimSuffix(strings.TrimPrefix(d, "*."), ".")
-	host := d
-	if h, _, err := net.SplitHostPort(d); err == nil {
-		host = h
+	host, port := d, ""
+	if h, p, err := net.SplitHostPort(d); err == nil {
+		host, port = h, p
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || strconv.Itoa(n) != port {
+			return "", fmt.Errorf("%q: %w", d, ErrInvalidDomain)
+		}
 	}
 	if host == "" || len(d) > 253 || strings.ContainsAny(host, " @:\\") {
 		return "", fmt.Errorf("%q: %w", d, ErrInvalidDomain)
 	}
-	for _, label := range strings.Split(host, ".") {
+	// Actors' domains come from their URLs, where an international name is
+	// written in punycode: a block of bücher.example must cover them. The
+	// lookup profile also refuses what no host name holds (<, ", spaces...).
+	ascii, err := idna.Lookup.ToASCII(host)
+	if err != nil || ascii == "" {
+		return "", fmt.Errorf("%q: %w", d, ErrInvalidDomain)
+	}
+	for _, label := range strings.Split(ascii, ".") {
 		if label == "" {
 			return "", fmt.Errorf("%q: %w", d, ErrInvalidDomain)
 		}
 	}
-	return d, nil
+	if port != "" {
+		return ascii + ":" + port, nil
+	}
+	return ascii, nil
 }
 
 // DomainCandidates are the block entries that would cover an actor's
@@ -64,9 +79,18 @@ func NormalizeDomain(d string) (string, error) {
 func DomainCandidates(domain string) []string {
 	domain = strings.ToLower(domain)
 	out := []string{domain}
-	host := domain
-	if h, _, err := net.SplitHostPort(domain); err == nil {
-		host = h
+	host, port := domain, ""
+	if h, p, err := net.SplitHostPort(domain); err == nil {
+		host, port = h, p
+		out = append(out, host)
+	}
+	// Blocks are kept in punycode (NormalizeDomain); an actor whose URL
+	// spells its international name in Unicode is covered too.
+	if ascii, err := idna.Lookup.ToASCII(host); err == nil && ascii != host {
+		host = ascii
+		if port != "" {
+			out = append(out, host+":"+port)
+		}
 		out = append(out, host)
 	}
 	if net.ParseIP(host) != nil {

@@ -240,6 +240,12 @@ func UpdateFilter(ctx context.Context, db DB, f *Filter, changes []KeywordChange
 	if err := f.Validate(); err != nil {
 		return err
 	}
+	// A filter keeps at most MaxFilterKeywords: changing all of them and
+	// adding as many is the most a real edit sends. More is refused before
+	// the transaction rather than written and rolled back, row by row.
+	if len(changes) > 2*MaxFilterKeywords {
+		return ErrFiltersTooMany
+	}
 	for i := range changes {
 		if !changes[i].Destroy {
 			if err := changes[i].Validate(); err != nil {

@@ -29,6 +29,11 @@ const (
 	ModUnblockDomain = "unblock_domain"
 )
 
+// MaxModerationReason caps the reason a moderator gives (a ban, a removal,
+// a suspension, a domain block), in runes: it travels as an activity's
+// summary, which is no longer than a group's.
+const MaxModerationReason = MaxSummaryLength
+
 // ModerationAction is one row of the audit log. GroupID nil is an
 // instance-level action.
 type ModerationAction struct {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -154,6 +155,10 @@ func (h *handlers) changeSuspension(c echo.Context, suspend bool) error {
 		return h.forbiddenPage(c, "moderation.forbidden_admin")
 	}
 	reason := strings.TrimSpace(c.FormValue("reason"))
+	if utf8.RuneCountInString(reason) > models.MaxModerationReason {
+		return h.renderModeration(c, http.StatusUnprocessableEntity, v,
+			moderationData{Error: formatText("moderation.error.reason", models.MaxModerationReason)})
+	}
 	done := "unsuspended"
 	if suspend {
 		done = "suspended"
@@ -176,6 +181,10 @@ func (h *handlers) blockDomain(c echo.Context) error {
 	r := c.Request()
 	d := moderationData{Domain: strings.TrimSpace(r.PostFormValue("domain")), Severity: r.PostFormValue("severity"),
 		Reason: strings.TrimSpace(r.PostFormValue("reason"))}
+	if utf8.RuneCountInString(d.Reason) > models.MaxModerationReason {
+		d.Error = formatText("moderation.error.reason", models.MaxModerationReason)
+		return h.renderModeration(c, http.StatusUnprocessableEntity, v, d)
+	}
 	_, err = models.PutDomainBlock(r.Context(), h.db, models.DomainBlock{Domain: d.Domain, Severity: d.Severity, Reason: d.Reason}, &v.Actor.ID)
 	switch {
 	case errors.Is(err, models.ErrInvalidDomain):

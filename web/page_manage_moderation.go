@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
@@ -151,11 +152,21 @@ func (h *handlers) moderate(c echo.Context, done string, act func(ctx context.Co
 	if g == nil {
 		return err
 	}
+	return h.moderateAs(c, v, g, done, act)
+}
+
+// moderateAs is moderate for a viewer already known to moderate g.
+func (h *handlers) moderateAs(c echo.Context, v *models.Account, g *models.Group, done string, act func(ctx context.Context, tx pgx.Tx, v *models.Account, g *models.Group) error) error {
 	if h.outbox == nil {
 		return errors.New("web: moderation needs the outbox")
 	}
+	// A reason is refused, not cut, when too long: the moderator sees what
+	// was kept, and nothing is done.
+	if utf8.RuneCountInString(strings.TrimSpace(c.Request().PostFormValue("reason"))) > models.MaxModerationReason {
+		return h.renderManage(c, http.StatusUnprocessableEntity, g, manageData{Error: formatText("groupmod.error.reason", models.MaxModerationReason)})
+	}
 	ctx := c.Request().Context()
-	err = models.InTx(ctx, h.db, func(tx pgx.Tx) error { return act(ctx, tx, v, g) })
+	err := models.InTx(ctx, h.db, func(tx pgx.Tx) error { return act(ctx, tx, v, g) })
 	var refusal formRefusal
 	if errors.As(err, &refusal) {
 		return h.renderManage(c, http.StatusUnprocessableEntity, g, manageData{Error: string(refusal)})
@@ -179,7 +190,7 @@ func (r formRefusal) Error() string { return string(r) }
 var errNothingDone = errors.New("web: nothing to do")
 
 func (h *handlers) actionOf(v *models.Account, g *models.Group, reason string) outbox.GroupAction {
-	return outbox.GroupAction{Group: g.Actor, Moderator: v.Actor, Reason: cutRunes(strings.TrimSpace(reason), models.MaxSummaryLength)}
+	return outbox.GroupAction{Group: g.Actor, Moderator: v.Actor, Reason: strings.TrimSpace(reason)}
 }
 
 // groupPostParam loads the post the form names (its id here) when it lives
@@ -294,8 +305,14 @@ func (h *handlers) findActorForm(ctx context.Context, handle string) (*models.Ac
 // may ask another server, which a transaction should not wait for); a
 // handle that names nobody is answered like any refused form.
 func (h *handlers) withActor(c echo.Context, done, field string, act func(ctx context.Context, tx pgx.Tx, v *models.Account, g *models.Group, who *models.Actor) error) error {
+	// Only the group's moderators get to make this server look someone up
+	// (maybe on another server): check them first.
+	v, g, err := h.moderation(c, "manage")
+	if g == nil {
+		return err
+	}
 	who, err := h.findActorForm(c.Request().Context(), c.Request().PostFormValue(field))
-	return h.moderate(c, done, func(ctx context.Context, tx pgx.Tx, v *models.Account, g *models.Group) error {
+	return h.moderateAs(c, v, g, done, func(ctx context.Context, tx pgx.Tx, v *models.Account, g *models.Group) error {
 		if err != nil {
 			return err
 		}
@@ -331,15 +348,16 @@ func (h *handlers) banMember(c echo.Context) error {
 	})
 }
 
-// actorIDParam loads the actor whose row id the form's field holds.
+// actorIDParam loads the actor whose row id the form's field holds; an id
+// that is no number or names nobody is refused like an unknown handle.
 func actorIDParam(ctx context.Context, tx pgx.Tx, form string) (*models.Actor, error) {
 	id, err := strconv.ParseInt(strings.TrimSpace(form), 10, 64)
-	if err != nil {
-		return nil, errNothingDone
+	if err != nil || id <= 0 {
+		return nil, formRefusal(text("groupmod.error.who"))
 	}
 	a, err := models.ActorByID(ctx, tx, id)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, errNothingDone
+		return nil, formRefusal(text("groupmod.error.who"))
 	}
 	return a, err
 }

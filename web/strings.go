@@ -714,6 +714,10 @@ var english = map[string]string{
 	"remotemod.done.report_resolved":  "Report resolved.",
 	"remotemod.done.report_dismissed": "Report dismissed.",
 	"remotemod.done.nothing":          "Nothing changed: that was done already.",
+
+	// Safety: hardening (refused inputs)
+	"groupmod.error.reason":   "A reason may be at most %d characters long.",
+	"moderation.error.reason": "A reason may be at most %d characters long.",
 }
 
 // text returns the string for key, or the key itself when it is missing
