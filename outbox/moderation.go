@@ -315,11 +315,15 @@ func (o *Outbox) FeaturedChanged(ctx context.Context, tx pgx.Tx, act GroupAction
 		return err
 	}
 	id, groupURI := o.urls.NewActivityID(), o.urls.Actor(act.Group)
-	// The featured collection is public, and so is news of it.
+	// Addressed as the group's moderation is: a members-only group's pins
+	// are news for its members only, and stay out of its public outbox.
+	addr, public := o.moderationAddress(act.Group)
 	doc := map[string]any{"@context": federation.Context(), "id": id, "type": typ, "actor": groupURI,
-		"object": post.URI, "target": o.urls.Featured(act.Group),
-		"to": []string{federation.Public}, "cc": []string{o.urls.Followers(act.Group)}, "audience": groupURI}
-	if _, err := o.Send(ctx, tx, Message{Actor: act.Group, ID: id, Document: doc, ObjectURI: post.URI, Public: true, Inboxes: inboxes}); err != nil {
+		"object": post.URI, "target": o.urls.Featured(act.Group), "to": addr.To, "audience": groupURI}
+	if len(addr.Cc) > 0 {
+		doc["cc"] = addr.Cc
+	}
+	if _, err := o.Send(ctx, tx, Message{Actor: act.Group, ID: id, Document: doc, ObjectURI: post.URI, Public: public, Inboxes: inboxes}); err != nil {
 		return err
 	}
 	// Lemmy takes a featured change only from a moderator (its

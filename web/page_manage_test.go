@@ -654,3 +654,55 @@ func TestManageFormsWithoutTheCSRFTokenAreRefused(t *testing.T) {
 		t.Error("a forged form changed something")
 	}
 }
+
+// A members-only group's pins are news for its members: the Add and Remove
+// the group sends name no Public and stay out of its public outbox, while
+// a public group's are public.
+func TestPinsOfAMembersOnlyGroupAreNotPublic(t *testing.T) {
+	s := newManageSite(t, models.SignupOpen)
+	mona := s.user("mona", "", false)
+	maya := s.user("maya", "", false)
+	for _, c := range []struct {
+		group      models.NewGroup
+		wantPublic bool
+	}{
+		{models.NewGroup{Name: "open_park", Title: "Open Park"}, true},
+		{models.NewGroup{Name: "closed_park", Title: "Closed Park", MembersOnly: true}, false},
+	} {
+		t.Run(c.group.Name, func(t *testing.T) {
+			g := s.group(c.group, "mona")
+			author := maya.Actor
+			if c.group.MembersOnly {
+				author = g.Actor // a members-only group pins only what it wrote itself
+			}
+			p := s.post(author, g, "A tip for "+c.group.Title)
+			b := s.signedIn(mona)
+			for _, action := range []string{"pins", "unpin"} {
+				wantStatus(t, action, b.submit("/groups/"+c.group.Name+"/manage", "/groups/"+c.group.Name+"/"+action,
+					url.Values{"post": {strconv.FormatInt(p.ID, 10)}}), http.StatusSeeOther)
+			}
+			rows, err := s.db.Query(context.Background(), `SELECT type, public, body::text FROM activities
+				WHERE actor_id = $1 AND type IN ('Add', 'Remove')`, g.Actor.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			seen := 0
+			for rows.Next() {
+				var typ, body string
+				var public bool
+				if err := rows.Scan(&typ, &public, &body); err != nil {
+					t.Fatal(err)
+				}
+				seen++
+				if public != c.wantPublic || strings.Contains(body, "https://www.w3.org/ns/activitystreams#Public") != c.wantPublic {
+					t.Errorf("%s: listed publicly %v, addressed to Public %v; want %v", typ, public,
+						strings.Contains(body, "#Public"), c.wantPublic)
+				}
+			}
+			if seen != 2 {
+				t.Errorf("the group sent %d Add/Remove activities, want 2", seen)
+			}
+		})
+	}
+}
