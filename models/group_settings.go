@@ -165,7 +165,6 @@ func (s GroupSettings) Validate() error {
 type SettingsChange struct {
 	WasMembersOnly bool
 	MembersOnly    bool
-	Unpinned       int // members' posts unpinned as the group closed
 }
 
 // Opened reports a members-only group that became public.
@@ -173,9 +172,9 @@ func (c SettingsChange) Opened() bool { return c.WasMembersOnly && !c.MembersOnl
 
 // UpdateGroupSettings normalizes, validates and stores a local group's
 // settings, in one transaction: the group row, and its actor's name,
-// summary and manuallyApprovesFollowers (which follows members-only). A
-// group that becomes members-only unpins its members' posts, since the
-// featured collection is public. On any error nothing is written.
+// summary and manuallyApprovesFollowers (which follows members-only). Pins
+// stay: once the group is members-only, its featured collection shows
+// members' posts only to its members' servers. On any error nothing is written.
 func UpdateGroupSettings(ctx context.Context, db DB, groupID int64, s GroupSettings) (SettingsChange, error) {
 	var change SettingsChange
 	s = s.Normalize()
@@ -204,14 +203,6 @@ func UpdateGroupSettings(ctx context.Context, db DB, groupID int64, s GroupSetti
 			updated_at = now() WHERE id = $1 AND domain IS NULL AND type = 'Group'`, groupID, s.Title, s.Summary, s.MembersOnly)
 		if err != nil {
 			return fmt.Errorf("models: group settings: %w", err)
-		}
-		if s.MembersOnly && !change.WasMembersOnly {
-			tag, err := tx.Exec(ctx, `DELETE FROM pins WHERE actor_id = $1
-				AND post_id IN (SELECT id FROM posts WHERE author_id <> $1)`, groupID)
-			if err != nil {
-				return fmt.Errorf("models: group settings: unpin: %w", err)
-			}
-			change.Unpinned = int(tag.RowsAffected())
 		}
 		return nil
 	})
@@ -289,8 +280,9 @@ func Unpin(ctx context.Context, db DB, actorID, postID int64) (bool, error) {
 // PinGroupPost pins a post to a local group's featured collection, checking
 // that it may be: a live post of the group (posted into it or by it), one
 // whose document was written here (the collection embeds it), public or
-// unlisted, and, in a members-only group, only the group's own (the
-// collection is public). At most MaxPins; pinning again changes nothing.
+// unlisted, or, in a members-only group, for its members (the featured
+// collection shows those only to its members' servers). At most MaxPins;
+// pinning again changes nothing.
 func PinGroupPost(ctx context.Context, db DB, g *Group, postID int64) error {
 	return InTx(ctx, db, func(tx pgx.Tx) error {
 		// One pin at a time per group, so that the count holds.
@@ -310,8 +302,9 @@ func PinGroupPost(ctx context.Context, db DB, g *Group, postID int64) error {
 		if !inGroup || p.DeletedAt != nil {
 			return ErrPinNotInGroup
 		}
-		if !p.Local || (p.Visibility != VisibilityPublicPost && p.Visibility != VisibilityUnlisted) ||
-			(visibility == VisibilityMembers && p.AuthorID != g.Actor.ID) {
+		public := p.Visibility == VisibilityPublicPost || p.Visibility == VisibilityUnlisted
+		forMembers := visibility == VisibilityMembers && p.Visibility == VisibilityPrivate
+		if !p.Local || (!public && !forMembers) {
 			return ErrPinNotShareable
 		}
 		var pinned int

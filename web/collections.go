@@ -196,14 +196,16 @@ func (h *handlers) featuredCollection(c echo.Context) error {
 	}
 	items := make([]any, 0, len(pinned))
 	for _, p := range pinned {
-		if p.Visibility != models.VisibilityPublicPost && p.Visibility != models.VisibilityUnlisted {
-			allowed, membersOnly, err := h.mayServe(c, p)
-			if err != nil {
-				return err
-			}
-			if !allowed || !membersOnly {
-				continue // not public: only a members-only group's members' servers see it
-			}
+		// A members-only group's pins go to its members' servers only
+		// (whatever visibility a post had before the group closed); other
+		// groups' pins to everyone, when public.
+		allowed, membersOnly, err := h.mayServe(c, p)
+		if err != nil {
+			return err
+		}
+		public := p.Visibility == models.VisibilityPublicPost || p.Visibility == models.VisibilityUnlisted
+		if !allowed || (!membersOnly && !public) {
+			continue
 		}
 		obj, err := models.LatestObject(ctx, h.db, p.URI)
 		if err != nil {

@@ -184,10 +184,9 @@ func (h *handlers) renderManage(c echo.Context, status int, g *models.Group, d m
 		switch {
 		case !p.Local:
 			v.CanPin, v.Why = false, text("manage.pins.remote")
-		case p.Visibility != models.VisibilityPublicPost && p.Visibility != models.VisibilityUnlisted:
+		case p.Visibility != models.VisibilityPublicPost && p.Visibility != models.VisibilityUnlisted &&
+			!(g.MembersOnly() && p.Visibility == models.VisibilityPrivate):
 			v.CanPin, v.Why = false, text("manage.pins.private")
-		case g.MembersOnly() && p.AuthorID != g.Actor.ID:
-			v.CanPin, v.Why = false, text("manage.pins.membersonly")
 		}
 		d.Recent = append(d.Recent, v)
 	}

@@ -29,7 +29,6 @@ type groupSettingsData struct {
 	Errors        map[string]string
 	Saved         bool
 	Opened        int // requests accepted as the group opened
-	Unpinned      int // members' posts unpinned as the group closed
 	Limits        settingsLimits
 }
 
@@ -65,7 +64,6 @@ func (h *handlers) groupSettingsPage(c echo.Context) error {
 	d := settingsFormOf(g)
 	d.Saved = c.QueryParam("saved") == "1"
 	d.Opened, _ = strconv.Atoi(c.QueryParam("accepted"))
-	d.Unpinned, _ = strconv.Atoi(c.QueryParam("unpinned"))
 	return h.page(c, http.StatusOK, "manage_settings", fmt.Sprintf(text("manage.settings.title"), g.Title), d)
 }
 
@@ -183,13 +181,10 @@ func (h *handlers) saveGroupSettings(c echo.Context) error {
 		return fmt.Errorf("web: group settings: %w", err)
 	}
 	h.logger.Info("group settings saved", "group", g.Actor.Username, "moderator", v.Actor.Username,
-		"members_only", change.MembersOnly, "accepted", accepted, "unpinned", change.Unpinned)
+		"members_only", change.MembersOnly, "accepted", accepted)
 	next := groupRefOf(g).Settings + "?saved=1"
 	if accepted > 0 {
 		next += "&accepted=" + strconv.Itoa(accepted)
-	}
-	if change.Unpinned > 0 {
-		next += "&unpinned=" + strconv.Itoa(change.Unpinned)
 	}
 	return c.Redirect(http.StatusSeeOther, next)
 }

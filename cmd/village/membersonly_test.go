@@ -333,6 +333,12 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 	if len(found.Statuses) != 0 {
 		t.Errorf("search finds %d members-only statuses", len(found.Statuses))
 	}
+	// maria pins alice's post: the featured collection shows it to the
+	// members' servers only (checked unsigned below).
+	a.SignIn("maria").MustSubmit("/groups/nicu/pins", url.Values{"post": {second.ID}})
+	if got := f.Fetch(groupURL+"/featured", true); got.Status != 200 || !strings.Contains(got.Body, second.URI) {
+		t.Errorf("a member's signed fetch of featured (%d) lacks the pinned members' post: %s", got.Status, got.Body)
+	}
 	for _, path := range []string{"/", "/groups", "/groups?q=nicu", "/groups/nicu", "/users/alice", "/@alice",
 		"/groups/nicu/feed.rss", "/groups/nicu/feed.atom", "/users/alice/feed.rss", "/users/alice/feed.atom",
 		"/users/alice/statuses/" + second.ID} {
