@@ -697,6 +697,11 @@ func TestProfileEditKeepsPlainTextAndShowsErrors(t *testing.T) {
 	if strings.Contains(page, "<b>B</b>") || !strings.Contains(page, "Sam &lt;b&gt;B&lt;/b&gt;") {
 		t.Error("the display name is not shown as plain text")
 	}
+	for _, link := range []string{`href="/settings/filters"`, `href="/moderate"`} {
+		if !strings.Contains(page, link) {
+			t.Errorf("the settings page has no link %s", link)
+		}
+	}
 	rec = b.submit("/settings", "/settings/profile", url.Values{"display_name": {"Sam"}, "bio": {strings.Repeat("x", models.MaxBioLength+1)}})
 	wantStatus(t, "too long a bio", rec, http.StatusUnprocessableEntity)
 	if !strings.Contains(rec.Body.String(), `id="bio-error" role="alert"`) {
