@@ -34,6 +34,7 @@ func loadPages() (*pages, error) {
 		"since":   since,
 		"safe":    func(s string) template.HTML { return template.HTML(s) }, // only for HTML we sanitized or rendered
 		"initial": initial,
+		"dict":    dict,
 	}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
@@ -135,4 +136,21 @@ func (h *handlers) page(c echo.Context, status int, name, title string, data any
 		d.Viewer = v
 	}
 	return h.pages.render(c, status, name, d)
+}
+
+// dict makes a map of key-value pairs, so that a partial template can be
+// given more than one value ({{template "x" (dict "A" .A "B" $.B)}}).
+func dict(pairs ...any) (map[string]any, error) {
+	if len(pairs)%2 != 0 {
+		return nil, fmt.Errorf("web: dict needs key-value pairs, got %d values", len(pairs))
+	}
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		k, ok := pairs[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("web: dict key %v is not a string", pairs[i])
+		}
+		m[k] = pairs[i+1]
+	}
+	return m, nil
 }

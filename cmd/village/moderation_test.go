@@ -91,6 +91,36 @@ func statusCode(c *testenv.Client, id string) int {
 	return c.Do(http.MethodGet, "/api/v1/statuses/"+id, nil, nil)
 }
 
+// moderatedGroup is the scene of the moderation tests: the group moms on
+// a, owned by olga; alice (on a), bob (on b), the Fedify peer and mia (a
+// Mastodon-shaped peer) are members.
+type moderatedGroup struct {
+	a, b                  *testenv.Village
+	f                     *testenv.Fedify
+	alice, bob            *testenv.Client
+	mia                   *testenv.Remote
+	groupURL, groupHandle string
+	moms, momsOnB         account // the group as alice's and bob's servers know it
+}
+
+func startModeratedGroup(t *testing.T, addrA, addrB, addrFedify string) moderatedGroup {
+	t.Helper()
+	m := moderatedGroup{a: testenv.StartVillage(t, testenv.VillageOptions{Addr: addrA}),
+		b: testenv.StartVillage(t, testenv.VillageOptions{Addr: addrB})}
+	m.f = testenv.StartFedify(t, addrFedify, "fedi")
+	m.a.Admin("admin", "group", "create", "moms", "--title", "Moms")
+	m.a.User("olga")
+	m.a.Admin("admin", "group", "moderator", "add", "moms", "olga", "--owner")
+	m.alice, m.bob = m.a.User("alice"), m.b.User("bob")
+	m.groupURL, m.groupHandle = m.a.BaseURL+"/groups/moms", "@moms@"+m.a.Addr
+	m.moms = joinFromVillage(t, m.alice, "moms")
+	m.momsOnB = joinFromVillage(t, m.bob, m.groupHandle)
+	joinFromFedify(t, m.f, m.groupHandle, m.groupURL)
+	m.mia = testenv.NewRemote(t, "mia")
+	m.mia.Software = "mastodon"
+	return m
+}
+
 // A group's moderators act, and the fediverse sees it: a remote moderator,
 // named by the owner on the manage page, removes a Fedify member's post by
 // sending Delete to the group; the group applies it and announces it
@@ -101,20 +131,9 @@ func statusCode(c *testenv.Client, id string) int {
 // are refused and announced to nobody. A local moderator's removal takes a
 // post away from every local page and API.
 func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
-	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrModA})
-	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrModB})
-	f := testenv.StartFedify(t, addrModFedify, "fedi")
-	a.Admin("admin", "group", "create", "moms", "--title", "Moms")
-	a.User("olga")
-	a.Admin("admin", "group", "moderator", "add", "moms", "olga", "--owner")
-	alice := a.User("alice")
-	bob := b.User("bob")
-	groupURL, groupHandle := a.BaseURL+"/groups/moms", "@moms@"+a.Addr
-	moms := joinFromVillage(t, alice, "moms")
-	momsOnB := joinFromVillage(t, bob, groupHandle)
-	joinFromFedify(t, f, groupHandle, groupURL)
-	mia := testenv.NewRemote(t, "mia")
-	mia.Software = "mastodon"
+	m := startModeratedGroup(t, addrModA, addrModB, addrModFedify)
+	a, b, f, alice, bob, mia := m.a, m.b, m.f, m.alice, m.bob, m.mia
+	groupURL, groupHandle, moms, momsOnB := m.groupURL, m.groupHandle, m.moms, m.momsOnB
 	joinGroup(t, a, mia, "moms")
 	rita := testenv.NewRemote(t, "rita") // a moderator on another server
 
@@ -338,20 +357,9 @@ func receivedFrom(list []map[string]any, actor, typ string) []map[string]any {
 // web), from a remote one, or from a member on another Village; pinning
 // sends Add{featured}, saving the settings Update{Group}.
 func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
-	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrModA2})
-	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrModB2})
-	f := testenv.StartFedify(t, addrModFedify2, "fedi")
-	a.Admin("admin", "group", "create", "moms", "--title", "Moms")
-	a.User("olga")
-	a.Admin("admin", "group", "moderator", "add", "moms", "olga", "--owner")
-	alice := a.User("alice")
-	bob := b.User("bob")
-	groupURL, groupHandle := a.BaseURL+"/groups/moms", "@moms@"+a.Addr
-	moms := joinFromVillage(t, alice, "moms")
-	momsOnB := joinFromVillage(t, bob, groupHandle)
-	joinFromFedify(t, f, groupHandle, groupURL)
-	mia := testenv.NewRemote(t, "mia")
-	mia.Software = "mastodon"
+	m := startModeratedGroup(t, addrModA2, addrModB2, addrModFedify2)
+	a, b, f, alice, bob, mia := m.a, m.b, m.f, m.alice, m.bob, m.mia
+	groupURL, groupHandle, moms, momsOnB := m.groupURL, m.groupHandle, m.moms, m.momsOnB
 	leo := testenv.NewRemote(t, "leo")
 	leo.Software = "lemmy"
 	joinGroup(t, a, mia, "moms")
