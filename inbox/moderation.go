@@ -134,7 +134,8 @@ func (p *Processor) ban(ctx context.Context, tx pgx.Tx, a *activity) error {
 		}
 		endsAt = &t
 	}
-	return p.outbox.Ban(ctx, tx, p.groupAction(a, g), who, endsAt)
+	// removeData (Lemmy's "remove content"): their posts in the group go too.
+	return p.outbox.Ban(ctx, tx, p.groupAction(a, g), who, outbox.BanTerms{EndsAt: endsAt, RemoveData: a.Object.Bool("removeData")})
 }
 
 // lock applies Lock{object: post} from a group's moderator.

@@ -89,7 +89,7 @@ func (p *Processor) moderatesRemoteGroup(ctx context.Context, group *models.Acto
 // copies kept here: a removed post becomes a tombstone (one written here
 // leaves the group but stays its author's) and a restored one comes back
 // as its origin serves it, a locked thread takes no replies from here, a
-// ban is recorded. Posts of other groups are left alone.
+// ban is recorded (with removeData, the member's posts there go as well). Posts of other groups are left alone.
 func (p *Processor) applyGroupModeration(ctx context.Context, tx pgx.Tx, a *activity, an *announced) error {
 	inner, undo := an.moderation, false
 	if inner.Type() == "Undo" {
@@ -144,8 +144,30 @@ func (p *Processor) applyGroupModeration(ctx context.Context, tx pgx.Tx, a *acti
 		if t, err := time.Parse(time.RFC3339, banEnd(inner)); err == nil {
 			endsAt = &t
 		}
-		return models.PutBan(ctx, tx, models.GroupBan{GroupID: a.signer.ID, ActorID: an.subject.ID,
-			Reason: p.remoteReason(inner), EndsAt: endsAt, ActivityURI: inner.ID()})
+		if err := models.PutBan(ctx, tx, models.GroupBan{GroupID: a.signer.ID, ActorID: an.subject.ID,
+			Reason: p.remoteReason(inner), EndsAt: endsAt, ActivityURI: inner.ID()}); err != nil {
+			return err
+		}
+		if !inner.Bool("removeData") {
+			return nil
+		}
+		// Lemmy's "remove content" sends no Delete per post: the copies
+		// kept here go as a removal of each would take them.
+		posts, err := models.MemberPostsInGroup(ctx, tx, a.signer.ID, an.subject.ID)
+		if err != nil {
+			return err
+		}
+		for _, post := range posts {
+			if post.Local {
+				err = models.LeaveGroup(ctx, tx, post.ID, a.signer.ID)
+			} else {
+				_, err = models.TombstonePost(ctx, tx, post.ID)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	return nil
 }

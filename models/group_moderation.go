@@ -144,3 +144,28 @@ func LeaveGroup(ctx context.Context, db DB, postID, groupID int64) error {
 	}
 	return DropBoost(ctx, db, groupID, postID)
 }
+
+// MemberPostsInGroup lists the live posts and comments an actor wrote in a
+// group, those posted anonymously through it included, newest first: what
+// a ban that removes the member's data takes down.
+func MemberPostsInGroup(ctx context.Context, db DB, groupID, actorID int64) ([]*Post, error) {
+	rows, err := db.Query(ctx, `SELECT `+postColumns+` FROM posts p
+		WHERE p.group_id = $1 AND (p.author_id = $2 OR p.real_author_id = $2) AND p.deleted_at IS NULL AND p.relay_of_id IS NULL
+		ORDER BY p.id DESC`, groupID, actorID)
+	if err != nil {
+		return nil, fmt.Errorf("models: member posts in group: %w", err)
+	}
+	defer rows.Close()
+	var out []*Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, fmt.Errorf("models: member posts in group: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("models: member posts in group: %w", err)
+	}
+	return out, nil
+}

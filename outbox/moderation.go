@@ -204,13 +204,24 @@ func (o *Outbox) removeRelayCopies(ctx context.Context, tx pgx.Tx, group *models
 	return nil
 }
 
+// BanTerms are how long a ban lasts and whether it takes the member's
+// posts down with it.
+type BanTerms struct {
+	EndsAt     *time.Time // nil: until lifted
+	RemoveData bool       // also remove every post and comment they wrote in the group
+}
+
 // Ban keeps target out of a local group, in tx: the ban is stored, their
 // follow ends (a remote member is sent Reject{Follow}), and the group
-// announces the moderator's Block{target, target: group} to its followers
-// and to the banned member's server. endsAt nil bans until lifted.
-func (o *Outbox) Ban(ctx context.Context, tx pgx.Tx, act GroupAction, target *models.Actor, endsAt *time.Time) error {
+// announces the moderator's Block{target, target: group, removeData} to
+// its followers and to the banned member's server. With RemoveData each of
+// their posts in the group is then removed as a moderator's removal is
+// (its own announced Delete), so servers that ignore removeData, Mastodon
+// among them, take the posts down too.
+func (o *Outbox) Ban(ctx context.Context, tx pgx.Tx, act GroupAction, target *models.Actor, terms BanTerms) error {
+	endsAt := terms.EndsAt
 	targetURI := o.urls.Actor(target)
-	fields := map[string]any{"object": targetURI, "target": o.urls.Actor(act.Group)}
+	fields := map[string]any{"object": targetURI, "target": o.urls.Actor(act.Group), "removeData": terms.RemoveData}
 	if endsAt != nil {
 		// Lemmy 0.19 reads endTime and the older expires; before it, only expires.
 		fields["endTime"] = endsAt.UTC().Format(time.RFC3339)
@@ -241,7 +252,22 @@ func (o *Outbox) Ban(ctx context.Context, tx pgx.Tx, act GroupAction, target *mo
 	if err := o.announceModeration(ctx, tx, act.Group, block, targetURI, extra...); err != nil {
 		return err
 	}
-	return o.logAction(ctx, tx, act, models.ModBan, &target.ID, nil, o.handle(target))
+	if err := o.logAction(ctx, tx, act, models.ModBan, &target.ID, nil, o.handle(target)); err != nil {
+		return err
+	}
+	if !terms.RemoveData {
+		return nil
+	}
+	posts, err := models.MemberPostsInGroup(ctx, tx, act.Group.ID, target.ID)
+	if err != nil {
+		return err
+	}
+	for _, p := range posts {
+		if err := o.RemovePost(ctx, tx, act, p); err != nil {
+			return fmt.Errorf("outbox: remove banned member's post %d: %w", p.ID, err)
+		}
+	}
+	return nil
 }
 
 // Unban lifts a ban, in tx, and announces Undo{Block}; lifting no ban

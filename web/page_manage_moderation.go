@@ -321,7 +321,8 @@ func (h *handlers) withActor(c echo.Context, done, field string, act func(ctx co
 }
 
 // banMember answers POST /groups/:name/bans (handle, reason, days: empty
-// for a ban until lifted).
+// for a ban until lifted, remove_posts: also take down what they wrote in
+// the group).
 func (h *handlers) banMember(c echo.Context) error {
 	r := c.Request()
 	return h.withActor(c, "banned", "handle", func(ctx context.Context, tx pgx.Tx, v *models.Account, g *models.Group, who *models.Actor) error {
@@ -344,7 +345,8 @@ func (h *handlers) banMember(c echo.Context) error {
 		if mod {
 			return formRefusal(text("groupmod.error.ban_moderator"))
 		}
-		return h.outbox.Ban(ctx, tx, h.actionOf(v, g, r.PostFormValue("reason")), who, endsAt)
+		return h.outbox.Ban(ctx, tx, h.actionOf(v, g, r.PostFormValue("reason")), who,
+			outbox.BanTerms{EndsAt: endsAt, RemoveData: r.PostFormValue("remove_posts") != ""})
 	})
 }
 

@@ -328,8 +328,9 @@ func (h *handlers) lockRemoteThread(locked bool) echo.HandlerFunc {
 	}
 }
 
-// banRemoteMember answers POST /moderate/:id/bans (handle, reason, days):
-// Block{object: person, target: group, summary, endTime}.
+// banRemoteMember answers POST /moderate/:id/bans (handle, reason, days,
+// remove_posts): Block{object: person, target: group, summary, endTime,
+// removeData}.
 func (h *handlers) banRemoteMember(c echo.Context) error {
 	r := c.Request()
 	who, findErr := h.findActorForm(r.Context(), r.PostFormValue("handle"))
@@ -340,7 +341,7 @@ func (h *handlers) banRemoteMember(c echo.Context) error {
 		if who.ID == g.ID || who.ID == v.Actor.ID {
 			return formRefusal(text("groupmod.error.ban_self"))
 		}
-		fields := map[string]any{"target": g.URI}
+		fields := map[string]any{"target": g.URI, "removeData": r.PostFormValue("remove_posts") != ""}
 		if s := strings.TrimSpace(r.PostFormValue("days")); s != "" {
 			days, err := strconv.Atoi(s)
 			if err != nil || days < 1 || days > maxBanDays {

@@ -559,6 +559,7 @@ var english = map[string]string{
 	"groupmod.ban":                     "Ban",
 	"groupmod.ban.handle":              "Who (@name@server, or a name here)",
 	"groupmod.ban.days":                "For how many days (empty: until you lift it)",
+	"groupmod.ban.remove_posts":        "Also remove everything they wrote in this group",
 	"groupmod.ban.until":               "until",
 	"groupmod.unban":                   "Lift the ban",
 	"groupmod.moderators":              "Moderators",

@@ -284,6 +284,17 @@ func TestRemoteModeratorActsFromHerOwnVillage(t *testing.T) {
 		t.Errorf("a stranger's Flag about a remote group was stored on B")
 	}
 
+	// 6. She bans mia and takes down what mia wrote there: A removes mia's
+	// posts in the group (Block{removeData: true}).
+	ninaWeb.MustSubmit(page+"/bans", url.Values{"handle": {mia.ActorID}, "reason": {"spam again"}, "remove_posts": {"1"}})
+	testenv.Eventually(t, 30*time.Second, "mia's posts removed from the group on A", func() bool {
+		return safetyQuery(t, a, `SELECT count(*) FROM posts WHERE uri = ANY($1) AND deleted_at IS NULL`,
+			[]string{notes[1]["id"].(string), notes[2]["id"].(string)}) == 0
+	})
+	if n := safetyQuery(t, b, `SELECT count(*) FROM activities WHERE type = 'Block' AND body->>'removeData' = 'true'`); n != 1 {
+		t.Errorf("B stored %d Blocks with removeData, want nina's one", n)
+	}
+
 	// Her pages pass axe-core's WCAG A/AA rules in both themes, at phone
 	// and desktop widths (screenshots in test-artifacts/).
 	t.Run("in a real browser", func(t *testing.T) {

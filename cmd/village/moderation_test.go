@@ -675,6 +675,15 @@ func TestMembersOfARemoteGroupHeedOnlyItsModeratorsThroughIt(t *testing.T) {
 	if !strings.Contains(content, "spare car seat") {
 		t.Errorf("the restored post says %q, want what its origin serves", content)
 	}
+
+	// A ban that removes the member's content (Lemmy sends no Delete per
+	// post then) takes ann's copies out of the group here.
+	if code := announce(club, act(rita, "b/4", "Block", map[string]any{"object": ann.ActorID, "target": club.ActorID, "removeData": true})); code != http.StatusAccepted {
+		t.Fatalf("the group's Announce{Block removeData}: %d", code)
+	}
+	if deleted, _ := postState(); !deleted {
+		t.Errorf("ann's post stayed after the group announced her ban with removeData")
+	}
 }
 
 // A moderator bans a member and removes a post in a real browser, then
