@@ -28,6 +28,9 @@ type announced struct {
 	// origin, when it announces an Update of itself (kind "Group").
 	group *models.Actor
 	news  *remoteGroupNews // a join request (kind "JoinRequest"; moderation is the Follow)
+	// joinEnd is the Follow id of a join request the group says is settled
+	// (kind "JoinEnd"; moderation is the Accept, Reject or Undo).
+	joinEnd string
 }
 
 // prepareAnnounce reads a group's share (FEP-1b12 Announce{Create{Note}},
@@ -46,10 +49,17 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 			kind, objectRef = inner.Type(), inner.Ref("object")
 		case "Create", "Delete":
 			kind, objectRef = inner.Type(), inner.Ref("object")
-		case "Block", "Lock", "Add", "Remove", "Undo":
+		case "Undo":
+			if undone := inner.Embedded("object"); undone != nil && undone.Type() == "Follow" {
+				return p.prepareJoinEnd(a, inner) // a request to join withdrawn
+			}
+			return p.prepareGroupModeration(ctx, a, inner)
+		case "Block", "Lock", "Add", "Remove":
 			return p.prepareGroupModeration(ctx, a, inner)
 		case "Follow": // a request to join the group, for its moderators here
 			return p.prepareJoinRequest(ctx, a, inner)
+		case "Accept", "Reject": // a request to join decided
+			return p.prepareJoinEnd(a, inner)
 		default:
 			return &announced{}, nil // Like, EmojiReact, ... in remote groups: not counted here yet
 		}
@@ -117,6 +127,9 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 		return err
 	case "JoinRequest":
 		return p.storeJoinRequest(ctx, tx, an)
+	case "JoinEnd":
+		_, err := models.EndRemoteJoinRequest(ctx, tx, a.signer.ID, an.joinEnd, an.moderation.Type() == "Accept")
+		return err
 	case "Delete":
 		stored, err := models.PostByURI(ctx, tx, an.gone)
 		if err != nil {

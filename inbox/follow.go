@@ -121,8 +121,10 @@ func (p *Processor) undo(ctx context.Context, tx pgx.Tx, a *activity) error {
 	if err != nil || follow == nil {
 		return err
 	}
-	_, err = models.DeleteFollow(ctx, tx, follow.ID)
-	return err
+	if _, err = models.DeleteFollow(ctx, tx, follow.ID); err != nil {
+		return err
+	}
+	return p.outbox.WithdrawJoin(ctx, tx, follow)
 }
 
 // findFollow finds the follow an Accept, Reject or Undo names: by the

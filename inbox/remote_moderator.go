@@ -69,6 +69,20 @@ func (p *Processor) prepareJoinRequest(ctx context.Context, a *activity, follow 
 		moderation: follow}, nil
 }
 
+// prepareJoinEnd reads Announce{Accept|Reject|Undo{Follow{object: group}}}
+// from a remote group: a request to join it was decided (maybe by another
+// of its moderators) or withdrawn, and its moderators here need not
+// answer it any more. Only the group's own word settles its requests.
+func (p *Processor) prepareJoinEnd(a *activity, end federation.Object) (*announced, error) {
+	follow := end.Embedded("object")
+	followID := end.Ref("object")
+	if a.signer.Type != models.ActorGroup || p.urls.IsLocal(a.signer.URI) || followID == "" ||
+		(follow != nil && follow.Ref("object") != a.signer.URI) {
+		return &announced{}, nil
+	}
+	return &announced{kind: "JoinEnd", joinEnd: followID, moderation: end}, nil
+}
+
 // storeJoinRequest keeps a remote group's join request for its moderators
 // here and tells them.
 func (p *Processor) storeJoinRequest(ctx context.Context, tx pgx.Tx, an *announced) error {

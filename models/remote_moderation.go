@@ -166,3 +166,15 @@ func ReplaceRemoteModerators(ctx context.Context, db DB, groupID int64, actorIDs
 	}
 	return nil
 }
+
+// EndRemoteJoinRequest settles an undecided request to join a remote group
+// that the group says was decided or withdrawn; it reports whether one was
+// waiting. The follow's id is the group's word for which request.
+func EndRemoteJoinRequest(ctx context.Context, db DB, groupID int64, followURI string, accepted bool) (bool, error) {
+	tag, err := db.Exec(ctx, `UPDATE remote_join_requests SET decided_at = now(), accepted = $3
+		WHERE group_id = $1 AND follow_uri = $2 AND decided_at IS NULL`, groupID, followURI, accepted)
+	if err != nil {
+		return false, fmt.Errorf("models: end remote join request: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}

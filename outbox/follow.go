@@ -89,7 +89,7 @@ func (o *Outbox) Unfollow(ctx context.Context, follower, target *models.Actor) e
 			return err
 		}
 		if target.IsLocal() {
-			return nil
+			return o.WithdrawJoin(ctx, tx, follow) // a request to join a group here
 		}
 		id := o.urls.NewActivityID()
 		undo, err := federation.NewUndoFollow(id, federation.FollowRef{ID: follow.URI, Actor: o.urls.Actor(follower), Object: target.URI})

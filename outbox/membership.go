@@ -17,6 +17,9 @@ func (o *Outbox) ApproveMember(ctx context.Context, tx pgx.Tx, follow *models.Fo
 	if err := o.AcceptFollow(ctx, tx, follow); err != nil {
 		return err
 	}
+	if err := o.tellJoinEnd(ctx, tx, follow, "Accept"); err != nil {
+		return err
+	}
 	return logMembership(ctx, tx, follow, decider, models.ModApproveMember)
 }
 
@@ -26,7 +29,29 @@ func (o *Outbox) RejectMember(ctx context.Context, tx pgx.Tx, follow *models.Fol
 	if err := o.RejectFollow(ctx, tx, follow); err != nil {
 		return err
 	}
+	if err := o.tellJoinEnd(ctx, tx, follow, "Reject"); err != nil {
+		return err
+	}
 	return logMembership(ctx, tx, follow, decider, models.ModRejectMember)
+}
+
+// tellJoinEnd tells a group's remote moderators that a pending request to
+// join it ended (typ Accept, Reject or Undo); other follows tell no one.
+func (o *Outbox) tellJoinEnd(ctx context.Context, tx pgx.Tx, follow *models.Follow, typ string) error {
+	if follow.State != models.FollowPending {
+		return nil
+	}
+	followee, err := models.ActorByID(ctx, tx, follow.FolloweeID)
+	if err != nil {
+		return fmt.Errorf("outbox: join request: %w", err)
+	}
+	return o.TellRemoteModeratorsOfJoinEnd(ctx, tx, followee, follow, typ)
+}
+
+// WithdrawJoin tells a group's remote moderators that its requester took
+// back a pending request to join (Undo{Follow}).
+func (o *Outbox) WithdrawJoin(ctx context.Context, tx pgx.Tx, follow *models.Follow) error {
+	return o.tellJoinEnd(ctx, tx, follow, "Undo")
 }
 
 // logMembership records a decision about joining a group; decisions about

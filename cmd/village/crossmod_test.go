@@ -249,6 +249,36 @@ func TestRemoteModeratorActsFromHerOwnVillage(t *testing.T) {
 		t.Errorf("answered requests are still offered on nina's page")
 	}
 
+	// Two more requests: olga approves one on A, and the other's sender
+	// takes it back (Undo{Follow}). The club tells nina's server, whose
+	// page stops offering them.
+	quinn, ruth := testenv.NewRemote(t, "quinn"), testenv.NewRemote(t, "ruth")
+	follows := map[*testenv.Remote]map[string]any{}
+	for _, r := range []*testenv.Remote{quinn, ruth} {
+		follows[r] = map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": r.ActorID + "/follows/club",
+			"type": "Follow", "actor": r.ActorID, "object": clubURL}
+		if resp, body := r.Deliver(a.BaseURL+"/inbox", follows[r]); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("%s's Follow of the club: %d %s", r.ActorID, resp.StatusCode, body)
+		}
+	}
+	testenv.Eventually(t, 30*time.Second, "both requests offered on nina's page on B", func() bool {
+		return safetyQuery(t, b, `SELECT count(*) FROM remote_join_requests WHERE decided_at IS NULL`) == 2
+	})
+	var quinnOnA int64
+	queryOne(t, a, &quinnOnA, `SELECT f.id FROM follows f JOIN actors m ON m.id = f.follower_id WHERE m.uri = $1`, quinn.ActorID)
+	olga.MustSubmit(fmt.Sprintf("/groups/club/requests/%d/approve", quinnOnA), url.Values{})
+	if resp, body := ruth.Deliver(a.BaseURL+"/inbox", map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+		"id": ruth.ActorID + "/follows/club/undo", "type": "Undo", "actor": ruth.ActorID, "object": follows[ruth]}); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("ruth's Undo{Follow}: %d %s", resp.StatusCode, body)
+	}
+	testenv.Eventually(t, 30*time.Second, "the settled requests gone from nina's page on B", func() bool {
+		_, body := ninaWeb.Get(clubPage)
+		return safetyQuery(t, b, `SELECT count(*) FROM remote_join_requests WHERE decided_at IS NULL`) == 0 && !strings.Contains(body, "/requests/")
+	})
+	if n := safetyQuery(t, b, `SELECT count(*) FROM remote_join_requests WHERE follow_uri = $1 AND accepted`, follows[quinn]["id"]); n != 1 {
+		t.Errorf("quinn's request is not recorded as approved on B")
+	}
+
 	// 5. Alice, on A, reports mia's third post: the report reaches nina's queue on B.
 	var miaOnA, postOnA int64
 	queryOne(t, a, &miaOnA, `SELECT id FROM actors WHERE uri = $1`, mia.ActorID)
