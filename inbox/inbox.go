@@ -86,8 +86,10 @@ func (p *Processor) Process(ctx context.Context, signer *models.Actor, body []by
 		return refuse(http.StatusBadRequest, "activity id %s is not on the actor's origin", id)
 	}
 
-	if changesState(typ) {
+	if changesState(typ) && fetchesFirst(typ) {
 		// A replay needs no fetching: answer it before any network work.
+		// Others are de-duplicated by the insert in the transaction alone,
+		// which spares the hot path (likes, undos) a round trip.
 		if seen, err := models.InboxActivitySeen(ctx, p.db, id); err != nil || seen {
 			return err
 		}
@@ -236,6 +238,16 @@ func changesState(typ string) bool {
 	switch typ {
 	case "Follow", "Accept", "Reject", "Undo", "Update", "Delete", "Create", "Like", "EmojiReact", "Announce",
 		"Flag", "Block", "Lock", "Add", "Remove":
+		return true
+	}
+	return false
+}
+
+// fetchesFirst reports whether prepare may reach the network for an
+// activity of type typ (to read a post, an actor, a server's software).
+func fetchesFirst(typ string) bool {
+	switch typ {
+	case "Create", "Update", "Announce", "Follow", "Flag":
 		return true
 	}
 	return false

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -156,10 +157,37 @@ type composeForm struct {
 	AllowAnonymous, Anonymous bool
 }
 
-// groupChoice is a group the home form can post into.
+// groupChoice is a group the home form can post into, with what it asks
+// of posts (a local group's speaking settings).
 type groupChoice struct {
-	Handle string
-	Name   string
+	Handle         string
+	Name           string
+	Topics         []topicView
+	AllowAnonymous bool
+}
+
+// GroupsWithTopics are the form's groups that name topics needing a
+// content warning: the home form lists them all, as it cannot know which
+// group will be picked.
+func (f composeForm) GroupsWithTopics() []groupChoice {
+	var out []groupChoice
+	for _, g := range f.Groups {
+		if len(g.Topics) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// AnonymousGroups names the form's groups that take anonymous posts.
+func (f composeForm) AnonymousGroups() string {
+	var names []string
+	for _, g := range f.Groups {
+		if g.AllowAnonymous {
+			names = append(names, g.Name)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // formatText is text(key) with its %s filled in.

@@ -163,7 +163,11 @@ func (h *handlers) homeCompose(ctx context.Context, v *models.Account, csrf stri
 			continue
 		}
 		l := h.linkActor(e.Actor)
-		f.Groups = append(f.Groups, groupChoice{Handle: l.Handle, Name: l.Name})
+		speaking, err := h.speakingOfGroup(ctx, e.Actor)
+		if err != nil {
+			return f, err
+		}
+		f.Groups = append(f.Groups, groupChoice{Handle: l.Handle, Name: l.Name, Topics: speaking.Topics, AllowAnonymous: speaking.AllowAnonymous})
 	}
 	slices.SortFunc(f.Groups, func(a, b groupChoice) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 	return f, nil

@@ -446,6 +446,8 @@ var english = map[string]string{
 	"speaking.topics.lead":                   "Posts here that talk about these topics need a content warning, so that members can choose when to read them.",
 	"speaking.topics.compose":                "This group asks for a content warning on posts about:",
 	"speaking.anonymous.box":                 "Post anonymously",
+	"speaking.anonymous.hint_in":             "Only into a group that allows it: %s.",
+	"speaking.topics.compose_in":             "%s asks for a content warning on posts about:",
 	"speaking.anonymous.hint":                "The group posts it for you, “from a member”. Only the group's moderators can see that you wrote it; you can still delete it.",
 	"speaking.anonymous.yours":               "You wrote this post anonymously: others see it as written by the group. Only the group's moderators know it is yours.",
 	"speaking.anonymous.moderator":           "Written by %s, anonymous to others.",

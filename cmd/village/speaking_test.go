@@ -92,11 +92,16 @@ func TestAGroupRequiresAContentWarningOnItsTopics(t *testing.T) {
 	modWeb := v.SignIn("maria").Following()
 	setSpeaking(t, modWeb, "after_loss", "loss: miscarriage, stillbirth, loss\nfertility: IVF, fertility, trying to conceive", false)
 
-	// Members see the topics before they write: on the group page and its form.
+	// Members see the topics before they write: on the group page and its
+	// form, and on the home form, which names the group asking.
 	aliceWeb := v.SignIn("alice").Following()
 	if _, page := aliceWeb.Get("/groups/after_loss"); !strings.Contains(page, "miscarriage, stillbirth, loss") ||
 		!strings.Contains(page, "trying to conceive") {
 		t.Errorf("the group page does not list its topics")
+	}
+	if _, page := aliceWeb.Get("/home"); !strings.Contains(page, "After loss asks for a content warning on posts about:") ||
+		!strings.Contains(page, "miscarriage, stillbirth, loss") {
+		t.Errorf("the home form does not list the group's topics")
 	}
 
 	groupPosts := func() []status { return timeline(t, alice, "/api/v1/accounts/"+group.ID+"/statuses") }
@@ -251,9 +256,25 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 		t.Errorf("web anonymous post into a group that does not allow it: %d, want 422", code)
 	}
 
-	// The compose form offers it where the group allows it.
+	// The compose form offers it where the group allows it; the home form,
+	// which posts into any of her groups, says which groups take it.
 	if _, page := writerWeb.Get("/groups/moms"); !strings.Contains(page, `name="anonymous"`) {
 		t.Errorf("the group's form offers no anonymous box")
+	}
+	if _, page := writerWeb.Get("/home"); !strings.Contains(page, `name="anonymous"`) || !strings.Contains(page, "Only into a group that allows it: Moms.") {
+		t.Errorf("the home form does not offer the anonymous box naming the groups that take it")
+	}
+	nell := a.User("nell") // in the closed group only
+	nell.Post("/api/v1/accounts/"+lookup(t, nell, "closed").ID+"/follow", nil, &rel)
+	if _, page := a.SignIn("nell").Get("/home"); !strings.Contains(page, `name="group"`) || strings.Contains(page, `name="anonymous"`) {
+		t.Errorf("the home form of a member of no group taking anonymous posts offers the anonymous box (or no group choice)")
+	}
+	if code, _ := writerWeb.Submit("/posts", url.Values{"text": {"posted from home without my name"}, "group": {"@moms@" + a.Addr},
+		"anonymous": {"1"}, "next": {"/home"}}); code != 200 {
+		t.Errorf("anonymous post from the home form: %d", code)
+	}
+	if s, _ := find(timeline(t, other, "/api/v1/accounts/"+moms.ID+"/statuses"), "posted from home without my name"); s == nil || s.Account.ID != moms.ID {
+		t.Errorf("the anonymous post from the home form is not the group's: %+v", s)
 	}
 
 	// The anonymous post, through the API, mentioning otto.
