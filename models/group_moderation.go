@@ -95,43 +95,18 @@ func IsPinned(ctx context.Context, db DB, actorID, postID int64) (bool, error) {
 
 // RelayCopies lists the live copies a group wrote of a member's post.
 func RelayCopies(ctx context.Context, db DB, postID int64) ([]*Post, error) {
-	rows, err := db.Query(ctx, `SELECT `+postColumns+` FROM posts p WHERE p.relay_of_id = $1 AND p.deleted_at IS NULL`, postID)
-	if err != nil {
-		return nil, fmt.Errorf("models: relay copies: %w", err)
-	}
-	defer rows.Close()
-	var out []*Post
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			return nil, fmt.Errorf("models: relay copies: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryPosts(ctx, db, "relay copies", `SELECT `+postColumns+` FROM posts p WHERE p.relay_of_id = $1 AND p.deleted_at IS NULL`, postID)
 }
 
 // RecentGroupPosts lists a group's newest live posts, replies included
 // (abuse is most often in the comments), with their authors: what its
 // moderators review.
 func RecentGroupPosts(ctx context.Context, db DB, groupID int64, limit int) ([]*Post, error) {
-	rows, err := db.Query(ctx, `SELECT `+postColumns+` FROM posts p
+	out, err := queryPosts(ctx, db, "recent group posts", `SELECT `+postColumns+` FROM posts p
 		WHERE (p.group_id = $1 OR p.author_id = $1) AND p.deleted_at IS NULL AND p.visibility <> 'direct'
 		ORDER BY p.id DESC LIMIT $2`, groupID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("models: recent group posts: %w", err)
-	}
-	defer rows.Close()
-	var out []*Post
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			return nil, fmt.Errorf("models: recent group posts: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("models: recent group posts: %w", err)
+		return nil, err
 	}
 	return out, fillAuthors(ctx, db, out)
 }
@@ -149,23 +124,29 @@ func LeaveGroup(ctx context.Context, db DB, postID, groupID int64) error {
 // group, those posted anonymously through it included, newest first: what
 // a ban that removes the member's data takes down.
 func MemberPostsInGroup(ctx context.Context, db DB, groupID, actorID int64) ([]*Post, error) {
-	rows, err := db.Query(ctx, `SELECT `+postColumns+` FROM posts p
+	return queryPosts(ctx, db, "member posts in group", `SELECT `+postColumns+` FROM posts p
 		WHERE p.group_id = $1 AND (p.author_id = $2 OR p.real_author_id = $2) AND p.deleted_at IS NULL AND p.relay_of_id IS NULL
 		ORDER BY p.id DESC`, groupID, actorID)
+}
+
+// queryPosts runs a query of postColumns and scans its rows; what names the
+// query in errors.
+func queryPosts(ctx context.Context, db DB, what, sql string, args ...any) ([]*Post, error) {
+	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, fmt.Errorf("models: member posts in group: %w", err)
+		return nil, fmt.Errorf("models: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []*Post
 	for rows.Next() {
 		p, err := scanPost(rows)
 		if err != nil {
-			return nil, fmt.Errorf("models: member posts in group: %w", err)
+			return nil, fmt.Errorf("models: %s: %w", what, err)
 		}
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("models: member posts in group: %w", err)
+		return nil, fmt.Errorf("models: %s: %w", what, err)
 	}
 	return out, nil
 }

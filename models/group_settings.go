@@ -328,24 +328,12 @@ func PinGroupPost(ctx context.Context, db DB, g *Group, postID int64) error {
 // it, whatever the group's visibility: for its moderators), newest first,
 // with their authors.
 func GroupPosts(ctx context.Context, db DB, groupID int64, limit int) ([]*Post, error) {
-	rows, err := db.Query(ctx, `SELECT `+postColumns+` FROM posts p
+	out, err := queryPosts(ctx, db, "group posts", `SELECT `+postColumns+` FROM posts p
 		WHERE (p.group_id = $1 OR p.author_id = $1) AND p.deleted_at IS NULL AND p.in_reply_to_uri = ''
 		  AND p.visibility <> 'direct' AND p.relay_of_id IS NULL
 		ORDER BY p.id DESC LIMIT $2`, groupID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("models: group posts: %w", err)
-	}
-	defer rows.Close()
-	var out []*Post
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			return nil, fmt.Errorf("models: group posts: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("models: group posts: %w", err)
+		return nil, err
 	}
 	return out, fillAuthors(ctx, db, out)
 }

@@ -15,21 +15,8 @@ func Pin(ctx context.Context, db DB, actorID, postID int64) error {
 
 // PinnedPosts lists an actor's live pinned posts, newest pin first.
 func PinnedPosts(ctx context.Context, db DB, actorID int64) ([]*Post, error) {
-	rows, err := db.Query(ctx, `SELECT `+postColumns+` FROM pins JOIN posts p ON p.id = pins.post_id
+	return queryPosts(ctx, db, "pinned", `SELECT `+postColumns+` FROM pins JOIN posts p ON p.id = pins.post_id
 		WHERE pins.actor_id = $1 AND p.deleted_at IS NULL ORDER BY pins.created_at DESC LIMIT 20`, actorID)
-	if err != nil {
-		return nil, fmt.Errorf("models: pinned: %w", err)
-	}
-	defer rows.Close()
-	var out []*Post
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			return nil, fmt.Errorf("models: pinned: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // LockWelcome locks a local group's row and returns its welcome post id (0 if none yet).
