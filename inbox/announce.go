@@ -111,6 +111,12 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 		p.logger.Info("inbox: author of announced post not resolvable", "author", in.Author, "error", err)
 		return &announced{}, nil
 	}
+	if suspended, err := models.IsRemoteSuspended(ctx, p.db, author.ID); err != nil || suspended {
+		if suspended {
+			p.logger.Info("inbox: announced post of a suspended account dropped", "announce", a.ID(), "author", in.Author)
+		}
+		return &announced{}, err // passed on by another server, it is no more welcome
+	}
 	p.clean(in)
 	in.Post.AuthorID = author.ID
 	return &announced{kind: kind, post: &incomingPost{IncomingPost: in}, author: author}, nil

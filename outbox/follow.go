@@ -28,6 +28,14 @@ func (o *Outbox) Follow(ctx context.Context, follower, target *models.Actor) (*m
 		} else if blocks || blockedBy {
 			return models.ErrBlocked
 		}
+		if !target.IsLocal() {
+			if suspended, err := models.IsRemoteSuspended(ctx, tx, target.ID); err != nil || suspended {
+				if suspended {
+					return ErrRemoteSuspended
+				}
+				return err
+			}
+		}
 		existing, err := models.FollowBetween(ctx, tx, follower.ID, target.ID)
 		if err == nil && (existing.State == models.FollowAccepted || target.IsLocal()) {
 			follow = existing

@@ -158,6 +158,9 @@ func (h *handlers) follow(c echo.Context) error {
 		if errors.Is(err, models.ErrBlocked) {
 			return echo.NewHTTPError(http.StatusForbidden, "You cannot follow this account: one of you blocks the other")
 		}
+		if errors.Is(err, outbox.ErrRemoteSuspended) {
+			return echo.NewHTTPError(http.StatusForbidden, "You cannot follow this account: this server's moderators suspended it")
+		}
 		return err
 	}
 	rel, err := h.relationship(ctx, me, target)

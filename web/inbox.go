@@ -58,6 +58,9 @@ func (h *handlers) postInbox(c echo.Context) error {
 	if err := h.refuseSuspendedDomain(c, signer.Domain); err != nil {
 		return err
 	}
+	if err := h.refuseSuspendedAccount(c, signer); err != nil {
+		return err
+	}
 	if err := h.countInbox(c, signer.Domain); err != nil {
 		return err
 	}

@@ -20,28 +20,55 @@ import (
 // command line (another process) within this time.
 const domainBlockTTL = time.Second
 
-// domainBlockCache keeps the (short) list of domain blocks in memory, so
-// that the inbox can refuse a suspended domain before it verifies anything
-// or fetches its key, without a query per activity.
+// domainBlockCache keeps the (short) lists of domain blocks and suspended
+// remote accounts in memory, so that the inbox can refuse a suspended
+// domain before it verifies anything or fetches its key, and a suspended
+// account once verified, without a query per activity.
 type domainBlockCache struct {
 	db  models.DB
 	now func() time.Time
 
-	mu     sync.Mutex
-	blocks []models.DomainBlock
-	loaded time.Time
+	mu        sync.Mutex
+	blocks    []models.DomainBlock
+	suspended map[string]bool // suspended remote accounts' ids
+	loaded    time.Time
+}
+
+// load reads the lists again when they are older than domainBlockTTL; the
+// caller holds mu.
+func (d *domainBlockCache) load(ctx context.Context) error {
+	now := d.now()
+	if !d.loaded.IsZero() && now.Sub(d.loaded) < domainBlockTTL && !now.Before(d.loaded) {
+		return nil
+	}
+	blocks, err := models.DomainBlocks(ctx, d.db)
+	if err != nil {
+		return err
+	}
+	suspended, err := models.SuspendedRemoteURIs(ctx, d.db)
+	if err != nil {
+		return err
+	}
+	d.blocks, d.suspended, d.loaded = blocks, suspended, now
+	return nil
+}
+
+// actorSuspended reports whether this instance suspended the remote account uri.
+func (d *domainBlockCache) actorSuspended(ctx context.Context, uri string) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.load(ctx); err != nil {
+		return false, err
+	}
+	return d.suspended[uri], nil
 }
 
 // severity is the block covering domain ("" when none).
 func (d *domainBlockCache) severity(ctx context.Context, domain string) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if now := d.now(); d.loaded.IsZero() || now.Sub(d.loaded) >= domainBlockTTL || now.Before(d.loaded) {
-		blocks, err := models.DomainBlocks(ctx, d.db)
-		if err != nil {
-			return "", err
-		}
-		d.blocks, d.loaded = blocks, now
+	if err := d.load(ctx); err != nil {
+		return "", err
 	}
 	sev := ""
 	for _, b := range d.blocks {
@@ -105,6 +132,19 @@ func (h *handlers) refuseSuspendedDomain(c echo.Context, domain string) error {
 	if sev == models.BlockSuspend {
 		h.logger.Info("inbox: refused a suspended domain", "domain", domain)
 		return echo.NewHTTPError(http.StatusForbidden, "this server does not accept activities from "+domain)
+	}
+	return nil
+}
+
+// refuseSuspendedAccount answers 403 for a remote account this instance suspended.
+func (h *handlers) refuseSuspendedAccount(c echo.Context, signer *models.Actor) error {
+	suspended, err := h.domainBlocks.actorSuspended(c.Request().Context(), signer.URI)
+	if err != nil {
+		return err
+	}
+	if suspended {
+		h.logger.Info("inbox: refused a suspended account", "actor", signer.URI)
+		return echo.NewHTTPError(http.StatusForbidden, "this server does not accept activities from "+signer.URI)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -29,6 +30,19 @@ type moderationData struct {
 	Reason       string
 	Error        string
 	Notice       string
+	// Accounts of other servers suspended here, and the form's input.
+	Remote       []remoteSuspensionView
+	RemoteHandle string
+	RemoteReason string
+	RemoteError  string
+}
+
+type remoteSuspensionView struct {
+	Person     actorLink
+	Reason     string
+	Created    time.Time
+	CreatedISO string
+	LiftURL    string
 }
 
 type moderationUser struct {
@@ -54,10 +68,12 @@ type moderationLogRow struct {
 }
 
 var instanceModerationNotices = map[string]string{
-	"suspended":   "moderation.done.suspended",
-	"unsuspended": "moderation.done.unsuspended",
-	"blocked":     "moderation.done.blocked",
-	"unblocked":   "moderation.done.unblocked",
+	"suspended":          "moderation.done.suspended",
+	"unsuspended":        "moderation.done.unsuspended",
+	"blocked":            "moderation.done.blocked",
+	"unblocked":          "moderation.done.unblocked",
+	"suspended_remote":   "moderation.done.suspended_remote",
+	"unsuspended_remote": "moderation.done.unsuspended_remote",
 }
 
 // requireInstanceModerator lets admins and instance moderators through:
@@ -110,6 +126,14 @@ func (h *handlers) renderModeration(c echo.Context, status int, v *models.Accoun
 		d.DomainBlocks = append(d.DomainBlocks, domainBlockView{Domain: b.Domain, Severity: text("moderation.severity." + b.Severity),
 			Reason: b.Reason, Created: b.CreatedAt, CreatedISO: b.CreatedAt.UTC().Format(time.RFC3339),
 			UnblockURL: "/admin/domain_blocks/" + b.Domain + "/delete"})
+	}
+	suspensions, err := models.RemoteSuspensions(ctx, h.db)
+	if err != nil {
+		return fmt.Errorf("web: moderation: %w", err)
+	}
+	for _, s := range suspensions {
+		d.Remote = append(d.Remote, remoteSuspensionView{Person: h.linkActor(s.Actor), Reason: s.Reason, Created: s.CreatedAt,
+			CreatedISO: s.CreatedAt.UTC().Format(time.RFC3339), LiftURL: "/admin/remote_suspensions/" + strconv.FormatInt(s.Actor.ID, 10) + "/delete"})
 	}
 	entries, err := models.ModerationLog(ctx, h.db, nil, models.Page{Limit: moderationLogShown})
 	if err != nil {
@@ -216,4 +240,74 @@ func (h *handlers) unblockDomain(c echo.Context) error {
 	}
 	h.domainBlocks.forget()
 	return c.Redirect(http.StatusSeeOther, "/admin/moderation?done=unblocked#domains")
+}
+
+// suspendRemoteAccount suspends an account of another server
+// (POST /admin/remote_suspensions: handle, an @name@server or an actor's
+// address, and reason).
+func (h *handlers) suspendRemoteAccount(c echo.Context) error {
+	v, err := h.requireInstanceModerator(c)
+	if v == nil {
+		return err
+	}
+	r := c.Request()
+	d := moderationData{Severity: models.BlockSuspend, RemoteHandle: strings.TrimSpace(r.PostFormValue("handle")),
+		RemoteReason: strings.TrimSpace(r.PostFormValue("reason"))}
+	refuse := func(msg string) error {
+		d.RemoteError = msg
+		return h.renderModeration(c, http.StatusUnprocessableEntity, v, d)
+	}
+	if utf8.RuneCountInString(d.RemoteReason) > models.MaxModerationReason {
+		return refuse(formatText("moderation.error.reason", models.MaxModerationReason))
+	}
+	if len(d.RemoteHandle) > maxHandleLength {
+		d.RemoteHandle = cutRunes(d.RemoteHandle, maxHandleLength)
+		return refuse(text("moderation.error.remote"))
+	}
+	target, err := h.findActorForm(r.Context(), d.RemoteHandle)
+	if err != nil {
+		var refusal formRefusal
+		if !errors.As(err, &refusal) {
+			return err
+		}
+		return refuse(text("moderation.error.remote"))
+	}
+	if target.IsLocal() {
+		return refuse(text("moderation.error.remote_local"))
+	}
+	if _, err := h.outbox.SuspendRemote(r.Context(), target, &v.Actor.ID, d.RemoteReason); err != nil {
+		return err
+	}
+	h.domainBlocks.forget()
+	return c.Redirect(http.StatusSeeOther, "/admin/moderation?done=suspended_remote#remote")
+}
+
+// unsuspendRemoteAccount lifts a remote account's suspension
+// (POST /admin/remote_suspensions/:id/delete, the actor's row id).
+func (h *handlers) unsuspendRemoteAccount(c echo.Context) error {
+	v, err := h.requireInstanceModerator(c)
+	if v == nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return echo.NewHTTPError(http.StatusNotFound, "that account is not suspended")
+	}
+	target, err := models.ActorByID(ctx, h.db, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return echo.NewHTTPError(http.StatusNotFound, "that account is not suspended")
+	}
+	if err != nil {
+		return err
+	}
+	done, err := h.outbox.UnsuspendRemote(ctx, target, &v.Actor.ID, "")
+	if err != nil {
+		return err
+	}
+	if !done {
+		return echo.NewHTTPError(http.StatusNotFound, "that account is not suspended")
+	}
+	h.domainBlocks.forget()
+	return c.Redirect(http.StatusSeeOther, "/admin/moderation?done=unsuspended_remote#remote")
 }

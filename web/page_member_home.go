@@ -13,6 +13,7 @@ import (
 	"github.com/village-social/village/federation"
 	"github.com/village-social/village/federation/fetch"
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/outbox"
 )
 
 // memberHomeData is a member's home: the compose form, the follow form,
@@ -217,6 +218,8 @@ func (h *handlers) followByHandle(c echo.Context) error {
 			problem = text("follow.error.self")
 		} else if _, err := h.outbox.Follow(ctx, v.Actor, target); errors.Is(err, models.ErrBlocked) {
 			problem = text("follow.error.blocked")
+		} else if errors.Is(err, outbox.ErrRemoteSuspended) {
+			problem = text("follow.error.suspended")
 		} else if err != nil {
 			return err
 		} else {

@@ -273,6 +273,8 @@ func routes(e *echo.Echo, h *handlers) {
 	e.POST("/admin/users/:name/unsuspend", h.unsuspendUser)
 	e.POST("/admin/domain_blocks", h.blockDomain)
 	e.POST("/admin/domain_blocks/:domain/delete", h.unblockDomain)
+	e.POST("/admin/remote_suspensions", h.suspendRemoteAccount)
+	e.POST("/admin/remote_suspensions/:id/delete", h.unsuspendRemoteAccount)
 	e.POST("/accounts/:id/block", h.blockFromPage)
 	e.POST("/accounts/:id/unblock", h.unblockFromPage)
 	e.POST("/accounts/:id/mute", h.muteFromPage)

@@ -20,13 +20,14 @@ import (
 // domain blocks. Each action is written to the moderation log, with no
 // moderator (the operator at the shell).
 
-// addSafetyCommands adds "admin user role|suspend|unsuspend" and "admin domain …".
+// addSafetyCommands adds "admin user role|suspend|unsuspend", "admin domain …"
+// and "admin account …".
 func (a *app) addSafetyCommands(admin, user *cobra.Command) {
 	user.AddCommand(a.userRoleCommand(), a.userSuspendCommand(true), a.userSuspendCommand(false))
 	domain := &cobra.Command{Use: "domain", Short: "Block other servers: suspend (refuse everything) or silence (nothing public)", Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
 	domain.AddCommand(a.domainBlockCommand(), a.domainUnblockCommand(), a.domainListCommand())
-	admin.AddCommand(domain)
+	admin.AddCommand(domain, a.accountCommand())
 }
 
 func (a *app) userRoleCommand() *cobra.Command {
