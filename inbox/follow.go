@@ -12,7 +12,7 @@ import (
 )
 
 // follow records a remote actor's Follow of a local person or group, and
-// accepts it at once unless the followee approves followers by hand.
+// accepts it at once unless it has to wait for a decision (followState).
 func (p *Processor) follow(ctx context.Context, tx pgx.Tx, a *activity) error {
 	target := a.Ref("object")
 	ref, ok := p.urls.ParseLocalActor(target)
@@ -49,9 +49,9 @@ func (p *Processor) follow(ctx context.Context, tx pgx.Tx, a *activity) error {
 		}
 		return p.outbox.RejectFollow(ctx, tx, follow)
 	}
-	state := models.FollowAccepted
-	if followee.ManuallyApprovesFollowers {
-		state = models.FollowPending
+	state, err := p.followState(ctx, tx, a, followee)
+	if err != nil {
+		return err
 	}
 	follow, err := models.PutFollow(ctx, tx, a.signer.ID, followee.ID, a.ID(), state)
 	if err != nil {
@@ -66,6 +66,31 @@ func (p *Processor) follow(ctx context.Context, tx pgx.Tx, a *activity) error {
 	}
 	// Accepted now or before: (re)send Accept, as Mastodon does for a repeated Follow.
 	return p.outbox.AcceptFollow(ctx, tx, follow)
+}
+
+// followState is how a new Follow starts: pending when the followee
+// approves followers by hand, when the follower's server is silenced here
+// (Mastodon's "limit": the group's moderators or the person decide), and
+// when an earlier request still waits (asking again, also once the silence
+// is lifted, does not skip the decision); accepted otherwise.
+func (p *Processor) followState(ctx context.Context, tx pgx.Tx, a *activity, followee *models.Actor) (string, error) {
+	if followee.ManuallyApprovesFollowers {
+		return models.FollowPending, nil
+	}
+	silenced, err := models.DomainSilenced(ctx, tx, a.signer.Domain)
+	if err != nil || silenced {
+		return models.FollowPending, err
+	}
+	existing, err := models.FollowBetween(ctx, tx, a.signer.ID, followee.ID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return models.FollowAccepted, nil
+	case err != nil:
+		return "", err
+	case existing.State == models.FollowPending:
+		return models.FollowPending, nil
+	}
+	return models.FollowAccepted, nil
 }
 
 // answerToFollow applies a remote actor's Accept or Reject of a local

@@ -209,6 +209,13 @@ func DomainSuspended(ctx context.Context, db DB, domain string) (bool, error) {
 	return sev == BlockSuspend, err
 }
 
+// DomainSilenced reports whether a domain is blocked with "silence" (and
+// not suspended): Mastodon's "limit", whose follows wait for approval.
+func DomainSilenced(ctx context.Context, db DB, domain string) (bool, error) {
+	sev, err := DomainBlockSeverity(ctx, db, domain)
+	return sev == BlockSilence, err
+}
+
 // authorShownPublicly is a condition on the post p, for what is shown
 // publicly: its author's domain is not silenced or suspended, and its
 // author is not a suspended local account.

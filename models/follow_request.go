@@ -94,3 +94,26 @@ func collectFollows(rows pgx.Rows) ([]*Follow, error) {
 	}
 	return out, rows.Err()
 }
+
+// PendingCounts counts the pending follows actorID may decide, by
+// followee: actorID itself and each group it moderates, those with any.
+func PendingCounts(ctx context.Context, db DB, actorID int64) (map[int64]int, error) {
+	rows, err := db.Query(ctx, `SELECT f.followee_id, count(*) FROM follows f
+		WHERE f.state = 'pending'
+		  AND (f.followee_id = $1 OR f.followee_id IN (SELECT group_id FROM group_moderators WHERE actor_id = $1))
+		GROUP BY f.followee_id`, actorID)
+	if err != nil {
+		return nil, fmt.Errorf("models: pending counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("models: pending counts: %w", err)
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}

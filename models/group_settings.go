@@ -215,17 +215,21 @@ type JoinRequest struct {
 	Follow  *Follow
 	Actor   *Actor
 	Answers string
+	// Limited: the requester's server is silenced here, which is why a
+	// public group or an unlocked person has to decide at all.
+	Limited bool
 }
 
-// PendingJoinRequests lists a group's pending follows with their
-// requesters and answers, oldest first, at most limit of them, and how many
-// are pending in all.
+// PendingJoinRequests lists a group's (or a person's) pending follows with
+// their requesters and answers, oldest first, at most limit of them, and
+// how many are pending in all.
 func PendingJoinRequests(ctx context.Context, db DB, groupID int64, limit int) ([]JoinRequest, int, error) {
 	var total int
 	if err := db.QueryRow(ctx, `SELECT count(*) FROM follows WHERE followee_id = $1 AND state = 'pending'`, groupID).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("models: join requests: %w", err)
 	}
-	rows, err := db.Query(ctx, `SELECT `+actorColumns+`, `+followColumns+`, f.answers
+	rows, err := db.Query(ctx, `SELECT `+actorColumns+`, `+followColumns+`, f.answers,
+		  coalesce(blocked_domain_severity(a.domain) = 'silence', false)
 		FROM follows f JOIN actors a ON a.id = f.follower_id
 		WHERE f.followee_id = $1 AND f.state = 'pending' ORDER BY f.id LIMIT $2`, groupID, limit)
 	if err != nil {
@@ -236,7 +240,7 @@ func PendingJoinRequests(ctx context.Context, db DB, groupID int64, limit int) (
 	for rows.Next() {
 		var r JoinRequest
 		var f Follow
-		r.Actor, err = scanActor(rows, &f.ID, &f.FollowerID, &f.FolloweeID, &f.URI, &f.State, &f.CreatedAt, &r.Answers)
+		r.Actor, err = scanActor(rows, &f.ID, &f.FollowerID, &f.FolloweeID, &f.URI, &f.State, &f.CreatedAt, &r.Answers, &r.Limited)
 		if err != nil {
 			return nil, 0, fmt.Errorf("models: join requests: %w", err)
 		}
@@ -249,18 +253,22 @@ func PendingJoinRequests(ctx context.Context, db DB, groupID int64, limit int) (
 	return out, total, nil
 }
 
-// PendingJoinRequest locks the pending follow followID of the group, for a
-// moderator's decision in tx; ErrNotFound when it is not pending (any more)
-// or is not the group's.
+// PendingJoinRequest locks the pending follow followID of the group (or
+// person), for a moderator's (or the person's) decision in tx; ErrNotFound
+// when it is not pending (any more) or is not the followee's.
 func PendingJoinRequest(ctx context.Context, db DB, groupID, followID int64) (*Follow, error) {
 	return scanFollow(db.QueryRow(ctx, `SELECT `+followColumns+` FROM follows f
 		WHERE f.id = $1 AND f.followee_id = $2 AND f.state = 'pending' FOR UPDATE`, followID, groupID))
 }
 
-// PendingFollowsOf locks every pending follow of an actor, oldest first.
-func PendingFollowsOf(ctx context.Context, db DB, actorID int64) ([]*Follow, error) {
-	rows, err := db.Query(ctx, `SELECT `+followColumns+` FROM follows f
-		WHERE f.followee_id = $1 AND f.state = 'pending' ORDER BY f.id FOR UPDATE`, actorID)
+// PendingFollowsToOpen locks the pending follows of an actor that opening
+// it (a members-only group made public) lets in, oldest first: all but
+// those from silenced servers, which still wait for a moderator.
+func PendingFollowsToOpen(ctx context.Context, db DB, actorID int64) ([]*Follow, error) {
+	rows, err := db.Query(ctx, `SELECT `+followColumns+` FROM follows f JOIN actors a ON a.id = f.follower_id
+		WHERE f.followee_id = $1 AND f.state = 'pending'
+		  AND coalesce(blocked_domain_severity(a.domain), '') <> 'silence'
+		ORDER BY f.id FOR UPDATE OF f`, actorID)
 	if err != nil {
 		return nil, fmt.Errorf("models: pending follows: %w", err)
 	}

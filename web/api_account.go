@@ -34,6 +34,9 @@ type apiAccount struct {
 	LastStatusAt   *string    `json:"last_status_at"`
 	Emojis         []struct{} `json:"emojis"`
 	Fields         []struct{} `json:"fields"`
+	// Limited is Mastodon's mark of an account on a silenced server (its
+	// follows wait for approval); sent only when true, as Mastodon does.
+	Limited bool `json:"limited,omitempty"`
 }
 
 // account renders an actor as Mastodon's Account.
@@ -60,6 +63,14 @@ func (h *handlers) account(ctx context.Context, a *models.Actor) (*apiAccount, e
 	if display == "" {
 		display = a.Username
 	}
+	limited := false
+	if !a.IsLocal() {
+		sev, err := h.domainBlocks.severity(ctx, a.Domain)
+		if err != nil {
+			return nil, err
+		}
+		limited = sev == models.BlockSilence
+	}
 	avatar := a.IconURL
 	if avatar == "" {
 		avatar = h.urls.Base + "/static/avatar.png"
@@ -72,7 +83,7 @@ func (h *handlers) account(ctx context.Context, a *models.Actor) (*apiAccount, e
 		Note:      note, URL: profile, URI: h.urls.Actor(a), Avatar: avatar, AvatarStatic: avatar,
 		Header: h.urls.Base + "/static/header.png", HeaderStatic: h.urls.Base + "/static/header.png",
 		FollowersCount: counts.Followers, FollowingCount: counts.Following,
-		Emojis: []struct{}{}, Fields: []struct{}{},
+		Emojis: []struct{}{}, Fields: []struct{}{}, Limited: limited,
 	}, nil
 }
 

@@ -78,12 +78,15 @@ func (h *handlers) forbiddenPage(c echo.Context, key string) error {
 	return h.page(c, http.StatusForbidden, "error", d.Heading, d)
 }
 
-// joinRequestView is a pending join request as the manage page shows it.
+// joinRequestView is a pending join request as the manage page shows it,
+// or a follow request as the person's follow requests page does.
 type joinRequestView struct {
 	FollowID   int64
 	Person     actorLink
 	From       string // the requester's server, or this one
 	Remote     bool
+	Limited    bool     // the requester's server is silenced here
+	ToGroup    bool     // a request to join a group: its answers show
 	Bio        []string // plain text paragraphs
 	Answers    string   // plain text, line breaks kept by the page
 	Asked      time.Time
@@ -153,7 +156,7 @@ func (h *handlers) renderManage(c echo.Context, status int, g *models.Group, d m
 	}
 	d.TotalRequests, d.MoreRequests = total, max(0, total-len(reqs))
 	for _, r := range reqs {
-		d.Requests = append(d.Requests, h.joinRequestView(d.Group, r))
+		d.Requests = append(d.Requests, h.joinRequestView("/groups/"+g.Actor.Username+"/requests/", true, r))
 	}
 	if d.OpenReports, err = models.CountOpenReports(ctx, h.db, &g.Actor.ID); err != nil {
 		return fmt.Errorf("web: manage: %w", err)
@@ -196,16 +199,17 @@ func (h *handlers) renderManage(c echo.Context, status int, g *models.Group, d m
 	return h.page(c, status, "manage_group", fmt.Sprintf(text("manage.title"), g.Title), d)
 }
 
-// joinRequestView shows who asks: name, handle, server, bio as plain text,
-// and their answers.
-func (h *handlers) joinRequestView(g groupRef, r models.JoinRequest) joinRequestView {
+// joinRequestView shows who asks: name, handle, server (and whether it is
+// silenced here), bio as plain text, and their answers to a group's
+// questions. Its forms post to base+ID+"/approve" and "/reject".
+func (h *handlers) joinRequestView(base string, toGroup bool, r models.JoinRequest) joinRequestView {
 	a := r.Actor
-	v := joinRequestView{FollowID: r.Follow.ID, Person: h.linkActor(a), Remote: !a.IsLocal(),
-		Answers: cutRunes(strings.TrimSpace(r.Answers), models.MaxSummaryLength),
-		Asked:   r.Follow.CreatedAt, AskedISO: r.Follow.CreatedAt.UTC().Format(time.RFC3339)}
+	v := joinRequestView{FollowID: r.Follow.ID, Person: h.linkActor(a), Remote: !a.IsLocal(), Limited: r.Limited,
+		ToGroup: toGroup, Answers: cutRunes(strings.TrimSpace(r.Answers), models.MaxSummaryLength),
+		Asked: r.Follow.CreatedAt, AskedISO: r.Follow.CreatedAt.UTC().Format(time.RFC3339)}
 	id := strconv.FormatInt(r.Follow.ID, 10)
-	v.ApproveURL = "/groups/" + g.Name + "/requests/" + id + "/approve"
-	v.RejectURL = "/groups/" + g.Name + "/requests/" + id + "/reject"
+	v.ApproveURL = base + id + "/approve"
+	v.RejectURL = base + id + "/reject"
 	bio := a.Summary
 	if v.Remote {
 		v.From = a.Domain

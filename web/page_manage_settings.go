@@ -156,7 +156,7 @@ func (h *handlers) saveGroupSettings(c echo.Context) error {
 			return err
 		}
 		if change.Opened() && h.outbox != nil {
-			pending, err := models.PendingFollowsOf(ctx, tx, g.Actor.ID)
+			pending, err := models.PendingFollowsToOpen(ctx, tx, g.Actor.ID)
 			if err != nil {
 				return err
 			}

@@ -566,6 +566,34 @@ func TestMembersOnlyToggleFlipsManuallyApprovesFollowers(t *testing.T) {
 	}
 }
 
+func TestOpeningAGroupLeavesRequestsFromSilencedServersWaiting(t *testing.T) {
+	s := newManageSite(t, models.SignupOpen)
+	mona := s.user("mona", "", false)
+	g := s.group(models.NewGroup{Name: "park", Title: "Park Parents", MembersOnly: true}, "mona")
+	nina := s.user("nina", "", false)
+	waiting := s.request(nina.Actor, g, "")
+	limited := s.request(s.remote("rita", ""), g, "")
+	if _, err := models.PutDomainBlock(context.Background(), s.db,
+		models.DomainBlock{Domain: "social.example", Severity: models.BlockSilence}, &mona.Actor.ID); err != nil {
+		t.Fatal(err)
+	}
+	b := s.signedIn(mona)
+	if page := b.get("/groups/park/manage").Body.String(); strings.Count(page, "Limited server") != 1 {
+		t.Errorf("the manage page should mark rita's request alone as from a limited server")
+	}
+	rec := b.submit("/groups/park/settings", "/groups/park/settings", groupSettingsForm("members_only", ""))
+	wantStatus(t, "open", rec, http.StatusSeeOther)
+	if st := s.followState(waiting.ID); st != models.FollowAccepted {
+		t.Errorf("nina's request is %q after the group opened, want accepted", st)
+	}
+	if st := s.followState(limited.ID); st != models.FollowPending {
+		t.Errorf("the silenced server's request is %q after the group opened, want still pending", st)
+	}
+	if s.delivered("Accept", "https://social.example/users/rita/inbox") {
+		t.Error("opening the group sent an Accept to the silenced server")
+	}
+}
+
 func TestModeratorsPinAndUnpinGroupPostsInTheFeaturedCollection(t *testing.T) {
 	s := newManageSite(t, models.SignupOpen)
 	mona := s.user("mona", "", false)

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
+	"sort"
 	"strconv"
 	"time"
 
@@ -18,8 +20,17 @@ const notificationExcerptRunes = 140
 
 // notificationsData is the notifications page.
 type notificationsData struct {
-	Items []notificationView
-	Older string
+	Waiting []waitingView // requests that wait for the person's answer
+	Items   []notificationView
+	Older   string
+}
+
+// waitingView links to requests waiting for the person: her own follow
+// requests, or a group's join requests. They show whether or not a
+// notification came (none comes from a stranger on a silenced server).
+type waitingView struct {
+	Text string
+	URL  string
 }
 
 // notificationView is one notification as a sentence ("Sam liked your
@@ -77,6 +88,9 @@ func (h *handlers) notificationsPage(c echo.Context) error {
 		return err
 	}
 	d := notificationsData{}
+	if d.Waiting, err = h.waiting(ctx, v.Actor); err != nil {
+		return err
+	}
 	if len(list) == notificationsPerPage {
 		d.Older = "/notifications?max_id=" + strconv.FormatInt(list[len(list)-1].ID, 10)
 	}
@@ -113,6 +127,7 @@ func (h *handlers) notificationsPage(c echo.Context) error {
 			item.Sentence = sentence("notify.follow", who)
 		case models.NotifyFollowRequest:
 			item.Sentence = sentence("notify.follow_request", who)
+			item.ActionURL, item.ActionLabel = "/follow_requests", text("notify.follow_request.review")
 			if n.GroupID != nil {
 				if g := actors[*n.GroupID]; g != nil {
 					item.Sentence = sentence("notify.join_request", who, linkHTML(h.linkActor(g)))
@@ -163,4 +178,43 @@ func sentence(key string, args ...template.HTML) template.HTML {
 		values[i] = a
 	}
 	return template.HTML(fmt.Sprintf(template.HTMLEscapeString(text(key)), values...))
+}
+
+// waiting lists what waits for the person's answer: follow requests to
+// her, then join requests to each local group she moderates.
+func (h *handlers) waiting(ctx context.Context, me *models.Actor) ([]waitingView, error) {
+	counts, err := models.PendingCounts(ctx, h.db, me.ID)
+	if err != nil || len(counts) == 0 {
+		return nil, err
+	}
+	var out []waitingView
+	if n := counts[me.ID]; n > 0 {
+		out = append(out, waitingView{Text: fmt.Sprintf(text("notify.waiting.you"), n), URL: "/follow_requests"})
+	}
+	var groupIDs []int64
+	for id := range counts {
+		if id != me.ID {
+			groupIDs = append(groupIDs, id)
+		}
+	}
+	groups, err := models.ActorsByID(ctx, h.db, groupIDs)
+	if err != nil {
+		return nil, err
+	}
+	var local []*models.Actor
+	for _, g := range groups {
+		if g.IsLocal() && g.Type == models.ActorGroup {
+			local = append(local, g)
+		}
+	}
+	sort.Slice(local, func(i, j int) bool { return local[i].Username < local[j].Username })
+	for _, g := range local {
+		title := g.DisplayName
+		if title == "" {
+			title = g.Username
+		}
+		out = append(out, waitingView{Text: fmt.Sprintf(text("notify.waiting.group"), title, counts[g.ID]),
+			URL: "/groups/" + g.Username + "/manage#requests"})
+	}
+	return out, nil
 }

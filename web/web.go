@@ -225,6 +225,9 @@ func routes(e *echo.Echo, h *handlers) {
 	e.POST("/groups/:name/join", h.joinGroup)
 	e.POST("/groups/:name/leave", h.leaveGroup)
 	e.GET("/notifications", h.notificationsPage)
+	e.GET("/follow_requests", h.followRequestsPage)
+	e.POST("/follow_requests/:id/approve", h.approveFollowRequestForm)
+	e.POST("/follow_requests/:id/reject", h.rejectFollowRequestForm)
 
 	// Web app: moderators
 	e.GET("/groups/:name/manage", h.managePage)

@@ -128,7 +128,8 @@ func (a *app) domainBlockCommand() *cobra.Command {
 			"  suspend  refuse everything from it (its inbox POSTs get 403), deliver nothing to it,\n" +
 			"           fetch nothing from it, end the follows between it and us (the default)\n" +
 			"  silence  keep its posts off public pages and timelines; people here who follow\n" +
-			"           its accounts still see them",
+			"           its accounts still see them; its new follows of people and groups here\n" +
+			"           wait for their approval (follows made before stay)",
 		Example: "  village admin domain block spam.example --reason 'harassment campaign'\n  village admin domain block loud.example --severity silence",
 		Args:    exactArgs("DOMAIN"),
 		RunE: func(cmd *cobra.Command, args []string) error {
