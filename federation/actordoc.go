@@ -47,7 +47,8 @@ type actorType interface {
 }
 
 // ActorDocument is the ActivityStreams document of a local actor: a Person,
-// a Group (g must be its group) or the instance actor, an Application. It
+// a Group (g must be its group), the instance actor (an Application) or the
+// reports actor (a Service, which Lemmy takes as a person). It
 // has what Mastodon, Lemmy and GoToSocial read (see INTEROP.md, "Actor
 // documents").
 func ActorDocument(u URLs, a *models.Actor, g *models.Group, extra ActorExtras) (map[string]any, error) {
@@ -65,6 +66,8 @@ func ActorDocument(u URLs, a *models.Actor, g *models.Group, extra ActorExtras) 
 		t = streams.NewActivityStreamsGroup()
 	case models.ActorApplication:
 		t = streams.NewActivityStreamsApplication()
+	case models.ActorService:
+		t = streams.NewActivityStreamsService()
 	default:
 		return nil, fmt.Errorf("federation: no actor document for type %q", a.Type)
 	}
@@ -99,15 +102,20 @@ func ActorDocument(u URLs, a *models.Actor, g *models.Group, extra ActorExtras) 
 	outbox := streams.NewActivityStreamsOutboxProperty()
 	outbox.SetIRI(links[1])
 	t.SetActivityStreamsOutbox(outbox)
-	followers := streams.NewActivityStreamsFollowersProperty()
-	followers.SetIRI(links[2])
-	t.SetActivityStreamsFollowers(followers)
-	following := streams.NewActivityStreamsFollowingProperty()
-	following.SetIRI(links[3])
-	t.SetActivityStreamsFollowing(following)
-	profile := streams.NewActivityStreamsUrlProperty()
-	profile.AppendIRI(links[4])
-	t.SetActivityStreamsUrl(profile)
+	// The reports actor has no followers, follows nobody and has no
+	// profile page: it only files reports.
+	reports := a.Type == models.ActorService
+	if !reports {
+		followers := streams.NewActivityStreamsFollowersProperty()
+		followers.SetIRI(links[2])
+		t.SetActivityStreamsFollowers(followers)
+		following := streams.NewActivityStreamsFollowingProperty()
+		following.SetIRI(links[3])
+		t.SetActivityStreamsFollowing(following)
+		profile := streams.NewActivityStreamsUrlProperty()
+		profile.AppendIRI(links[4])
+		t.SetActivityStreamsUrl(profile)
+	}
 
 	pub := streams.NewActivityStreamsPublishedProperty()
 	pub.Set(a.CreatedAt.UTC())
@@ -138,8 +146,8 @@ func ActorDocument(u URLs, a *models.Actor, g *models.Group, extra ActorExtras) 
 		t.SetActivityStreamsImage(p)
 	}
 
-	// Nobody should come across the instance actor in a directory.
-	discoverable := a.Discoverable && a.Type != models.ActorApplication
+	// Nobody should come across the instance or the reports actor in a directory.
+	discoverable := a.Discoverable && !a.IsSystemActor()
 	dp := streams.NewTootDiscoverableProperty()
 	dp.Set(discoverable)
 	t.SetTootDiscoverable(dp)
@@ -149,7 +157,14 @@ func ActorDocument(u URLs, a *models.Actor, g *models.Group, extra ActorExtras) 
 	terms := map[string]any{
 		"endpoints":                 map[string]any{"sharedInbox": u.SharedInbox()},
 		"manuallyApprovesFollowers": a.ManuallyApprovesFollowers,
-		"indexable":                 extra.Indexable,
+		"indexable":                 extra.Indexable && !a.IsSystemActor(),
+	}
+	if reports {
+		// Without a shared inbox, what a server sends the reports actor (say,
+		// Lemmy's news that a report was resolved) reaches its own inbox,
+		// which takes and ignores it.
+		delete(terms, "endpoints")
+		terms["manuallyApprovesFollowers"] = true
 	}
 
 	if a.Type == models.ActorGroup {
@@ -204,6 +219,11 @@ func actorNames(u URLs, a *models.Actor, g *models.Group) (username, name, summa
 			name = username
 		}
 		return username, name, a.Summary
+	case models.ActorService:
+		host := u.InstanceActorUsername()
+		return ReportsActorUsername, "Reports from " + host,
+			"Files reports from members of " + host + " with the moderators of other servers. " +
+				"It speaks for the whole server, so nobody learns who sent a report."
 	case models.ActorGroup:
 		return a.Username, g.Title, g.Summary
 	default:

@@ -55,7 +55,7 @@ func NewResolver(db models.DB, u URLs, client *fetch.Client, opts ResolverOption
 // the refresh fails).
 func (r *Resolver) Actor(ctx context.Context, id string) (*models.Actor, error) {
 	if ref, ok := r.urls.ParseLocalActor(id); ok {
-		return models.LocalActorByRef(ctx, r.db, ref.Instance, ref.Group, ref.Username)
+		return r.localActor(ctx, ref)
 	}
 	cached, err := models.RemoteActorByURI(ctx, r.db, id)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
@@ -70,6 +70,15 @@ func (r *Resolver) Actor(ctx context.Context, id string) (*models.Actor, error) 
 		return cached, nil
 	}
 	return fresh, err
+}
+
+// localActor loads the local actor a URL of ours names, the reports actor
+// included.
+func (r *Resolver) localActor(ctx context.Context, ref LocalActorRef) (*models.Actor, error) {
+	if ref.Reports {
+		return models.ReportsActor(ctx, r.db)
+	}
+	return models.LocalActorByRef(ctx, r.db, ref.Instance, ref.Group, ref.Username)
 }
 
 // FetchActor fetches an actor from its origin and stores it.
@@ -99,7 +108,7 @@ func (r *Resolver) FetchActor(ctx context.Context, id string) (*models.Actor, er
 // (refresh forces a fetch: the key may have been rotated).
 func (r *Resolver) KeyOwner(ctx context.Context, keyID string, refresh bool) (*models.Actor, error) {
 	if ref, ok := r.urls.ParseLocalActor(keyID); ok {
-		return models.LocalActorByRef(ctx, r.db, ref.Instance, ref.Group, ref.Username)
+		return r.localActor(ctx, ref)
 	}
 	if !refresh {
 		a, err := models.RemoteActorByKeyID(ctx, r.db, keyID)

@@ -40,8 +40,17 @@ func (u URLs) InstanceActorUsername() string {
 	return p.Hostname()
 }
 
+// ReportsActorUsername is the preferredUsername of the reports actor, the
+// Service that files our reports on Lemmy servers.
+const ReportsActorUsername = "reports"
+
+// reportsActorPath is where the reports actor lives: outside /users and
+// /groups, so no person's or group's name can reach it.
+const reportsActorPath = "/actors/" + ReportsActorUsername
+
 // Actor is the id of any actor: a remote one's stored URI, or a local one's
-// URL under /users, /groups, or /actor for the instance actor.
+// URL under /users, /groups, /actor for the instance actor, or
+// /actors/reports for the reports actor.
 func (u URLs) Actor(a *models.Actor) string {
 	if !a.IsLocal() {
 		return a.URI
@@ -51,6 +60,8 @@ func (u URLs) Actor(a *models.Actor) string {
 		return u.Base + "/groups/" + a.Username
 	case models.ActorApplication:
 		return u.Base + "/actor"
+	case models.ActorService:
+		return u.Base + reportsActorPath
 	default:
 		return u.Base + "/users/" + a.Username
 	}
@@ -88,8 +99,11 @@ func (u URLs) SharedInbox() string { return u.Base + "/inbox" }
 
 // Profile is the HTML page of a local actor.
 func (u URLs) Profile(a *models.Actor) string {
-	if a.Type == models.ActorGroup {
+	switch a.Type {
+	case models.ActorGroup:
 		return u.Base + "/groups/" + a.Username
+	case models.ActorService:
+		return u.Actor(a) // no profile: its own URL
 	}
 	return u.Base + "/@" + a.Username
 }
@@ -100,8 +114,9 @@ func (u URLs) NewActivityID() string { return u.Base + "/activities/" + uuid.New
 // LocalActorRef is what a local actor URL names.
 type LocalActorRef struct {
 	Instance bool   // the instance actor
+	Reports  bool   // the reports actor
 	Group    bool   // under /groups/
-	Username string // empty for the instance actor
+	Username string // empty for the instance and the reports actor
 }
 
 // ParseLocalActor recognises the id of a local actor (without fragment).
@@ -111,8 +126,13 @@ func (u URLs) ParseLocalActor(id string) (LocalActorRef, bool) {
 	if !ok {
 		return LocalActorRef{}, false
 	}
-	if rest == "actor" {
+	switch "/" + rest {
+	case "/actor":
 		return LocalActorRef{Instance: true}, true
+	case reportsActorPath:
+		// Found by the resolver only (for its key); every lookup of a person
+		// or a group by name finds nothing here.
+		return LocalActorRef{Reports: true}, true
 	}
 	kind, name, ok := strings.Cut(rest, "/")
 	if !ok || name == "" || strings.Contains(name, "/") {

@@ -19,8 +19,8 @@ func (p *Processor) follow(ctx context.Context, tx pgx.Tx, a *activity) error {
 	if !ok {
 		return nil // not about us (a shared-inbox copy): nothing to do
 	}
-	if ref.Instance {
-		return refuse(http.StatusUnprocessableEntity, "the instance actor cannot be followed")
+	if ref.Instance || ref.Reports {
+		return refuse(http.StatusUnprocessableEntity, "a server's own actor cannot be followed")
 	}
 	followee, err := models.LocalActorByRef(ctx, tx, false, ref.Group, ref.Username)
 	if errors.Is(err, models.ErrNotFound) {

@@ -18,6 +18,7 @@ const (
 	ActorPerson      = "Person"
 	ActorGroup       = "Group"
 	ActorApplication = "Application"
+	ActorService     = "Service"
 )
 
 // Actor is a local or remote ActivityPub actor. Local actors have an empty
@@ -50,6 +51,14 @@ type Actor struct {
 
 // IsLocal reports whether the actor lives on this instance.
 func (a *Actor) IsLocal() bool { return a.Domain == "" }
+
+// IsSystemActor reports whether the actor speaks for a server rather than
+// for a person or a group: any server's instance actor (an Application),
+// and our own reports actor (the one local Service). It is nobody to
+// follow, mention, look up or report.
+func (a *Actor) IsSystemActor() bool {
+	return a.Type == ActorApplication || (a.IsLocal() && a.Type == ActorService)
+}
 
 // keyBits is the RSA size every fediverse server accepts.
 const keyBits = 2048

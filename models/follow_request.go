@@ -41,7 +41,7 @@ func SearchActors(ctx context.Context, db DB, q string, limit int) ([]*Actor, er
 		limit = 20
 	}
 	rows, err := db.Query(ctx, `SELECT `+actorColumns+` FROM actors a
-		WHERE a.type <> 'Application' AND (a.username ILIKE $1 || '%' OR a.display_name ILIKE $1 || '%')
+		WHERE a.type <> 'Application' AND (a.domain IS NOT NULL OR a.type <> 'Service') AND (a.username ILIKE $1 || '%' OR a.display_name ILIKE $1 || '%')
 		ORDER BY a.domain IS NOT NULL, a.username LIMIT $2`, likeEscape(q), limit)
 	if err != nil {
 		return nil, fmt.Errorf("models: search actors: %w", err)

@@ -106,3 +106,26 @@ func InstanceActor(ctx context.Context, db DB) (*Actor, error) {
 	}
 	return LocalActorByName(ctx, db, InstanceActorName)
 }
+
+// ReportsActorName is the stored username of the reports actor (the
+// Service that files our reports on Lemmy servers). The hyphen keeps it out
+// of the names people and groups may take; documents show "reports",
+// which ValidateLocalName reserves.
+const ReportsActorName = "reports-service"
+
+// ReportsActor returns the reports actor, creating it with a key pair on
+// first use.
+func ReportsActor(ctx context.Context, db DB) (*Actor, error) {
+	a, err := LocalActorByName(ctx, db, ReportsActorName)
+	if err == nil {
+		return a, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	// Locked: nobody is to follow it.
+	if _, err := insertLocalActor(ctx, db, ActorService, ReportsActorName, "", "", true); err != nil && !errors.Is(err, ErrNameTaken) {
+		return nil, err
+	}
+	return LocalActorByName(ctx, db, ReportsActorName)
+}

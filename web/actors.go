@@ -20,6 +20,7 @@ const (
 	personActor   actorKind = iota // /users/NAME
 	groupActor                     // /groups/NAME
 	instanceActor                  // /actor
+	reportsActor                   // /actors/reports
 )
 
 // localActor loads the actor a URL names, and its group for groups. A
@@ -28,6 +29,9 @@ func (h *handlers) localActor(ctx context.Context, kind actorKind, name string) 
 	switch kind {
 	case instanceActor:
 		a, err := models.InstanceActor(ctx, h.db)
+		return a, nil, err
+	case reportsActor:
+		a, err := models.ReportsActor(ctx, h.db)
 		return a, nil, err
 	case groupActor:
 		g, err := models.GroupByName(ctx, h.db, name)
@@ -93,6 +97,9 @@ func (h *handlers) profileRedirect(c echo.Context) error {
 		a, err = models.InstanceActor(ctx, h.db)
 	} else {
 		a, err = models.LocalActorByName(ctx, h.db, name)
+		if err == nil && a.Type == models.ActorService {
+			err = models.ErrNotFound // the reports actor has no profile name
+		}
 	}
 	if err != nil {
 		return lookupError(err, "actor")

@@ -51,7 +51,7 @@ func (h *handlers) actorParam(c echo.Context) (*models.Actor, error) {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
 	}
 	a, err := models.ActorByID(c.Request().Context(), h.db, id)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && a.Type == models.ActorApplication) {
+	if errors.Is(err, models.ErrNotFound) || (err == nil && a.IsSystemActor()) {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
 	}
 	return a, err

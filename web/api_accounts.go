@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,7 +50,7 @@ func (h *handlers) lookupAccount(c echo.Context) error {
 	name, host, hasHost := strings.Cut(acct, "@")
 	if !hasHost || strings.EqualFold(host, h.urls.Host()) {
 		a, err = models.LocalActorByName(ctx, h.db, name)
-		if err == nil && a.Type == models.ActorApplication {
+		if err == nil && a.IsSystemActor() {
 			err = models.ErrNotFound
 		}
 	} else {
@@ -264,6 +265,8 @@ func (h *handlers) search(c echo.Context) error {
 			return err
 		}
 	}
+	// A server's own actors are no accounts: an app could do nothing with them.
+	found = slices.DeleteFunc(found, func(a *models.Actor) bool { return a.IsSystemActor() })
 	accs, err := h.accounts(ctx, found)
 	if err != nil {
 		return err

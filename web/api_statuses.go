@@ -70,7 +70,7 @@ func (h *handlers) render(ctx context.Context, text string) (string, []models.Ta
 		} else if h.resolver != nil {
 			a, err = h.resolver.Handle(ctx, "@"+m.Name+"@"+m.Host)
 		}
-		if err != nil || a == nil || a.Type == models.ActorApplication {
+		if err != nil || a == nil || a.IsSystemActor() {
 			resolved[key] = nil
 			continue
 		}

@@ -110,7 +110,7 @@ func safeMethod(m string) bool {
 // isInbox reports a request to one of the ActivityPub inboxes.
 func isInbox(c echo.Context) bool {
 	p := c.Request().URL.Path
-	return p == "/inbox" || p == "/actor/inbox" ||
+	return p == "/inbox" || p == "/actor/inbox" || p == "/actors/reports/inbox" ||
 		(strings.HasSuffix(p, "/inbox") && (strings.HasPrefix(p, "/users/") || strings.HasPrefix(p, "/groups/")))
 }
 

@@ -32,36 +32,8 @@ func (h *handlers) postInbox(c echo.Context) error {
 			ctx = inbox.AtGroupInbox(ctx, name) // a Flag arriving here is for the group
 		}
 	}
-	if !acceptableActivityType(req.Header.Get("Content-Type")) {
-		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "send application/activity+json or application/ld+json")
-	}
-	if err := h.guardInbox(c); err != nil {
-		return err // a suspended domain, or a host over its rate: nothing verified, fetched or stored
-	}
-	body, err := io.ReadAll(req.Body)
-	if err != nil {
-		return err // BodyLimit turns an oversized body into 413
-	}
-	signer, err := h.auth.Authenticate(ctx, req, body)
-	if err != nil {
-		if errors.Is(err, federation.ErrSignerGone) && isSelfDelete(body) {
-			// A deleted actor's server answers 410 for its key: there is
-			// nothing to verify with, and nothing for us to keep.
-			return c.NoContent(http.StatusAccepted)
-		}
-		if errors.Is(err, federation.ErrUnauthenticated) {
-			h.logger.Info("inbox: refused", "reason", err.Error(), "remote", c.RealIP())
-			return echo.NewHTTPError(http.StatusUnauthorized, err.Error())
-		}
-		return err
-	}
-	if err := h.refuseSuspendedDomain(c, signer.Domain); err != nil {
-		return err
-	}
-	if err := h.refuseSuspendedAccount(c, signer); err != nil {
-		return err
-	}
-	if err := h.countInbox(c, signer.Domain); err != nil {
+	signer, body, err := h.verifyInboxPost(c)
+	if err != nil || signer == nil {
 		return err
 	}
 	if err := h.inbox.Process(ctx, signer, body); err != nil {
@@ -70,6 +42,58 @@ func (h *handlers) postInbox(c echo.Context) error {
 			h.logger.Info("inbox: refused", "actor", signer.URI, "status", refusal.Status, "reason", refusal.Reason)
 			return echo.NewHTTPError(refusal.Status, refusal.Reason)
 		}
+		return err
+	}
+	return c.NoContent(http.StatusAccepted)
+}
+
+// verifyInboxPost checks what every inbox checks before reading an
+// activity: its media type, the sender's domain and rate, and its
+// signature. A nil signer with a nil error means it was answered already
+// (a deleted actor's farewell, taken and dropped).
+func (h *handlers) verifyInboxPost(c echo.Context) (*models.Actor, []byte, error) {
+	req := c.Request()
+	if !acceptableActivityType(req.Header.Get("Content-Type")) {
+		return nil, nil, echo.NewHTTPError(http.StatusUnsupportedMediaType, "send application/activity+json or application/ld+json")
+	}
+	if err := h.guardInbox(c); err != nil {
+		return nil, nil, err // a suspended domain, or a host over its rate: nothing verified, fetched or stored
+	}
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, nil, err // BodyLimit turns an oversized body into 413
+	}
+	signer, err := h.auth.Authenticate(req.Context(), req, body)
+	if err != nil {
+		if errors.Is(err, federation.ErrSignerGone) && isSelfDelete(body) {
+			// A deleted actor's server answers 410 for its key: there is
+			// nothing to verify with, and nothing for us to keep.
+			return nil, nil, c.NoContent(http.StatusAccepted)
+		}
+		if errors.Is(err, federation.ErrUnauthenticated) {
+			h.logger.Info("inbox: refused", "reason", err.Error(), "remote", c.RealIP())
+			return nil, nil, echo.NewHTTPError(http.StatusUnauthorized, err.Error())
+		}
+		return nil, nil, err
+	}
+	if err := h.refuseSuspendedDomain(c, signer.Domain); err != nil {
+		return nil, nil, err
+	}
+	if err := h.refuseSuspendedAccount(c, signer); err != nil {
+		return nil, nil, err
+	}
+	if err := h.countInbox(c, signer.Domain); err != nil {
+		return nil, nil, err
+	}
+	return signer, body, nil
+}
+
+// postReportsInbox takes what is sent to the reports actor and keeps
+// none of it: the actor only files reports. A Follow gets no Accept, so
+// nobody follows it; Lemmy's news of a resolved report is dropped.
+func (h *handlers) postReportsInbox(c echo.Context) error {
+	signer, _, err := h.verifyInboxPost(c)
+	if err != nil || signer == nil {
 		return err
 	}
 	return c.NoContent(http.StatusAccepted)

@@ -283,7 +283,7 @@ func (h *handlers) findActorForm(ctx context.Context, handle string) (*models.Ac
 			return nil, formRefusal(text("groupmod.error.who"))
 		}
 		a, err := h.resolver.Actor(ctx, handle)
-		if err != nil || a.Type == models.ActorApplication {
+		if err != nil || a.IsSystemActor() {
 			return nil, formRefusal(text("groupmod.error.who"))
 		}
 		return a, nil

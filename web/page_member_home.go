@@ -251,7 +251,7 @@ func (h *handlers) findToFollow(ctx context.Context, handle string) (*models.Act
 	unknown := formatText("follow.error.unknown", "@"+name+"@"+host)
 	if strings.EqualFold(host, h.urls.Host()) {
 		a, err := models.LocalActorByName(ctx, h.db, strings.ToLower(name))
-		if errors.Is(err, models.ErrNotFound) || (err == nil && a.Type == models.ActorApplication) {
+		if errors.Is(err, models.ErrNotFound) || (err == nil && a.IsSystemActor()) {
 			return nil, unknown
 		}
 		if err != nil {
@@ -272,7 +272,7 @@ func (h *handlers) findToFollow(ctx context.Context, handle string) (*models.Act
 	case err != nil:
 		h.logger.InfoContext(ctx, "follow: lookup failed", "host", host, "error", err)
 		return nil, formatText("follow.error.unreachable", host)
-	case a.Type == models.ActorApplication:
+	case a.IsSystemActor():
 		return nil, unknown
 	}
 	return a, ""

@@ -29,7 +29,7 @@ type profileSafety struct {
 // for visitors, oneself and the instance actor.
 func (h *handlers) profileSafetyFor(c echo.Context, a *models.Actor, next string) (*profileSafety, error) {
 	v := h.viewer(c)
-	if v == nil || v.Actor.ID == a.ID || a.Type == models.ActorApplication {
+	if v == nil || v.Actor.ID == a.ID || a.IsSystemActor() {
 		return nil, nil
 	}
 	ctx := c.Request().Context()
@@ -80,7 +80,7 @@ func (h *handlers) changeFromPage(c echo.Context, change func(ctx context.Contex
 		return echo.NewHTTPError(http.StatusNotFound, "account not found")
 	}
 	target, err := models.ActorByID(ctx, h.db, id)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && target.Type == models.ActorApplication) {
+	if errors.Is(err, models.ErrNotFound) || (err == nil && target.IsSystemActor()) {
 		return echo.NewHTTPError(http.StatusNotFound, "account not found")
 	}
 	if err != nil {

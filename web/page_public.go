@@ -60,6 +60,10 @@ func (h *handlers) linkActor(a *models.Actor) actorLink {
 		if l.Name == "" {
 			l.Name = h.urls.Host()
 		}
+	case a.Type == models.ActorService:
+		// The reports actor: no handle, since WebFinger does not name it.
+		l.URL = strings.TrimPrefix(h.urls.Actor(a), h.urls.Base)
+		l.Name = "Reports from " + h.urls.InstanceActorUsername()
 	default:
 		l.Handle = "@" + a.Username + "@" + h.urls.Host()
 		l.URL = "/users/" + a.Username

@@ -48,6 +48,8 @@ func (h *handlers) actorHTML(c echo.Context, a *models.Actor, g *models.Group) e
 		return h.groupPage(c, g)
 	case a.Type == models.ActorApplication:
 		return h.instanceActorPage(c, a)
+	case a.Type == models.ActorService:
+		return h.reportsActorPage(c, a)
 	default:
 		return h.profilePage(c, a)
 	}
@@ -171,6 +173,14 @@ func (h *handlers) instanceActorPage(c echo.Context, a *models.Actor) error {
 	l := h.linkActor(a)
 	d := profileData{ActorURL: h.urls.Actor(a), Name: h.urls.Host(), Handle: l.Handle, NoPosts: true,
 		Summary: []string{fmt.Sprintf(text("profile.instance"), h.urls.Host())}}
+	return h.page(c, http.StatusOK, "profile", d.Name, d)
+}
+
+// reportsActorPage is what a browser sees at the reports actor's URL.
+func (h *handlers) reportsActorPage(c echo.Context, a *models.Actor) error {
+	l := h.linkActor(a)
+	d := profileData{ActorURL: h.urls.Actor(a), Name: l.Name, NoPosts: true,
+		Summary: []string{fmt.Sprintf(text("profile.reports"), h.urls.Host())}}
 	return h.page(c, http.StatusOK, "profile", d.Name, d)
 }
 

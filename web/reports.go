@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -48,7 +49,7 @@ func checkReport(v *models.Account, r *reportRequest) error {
 		return &reportProblem{"account", text("report.error.target")}
 	case r.Target.ID == v.Actor.ID:
 		return &reportProblem{"account", text("report.error.self")}
-	case r.Target.Type == models.ActorApplication:
+	case r.Target.IsSystemActor():
 		return &reportProblem{"account", text("report.error.target")}
 	case utf8.RuneCountInString(r.Comment) > models.MaxReportComment:
 		return &reportProblem{"comment", formatText("report.error.comment", models.MaxReportComment)}
@@ -85,6 +86,7 @@ func (h *handlers) fileReport(ctx context.Context, v *models.Account, r reportRe
 	for _, p := range r.Posts {
 		report.PostIDs = append(report.PostIDs, p.ID)
 	}
+	h.learnReportServers(ctx, r, groupID)
 	err = models.InTx(ctx, h.db, func(tx pgx.Tx) error {
 		_, err := h.outbox.FileReport(ctx, tx, outbox.ReportFiling{Report: report, Target: r.Target, Posts: r.Posts,
 			PerHour: models.LocalReportsPerHour, Forward: r.Forward, Reporter: v.Actor})
@@ -96,6 +98,47 @@ func (h *handlers) fileReport(ctx context.Context, v *models.Account, r reportRe
 	h.logger.Info("report filed", "report", report.ID, "reporter", v.Actor.Username, "group", groupID != nil,
 		"forwarded", report.Forwarded)
 	return report, nil
+}
+
+// learnReportServers asks, before the report's transaction, what the
+// servers it may go to run (NodeInfo, stored for outbox.FileReport): Lemmy
+// files only its own shape of Flag. Whatever cannot be learned now leaves
+// that server the usual Flag.
+func (h *handlers) learnReportServers(ctx context.Context, r reportRequest, groupID *int64) {
+	if h.resolver == nil {
+		return
+	}
+	var actors []*models.Actor
+	if r.Forward {
+		actors = append(actors, r.Target)
+		for _, p := range r.Posts {
+			if p.GroupID == nil {
+				continue
+			}
+			if g, err := models.ActorByID(ctx, h.db, *p.GroupID); err == nil {
+				actors = append(actors, g)
+			}
+		}
+	}
+	if groupID != nil {
+		mods, err := models.Moderators(ctx, h.db, *groupID)
+		if err != nil {
+			h.logger.WarnContext(ctx, "report: moderators", "error", err)
+		}
+		actors = append(actors, mods...)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	asked := map[string]bool{}
+	for _, a := range actors {
+		if a.IsLocal() || asked[a.Domain] {
+			continue
+		}
+		asked[a.Domain] = true
+		if _, err := h.resolver.InstanceSoftware(ctx, a.Domain); err != nil {
+			h.logger.WarnContext(ctx, "report: server software", "host", a.Domain, "error", err)
+		}
+	}
 }
 
 // reportGroup is the local group whose moderators a report of these posts

@@ -85,6 +85,7 @@ var english = map[string]string{
 	"profile.original":       "See it on its own server",
 	"profile.follow":         "Follow from your own server",
 	"profile.instance":       "The instance actor of %s: it signs this server's requests to other servers.",
+	"profile.reports":        "The reports actor of %s: it files its members' reports with the moderators of Lemmy servers, so that nobody there learns who sent them.",
 	"join.title":             "Join from your own server",
 	"join.lead":              "Follow %s from the account you already have on Mastodon, GoToSocial, another Village or any fediverse server.",
 	"join.handle":            "Your fediverse handle",

@@ -148,6 +148,8 @@ func routes(e *echo.Echo, h *handlers) {
 	e.GET("/actor/outbox", h.outboxCollection(instanceActor))
 	e.GET("/actor/followers", h.followersCollection(instanceActor))
 	e.GET("/actor/following", h.followingCollection(instanceActor))
+	e.GET("/actors/reports", h.actorDocument(reportsActor))
+	e.GET("/actors/reports/outbox", h.outboxCollection(reportsActor)) // always empty: its Flags are not public
 	e.GET("/activities/:id", h.activityDocument)
 	e.GET("/users/:name/statuses/:id", h.noteDocument)
 	e.GET("/groups/:name/statuses/:id", h.noteDocument)
@@ -157,6 +159,7 @@ func routes(e *echo.Echo, h *handlers) {
 	e.POST("/users/:name/inbox", h.postInbox)
 	e.POST("/groups/:name/inbox", h.postInbox)
 	e.POST("/actor/inbox", h.postInbox)
+	e.POST("/actors/reports/inbox", h.postReportsInbox)
 
 	// Client API (Mastodon-compatible), bearer tokens
 	api := e.Group("/api", h.requireToken)

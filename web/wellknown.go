@@ -121,8 +121,9 @@ func (h *handlers) webfingerActor(ctx context.Context, resource string) (*models
 	if err != nil {
 		return nil, lookupError(err, "actor")
 	}
-	// The instance actor answers only to the host name it shows.
-	if a.Type == models.ActorApplication {
+	// The instance actor answers only to the host name it shows; the
+	// reports actor to no name at all.
+	if a.IsSystemActor() {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "actor not found")
 	}
 	return a, nil

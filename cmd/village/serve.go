@@ -52,6 +52,11 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Made here, not first inside a report's transaction, where two
+	// first reports at once could collide on its name.
+	if _, err := models.ReportsActor(ctx, st.pool); err != nil {
+		return err
+	}
 	signer, err := federation.NewSigner(urls, instance)
 	if err != nil {
 		return err

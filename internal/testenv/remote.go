@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -34,9 +35,10 @@ type Remote struct {
 	// serves no NodeInfo.
 	Software string
 
-	mu       sync.Mutex
-	received [][]byte
-	hits     int
+	mu         sync.Mutex
+	received   [][]byte
+	deliveries []Delivery
+	hits       int
 	// actorFetches counts fetches of the actor document.
 	actorFetches int
 	docs         map[string]any // extra documents served by path
@@ -108,6 +110,7 @@ func (r *Remote) serve(w http.ResponseWriter, req *http.Request) {
 		}
 		r.mu.Lock()
 		r.received = append(r.received, body)
+		r.deliveries = append(r.deliveries, Delivery{Request: req.Clone(context.Background()), Body: body, At: time.Now()})
 		r.mu.Unlock()
 		w.WriteHeader(http.StatusAccepted)
 	case ok:
@@ -144,6 +147,21 @@ func (r *Remote) Received() []map[string]any {
 		}
 	}
 	return out
+}
+
+// Delivery is one POST the peer received, as it arrived: tests check its
+// HTTP signature as the receiving server would.
+type Delivery struct {
+	Request *http.Request // method, URL, Host and headers (the body is Body)
+	Body    []byte
+	At      time.Time
+}
+
+// Deliveries returns the POSTs the peer received so far, in order.
+func (r *Remote) Deliveries() []Delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Delivery(nil), r.deliveries...)
 }
 
 // ActorFetches counts fetches of the actor's document.
