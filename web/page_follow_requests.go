@@ -81,28 +81,9 @@ func (h *handlers) decideFollowRequest(c echo.Context, done string, decide func(
 	if v == nil {
 		return err
 	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, decided, err := h.decidePending(c, v.Actor, v.Actor, decide)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusNotFound, "request not found")
-	}
-	if h.outbox == nil {
-		return errors.New("web: follow requests need the outbox")
-	}
-	ctx := c.Request().Context()
-	decided := false
-	err = models.InTx(ctx, h.db, func(tx pgx.Tx) error {
-		f, err := models.PendingJoinRequest(ctx, tx, v.Actor.ID, id)
-		if errors.Is(err, models.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		decided = true
-		return decide(ctx, tx, f, v.Actor)
-	})
-	if err != nil {
-		return fmt.Errorf("web: follow request: %w", err)
+		return err
 	}
 	if !decided {
 		done = "gone"
@@ -110,4 +91,35 @@ func (h *handlers) decideFollowRequest(c echo.Context, done string, decide func(
 		h.logger.Info("follow request "+done, "person", v.Actor.Username, "follow", id)
 	}
 	return c.Redirect(http.StatusSeeOther, "/follow_requests?done="+done)
+}
+
+// decidePending applies decide, on decider's word, to the pending follow
+// of followee whose id is the URL's :id, in one transaction; decided is
+// false when there is no such request (decided meanwhile, withdrawn, or
+// another's).
+func (h *handlers) decidePending(c echo.Context, followee, decider *models.Actor,
+	decide func(context.Context, pgx.Tx, *models.Follow, *models.Actor) error) (id int64, decided bool, err error) {
+	id, err = strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return 0, false, echo.NewHTTPError(http.StatusNotFound, "request not found")
+	}
+	if h.outbox == nil {
+		return 0, false, errors.New("web: follow requests need the outbox")
+	}
+	ctx := c.Request().Context()
+	err = models.InTx(ctx, h.db, func(tx pgx.Tx) error {
+		f, err := models.PendingJoinRequest(ctx, tx, followee.ID, id)
+		if errors.Is(err, models.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		decided = true
+		return decide(ctx, tx, f, decider)
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("web: follow request: %w", err)
+	}
+	return id, decided, nil
 }

@@ -244,28 +244,9 @@ func (h *handlers) decideJoinRequest(c echo.Context, done string, decide func(co
 	if g == nil {
 		return err
 	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, decided, err := h.decidePending(c, g.Actor, v.Actor, decide)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusNotFound, "request not found")
-	}
-	if h.outbox == nil {
-		return errors.New("web: join requests need the outbox")
-	}
-	ctx := c.Request().Context()
-	decided := false
-	err = models.InTx(ctx, h.db, func(tx pgx.Tx) error {
-		f, err := models.PendingJoinRequest(ctx, tx, g.Actor.ID, id)
-		if errors.Is(err, models.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		decided = true
-		return decide(ctx, tx, f, v.Actor)
-	})
-	if err != nil {
-		return fmt.Errorf("web: join request: %w", err)
+		return err
 	}
 	if !decided {
 		done = "gone"

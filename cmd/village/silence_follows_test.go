@@ -88,13 +88,7 @@ func TestSilencedServersFollowOfAPublicGroupWaitsForItsModerators(t *testing.T) 
 	bob, ben, dan := b.User("bob"), b.User("ben"), b.User("dan")
 	cara := c.User("cara")
 	uri := func(v *testenv.Village, name string) string { return v.BaseURL + "/users/" + name }
-	follow := func(m *testenv.Client) (string, relationship) {
-		t.Helper()
-		g := resolve(t, m, "@moms@"+a.Addr)
-		var rel relationship
-		m.Post("/api/v1/accounts/"+g.ID+"/follow", nil, &rel)
-		return g.ID, rel
-	}
+	follow := func(m *testenv.Client) (string, relationship) { return followHandle(t, m, "@moms@"+a.Addr) }
 
 	a.Admin("admin", "domain", "block", b.Addr, "--severity", "silence", "--reason", "ad waves")
 
@@ -206,13 +200,7 @@ func TestSilencedServersFollowOfAPersonBecomesAFollowRequest(t *testing.T) {
 	alice := a.User("alice")
 	zoe, bob, ben := b.User("zoe"), b.User("bob"), b.User("ben")
 	uri := func(name string) string { return b.BaseURL + "/users/" + name }
-	follow := func(m *testenv.Client) (string, relationship) {
-		t.Helper()
-		acc := resolve(t, m, "@alice@"+a.Addr)
-		var rel relationship
-		m.Post("/api/v1/accounts/"+acc.ID+"/follow", nil, &rel)
-		return acc.ID, rel
-	}
+	follow := func(m *testenv.Client) (string, relationship) { return followHandle(t, m, "@alice@"+a.Addr) }
 
 	// Before the silence: accepted at once, and the follow stays after it.
 	zoeAlice, _ := follow(zoe)
@@ -321,4 +309,14 @@ func TestPersonApprovesALimitedFollowRequestInARealBrowser(t *testing.T) {
 	b.WaitText("main", "Approved")
 	b.WaitText("main", "Nobody is waiting for your answer")
 	testenv.Eventually(t, 30*time.Second, "the Accept at rosa's", func() bool { return len(received(rosa, "Accept")) == 1 })
+}
+
+// followHandle has a client follow the account a handle names (through
+// search) and returns its id and the relationship the API answered.
+func followHandle(t *testing.T, c *testenv.Client, handle string) (string, relationship) {
+	t.Helper()
+	acc := resolve(t, c, handle)
+	var rel relationship
+	c.Post("/api/v1/accounts/"+acc.ID+"/follow", nil, &rel)
+	return acc.ID, rel
 }
