@@ -59,6 +59,9 @@ type reportView struct {
 	CreatedISO string
 	ResolveURL string
 	DismissURL string
+	// SuspendURI is the reported remote account's id, offered for
+	// suspension on the instance's queue (its moderators may suspend).
+	SuspendURI string
 }
 
 // reportsData is a queue page.
@@ -187,6 +190,9 @@ func (h *handlers) reportViews(ctx context.Context, v *models.Account, q *report
 			Comment: paragraphs(cutRunes(r.Comment, models.MaxReportComment)), Category: text("report.category." + r.Category),
 			Forwarded: r.Forwarded, Created: r.CreatedAt, CreatedISO: r.CreatedAt.UTC().Format(time.RFC3339),
 			ResolveURL: q.Path + "/" + id + "/resolve", DismissURL: q.Path + "/" + id + "/dismiss"}
+		if q.Group == nil && !target.IsLocal() && target.Type != models.ActorGroup {
+			rv.SuspendURI = target.URI
+		}
 		if r.ReporterID != nil {
 			if reporter := actors[*r.ReporterID]; reporter != nil && reporter.IsLocal() && !r.Remote() {
 				l := h.linkActor(reporter)

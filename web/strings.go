@@ -553,6 +553,7 @@ var english = map[string]string{
 	"reports.posts.gone":        "%d reported posts are gone.",
 	"reports.resolve":           "Resolve",
 	"reports.dismiss":           "Dismiss",
+	"reports.suspend.reason":    "See report #%d",
 	"reports.which":             "report %d",
 	"reports.none":              "No open reports. All clear.",
 	"reports.more":              "%d more open reports after these.",

@@ -63,6 +63,14 @@ func TestSuspendingARemoteAccountShutsItOutAndTakesItsPostsDown(t *testing.T) {
 	if n := safetyQuery(t, a, `SELECT count(*) FROM remote_suspensions`); n != 0 {
 		t.Fatalf("refused forms suspended %d accounts", n)
 	}
+	// A report about the account offers its suspension on the instance's queue.
+	if code := alice.Do(http.MethodPost, "/api/v1/reports", url.Values{"account_id": {miaOnA.ID}, "comment": {"she sells pills"}}, nil); code != http.StatusOK {
+		t.Fatalf("alice's report of mia: %d", code)
+	}
+	if _, page := olga.Get("/admin/reports"); !strings.Contains(page, "she sells pills") ||
+		!strings.Contains(page, `action="/admin/remote_suspensions"`) || !strings.Contains(page, `name="handle" value="`+mia.ActorID+`"`) {
+		t.Errorf("the report queue does not offer to suspend the reported remote account")
+	}
 	olga.MustSubmit("/admin/remote_suspensions", url.Values{"handle": {mia.ActorID}, "reason": {"selling pills to parents"}})
 
 	// Its post leaves the group here and at every member.
