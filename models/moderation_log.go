@@ -49,7 +49,8 @@ type ModerationAction struct {
 }
 
 // LogModeration records a moderation action, in the caller's transaction so
-// that the log and the action stand or fall together.
+// that the log and the action stand or fall together; an instance-level
+// one also tells the running server (ListenForChanges).
 func LogModeration(ctx context.Context, db DB, a ModerationAction) error {
 	if a.Action == "" {
 		return fmt.Errorf("models: log moderation: no action")
@@ -59,6 +60,11 @@ func LogModeration(ctx context.Context, db DB, a ModerationAction) error {
 		a.GroupID, a.ModeratorID, a.Action, a.TargetActorID, a.TargetPostID, a.TargetText, a.Reason)
 	if err != nil {
 		return fmt.Errorf("models: log moderation: %w", err)
+	}
+	if a.GroupID == nil {
+		// Suspensions and domain blocks change what the running server
+		// keeps in memory; it hears of them when this commits.
+		return notifyChanged(ctx, db)
 	}
 	return nil
 }

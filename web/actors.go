@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -65,6 +66,14 @@ func lookupError(err error, what string) error {
 func (h *handlers) actorDocument(kind actorKind) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		varyOnAccept(c)
+		asJSON := wantsActivityJSON(c.Request())
+		key := strconv.Itoa(int(kind)) + "/" + c.Param("name")
+		if asJSON {
+			if body, ok := h.actorDocs.get(key); ok {
+				return c.Blob(http.StatusOK, activityJSONType, body)
+			}
+		}
+		generation := h.actorDocs.current() // before reading: a write meanwhile makes it stale
 		a, g, err := h.localActor(c.Request().Context(), kind, c.Param("name"))
 		if errors.Is(err, models.ErrAccountSuspended) {
 			return h.suspendedActor(c, a)
@@ -72,12 +81,17 @@ func (h *handlers) actorDocument(kind actorKind) echo.HandlerFunc {
 		if err != nil {
 			return lookupError(err, "actor")
 		}
-		if wantsActivityJSON(c.Request()) {
+		if asJSON {
 			doc, err := federation.ActorDocument(h.urls, a, g, federation.ActorExtras{})
 			if err != nil {
 				return fmt.Errorf("web: actor document of %s: %w", a.Username, err)
 			}
-			return writeActivityJSON(c, http.StatusOK, doc)
+			body, err := encodeJSON(doc)
+			if err != nil {
+				return fmt.Errorf("web: actor document of %s: %w", a.Username, err)
+			}
+			h.actorDocs.put(key, body, generation)
+			return c.Blob(http.StatusOK, activityJSONType, body)
 		}
 		return h.actorHTML(c, a, g)
 	}

@@ -56,13 +56,19 @@ func newSite(t *testing.T, mode models.SignupMode) *site {
 }
 
 func newSiteAt(t *testing.T, mode models.SignupMode, base string) *site {
+	return newSiteWith(t, mode, base, nil)
+}
+
+// newSiteWith is newSiteAt with a channel telling the server of changes
+// made behind its back (nil: none).
+func newSiteWith(t *testing.T, mode models.SignupMode, base string, changes <-chan struct{}) *site {
 	t.Helper()
 	pool := testenv.DB(t)
 	if err := models.SetSignupMode(context.Background(), pool, mode); err != nil {
 		t.Fatal(err)
 	}
 	clock := &testClock{now: time.Now()}
-	e := web.New(web.Options{DB: pool, URLs: federation.NewURLs(base), Clock: clock.Now})
+	e := web.New(web.Options{DB: pool, URLs: federation.NewURLs(base), Clock: clock.Now, Changes: changes})
 	return &site{t: t, e: e, db: pool, clock: clock}
 }
 

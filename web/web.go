@@ -47,6 +47,10 @@ type Options struct {
 	// InboxRate is how many activities one remote host may post per
 	// minute; 0 sets no limit (tests and benchmarks).
 	InboxRate int
+	// Changes, when set, tells of changes made outside this server (a
+	// moderation action on the command line): each drops what the
+	// handlers keep in memory. Closing it ends the watch.
+	Changes <-chan struct{}
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -91,7 +95,16 @@ func New(opts Options) *echo.Echo {
 	h.guards = newAccountGuards(h.clock)
 	h.limits = newRateLimits(h.clock, opts.InboxRate)
 	h.domainBlocks = &domainBlockCache{db: opts.DB, now: h.clock}
-	e.Use(h.loadSession, h.checkCSRF)
+	h.actorDocs = newActorDocCache()
+	if opts.Changes != nil {
+		go func() {
+			for range opts.Changes {
+				h.actorDocs.forget()
+				h.domainBlocks.forget()
+			}
+		}()
+	}
+	e.Use(h.actorDocs.forgetOnWrites, h.loadSession, h.checkCSRF)
 	routes(e, h)
 	return e
 }
@@ -120,6 +133,7 @@ type handlers struct {
 	// Safety: instance moderation
 	limits       *rateLimits       // posts, reports and inbox POSTs
 	domainBlocks *domainBlockCache // what the inbox refuses before verifying
+	actorDocs    *actorDocCache    // local actors' documents as last served
 }
 
 // routes lists every route Village serves, in one place.

@@ -72,12 +72,28 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	out := outbox.New(st.pool, urls, delivery.Enqueue, a.logger)
 	auth := federation.NewAuthenticator(resolver)
+	// Moderation on the command line reaches the running server at once.
+	changes := make(chan struct{}, 1)
+	listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		defer close(changes)
+		models.ListenForChanges(listenCtx, st.pool, a.logger, func() {
+			select {
+			case changes <- struct{}{}:
+			default: // one is waiting already: it drops everything anyway
+			}
+		})
+	}()
+	defer func() { stopListening(); <-listening }()
 	handler := web.New(web.Options{
 		DB: st.pool, Logger: a.logger, URLs: urls, Version: Version,
 		Auth: auth, Resolver: resolver, Outbox: out, Fetcher: client,
 		Inbox:     inbox.New(st.pool, urls, resolver, out, auth, a.logger),
 		MediaDir:  filepath.Join(cfg.DataDir, "media"),
 		InboxRate: cfg.InboxRate,
+		Changes:   changes,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Listen)

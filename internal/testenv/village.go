@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -191,6 +192,28 @@ func (v *Village) Wait(limit time.Duration) error {
 	case <-time.After(limit):
 		return fmt.Errorf("still running after %s", limit)
 	}
+}
+
+// RSSBytes is the resident memory of the instance's process now (Linux:
+// VmRSS in /proc/PID/status), for the idle-memory benchmark.
+func (v *Village) RSSBytes() (int64, error) {
+	if v.cmd == nil || v.cmd.Process == nil {
+		return 0, errors.New("testenv: village is not running")
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", v.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("testenv: read process status: %w", err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err != nil {
+				return 0, fmt.Errorf("testenv: VmRSS %q: %w", rest, err)
+			}
+			return kb * 1024, nil
+		}
+	}
+	return 0, errors.New("testenv: no VmRSS in the process status")
 }
 
 // Log is what the instance has logged so far.
