@@ -458,7 +458,9 @@ func fileName(name string) string {
 func (b *Browser) Screenshot(name string, width int) string {
 	b.t.Helper()
 	b.Resize(width)
-	ctx, cancel := context.WithTimeout(b.Ctx, b.Timeout)
+	// A whole long page is slow to capture on a loaded machine: it gets
+	// more time than a click (a screenshot is a record, not a check).
+	ctx, cancel := context.WithTimeout(b.Ctx, 4*b.Timeout)
 	defer cancel()
 	png, err := chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
 		m, err := cdp.Call(ctx, t, page.GetLayoutMetrics, cdp.Empty{})
