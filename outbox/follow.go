@@ -99,19 +99,25 @@ func (o *Outbox) Unfollow(ctx context.Context, follower, target *models.Actor) e
 		if target.IsLocal() {
 			return o.WithdrawJoin(ctx, tx, follow) // a request to join a group here
 		}
-		id := o.urls.NewActivityID()
-		undo, err := federation.NewUndoFollow(id, federation.FollowRef{ID: follow.URI, Actor: o.urls.Actor(follower), Object: target.URI})
-		if err != nil {
-			return err
-		}
-		_, err = o.Send(ctx, tx, Message{Actor: follower, ID: id, Activity: undo, ObjectURI: follow.URI,
-			Inboxes: []string{target.InboxURL}})
-		return err
+		return o.sendUndoFollow(ctx, tx, follow, follower, target)
 	})
 	if err != nil {
 		return fmt.Errorf("outbox: unfollow: %w", err)
 	}
 	return nil
+}
+
+// sendUndoFollow tells a remote target, in tx, that a local follower's
+// follow of it ended: Undo{Follow}.
+func (o *Outbox) sendUndoFollow(ctx context.Context, tx pgx.Tx, follow *models.Follow, follower, target *models.Actor) error {
+	id := o.urls.NewActivityID()
+	undo, err := federation.NewUndoFollow(id, federation.FollowRef{ID: follow.URI, Actor: o.urls.Actor(follower), Object: target.URI})
+	if err != nil {
+		return fmt.Errorf("outbox: undo follow: %w", err)
+	}
+	_, err = o.Send(ctx, tx, Message{Actor: follower, ID: id, Activity: undo, ObjectURI: follow.URI,
+		Inboxes: []string{target.InboxURL}})
+	return err
 }
 
 // AcceptFollow accepts a pending follow of a local actor, in tx; a remote

@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/village-social/village/federation"
 	"github.com/village-social/village/models"
 )
 
@@ -100,13 +99,7 @@ func (o *Outbox) endFollowOfSuspended(ctx context.Context, tx pgx.Tx, target *mo
 	if _, err := models.DeleteFollow(ctx, tx, f.ID); err != nil || !follower.IsLocal() {
 		return err
 	}
-	id := o.urls.NewActivityID()
-	undo, err := federation.NewUndoFollow(id, federation.FollowRef{ID: f.URI, Actor: o.urls.Actor(follower), Object: target.URI})
-	if err != nil {
-		return fmt.Errorf("outbox: undo follow of suspended: %w", err)
-	}
-	_, err = o.Send(ctx, tx, Message{Actor: follower, ID: id, Activity: undo, ObjectURI: f.URI, Inboxes: []string{target.InboxURL}})
-	return err
+	return o.sendUndoFollow(ctx, tx, f, follower, target)
 }
 
 // takeDownSuspendedPost removes a suspended account's post: the local
