@@ -12,6 +12,8 @@ import (
 
 	"github.com/village-social/village/federation"
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/httperr"
+	"github.com/village-social/village/web/negotiate"
 )
 
 // actorKind says which family of URLs names a local actor.
@@ -49,24 +51,12 @@ func (h *handlers) localActor(ctx context.Context, kind actorKind, name string) 
 	}
 }
 
-// lookupError answers a failed lookup: 404 for what does not exist, and a
-// wrapped error (a logged 500 that shows nothing internal) for the rest.
-func lookupError(err error, what string) error {
-	if errors.Is(err, models.ErrNotFound) {
-		return echo.NewHTTPError(http.StatusNotFound, what+" not found")
-	}
-	if errors.Is(err, models.ErrAccountSuspended) {
-		return echo.NewHTTPError(http.StatusGone, "this account is suspended")
-	}
-	return fmt.Errorf("web: load %s: %w", what, err)
-}
-
 // actorDocument serves a local actor's document to ActivityPub clients and a small
 // profile page to browsers, from the same URL.
 func (h *handlers) actorDocument(kind actorKind) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		varyOnAccept(c)
-		asJSON := wantsActivityJSON(c.Request())
+		negotiate.VaryOnAccept(c)
+		asJSON := negotiate.WantsActivityJSON(c.Request())
 		key := strconv.Itoa(int(kind)) + "/" + c.Param("name")
 		if asJSON {
 			if body, ok := h.actorDocs.get(key); ok {
@@ -79,7 +69,7 @@ func (h *handlers) actorDocument(kind actorKind) echo.HandlerFunc {
 			return h.suspendedActor(c, a)
 		}
 		if err != nil {
-			return lookupError(err, "actor")
+			return httperr.Lookup(err, "actor")
 		}
 		if asJSON {
 			doc, err := federation.ActorDocument(h.urls, a, g, federation.ActorExtras{})
@@ -116,7 +106,7 @@ func (h *handlers) profileRedirect(c echo.Context) error {
 		}
 	}
 	if err != nil {
-		return lookupError(err, "actor")
+		return httperr.Lookup(err, "actor")
 	}
 	return c.Redirect(http.StatusFound, h.urls.Actor(a))
 }

@@ -65,7 +65,7 @@ func (h *handlers) account(ctx context.Context, a *models.Actor) (*apiAccount, e
 	}
 	limited := false
 	if !a.IsLocal() {
-		sev, err := h.domainBlocks.severity(ctx, a.Domain)
+		sev, err := h.domainBlocks.Severity(ctx, a.Domain)
 		if err != nil {
 			return nil, err
 		}

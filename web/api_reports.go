@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/i18n"
 )
 
 // apiReport is Mastodon's Report entity.
@@ -110,11 +111,11 @@ func (h *handlers) createReport(c echo.Context) error {
 	}
 	id, err := strconv.ParseInt(strings.TrimSpace(p.AccountID), 10, 64)
 	if err != nil || id <= 0 {
-		return invalid(text("report.error.target"))
+		return invalid(i18n.Text("report.error.target"))
 	}
 	target, err := models.ActorByID(ctx, h.db, id)
 	if errors.Is(err, models.ErrNotFound) {
-		return invalid(text("report.error.target"))
+		return invalid(i18n.Text("report.error.target"))
 	}
 	if err != nil {
 		return err
@@ -123,7 +124,7 @@ func (h *handlers) createReport(c echo.Context) error {
 	for _, s := range p.StatusIDs {
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		if err != nil || n <= 0 {
-			return invalid(text("report.error.post"))
+			return invalid(i18n.Text("report.error.post"))
 		}
 		ids = append(ids, n)
 	}

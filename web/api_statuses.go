@@ -14,6 +14,7 @@ import (
 	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/ratelimit"
 )
 
 // MaxStatusLength is the longest post, in characters, as on Mastodon.
@@ -114,8 +115,8 @@ func (h *handlers) createStatus(c echo.Context) error {
 	if err := f.validate(); err != nil {
 		return err
 	}
-	if err := h.limits.post(currentAccount(c).ID); err != nil {
-		return apiLimited(c, err.(*limitError))
+	if err := h.limits.Post(currentAccount(c).ID); err != nil {
+		return apiLimited(c, err.(*ratelimit.Error))
 	}
 	html, tags, mentions := h.render(ctx, f.Status)
 	pub := outbox.Publication{Author: me, Mentions: mentions, Post: &models.Post{

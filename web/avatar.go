@@ -21,7 +21,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/i18n"
 )
 
 // Limits of a profile picture upload.
@@ -71,8 +73,8 @@ func (h *handlers) saveAvatar(c echo.Context) error {
 	}
 	d := h.settingsData(v)
 	refuse := func(key string) error {
-		d.AvatarError = text(key)
-		return h.page(c, http.StatusUnprocessableEntity, "settings", text("settings.title"), d)
+		d.AvatarError = i18n.Text(key)
+		return h.page(c, http.StatusUnprocessableEntity, "settings", i18n.Text("settings.title"), d)
 	}
 	fh, err := c.FormFile("avatar")
 	if err != nil {

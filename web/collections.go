@@ -10,6 +10,7 @@ import (
 
 	"github.com/village-social/village/federation"
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/httperr"
 )
 
 // collectionPageSize is how many items a collection page holds.
@@ -68,7 +69,7 @@ func (h *handlers) outboxCollection(kind actorKind) echo.HandlerFunc {
 		ctx := c.Request().Context()
 		a, _, err := h.localActor(ctx, kind, c.Param("name"))
 		if err != nil {
-			return lookupError(err, "actor")
+			return httperr.Lookup(err, "actor")
 		}
 		page, maxID, err := pageRequest(c)
 		if err != nil {
@@ -115,7 +116,7 @@ func (h *handlers) followCollection(c echo.Context, kind actorKind, followers bo
 	ctx := c.Request().Context()
 	a, g, err := h.localActor(ctx, kind, c.Param("name"))
 	if err != nil {
-		return lookupError(err, "actor")
+		return httperr.Lookup(err, "actor")
 	}
 	page, maxID, err := pageRequest(c)
 	if err != nil {
@@ -164,7 +165,7 @@ func (h *handlers) moderatorsCollection(c echo.Context) error {
 	ctx := c.Request().Context()
 	g, err := models.GroupByName(ctx, h.db, c.Param("name"))
 	if err != nil {
-		return lookupError(err, "group")
+		return httperr.Lookup(err, "group")
 	}
 	mods, err := models.Moderators(ctx, h.db, g.Actor.ID)
 	if err != nil {
@@ -183,7 +184,7 @@ func (h *handlers) featuredCollection(c echo.Context) error {
 	ctx := c.Request().Context()
 	g, err := models.GroupByName(ctx, h.db, c.Param("name"))
 	if err != nil {
-		return lookupError(err, "group")
+		return httperr.Lookup(err, "group")
 	}
 	if h.outbox != nil {
 		if err := h.outbox.EnsureWelcome(ctx, g); err != nil {
@@ -228,7 +229,7 @@ func (h *handlers) activityDocument(c echo.Context) error {
 	uri := h.urls.Base + c.Request().URL.Path
 	act, err := models.ActivityByURI(c.Request().Context(), h.db, uri)
 	if err != nil {
-		return lookupError(err, "activity")
+		return httperr.Lookup(err, "activity")
 	}
 	allowed, membersOnly, err := h.activityAccess(c, act)
 	if err != nil {

@@ -10,10 +10,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/i18n"
+	"github.com/village-social/village/web/negotiate"
+	"github.com/village-social/village/web/ratelimit"
 )
 
 // CSRF protection of the web app's forms. Every state-changing request
@@ -46,18 +50,25 @@ const (
 // csrfCookieName is the cookie of a signed-out browser's random value.
 func (h *handlers) csrfCookieName() string { return h.cookieName("village_csrf") }
 
-// csrfSecret returns the server key that signs tokens, loaded once.
-func (g *accountGuards) csrfSecret(ctx context.Context, db models.DB) ([]byte, error) {
-	g.csrfMu.Lock()
-	defer g.csrfMu.Unlock()
-	if g.csrfKey != nil {
-		return g.csrfKey, nil
+// csrfSecret is the server key that signs tokens, loaded from the database
+// on first use.
+type csrfSecret struct {
+	mu  sync.Mutex
+	key []byte
+}
+
+// secret returns the key, loading it once.
+func (s *csrfSecret) secret(ctx context.Context, db models.DB) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.key != nil {
+		return s.key, nil
 	}
 	key, err := models.InstanceKey(ctx, db, csrfKeyName)
 	if err != nil {
 		return nil, err
 	}
-	g.csrfKey = key
+	s.key = key
 	return key, nil
 }
 
@@ -102,22 +113,10 @@ func (f *csrfForm) token(c echo.Context) string {
 	return f.expected(c)
 }
 
-// safeMethod reports the methods that change nothing.
-func safeMethod(m string) bool {
-	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || m == http.MethodTrace
-}
-
-// isInbox reports a request to one of the ActivityPub inboxes.
-func isInbox(c echo.Context) bool {
-	p := c.Request().URL.Path
-	return p == "/inbox" || p == "/actor/inbox" || p == "/actors/reports/inbox" ||
-		(strings.HasSuffix(p, "/inbox") && (strings.HasPrefix(p, "/users/") || strings.HasPrefix(p, "/groups/")))
-}
-
 // csrfExempt reports the requests the CSRF check leaves alone (see above).
 func (h *handlers) csrfExempt(c echo.Context) bool {
 	r := c.Request()
-	if isInbox(c) || strings.HasPrefix(r.URL.Path, "/api/") {
+	if negotiate.IsInbox(c.Request()) || strings.HasPrefix(r.URL.Path, "/api/") {
 		return true
 	}
 	if _, err := c.Cookie(h.sessionCookieName()); err == nil {
@@ -134,14 +133,14 @@ func (h *handlers) csrfExempt(c echo.Context) bool {
 func (h *handlers) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		safe := safeMethod(r.Method)
+		safe := negotiate.SafeMethod(r.Method)
 		if safe && skipSession(c) {
 			return next(c)
 		}
 		if !safe && h.csrfExempt(c) {
 			return next(c)
 		}
-		key, err := h.guards.csrfSecret(r.Context(), h.db)
+		key, err := h.csrf.secret(r.Context(), h.db)
 		if err != nil {
 			return err
 		}
@@ -154,8 +153,8 @@ func (h *handlers) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if reason := h.csrfRefusal(c, f); reason != "" {
-			h.logger.Info("csrf: refused", "path", r.URL.Path, "reason", reason, "remote", clientAddress(r))
-			return h.page(c, http.StatusForbidden, "account_csrf", text("csrf.title"), nil)
+			h.logger.Info("csrf: refused", "path", r.URL.Path, "reason", reason, "remote", ratelimit.ClientAddress(r))
+			return h.page(c, http.StatusForbidden, "account_csrf", i18n.Text("csrf.title"), nil)
 		}
 		return next(c)
 	}

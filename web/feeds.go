@@ -11,6 +11,8 @@ import (
 
 	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/httperr"
+	"github.com/village-social/village/web/i18n"
 )
 
 // Feeds: RSS 2.0 and Atom 1.0 of a group's public posts (top-level ones:
@@ -60,7 +62,7 @@ func (h *handlers) groupFeed(format feedFormat) echo.HandlerFunc {
 		ctx := c.Request().Context()
 		g, err := models.GroupByName(ctx, h.db, c.Param("name"))
 		if err != nil {
-			return lookupError(err, "group")
+			return httperr.Lookup(err, "group")
 		}
 		if g.MembersOnly() {
 			return echo.NewHTTPError(http.StatusNotFound, "group not found")
@@ -69,7 +71,7 @@ func (h *handlers) groupFeed(format feedFormat) echo.HandlerFunc {
 		f := feed{Title: g.Title, Description: g.Summary, Page: page, Self: page + "/feed" + format.ext(),
 			AuthorName: g.Title, AuthorURI: page, Updated: g.CreatedAt}
 		if f.Description == "" {
-			f.Description = fmt.Sprintf(text("feed.group"), g.Title, h.urls.Host())
+			f.Description = fmt.Sprintf(i18n.Text("feed.group"), g.Title, h.urls.Host())
 		}
 		posts, err := models.PublicPosts(ctx, h.db, models.PublicFilter{GroupID: g.Actor.ID, TopLevel: true, Limit: feedItems})
 		if err != nil {
@@ -85,14 +87,14 @@ func (h *handlers) userFeed(format feedFormat) echo.HandlerFunc {
 		ctx := c.Request().Context()
 		a, err := models.LocalActorByRef(ctx, h.db, false, false, c.Param("name"))
 		if err != nil {
-			return lookupError(err, "user")
+			return httperr.Lookup(err, "user")
 		}
 		l := h.linkActor(a)
 		page := h.urls.Actor(a)
 		f := feed{Title: l.Name + " (" + l.Handle + ")", Description: a.Summary, Page: page,
 			Self: page + "/feed" + format.ext(), AuthorName: l.Name, AuthorURI: page, Updated: a.CreatedAt}
 		if f.Description == "" {
-			f.Description = fmt.Sprintf(text("feed.user"), l.Name, h.urls.Host())
+			f.Description = fmt.Sprintf(i18n.Text("feed.user"), l.Name, h.urls.Host())
 		}
 		posts, err := models.PublicPosts(ctx, h.db, models.PublicFilter{AuthorID: a.ID, Limit: feedItems})
 		if err != nil {
@@ -155,14 +157,14 @@ func (h *handlers) feedItem(p *models.Post) feedItem {
 	switch {
 	case p.Summary != "":
 		it.Title = p.Summary
-		it.HTML = "<p><strong>" + xmlText(fmt.Sprintf(text("post.cw"), p.Summary)) + "</strong></p>" + it.HTML
+		it.HTML = "<p><strong>" + xmlText(fmt.Sprintf(i18n.Text("post.cw"), p.Summary)) + "</strong></p>" + it.HTML
 	case p.Name != "":
 		it.Title = p.Name
 	default:
 		it.Title = content.Title(it.HTML, feedTitleRunes)
 	}
 	if it.Title == "" {
-		it.Title = fmt.Sprintf(text("post.title"), it.Author)
+		it.Title = fmt.Sprintf(i18n.Text("post.title"), it.Author)
 	}
 	return it
 }
@@ -216,7 +218,7 @@ type rssGUID struct {
 func rssDocument(f feed) rssDoc {
 	ch := rssChannel{Title: f.Title, Link: f.Page, Description: f.Description,
 		Self:          rssAtomLink{Href: f.Self, Rel: "self", Type: "application/rss+xml"},
-		LastBuildDate: f.Updated.UTC().Format(time.RFC1123Z), Generator: text("app.name")}
+		LastBuildDate: f.Updated.UTC().Format(time.RFC1123Z), Generator: i18n.Text("app.name")}
 	for _, it := range f.Items {
 		ch.Items = append(ch.Items, rssItem{Title: it.Title, Link: it.Link,
 			GUID:    rssGUID{IsPermaLink: it.ID == it.Link, Value: it.ID},
@@ -267,7 +269,7 @@ type atomText struct {
 func atomDocument(f feed) atomFeed {
 	out := atomFeed{ID: f.Self, Title: f.Title, Subtitle: f.Description, Updated: f.Updated.UTC().Format(time.RFC3339),
 		Links:  []atomLink{{Href: f.Self, Rel: "self", Type: "application/atom+xml"}, {Href: f.Page, Rel: "alternate", Type: "text/html"}},
-		Author: atomPerson{Name: f.AuthorName, URI: f.AuthorURI}, Generator: text("app.name")}
+		Author: atomPerson{Name: f.AuthorName, URI: f.AuthorURI}, Generator: i18n.Text("app.name")}
 	for _, it := range f.Items {
 		e := atomEntry{ID: it.ID, Title: it.Title, Updated: it.Updated.UTC().Format(time.RFC3339),
 			Published: it.Published.UTC().Format(time.RFC3339), Link: atomLink{Href: it.Link, Rel: "alternate", Type: "text/html"},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/village-social/village/federation"
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/negotiate"
 )
 
 // noteDocument serves a local post at its id: the Note as last published
@@ -29,12 +30,12 @@ func (h *handlers) noteDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !allowed || (membersOnly && wantsHTMLPage(c.Request())) {
+	if !allowed || (membersOnly && negotiate.WantsHTMLPage(c.Request())) {
 		return echo.NewHTTPError(http.StatusNotFound, "post not found") // as if it did not exist
 	}
 	if post.DeletedAt != nil {
 		c.Response().Header().Set("Vary", "Accept")
-		if wantsHTMLPage(c.Request()) {
+		if negotiate.WantsHTMLPage(c.Request()) {
 			return h.errorPage(c, http.StatusGone)
 		}
 		return writeActivityJSON(c, http.StatusGone, map[string]any{
@@ -44,7 +45,7 @@ func (h *handlers) noteDocument(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, "post not found")
 	}
 	c.Response().Header().Set("Vary", "Accept")
-	if !wantsActivityJSON(c.Request()) {
+	if !negotiate.WantsActivityJSON(c.Request()) {
 		return h.threadPage(c, post)
 	}
 	obj, err := models.LatestObject(ctx, h.db, post.URI)

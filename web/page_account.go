@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -13,6 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/i18n"
+	"github.com/village-social/village/web/ratelimit"
 )
 
 // The web app's accounts: log in and out here, sign up in
@@ -51,7 +52,7 @@ func (h *handlers) loginPage(c echo.Context) error {
 	if h.viewer(c) != nil {
 		return redirectAfterLogin(c, c.QueryParam("next"))
 	}
-	return h.page(c, http.StatusOK, "login", text("login.title"), loginData{Next: localPath(c.QueryParam("next"))})
+	return h.page(c, http.StatusOK, "login", i18n.Text("login.title"), loginData{Next: localPath(c.QueryParam("next"))})
 }
 
 // login checks a name or email and a password and starts a session. Failed
@@ -65,8 +66,8 @@ func (h *handlers) login(c echo.Context) error {
 	}
 	password := r.PostFormValue("password")
 	if d.Login == "" || password == "" {
-		d.Error = text("login.error.missing")
-		return h.page(c, http.StatusUnprocessableEntity, "login", text("login.title"), d)
+		d.Error = i18n.Text("login.error.missing")
+		return h.page(c, http.StatusUnprocessableEntity, "login", i18n.Text("login.title"), d)
 	}
 	cred, err := models.FindCredentials(r.Context(), h.db, d.Login)
 	if err != nil {
@@ -78,34 +79,34 @@ func (h *handlers) login(c echo.Context) error {
 	if cred.AccountID != 0 {
 		accountKey = "account:" + strconv.FormatInt(cred.AccountID, 10)
 	}
-	address := clientAddress(r)
+	address := ratelimit.ClientAddress(r)
 	for _, l := range []struct {
-		lim *limiter
+		lim *ratelimit.Limiter
 		key string
-	}{{h.guards.loginAddress, address}, {h.guards.loginAccount, accountKey}} {
-		if ok, wait := l.lim.allow(l.key); !ok {
+	}{{h.limits.LoginAddress, address}, {h.limits.LoginAccount, accountKey}} {
+		if ok, wait := l.lim.Allow(l.key); !ok {
 			h.logger.Info("login: rate limited", "remote", address, "retry_after", wait.Round(time.Second))
-			d.Error = waitMessage("login.error.limited", wait)
-			return h.tooManyTries(c, wait, "login", text("login.title"), d)
+			d.Error = i18n.Wait("login.error.limited", wait)
+			return h.tooManyTries(c, wait, "login", i18n.Text("login.title"), d)
 		}
 	}
 	switch err := cred.Check(password); {
 	case errors.Is(err, models.ErrBadCredentials):
-		h.guards.loginAddress.add(address)
-		h.guards.loginAccount.add(accountKey)
+		h.limits.LoginAddress.Add(address)
+		h.limits.LoginAccount.Add(accountKey)
 		h.logger.Info("login: failed", "remote", address) // for fail2ban and the like; never the name typed
-		d.Error = text("login.error.credentials")
-		return h.page(c, http.StatusUnauthorized, "login", text("login.title"), d)
+		d.Error = i18n.Text("login.error.credentials")
+		return h.page(c, http.StatusUnauthorized, "login", i18n.Text("login.title"), d)
 	case errors.Is(err, models.ErrAccountPending):
-		d.Error = text("login.error.pending")
-		return h.page(c, http.StatusForbidden, "login", text("login.title"), d)
+		d.Error = i18n.Text("login.error.pending")
+		return h.page(c, http.StatusForbidden, "login", i18n.Text("login.title"), d)
 	case errors.Is(err, models.ErrAccountSuspended):
-		d.Error = text("login.error.suspended")
-		return h.page(c, http.StatusForbidden, "login", text("login.title"), d)
+		d.Error = i18n.Text("login.error.suspended")
+		return h.page(c, http.StatusForbidden, "login", i18n.Text("login.title"), d)
 	case err != nil:
 		return err
 	}
-	h.guards.loginAccount.reset(accountKey)
+	h.limits.LoginAccount.Reset(accountKey)
 	if err := h.startSession(c, cred.AccountID); err != nil {
 		return err
 	}
@@ -125,16 +126,6 @@ func (h *handlers) logout(c echo.Context) error {
 func (h *handlers) tooManyTries(c echo.Context, wait time.Duration, page, title string, data any) error {
 	c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 	return h.page(c, http.StatusTooManyRequests, page, title, data)
-}
-
-// waitMessage is the friendly "please wait N minutes" of key (a key with
-// "_one" added says it for one minute).
-func waitMessage(key string, wait time.Duration) string {
-	minutes := int(math.Ceil(wait.Minutes()))
-	if minutes <= 1 {
-		return text(key + "_one")
-	}
-	return fmt.Sprintf(text(key), minutes)
 }
 
 // requireViewer sends a signed-out visitor to the log-in form, to come back

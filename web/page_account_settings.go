@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/i18n"
 )
 
 // settingsData is the settings page: the profile form with what is stored
@@ -45,7 +46,7 @@ func (h *handlers) settingsPage(c echo.Context) error {
 	if s := c.QueryParam("saved"); s == "profile" || s == "password" || s == "avatar" {
 		d.Saved = s
 	}
-	return h.page(c, http.StatusOK, "settings", text("settings.title"), d)
+	return h.page(c, http.StatusOK, "settings", i18n.Text("settings.title"), d)
 }
 
 // saveProfile stores the display name and the bio (plain text).
@@ -60,13 +61,13 @@ func (h *handlers) saveProfile(c echo.Context) error {
 	d.DisplayName, d.Bio = edit.DisplayName, edit.Bio
 	err = models.UpdateProfile(r.Context(), h.db, v.Actor.ID, edit)
 	if errors.Is(err, models.ErrDisplayNameTooLong) {
-		d.ProfileErrors["display_name"] = text("settings.error.display_name_long")
+		d.ProfileErrors["display_name"] = i18n.Text("settings.error.display_name_long")
 	}
 	if errors.Is(err, models.ErrBioTooLong) {
-		d.ProfileErrors["bio"] = text("settings.error.bio_long")
+		d.ProfileErrors["bio"] = i18n.Text("settings.error.bio_long")
 	}
 	if len(d.ProfileErrors) > 0 {
-		return h.page(c, http.StatusUnprocessableEntity, "settings", text("settings.title"), d)
+		return h.page(c, http.StatusUnprocessableEntity, "settings", i18n.Text("settings.title"), d)
 	}
 	if err != nil {
 		return err
@@ -88,29 +89,29 @@ func (h *handlers) changePassword(c echo.Context) error {
 	r := c.Request()
 	d := h.settingsData(v)
 	key := "account:" + strconv.FormatInt(v.ID, 10)
-	if ok, wait := h.guards.loginAccount.allow(key); !ok {
-		d.PasswordErrors["current_password"] = waitMessage("login.error.limited", wait)
-		return h.tooManyTries(c, wait, "settings", text("settings.title"), d)
+	if ok, wait := h.limits.LoginAccount.Allow(key); !ok {
+		d.PasswordErrors["current_password"] = i18n.Wait("login.error.limited", wait)
+		return h.tooManyTries(c, wait, "settings", i18n.Text("settings.title"), d)
 	}
 	current, next, again := r.PostFormValue("current_password"), r.PostFormValue("new_password"), r.PostFormValue("new_password_confirm")
 	if current == "" {
-		d.PasswordErrors["current_password"] = text("settings.error.current_missing")
+		d.PasswordErrors["current_password"] = i18n.Text("settings.error.current_missing")
 	}
 	if err := models.ValidatePassword(next); err != nil {
 		if _, k := signupFieldError(err); k != "" {
-			d.PasswordErrors["new_password"] = text(k)
+			d.PasswordErrors["new_password"] = i18n.Text(k)
 		}
 	} else if next != again {
-		d.PasswordErrors["new_password_confirm"] = text("signup.error.password_mismatch")
+		d.PasswordErrors["new_password_confirm"] = i18n.Text("signup.error.password_mismatch")
 	}
 	if len(d.PasswordErrors) > 0 {
-		return h.page(c, http.StatusUnprocessableEntity, "settings", text("settings.title"), d)
+		return h.page(c, http.StatusUnprocessableEntity, "settings", i18n.Text("settings.title"), d)
 	}
 	err = models.ChangePassword(r.Context(), h.db, v.ID, current, next)
 	if errors.Is(err, models.ErrWrongPassword) {
-		h.guards.loginAccount.add(key)
-		d.PasswordErrors["current_password"] = text("settings.error.current_wrong")
-		return h.page(c, http.StatusUnprocessableEntity, "settings", text("settings.title"), d)
+		h.limits.LoginAccount.Add(key)
+		d.PasswordErrors["current_password"] = i18n.Text("settings.error.current_wrong")
+		return h.page(c, http.StatusUnprocessableEntity, "settings", i18n.Text("settings.title"), d)
 	}
 	if err != nil {
 		return err

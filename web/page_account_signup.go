@@ -8,6 +8,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/i18n"
+	"github.com/village-social/village/web/ratelimit"
 )
 
 // signupData is the sign-up page: the instance's mode, the invite that came
@@ -54,7 +56,7 @@ func (h *handlers) signupPage(c echo.Context) error {
 		}
 	}
 	d.Closed = mode == models.SignupInvite && d.Invite == ""
-	return h.page(c, http.StatusOK, "signup", text("signup.title"), d)
+	return h.page(c, http.StatusOK, "signup", i18n.Text("signup.title"), d)
 }
 
 // signup makes an account from the form. Tries are limited per address
@@ -80,15 +82,15 @@ func (h *handlers) signup(c echo.Context) error {
 		Reason:      strings.TrimSpace(r.PostFormValue("reason")),
 		Errors:      map[string]string{},
 	}
-	address := clientAddress(r)
-	if ok, wait := h.guards.signup.allow(address); !ok {
-		d.Error = waitMessage("signup.error.limited", wait)
-		return h.tooManyTries(c, wait, "signup", text("signup.title"), d)
+	address := ratelimit.ClientAddress(r)
+	if ok, wait := h.limits.Signup.Allow(address); !ok {
+		d.Error = i18n.Wait("signup.error.limited", wait)
+		return h.tooManyTries(c, wait, "signup", i18n.Text("signup.title"), d)
 	}
-	h.guards.signup.add(address)
+	h.limits.Signup.Add(address)
 	if mode == models.SignupInvite && d.Invite == "" {
 		d.Closed = true
-		return h.page(c, http.StatusForbidden, "signup", text("signup.title"), d)
+		return h.page(c, http.StatusForbidden, "signup", i18n.Text("signup.title"), d)
 	}
 
 	password, again := r.PostFormValue("password"), r.PostFormValue("password_confirm")
@@ -101,10 +103,10 @@ func (h *handlers) signup(c echo.Context) error {
 	if err := models.ValidatePassword(password); err != nil {
 		d.fieldError(err)
 	} else if password != again {
-		d.Errors["password_confirm"] = text("signup.error.password_mismatch")
+		d.Errors["password_confirm"] = i18n.Text("signup.error.password_mismatch")
 	}
 	if len(d.Errors) > 0 {
-		return h.page(c, http.StatusUnprocessableEntity, "signup", text("signup.title"), d)
+		return h.page(c, http.StatusUnprocessableEntity, "signup", i18n.Text("signup.title"), d)
 	}
 
 	acc, pending, err := models.Register(ctx, h.db, models.SignUp{
@@ -115,15 +117,15 @@ func (h *handlers) signup(c echo.Context) error {
 	case errors.Is(err, models.ErrInvalidInvite), errors.Is(err, models.ErrInviteRequired):
 		d.Invite, d.InviteInvalid = "", true
 		d.Closed = mode == models.SignupInvite
-		return h.page(c, http.StatusForbidden, "signup", text("signup.title"), d)
+		return h.page(c, http.StatusForbidden, "signup", i18n.Text("signup.title"), d)
 	case err != nil && d.fieldError(err):
-		return h.page(c, http.StatusUnprocessableEntity, "signup", text("signup.title"), d)
+		return h.page(c, http.StatusUnprocessableEntity, "signup", i18n.Text("signup.title"), d)
 	case err != nil:
 		return err
 	}
 	h.logger.Info("signup", "user", acc.Actor.Username, "pending", pending, "invite", d.Invite != "")
 	if pending {
-		return h.page(c, http.StatusOK, "account_pending", text("signup.pending.title"), acc.Actor.Username)
+		return h.page(c, http.StatusOK, "account_pending", i18n.Text("signup.pending.title"), acc.Actor.Username)
 	}
 	if err := h.startSession(c, acc.ID); err != nil {
 		return err
@@ -139,7 +141,7 @@ func (d *signupData) fieldError(err error) bool {
 		return false
 	}
 	if _, taken := d.Errors[field]; !taken {
-		d.Errors[field] = text(key)
+		d.Errors[field] = i18n.Text(key)
 	}
 	return true
 }

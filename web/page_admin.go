@@ -11,6 +11,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/httperr"
+	"github.com/village-social/village/web/i18n"
 )
 
 // The admins' page, /admin: the instance's settings (name, description,
@@ -110,7 +112,7 @@ func (h *handlers) adminPage(c echo.Context) error {
 		return err
 	}
 	if k, ok := adminNotices[c.QueryParam("done")]; ok {
-		d.Notice = text(k)
+		d.Notice = i18n.Text(k)
 	}
 	return h.renderAdmin(c, http.StatusOK, d)
 }
@@ -135,8 +137,8 @@ func (h *handlers) renderAdmin(c echo.Context, status int, d adminData) error {
 	ctx := c.Request().Context()
 	d.Host = h.urls.Host()
 	for _, m := range []models.SignupMode{models.SignupOpen, models.SignupApproval, models.SignupInvite} {
-		d.Modes = append(d.Modes, adminMode{Value: string(m), Label: text("admin.mode." + string(m)),
-			Hint: text("admin.mode." + string(m) + ".hint"), Checked: d.Mode == string(m)})
+		d.Modes = append(d.Modes, adminMode{Value: string(m), Label: i18n.Text("admin.mode." + string(m)),
+			Hint: i18n.Text("admin.mode." + string(m) + ".hint"), Checked: d.Mode == string(m)})
 	}
 	users, total, err := models.ListUsers(ctx, h.db, adminUsersShown)
 	if err != nil {
@@ -146,7 +148,7 @@ func (h *handlers) renderAdmin(c echo.Context, status int, d adminData) error {
 	for _, u := range users {
 		l := h.linkActor(u.Account.Actor)
 		row := adminUser{Name: l.Name, Handle: l.Handle, URL: l.URL, Email: u.Account.Email, Admin: u.Account.IsAdmin,
-			Role: text("role." + u.Account.Role()), Suspended: u.Account.SuspendedAt != nil,
+			Role: i18n.Text("role." + u.Account.Role()), Suspended: u.Account.SuspendedAt != nil,
 			Pending: u.Pending, Reason: cutRunes(u.Reason, models.MaxSignupReasonLength), Created: u.Account.CreatedAt,
 			CreatedISO: u.Account.CreatedAt.UTC().Format(time.RFC3339)}
 		if u.Pending {
@@ -170,7 +172,7 @@ func (h *handlers) renderAdmin(c echo.Context, status int, d adminData) error {
 		}
 		d.Invites = append(d.Invites, row)
 	}
-	return h.page(c, status, "admin_instance", text("admin.title"), d)
+	return h.page(c, status, "admin_instance", i18n.Text("admin.title"), d)
 }
 
 // adminFieldErrors are the models' errors of the instance settings, with
@@ -202,7 +204,7 @@ func (h *handlers) saveInstanceSettings(c echo.Context) error {
 	if err != nil {
 		for _, fe := range adminFieldErrors {
 			if errors.Is(err, fe.err) {
-				d.Errors[fe.field] = text(fe.key)
+				d.Errors[fe.field] = i18n.Text(fe.key)
 			}
 		}
 		if len(d.Errors) == 0 {
@@ -222,7 +224,7 @@ func (h *handlers) approveSignup(c echo.Context) error {
 	}
 	acc, err := models.ApproveAccount(c.Request().Context(), h.db, c.Param("name"))
 	if err != nil {
-		return lookupError(err, "user")
+		return httperr.Lookup(err, "user")
 	}
 	h.logger.Info("sign-up approved", "admin", v.Actor.Username, "user", acc.Actor.Username)
 	return c.Redirect(http.StatusSeeOther, "/admin?done=approved#users")
@@ -242,12 +244,12 @@ func (h *handlers) createInvite(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		d.InviteError = text("admin.invites.error")
+		d.InviteError = i18n.Text("admin.invites.error")
 		if !usesOK {
-			d.Errors["max_uses"] = fmt.Sprintf(text("admin.invites.error.uses"), maxInviteUses)
+			d.Errors["max_uses"] = fmt.Sprintf(i18n.Text("admin.invites.error.uses"), maxInviteUses)
 		}
 		if !daysOK {
-			d.Errors["expires_days"] = fmt.Sprintf(text("admin.invites.error.days"), maxInviteDays)
+			d.Errors["expires_days"] = fmt.Sprintf(i18n.Text("admin.invites.error.days"), maxInviteDays)
 		}
 		return h.renderAdmin(c, http.StatusUnprocessableEntity, d)
 	}
@@ -267,7 +269,7 @@ func (h *handlers) revokeInvite(c echo.Context) error {
 		return err
 	}
 	if err := models.RevokeInvite(c.Request().Context(), h.db, c.Param("code")); err != nil {
-		return lookupError(err, "invite")
+		return httperr.Lookup(err, "invite")
 	}
 	h.logger.Info("invite revoked", "admin", v.Actor.Username)
 	return c.Redirect(http.StatusSeeOther, "/admin?done=revoked#invites")

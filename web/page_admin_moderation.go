@@ -12,6 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/httperr"
+	"github.com/village-social/village/web/i18n"
 )
 
 // The instance moderators' page, /admin/moderation: suspending local
@@ -97,7 +99,7 @@ func (h *handlers) instanceModerationPage(c echo.Context) error {
 	}
 	d := moderationData{Severity: models.BlockSuspend}
 	if k, ok := instanceModerationNotices[c.QueryParam("done")]; ok {
-		d.Notice = text(k)
+		d.Notice = i18n.Text(k)
 	}
 	return h.renderModeration(c, http.StatusOK, v, d)
 }
@@ -110,7 +112,7 @@ func (h *handlers) renderModeration(c echo.Context, status int, v *models.Accoun
 	}
 	for _, acc := range accounts {
 		l := h.linkActor(acc.Actor)
-		row := moderationUser{Name: l.Name, Handle: l.Handle, URL: l.URL, Username: acc.Actor.Username, Role: text("role." + acc.Role()),
+		row := moderationUser{Name: l.Name, Handle: l.Handle, URL: l.URL, Username: acc.Actor.Username, Role: i18n.Text("role." + acc.Role()),
 			Suspended: acc.SuspendedAt != nil, Self: acc.ID == v.ID}
 		row.ActionURL = "/admin/users/" + acc.Actor.Username + "/suspend"
 		if row.Suspended {
@@ -123,7 +125,7 @@ func (h *handlers) renderModeration(c echo.Context, status int, v *models.Accoun
 		return fmt.Errorf("web: moderation: %w", err)
 	}
 	for _, b := range blocks {
-		d.DomainBlocks = append(d.DomainBlocks, domainBlockView{Domain: b.Domain, Severity: text("moderation.severity." + b.Severity),
+		d.DomainBlocks = append(d.DomainBlocks, domainBlockView{Domain: b.Domain, Severity: i18n.Text("moderation.severity." + b.Severity),
 			Reason: b.Reason, Created: b.CreatedAt, CreatedISO: b.CreatedAt.UTC().Format(time.RFC3339),
 			UnblockURL: "/admin/domain_blocks/" + b.Domain + "/delete"})
 	}
@@ -140,8 +142,8 @@ func (h *handlers) renderModeration(c echo.Context, status int, v *models.Accoun
 		return fmt.Errorf("web: moderation: %w", err)
 	}
 	for _, e := range entries {
-		row := moderationLogRow{Action: text("moderation.action." + e.Action), Target: e.TargetText, Reason: e.Reason,
-			Created: e.CreatedAt, CreatedISO: e.CreatedAt.UTC().Format(time.RFC3339), By: text("moderation.by_operator")}
+		row := moderationLogRow{Action: i18n.Text("moderation.action." + e.Action), Target: e.TargetText, Reason: e.Reason,
+			Created: e.CreatedAt, CreatedISO: e.CreatedAt.UTC().Format(time.RFC3339), By: i18n.Text("moderation.by_operator")}
 		if e.ModeratorID != nil {
 			if m, err := models.ActorByID(ctx, h.db, *e.ModeratorID); err == nil {
 				row.By = h.linkActor(m).Name
@@ -149,7 +151,7 @@ func (h *handlers) renderModeration(c echo.Context, status int, v *models.Accoun
 		}
 		d.Log = append(d.Log, row)
 	}
-	return h.page(c, status, "admin_moderation", text("moderation.title"), d)
+	return h.page(c, status, "admin_moderation", i18n.Text("moderation.title"), d)
 }
 
 // suspendUser suspends a local person (POST /admin/users/:name/suspend).
@@ -170,7 +172,7 @@ func (h *handlers) changeSuspension(c echo.Context, suspend bool) error {
 	ctx := c.Request().Context()
 	acc, err := models.AccountByUsername(ctx, h.db, c.Param("name"))
 	if err != nil {
-		return lookupError(err, "user")
+		return httperr.Lookup(err, "user")
 	}
 	if acc.ID == v.ID {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "you cannot suspend yourself")
@@ -181,7 +183,7 @@ func (h *handlers) changeSuspension(c echo.Context, suspend bool) error {
 	reason := strings.TrimSpace(c.FormValue("reason"))
 	if utf8.RuneCountInString(reason) > models.MaxModerationReason {
 		return h.renderModeration(c, http.StatusUnprocessableEntity, v,
-			moderationData{Error: formatText("moderation.error.reason", models.MaxModerationReason)})
+			moderationData{Error: i18n.Format("moderation.error.reason", models.MaxModerationReason)})
 	}
 	done := "unsuspended"
 	if suspend {
@@ -206,22 +208,22 @@ func (h *handlers) blockDomain(c echo.Context) error {
 	d := moderationData{Domain: strings.TrimSpace(r.PostFormValue("domain")), Severity: r.PostFormValue("severity"),
 		Reason: strings.TrimSpace(r.PostFormValue("reason"))}
 	if utf8.RuneCountInString(d.Reason) > models.MaxModerationReason {
-		d.Error = formatText("moderation.error.reason", models.MaxModerationReason)
+		d.Error = i18n.Format("moderation.error.reason", models.MaxModerationReason)
 		return h.renderModeration(c, http.StatusUnprocessableEntity, v, d)
 	}
 	_, err = models.PutDomainBlock(r.Context(), h.db, models.DomainBlock{Domain: d.Domain, Severity: d.Severity, Reason: d.Reason}, &v.Actor.ID)
 	switch {
 	case errors.Is(err, models.ErrInvalidDomain):
-		d.Error = text("moderation.error.domain")
+		d.Error = i18n.Text("moderation.error.domain")
 	case errors.Is(err, models.ErrInvalidSeverity):
-		d.Error = text("moderation.error.severity")
+		d.Error = i18n.Text("moderation.error.severity")
 	case err != nil:
 		return err
 	}
 	if d.Error != "" {
 		return h.renderModeration(c, http.StatusUnprocessableEntity, v, d)
 	}
-	h.domainBlocks.forget()
+	h.domainBlocks.Forget()
 	return c.Redirect(http.StatusSeeOther, "/admin/moderation?done=blocked#domains")
 }
 
@@ -238,7 +240,7 @@ func (h *handlers) unblockDomain(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.domainBlocks.forget()
+	h.domainBlocks.Forget()
 	return c.Redirect(http.StatusSeeOther, "/admin/moderation?done=unblocked#domains")
 }
 
@@ -258,11 +260,11 @@ func (h *handlers) suspendRemoteAccount(c echo.Context) error {
 		return h.renderModeration(c, http.StatusUnprocessableEntity, v, d)
 	}
 	if utf8.RuneCountInString(d.RemoteReason) > models.MaxModerationReason {
-		return refuse(formatText("moderation.error.reason", models.MaxModerationReason))
+		return refuse(i18n.Format("moderation.error.reason", models.MaxModerationReason))
 	}
 	if len(d.RemoteHandle) > maxHandleLength {
 		d.RemoteHandle = cutRunes(d.RemoteHandle, maxHandleLength)
-		return refuse(text("moderation.error.remote"))
+		return refuse(i18n.Text("moderation.error.remote"))
 	}
 	target, err := h.findActorForm(r.Context(), d.RemoteHandle)
 	if err != nil {
@@ -270,15 +272,15 @@ func (h *handlers) suspendRemoteAccount(c echo.Context) error {
 		if !errors.As(err, &refusal) {
 			return err
 		}
-		return refuse(text("moderation.error.remote"))
+		return refuse(i18n.Text("moderation.error.remote"))
 	}
 	if target.IsLocal() {
-		return refuse(text("moderation.error.remote_local"))
+		return refuse(i18n.Text("moderation.error.remote_local"))
 	}
 	if _, err := h.outbox.SuspendRemote(r.Context(), target, &v.Actor.ID, d.RemoteReason); err != nil {
 		return err
 	}
-	h.domainBlocks.forget()
+	h.domainBlocks.Forget()
 	return c.Redirect(http.StatusSeeOther, "/admin/moderation?done=suspended_remote#remote")
 }
 
@@ -308,6 +310,6 @@ func (h *handlers) unsuspendRemoteAccount(c echo.Context) error {
 	if !done {
 		return echo.NewHTTPError(http.StatusNotFound, "that account is not suspended")
 	}
-	h.domainBlocks.forget()
+	h.domainBlocks.Forget()
 	return c.Redirect(http.StatusSeeOther, "/admin/moderation?done=unsuspended_remote#remote")
 }

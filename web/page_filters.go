@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/i18n"
 )
 
 // The member's filters page (/settings/filters): the same filters as the
@@ -72,14 +73,14 @@ func (h *handlers) filtersPage(c echo.Context) error {
 	}
 	flash := ""
 	if c.QueryParam("added") == "1" {
-		flash = text("filters.added")
+		flash = i18n.Text("filters.added")
 	}
 	d, err := h.filtersData(c, v, filterForm{Contexts: map[string]bool{models.FilterHome: true, models.FilterThread: true,
 		models.FilterNotifications: true}, WholeWord: true})
 	if err != nil {
 		return err
 	}
-	return h.memberPage(c, http.StatusOK, "settings_filters", text("filters.title"), flash, d)
+	return h.memberPage(c, http.StatusOK, "settings_filters", i18n.Text("filters.title"), flash, d)
 }
 
 // addFilterForm makes a filter from the form; errors come back with the
@@ -109,9 +110,9 @@ func (h *handlers) addFilterForm(c echo.Context) error {
 	}
 	problem := ""
 	if len(f.Keywords) == 0 {
-		problem = text("filters.error.keywords")
+		problem = i18n.Text("filters.error.keywords")
 	} else if n, err := strconv.Atoi(form.ExpiresIn); form.ExpiresIn != "" && (err != nil || n <= 0) {
-		problem = text("filters.error.expires")
+		problem = i18n.Text("filters.error.expires")
 	} else {
 		if form.ExpiresIn != "" {
 			t := h.clock().Add(time.Duration(n) * time.Second)
@@ -135,7 +136,7 @@ func (h *handlers) addFilterForm(c echo.Context) error {
 			return err
 		}
 		d.Error = problem
-		return h.memberPage(c, http.StatusUnprocessableEntity, "settings_filters", text("filters.title"), "", d)
+		return h.memberPage(c, http.StatusUnprocessableEntity, "settings_filters", i18n.Text("filters.title"), "", d)
 	}
 	return c.Redirect(http.StatusSeeOther, "/settings/filters?added=1")
 }

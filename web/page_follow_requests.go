@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/i18n"
 )
 
 // A person's follow requests (/follow_requests): who waits for her answer.
@@ -44,7 +45,7 @@ func (h *handlers) followRequestsPage(c echo.Context) error {
 	}
 	d := followRequestsData{}
 	if k, ok := followRequestNotices[c.QueryParam("done")]; ok {
-		d.Notice = text(k)
+		d.Notice = i18n.Text(k)
 	}
 	reqs, total, err := models.PendingJoinRequests(c.Request().Context(), h.db, v.Actor.ID, followRequestsShown)
 	if err != nil {
@@ -54,7 +55,7 @@ func (h *handlers) followRequestsPage(c echo.Context) error {
 	for _, r := range reqs {
 		d.Requests = append(d.Requests, h.joinRequestView("/follow_requests/", false, r))
 	}
-	return h.page(c, http.StatusOK, "follow_requests", text("requests.title"), d)
+	return h.page(c, http.StatusOK, "follow_requests", i18n.Text("requests.title"), d)
 }
 
 // approveFollowRequestForm answers POST /follow_requests/:id/approve: the

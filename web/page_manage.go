@@ -16,6 +16,8 @@ import (
 	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/httperr"
+	"github.com/village-social/village/web/i18n"
 )
 
 // The moderators' pages of a group: its join requests and pins
@@ -58,7 +60,7 @@ func (h *handlers) moderation(c echo.Context, page string) (*models.Account, *mo
 	ctx := c.Request().Context()
 	g, err := models.GroupByName(ctx, h.db, name)
 	if err != nil {
-		return nil, nil, lookupError(err, "group")
+		return nil, nil, httperr.Lookup(err, "group")
 	}
 	if !v.IsAdmin {
 		mod, err := models.IsModerator(ctx, h.db, g.Actor.ID, v.Actor.ID)
@@ -74,7 +76,7 @@ func (h *handlers) moderation(c echo.Context, page string) (*models.Account, *mo
 
 // forbiddenPage answers 403 with a page saying why (key.title, key.text).
 func (h *handlers) forbiddenPage(c echo.Context, key string) error {
-	d := errorData{Status: http.StatusForbidden, Heading: text(key + ".title"), Text: text(key + ".text")}
+	d := errorData{Status: http.StatusForbidden, Heading: i18n.Text(key + ".title"), Text: i18n.Text(key + ".text")}
 	return h.page(c, http.StatusForbidden, "error", d.Heading, d)
 }
 
@@ -137,9 +139,9 @@ func (h *handlers) managePage(c echo.Context) error {
 	}
 	d := manageData{}
 	if k, ok := manageNotices[c.QueryParam("done")]; ok {
-		d.Notice = text(k)
+		d.Notice = i18n.Text(k)
 	} else if k, ok := groupModerationNotices[c.QueryParam("done")]; ok {
-		d.Notice = text(k)
+		d.Notice = i18n.Text(k)
 	}
 	return h.renderManage(c, http.StatusOK, g, d)
 }
@@ -186,17 +188,17 @@ func (h *handlers) renderManage(c echo.Context, status int, g *models.Group, d m
 		v := pinnableView{Post: views.view(p, false), PostID: strconv.FormatInt(p.ID, 10), CanPin: true}
 		switch {
 		case !p.Local:
-			v.CanPin, v.Why = false, text("manage.pins.remote")
+			v.CanPin, v.Why = false, i18n.Text("manage.pins.remote")
 		case p.Visibility != models.VisibilityPublicPost && p.Visibility != models.VisibilityUnlisted &&
 			!(g.MembersOnly() && p.Visibility == models.VisibilityPrivate):
-			v.CanPin, v.Why = false, text("manage.pins.private")
+			v.CanPin, v.Why = false, i18n.Text("manage.pins.private")
 		}
 		d.Recent = append(d.Recent, v)
 	}
 	if d.Moderation, err = h.groupModeration(ctx, h.viewer(c), g); err != nil {
 		return fmt.Errorf("web: manage: %w", err)
 	}
-	return h.page(c, status, "manage_group", fmt.Sprintf(text("manage.title"), g.Title), d)
+	return h.page(c, status, "manage_group", fmt.Sprintf(i18n.Text("manage.title"), g.Title), d)
 }
 
 // joinRequestView shows who asks: name, handle, server (and whether it is
@@ -277,7 +279,7 @@ func (h *handlers) pinPost(c echo.Context) error {
 		return fmt.Errorf("web: pin: %w", err)
 	}
 	if key != "" {
-		d := manageData{Error: text(key)}
+		d := manageData{Error: i18n.Text(key)}
 		if key == "manage.pins.error.many" {
 			d.Error = fmt.Sprintf(d.Error, models.MaxPins)
 		}

@@ -9,6 +9,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/httperr"
+	"github.com/village-social/village/web/i18n"
 )
 
 // A group's audit log (/groups/:name/log): every moderation action, who
@@ -48,7 +50,7 @@ func (h *handlers) groupLogPage(c echo.Context) error {
 	}
 	g, err := models.GroupByName(ctx, h.db, c.Param("name"))
 	if err != nil {
-		return lookupError(err, "page")
+		return httperr.Lookup(err, "page")
 	}
 	if !v.IsAdmin {
 		mod, err := models.IsModerator(ctx, h.db, g.Actor.ID, v.Actor.ID)
@@ -82,7 +84,7 @@ func (h *handlers) groupLogPage(c echo.Context) error {
 	}
 	for _, r := range rows {
 		e := logEntryView{When: r.CreatedAt, WhenISO: r.CreatedAt.UTC().Format(time.RFC3339),
-			Action: text("groupmod.action." + r.Action), Text: r.TargetText, Reason: r.Reason}
+			Action: i18n.Text("groupmod.action." + r.Action), Text: r.TargetText, Reason: r.Reason}
 		if m := actor(r.ModeratorID); m != nil {
 			e.Moderator = h.linkActor(m)
 		} else {
@@ -99,5 +101,5 @@ func (h *handlers) groupLogPage(c echo.Context) error {
 	if len(rows) == logEntriesShown {
 		d.Older = d.Group.URL + "/log?max_id=" + strconv.FormatInt(rows[len(rows)-1].ID, 10)
 	}
-	return h.page(c, http.StatusOK, "manage_log", fmt.Sprintf(text("groupmod.log.title"), g.Title), d)
+	return h.page(c, http.StatusOK, "manage_log", fmt.Sprintf(i18n.Text("groupmod.log.title"), g.Title), d)
 }

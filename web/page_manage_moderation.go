@@ -15,6 +15,7 @@ import (
 
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/i18n"
 )
 
 // A group's moderation on its manage page: remove a post, lock a thread,
@@ -163,7 +164,7 @@ func (h *handlers) moderateAs(c echo.Context, v *models.Account, g *models.Group
 	// A reason is refused, not cut, when too long: the moderator sees what
 	// was kept, and nothing is done.
 	if utf8.RuneCountInString(strings.TrimSpace(c.Request().PostFormValue("reason"))) > models.MaxModerationReason {
-		return h.renderManage(c, http.StatusUnprocessableEntity, g, manageData{Error: formatText("groupmod.error.reason", models.MaxModerationReason)})
+		return h.renderManage(c, http.StatusUnprocessableEntity, g, manageData{Error: i18n.Format("groupmod.error.reason", models.MaxModerationReason)})
 	}
 	ctx := c.Request().Context()
 	err := models.InTx(ctx, h.db, func(tx pgx.Tx) error { return act(ctx, tx, v, g) })
@@ -198,11 +199,11 @@ func (h *handlers) actionOf(v *models.Account, g *models.Group, reason string) o
 func groupPostParam(ctx context.Context, tx pgx.Tx, g *models.Group, form string) (*models.Post, error) {
 	id, err := strconv.ParseInt(strings.TrimSpace(form), 10, 64)
 	if err != nil {
-		return nil, formRefusal(text("groupmod.error.post"))
+		return nil, formRefusal(i18n.Text("groupmod.error.post"))
 	}
 	p, err := models.PostByID(ctx, tx, id)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && !inGroup(p, g)) {
-		return nil, formRefusal(text("groupmod.error.post"))
+		return nil, formRefusal(i18n.Text("groupmod.error.post"))
 	}
 	if err != nil {
 		return nil, err
@@ -236,11 +237,11 @@ func (h *handlers) restoreGroupPost(c echo.Context) error {
 	return h.moderate(c, "restored", func(ctx context.Context, tx pgx.Tx, v *models.Account, g *models.Group) error {
 		id, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("post")), 10, 64)
 		if err != nil {
-			return formRefusal(text("groupmod.error.post"))
+			return formRefusal(i18n.Text("groupmod.error.post"))
 		}
 		p, err := models.PostByID(ctx, tx, id)
 		if errors.Is(err, models.ErrNotFound) || (err == nil && !inGroup(p, g)) {
-			return formRefusal(text("groupmod.error.post"))
+			return formRefusal(i18n.Text("groupmod.error.post"))
 		}
 		if err != nil {
 			return err
@@ -280,11 +281,11 @@ func (h *handlers) findActorForm(ctx context.Context, handle string) (*models.Ac
 	handle = strings.TrimSpace(handle)
 	if strings.HasPrefix(handle, "https://") || strings.HasPrefix(handle, "http://") {
 		if h.resolver == nil {
-			return nil, formRefusal(text("groupmod.error.who"))
+			return nil, formRefusal(i18n.Text("groupmod.error.who"))
 		}
 		a, err := h.resolver.Actor(ctx, handle)
 		if err != nil || a.IsSystemActor() {
-			return nil, formRefusal(text("groupmod.error.who"))
+			return nil, formRefusal(i18n.Text("groupmod.error.who"))
 		}
 		return a, nil
 	}
@@ -330,20 +331,20 @@ func (h *handlers) banMember(c echo.Context) error {
 		if s := strings.TrimSpace(r.PostFormValue("days")); s != "" {
 			days, err := strconv.Atoi(s)
 			if err != nil || days < 1 || days > maxBanDays {
-				return formRefusal(fmt.Sprintf(text("groupmod.error.days"), maxBanDays))
+				return formRefusal(fmt.Sprintf(i18n.Text("groupmod.error.days"), maxBanDays))
 			}
 			t := time.Now().Add(time.Duration(days) * 24 * time.Hour)
 			endsAt = &t
 		}
 		if who.ID == g.Actor.ID || who.ID == v.Actor.ID {
-			return formRefusal(text("groupmod.error.ban_self"))
+			return formRefusal(i18n.Text("groupmod.error.ban_self"))
 		}
 		mod, err := models.IsModerator(ctx, tx, g.Actor.ID, who.ID)
 		if err != nil {
 			return err
 		}
 		if mod {
-			return formRefusal(text("groupmod.error.ban_moderator"))
+			return formRefusal(i18n.Text("groupmod.error.ban_moderator"))
 		}
 		return h.outbox.Ban(ctx, tx, h.actionOf(v, g, r.PostFormValue("reason")), who,
 			outbox.BanTerms{EndsAt: endsAt, RemoveData: r.PostFormValue("remove_posts") != ""})
@@ -355,11 +356,11 @@ func (h *handlers) banMember(c echo.Context) error {
 func actorIDParam(ctx context.Context, tx pgx.Tx, form string) (*models.Actor, error) {
 	id, err := strconv.ParseInt(strings.TrimSpace(form), 10, 64)
 	if err != nil || id <= 0 {
-		return nil, formRefusal(text("groupmod.error.who"))
+		return nil, formRefusal(i18n.Text("groupmod.error.who"))
 	}
 	a, err := models.ActorByID(ctx, tx, id)
 	if errors.Is(err, models.ErrNotFound) {
-		return nil, formRefusal(text("groupmod.error.who"))
+		return nil, formRefusal(i18n.Text("groupmod.error.who"))
 	}
 	return a, err
 }
@@ -384,7 +385,7 @@ func (h *handlers) addModerator(c echo.Context) error {
 			return err
 		}
 		if who.Type != models.ActorPerson {
-			return formRefusal(text("groupmod.error.who"))
+			return formRefusal(i18n.Text("groupmod.error.who"))
 		}
 		changed, err := models.PutGroupModerator(ctx, tx, g.Actor.ID, who.ID, models.GroupModerator)
 		if err != nil {
@@ -417,7 +418,7 @@ func (h *handlers) removeModerator(c echo.Context) error {
 			return errNothingDone
 		}
 		if role == models.GroupOwner {
-			return formRefusal(text("groupmod.error.owner"))
+			return formRefusal(i18n.Text("groupmod.error.owner"))
 		}
 		if _, err := models.RemoveGroupModerator(ctx, tx, g.Actor.ID, who.ID); err != nil {
 			return err
@@ -432,7 +433,7 @@ func (h *handlers) requireOwner(ctx context.Context, v *models.Account, g *model
 		return err
 	}
 	if !owner {
-		return formRefusal(text("groupmod.error.not_owner"))
+		return formRefusal(i18n.Text("groupmod.error.not_owner"))
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/i18n"
 )
 
 // groupSettingsData is a group's settings form, with what is stored or was
@@ -64,7 +65,7 @@ func (h *handlers) groupSettingsPage(c echo.Context) error {
 	d := settingsFormOf(g)
 	d.Saved = c.QueryParam("saved") == "1"
 	d.Opened, _ = strconv.Atoi(c.QueryParam("accepted"))
-	return h.page(c, http.StatusOK, "manage_settings", fmt.Sprintf(text("manage.settings.title"), g.Title), d)
+	return h.page(c, http.StatusOK, "manage_settings", fmt.Sprintf(i18n.Text("manage.settings.title"), g.Title), d)
 }
 
 // settingsFieldErrors are the models' errors of group settings, with the
@@ -123,10 +124,10 @@ func (h *handlers) saveGroupSettings(c echo.Context) error {
 	s.Latitude, latOK = parseCoordinate(d.Latitude)
 	s.Longitude, lonOK = parseCoordinate(d.Longitude)
 	if !latOK {
-		d.Errors["latitude"] = text("manage.settings.error.latitude")
+		d.Errors["latitude"] = i18n.Text("manage.settings.error.latitude")
 	}
 	if !lonOK {
-		d.Errors["longitude"] = text("manage.settings.error.longitude")
+		d.Errors["longitude"] = i18n.Text("manage.settings.error.longitude")
 	}
 	s = s.Normalize()
 	if err := s.Validate(); err != nil {
@@ -135,7 +136,7 @@ func (h *handlers) saveGroupSettings(c echo.Context) error {
 			if errors.Is(err, fe.err) {
 				known = true
 				if _, taken := d.Errors[fe.field]; !taken {
-					d.Errors[fe.field] = text(fe.key)
+					d.Errors[fe.field] = i18n.Text(fe.key)
 				}
 			}
 		}
@@ -144,7 +145,7 @@ func (h *handlers) saveGroupSettings(c echo.Context) error {
 		}
 	}
 	if len(d.Errors) > 0 {
-		return h.page(c, http.StatusUnprocessableEntity, "manage_settings", fmt.Sprintf(text("manage.settings.title"), g.Title), d)
+		return h.page(c, http.StatusUnprocessableEntity, "manage_settings", fmt.Sprintf(i18n.Text("manage.settings.title"), g.Title), d)
 	}
 
 	ctx := r.Context()

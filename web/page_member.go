@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/i18n"
 )
 
 // The web app for signed-in members: the home feed, compose and following
@@ -127,7 +127,7 @@ func (d pageData) ForMember(p postView, next string) any {
 // GroupCompose is the form on a group's page that posts into the group.
 func (d pageData) GroupCompose(handle, title, next string) composeForm {
 	return composeForm{ID: "group-post", CSRF: d.CSRF, Action: "/posts", Group: handle, Next: localPath(next),
-		Label: formatText("compose.label.group", title), Submit: text("compose.submit.group")}
+		Label: i18n.Format("compose.label.group", title), Submit: i18n.Text("compose.submit.group")}
 }
 
 // ownsView reports whether a post view is the viewer's own (local, by them).
@@ -188,11 +188,6 @@ func (f composeForm) AnonymousGroups() string {
 		}
 	}
 	return strings.Join(names, ", ")
-}
-
-// formatText is text(key) with its %s filled in.
-func formatText(key string, args ...any) string {
-	return fmt.Sprintf(text(key), args...)
 }
 
 // parsePostID reads a post id from the URL, as 404 when it is not one.

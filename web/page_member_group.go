@@ -12,6 +12,8 @@ import (
 
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/httperr"
+	"github.com/village-social/village/web/i18n"
 )
 
 // Joining and leaving a local group. A public group takes a member at
@@ -97,7 +99,7 @@ func fillAnswers(qs []joinQuestion, kept string) {
 func (h *handlers) groupParam(c echo.Context) (*models.Group, error) {
 	g, err := models.GroupByName(c.Request().Context(), h.db, c.Param("name"))
 	if err != nil {
-		return nil, lookupError(err, "group")
+		return nil, httperr.Lookup(err, "group")
 	}
 	return g, nil
 }
@@ -140,7 +142,7 @@ func (h *handlers) membershipData(c echo.Context, g *models.Group) membershipDat
 		d.Questions = joinQuestions(g)
 	}
 	d.Compose = composeForm{ID: "group-post", CSRF: csrf, Action: "/posts", Group: d.Handle,
-		Label: formatText("compose.label.group", g.Title), Submit: text("compose.submit.group")}
+		Label: i18n.Format("compose.label.group", g.Title), Submit: i18n.Text("compose.submit.group")}
 	if !d.MembersOnly {
 		d.Compose.Next = path // the post shows on the group's page
 	}
@@ -165,13 +167,13 @@ func (h *handlers) membershipPage(c echo.Context) error {
 	flash := ""
 	switch c.QueryParam("done") {
 	case "joined":
-		flash = formatText("membership.joined", g.Title)
+		flash = i18n.Format("membership.joined", g.Title)
 	case "left":
-		flash = formatText("membership.left", g.Title)
+		flash = i18n.Format("membership.left", g.Title)
 	case "withdrawn":
-		flash = text("membership.withdrawn")
+		flash = i18n.Text("membership.withdrawn")
 	}
-	return h.memberPage(c, http.StatusOK, "member_group", formatText("membership.title", g.Title), flash, d)
+	return h.memberPage(c, http.StatusOK, "member_group", i18n.Format("membership.title", g.Title), flash, d)
 }
 
 // joinGroup joins a group (POST /groups/:name/join): a public one at once;
@@ -202,9 +204,9 @@ func (h *handlers) joinGroup(c echo.Context) error {
 		}
 		switch {
 		case q.Answer == "":
-			q.Error, problems = text("membership.error.answer"), true
+			q.Error, problems = i18n.Text("membership.error.answer"), true
 		case utf8.RuneCountInString(q.Answer) > maxAnswerRunes:
-			q.Error, problems = formatText("membership.error.answer_long", maxAnswerRunes), true
+			q.Error, problems = i18n.Format("membership.error.answer_long", maxAnswerRunes), true
 		}
 	}
 	if problems {
@@ -216,7 +218,7 @@ func (h *handlers) joinGroup(c echo.Context) error {
 				d.Questions[i].Answer = strings.TrimSpace(answers[i])
 			}
 		}
-		return h.memberPage(c, http.StatusUnprocessableEntity, "member_group", formatText("membership.title", g.Title), "", d)
+		return h.memberPage(c, http.StatusUnprocessableEntity, "member_group", i18n.Format("membership.title", g.Title), "", d)
 	}
 	f, err := h.outbox.Follow(ctx, v.Actor, g.Actor)
 	if errors.Is(err, outbox.ErrBanned) {

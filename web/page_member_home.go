@@ -14,6 +14,7 @@ import (
 	"github.com/village-social/village/federation/fetch"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/i18n"
 )
 
 // memberHomeData is a member's home: the compose form, the follow form,
@@ -47,9 +48,9 @@ func (h *handlers) memberHome(c echo.Context) error {
 		return err
 	}
 	if c.QueryParam("deleted") == "1" {
-		flash = text("delete.done")
+		flash = i18n.Text("delete.done")
 	}
-	return h.memberPage(c, http.StatusOK, "member_home", text("member.home.title"), flash, d)
+	return h.memberPage(c, http.StatusOK, "member_home", i18n.Text("member.home.title"), flash, d)
 }
 
 // homeData builds the home page for v: one page of the feed, from the
@@ -153,8 +154,8 @@ func (h *handlers) memberView(views *postViews, p *models.Post, v *models.Accoun
 // homeCompose is the home page's form: a post to one's followers, or into
 // one of the groups one belongs to.
 func (h *handlers) homeCompose(ctx context.Context, v *models.Account, csrf string) (composeForm, error) {
-	f := composeForm{ID: "home-post", CSRF: csrf, Action: "/posts", Label: text("compose.label"),
-		Submit: text("compose.submit"), Next: "/home"}
+	f := composeForm{ID: "home-post", CSRF: csrf, Action: "/posts", Label: i18n.Text("compose.label"),
+		Submit: i18n.Text("compose.submit"), Next: "/home"}
 	following, err := models.Following(ctx, h.db, v.Actor.ID, models.FollowAccepted, models.Page{Limit: 80})
 	if err != nil {
 		return f, err
@@ -194,9 +195,9 @@ func (h *handlers) followedFlash(ctx context.Context, v *models.Account, idText 
 	}
 	name := h.linkActor(a).Name
 	if f.State == models.FollowAccepted {
-		return formatText("follow.done", name), nil
+		return i18n.Format("follow.done", name), nil
 	}
-	return formatText("follow.requested", name), nil
+	return i18n.Format("follow.requested", name), nil
 }
 
 // followByHandle follows a person or group by handle (@name@server, or a
@@ -215,11 +216,11 @@ func (h *handlers) followByHandle(c echo.Context) error {
 			return c.Redirect(http.StatusSeeOther, "/groups/"+target.Username+"/join")
 		}
 		if target.ID == v.Actor.ID {
-			problem = text("follow.error.self")
+			problem = i18n.Text("follow.error.self")
 		} else if _, err := h.outbox.Follow(ctx, v.Actor, target); errors.Is(err, models.ErrBlocked) {
-			problem = text("follow.error.blocked")
+			problem = i18n.Text("follow.error.blocked")
 		} else if errors.Is(err, outbox.ErrRemoteSuspended) {
-			problem = text("follow.error.suspended")
+			problem = i18n.Text("follow.error.suspended")
 		} else if err != nil {
 			return err
 		} else {
@@ -231,7 +232,7 @@ func (h *handlers) followByHandle(c echo.Context) error {
 		return err
 	}
 	d.Follow.Handle, d.Follow.Error = cutRunes(handle, maxHandleLength), problem
-	return h.memberPage(c, http.StatusUnprocessableEntity, "member_home", text("member.home.title"), "", d)
+	return h.memberPage(c, http.StatusUnprocessableEntity, "member_home", i18n.Text("member.home.title"), "", d)
 }
 
 // findToFollow finds the actor a handle names, here or on its server; or
@@ -239,16 +240,16 @@ func (h *handlers) followByHandle(c echo.Context) error {
 func (h *handlers) findToFollow(ctx context.Context, handle string) (*models.Actor, string) {
 	bare := strings.TrimPrefix(strings.TrimPrefix(handle, "acct:"), "@")
 	if bare == "" {
-		return nil, text("follow.error.empty")
+		return nil, i18n.Text("follow.error.empty")
 	}
 	if !strings.Contains(bare, "@") { // a name here
 		bare += "@" + h.urls.Host()
 	}
 	name, host, err := parseHandle("@" + bare)
 	if err != nil {
-		return nil, text("follow.error.handle")
+		return nil, i18n.Text("follow.error.handle")
 	}
-	unknown := formatText("follow.error.unknown", "@"+name+"@"+host)
+	unknown := i18n.Format("follow.error.unknown", "@"+name+"@"+host)
 	if strings.EqualFold(host, h.urls.Host()) {
 		a, err := models.LocalActorByName(ctx, h.db, strings.ToLower(name))
 		if errors.Is(err, models.ErrNotFound) || (err == nil && a.IsSystemActor()) {
@@ -256,12 +257,12 @@ func (h *handlers) findToFollow(ctx context.Context, handle string) (*models.Act
 		}
 		if err != nil {
 			h.logger.ErrorContext(ctx, "follow: local lookup", "error", err)
-			return nil, text("follow.error.failed")
+			return nil, i18n.Text("follow.error.failed")
 		}
 		return a, ""
 	}
 	if h.resolver == nil {
-		return nil, formatText("follow.error.unreachable", host)
+		return nil, i18n.Format("follow.error.unreachable", host)
 	}
 	ctx, cancel := context.WithTimeout(ctx, remoteFollowTimeout)
 	defer cancel()
@@ -271,7 +272,7 @@ func (h *handlers) findToFollow(ctx context.Context, handle string) (*models.Act
 		return nil, unknown
 	case err != nil:
 		h.logger.InfoContext(ctx, "follow: lookup failed", "host", host, "error", err)
-		return nil, formatText("follow.error.unreachable", host)
+		return nil, i18n.Format("follow.error.unreachable", host)
 	case a.IsSystemActor():
 		return nil, unknown
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/i18n"
 )
 
 // notificationExcerptRunes is how much of a post a notification quotes.
@@ -127,14 +128,14 @@ func (h *handlers) notificationsPage(c echo.Context) error {
 			item.Sentence = sentence("notify.follow", who)
 		case models.NotifyFollowRequest:
 			item.Sentence = sentence("notify.follow_request", who)
-			item.ActionURL, item.ActionLabel = "/follow_requests", text("notify.follow_request.review")
+			item.ActionURL, item.ActionLabel = "/follow_requests", i18n.Text("notify.follow_request.review")
 			if n.GroupID != nil {
 				if g := actors[*n.GroupID]; g != nil {
 					item.Sentence = sentence("notify.join_request", who, linkHTML(h.linkActor(g)))
 					if g.IsLocal() {
-						item.ActionURL, item.ActionLabel = "/groups/"+g.Username+"/manage", text("notify.join_request.review")
+						item.ActionURL, item.ActionLabel = "/groups/"+g.Username+"/manage", i18n.Text("notify.join_request.review")
 					} else {
-						item.ActionURL, item.ActionLabel = remoteModerationPath(g), text("notify.join_request.review")
+						item.ActionURL, item.ActionLabel = remoteModerationPath(g), i18n.Text("notify.join_request.review")
 					}
 				}
 			}
@@ -153,16 +154,16 @@ func (h *handlers) notificationsPage(c echo.Context) error {
 		if post != nil {
 			item.PostURL = "/posts/" + strconv.FormatInt(post.ID, 10)
 			if len(warn) > 0 { // the viewer's filter stands for the post
-				item.PostText = formatText("filters.filtered", warn[0].Filter.Title)
+				item.PostText = i18n.Format("filters.filtered", warn[0].Filter.Title)
 			} else if post.Summary != "" { // the content warning stands for the post
-				item.PostText = formatText("post.cw", cutRunes(post.Summary, maxLabelRunes))
+				item.PostText = i18n.Format("post.cw", cutRunes(post.Summary, maxLabelRunes))
 			} else {
 				item.PostText = excerpt(content.PlainText(h.sanitizer.Sanitize(post.Content)), notificationExcerptRunes)
 			}
 		}
 		d.Items = append(d.Items, item)
 	}
-	return h.memberPage(c, http.StatusOK, "member_notifications", text("notify.title"), "", d)
+	return h.memberPage(c, http.StatusOK, "member_notifications", i18n.Text("notify.title"), "", d)
 }
 
 // linkHTML links an actor's page under their name, escaped.
@@ -177,7 +178,7 @@ func sentence(key string, args ...template.HTML) template.HTML {
 	for i, a := range args {
 		values[i] = a
 	}
-	return template.HTML(fmt.Sprintf(template.HTMLEscapeString(text(key)), values...))
+	return template.HTML(fmt.Sprintf(template.HTMLEscapeString(i18n.Text(key)), values...))
 }
 
 // waiting lists what waits for the person's answer: follow requests to
@@ -189,7 +190,7 @@ func (h *handlers) waiting(ctx context.Context, me *models.Actor) ([]waitingView
 	}
 	var out []waitingView
 	if n := counts[me.ID]; n > 0 {
-		out = append(out, waitingView{Text: fmt.Sprintf(text("notify.waiting.you"), n), URL: "/follow_requests"})
+		out = append(out, waitingView{Text: fmt.Sprintf(i18n.Text("notify.waiting.you"), n), URL: "/follow_requests"})
 	}
 	var groupIDs []int64
 	for id := range counts {
@@ -213,7 +214,7 @@ func (h *handlers) waiting(ctx context.Context, me *models.Actor) ([]waitingView
 		if title == "" {
 			title = g.Username
 		}
-		out = append(out, waitingView{Text: fmt.Sprintf(text("notify.waiting.group"), title, counts[g.ID]),
+		out = append(out, waitingView{Text: fmt.Sprintf(i18n.Text("notify.waiting.group"), title, counts[g.ID]),
 			URL: "/groups/" + g.Username + "/manage#requests"})
 	}
 	return out, nil

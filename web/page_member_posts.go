@@ -13,6 +13,8 @@ import (
 	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/i18n"
+	"github.com/village-social/village/web/ratelimit"
 )
 
 // composePageData is the compose form again, with what was wrong, and the
@@ -33,7 +35,7 @@ func (h *handlers) createPost(c echo.Context) error {
 		return err
 	}
 	ctx, r := c.Request().Context(), c.Request()
-	f := composeForm{ID: "post", CSRF: csrfToken(c), Action: "/posts", Label: text("compose.label"), Submit: text("compose.submit"),
+	f := composeForm{ID: "post", CSRF: csrfToken(c), Action: "/posts", Label: i18n.Text("compose.label"), Submit: i18n.Text("compose.submit"),
 		Text: r.PostFormValue("text"), Summary: strings.TrimSpace(r.PostFormValue("summary")),
 		Group: strings.TrimSpace(r.PostFormValue("group")), Next: localPath(r.PostFormValue("next")), Errors: map[string]string{},
 		Anonymous: r.PostFormValue("anonymous") != ""}
@@ -47,7 +49,7 @@ func (h *handlers) createPost(c echo.Context) error {
 			return err
 		}
 		f.InReplyTo = id
-		f.Label, f.Submit = formatText("compose.label.reply", h.linkActor(parent.Author).Name), text("compose.submit.reply")
+		f.Label, f.Submit = i18n.Format("compose.label.reply", h.linkActor(parent.Author).Name), i18n.Text("compose.submit.reply")
 	}
 	var group *models.Actor
 	if f.Group != "" {
@@ -55,9 +57,9 @@ func (h *handlers) createPost(c echo.Context) error {
 			return err
 		}
 		if group == nil {
-			f.Errors["group"] = text("compose.error.group")
+			f.Errors["group"] = i18n.Text("compose.error.group")
 		} else {
-			f.Label, f.Submit = formatText("compose.label.group", h.linkActor(group).Name), text("compose.submit.group")
+			f.Label, f.Submit = i18n.Format("compose.label.group", h.linkActor(group).Name), i18n.Text("compose.submit.group")
 		}
 	}
 	if err := h.composeSpeaking(ctx, &f, group, parent); err != nil {
@@ -67,8 +69,8 @@ func (h *handlers) createPost(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return h.composeAgain(c, v, f, parent)
 	}
-	if err := h.limits.post(v.ID); err != nil {
-		return h.postLimited(c, v, f, parent, err.(*limitError))
+	if err := h.limits.Post(v.ID); err != nil {
+		return h.postLimited(c, v, f, parent, err.(*ratelimit.Error))
 	}
 	html, tags, mentions := h.render(ctx, body)
 	if group != nil { // the group goes first: the outbox posts into the first group mentioned
@@ -94,14 +96,14 @@ func (h *handlers) createPost(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		f.Errors["text"] = formatText("compose.error.not_member", h.linkActor(g).Name)
+		f.Errors["text"] = i18n.Format("compose.error.not_member", h.linkActor(g).Name)
 		if g.IsLocal() {
 			f.JoinURL = "/groups/" + g.Username + "/join"
 		}
 		return h.composeAgain(c, v, f, parent)
 	}
 	if errors.Is(err, outbox.ErrThreadLocked) {
-		f.Errors["text"] = text("compose.error.locked")
+		f.Errors["text"] = i18n.Text("compose.error.locked")
 		return h.composeAgain(c, v, f, parent)
 	}
 	if err != nil {
@@ -119,12 +121,12 @@ func checkPostText(f *composeForm) string {
 	body := strings.TrimSpace(f.Text)
 	switch n := utf8.RuneCountInString(body); {
 	case n == 0:
-		f.Errors["text"] = text("compose.error.empty")
+		f.Errors["text"] = i18n.Text("compose.error.empty")
 	case n > MaxStatusLength:
-		f.Errors["text"] = formatText("compose.error.long", MaxStatusLength, n)
+		f.Errors["text"] = i18n.Format("compose.error.long", MaxStatusLength, n)
 	}
 	if utf8.RuneCountInString(f.Summary) > maxWarningRunes {
-		f.Errors["summary"] = formatText("compose.error.cw_long", maxWarningRunes)
+		f.Errors["summary"] = i18n.Format("compose.error.cw_long", maxWarningRunes)
 	}
 	return body
 }
@@ -170,7 +172,7 @@ func (h *handlers) composeAgain(c echo.Context, v *models.Account, f composeForm
 // composeAgainWith shows the compose form again, with what was typed and
 // its errors, answering status.
 func (h *handlers) composeAgainWith(c echo.Context, status int, f composeForm, parent *models.Post) error {
-	d := composePageData{Heading: text("compose.title"), Form: f}
+	d := composePageData{Heading: i18n.Text("compose.title"), Form: f}
 	if parent != nil {
 		views, err := h.newPostViews(c.Request().Context(), []*models.Post{parent})
 		if err != nil {
@@ -178,7 +180,7 @@ func (h *handlers) composeAgainWith(c echo.Context, status int, f composeForm, p
 		}
 		pv := views.view(parent, false)
 		pv.URL = "/posts/" + strconv.FormatInt(parent.ID, 10)
-		d.Parent, d.Heading = pv, formatText("compose.title.reply", pv.Author.Name)
+		d.Parent, d.Heading = pv, i18n.Format("compose.title.reply", pv.Author.Name)
 	}
 	return h.memberPage(c, status, "member_compose", d.Heading, "", d)
 }
@@ -250,7 +252,7 @@ func (h *handlers) memberThread(c echo.Context) error {
 	d := memberThreadData{}
 	d.Post = h.memberView(views, post, v, csrf, here, true)
 	d.Post.Current, d.Post.member.Reply = true, false
-	d.Heading = formatText("post.title", d.Post.Author.Name)
+	d.Heading = i18n.Format("post.title", d.Post.Author.Name)
 	if seen.public[post.ID] {
 		d.Public = h.postLink(post)
 	}
@@ -291,8 +293,8 @@ func (h *handlers) memberThread(c echo.Context) error {
 		mp.Depth = min(parent, 4)
 		d.Replies = append(d.Replies, mp)
 	}
-	d.Reply = composeForm{ID: "reply", CSRF: csrf, Action: "/posts", Label: formatText("compose.label.reply", d.Post.Author.Name),
-		Submit: text("compose.submit.reply"), InReplyTo: post.ID, Next: here}
+	d.Reply = composeForm{ID: "reply", CSRF: csrf, Action: "/posts", Label: i18n.Format("compose.label.reply", d.Post.Author.Name),
+		Submit: i18n.Text("compose.submit.reply"), InReplyTo: post.ID, Next: here}
 	if err := h.composeSpeaking(ctx, &d.Reply, nil, post); err != nil {
 		return err
 	}
@@ -314,7 +316,7 @@ type editData struct {
 // editForm is the edit form of post p.
 func editForm(c echo.Context, p *models.Post) composeForm {
 	path := "/posts/" + strconv.FormatInt(p.ID, 10)
-	return composeForm{ID: "edit", CSRF: csrfToken(c), Action: path + "/edit", Label: text("edit.label"), Submit: text("edit.submit"),
+	return composeForm{ID: "edit", CSRF: csrfToken(c), Action: path + "/edit", Label: i18n.Text("edit.label"), Submit: i18n.Text("edit.submit"),
 		Next: nextOr(c, path), Errors: map[string]string{}}
 }
 
@@ -329,7 +331,7 @@ func (h *handlers) editPostPage(c echo.Context) error {
 	}
 	f := editForm(c, p)
 	f.Text, f.Summary = content.PlainText(p.Content), p.Summary
-	return h.memberPage(c, http.StatusOK, "member_edit", text("edit.title"), "", editData{Form: f, Back: f.Next})
+	return h.memberPage(c, http.StatusOK, "member_edit", i18n.Text("edit.title"), "", editData{Form: f, Back: f.Next})
 }
 
 // editPost saves the new text of one's own post and sends the Update. The
@@ -348,7 +350,7 @@ func (h *handlers) editPost(c echo.Context) error {
 	f.Text, f.Summary = c.Request().PostFormValue("text"), strings.TrimSpace(c.Request().PostFormValue("summary"))
 	body := checkPostText(&f)
 	if len(f.Errors) > 0 {
-		return h.memberPage(c, http.StatusUnprocessableEntity, "member_edit", text("edit.title"), "", editData{Form: f, Back: f.Next})
+		return h.memberPage(c, http.StatusUnprocessableEntity, "member_edit", i18n.Text("edit.title"), "", editData{Form: f, Back: f.Next})
 	}
 	html, tags, _ := h.render(ctx, body)
 	for _, t := range p.Tags {
@@ -362,8 +364,8 @@ func (h *handlers) editPost(c echo.Context) error {
 		if !errors.As(err, &warn) {
 			return err
 		}
-		f.Errors["summary"] = formatText("speaking.error.cw_required", warn.Topic.Name)
-		return h.memberPage(c, http.StatusUnprocessableEntity, "member_edit", text("edit.title"), "", editData{Form: f, Back: f.Next})
+		f.Errors["summary"] = i18n.Format("speaking.error.cw_required", warn.Topic.Name)
+		return h.memberPage(c, http.StatusUnprocessableEntity, "member_edit", i18n.Text("edit.title"), "", editData{Form: f, Back: f.Next})
 	}
 	return c.Redirect(http.StatusSeeOther, f.Next)
 }
@@ -394,7 +396,7 @@ func (h *handlers) deletePostPage(c echo.Context) error {
 	}
 	d := deleteData{Post: views.view(p, false), CSRF: csrfToken(c), Next: nextOr(c, "/posts/"+strconv.FormatInt(id, 10))}
 	d.Post.URL = "/posts/" + strconv.FormatInt(id, 10)
-	return h.memberPage(c, http.StatusOK, "member_delete", text("delete.title"), "", d)
+	return h.memberPage(c, http.StatusOK, "member_delete", i18n.Text("delete.title"), "", d)
 }
 
 // deletePost deletes one's own post (it stays a tombstone) and sends the

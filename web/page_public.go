@@ -15,6 +15,7 @@ import (
 
 	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/i18n"
 )
 
 // The public pages: what anyone sees without an account. Pages stay far
@@ -342,7 +343,7 @@ func (h *handlers) directoryPage(c echo.Context) error {
 		return fmt.Errorf("web: directory: %w", err)
 	}
 	d.Groups = h.groupCards(listings)
-	return h.page(c, http.StatusOK, "groups", text("directory.title"), d)
+	return h.page(c, http.StatusOK, "groups", i18n.Text("directory.title"), d)
 }
 
 // position reads a latitude and longitude; ok only when both are valid.

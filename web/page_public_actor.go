@@ -11,6 +11,9 @@ import (
 
 	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/httperr"
+	"github.com/village-social/village/web/i18n"
+	"github.com/village-social/village/web/negotiate"
 )
 
 // joinForm is the "join from your own server" form on a page.
@@ -172,7 +175,7 @@ func (h *handlers) profilePage(c echo.Context, a *models.Actor) error {
 func (h *handlers) instanceActorPage(c echo.Context, a *models.Actor) error {
 	l := h.linkActor(a)
 	d := profileData{ActorURL: h.urls.Actor(a), Name: h.urls.Host(), Handle: l.Handle, NoPosts: true,
-		Summary: []string{fmt.Sprintf(text("profile.instance"), h.urls.Host())}}
+		Summary: []string{fmt.Sprintf(i18n.Text("profile.instance"), h.urls.Host())}}
 	return h.page(c, http.StatusOK, "profile", d.Name, d)
 }
 
@@ -180,7 +183,7 @@ func (h *handlers) instanceActorPage(c echo.Context, a *models.Actor) error {
 func (h *handlers) reportsActorPage(c echo.Context, a *models.Actor) error {
 	l := h.linkActor(a)
 	d := profileData{ActorURL: h.urls.Actor(a), Name: l.Name, NoPosts: true,
-		Summary: []string{fmt.Sprintf(text("profile.reports"), h.urls.Host())}}
+		Summary: []string{fmt.Sprintf(i18n.Text("profile.reports"), h.urls.Host())}}
 	return h.page(c, http.StatusOK, "profile", d.Name, d)
 }
 
@@ -198,10 +201,10 @@ func (h *handlers) remoteProfile(c echo.Context, handle string) error {
 	}
 	a, err := models.RemoteActorByHandle(ctx, h.db, name, host)
 	if err != nil {
-		return lookupError(err, "actor")
+		return httperr.Lookup(err, "actor")
 	}
-	varyOnAccept(c)
-	if wantsActivityJSON(c.Request()) {
+	negotiate.VaryOnAccept(c)
+	if negotiate.WantsActivityJSON(c.Request()) {
 		return c.Redirect(http.StatusFound, a.URI)
 	}
 	l := h.linkActor(a)
@@ -277,7 +280,7 @@ func (h *handlers) threadPage(c echo.Context, post *models.Post) error {
 	if post.GroupID != nil { // the post says where it was posted; its thread need not repeat it
 		views.inGroup = *post.GroupID
 	}
-	d.Heading = fmt.Sprintf(text("post.title"), d.Post.Author.Name)
+	d.Heading = fmt.Sprintf(i18n.Text("post.title"), d.Post.Author.Name)
 	for _, id := range ancestorIDs {
 		if p := others[id]; p != nil {
 			d.Ancestors = append(d.Ancestors, views.view(p, false))

@@ -3,9 +3,11 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/village-social/village/web/i18n"
+	"github.com/village-social/village/web/negotiate"
 )
 
 // errorData is an error page.
@@ -20,7 +22,7 @@ type errorData struct {
 // clients) to next, which answers {"error": …}.
 func (h *handlers) errorPages(next echo.HTTPErrorHandler) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
-		if c.Response().Committed || !wantsHTMLPage(c.Request()) {
+		if c.Response().Committed || !negotiate.WantsHTMLPage(c.Request()) {
 			next(err, c)
 			return
 		}
@@ -43,38 +45,14 @@ func (h *handlers) errorPages(next echo.HTTPErrorHandler) echo.HTTPErrorHandler 
 
 // errorPage renders the page for an HTTP error status.
 func (h *handlers) errorPage(c echo.Context, status int) error {
-	d := errorData{Status: status, Heading: text("error.title"), Text: text("error.other")}
+	d := errorData{Status: status, Heading: i18n.Text("error.title"), Text: i18n.Text("error.other")}
 	switch {
 	case status == http.StatusNotFound:
-		d.Heading, d.Text = text("error.404.title"), text("error.404")
+		d.Heading, d.Text = i18n.Text("error.404.title"), i18n.Text("error.404")
 	case status == http.StatusGone:
-		d.Heading, d.Text = text("error.410.title"), text("error.410")
+		d.Heading, d.Text = i18n.Text("error.410.title"), i18n.Text("error.410")
 	case status >= 500:
-		d.Text = text("error.500")
+		d.Text = i18n.Text("error.500")
 	}
 	return h.page(c, status, "error", d.Heading, d)
-}
-
-// wantsHTMLPage reports whether a request is a browser's, asking for a
-// page: outside the API and discovery paths, with text/html accepted and
-// preferred to ActivityStreams JSON. Requests without an Accept header
-// (scripts, most HTTP clients) are not.
-func wantsHTMLPage(r *http.Request) bool {
-	p := r.URL.Path
-	if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/.well-known/") || strings.HasPrefix(p, "/nodeinfo/") ||
-		strings.HasSuffix(p, "/inbox") || wantsActivityJSON(r) {
-		return false
-	}
-	for _, header := range r.Header.Values(echo.HeaderAccept) {
-		for _, mediaRange := range strings.Split(header, ",") {
-			mediaType, params, _ := strings.Cut(mediaRange, ";")
-			switch strings.ToLower(strings.TrimSpace(mediaType)) {
-			case "text/html", "application/xhtml+xml":
-				if acceptWeight(params) > 0 {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/village-social/village/federation"
 	"github.com/village-social/village/federation/fetch"
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/i18n"
 )
 
 // "Join from your own server": a visitor with an account elsewhere in the
@@ -45,12 +46,12 @@ func (h *handlers) joinPage(c echo.Context) error {
 	handle := strings.TrimSpace(c.FormValue("handle"))
 	d := joinData{Form: joinForm{URI: uri, Handle: cutRunes(handle, maxHandleLength)}}
 	if uri == "" {
-		return h.page(c, http.StatusOK, "join", text("join.title"), d)
+		return h.page(c, http.StatusOK, "join", i18n.Text("join.title"), d)
 	}
 	target, back, err := h.joinTarget(ctx, uri)
 	if errors.Is(err, models.ErrNotFound) {
 		d.Form.URI, d.NotFound = "", true
-		return h.page(c, http.StatusNotFound, "join", text("join.title"), d)
+		return h.page(c, http.StatusNotFound, "join", i18n.Text("join.title"), d)
 	}
 	if err != nil {
 		return err
@@ -58,12 +59,12 @@ func (h *handlers) joinPage(c echo.Context) error {
 	d.Target, d.Back = target, back
 	_, asked := c.Request().Form["handle"] // FormValue parsed the query and the body
 	if !asked && c.Request().Method == http.MethodGet {
-		return h.page(c, http.StatusOK, "join", text("join.title"), d)
+		return h.page(c, http.StatusOK, "join", i18n.Text("join.title"), d)
 	}
 	name, host, err := parseHandle(handle)
 	if err != nil {
-		d.Form.Error = text("join.error.handle")
-		return h.page(c, http.StatusUnprocessableEntity, "join", text("join.title"), d)
+		d.Form.Error = i18n.Text("join.error.handle")
+		return h.page(c, http.StatusUnprocessableEntity, "join", i18n.Text("join.title"), d)
 	}
 	if strings.EqualFold(host, h.urls.Host()) {
 		// She is on this server already: the page itself is the place.
@@ -73,11 +74,11 @@ func (h *handlers) joinPage(c echo.Context) error {
 	if err != nil {
 		h.logger.InfoContext(ctx, "join from another server: lookup failed", "host", host, "error", err)
 		if errors.Is(err, fetch.ErrNotFound) || errors.Is(err, fetch.ErrGone) {
-			d.Form.Error = fmt.Sprintf(text("join.error.unknown"), "@"+name+"@"+host)
+			d.Form.Error = fmt.Sprintf(i18n.Text("join.error.unknown"), "@"+name+"@"+host)
 		} else {
-			d.Form.Error = fmt.Sprintf(text("join.error.unreachable"), host)
+			d.Form.Error = fmt.Sprintf(i18n.Text("join.error.unreachable"), host)
 		}
-		return h.page(c, http.StatusUnprocessableEntity, "join", text("join.title"), d)
+		return h.page(c, http.StatusUnprocessableEntity, "join", i18n.Text("join.title"), d)
 	}
 	return c.Redirect(http.StatusSeeOther, dest)
 }
@@ -121,7 +122,7 @@ func (h *handlers) joinTarget(ctx context.Context, uri string) (name, page strin
 		return "", "", err
 	}
 	if p := shown[post.ID]; p != nil && p.Local {
-		return fmt.Sprintf(text("post.title"), h.linkActor(p.Author).Name), h.localPath(p.URI), nil
+		return fmt.Sprintf(i18n.Text("post.title"), h.linkActor(p.Author).Name), h.localPath(p.URI), nil
 	}
 	return "", "", models.ErrNotFound
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/i18n"
 )
 
 // Moderating a group of another server from here. Someone here whom a
@@ -126,7 +127,7 @@ func (h *handlers) remoteModerationList(c echo.Context) error {
 		}
 		items = append(items, remoteGroupItem{Group: h.linkActor(g), URL: remoteModerationPath(g), Reports: open, Requests: len(requests)})
 	}
-	return h.page(c, http.StatusOK, "remote_moderation", text("remotemod.title"), struct{ Groups []remoteGroupItem }{items})
+	return h.page(c, http.StatusOK, "remote_moderation", i18n.Text("remotemod.title"), struct{ Groups []remoteGroupItem }{items})
 }
 
 // remoteModPost is a post of the group with its moderation forms.
@@ -177,7 +178,7 @@ func (h *handlers) remoteModerationPage(c echo.Context) error {
 	}
 	d := remoteModerationData{}
 	if k := c.QueryParam("done"); slices.Contains(remoteModerationDone, k) {
-		d.Notice = text("remotemod.done." + k)
+		d.Notice = i18n.Text("remotemod.done." + k)
 	}
 	return h.renderRemoteModeration(c, http.StatusOK, v, g, d)
 }
@@ -227,7 +228,7 @@ func (h *handlers) renderRemoteModeration(c echo.Context, status int, v *models.
 	if d.Reports, err = h.reportViews(ctx, v, q, list); err != nil {
 		return err
 	}
-	return h.page(c, status, "remote_moderation_group", fmt.Sprintf(text("remotemod.group.title"), d.Group.Name), d)
+	return h.page(c, status, "remote_moderation_group", fmt.Sprintf(i18n.Text("remotemod.group.title"), d.Group.Name), d)
 }
 
 // sendRemoteModeration runs one action of a moderator here about a remote
@@ -261,11 +262,11 @@ func (h *handlers) sendRemoteModeration(c echo.Context, done string, act func(ct
 func remoteGroupPost(ctx context.Context, tx pgx.Tx, g *models.Actor, form string) (*models.Post, error) {
 	id, err := strconv.ParseInt(strings.TrimSpace(form), 10, 64)
 	if err != nil {
-		return nil, formRefusal(text("groupmod.error.post"))
+		return nil, formRefusal(i18n.Text("groupmod.error.post"))
 	}
 	p, err := models.PostByID(ctx, tx, id)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && (p.GroupID == nil || *p.GroupID != g.ID)) {
-		return nil, formRefusal(text("groupmod.error.post"))
+		return nil, formRefusal(i18n.Text("groupmod.error.post"))
 	}
 	if err == nil && p.DeletedAt != nil {
 		return nil, errNothingDone
@@ -339,13 +340,13 @@ func (h *handlers) banRemoteMember(c echo.Context) error {
 			return findErr
 		}
 		if who.ID == g.ID || who.ID == v.Actor.ID {
-			return formRefusal(text("groupmod.error.ban_self"))
+			return formRefusal(i18n.Text("groupmod.error.ban_self"))
 		}
 		fields := map[string]any{"target": g.URI, "removeData": r.PostFormValue("remove_posts") != ""}
 		if s := strings.TrimSpace(r.PostFormValue("days")); s != "" {
 			days, err := strconv.Atoi(s)
 			if err != nil || days < 1 || days > maxBanDays {
-				return formRefusal(fmt.Sprintf(text("groupmod.error.days"), maxBanDays))
+				return formRefusal(fmt.Sprintf(i18n.Text("groupmod.error.days"), maxBanDays))
 			}
 			fields["endTime"] = h.clock().Add(time.Duration(days) * 24 * time.Hour).UTC().Format(time.RFC3339)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/i18n"
 )
 
 // The report form of the web app: GET /report?post=ID (a post and its
@@ -113,13 +114,13 @@ func (h *handlers) reportForm(ctx context.Context, target *models.Actor, post *m
 	if err != nil {
 		return d, err
 	}
-	d.Goes = text("report.goes.instance")
+	d.Goes = i18n.Text("report.goes.instance")
 	if group != nil {
 		g, err := models.ActorByID(ctx, h.db, *group)
 		if err != nil {
 			return d, err
 		}
-		d.Goes = formatText("report.goes.group", h.linkActor(g).Name)
+		d.Goes = i18n.Format("report.goes.group", h.linkActor(g).Name)
 	}
 	return d, nil
 }
@@ -127,7 +128,7 @@ func (h *handlers) reportForm(ctx context.Context, target *models.Actor, post *m
 func (d *reportFormData) fillCategories() {
 	d.Categories = nil
 	for _, c := range models.ReportCategories {
-		d.Categories = append(d.Categories, reportCategory{Value: c, Label: text("report.category." + c), Selected: c == d.Category})
+		d.Categories = append(d.Categories, reportCategory{Value: c, Label: i18n.Text("report.category." + c), Selected: c == d.Category})
 	}
 }
 
@@ -146,7 +147,7 @@ func (h *handlers) reportPage(c echo.Context) error {
 		return err
 	}
 	d.fillCategories()
-	return h.memberPage(c, http.StatusOK, "report", text("report.title"), "", d)
+	return h.memberPage(c, http.StatusOK, "report", i18n.Text("report.title"), "", d)
 }
 
 // sendReport files the form's report (POST /report): 422 with the form
@@ -182,7 +183,7 @@ func (h *handlers) sendReport(c echo.Context) error {
 			d.Error = problem.Message
 		}
 	case errors.Is(err, models.ErrTooManyReports):
-		status, d.Error = http.StatusTooManyRequests, text("report.error.limit")
+		status, d.Error = http.StatusTooManyRequests, i18n.Text("report.error.limit")
 	case err != nil:
 		return err
 	default:
@@ -195,7 +196,7 @@ func (h *handlers) sendReport(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, next)
 	}
 	d.fillCategories()
-	return h.memberPage(c, status, "report", text("report.title"), "", d)
+	return h.memberPage(c, status, "report", i18n.Text("report.title"), "", d)
 }
 
 // reportSentData is the thank-you page after a report.
@@ -209,13 +210,13 @@ func (h *handlers) reportSentPage(c echo.Context) error {
 	if v == nil {
 		return err
 	}
-	d := reportSentData{Who: text("report.goes.instance")}
+	d := reportSentData{Who: i18n.Text("report.goes.instance")}
 	if name := c.QueryParam("group"); name != "" {
 		if g, err := models.GroupByName(c.Request().Context(), h.db, name); err == nil {
-			d.Who = formatText("report.goes.group", g.Title)
+			d.Who = i18n.Format("report.goes.group", g.Title)
 		} else if !errors.Is(err, models.ErrNotFound) {
 			return fmt.Errorf("web: report sent: %w", err)
 		}
 	}
-	return h.memberPage(c, http.StatusOK, "report_sent", text("report.sent.title"), "", d)
+	return h.memberPage(c, http.StatusOK, "report_sent", i18n.Text("report.sent.title"), "", d)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/i18n"
 )
 
 // The moderation queues: a group's reports (/groups/:name/reports) for
@@ -86,7 +87,7 @@ var reportNotices = map[string]string{
 func (h *handlers) openReportQueue(c echo.Context) (*models.Account, *reportQueue, error) {
 	ctx := c.Request().Context()
 	name := c.Param("name")
-	q := &reportQueue{Path: "/admin/reports", Title: text("reports.instance")}
+	q := &reportQueue{Path: "/admin/reports", Title: i18n.Text("reports.instance")}
 	if name != "" {
 		q.Path = "/groups/" + name + "/reports"
 	}
@@ -117,7 +118,7 @@ func (h *handlers) openReportQueue(c echo.Context) (*models.Account, *reportQueu
 			return nil, nil, notFound
 		}
 	}
-	q.Group, q.Title = g, formatText("reports.group", g.Title)
+	q.Group, q.Title = g, i18n.Format("reports.group", g.Title)
 	return v, q, nil
 }
 
@@ -138,7 +139,7 @@ func (h *handlers) reportsPage(c echo.Context) error {
 		d.Group = &ref
 	}
 	if k, ok := reportNotices[c.QueryParam("done")]; ok {
-		d.Notice = text(k)
+		d.Notice = i18n.Text(k)
 	}
 	if d.Reports, err = h.reportViews(ctx, v, q, list); err != nil {
 		return err
@@ -187,7 +188,7 @@ func (h *handlers) reportViews(ctx context.Context, v *models.Account, q *report
 		}
 		id := strconv.FormatInt(r.ID, 10)
 		rv := reportView{ID: r.ID, Target: h.linkActor(target), Remote: !target.IsLocal(),
-			Comment: paragraphs(cutRunes(r.Comment, models.MaxReportComment)), Category: text("report.category." + r.Category),
+			Comment: paragraphs(cutRunes(r.Comment, models.MaxReportComment)), Category: i18n.Text("report.category." + r.Category),
 			Forwarded: r.Forwarded, Created: r.CreatedAt, CreatedISO: r.CreatedAt.UTC().Format(time.RFC3339),
 			ResolveURL: q.Path + "/" + id + "/resolve", DismissURL: q.Path + "/" + id + "/dismiss"}
 		if q.Group == nil && !target.IsLocal() && target.Type != models.ActorGroup {
@@ -266,7 +267,7 @@ func (h *handlers) decideReport(c echo.Context, state, action string) error {
 // links the queue it is in.
 func (h *handlers) reportNotice(item *notificationView, n *models.Notification, who template.HTML, actors map[int64]*models.Actor) {
 	item.Sentence = sentence("notify.report.instance", who)
-	item.ActionURL, item.ActionLabel = "/admin/reports", text("notify.report.review")
+	item.ActionURL, item.ActionLabel = "/admin/reports", i18n.Text("notify.report.review")
 	if n.GroupID == nil {
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/i18n"
 )
 
 // Speaking safely in the web app: a group's topics that need a content
@@ -108,7 +109,7 @@ func (h *handlers) speakingSettingsPage(c echo.Context) error {
 	if d.Anonymous, err = h.anonymousRows(c.Request().Context(), g.Actor.ID); err != nil {
 		return err
 	}
-	return h.page(c, http.StatusOK, "manage_speaking", formatText("speaking.settings.title", g.Title), d)
+	return h.page(c, http.StatusOK, "manage_speaking", i18n.Format("speaking.settings.title", g.Title), d)
 }
 
 // saveSpeakingSettings stores them; a malformed topic comes back with
@@ -124,7 +125,7 @@ func (h *handlers) saveSpeakingSettings(c echo.Context) error {
 	topics, err := models.ParseTopics(d.Topics)
 	if errors.Is(err, models.ErrInvalidGroup) {
 		d.Error = strings.TrimPrefix(err.Error(), models.ErrInvalidGroup.Error()+": ")
-		return h.page(c, http.StatusUnprocessableEntity, "manage_speaking", formatText("speaking.settings.title", g.Title), d)
+		return h.page(c, http.StatusUnprocessableEntity, "manage_speaking", i18n.Format("speaking.settings.title", g.Title), d)
 	}
 	if err != nil {
 		return err
@@ -151,9 +152,9 @@ func (h *handlers) publishFromForm(ctx context.Context, pub outbox.Publication, 
 	var warn *outbox.WarningRequiredError
 	switch {
 	case errors.As(err, &warn):
-		f.Errors["summary"] = formatText("speaking.error.cw_required", warn.Topic.Name)
+		f.Errors["summary"] = i18n.Format("speaking.error.cw_required", warn.Topic.Name)
 	case errors.Is(err, outbox.ErrAnonymousNotAllowed), errors.Is(err, outbox.ErrAnonymousNoGroup):
-		f.Errors["text"] = text("speaking.error.anonymous")
+		f.Errors["text"] = i18n.Text("speaking.error.anonymous")
 	default:
 		return post, err
 	}
@@ -167,7 +168,7 @@ func (h *handlers) anonymousPostNote(ctx context.Context, v *models.Account, p *
 		return "", nil
 	}
 	if *p.RealAuthorID == v.Actor.ID {
-		return text("speaking.anonymous.yours"), nil
+		return i18n.Text("speaking.anonymous.yours"), nil
 	}
 	mod := v.IsAdmin
 	if !mod {
@@ -186,7 +187,7 @@ func (h *handlers) anonymousPostNote(ctx context.Context, v *models.Account, p *
 	if err != nil {
 		return "", err
 	}
-	return formatText("speaking.anonymous.moderator", h.linkActor(writer).Handle), nil
+	return i18n.Format("speaking.anonymous.moderator", h.linkActor(writer).Handle), nil
 }
 
 // writtenAnonymouslyBy reports whether the viewer wrote p anonymously.
@@ -211,7 +212,7 @@ func (h *handlers) composeSpeaking(ctx context.Context, f *composeForm, group *m
 	}
 	*f = s.Compose(*f)
 	if f.Anonymous && !f.AllowAnonymous {
-		f.Errors["text"] = text("speaking.error.anonymous")
+		f.Errors["text"] = i18n.Text("speaking.error.anonymous")
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/village-social/village/web/i18n"
 )
 
 // The web app's pages are html/template files embedded in the binary;
@@ -30,7 +32,7 @@ type pages struct {
 // loadPages parses every page with the shared layout and partials.
 func loadPages() (*pages, error) {
 	funcs := template.FuncMap{
-		"t":       text,
+		"t":       i18n.Text,
 		"since":   since,
 		"safe":    func(s string) template.HTML { return template.HTML(s) }, // only for HTML we sanitized or rendered
 		"initial": initial,
@@ -110,13 +112,13 @@ func since(t time.Time) string {
 	d := time.Since(t)
 	switch {
 	case d < time.Minute:
-		return text("time.now")
+		return i18n.Text("time.now")
 	case d < time.Hour:
-		return fmt.Sprintf(text("time.minutes"), int(d.Minutes()))
+		return fmt.Sprintf(i18n.Text("time.minutes"), int(d.Minutes()))
 	case d < 24*time.Hour:
-		return fmt.Sprintf(text("time.hours"), int(d.Hours()))
+		return fmt.Sprintf(i18n.Text("time.hours"), int(d.Hours()))
 	case d < 7*24*time.Hour:
-		return fmt.Sprintf(text("time.days"), int(d.Hours()/24))
+		return fmt.Sprintf(i18n.Text("time.days"), int(d.Hours()/24))
 	}
 	return t.UTC().Format("2 Jan 2006")
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/i18n"
 )
 
 // Reports a member files, from the web app (page_report.go) or the client
@@ -46,21 +47,21 @@ func checkReport(v *models.Account, r *reportRequest) error {
 	}
 	switch {
 	case r.Target == nil:
-		return &reportProblem{"account", text("report.error.target")}
+		return &reportProblem{"account", i18n.Text("report.error.target")}
 	case r.Target.ID == v.Actor.ID:
-		return &reportProblem{"account", text("report.error.self")}
+		return &reportProblem{"account", i18n.Text("report.error.self")}
 	case r.Target.IsSystemActor():
-		return &reportProblem{"account", text("report.error.target")}
+		return &reportProblem{"account", i18n.Text("report.error.target")}
 	case utf8.RuneCountInString(r.Comment) > models.MaxReportComment:
-		return &reportProblem{"comment", formatText("report.error.comment", models.MaxReportComment)}
+		return &reportProblem{"comment", i18n.Format("report.error.comment", models.MaxReportComment)}
 	case !slices.Contains(models.ReportCategories, r.Category):
-		return &reportProblem{"category", text("report.error.category")}
+		return &reportProblem{"category", i18n.Text("report.error.category")}
 	case len(r.Posts) > models.MaxReportPosts:
-		return &reportProblem{"status_ids", formatText("report.error.posts", models.MaxReportPosts)}
+		return &reportProblem{"status_ids", i18n.Format("report.error.posts", models.MaxReportPosts)}
 	}
 	for _, p := range r.Posts {
 		if p.AuthorID != r.Target.ID {
-			return &reportProblem{"status_ids", text("report.error.not_theirs")}
+			return &reportProblem{"status_ids", i18n.Text("report.error.not_theirs")}
 		}
 	}
 	return nil
@@ -169,7 +170,7 @@ func (h *handlers) reportablePosts(ctx context.Context, v *models.Account, ids [
 		return nil, nil
 	}
 	if len(ids) > models.MaxReportPosts {
-		return nil, &reportProblem{"status_ids", formatText("report.error.posts", models.MaxReportPosts)}
+		return nil, &reportProblem{"status_ids", i18n.Format("report.error.posts", models.MaxReportPosts)}
 	}
 	found, err := models.Posts(ctx, h.db, ids, v.Actor.ID)
 	if err != nil {
@@ -191,7 +192,7 @@ func (h *handlers) reportablePosts(ctx context.Context, v *models.Account, ids [
 			return nil, err
 		}
 		if !ok {
-			return nil, &reportProblem{"status_ids", text("report.error.post")}
+			return nil, &reportProblem{"status_ids", i18n.Text("report.error.post")}
 		}
 		out = append(out, found[id])
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/negotiate"
 )
 
 // Web sessions: a random token in a cookie, its SHA-256 in PostgreSQL
@@ -59,7 +60,7 @@ func skipSession(c echo.Context) bool {
 			return true
 		}
 	}
-	return isInbox(c) || (safeMethod(r.Method) && wantsActivityJSON(r))
+	return negotiate.IsInbox(c.Request()) || (negotiate.SafeMethod(r.Method) && negotiate.WantsActivityJSON(r))
 }
 
 // loadSession finds the signed-in person of a request from the session

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/negotiate"
 )
 
 // A suspended account is gone for the rest of the fediverse while it stays
@@ -16,7 +17,7 @@ import (
 // suspendedActor answers a fetch of a suspended person's actor: a
 // Tombstone with 410 for ActivityPub, a 410 page for browsers.
 func (h *handlers) suspendedActor(c echo.Context, a *models.Actor) error {
-	if wantsActivityJSON(c.Request()) {
+	if negotiate.WantsActivityJSON(c.Request()) {
 		return writeActivityJSON(c, http.StatusGone, map[string]any{
 			"@context": "https://www.w3.org/ns/activitystreams", "id": h.urls.Actor(a), "type": "Tombstone",
 			"formerType": a.Type})

@@ -17,10 +17,16 @@ import (
 	"github.com/village-social/village/federation/fetch"
 	"github.com/village-social/village/inbox"
 	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/blocklist"
+	"github.com/village-social/village/web/ratelimit"
 )
 
 // DefaultBodyLimit caps request bodies; ActivityPub activities are small.
 const DefaultBodyLimit = "1M"
+
+// DefaultInboxRate is the usual Options.InboxRate: activities one remote
+// host may post to our inboxes per minute.
+const DefaultInboxRate = ratelimit.DefaultInboxRate
 
 // Options are what the HTTP layer needs from the rest of the program.
 type Options struct {
@@ -92,15 +98,15 @@ func New(opts Options) *echo.Echo {
 	if h.clock == nil {
 		h.clock = time.Now
 	}
-	h.guards = newAccountGuards(h.clock)
-	h.limits = newRateLimits(h.clock, opts.InboxRate)
-	h.domainBlocks = &domainBlockCache{db: opts.DB, now: h.clock}
+	h.csrf = &csrfSecret{}
+	h.limits = ratelimit.New(h.clock, opts.InboxRate)
+	h.domainBlocks = blocklist.New(opts.DB, h.clock)
 	h.actorDocs = newActorDocCache()
 	if opts.Changes != nil {
 		go func() {
 			for range opts.Changes {
 				h.actorDocs.forget()
-				h.domainBlocks.forget()
+				h.domainBlocks.Forget()
 			}
 		}()
 	}
@@ -127,12 +133,12 @@ type handlers struct {
 
 	// Web app: accounts
 	clock    func() time.Time
-	guards   *accountGuards // log-in and sign-up limits, the CSRF key
-	mediaDir string         // uploaded avatars live in its avatars/ folder
+	csrf     *csrfSecret // the key that signs CSRF tokens
+	mediaDir string      // uploaded avatars live in its avatars/ folder
 
 	// Safety: instance moderation
-	limits       *rateLimits       // posts, reports and inbox POSTs
-	domainBlocks *domainBlockCache // what the inbox refuses before verifying
+	limits       *ratelimit.Limits // log-ins, sign-ups, posts and inbox POSTs
+	domainBlocks *blocklist.Cache  // what the inbox refuses before verifying
 	actorDocs    *actorDocCache    // local actors' documents as last served
 }
 

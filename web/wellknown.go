@@ -11,6 +11,7 @@ import (
 
 	"github.com/village-social/village/federation"
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/httperr"
 )
 
 // Content types of the discovery documents.
@@ -93,7 +94,7 @@ func (h *handlers) webfingerActor(ctx context.Context, resource string) (*models
 		}
 		a, err := models.LocalActorByRef(ctx, h.db, ref.Instance, ref.Group, ref.Username)
 		if err != nil {
-			return nil, lookupError(err, "actor")
+			return nil, httperr.Lookup(err, "actor")
 		}
 		return a, nil
 	}
@@ -113,13 +114,13 @@ func (h *handlers) webfingerActor(ctx context.Context, resource string) (*models
 	if name == strings.ToLower(h.urls.InstanceActorUsername()) {
 		a, err := models.InstanceActor(ctx, h.db)
 		if err != nil {
-			return nil, lookupError(err, "actor")
+			return nil, httperr.Lookup(err, "actor")
 		}
 		return a, nil
 	}
 	a, err := models.LocalActorByName(ctx, h.db, name)
 	if err != nil {
-		return nil, lookupError(err, "actor")
+		return nil, httperr.Lookup(err, "actor")
 	}
 	// The instance actor answers only to the host name it shows; the
 	// reports actor to no name at all.

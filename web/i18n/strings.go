@@ -1,7 +1,16 @@
-package web
+// Package i18n holds every string a person reads in Village (the web app's
+// pages, feeds, and the reasons the client API gives), keyed, so that
+// translating Village means translating this one table. English is the only
+// language yet.
+package i18n
 
-// Every string the web app shows lives here, keyed, so that translating
-// Village means translating this table. English is the only language yet.
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// english is the table; it is never written after start.
 var english = map[string]string{
 	"app.name":          "Village",
 	"app.tagline":       "Local parent groups, on the fediverse",
@@ -749,11 +758,26 @@ var english = map[string]string{
 	"moderation.error.reason": "A reason may be at most %d characters long.",
 }
 
-// text returns the string for key, or the key itself when it is missing
+// Text returns the string for key, or the key itself when it is missing
 // (so that a missing string shows, rather than an empty space).
-func text(key string) string {
+func Text(key string) string {
 	if s, ok := english[key]; ok {
 		return s
 	}
 	return key
+}
+
+// Format is Text(key) with its verbs filled in.
+func Format(key string, args ...any) string {
+	return fmt.Sprintf(Text(key), args...)
+}
+
+// Wait says how long to wait, in minutes rounded up: key's "_one" form
+// for a minute or less, else key with the count.
+func Wait(key string, wait time.Duration) string {
+	minutes := int(math.Ceil(wait.Minutes()))
+	if minutes <= 1 {
+		return Text(key + "_one")
+	}
+	return fmt.Sprintf(Text(key), minutes)
 }

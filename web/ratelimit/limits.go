@@ -1,0 +1,91 @@
+package ratelimit
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The instance's limits. A person's account is guarded tightly; an address
+// less so, since a school or library puts many parents behind one.
+const (
+	PostsPerAccount = 30 // posts and comments, web and API together
+	PostWindow      = 10 * time.Minute
+	// DefaultInboxRate is how many activities one remote host may post to
+	// our inboxes per minute (a burst of as many is allowed): generous,
+	// since a busy server shares a whole town's activity through one host.
+	DefaultInboxRate = 300
+
+	loginAccountFailures = 5
+	loginAddressFailures = 20
+	loginWindow          = 15 * time.Minute
+	signupsPerAddress    = 10
+	signupWindow         = time.Hour
+)
+
+// Limits are the limiters one server shares between its faces: the web app
+// and the client API count posts together, the inboxes count per host.
+// (Reports are counted in the database, with the report:
+// models.CreateReport.)
+type Limits struct {
+	Posts        *Limiter      // per account
+	Inbox        *TokenBuckets // per remote host (the signer's domain); nil: unlimited
+	LoginAccount *Limiter      // failed log-ins per account (or per name typed, when none matches)
+	LoginAddress *Limiter      // failed log-ins per client address
+	Signup       *Limiter      // sign-up attempts per client address
+}
+
+// New makes the limiters; inboxPerMinute 0 leaves the inboxes unlimited
+// (the binary always sets it: VILLAGE_INBOX_RATE, default DefaultInboxRate).
+func New(now func() time.Time, inboxPerMinute int) *Limits {
+	l := &Limits{
+		Posts:        NewLimiter(PostsPerAccount, PostWindow, now),
+		LoginAccount: NewLimiter(loginAccountFailures, loginWindow, now),
+		LoginAddress: NewLimiter(loginAddressFailures, loginWindow, now),
+		Signup:       NewLimiter(signupsPerAddress, signupWindow, now),
+	}
+	if inboxPerMinute > 0 {
+		l.Inbox = NewTokenBuckets(float64(inboxPerMinute)/60, inboxPerMinute, now)
+	}
+	return l
+}
+
+// Post counts a post or comment by an account (web form or API); past
+// PostsPerAccount in PostWindow it returns an *Error.
+func (l *Limits) Post(accountID int64) error {
+	return l.Posts.Take("posts", strconv.FormatInt(accountID, 10))
+}
+
+// ClientAddress names the client for rate limits. X-Forwarded-For is
+// believed only from a loopback or private peer (a reverse proxy on the same
+// machine or network), and then only its last entry, the one that proxy
+// added, since a client can write any entries before it. IPv6 clients are
+// counted by /64, which one household usually holds whole.
+func ClientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if addr.IsLoopback() || addr.IsPrivate() {
+		if fwd := r.Header.Values("X-Forwarded-For"); len(fwd) > 0 {
+			parts := strings.Split(fwd[len(fwd)-1], ",")
+			if a, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
+				addr = a
+			}
+		}
+	}
+	addr = addr.Unmap()
+	if addr.Is6() {
+		if p, err := addr.Prefix(64); err == nil {
+			return p.String()
+		}
+	}
+	return addr.String()
+}
