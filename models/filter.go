@@ -118,6 +118,47 @@ func (f *Filter) Matches(text string) []string {
 	return out
 }
 
+// FilterSet is a member's filters that work in one context now: timelines,
+// threads and notifications pass what they show through it.
+type FilterSet []*Filter
+
+// FilterMatch is a warn filter that a text matches, with the keywords it said.
+type FilterMatch struct {
+	Filter   *Filter
+	Keywords []string
+}
+
+// ActiveFilters loads a member's filters that work in context at time now.
+func ActiveFilters(ctx context.Context, db DB, accountID int64, context string, now time.Time) (FilterSet, error) {
+	all, err := Filters(ctx, db, accountID)
+	if err != nil {
+		return nil, err
+	}
+	var set FilterSet
+	for _, f := range all {
+		if f.AppliesIn(context, now) {
+			set = append(set, f)
+		}
+	}
+	return set, nil
+}
+
+// Judge says whether a text is hidden (a hide filter matches it), and else
+// which warn filters it matches.
+func (s FilterSet) Judge(text string) (hide bool, warn []FilterMatch) {
+	for _, f := range s {
+		matches := f.Matches(text)
+		if len(matches) == 0 {
+			continue
+		}
+		if f.Action == FilterHide {
+			return true, nil
+		}
+		warn = append(warn, FilterMatch{Filter: f, Keywords: matches})
+	}
+	return false, warn
+}
+
 const filterColumns = `id, account_id, title, contexts, action, expires_at, created_at`
 
 // Filters loads a member's filters with their keywords, oldest first.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/web/i18n"
+	"github.com/village-social/village/web/reporting"
 )
 
 // apiReport is Mastodon's Report entity.
@@ -128,9 +129,9 @@ func (h *handlers) createReport(c echo.Context) error {
 		}
 		ids = append(ids, n)
 	}
-	req := reportRequest{Target: target, Comment: p.Comment, Category: strings.TrimSpace(p.Category), Forward: truthy(p.Forward)}
+	req := reporting.Request{Target: target, Comment: p.Comment, Category: strings.TrimSpace(p.Category), Forward: truthy(p.Forward)}
 	report, err := h.reportOrProblem(c, v, ids, req)
-	var problem *reportProblem
+	var problem *reporting.Problem
 	switch {
 	case errors.As(err, &problem):
 		return invalid(problem.Message)
@@ -153,11 +154,11 @@ func (h *handlers) createReport(c echo.Context) error {
 }
 
 // reportOrProblem loads the reported posts the member may see and files the report.
-func (h *handlers) reportOrProblem(c echo.Context, v *models.Account, postIDs []int64, r reportRequest) (*models.Report, error) {
-	posts, err := h.reportablePosts(c.Request().Context(), v, postIDs)
+func (h *handlers) reportOrProblem(c echo.Context, v *models.Account, postIDs []int64, r reporting.Request) (*models.Report, error) {
+	posts, err := h.reports.ReportablePosts(c.Request().Context(), v, postIDs)
 	if err != nil {
 		return nil, err
 	}
 	r.Posts = posts
-	return h.fileReport(c.Request().Context(), v, r)
+	return h.reports.File(c.Request().Context(), v, r)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/access"
 	"github.com/village-social/village/web/ratelimit"
 )
 
@@ -180,7 +181,7 @@ func (h *handlers) postParam(c echo.Context, s string) (*models.Post, error) {
 	if err != nil {
 		return nil, err
 	}
-	if hidden, err := h.hiddenFromViewer(ctx, p, currentAccount(c).Actor.ID); err != nil || hidden {
+	if hidden, err := access.HiddenFromViewer(ctx, h.db, p, currentAccount(c).Actor.ID); err != nil || hidden {
 		if err == nil {
 			err = echo.NewHTTPError(http.StatusNotFound, "Record not found")
 		}
@@ -411,7 +412,7 @@ func (h *handlers) accountStatuses(c echo.Context) error {
 	}
 	me := currentAccount(c).Actor.ID
 	return h.timeline(c, func(ctx context.Context, p models.Page) ([]models.Entry, error) {
-		if inside, err := h.seesMembersOnlyGroup(ctx, a, me); err != nil || inside {
+		if inside, err := access.SeesMembersOnlyGroup(ctx, h.db, a, me); err != nil || inside {
 			if err != nil {
 				return nil, err
 			}

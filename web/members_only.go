@@ -1,27 +1,13 @@
 package web
 
 import (
-	"context"
 	"errors"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/access"
 )
-
-// membersOnlyGroupOf returns the id of the local members-only group a post
-// belongs to, or 0 when it belongs to none. The group's own public notes
-// (its welcome, shown on its profile) are for everyone.
-func (h *handlers) membersOnlyGroupOf(ctx context.Context, post *models.Post) (int64, error) {
-	if post.GroupID == nil || (post.AuthorID == *post.GroupID && post.Visibility == models.VisibilityPublicPost) {
-		return 0, nil
-	}
-	membersOnly, err := models.GroupIsMembersOnly(ctx, h.db, *post.GroupID)
-	if err != nil || !membersOnly {
-		return 0, err
-	}
-	return *post.GroupID, nil
-}
 
 // fetchedForMember reports whether the request is a GET signed by someone
 // the group's members-only posts may be shown to: one of its members or
@@ -57,7 +43,7 @@ func (h *handlers) fetchedForMember(c echo.Context, groupID int64) bool {
 // relay copies of them, go only to members' servers (fetchedForMember).
 // membersOnly tells the caller to skip its own visibility check.
 func (h *handlers) mayServe(c echo.Context, post *models.Post) (allowed, membersOnly bool, err error) {
-	groupID, err := h.membersOnlyGroupOf(c.Request().Context(), post)
+	groupID, err := access.MembersOnlyGroupOf(c.Request().Context(), h.db, post)
 	if err != nil || groupID == 0 {
 		return true, false, err
 	}
@@ -76,34 +62,4 @@ func (h *handlers) activityAccess(c echo.Context, act *models.Activity) (allowed
 		return false, false, err
 	}
 	return h.mayServe(c, post)
-}
-
-// hiddenFromViewer reports whether a signed-in viewer may not see a post
-// because it belongs to a members-only group they are not a member of.
-func (h *handlers) hiddenFromViewer(ctx context.Context, post *models.Post, viewerID int64) (bool, error) {
-	groupID, err := h.membersOnlyGroupOf(ctx, post)
-	if err != nil || groupID == 0 || post.AuthorID == viewerID {
-		return false, err
-	}
-	member, err := models.IsMember(ctx, h.db, groupID, viewerID)
-	return !member, err
-}
-
-// seesMembersOnlyGroup reports whether a is a members-only group and the
-// viewer one of its members, who see all its posts.
-func (h *handlers) seesMembersOnlyGroup(ctx context.Context, a *models.Actor, viewerID int64) (bool, error) {
-	if a.Type != models.ActorGroup {
-		return false, nil
-	}
-	membersOnly := a.ManuallyApprovesFollowers // a remote group that approves its members
-	if a.IsLocal() {
-		var err error
-		if membersOnly, err = models.GroupIsMembersOnly(ctx, h.db, a.ID); err != nil {
-			return false, err
-		}
-	}
-	if !membersOnly {
-		return false, nil
-	}
-	return models.IsMember(ctx, h.db, a.ID, viewerID)
 }

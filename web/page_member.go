@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/access"
 	"github.com/village-social/village/web/i18n"
 )
 
@@ -199,87 +200,6 @@ func parsePostID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-// visibility decides which posts a signed-in person may see on member
-// pages: what public pages show, their own posts, posts that mention them,
-// followers-only posts of people they follow, and posts into groups they
-// belong to. It remembers what it looked up, for the posts of one page.
-type visibility struct {
-	h       *handlers
-	viewer  *models.Actor
-	groups  map[int64]bool // group id: the viewer is a member (or moderator)
-	follows map[int64]bool // author id: the viewer follows them
-	public  map[int64]bool // post id: a public page shows it
-}
-
-func (h *handlers) visibilityFor(v *models.Account) *visibility {
-	return &visibility{h: h, viewer: v.Actor, groups: map[int64]bool{}, follows: map[int64]bool{}, public: map[int64]bool{}}
-}
-
-// loadPublic learns which of the posts public pages show, in one query.
-func (s *visibility) loadPublic(ctx context.Context, ids []int64) error {
-	shown, err := models.VisiblePosts(ctx, s.h.db, ids)
-	if err != nil {
-		return err
-	}
-	for id := range shown {
-		s.public[id] = true
-	}
-	return nil
-}
-
-// can reports whether the viewer may see p (call loadPublic with its id first).
-func (s *visibility) can(ctx context.Context, p *models.Post) (bool, error) {
-	if p == nil || p.DeletedAt != nil {
-		return false, nil
-	}
-	if p.AuthorID == s.viewer.ID {
-		return true, nil
-	}
-	mentioned := hasMention(p.Tags, s.h.urls.Actor(s.viewer))
-	if p.Visibility == models.VisibilityDirect {
-		return mentioned, nil
-	}
-	if s.public[p.ID] || mentioned {
-		return true, nil
-	}
-	if p.GroupID != nil {
-		member, ok := s.groups[*p.GroupID]
-		if !ok {
-			var err error
-			if member, err = models.IsMember(ctx, s.h.db, *p.GroupID, s.viewer.ID); err != nil {
-				return false, err
-			}
-			s.groups[*p.GroupID] = member
-		}
-		if member {
-			return true, nil
-		}
-	}
-	if p.Visibility != models.VisibilityPrivate || p.GroupID != nil {
-		return false, nil // a group's followers-only post is for its members only
-	}
-	following, ok := s.follows[p.AuthorID]
-	if !ok {
-		f, err := models.FollowBetween(ctx, s.h.db, s.viewer.ID, p.AuthorID)
-		if err != nil && !errors.Is(err, models.ErrNotFound) {
-			return false, err
-		}
-		following = err == nil && f.State == models.FollowAccepted
-		s.follows[p.AuthorID] = following
-	}
-	return following, nil
-}
-
-// hasMention reports whether a post's tags mention the actor href.
-func hasMention(tags []models.Tag, href string) bool {
-	for _, t := range tags {
-		if t.Type == "Mention" && t.Href == href {
-			return true
-		}
-	}
-	return false
-}
-
 // visiblePost loads a post the viewer may see, with their like, as 404
 // otherwise (whether it exists does not show).
 func (h *handlers) visiblePost(ctx context.Context, v *models.Account, id int64) (*models.Post, error) {
@@ -288,13 +208,13 @@ func (h *handlers) visiblePost(ctx context.Context, v *models.Account, id int64)
 		return nil, err
 	}
 	p := posts[id]
-	seen := h.visibilityFor(v)
+	seen := access.For(h.db, h.urls, v)
 	if p != nil {
-		if err := seen.loadPublic(ctx, []int64{id}); err != nil {
+		if err := seen.LoadPublic(ctx, []int64{id}); err != nil {
 			return nil, err
 		}
 	}
-	ok, err := seen.can(ctx, p)
+	ok, err := seen.Can(ctx, p)
 	if err != nil {
 		return nil, err
 	}

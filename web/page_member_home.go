@@ -14,6 +14,7 @@ import (
 	"github.com/village-social/village/federation/fetch"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/access"
 	"github.com/village-social/village/web/i18n"
 )
 
@@ -91,8 +92,8 @@ func (h *handlers) homeData(c echo.Context, v *models.Account) (memberHomeData, 
 	if err != nil {
 		return d, err
 	}
-	seen := h.visibilityFor(v)
-	if err := seen.loadPublic(ctx, ids); err != nil {
+	seen := access.For(h.db, h.urls, v)
+	if err := seen.LoadPublic(ctx, ids); err != nil {
 		return d, err
 	}
 	// A post shows once, at its newest entry: a group's share of a post
@@ -105,7 +106,7 @@ func (h *handlers) homeData(c echo.Context, v *models.Account) (memberHomeData, 
 		if p == nil || shown[p.ID] {
 			continue
 		}
-		if ok, err := seen.can(ctx, p); err != nil {
+		if ok, err := seen.Can(ctx, p); err != nil {
 			return d, err
 		} else if !ok {
 			continue
@@ -124,7 +125,7 @@ func (h *handlers) homeData(c echo.Context, v *models.Account) (memberHomeData, 
 	}
 	for i, p := range list {
 		mp := h.memberView(views, p, v, csrf, here, false)
-		if !filters.apply(p, &mp) {
+		if !foldFiltered(filters, p, &mp) {
 			continue
 		}
 		if b := sharedBy[i]; b != nil {

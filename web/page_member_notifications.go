@@ -144,9 +144,9 @@ func (h *handlers) notificationsPage(c echo.Context) error {
 		default:
 			item.Sentence = sentence("notify.other", who)
 		}
-		hide, warn := false, []apiFilterResult(nil)
+		hide, warn := false, []models.FilterMatch(nil)
 		if post != nil {
-			hide, warn = filters.judge(postText(post))
+			hide, warn = filters.Judge(postText(post))
 		}
 		if hide {
 			continue

@@ -13,6 +13,7 @@ import (
 	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/access"
 	"github.com/village-social/village/web/i18n"
 	"github.com/village-social/village/web/ratelimit"
 )
@@ -218,14 +219,14 @@ func (h *handlers) memberThread(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	seen := h.visibilityFor(v)
-	if err := seen.loadPublic(ctx, ids); err != nil {
+	seen := access.For(h.db, h.urls, v)
+	if err := seen.LoadPublic(ctx, ids); err != nil {
 		return err
 	}
 	var candidates []*models.Post
 	for _, id := range ids[1:] {
 		p := others[id]
-		ok, err := seen.can(ctx, p)
+		ok, err := seen.Can(ctx, p)
 		if err != nil {
 			return err
 		}
@@ -253,7 +254,7 @@ func (h *handlers) memberThread(c echo.Context) error {
 	d.Post = h.memberView(views, post, v, csrf, here, true)
 	d.Post.Current, d.Post.member.Reply = true, false
 	d.Heading = i18n.Format("post.title", d.Post.Author.Name)
-	if seen.public[post.ID] {
+	if seen.Public(post.ID) {
 		d.Public = h.postLink(post)
 	}
 	if post.GroupID != nil {
@@ -263,10 +264,10 @@ func (h *handlers) memberThread(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	filters.apply(post, &d.Post) // the post asked for shows, folded at most
+	foldFiltered(filters, post, &d.Post) // the post asked for shows, folded at most
 	for _, id := range ancestorIDs {
 		if p := visible[id]; p != nil {
-			if mp := h.memberView(views, p, v, csrf, here, false); filters.apply(p, &mp) {
+			if mp := h.memberView(views, p, v, csrf, here, false); foldFiltered(filters, p, &mp) {
 				d.Ancestors = append(d.Ancestors, mp)
 			}
 		}
@@ -287,7 +288,7 @@ func (h *handlers) memberThread(c echo.Context) error {
 			continue
 		}
 		mp := h.memberView(views, p, v, csrf, here, false)
-		if !filters.apply(p, &mp) {
+		if !foldFiltered(filters, p, &mp) {
 			continue
 		}
 		mp.Depth = min(parent, 4)

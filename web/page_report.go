@@ -13,6 +13,7 @@ import (
 
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/web/i18n"
+	"github.com/village-social/village/web/reporting"
 )
 
 // The report form of the web app: GET /report?post=ID (a post and its
@@ -110,7 +111,7 @@ func (h *handlers) reportForm(ctx context.Context, target *models.Actor, post *m
 			d.Remote, d.Server = true, g.Domain
 		}
 	}
-	group, err := h.reportGroup(ctx, posts)
+	group, err := h.reports.Group(ctx, posts)
 	if err != nil {
 		return d, err
 	}
@@ -168,12 +169,12 @@ func (h *handlers) sendReport(c echo.Context) error {
 	}
 	d.Comment, d.Category = r.PostFormValue("comment"), strings.TrimSpace(r.PostFormValue("category"))
 	d.Forward = r.PostFormValue("forward") == "on"
-	req := reportRequest{Target: target, Comment: d.Comment, Category: d.Category, Forward: d.Forward}
+	req := reporting.Request{Target: target, Comment: d.Comment, Category: d.Category, Forward: d.Forward}
 	if post != nil {
 		req.Posts = []*models.Post{post}
 	}
-	report, err := h.fileReport(ctx, v, req)
-	var problem *reportProblem
+	report, err := h.reports.File(ctx, v, req)
+	var problem *reporting.Problem
 	status := http.StatusUnprocessableEntity
 	switch {
 	case errors.As(err, &problem):

@@ -19,6 +19,7 @@ import (
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/blocklist"
 	"github.com/village-social/village/web/ratelimit"
+	"github.com/village-social/village/web/reporting"
 )
 
 // DefaultBodyLimit caps request bodies; ActivityPub activities are small.
@@ -101,6 +102,7 @@ func New(opts Options) *echo.Echo {
 	h.csrf = &csrfSecret{}
 	h.limits = ratelimit.New(h.clock, opts.InboxRate)
 	h.domainBlocks = blocklist.New(opts.DB, h.clock)
+	h.reports = reporting.New(opts.DB, opts.URLs, opts.Outbox, opts.Resolver, opts.Logger)
 	h.actorDocs = newActorDocCache()
 	if opts.Changes != nil {
 		go func() {
@@ -140,6 +142,7 @@ type handlers struct {
 	limits       *ratelimit.Limits // log-ins, sign-ups, posts and inbox POSTs
 	domainBlocks *blocklist.Cache  // what the inbox refuses before verifying
 	actorDocs    *actorDocCache    // local actors' documents as last served
+	reports      *reporting.Filer  // members' reports, from pages and the API
 }
 
 // routes lists every route Village serves, in one place.

@@ -83,4 +83,3 @@ func TestPostLimitsCountPerAccountAndSayWhenToComeBack(t *testing.T) {
 		})
 	}
 }
-

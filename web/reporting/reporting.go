@@ -1,27 +1,45 @@
-package web
+// Package reporting files the reports members send, from the web app or the
+// client API: both check the same things and file through one Filer, in one
+// transaction, for the moderators of the group the posts are in or else for
+// the instance's.
+package reporting
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/village-social/village/federation"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/access"
 	"github.com/village-social/village/web/i18n"
 )
 
-// Reports a member files, from the web app (page_report.go) or the client
-// API (api_reports.go): both check the same things and file through
-// fileReport, in one transaction.
+// Filer files reports: what it needs of the rest of Village.
+type Filer struct {
+	db       *pgxpool.Pool
+	outbox   *outbox.Outbox
+	resolver *federation.Resolver // asks what other servers run; nil: not asked
+	logger   *slog.Logger
+	urls     federation.URLs
+}
 
-// reportRequest is a member's report before it is checked.
-type reportRequest struct {
+// New returns a Filer.
+func New(db *pgxpool.Pool, urls federation.URLs, out *outbox.Outbox, resolver *federation.Resolver, logger *slog.Logger) *Filer {
+	return &Filer{db: db, urls: urls, outbox: out, resolver: resolver, logger: logger}
+}
+
+// Request is a member's report before it is checked.
+type Request struct {
 	Target   *models.Actor
 	Posts    []*models.Post
 	Comment  string
@@ -29,56 +47,56 @@ type reportRequest struct {
 	Forward  bool // also tell the target's server, when it is remote
 }
 
-// reportProblem is why a report cannot be filed, in words for the person;
+// Problem is why a report cannot be filed, in words for the person;
 // Field names the form field it is about.
-type reportProblem struct {
+type Problem struct {
 	Field   string
 	Message string
 }
 
-func (p *reportProblem) Error() string { return p.Message }
+func (p *Problem) Error() string { return p.Message }
 
 // checkReport refuses what no report may be: about oneself or the server,
 // with posts of someone else, an unknown category, too long a comment.
-func checkReport(v *models.Account, r *reportRequest) error {
+func checkReport(v *models.Account, r *Request) error {
 	r.Comment = strings.TrimSpace(r.Comment)
 	if r.Category == "" {
 		r.Category = models.ReportOther
 	}
 	switch {
 	case r.Target == nil:
-		return &reportProblem{"account", i18n.Text("report.error.target")}
+		return &Problem{"account", i18n.Text("report.error.target")}
 	case r.Target.ID == v.Actor.ID:
-		return &reportProblem{"account", i18n.Text("report.error.self")}
+		return &Problem{"account", i18n.Text("report.error.self")}
 	case r.Target.IsSystemActor():
-		return &reportProblem{"account", i18n.Text("report.error.target")}
+		return &Problem{"account", i18n.Text("report.error.target")}
 	case utf8.RuneCountInString(r.Comment) > models.MaxReportComment:
-		return &reportProblem{"comment", i18n.Format("report.error.comment", models.MaxReportComment)}
+		return &Problem{"comment", i18n.Format("report.error.comment", models.MaxReportComment)}
 	case !slices.Contains(models.ReportCategories, r.Category):
-		return &reportProblem{"category", i18n.Text("report.error.category")}
+		return &Problem{"category", i18n.Text("report.error.category")}
 	case len(r.Posts) > models.MaxReportPosts:
-		return &reportProblem{"status_ids", i18n.Format("report.error.posts", models.MaxReportPosts)}
+		return &Problem{"status_ids", i18n.Format("report.error.posts", models.MaxReportPosts)}
 	}
 	for _, p := range r.Posts {
 		if p.AuthorID != r.Target.ID {
-			return &reportProblem{"status_ids", i18n.Text("report.error.not_theirs")}
+			return &Problem{"status_ids", i18n.Text("report.error.not_theirs")}
 		}
 	}
 	return nil
 }
 
-// fileReport checks and files a member's report: for the moderators of
+// File checks and files a member's report: for the moderators of
 // the local group its first post is in, else for the instance's. The
 // reporter's hourly limit is counted in the same transaction
 // (models.ErrTooManyReports).
-func (h *handlers) fileReport(ctx context.Context, v *models.Account, r reportRequest) (*models.Report, error) {
+func (h *Filer) File(ctx context.Context, v *models.Account, r Request) (*models.Report, error) {
 	if err := checkReport(v, &r); err != nil {
 		return nil, err
 	}
 	if h.outbox == nil {
-		return nil, errors.New("web: reports need the outbox")
+		return nil, errors.New("reporting: reports need the outbox")
 	}
-	groupID, err := h.reportGroup(ctx, r.Posts)
+	groupID, err := h.Group(ctx, r.Posts)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +123,7 @@ func (h *handlers) fileReport(ctx context.Context, v *models.Account, r reportRe
 // servers it may go to run (NodeInfo, stored for outbox.FileReport): Lemmy
 // files only its own shape of Flag. Whatever cannot be learned now leaves
 // that server the usual Flag.
-func (h *handlers) learnReportServers(ctx context.Context, r reportRequest, groupID *int64) {
+func (h *Filer) learnReportServers(ctx context.Context, r Request, groupID *int64) {
 	if h.resolver == nil {
 		return
 	}
@@ -142,9 +160,9 @@ func (h *handlers) learnReportServers(ctx context.Context, r reportRequest, grou
 	}
 }
 
-// reportGroup is the local group whose moderators a report of these posts
+// Group is the local group whose moderators a report of these posts
 // goes to, or nil (the instance's moderators).
-func (h *handlers) reportGroup(ctx context.Context, posts []*models.Post) (*int64, error) {
+func (h *Filer) Group(ctx context.Context, posts []*models.Post) (*int64, error) {
 	for _, p := range posts {
 		if p.GroupID == nil {
 			continue
@@ -154,7 +172,7 @@ func (h *handlers) reportGroup(ctx context.Context, posts []*models.Post) (*int6
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("web: report group: %w", err)
+			return nil, fmt.Errorf("reporting: report group: %w", err)
 		}
 		if g.IsLocal() && g.Type == models.ActorGroup {
 			return &g.ID, nil
@@ -163,21 +181,21 @@ func (h *handlers) reportGroup(ctx context.Context, posts []*models.Post) (*int6
 	return nil, nil
 }
 
-// reportablePosts loads the posts of ids that the member may see, in the
+// ReportablePosts loads the posts of ids that the member may see, in the
 // order given; any other id is a problem (whether it exists does not show).
-func (h *handlers) reportablePosts(ctx context.Context, v *models.Account, ids []int64) ([]*models.Post, error) {
+func (h *Filer) ReportablePosts(ctx context.Context, v *models.Account, ids []int64) ([]*models.Post, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	if len(ids) > models.MaxReportPosts {
-		return nil, &reportProblem{"status_ids", i18n.Format("report.error.posts", models.MaxReportPosts)}
+		return nil, &Problem{"status_ids", i18n.Format("report.error.posts", models.MaxReportPosts)}
 	}
 	found, err := models.Posts(ctx, h.db, ids, v.Actor.ID)
 	if err != nil {
 		return nil, err
 	}
-	seen := h.visibilityFor(v)
-	if err := seen.loadPublic(ctx, ids); err != nil {
+	seen := access.For(h.db, h.urls, v)
+	if err := seen.LoadPublic(ctx, ids); err != nil {
 		return nil, err
 	}
 	var out []*models.Post
@@ -187,12 +205,12 @@ func (h *handlers) reportablePosts(ctx context.Context, v *models.Account, ids [
 			continue
 		}
 		done[id] = true
-		ok, err := seen.can(ctx, found[id])
+		ok, err := seen.Can(ctx, found[id])
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			return nil, &reportProblem{"status_ids", i18n.Text("report.error.post")}
+			return nil, &Problem{"status_ids", i18n.Text("report.error.post")}
 		}
 		out = append(out, found[id])
 	}
