@@ -67,6 +67,22 @@ func (u URLs) Actor(a *models.Actor) string {
 	}
 }
 
+// Handle is an actor's fediverse address, @name@host, as WebFinger answers
+// for it: the instance actor goes by its host's name, and the reports
+// actor, which WebFinger does not name, has none ("").
+func (u URLs) Handle(a *models.Actor) string {
+	switch {
+	case !a.IsLocal():
+		return "@" + a.Username + "@" + a.Domain
+	case a.Type == models.ActorApplication:
+		return "@" + u.InstanceActorUsername() + "@" + u.Host()
+	case a.Type == models.ActorService:
+		return ""
+	default:
+		return "@" + a.Username + "@" + u.Host()
+	}
+}
+
 // KeyID names an actor's public key.
 func (u URLs) KeyID(a *models.Actor) string { return u.Actor(a) + "#main-key" }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -51,6 +52,15 @@ type Actor struct {
 
 // IsLocal reports whether the actor lives on this instance.
 func (a *Actor) IsLocal() bool { return a.Domain == "" }
+
+// ShownName is what the actor is called: its display name, or its username
+// when it has none.
+func (a *Actor) ShownName() string {
+	if strings.TrimSpace(a.DisplayName) == "" {
+		return a.Username
+	}
+	return a.DisplayName
+}
 
 // IsSystemActor reports whether the actor speaks for a server rather than
 // for a person or a group: any server's instance actor (an Application),

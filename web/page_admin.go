@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/web/httperr"
 	"github.com/village-social/village/web/i18n"
@@ -149,7 +150,7 @@ func (h *handlers) renderAdmin(c echo.Context, status int, d adminData) error {
 		l := h.linkActor(u.Account.Actor)
 		row := adminUser{Name: l.Name, Handle: l.Handle, URL: l.URL, Email: u.Account.Email, Admin: u.Account.IsAdmin,
 			Role: i18n.Text("role." + u.Account.Role()), Suspended: u.Account.SuspendedAt != nil,
-			Pending: u.Pending, Reason: cutRunes(u.Reason, models.MaxSignupReasonLength), Created: u.Account.CreatedAt,
+			Pending: u.Pending, Reason: content.CutRunes(u.Reason, models.MaxSignupReasonLength), Created: u.Account.CreatedAt,
 			CreatedISO: u.Account.CreatedAt.UTC().Format(time.RFC3339)}
 		if u.Pending {
 			d.PendingUsers++

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/web/httperr"
 	"github.com/village-social/village/web/i18n"
@@ -263,7 +264,7 @@ func (h *handlers) suspendRemoteAccount(c echo.Context) error {
 		return refuse(i18n.Format("moderation.error.reason", models.MaxModerationReason))
 	}
 	if len(d.RemoteHandle) > maxHandleLength {
-		d.RemoteHandle = cutRunes(d.RemoteHandle, maxHandleLength)
+		d.RemoteHandle = content.CutRunes(d.RemoteHandle, maxHandleLength)
 		return refuse(i18n.Text("moderation.error.remote"))
 	}
 	target, err := h.findActorForm(r.Context(), d.RemoteHandle)

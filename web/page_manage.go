@@ -207,7 +207,7 @@ func (h *handlers) renderManage(c echo.Context, status int, g *models.Group, d m
 func (h *handlers) joinRequestView(base string, toGroup bool, r models.JoinRequest) joinRequestView {
 	a := r.Actor
 	v := joinRequestView{FollowID: r.Follow.ID, Person: h.linkActor(a), Remote: !a.IsLocal(), Limited: r.Limited,
-		ToGroup: toGroup, Answers: cutRunes(strings.TrimSpace(r.Answers), models.MaxSummaryLength),
+		ToGroup: toGroup, Answers: content.CutRunes(strings.TrimSpace(r.Answers), models.MaxSummaryLength),
 		Asked: r.Follow.CreatedAt, AskedISO: r.Follow.CreatedAt.UTC().Format(time.RFC3339)}
 	id := strconv.FormatInt(r.Follow.ID, 10)
 	v.ApproveURL = base + id + "/approve"
@@ -219,7 +219,7 @@ func (h *handlers) joinRequestView(base string, toGroup bool, r models.JoinReque
 	} else {
 		v.From = h.urls.Host()
 	}
-	v.Bio = paragraphs(cutRunes(bio, models.MaxBioLength*2))
+	v.Bio = paragraphs(content.CutRunes(bio, models.MaxBioLength*2))
 	return v
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/httperr"
@@ -59,7 +60,7 @@ func joinQuestions(g *models.Group) []joinQuestion {
 	var out []joinQuestion
 	for _, line := range strings.Split(strings.ReplaceAll(g.JoinQuestions, "\r\n", "\n"), "\n") {
 		if line = strings.TrimSpace(line); line != "" && len(out) < maxJoinQuestions {
-			out = append(out, joinQuestion{ID: fmt.Sprintf("answer-%d", len(out)+1), Text: cutRunes(line, maxLabelRunes)})
+			out = append(out, joinQuestion{ID: fmt.Sprintf("answer-%d", len(out)+1), Text: content.CutRunes(line, maxLabelRunes)})
 		}
 	}
 	return out

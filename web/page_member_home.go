@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/federation"
+	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/federation/fetch"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
@@ -232,7 +233,7 @@ func (h *handlers) followByHandle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d.Follow.Handle, d.Follow.Error = cutRunes(handle, maxHandleLength), problem
+	d.Follow.Handle, d.Follow.Error = content.CutRunes(handle, maxHandleLength), problem
 	return h.memberPage(c, http.StatusUnprocessableEntity, "member_home", i18n.Text("member.home.title"), "", d)
 }
 

@@ -156,7 +156,7 @@ func (h *handlers) notificationsPage(c echo.Context) error {
 			if len(warn) > 0 { // the viewer's filter stands for the post
 				item.PostText = i18n.Format("filters.filtered", warn[0].Filter.Title)
 			} else if post.Summary != "" { // the content warning stands for the post
-				item.PostText = i18n.Format("post.cw", cutRunes(post.Summary, maxLabelRunes))
+				item.PostText = i18n.Format("post.cw", content.CutRunes(post.Summary, maxLabelRunes))
 			} else {
 				item.PostText = excerpt(content.PlainText(h.sanitizer.Sanitize(post.Content)), notificationExcerptRunes)
 			}

@@ -47,32 +47,27 @@ type actorLink struct {
 // linkActor names an actor and links its page here: a local person's or
 // group's own URL, the cached profile of a remote actor.
 func (h *handlers) linkActor(a *models.Actor) actorLink {
-	l := actorLink{Name: a.DisplayName}
+	l := actorLink{Name: a.DisplayName, Handle: h.urls.Handle(a)}
 	switch {
 	case !a.IsLocal():
-		l.Handle = "@" + a.Username + "@" + a.Domain
 		l.URL = "/" + l.Handle
 	case a.Type == models.ActorGroup:
-		l.Handle = "@" + a.Username + "@" + h.urls.Host()
 		l.URL = "/groups/" + a.Username
 	case a.Type == models.ActorApplication:
-		l.Handle = "@" + h.urls.InstanceActorUsername() + "@" + h.urls.Host()
 		l.URL = "/actor"
 		if l.Name == "" {
 			l.Name = h.urls.Host()
 		}
 	case a.Type == models.ActorService:
-		// The reports actor: no handle, since WebFinger does not name it.
 		l.URL = strings.TrimPrefix(h.urls.Actor(a), h.urls.Base)
 		l.Name = "Reports from " + h.urls.InstanceActorUsername()
 	default:
-		l.Handle = "@" + a.Username + "@" + h.urls.Host()
 		l.URL = "/users/" + a.Username
 	}
 	if strings.TrimSpace(l.Name) == "" {
 		l.Name = a.Username
 	}
-	l.Name = cutRunes(l.Name, maxLabelRunes)
+	l.Name = content.CutRunes(l.Name, maxLabelRunes)
 	return l
 }
 
@@ -88,24 +83,16 @@ func (h *handlers) localPath(uri string) string {
 	return uri
 }
 
-// webURL keeps a remote link only if it is http or https.
-func webURL(u string) string {
-	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
-		return u
-	}
-	return ""
-}
-
 // postLink is where a reader goes to read a post: its page here when it
 // is local, else its page (or, lacking one, its id) where it came from.
 func (h *handlers) postLink(p *models.Post) string {
 	if p.Local {
 		return h.localPath(p.URI)
 	}
-	if u := webURL(p.URL); u != "" {
+	if u := content.WebURL(p.URL); u != "" {
 		return u
 	}
-	return webURL(p.URI)
+	return content.WebURL(p.URI)
 }
 
 // postView is a post as a page shows it.
@@ -161,7 +148,7 @@ func (h *handlers) newPostViews(ctx context.Context, posts []*models.Post) (*pos
 // budget (the post a page is about).
 func (v *postViews) view(p *models.Post, full bool) postView {
 	h := v.h
-	pv := postView{ID: p.ID, Local: p.Local, Title: cutRunes(p.Name, maxLabelRunes), Warning: cutRunes(p.Summary, maxLabelRunes), Replies: p.RepliesCount,
+	pv := postView{ID: p.ID, Local: p.Local, Title: content.CutRunes(p.Name, maxLabelRunes), Warning: content.CutRunes(p.Summary, maxLabelRunes), Replies: p.RepliesCount,
 		Published: p.PublishedAt, PublishedISO: p.PublishedAt.UTC().Format(time.RFC3339), Edited: p.EditedAt != nil}
 	pv.URL = h.postLink(p)
 	if p.Author != nil {
@@ -174,8 +161,8 @@ func (v *postViews) view(p *models.Post, full bool) postView {
 		}
 	}
 	for _, a := range p.Attachments {
-		if u := webURL(a.URL); u != "" && len(pv.Attachments) < maxAttachments {
-			pv.Attachments = append(pv.Attachments, models.Attachment{URL: u, Name: cutRunes(a.Name, maxLabelRunes)})
+		if u := content.WebURL(a.URL); u != "" && len(pv.Attachments) < maxAttachments {
+			pv.Attachments = append(pv.Attachments, models.Attachment{URL: u, Name: content.CutRunes(a.Name, maxLabelRunes)})
 		}
 	}
 	clean := h.sanitizer.Sanitize(p.Content)
@@ -318,8 +305,8 @@ type directoryData struct {
 // coordinates are) it lists the nearest first.
 func (h *handlers) directoryPage(c echo.Context) error {
 	ctx := c.Request().Context()
-	d := directoryData{Query: cutRunes(strings.TrimSpace(c.QueryParam("q")), maxQueryRunes),
-		Near: cutRunes(strings.TrimSpace(c.QueryParam("near")), maxQueryRunes)}
+	d := directoryData{Query: content.CutRunes(strings.TrimSpace(c.QueryParam("q")), maxQueryRunes),
+		Near: content.CutRunes(strings.TrimSpace(c.QueryParam("near")), maxQueryRunes)}
 	q := models.GroupQuery{Text: d.Query, Place: d.Near, Limit: directoryLimit}
 	if lat, lon, ok := position(c.QueryParam("lat"), c.QueryParam("lon")); ok {
 		q.Lat, q.Lon = &lat, &lon
@@ -354,12 +341,4 @@ func position(latText, lonText string) (lat, lon float64, ok bool) {
 		return 0, 0, false
 	}
 	return lat, lon, true
-}
-
-// cutRunes keeps the first n runes of s.
-func cutRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
 }

@@ -209,9 +209,9 @@ func (h *handlers) remoteProfile(c echo.Context, handle string) error {
 	}
 	l := h.linkActor(a)
 	d := profileData{ActorURL: a.URI, Name: l.Name, Handle: l.Handle, Remote: true,
-		Original: webURL(a.URL), Summary: paragraphs(content.PlainText(a.Summary)), Join: &joinForm{URI: a.URI}}
+		Original: content.WebURL(a.URL), Summary: paragraphs(content.PlainText(a.Summary)), Join: &joinForm{URI: a.URI}}
 	if d.Original == "" {
-		d.Original = webURL(a.URI)
+		d.Original = content.WebURL(a.URI)
 	}
 	if err := h.profilePosts(c, a, "/"+l.Handle, &d); err != nil {
 		return err

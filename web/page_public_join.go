@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/federation"
+	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/federation/fetch"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/web/i18n"
@@ -44,7 +45,7 @@ func (h *handlers) joinPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	uri := strings.TrimSpace(c.FormValue("uri"))
 	handle := strings.TrimSpace(c.FormValue("handle"))
-	d := joinData{Form: joinForm{URI: uri, Handle: cutRunes(handle, maxHandleLength)}}
+	d := joinData{Form: joinForm{URI: uri, Handle: content.CutRunes(handle, maxHandleLength)}}
 	if uri == "" {
 		return h.page(c, http.StatusOK, "join", i18n.Text("join.title"), d)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
+	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/i18n"
@@ -275,7 +276,7 @@ func remoteGroupPost(ctx context.Context, tx pgx.Tx, g *models.Actor, form strin
 }
 
 func remoteReason(form string) string {
-	return cutRunes(strings.TrimSpace(form), models.MaxSummaryLength)
+	return content.CutRunes(strings.TrimSpace(form), models.MaxSummaryLength)
 }
 
 // logRemote writes what a moderator here sent about a remote group to the

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
+	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/web/i18n"
 )
@@ -188,7 +189,7 @@ func (h *handlers) reportViews(ctx context.Context, v *models.Account, q *report
 		}
 		id := strconv.FormatInt(r.ID, 10)
 		rv := reportView{ID: r.ID, Target: h.linkActor(target), Remote: !target.IsLocal(),
-			Comment: paragraphs(cutRunes(r.Comment, models.MaxReportComment)), Category: i18n.Text("report.category." + r.Category),
+			Comment: paragraphs(content.CutRunes(r.Comment, models.MaxReportComment)), Category: i18n.Text("report.category." + r.Category),
 			Forwarded: r.Forwarded, Created: r.CreatedAt, CreatedISO: r.CreatedAt.UTC().Format(time.RFC3339),
 			ResolveURL: q.Path + "/" + id + "/resolve", DismissURL: q.Path + "/" + id + "/dismiss"}
 		if q.Group == nil && !target.IsLocal() && target.Type != models.ActorGroup {

@@ -18,6 +18,7 @@ import (
 	"github.com/village-social/village/inbox"
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/blocklist"
+	"github.com/village-social/village/web/feeds"
 	"github.com/village-social/village/web/ratelimit"
 	"github.com/village-social/village/web/reporting"
 )
@@ -113,7 +114,7 @@ func New(opts Options) *echo.Echo {
 		}()
 	}
 	e.Use(h.actorDocs.forgetOnWrites, h.loadSession, h.checkCSRF)
-	routes(e, h)
+	routes(e, h, feeds.New(opts.DB, opts.URLs))
 	return e
 }
 
@@ -146,7 +147,7 @@ type handlers struct {
 }
 
 // routes lists every route Village serves, in one place.
-func routes(e *echo.Echo, h *handlers) {
+func routes(e *echo.Echo, h *handlers, feed *feeds.Handler) {
 	e.GET("/healthz", h.healthz)
 	e.GET("/static/*", staticHandler())
 
@@ -219,10 +220,10 @@ func routes(e *echo.Echo, h *handlers) {
 	e.GET("/groups", h.directoryPage)
 	e.GET("/join", h.joinPage)
 	e.POST("/join", h.joinPage)
-	e.GET("/groups/:name/feed.rss", h.groupFeed(feedRSS))
-	e.GET("/groups/:name/feed.atom", h.groupFeed(feedAtom))
-	e.GET("/users/:name/feed.rss", h.userFeed(feedRSS))
-	e.GET("/users/:name/feed.atom", h.userFeed(feedAtom))
+	e.GET("/groups/:name/feed.rss", feed.GroupFeed(feeds.RSS))
+	e.GET("/groups/:name/feed.atom", feed.GroupFeed(feeds.Atom))
+	e.GET("/users/:name/feed.rss", feed.UserFeed(feeds.RSS))
+	e.GET("/users/:name/feed.atom", feed.UserFeed(feeds.Atom))
 
 	// Web app: accounts
 	e.GET("/login", h.loginPage)

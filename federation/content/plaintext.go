@@ -193,3 +193,12 @@ func truncateWords(s string, max int) string {
 	}
 	return trimmed + "…"
 }
+
+// CutRunes is s cut to at most n runes, without a mark: for names and
+// labels that only need a bound.
+func CutRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}

@@ -270,3 +270,12 @@ func unwrap(n *html.Node) {
 	}
 	parent.RemoveChild(n)
 }
+
+// WebURL keeps a link from another server only if it is http or https, so
+// that no javascript: or data: link reaches a page or a feed.
+func WebURL(u string) string {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return u
+	}
+	return ""
+}

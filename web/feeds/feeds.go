@@ -1,4 +1,7 @@
-package web
+// Package feeds serves what feed readers subscribe to: RSS 2.0 and Atom 1.0
+// of a group's public posts (its discussions, top-level ones) and of a
+// person's public posts, newest first. A members-only group has no feed.
+package feeds
 
 import (
 	"bytes"
@@ -7,30 +10,42 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 
+	"github.com/village-social/village/federation"
 	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/web/httperr"
 	"github.com/village-social/village/web/i18n"
 )
 
-// Feeds: RSS 2.0 and Atom 1.0 of a group's public posts (top-level ones:
-// its discussions) and of a person's public posts, newest first. A
-// members-only group has no feed.
+// Format is RSS or Atom.
+type Format int
 
-// feedFormat is RSS or Atom.
-type feedFormat int
-
+// The formats.
 const (
-	feedRSS feedFormat = iota
-	feedAtom
+	RSS Format = iota
+	Atom
 )
+
+// Handler serves the feeds.
+type Handler struct {
+	db        *pgxpool.Pool
+	urls      federation.URLs
+	sanitizer *content.Sanitizer // remote HTML passes it again
+}
+
+// New returns the feeds' handler.
+func New(db *pgxpool.Pool, urls federation.URLs) *Handler {
+	return &Handler{db: db, urls: urls, sanitizer: content.NewSanitizer()}
+}
 
 const (
 	feedItems      = 20
 	feedTitleRunes = 80
 	feedMaxAge     = "public, max-age=300"
+	feedNameRunes  = 300 // names are cut here, as on the pages
 )
 
 // feed is what both formats say, before encoding.
@@ -56,8 +71,8 @@ type feedItem struct {
 	Updated   time.Time
 }
 
-// groupFeed serves a group's feed; members-only groups have none (404).
-func (h *handlers) groupFeed(format feedFormat) echo.HandlerFunc {
+// GroupFeed serves a group's feed; members-only groups have none (404).
+func (h *Handler) GroupFeed(format Format) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
 		g, err := models.GroupByName(ctx, h.db, c.Param("name"))
@@ -75,44 +90,44 @@ func (h *handlers) groupFeed(format feedFormat) echo.HandlerFunc {
 		}
 		posts, err := models.PublicPosts(ctx, h.db, models.PublicFilter{GroupID: g.Actor.ID, TopLevel: true, Limit: feedItems})
 		if err != nil {
-			return fmt.Errorf("web: group feed: %w", err)
+			return fmt.Errorf("feeds: group feed: %w", err)
 		}
 		return h.writeFeed(c, format, f, posts)
 	}
 }
 
-// userFeed serves a local person's feed.
-func (h *handlers) userFeed(format feedFormat) echo.HandlerFunc {
+// UserFeed serves a local person's feed.
+func (h *Handler) UserFeed(format Format) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
 		a, err := models.LocalActorByRef(ctx, h.db, false, false, c.Param("name"))
 		if err != nil {
 			return httperr.Lookup(err, "user")
 		}
-		l := h.linkActor(a)
+		name := content.CutRunes(a.ShownName(), feedNameRunes)
 		page := h.urls.Actor(a)
-		f := feed{Title: l.Name + " (" + l.Handle + ")", Description: a.Summary, Page: page,
-			Self: page + "/feed" + format.ext(), AuthorName: l.Name, AuthorURI: page, Updated: a.CreatedAt}
+		f := feed{Title: name + " (" + h.urls.Handle(a) + ")", Description: a.Summary, Page: page,
+			Self: page + "/feed" + format.ext(), AuthorName: name, AuthorURI: page, Updated: a.CreatedAt}
 		if f.Description == "" {
-			f.Description = fmt.Sprintf(i18n.Text("feed.user"), l.Name, h.urls.Host())
+			f.Description = fmt.Sprintf(i18n.Text("feed.user"), name, h.urls.Host())
 		}
 		posts, err := models.PublicPosts(ctx, h.db, models.PublicFilter{AuthorID: a.ID, Limit: feedItems})
 		if err != nil {
-			return fmt.Errorf("web: user feed: %w", err)
+			return fmt.Errorf("feeds: user feed: %w", err)
 		}
 		return h.writeFeed(c, format, f, posts)
 	}
 }
 
-func (f feedFormat) ext() string {
-	if f == feedAtom {
+func (f Format) ext() string {
+	if f == Atom {
 		return ".atom"
 	}
 	return ".rss"
 }
 
 // writeFeed fills the feed's items from posts and writes it.
-func (h *handlers) writeFeed(c echo.Context, format feedFormat, f feed, posts []*models.Post) error {
+func (h *Handler) writeFeed(c echo.Context, format Format, f feed, posts []*models.Post) error {
 	for _, p := range posts {
 		it := h.feedItem(p)
 		if it.Updated.After(f.Updated) {
@@ -122,7 +137,7 @@ func (h *handlers) writeFeed(c echo.Context, format feedFormat, f feed, posts []
 	}
 	var doc any
 	contentType := "application/rss+xml; charset=utf-8"
-	if format == feedAtom {
+	if format == Atom {
 		doc, contentType = atomDocument(f), "application/atom+xml; charset=utf-8"
 	} else {
 		doc = rssDocument(f)
@@ -130,7 +145,7 @@ func (h *handlers) writeFeed(c echo.Context, format feedFormat, f feed, posts []
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
 	if err := xml.NewEncoder(&buf).Encode(doc); err != nil {
-		return fmt.Errorf("web: encode feed: %w", err)
+		return fmt.Errorf("feeds: encode feed: %w", err)
 	}
 	c.Response().Header().Set("Cache-Control", feedMaxAge)
 	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
@@ -139,10 +154,10 @@ func (h *handlers) writeFeed(c echo.Context, format feedFormat, f feed, posts []
 
 // feedItem is one post of a feed. A content warning is the item's title
 // and stands before the text, as on the pages.
-func (h *handlers) feedItem(p *models.Post) feedItem {
+func (h *Handler) feedItem(p *models.Post) feedItem {
 	it := feedItem{ID: p.URI, Link: p.URI, Published: p.PublishedAt, Updated: p.PublishedAt}
 	if !p.Local {
-		if it.Link = webURL(p.URL); it.Link == "" {
+		if it.Link = content.WebURL(p.URL); it.Link == "" {
 			it.Link = p.URI
 		}
 	}
@@ -150,8 +165,8 @@ func (h *handlers) feedItem(p *models.Post) feedItem {
 		it.Updated = *p.EditedAt
 	}
 	if p.Author != nil {
-		l := h.linkActor(p.Author)
-		it.Author, it.AuthorURI = l.Name+" ("+l.Handle+")", h.urls.Actor(p.Author)
+		it.Author = content.CutRunes(p.Author.ShownName(), feedNameRunes) + " (" + h.urls.Handle(p.Author) + ")"
+		it.AuthorURI = h.urls.Actor(p.Author)
 	}
 	it.HTML = h.sanitizer.Sanitize(p.Content)
 	switch {
