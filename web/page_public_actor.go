@@ -44,8 +44,8 @@ type groupData struct {
 	Speaking  speakingView // topics that need a content warning; anonymous posts
 }
 
-// actorHTML is the page a browser gets at a local actor's URL.
-func (h *handlers) actorHTML(c echo.Context, a *models.Actor, g *models.Group) error {
+// ActorPage is the page a browser gets at a local actor's URL.
+func (h *handlers) ActorPage(c echo.Context, a *models.Actor, g *models.Group) error {
 	switch {
 	case g != nil:
 		return h.groupPage(c, g)
@@ -247,9 +247,9 @@ type threadData struct {
 	Join      joinForm
 }
 
-// threadPage shows a local post with its thread: the posts it answers,
+// ThreadPage shows a local post with its thread: the posts it answers,
 // oldest first, and the replies to it in thread order.
-func (h *handlers) threadPage(c echo.Context, post *models.Post) error {
+func (h *handlers) ThreadPage(c echo.Context, post *models.Post) error {
 	ctx := c.Request().Context()
 	shown, err := models.VisiblePosts(ctx, h.db, []int64{post.ID})
 	if err != nil {
@@ -311,3 +311,28 @@ func (h *handlers) threadPage(c echo.Context, post *models.Post) error {
 	}
 	return h.page(c, http.StatusOK, "post", d.Heading, d)
 }
+
+// profileRedirect sends Mastodon's profile URL form, /@name, to the actor's
+// own URL; /@name@host is a cached remote actor's page.
+func (h *handlers) profileRedirect(c echo.Context) error {
+	ctx, name := c.Request().Context(), c.Param("name")
+	if strings.Contains(name, "@") {
+		return h.remoteProfile(c, name)
+	}
+	var a *models.Actor
+	var err error
+	if name == models.InstanceActorName {
+		// The instance actor's profile URL is /@instance; it may not exist yet.
+		a, err = models.InstanceActor(ctx, h.db)
+	} else {
+		a, err = models.LocalActorByName(ctx, h.db, name)
+		if err == nil && a.Type == models.ActorService {
+			err = models.ErrNotFound // the reports actor has no profile name
+		}
+	}
+	if err != nil {
+		return httperr.Lookup(err, "actor")
+	}
+	return c.Redirect(http.StatusFound, h.urls.Actor(a))
+}
+

@@ -34,7 +34,7 @@ func (h *handlers) errorPages(next echo.HTTPErrorHandler) echo.HTTPErrorHandler 
 		if status >= 500 && he == nil {
 			h.logger.ErrorContext(c.Request().Context(), "request failed", "path", c.Request().URL.Path, "error", err)
 		}
-		if perr := h.errorPage(c, status); perr != nil {
+		if perr := h.ErrorPage(c, status); perr != nil {
 			h.logger.ErrorContext(c.Request().Context(), "writing error page", "error", perr)
 			if !c.Response().Committed {
 				next(err, c)
@@ -43,8 +43,8 @@ func (h *handlers) errorPages(next echo.HTTPErrorHandler) echo.HTTPErrorHandler 
 	}
 }
 
-// errorPage renders the page for an HTTP error status.
-func (h *handlers) errorPage(c echo.Context, status int) error {
+// ErrorPage renders the page for an HTTP error status.
+func (h *handlers) ErrorPage(c echo.Context, status int) error {
 	d := errorData{Status: status, Heading: i18n.Text("error.title"), Text: i18n.Text("error.other")}
 	switch {
 	case status == http.StatusNotFound:

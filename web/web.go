@@ -17,6 +17,7 @@ import (
 	"github.com/village-social/village/federation/fetch"
 	"github.com/village-social/village/inbox"
 	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/activitypub"
 	"github.com/village-social/village/web/blocklist"
 	"github.com/village-social/village/web/feeds"
 	"github.com/village-social/village/web/ratelimit"
@@ -104,17 +105,18 @@ func New(opts Options) *echo.Echo {
 	h.limits = ratelimit.New(h.clock, opts.InboxRate)
 	h.domainBlocks = blocklist.New(opts.DB, h.clock)
 	h.reports = reporting.New(opts.DB, opts.URLs, opts.Outbox, opts.Resolver, opts.Logger)
-	h.actorDocs = newActorDocCache()
+	ap := activitypub.New(activitypub.Options{DB: opts.DB, Logger: opts.Logger, URLs: opts.URLs, Version: opts.Version,
+		Auth: opts.Auth, Inbox: opts.Inbox, Outbox: opts.Outbox, Limits: h.limits, Blocks: h.domainBlocks, Pages: h})
 	if opts.Changes != nil {
 		go func() {
 			for range opts.Changes {
-				h.actorDocs.forget()
+				ap.ForgetActorDocuments()
 				h.domainBlocks.Forget()
 			}
 		}()
 	}
-	e.Use(h.actorDocs.forgetOnWrites, h.loadSession, h.checkCSRF)
-	routes(e, h, feeds.New(opts.DB, opts.URLs))
+	e.Use(ap.ForgetActorDocumentsOnWrites, h.loadSession, h.checkCSRF)
+	routes(e, ap, h, feeds.New(opts.DB, opts.URLs))
 	return e
 }
 
@@ -142,48 +144,47 @@ type handlers struct {
 	// Safety: instance moderation
 	limits       *ratelimit.Limits // log-ins, sign-ups, posts and inbox POSTs
 	domainBlocks *blocklist.Cache  // what the inbox refuses before verifying
-	actorDocs    *actorDocCache    // local actors' documents as last served
 	reports      *reporting.Filer  // members' reports, from pages and the API
 }
 
 // routes lists every route Village serves, in one place.
-func routes(e *echo.Echo, h *handlers, feed *feeds.Handler) {
+func routes(e *echo.Echo, ap *activitypub.Handler, h *handlers, feed *feeds.Handler) {
 	e.GET("/healthz", h.healthz)
 	e.GET("/static/*", staticHandler())
 
 	// Discovery and actor documents
-	e.GET("/.well-known/webfinger", h.webfinger)
-	e.GET("/.well-known/host-meta", h.hostMeta)
-	e.GET("/.well-known/nodeinfo", h.nodeInfoLinks)
-	e.GET("/nodeinfo/2.0", h.nodeInfo20)
-	e.GET("/nodeinfo/2.1", h.nodeInfo21)
+	e.GET("/.well-known/webfinger", ap.WebFinger)
+	e.GET("/.well-known/host-meta", ap.HostMeta)
+	e.GET("/.well-known/nodeinfo", ap.NodeInfoLinks)
+	e.GET("/nodeinfo/2.0", ap.NodeInfo20)
+	e.GET("/nodeinfo/2.1", ap.NodeInfo21)
 	e.GET("/@:name", h.profileRedirect)
-	e.GET("/users/:name", h.actorDocument(personActor))
-	e.GET("/users/:name/outbox", h.outboxCollection(personActor))
-	e.GET("/users/:name/followers", h.followersCollection(personActor))
-	e.GET("/users/:name/following", h.followingCollection(personActor))
-	e.GET("/groups/:name", h.actorDocument(groupActor))
-	e.GET("/groups/:name/outbox", h.outboxCollection(groupActor))
-	e.GET("/groups/:name/followers", h.followersCollection(groupActor))
-	e.GET("/groups/:name/following", h.followingCollection(groupActor))
-	e.GET("/groups/:name/moderators", h.moderatorsCollection)
-	e.GET("/groups/:name/featured", h.featuredCollection)
-	e.GET("/actor", h.actorDocument(instanceActor))
-	e.GET("/actor/outbox", h.outboxCollection(instanceActor))
-	e.GET("/actor/followers", h.followersCollection(instanceActor))
-	e.GET("/actor/following", h.followingCollection(instanceActor))
-	e.GET("/actors/reports", h.actorDocument(reportsActor))
-	e.GET("/actors/reports/outbox", h.outboxCollection(reportsActor)) // always empty: its Flags are not public
-	e.GET("/activities/:id", h.activityDocument)
-	e.GET("/users/:name/statuses/:id", h.noteDocument)
-	e.GET("/groups/:name/statuses/:id", h.noteDocument)
+	e.GET("/users/:name", ap.ActorDocument(activitypub.PersonActor))
+	e.GET("/users/:name/outbox", ap.OutboxCollection(activitypub.PersonActor))
+	e.GET("/users/:name/followers", ap.FollowersCollection(activitypub.PersonActor))
+	e.GET("/users/:name/following", ap.FollowingCollection(activitypub.PersonActor))
+	e.GET("/groups/:name", ap.ActorDocument(activitypub.GroupActor))
+	e.GET("/groups/:name/outbox", ap.OutboxCollection(activitypub.GroupActor))
+	e.GET("/groups/:name/followers", ap.FollowersCollection(activitypub.GroupActor))
+	e.GET("/groups/:name/following", ap.FollowingCollection(activitypub.GroupActor))
+	e.GET("/groups/:name/moderators", ap.ModeratorsCollection)
+	e.GET("/groups/:name/featured", ap.FeaturedCollection)
+	e.GET("/actor", ap.ActorDocument(activitypub.InstanceActor))
+	e.GET("/actor/outbox", ap.OutboxCollection(activitypub.InstanceActor))
+	e.GET("/actor/followers", ap.FollowersCollection(activitypub.InstanceActor))
+	e.GET("/actor/following", ap.FollowingCollection(activitypub.InstanceActor))
+	e.GET("/actors/reports", ap.ActorDocument(activitypub.ReportsActor))
+	e.GET("/actors/reports/outbox", ap.OutboxCollection(activitypub.ReportsActor)) // always empty: its Flags are not public
+	e.GET("/activities/:id", ap.ActivityDocument)
+	e.GET("/users/:name/statuses/:id", ap.NoteDocument)
+	e.GET("/groups/:name/statuses/:id", ap.NoteDocument)
 
 	// Inboxes: the shared one and each local actor's
-	e.POST("/inbox", h.postInbox)
-	e.POST("/users/:name/inbox", h.postInbox)
-	e.POST("/groups/:name/inbox", h.postInbox)
-	e.POST("/actor/inbox", h.postInbox)
-	e.POST("/actors/reports/inbox", h.postReportsInbox)
+	e.POST("/inbox", ap.PostInbox)
+	e.POST("/users/:name/inbox", ap.PostInbox)
+	e.POST("/groups/:name/inbox", ap.PostInbox)
+	e.POST("/actor/inbox", ap.PostInbox)
+	e.POST("/actors/reports/inbox", ap.PostReportsInbox)
 
 	// Client API (Mastodon-compatible), bearer tokens
 	api := e.Group("/api", h.requireToken)

@@ -1,4 +1,4 @@
-package web
+package activitypub
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ import (
 // the group has an approved member, since that server fetches for them.
 // Unsigned requests and strangers get false, and so the same 404 as a post
 // that does not exist.
-func (h *handlers) fetchedForMember(c echo.Context, groupID int64) bool {
+func (h *Handler) fetchedForMember(c echo.Context, groupID int64) bool {
 	req := c.Request()
 	if h.auth == nil || (req.Header.Get("Signature") == "" && req.Header.Get("Authorization") == "") {
 		return false
@@ -42,7 +42,7 @@ func (h *handlers) fetchedForMember(c echo.Context, groupID int64) bool {
 // (the caller checks it); a members-only group's posts, and the group's
 // relay copies of them, go only to members' servers (fetchedForMember).
 // membersOnly tells the caller to skip its own visibility check.
-func (h *handlers) mayServe(c echo.Context, post *models.Post) (allowed, membersOnly bool, err error) {
+func (h *Handler) mayServe(c echo.Context, post *models.Post) (allowed, membersOnly bool, err error) {
 	groupID, err := access.MembersOnlyGroupOf(c.Request().Context(), h.db, post)
 	if err != nil || groupID == 0 {
 		return true, false, err
@@ -53,7 +53,7 @@ func (h *handlers) mayServe(c echo.Context, post *models.Post) (allowed, members
 // activityAccess is mayServe for an activity: one about a post of a
 // members-only group (even one sent before the group closed) goes only to
 // members' servers; others follow their own public flag (the caller's).
-func (h *handlers) activityAccess(c echo.Context, act *models.Activity) (allowed, membersOnly bool, err error) {
+func (h *Handler) activityAccess(c echo.Context, act *models.Activity) (allowed, membersOnly bool, err error) {
 	post, err := models.PostByURI(c.Request().Context(), h.db, act.ObjectURI)
 	if errors.Is(err, models.ErrNotFound) {
 		return true, false, nil

@@ -1,4 +1,4 @@
-package web
+package activitypub
 
 import (
 	"encoding/json"
@@ -62,9 +62,9 @@ func writeCollection(c echo.Context, coll federation.Collection) error {
 	return writeActivityJSON(c, http.StatusOK, doc)
 }
 
-// outboxCollection serves a local actor's public activities, newest first, as they
+// OutboxCollection serves a local actor's public activities, newest first, as they
 // were delivered.
-func (h *handlers) outboxCollection(kind actorKind) echo.HandlerFunc {
+func (h *Handler) OutboxCollection(kind ActorKind) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
 		a, _, err := h.localActor(ctx, kind, c.Param("name"))
@@ -100,19 +100,19 @@ func (h *handlers) outboxCollection(kind actorKind) echo.HandlerFunc {
 	}
 }
 
-// followersCollection serves who follows a local actor.
-func (h *handlers) followersCollection(kind actorKind) echo.HandlerFunc {
+// FollowersCollection serves who follows a local actor.
+func (h *Handler) FollowersCollection(kind ActorKind) echo.HandlerFunc {
 	return func(c echo.Context) error { return h.followCollection(c, kind, true) }
 }
 
-// followingCollection serves whom a local actor follows.
-func (h *handlers) followingCollection(kind actorKind) echo.HandlerFunc {
+// FollowingCollection serves whom a local actor follows.
+func (h *Handler) FollowingCollection(kind ActorKind) echo.HandlerFunc {
 	return func(c echo.Context) error { return h.followCollection(c, kind, false) }
 }
 
 // followCollection serves accepted follows of a local actor: its followers,
 // or (followers false) those it follows; items are actor ids.
-func (h *handlers) followCollection(c echo.Context, kind actorKind, followers bool) error {
+func (h *Handler) followCollection(c echo.Context, kind ActorKind, followers bool) error {
 	ctx := c.Request().Context()
 	a, g, err := h.localActor(ctx, kind, c.Param("name"))
 	if err != nil {
@@ -157,11 +157,11 @@ func (h *handlers) followCollection(c echo.Context, kind actorKind, followers bo
 	return writePage(c, id, maxID, items, next)
 }
 
-// moderatorsCollection serves a group's moderators' ids in one OrderedCollection,
+// ModeratorsCollection serves a group's moderators' ids in one OrderedCollection,
 // without pages, as Lemmy reads it (the group's attributedTo). It stays
 // public for members-only groups too: peers check moderation activities
 // against it.
-func (h *handlers) moderatorsCollection(c echo.Context) error {
+func (h *Handler) ModeratorsCollection(c echo.Context) error {
 	ctx := c.Request().Context()
 	g, err := models.GroupByName(ctx, h.db, c.Param("name"))
 	if err != nil {
@@ -178,9 +178,9 @@ func (h *handlers) moderatorsCollection(c echo.Context) error {
 	return writeCollection(c, federation.Collection{ID: h.urls.Moderators(g.Actor), TotalItems: len(items), Items: items})
 }
 
-// featuredCollection serves a group's pinned posts, embedded, starting with
+// FeaturedCollection serves a group's pinned posts, embedded, starting with
 // the welcome note the group writes on first asking.
-func (h *handlers) featuredCollection(c echo.Context) error {
+func (h *Handler) FeaturedCollection(c echo.Context) error {
 	ctx := c.Request().Context()
 	g, err := models.GroupByName(ctx, h.db, c.Param("name"))
 	if err != nil {
@@ -221,10 +221,10 @@ func (h *handlers) featuredCollection(c echo.Context) error {
 	return writeCollection(c, federation.Collection{ID: h.urls.Featured(g.Actor), TotalItems: len(items), Items: items})
 }
 
-// activityDocument serves a public activity a local actor sent, as delivered. A
+// ActivityDocument serves a public activity a local actor sent, as delivered. A
 // non-public one is "not found", so that its existence does not show; one
 // about a members-only group's post goes only to its members' servers.
-func (h *handlers) activityDocument(c echo.Context) error {
+func (h *Handler) ActivityDocument(c echo.Context) error {
 	// An activity's id is the URL it is fetched from.
 	uri := h.urls.Base + c.Request().URL.Path
 	act, err := models.ActivityByURI(c.Request().Context(), h.db, uri)
@@ -243,7 +243,7 @@ func (h *handlers) activityDocument(c echo.Context) error {
 
 // fetchedByModerator reports whether the request is a GET signed by one of
 // the group's moderators, local or remote.
-func (h *handlers) fetchedByModerator(c echo.Context, g *models.Group) bool {
+func (h *Handler) fetchedByModerator(c echo.Context, g *models.Group) bool {
 	req := c.Request()
 	if h.auth == nil || (req.Header.Get("Signature") == "" && req.Header.Get("Authorization") == "") {
 		return false

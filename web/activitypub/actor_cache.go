@@ -1,4 +1,4 @@
-package web
+package activitypub
 
 import (
 	"net/http"

@@ -1,4 +1,4 @@
-package web
+package activitypub
 
 import (
 	"encoding/json"
@@ -12,11 +12,11 @@ import (
 	"github.com/village-social/village/web/negotiate"
 )
 
-// noteDocument serves a local post at its id: the Note as last published
+// NoteDocument serves a local post at its id: the Note as last published
 // for ActivityPub, a page for browsers, a Tombstone with 410 once deleted,
 // and 404 for posts that are not public (their existence does not show);
 // a members-only group's posts only to its members' servers (members_only.go).
-func (h *handlers) noteDocument(c echo.Context) error {
+func (h *Handler) NoteDocument(c echo.Context) error {
 	ctx := c.Request().Context()
 	uri := h.urls.Base + c.Request().URL.Path
 	post, err := models.PostByURI(ctx, h.db, uri)
@@ -36,7 +36,7 @@ func (h *handlers) noteDocument(c echo.Context) error {
 	if post.DeletedAt != nil {
 		c.Response().Header().Set("Vary", "Accept")
 		if negotiate.WantsHTMLPage(c.Request()) {
-			return h.errorPage(c, http.StatusGone)
+			return h.pages.ErrorPage(c, http.StatusGone)
 		}
 		return writeActivityJSON(c, http.StatusGone, map[string]any{
 			"@context": "https://www.w3.org/ns/activitystreams", "id": post.URI, "type": "Tombstone"})
@@ -46,7 +46,7 @@ func (h *handlers) noteDocument(c echo.Context) error {
 	}
 	c.Response().Header().Set("Vary", "Accept")
 	if !negotiate.WantsActivityJSON(c.Request()) {
-		return h.threadPage(c, post)
+		return h.pages.ThreadPage(c, post)
 	}
 	obj, err := models.LatestObject(ctx, h.db, post.URI)
 	if err != nil {

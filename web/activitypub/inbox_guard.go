@@ -1,4 +1,4 @@
-package web
+package activitypub
 
 import (
 	"net/http"
@@ -33,7 +33,7 @@ func claimedHost(r *http.Request) string {
 // guardInbox refuses, before verification, an inbox POST claiming to come
 // from a suspended domain (403) or from a host over its rate (429 with
 // Retry-After). Nothing is stored or fetched for either.
-func (h *handlers) guardInbox(c echo.Context) error {
+func (h *Handler) guardInbox(c echo.Context) error {
 	host := claimedHost(c.Request())
 	if host == "" {
 		return nil
@@ -51,7 +51,7 @@ func (h *handlers) guardInbox(c echo.Context) error {
 }
 
 // refuseSuspendedDomain answers 403 for a suspended domain.
-func (h *handlers) refuseSuspendedDomain(c echo.Context, domain string) error {
+func (h *Handler) refuseSuspendedDomain(c echo.Context, domain string) error {
 	sev, err := h.domainBlocks.Severity(c.Request().Context(), domain)
 	if err != nil {
 		return err
@@ -64,7 +64,7 @@ func (h *handlers) refuseSuspendedDomain(c echo.Context, domain string) error {
 }
 
 // refuseSuspendedAccount answers 403 for a remote account this instance suspended.
-func (h *handlers) refuseSuspendedAccount(c echo.Context, signer *models.Actor) error {
+func (h *Handler) refuseSuspendedAccount(c echo.Context, signer *models.Actor) error {
 	suspended, err := h.domainBlocks.ActorSuspended(c.Request().Context(), signer.URI)
 	if err != nil {
 		return err
@@ -77,7 +77,7 @@ func (h *handlers) refuseSuspendedAccount(c echo.Context, signer *models.Actor) 
 }
 
 // countInbox spends the verified signer's host one token of its rate.
-func (h *handlers) countInbox(c echo.Context, domain string) error {
+func (h *Handler) countInbox(c echo.Context, domain string) error {
 	if h.limits.Inbox == nil {
 		return nil
 	}
@@ -87,7 +87,7 @@ func (h *handlers) countInbox(c echo.Context, domain string) error {
 	return nil
 }
 
-func (h *handlers) inboxLimited(c echo.Context, host string, wait time.Duration) error {
+func (h *Handler) inboxLimited(c echo.Context, host string, wait time.Duration) error {
 	secs := int(wait/time.Second) + 1
 	h.logger.Info("inbox: rate limited", "host", host, "retry_after", secs)
 	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))

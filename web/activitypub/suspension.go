@@ -1,4 +1,4 @@
-package web
+package activitypub
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 
 // suspendedActor answers a fetch of a suspended person's actor: a
 // Tombstone with 410 for ActivityPub, a 410 page for browsers.
-func (h *handlers) suspendedActor(c echo.Context, a *models.Actor) error {
+func (h *Handler) suspendedActor(c echo.Context, a *models.Actor) error {
 	if negotiate.WantsActivityJSON(c.Request()) {
 		return writeActivityJSON(c, http.StatusGone, map[string]any{
 			"@context": "https://www.w3.org/ns/activitystreams", "id": h.urls.Actor(a), "type": "Tombstone",
@@ -26,7 +26,7 @@ func (h *handlers) suspendedActor(c echo.Context, a *models.Actor) error {
 }
 
 // refuseSuspendedPerson answers 410 for a suspended local person (WebFinger).
-func (h *handlers) refuseSuspendedPerson(ctx context.Context, a *models.Actor) error {
+func (h *Handler) refuseSuspendedPerson(ctx context.Context, a *models.Actor) error {
 	if a.Type != models.ActorPerson || !a.IsLocal() {
 		return nil
 	}

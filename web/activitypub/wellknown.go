@@ -1,4 +1,4 @@
-package web
+package activitypub
 
 import (
 	"context"
@@ -49,7 +49,7 @@ type jrdLink struct {
 
 // webfinger answers /.well-known/webfinger for local people, groups and the
 // instance actor, named by acct:NAME@HOST or by their actor URL.
-func (h *handlers) webfinger(c echo.Context) error {
+func (h *Handler) WebFinger(c echo.Context) error {
 	allowAnyOrigin(c)
 	resource := strings.TrimSpace(c.QueryParam("resource"))
 	if resource == "" {
@@ -85,7 +85,7 @@ func (h *handlers) webfinger(c echo.Context) error {
 // webfingerActor finds the local actor a WebFinger resource names: an actor
 // URL of ours, or acct:NAME@HOST (a leading @ and a missing acct: scheme are
 // forgiven; HOST is ours, any case, with its port if it has one).
-func (h *handlers) webfingerActor(ctx context.Context, resource string) (*models.Actor, error) {
+func (h *Handler) webfingerActor(ctx context.Context, resource string) (*models.Actor, error) {
 	lower := strings.ToLower(resource)
 	if strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://") {
 		ref, ok := h.urls.ParseLocalActor(resource)
@@ -141,9 +141,9 @@ type xrdLink struct {
 	Template string `xml:"template,attr"`
 }
 
-// hostMeta answers /.well-known/host-meta: Mastodon falls back to its lrdd
+// HostMeta answers /.well-known/host-meta: Mastodon falls back to its lrdd
 // template when WebFinger at the usual place fails.
-func (h *handlers) hostMeta(c echo.Context) error {
+func (h *Handler) HostMeta(c echo.Context) error {
 	allowAnyOrigin(c)
 	b, err := xml.Marshal(xrd{Links: []xrdLink{{Rel: "lrdd", Template: h.urls.Base + "/.well-known/webfinger?resource={uri}"}}})
 	if err != nil {
@@ -152,9 +152,9 @@ func (h *handlers) hostMeta(c echo.Context) error {
 	return c.Blob(http.StatusOK, xrdType, append([]byte(xml.Header), b...))
 }
 
-// nodeInfoLinks answers /.well-known/nodeinfo with where the NodeInfo 2.0
+// NodeInfoLinks answers /.well-known/nodeinfo with where the NodeInfo 2.0
 // and 2.1 documents are.
-func (h *handlers) nodeInfoLinks(c echo.Context) error {
+func (h *Handler) NodeInfoLinks(c echo.Context) error {
 	allowAnyOrigin(c)
 	type link struct {
 		Rel  string `json:"rel"`
@@ -198,11 +198,11 @@ type nodeInfoUsers struct {
 	ActiveHalfyear int `json:"activeHalfyear"`
 }
 
-// nodeInfo20 and nodeInfo21 serve the NodeInfo documents.
-func (h *handlers) nodeInfo20(c echo.Context) error { return h.nodeInfo(c, "2.0") }
-func (h *handlers) nodeInfo21(c echo.Context) error { return h.nodeInfo(c, "2.1") }
+// NodeInfo20 and NodeInfo21 serve the NodeInfo documents.
+func (h *Handler) NodeInfo20(c echo.Context) error { return h.nodeInfo(c, "2.0") }
+func (h *Handler) NodeInfo21(c echo.Context) error { return h.nodeInfo(c, "2.1") }
 
-func (h *handlers) nodeInfo(c echo.Context, version string) error {
+func (h *Handler) nodeInfo(c echo.Context, version string) error {
 	allowAnyOrigin(c)
 	users, err := models.CountUsers(c.Request().Context(), h.db)
 	if err != nil {

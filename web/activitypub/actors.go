@@ -1,4 +1,4 @@
-package web
+package activitypub
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,27 +15,27 @@ import (
 	"github.com/village-social/village/web/negotiate"
 )
 
-// actorKind says which family of URLs names a local actor.
-type actorKind int
+// ActorKind says which family of URLs names a local actor.
+type ActorKind int
 
 const (
-	personActor   actorKind = iota // /users/NAME
-	groupActor                     // /groups/NAME
-	instanceActor                  // /actor
-	reportsActor                   // /actors/reports
+	PersonActor   ActorKind = iota // /users/NAME
+	GroupActor                     // /groups/NAME
+	InstanceActor                  // /actor
+	ReportsActor                   // /actors/reports
 )
 
 // localActor loads the actor a URL names, and its group for groups. A
 // person's name under /groups (or a group's under /users) is not found.
-func (h *handlers) localActor(ctx context.Context, kind actorKind, name string) (*models.Actor, *models.Group, error) {
+func (h *Handler) localActor(ctx context.Context, kind ActorKind, name string) (*models.Actor, *models.Group, error) {
 	switch kind {
-	case instanceActor:
+	case InstanceActor:
 		a, err := models.InstanceActor(ctx, h.db)
 		return a, nil, err
-	case reportsActor:
+	case ReportsActor:
 		a, err := models.ReportsActor(ctx, h.db)
 		return a, nil, err
-	case groupActor:
+	case GroupActor:
 		g, err := models.GroupByName(ctx, h.db, name)
 		if err != nil {
 			return nil, nil, err
@@ -51,9 +50,9 @@ func (h *handlers) localActor(ctx context.Context, kind actorKind, name string) 
 	}
 }
 
-// actorDocument serves a local actor's document to ActivityPub clients and a small
+// ActorDocument serves a local actor's document to ActivityPub clients and a small
 // profile page to browsers, from the same URL.
-func (h *handlers) actorDocument(kind actorKind) echo.HandlerFunc {
+func (h *Handler) ActorDocument(kind ActorKind) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		negotiate.VaryOnAccept(c)
 		asJSON := negotiate.WantsActivityJSON(c.Request())
@@ -83,30 +82,6 @@ func (h *handlers) actorDocument(kind actorKind) echo.HandlerFunc {
 			h.actorDocs.put(key, body, generation)
 			return c.Blob(http.StatusOK, activityJSONType, body)
 		}
-		return h.actorHTML(c, a, g)
+		return h.pages.ActorPage(c, a, g)
 	}
-}
-
-// profileRedirect sends Mastodon's profile URL form, /@name, to the actor's
-// own URL; /@name@host is a cached remote actor's page.
-func (h *handlers) profileRedirect(c echo.Context) error {
-	ctx, name := c.Request().Context(), c.Param("name")
-	if strings.Contains(name, "@") {
-		return h.remoteProfile(c, name)
-	}
-	var a *models.Actor
-	var err error
-	if name == models.InstanceActorName {
-		// The instance actor's profile URL is /@instance; it may not exist yet.
-		a, err = models.InstanceActor(ctx, h.db)
-	} else {
-		a, err = models.LocalActorByName(ctx, h.db, name)
-		if err == nil && a.Type == models.ActorService {
-			err = models.ErrNotFound // the reports actor has no profile name
-		}
-	}
-	if err != nil {
-		return httperr.Lookup(err, "actor")
-	}
-	return c.Redirect(http.StatusFound, h.urls.Actor(a))
 }

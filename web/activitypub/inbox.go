@@ -1,4 +1,4 @@
-package web
+package activitypub
 
 import (
 	"errors"
@@ -13,10 +13,10 @@ import (
 	"github.com/village-social/village/models"
 )
 
-// postInbox receives an activity at the shared inbox or a local actor's
+// PostInbox receives an activity at the shared inbox or a local actor's
 // inbox: signature, then authorization, de-duplication and application in
 // one transaction; 202 only once it is stored.
-func (h *handlers) postInbox(c echo.Context) error {
+func (h *Handler) PostInbox(c echo.Context) error {
 	req := c.Request()
 	ctx := req.Context()
 	if name := c.Param("name"); name != "" {
@@ -51,7 +51,7 @@ func (h *handlers) postInbox(c echo.Context) error {
 // activity: its media type, the sender's domain and rate, and its
 // signature. A nil signer with a nil error means it was answered already
 // (a deleted actor's farewell, taken and dropped).
-func (h *handlers) verifyInboxPost(c echo.Context) (*models.Actor, []byte, error) {
+func (h *Handler) verifyInboxPost(c echo.Context) (*models.Actor, []byte, error) {
 	req := c.Request()
 	if !acceptableActivityType(req.Header.Get("Content-Type")) {
 		return nil, nil, echo.NewHTTPError(http.StatusUnsupportedMediaType, "send application/activity+json or application/ld+json")
@@ -88,10 +88,10 @@ func (h *handlers) verifyInboxPost(c echo.Context) (*models.Actor, []byte, error
 	return signer, body, nil
 }
 
-// postReportsInbox takes what is sent to the reports actor and keeps
+// PostReportsInbox takes what is sent to the reports actor and keeps
 // none of it: the actor only files reports. A Follow gets no Accept, so
 // nobody follows it; Lemmy's news of a resolved report is dropped.
-func (h *handlers) postReportsInbox(c echo.Context) error {
+func (h *Handler) PostReportsInbox(c echo.Context) error {
 	signer, _, err := h.verifyInboxPost(c)
 	if err != nil || signer == nil {
 		return err
