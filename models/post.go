@@ -18,8 +18,21 @@ const (
 	VisibilityDirect     = "direct"
 )
 
+// MaxPostLength is the longest post, in characters, as on Mastodon.
+const MaxPostLength = 5000
+
 // ErrGone means a post was deleted: its id answers with a tombstone.
 var ErrGone = errors.New("gone")
+
+// HasTag reports whether tags name href (a mention or a hashtag's page).
+func HasTag(tags []Tag, href string) bool {
+	for _, t := range tags {
+		if t.Href == href {
+			return true
+		}
+	}
+	return false
+}
 
 // Attachment is a remote media file, kept as a link.
 type Attachment struct {

@@ -73,7 +73,7 @@ func (h *handlers) createPost(c echo.Context) error {
 	if err := h.limits.Post(v.ID); err != nil {
 		return h.postLimited(c, v, f, parent, err.(*ratelimit.Error))
 	}
-	html, tags, mentions := h.render(ctx, body)
+	html, tags, mentions := h.composer.Render(ctx, body)
 	if group != nil { // the group goes first: the outbox posts into the first group mentioned
 		others := []*models.Actor{group}
 		for _, m := range mentions {
@@ -123,8 +123,8 @@ func checkPostText(f *composeForm) string {
 	switch n := utf8.RuneCountInString(body); {
 	case n == 0:
 		f.Errors["text"] = i18n.Text("compose.error.empty")
-	case n > MaxStatusLength:
-		f.Errors["text"] = i18n.Format("compose.error.long", MaxStatusLength, n)
+	case n > models.MaxPostLength:
+		f.Errors["text"] = i18n.Format("compose.error.long", models.MaxPostLength, n)
 	}
 	if utf8.RuneCountInString(f.Summary) > maxWarningRunes {
 		f.Errors["summary"] = i18n.Format("compose.error.cw_long", maxWarningRunes)
@@ -353,9 +353,9 @@ func (h *handlers) editPost(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return h.memberPage(c, http.StatusUnprocessableEntity, "member_edit", i18n.Text("edit.title"), "", editData{Form: f, Back: f.Next})
 	}
-	html, tags, _ := h.render(ctx, body)
+	html, tags, _ := h.composer.Render(ctx, body)
 	for _, t := range p.Tags {
-		if t.Type == "Mention" && !hasTag(tags, t.Href) {
+		if t.Type == "Mention" && !models.HasTag(tags, t.Href) {
 			tags = append(tags, t)
 		}
 	}

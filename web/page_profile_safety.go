@@ -61,12 +61,19 @@ func (h *handlers) unblockFromPage(c echo.Context) error {
 	return h.changeFromPage(c, func(ctx context.Context, me, target *models.Actor) error { return h.outbox.Unblock(ctx, me, target) })
 }
 
+// A mute stays here: no activity tells the muted person.
 func (h *handlers) muteFromPage(c echo.Context) error {
-	return h.changeFromPage(c, h.muteActor)
+	return h.changeFromPage(c, func(ctx context.Context, me, target *models.Actor) error {
+		_, err := models.PutMute(ctx, h.db, me.ID, target.ID)
+		return err
+	})
 }
 
 func (h *handlers) unmuteFromPage(c echo.Context) error {
-	return h.changeFromPage(c, h.unmuteActor)
+	return h.changeFromPage(c, func(ctx context.Context, me, target *models.Actor) error {
+		_, err := models.DeleteMute(ctx, h.db, me.ID, target.ID)
+		return err
+	})
 }
 
 func (h *handlers) changeFromPage(c echo.Context, change func(ctx context.Context, me, target *models.Actor) error) error {
@@ -98,3 +105,20 @@ func (h *handlers) changeFromPage(c echo.Context, change func(ctx context.Contex
 	}
 	return c.Redirect(http.StatusSeeOther, next)
 }
+
+// withoutHiddenPosts leaves out the posts by actors the viewer blocks or
+// mutes, for the pages a signed-in person reads (a thread, a group).
+func (h *handlers) withoutHiddenPosts(ctx context.Context, viewerID int64, posts []*models.Post) ([]*models.Post, error) {
+	hidden, err := models.HiddenActorIDs(ctx, h.db, viewerID)
+	if err != nil || len(hidden) == 0 {
+		return posts, err
+	}
+	kept := make([]*models.Post, 0, len(posts))
+	for _, p := range posts {
+		if !hidden[p.AuthorID] {
+			kept = append(kept, p)
+		}
+	}
+	return kept, nil
+}
+

@@ -217,20 +217,6 @@ func (h *handlers) composeSpeaking(ctx context.Context, f *composeForm, group *m
 	return nil
 }
 
-// speakingRefusal is the client API's 422 for a post speaking safely
-// refuses, with the reason; nil for any other outcome.
-func speakingRefusal(err error) error {
-	var warn *outbox.WarningRequiredError
-	switch {
-	case errors.As(err, &warn):
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: "+warn.Error())
-	case errors.Is(err, outbox.ErrAnonymousNotAllowed):
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: this group does not take anonymous posts")
-	case errors.Is(err, outbox.ErrAnonymousNoGroup):
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: an anonymous post goes into a group of this instance (mention it, or answer in its thread)")
-	}
-	return nil
-}
 
 // FilteredBy is "" for a post on a public page: no viewer, no filters.
 func (postView) FilteredBy() string { return "" }

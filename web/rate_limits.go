@@ -11,12 +11,6 @@ import (
 	"github.com/village-social/village/web/ratelimit"
 )
 
-// apiLimited answers an API request refused by a limit: 429, Retry-After,
-// and the reason in Mastodon's error shape.
-func apiLimited(c echo.Context, err *ratelimit.Error) error {
-	c.Response().Header().Set("Retry-After", strconv.Itoa(err.RetryAfter()))
-	return echo.NewHTTPError(http.StatusTooManyRequests, err.Error())
-}
 
 // postLimited shows the compose form again, with what was typed, saying
 // how long to wait: 429 and Retry-After.

@@ -18,7 +18,9 @@ import (
 	"github.com/village-social/village/inbox"
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/activitypub"
+	"github.com/village-social/village/web/api"
 	"github.com/village-social/village/web/blocklist"
+	"github.com/village-social/village/web/compose"
 	"github.com/village-social/village/web/feeds"
 	"github.com/village-social/village/web/ratelimit"
 	"github.com/village-social/village/web/reporting"
@@ -104,6 +106,7 @@ func New(opts Options) *echo.Echo {
 	h.csrf = &csrfSecret{}
 	h.limits = ratelimit.New(h.clock, opts.InboxRate)
 	h.domainBlocks = blocklist.New(opts.DB, h.clock)
+	h.composer = compose.New(opts.DB, opts.URLs, opts.Resolver)
 	h.reports = reporting.New(opts.DB, opts.URLs, opts.Outbox, opts.Resolver, opts.Logger)
 	ap := activitypub.New(activitypub.Options{DB: opts.DB, Logger: opts.Logger, URLs: opts.URLs, Version: opts.Version,
 		Auth: opts.Auth, Inbox: opts.Inbox, Outbox: opts.Outbox, Limits: h.limits, Blocks: h.domainBlocks, Pages: h})
@@ -116,7 +119,9 @@ func New(opts Options) *echo.Echo {
 		}()
 	}
 	e.Use(ap.ForgetActorDocumentsOnWrites, h.loadSession, h.checkCSRF)
-	routes(e, ap, h, feeds.New(opts.DB, opts.URLs))
+	client := api.New(api.Options{DB: opts.DB, URLs: opts.URLs, Resolver: opts.Resolver, Outbox: opts.Outbox,
+		Limits: h.limits, Blocks: h.domainBlocks, Reports: h.reports, Composer: h.composer, Clock: h.clock})
+	routes(e, ap, client, h, feeds.New(opts.DB, opts.URLs))
 	return e
 }
 
@@ -145,10 +150,11 @@ type handlers struct {
 	limits       *ratelimit.Limits // log-ins, sign-ups, posts and inbox POSTs
 	domainBlocks *blocklist.Cache  // what the inbox refuses before verifying
 	reports      *reporting.Filer  // members' reports, from pages and the API
+	composer     *compose.Composer // what members type, made HTML
 }
 
 // routes lists every route Village serves, in one place.
-func routes(e *echo.Echo, ap *activitypub.Handler, h *handlers, feed *feeds.Handler) {
+func routes(e *echo.Echo, ap *activitypub.Handler, client *api.Handler, h *handlers, feed *feeds.Handler) {
 	e.GET("/healthz", h.healthz)
 	e.GET("/static/*", staticHandler())
 
@@ -187,34 +193,34 @@ func routes(e *echo.Echo, ap *activitypub.Handler, h *handlers, feed *feeds.Hand
 	e.POST("/actors/reports/inbox", ap.PostReportsInbox)
 
 	// Client API (Mastodon-compatible), bearer tokens
-	api := e.Group("/api", h.requireToken)
-	api.GET("/v1/accounts/verify_credentials", h.verifyCredentials)
-	api.GET("/v1/accounts/lookup", h.lookupAccount)
-	api.GET("/v1/accounts/relationships", h.relationships)
-	api.GET("/v1/accounts/:id", h.getAccount)
-	api.POST("/v1/accounts/:id/follow", h.follow)
-	api.POST("/v1/accounts/:id/unfollow", h.unfollow)
-	api.GET("/v1/accounts/:id/followers", h.followers)
-	api.GET("/v1/accounts/:id/following", h.following)
-	api.GET("/v2/search", h.search)
-	api.GET("/v1/follow_requests", h.followRequests)
-	api.POST("/v1/follow_requests/:id/authorize", h.authorizeFollowRequest)
-	api.POST("/v1/follow_requests/:id/reject", h.rejectFollowRequest)
-	api.POST("/v1/statuses", h.createStatus)
-	api.GET("/v1/statuses/:id", h.getStatus)
-	api.PUT("/v1/statuses/:id", h.editStatus)
-	api.DELETE("/v1/statuses/:id", h.deleteStatus)
-	api.GET("/v1/statuses/:id/context", h.statusContext)
-	api.POST("/v1/statuses/:id/favourite", h.favourite)
-	api.POST("/v1/statuses/:id/unfavourite", h.unfavourite)
-	api.POST("/v1/statuses/:id/reblog", h.reblog)
-	api.POST("/v1/statuses/:id/unreblog", h.unreblog)
-	api.GET("/v1/timelines/home", h.homeTimeline)
-	api.GET("/v1/timelines/public", h.publicTimeline)
-	api.GET("/v1/accounts/:id/statuses", h.accountStatuses)
-	api.GET("/v1/notifications", h.notifications)
-	api.POST("/v1/notifications/clear", h.clearNotifications)
-	api.POST("/v1/notifications/:id/dismiss", h.dismissNotification)
+	api := e.Group("/api", client.RequireToken)
+	api.GET("/v1/accounts/verify_credentials", client.VerifyCredentials)
+	api.GET("/v1/accounts/lookup", client.LookupAccount)
+	api.GET("/v1/accounts/relationships", client.Relationships)
+	api.GET("/v1/accounts/:id", client.GetAccount)
+	api.POST("/v1/accounts/:id/follow", client.Follow)
+	api.POST("/v1/accounts/:id/unfollow", client.Unfollow)
+	api.GET("/v1/accounts/:id/followers", client.Followers)
+	api.GET("/v1/accounts/:id/following", client.Following)
+	api.GET("/v2/search", client.Search)
+	api.GET("/v1/follow_requests", client.FollowRequests)
+	api.POST("/v1/follow_requests/:id/authorize", client.AuthorizeFollowRequest)
+	api.POST("/v1/follow_requests/:id/reject", client.RejectFollowRequest)
+	api.POST("/v1/statuses", client.CreateStatus)
+	api.GET("/v1/statuses/:id", client.GetStatus)
+	api.PUT("/v1/statuses/:id", client.EditStatus)
+	api.DELETE("/v1/statuses/:id", client.DeleteStatus)
+	api.GET("/v1/statuses/:id/context", client.StatusContext)
+	api.POST("/v1/statuses/:id/favourite", client.Favourite)
+	api.POST("/v1/statuses/:id/unfavourite", client.Unfavourite)
+	api.POST("/v1/statuses/:id/reblog", client.Reblog)
+	api.POST("/v1/statuses/:id/unreblog", client.Unreblog)
+	api.GET("/v1/timelines/home", client.HomeTimeline)
+	api.GET("/v1/timelines/public", client.PublicTimeline)
+	api.GET("/v1/accounts/:id/statuses", client.AccountStatuses)
+	api.GET("/v1/notifications", client.Notifications)
+	api.POST("/v1/notifications/clear", client.ClearNotifications)
+	api.POST("/v1/notifications/:id/dismiss", client.DismissNotification)
 
 	// Web app: public pages and feeds
 	e.GET("/", h.homePage)
@@ -310,15 +316,15 @@ func routes(e *echo.Echo, ap *activitypub.Handler, h *handlers, feed *feeds.Hand
 	e.POST("/accounts/:id/unblock", h.unblockFromPage)
 	e.POST("/accounts/:id/mute", h.muteFromPage)
 	e.POST("/accounts/:id/unmute", h.unmuteFromPage)
-	api.POST("/v1/accounts/:id/block", h.block)
-	api.POST("/v1/accounts/:id/unblock", h.unblock)
-	api.POST("/v1/accounts/:id/mute", h.mute)
-	api.POST("/v1/accounts/:id/unmute", h.unmute)
-	api.GET("/v1/blocks", h.blocks)
-	api.GET("/v1/mutes", h.mutes)
+	api.POST("/v1/accounts/:id/block", client.Block)
+	api.POST("/v1/accounts/:id/unblock", client.Unblock)
+	api.POST("/v1/accounts/:id/mute", client.Mute)
+	api.POST("/v1/accounts/:id/unmute", client.Unmute)
+	api.GET("/v1/blocks", client.Blocks)
+	api.GET("/v1/mutes", client.Mutes)
 
 	// Safety: reports
-	api.POST("/v1/reports", h.createReport)
+	api.POST("/v1/reports", client.CreateReport)
 	e.GET("/report", h.reportPage)
 	e.POST("/report", h.sendReport)
 	e.GET("/report/sent", h.reportSentPage)
@@ -330,16 +336,16 @@ func routes(e *echo.Echo, ap *activitypub.Handler, h *handlers, feed *feeds.Hand
 	e.POST("/admin/reports/:id/dismiss", h.dismissReport)
 
 	// Safety: speaking safely (content warnings, filters, anonymous posts)
-	api.GET("/v2/filters", h.listFilters)
-	api.POST("/v2/filters", h.createFilter)
-	api.GET("/v2/filters/:id", h.getFilter)
-	api.PUT("/v2/filters/:id", h.updateFilter)
-	api.DELETE("/v2/filters/:id", h.deleteFilter)
-	api.GET("/v2/filters/:id/keywords", h.filterKeywords)
-	api.POST("/v2/filters/:id/keywords", h.addFilterKeyword)
-	api.GET("/v2/filter_keywords/:id", h.getFilterKeyword)
-	api.PUT("/v2/filter_keywords/:id", h.updateFilterKeyword)
-	api.DELETE("/v2/filter_keywords/:id", h.deleteFilterKeyword)
+	api.GET("/v2/filters", client.ListFilters)
+	api.POST("/v2/filters", client.CreateFilter)
+	api.GET("/v2/filters/:id", client.GetFilter)
+	api.PUT("/v2/filters/:id", client.UpdateFilter)
+	api.DELETE("/v2/filters/:id", client.DeleteFilter)
+	api.GET("/v2/filters/:id/keywords", client.FilterKeywords)
+	api.POST("/v2/filters/:id/keywords", client.AddFilterKeyword)
+	api.GET("/v2/filter_keywords/:id", client.GetFilterKeyword)
+	api.PUT("/v2/filter_keywords/:id", client.UpdateFilterKeyword)
+	api.DELETE("/v2/filter_keywords/:id", client.DeleteFilterKeyword)
 	e.GET("/groups/:name/settings/speaking", h.speakingSettingsPage)
 	e.POST("/groups/:name/settings/speaking", h.saveSpeakingSettings)
 	e.GET("/settings/filters", h.filtersPage)

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // lifted) and ends the follows between you both ways; a mute stays here.
 
 // blockRelationship fills in the blocking, blocked_by and muting of a relationship.
-func (h *handlers) blockRelationship(ctx context.Context, me, other *models.Actor, rel *apiRelationship) error {
+func (h *Handler) blockRelationship(ctx context.Context, me, other *models.Actor, rel *apiRelationship) error {
 	var err error
 	if rel.Blocking, rel.BlockedBy, err = models.Blocks(ctx, h.db, me.ID, other.ID); err != nil {
 		return err
@@ -29,45 +29,45 @@ func (h *handlers) blockRelationship(ctx context.Context, me, other *models.Acto
 	return nil
 }
 
-// block answers POST /api/v1/accounts/:id/block.
-func (h *handlers) block(c echo.Context) error {
+// Block answers POST /api/v1/accounts/:id/block.
+func (h *Handler) Block(c echo.Context) error {
 	return h.changeRelationship(c, func(ctx context.Context, me, target *models.Actor) error {
 		return h.outbox.Block(ctx, me, target)
 	})
 }
 
-// unblock answers POST /api/v1/accounts/:id/unblock.
-func (h *handlers) unblock(c echo.Context) error {
+// Unblock answers POST /api/v1/accounts/:id/unblock.
+func (h *Handler) Unblock(c echo.Context) error {
 	return h.changeRelationship(c, func(ctx context.Context, me, target *models.Actor) error {
 		return h.outbox.Unblock(ctx, me, target)
 	})
 }
 
-// mute answers POST /api/v1/accounts/:id/mute.
-func (h *handlers) mute(c echo.Context) error {
+// Mute answers POST /api/v1/accounts/:id/mute.
+func (h *Handler) Mute(c echo.Context) error {
 	return h.changeRelationship(c, h.muteActor)
 }
 
-// unmute answers POST /api/v1/accounts/:id/unmute.
-func (h *handlers) unmute(c echo.Context) error {
+// Unmute answers POST /api/v1/accounts/:id/unmute.
+func (h *Handler) Unmute(c echo.Context) error {
 	return h.changeRelationship(c, h.unmuteActor)
 }
 
 // muteActor and unmuteActor change a mute, which stays here: no activity
-// tells the muted person. The API and the profile page share them.
-func (h *handlers) muteActor(ctx context.Context, me, target *models.Actor) error {
+// tells the muted person.
+func (h *Handler) muteActor(ctx context.Context, me, target *models.Actor) error {
 	_, err := models.PutMute(ctx, h.db, me.ID, target.ID)
 	return err
 }
 
-func (h *handlers) unmuteActor(ctx context.Context, me, target *models.Actor) error {
+func (h *Handler) unmuteActor(ctx context.Context, me, target *models.Actor) error {
 	_, err := models.DeleteMute(ctx, h.db, me.ID, target.ID)
 	return err
 }
 
 // changeRelationship applies change between the token's account and the
 // account in the path, and answers the relationship after it.
-func (h *handlers) changeRelationship(c echo.Context, change func(ctx context.Context, me, target *models.Actor) error) error {
+func (h *Handler) changeRelationship(c echo.Context, change func(ctx context.Context, me, target *models.Actor) error) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
 	target, err := h.actorParam(c)
@@ -90,17 +90,17 @@ func (h *handlers) changeRelationship(c echo.Context, change func(ctx context.Co
 	return c.JSON(http.StatusOK, rel)
 }
 
-// blocks answers GET /api/v1/blocks.
-func (h *handlers) blocks(c echo.Context) error {
+// Blocks answers GET /api/v1/blocks.
+func (h *Handler) Blocks(c echo.Context) error {
 	return h.hiddenList(c, models.BlockedActors)
 }
 
-// mutes answers GET /api/v1/mutes.
-func (h *handlers) mutes(c echo.Context) error {
+// Mutes answers GET /api/v1/mutes.
+func (h *Handler) Mutes(c echo.Context) error {
 	return h.hiddenList(c, models.MutedActors)
 }
 
-func (h *handlers) hiddenList(c echo.Context, list func(context.Context, models.DB, int64, models.Page) ([]models.FollowEntry, error)) error {
+func (h *Handler) hiddenList(c echo.Context, list func(context.Context, models.DB, int64, models.Page) ([]models.FollowEntry, error)) error {
 	ctx := c.Request().Context()
 	p := pageParams(c)
 	entries, err := list(ctx, h.db, currentAccount(c).Actor.ID, p)
@@ -123,7 +123,7 @@ func (h *handlers) hiddenList(c echo.Context, list func(context.Context, models.
 
 // withoutHidden leaves out the statuses written or shared by someone the
 // viewer blocks or mutes (timelines, a thread's context).
-func (h *handlers) withoutHidden(ctx context.Context, viewerID int64, list []*apiStatus) ([]*apiStatus, error) {
+func (h *Handler) withoutHidden(ctx context.Context, viewerID int64, list []*apiStatus) ([]*apiStatus, error) {
 	hidden, err := models.HiddenActorIDs(ctx, h.db, viewerID)
 	if err != nil || len(hidden) == 0 {
 		return list, err
@@ -141,22 +141,6 @@ func (h *handlers) withoutHidden(ctx context.Context, viewerID int64, list []*ap
 			continue
 		}
 		kept = append(kept, s)
-	}
-	return kept, nil
-}
-
-// withoutHiddenPosts leaves out the posts by actors the viewer blocks or
-// mutes, for the pages a signed-in person reads (a thread, a group).
-func (h *handlers) withoutHiddenPosts(ctx context.Context, viewerID int64, posts []*models.Post) ([]*models.Post, error) {
-	hidden, err := models.HiddenActorIDs(ctx, h.db, viewerID)
-	if err != nil || len(hidden) == 0 {
-		return posts, err
-	}
-	kept := make([]*models.Post, 0, len(posts))
-	for _, p := range posts {
-		if !hidden[p.AuthorID] {
-			kept = append(kept, p)
-		}
 	}
 	return kept, nil
 }

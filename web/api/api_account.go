@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"context"
@@ -40,7 +40,7 @@ type apiAccount struct {
 }
 
 // account renders an actor as Mastodon's Account.
-func (h *handlers) account(ctx context.Context, a *models.Actor) (*apiAccount, error) {
+func (h *Handler) account(ctx context.Context, a *models.Actor) (*apiAccount, error) {
 	counts, err := models.CountFollows(ctx, h.db, a.ID)
 	if err != nil {
 		return nil, err
@@ -87,7 +87,7 @@ func (h *handlers) account(ctx context.Context, a *models.Actor) (*apiAccount, e
 	}, nil
 }
 
-func (h *handlers) accounts(ctx context.Context, actors []*models.Actor) ([]*apiAccount, error) {
+func (h *Handler) accounts(ctx context.Context, actors []*models.Actor) ([]*apiAccount, error) {
 	out := make([]*apiAccount, 0, len(actors))
 	for _, a := range actors {
 		acc, err := h.account(ctx, a)

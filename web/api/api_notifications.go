@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"errors"
@@ -24,8 +24,8 @@ type apiNotification struct {
 var notificationTypes = []string{models.NotifyMention, models.NotifyFavourite, models.NotifyFollow,
 	models.NotifyFollowRequest, models.NotifyReblog, "update"}
 
-// notifications answers GET /api/v1/notifications (types[], exclude_types[], max_id, limit).
-func (h *handlers) notifications(c echo.Context) error {
+// Notifications answers GET /api/v1/notifications (types[], exclude_types[], max_id, limit).
+func (h *Handler) Notifications(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
 	types := c.QueryParams()["types[]"]
@@ -97,16 +97,16 @@ func (h *handlers) notifications(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// clearNotifications answers POST /api/v1/notifications/clear.
-func (h *handlers) clearNotifications(c echo.Context) error {
+// ClearNotifications answers POST /api/v1/notifications/clear.
+func (h *Handler) ClearNotifications(c echo.Context) error {
 	if err := models.DismissNotifications(c.Request().Context(), h.db, currentAccount(c).Actor.ID, 0); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{})
 }
 
-// dismissNotification answers POST /api/v1/notifications/:id/dismiss.
-func (h *handlers) dismissNotification(c echo.Context) error {
+// DismissNotification answers POST /api/v1/notifications/:id/dismiss.
+func (h *Handler) DismissNotification(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return echo.NewHTTPError(http.StatusNotFound, "Record not found")

@@ -1,25 +1,20 @@
-package web
+package api
 
 import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/access"
 	"github.com/village-social/village/web/ratelimit"
 )
-
-// MaxStatusLength is the longest post, in characters, as on Mastodon.
-const MaxStatusLength = 5000
 
 // statusForm is what POST and PUT /api/v1/statuses take (form or JSON).
 type statusForm struct {
@@ -38,7 +33,7 @@ func (f *statusForm) validate() error {
 	switch {
 	case f.Status == "":
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Text can't be blank")
-	case utf8.RuneCountInString(f.Status) > MaxStatusLength:
+	case utf8.RuneCountInString(f.Status) > models.MaxPostLength:
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Text character limit of 5000 exceeded")
 	case utf8.RuneCountInString(f.SpoilerText) > 1000:
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Content warning is too long")
@@ -55,58 +50,8 @@ func (f *statusForm) validate() error {
 	return nil
 }
 
-// render turns a post's plain text into HTML and tags, resolving mentions
-// (remote handles by WebFinger) first.
-func (h *handlers) render(ctx context.Context, text string) (string, []models.Tag, []*models.Actor) {
-	resolved := map[string]*models.Actor{}
-	var actors []*models.Actor
-	for _, m := range content.ScanMentions(text) {
-		key := strings.ToLower(m.Name + "@" + m.Host)
-		if _, done := resolved[key]; done {
-			continue
-		}
-		var a *models.Actor
-		var err error
-		if m.Host == "" || strings.EqualFold(m.Host, h.urls.Host()) {
-			a, err = models.LocalActorByName(ctx, h.db, strings.ToLower(m.Name))
-		} else if h.resolver != nil {
-			a, err = h.resolver.Handle(ctx, "@"+m.Name+"@"+m.Host)
-		}
-		if err != nil || a == nil || a.IsSystemActor() {
-			resolved[key] = nil
-			continue
-		}
-		resolved[key] = a
-		actors = append(actors, a)
-	}
-	r := content.Render(text, content.RenderOptions{BaseURL: h.urls.Base, ResolveMention: func(name, host string) string {
-		if a := resolved[strings.ToLower(name+"@"+host)]; a != nil {
-			return h.urls.Actor(a)
-		}
-		return ""
-	}})
-	var tags []models.Tag
-	for _, m := range r.Mentions {
-		a := resolved[strings.ToLower(m.Name+"@"+m.Host)]
-		if a == nil {
-			continue
-		}
-		name := "@" + a.Username
-		if a.IsLocal() {
-			name += "@" + h.urls.Host()
-		} else {
-			name += "@" + a.Domain
-		}
-		tags = append(tags, models.Tag{Type: "Mention", Href: h.urls.Actor(a), Name: name})
-	}
-	for _, t := range r.Tags {
-		tags = append(tags, models.Tag{Type: "Hashtag", Href: h.urls.Base + "/tags/" + url.PathEscape(t), Name: "#" + t})
-	}
-	return r.HTML, tags, actors
-}
-
-// createStatus answers POST /api/v1/statuses.
-func (h *handlers) createStatus(c echo.Context) error {
+// CreateStatus answers POST /api/v1/statuses.
+func (h *Handler) CreateStatus(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
 	var f statusForm
@@ -119,7 +64,7 @@ func (h *handlers) createStatus(c echo.Context) error {
 	if err := h.limits.Post(currentAccount(c).ID); err != nil {
 		return apiLimited(c, err.(*ratelimit.Error))
 	}
-	html, tags, mentions := h.render(ctx, f.Status)
+	html, tags, mentions := h.composer.Render(ctx, f.Status)
 	pub := outbox.Publication{Author: me, Mentions: mentions, Post: &models.Post{
 		Content: html, Summary: strings.TrimSpace(f.SpoilerText), Sensitive: f.Sensitive || f.SpoilerText != "",
 		Visibility: f.Visibility, Language: f.Language, Tags: tags}}
@@ -155,7 +100,7 @@ func (h *handlers) createStatus(c echo.Context) error {
 	return h.writeStatus(c, post.ID, me.ID)
 }
 
-func (h *handlers) writeStatus(c echo.Context, postID, viewerID int64) error {
+func (h *Handler) writeStatus(c echo.Context, postID, viewerID int64) error {
 	list, err := h.statuses(c.Request().Context(), []models.Entry{{ID: postID, PostID: postID}}, viewerID)
 	if err != nil {
 		return err
@@ -168,7 +113,7 @@ func (h *handlers) writeStatus(c echo.Context, postID, viewerID int64) error {
 
 // postParam loads a live post by its API id, as a 404 when there is none
 // or the viewer may not see it (a members-only group's post, to a non-member).
-func (h *handlers) postParam(c echo.Context, s string) (*models.Post, error) {
+func (h *Handler) postParam(c echo.Context, s string) (*models.Post, error) {
 	ctx := c.Request().Context()
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
@@ -190,8 +135,8 @@ func (h *handlers) postParam(c echo.Context, s string) (*models.Post, error) {
 	return p, nil
 }
 
-// getStatus answers GET /api/v1/statuses/:id.
-func (h *handlers) getStatus(c echo.Context) error {
+// GetStatus answers GET /api/v1/statuses/:id.
+func (h *Handler) GetStatus(c echo.Context) error {
 	p, err := h.postParam(c, c.Param("id"))
 	if err != nil {
 		return err
@@ -200,7 +145,7 @@ func (h *handlers) getStatus(c echo.Context) error {
 }
 
 // ownPost loads a post of the token's account, for edits and deletes.
-func (h *handlers) ownPost(c echo.Context) (*models.Post, error) {
+func (h *Handler) ownPost(c echo.Context) (*models.Post, error) {
 	p, err := h.postParam(c, c.Param("id"))
 	if err != nil {
 		return nil, err
@@ -212,8 +157,8 @@ func (h *handlers) ownPost(c echo.Context) (*models.Post, error) {
 	return p, nil
 }
 
-// editStatus answers PUT /api/v1/statuses/:id: the new text goes out as Update.
-func (h *handlers) editStatus(c echo.Context) error {
+// EditStatus answers PUT /api/v1/statuses/:id: the new text goes out as Update.
+func (h *Handler) EditStatus(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
 	p, err := h.ownPost(c)
@@ -231,10 +176,10 @@ func (h *handlers) editStatus(c echo.Context) error {
 	if err := f.validate(); err != nil {
 		return err
 	}
-	html, tags, _ := h.render(ctx, f.Status)
+	html, tags, _ := h.composer.Render(ctx, f.Status)
 	// Mentions stay those of the original, so the audience does not change.
 	for _, t := range p.Tags {
-		if t.Type == "Mention" && !hasTag(tags, t.Href) {
+		if t.Type == "Mention" && !models.HasTag(tags, t.Href) {
 			tags = append(tags, t)
 		}
 	}
@@ -252,17 +197,8 @@ func (h *handlers) editStatus(c echo.Context) error {
 	return h.writeStatus(c, p.ID, me.ID)
 }
 
-func hasTag(tags []models.Tag, href string) bool {
-	for _, t := range tags {
-		if t.Href == href {
-			return true
-		}
-	}
-	return false
-}
-
-// deleteStatus answers DELETE /api/v1/statuses/:id with the status as it was.
-func (h *handlers) deleteStatus(c echo.Context) error {
+// DeleteStatus answers DELETE /api/v1/statuses/:id with the status as it was.
+func (h *Handler) DeleteStatus(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
 	p, err := h.ownPost(c)
@@ -287,8 +223,8 @@ func (h *handlers) deleteStatus(c echo.Context) error {
 	return c.JSON(http.StatusOK, list[0])
 }
 
-// statusContext answers GET /api/v1/statuses/:id/context.
-func (h *handlers) statusContext(c echo.Context) error {
+// StatusContext answers GET /api/v1/statuses/:id/context.
+func (h *Handler) StatusContext(c echo.Context) error {
 	ctx := c.Request().Context()
 	p, err := h.postParam(c, c.Param("id"))
 	if err != nil {
@@ -330,8 +266,8 @@ func entriesOf(ids []int64) []models.Entry {
 	return out
 }
 
-// favourite answers POST /api/v1/statuses/:id/favourite.
-func (h *handlers) favourite(c echo.Context) error {
+// Favourite answers POST /api/v1/statuses/:id/favourite.
+func (h *Handler) Favourite(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
 	p, err := h.postParam(c, c.Param("id"))
@@ -344,8 +280,8 @@ func (h *handlers) favourite(c echo.Context) error {
 	return h.writeStatus(c, p.ID, me.ID)
 }
 
-// unfavourite answers POST /api/v1/statuses/:id/unfavourite.
-func (h *handlers) unfavourite(c echo.Context) error {
+// Unfavourite answers POST /api/v1/statuses/:id/unfavourite.
+func (h *Handler) Unfavourite(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
 	p, err := h.postParam(c, c.Param("id"))
@@ -359,7 +295,7 @@ func (h *handlers) unfavourite(c echo.Context) error {
 }
 
 // timeline answers a timeline endpoint with Link-header paging.
-func (h *handlers) timeline(c echo.Context, list func(context.Context, models.Page) ([]models.Entry, error)) error {
+func (h *Handler) timeline(c echo.Context, list func(context.Context, models.Page) ([]models.Entry, error)) error {
 	ctx := c.Request().Context()
 	p := pageParams(c)
 	if c.QueryParam("limit") == "" {
@@ -387,25 +323,25 @@ func (h *handlers) timeline(c echo.Context, list func(context.Context, models.Pa
 	return c.JSON(http.StatusOK, out)
 }
 
-// homeTimeline answers GET /api/v1/timelines/home.
-func (h *handlers) homeTimeline(c echo.Context) error {
+// HomeTimeline answers GET /api/v1/timelines/home.
+func (h *Handler) HomeTimeline(c echo.Context) error {
 	me := currentAccount(c).Actor.ID
 	return h.timeline(c, func(ctx context.Context, p models.Page) ([]models.Entry, error) {
 		return models.HomeTimeline(ctx, h.db, me, p)
 	})
 }
 
-// publicTimeline answers GET /api/v1/timelines/public (local=true for this instance only).
-func (h *handlers) publicTimeline(c echo.Context) error {
+// PublicTimeline answers GET /api/v1/timelines/public (local=true for this instance only).
+func (h *Handler) PublicTimeline(c echo.Context) error {
 	local := c.QueryParam("local") == "true"
 	return h.timeline(c, func(ctx context.Context, p models.Page) ([]models.Entry, error) {
 		return models.PublicTimeline(ctx, h.db, local, p)
 	})
 }
 
-// accountStatuses answers GET /api/v1/accounts/:id/statuses: a person's
+// AccountStatuses answers GET /api/v1/accounts/:id/statuses: a person's
 // posts, or what members posted into a group.
-func (h *handlers) accountStatuses(c echo.Context) error {
+func (h *Handler) AccountStatuses(c echo.Context) error {
 	a, err := h.actorParam(c)
 	if err != nil {
 		return err
@@ -422,8 +358,8 @@ func (h *handlers) accountStatuses(c echo.Context) error {
 	})
 }
 
-// reblog answers POST /api/v1/statuses/:id/reblog with the boost.
-func (h *handlers) reblog(c echo.Context) error {
+// Reblog answers POST /api/v1/statuses/:id/reblog with the boost.
+func (h *Handler) Reblog(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
 	p, err := h.postParam(c, c.Param("id"))
@@ -451,8 +387,8 @@ func (h *handlers) reblog(c echo.Context) error {
 	return h.writeStatus(c, p.ID, me.ID)
 }
 
-// unreblog answers POST /api/v1/statuses/:id/unreblog.
-func (h *handlers) unreblog(c echo.Context) error {
+// Unreblog answers POST /api/v1/statuses/:id/unreblog.
+func (h *Handler) Unreblog(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
 	p, err := h.postParam(c, c.Param("id"))
@@ -463,4 +399,26 @@ func (h *handlers) unreblog(c echo.Context) error {
 		return err
 	}
 	return h.writeStatus(c, p.ID, me.ID)
+}
+
+// apiLimited answers an API request refused by a limit: 429, Retry-After,
+// and the reason in Mastodon's error shape.
+func apiLimited(c echo.Context, err *ratelimit.Error) error {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(err.RetryAfter()))
+	return echo.NewHTTPError(http.StatusTooManyRequests, err.Error())
+}
+
+// speakingRefusal is the client API's 422 for a post speaking safely
+// refuses, with the reason; nil for any other outcome.
+func speakingRefusal(err error) error {
+	var warn *outbox.WarningRequiredError
+	switch {
+	case errors.As(err, &warn):
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: "+warn.Error())
+	case errors.Is(err, outbox.ErrAnonymousNotAllowed):
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: this group does not take anonymous posts")
+	case errors.Is(err, outbox.ErrAnonymousNoGroup):
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: an anonymous post goes into a group of this instance (mention it, or answer in its thread)")
+	}
+	return nil
 }

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"context"
@@ -38,7 +38,7 @@ func filterStatuses(set models.FilterSet, list []*apiStatus) []*apiStatus {
 }
 
 // applyFilters filters API statuses for the viewer in a context.
-func (h *handlers) applyFilters(ctx context.Context, viewerID int64, filterContext string, list []*apiStatus) ([]*apiStatus, error) {
+func (h *Handler) applyFilters(ctx context.Context, viewerID int64, filterContext string, list []*apiStatus) ([]*apiStatus, error) {
 	set, err := models.ActiveFilters(ctx, h.db, viewerID, filterContext, h.clock())
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"encoding/json"
@@ -241,8 +241,8 @@ func filterError(err error) error {
 	return err
 }
 
-// listFilters answers GET /api/v2/filters.
-func (h *handlers) listFilters(c echo.Context) error {
+// ListFilters answers GET /api/v2/filters.
+func (h *Handler) ListFilters(c echo.Context) error {
 	list, err := models.Filters(c.Request().Context(), h.db, currentAccount(c).Actor.ID)
 	if err != nil {
 		return err
@@ -255,7 +255,7 @@ func (h *handlers) listFilters(c echo.Context) error {
 }
 
 // filterParam loads the token's filter named by :id, as 404 otherwise.
-func (h *handlers) filterParam(c echo.Context) (*models.Filter, error) {
+func (h *Handler) filterParam(c echo.Context) (*models.Filter, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
@@ -264,8 +264,8 @@ func (h *handlers) filterParam(c echo.Context) (*models.Filter, error) {
 	return f, filterError(err)
 }
 
-// getFilter answers GET /api/v2/filters/:id.
-func (h *handlers) getFilter(c echo.Context) error {
+// GetFilter answers GET /api/v2/filters/:id.
+func (h *Handler) GetFilter(c echo.Context) error {
 	f, err := h.filterParam(c)
 	if err != nil {
 		return err
@@ -273,8 +273,8 @@ func (h *handlers) getFilter(c echo.Context) error {
 	return c.JSON(http.StatusOK, filterEntity(f, true))
 }
 
-// createFilter answers POST /api/v2/filters.
-func (h *handlers) createFilter(c echo.Context) error {
+// CreateFilter answers POST /api/v2/filters.
+func (h *Handler) CreateFilter(c echo.Context) error {
 	in, err := readFilterInput(c)
 	if err != nil {
 		return err
@@ -307,8 +307,8 @@ func (h *handlers) createFilter(c echo.Context) error {
 	return c.JSON(http.StatusOK, filterEntity(f, true))
 }
 
-// updateFilter answers PUT /api/v2/filters/:id: fields not sent stay.
-func (h *handlers) updateFilter(c echo.Context) error {
+// UpdateFilter answers PUT /api/v2/filters/:id: fields not sent stay.
+func (h *Handler) UpdateFilter(c echo.Context) error {
 	f, err := h.filterParam(c)
 	if err != nil {
 		return err
@@ -375,8 +375,8 @@ func keywordOf(f *models.Filter, id int64) *models.FilterKeyword {
 	return nil
 }
 
-// deleteFilter answers DELETE /api/v2/filters/:id.
-func (h *handlers) deleteFilter(c echo.Context) error {
+// DeleteFilter answers DELETE /api/v2/filters/:id.
+func (h *Handler) DeleteFilter(c echo.Context) error {
 	f, err := h.filterParam(c)
 	if err != nil {
 		return err
@@ -387,8 +387,8 @@ func (h *handlers) deleteFilter(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{})
 }
 
-// filterKeywords answers GET /api/v2/filters/:id/keywords.
-func (h *handlers) filterKeywords(c echo.Context) error {
+// FilterKeywords answers GET /api/v2/filters/:id/keywords.
+func (h *Handler) FilterKeywords(c echo.Context) error {
 	f, err := h.filterParam(c)
 	if err != nil {
 		return err
@@ -433,8 +433,8 @@ func keywordParams(c echo.Context) (keyword *string, wholeWord *bool, err error)
 	return keyword, wholeWord, nil
 }
 
-// addFilterKeyword answers POST /api/v2/filters/:id/keywords.
-func (h *handlers) addFilterKeyword(c echo.Context) error {
+// AddFilterKeyword answers POST /api/v2/filters/:id/keywords.
+func (h *Handler) AddFilterKeyword(c echo.Context) error {
 	f, err := h.filterParam(c)
 	if err != nil {
 		return err
@@ -457,7 +457,7 @@ func (h *handlers) addFilterKeyword(c echo.Context) error {
 }
 
 // keywordParam loads the token's filter keyword named by :id.
-func (h *handlers) keywordParam(c echo.Context) (*models.FilterKeyword, error) {
+func (h *Handler) keywordParam(c echo.Context) (*models.FilterKeyword, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
@@ -466,8 +466,8 @@ func (h *handlers) keywordParam(c echo.Context) (*models.FilterKeyword, error) {
 	return k, filterError(err)
 }
 
-// getFilterKeyword answers GET /api/v2/filter_keywords/:id.
-func (h *handlers) getFilterKeyword(c echo.Context) error {
+// GetFilterKeyword answers GET /api/v2/filter_keywords/:id.
+func (h *Handler) GetFilterKeyword(c echo.Context) error {
 	k, err := h.keywordParam(c)
 	if err != nil {
 		return err
@@ -475,8 +475,8 @@ func (h *handlers) getFilterKeyword(c echo.Context) error {
 	return c.JSON(http.StatusOK, keywordEntity(*k))
 }
 
-// updateFilterKeyword answers PUT /api/v2/filter_keywords/:id.
-func (h *handlers) updateFilterKeyword(c echo.Context) error {
+// UpdateFilterKeyword answers PUT /api/v2/filter_keywords/:id.
+func (h *Handler) UpdateFilterKeyword(c echo.Context) error {
 	k, err := h.keywordParam(c)
 	if err != nil {
 		return err
@@ -497,8 +497,8 @@ func (h *handlers) updateFilterKeyword(c echo.Context) error {
 	return c.JSON(http.StatusOK, keywordEntity(*k))
 }
 
-// deleteFilterKeyword answers DELETE /api/v2/filter_keywords/:id.
-func (h *handlers) deleteFilterKeyword(c echo.Context) error {
+// DeleteFilterKeyword answers DELETE /api/v2/filter_keywords/:id.
+func (h *Handler) DeleteFilterKeyword(c echo.Context) error {
 	k, err := h.keywordParam(c)
 	if err != nil {
 		return err

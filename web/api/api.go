@@ -1,4 +1,8 @@
-package web
+// Package api is the Mastodon-compatible client API: the accounts,
+// statuses, timelines, notifications, follow requests, blocks and mutes,
+// reports and filters that Mastodon apps call, in Mastodon's shapes, with
+// bearer tokens.
+package api
 
 import (
 	"errors"
@@ -7,19 +11,56 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
 
+	"github.com/village-social/village/federation"
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web/blocklist"
+	"github.com/village-social/village/web/compose"
+	"github.com/village-social/village/web/ratelimit"
+	"github.com/village-social/village/web/reporting"
 )
 
-// The client API speaks Mastodon's shapes, so any Mastodon app (and our
-// tests) can script Village.
+// Options are what the client API needs from the rest of Village.
+type Options struct {
+	DB       *pgxpool.Pool
+	URLs     federation.URLs
+	Resolver *federation.Resolver // looks up accounts on other servers
+	Outbox   *outbox.Outbox
+	Limits   *ratelimit.Limits // posts, shared with the web app
+	Blocks   *blocklist.Cache  // which servers are limited
+	Reports  *reporting.Filer
+	Composer *compose.Composer // what members type, made HTML
+	Clock    func() time.Time  // filters expire by it
+}
+
+// Handler serves the client API.
+type Handler struct {
+	db           *pgxpool.Pool
+	urls         federation.URLs
+	resolver     *federation.Resolver
+	outbox       *outbox.Outbox
+	limits       *ratelimit.Limits
+	domainBlocks *blocklist.Cache
+	reports      *reporting.Filer
+	composer     *compose.Composer
+	clock        func() time.Time
+}
+
+// New returns the client API.
+func New(opts Options) *Handler {
+	return &Handler{db: opts.DB, urls: opts.URLs, resolver: opts.Resolver, outbox: opts.Outbox, limits: opts.Limits,
+		domainBlocks: opts.Blocks, reports: opts.Reports, composer: opts.Composer, clock: opts.Clock}
+}
 
 const accountKey = "village.account"
 
-// requireToken authenticates a bearer token and puts its account on the context.
-func (h *handlers) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
+// RequireToken authenticates a bearer token and puts its account on the context.
+func (h *Handler) RequireToken(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		auth := c.Request().Header.Get("Authorization")
 		token, ok := strings.CutPrefix(auth, "Bearer ")
@@ -45,7 +86,7 @@ func currentAccount(c echo.Context) *models.Account {
 }
 
 // actorParam loads the actor named by the :id path parameter.
-func (h *handlers) actorParam(c echo.Context) (*models.Actor, error) {
+func (h *Handler) actorParam(c echo.Context) (*models.Actor, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
@@ -70,7 +111,7 @@ func pageParams(c echo.Context) models.Page {
 
 // setNextLink adds Mastodon's Link header pointing at the next page when
 // the page was full (there may be more).
-func (h *handlers) setNextLink(c echo.Context, p models.Page, got int, lastCursor int64) {
+func (h *Handler) setNextLink(c echo.Context, p models.Page, got int, lastCursor int64) {
 	if got < p.Limit || lastCursor == 0 {
 		return
 	}

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 	"github.com/village-social/village/models"
 )
 
-// followRequests answers GET /api/v1/follow_requests: people waiting for
+// FollowRequests answers GET /api/v1/follow_requests: people waiting for
 // the token's account, or for a group it moderates, to let them in.
-func (h *handlers) followRequests(c echo.Context) error {
+func (h *Handler) FollowRequests(c echo.Context) error {
 	ctx := c.Request().Context()
 	p := pageParams(c)
 	pending, err := models.PendingFor(ctx, h.db, currentAccount(c).Actor.ID, p)
@@ -43,15 +43,15 @@ func (h *handlers) followRequests(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// authorizeFollowRequest answers POST /api/v1/follow_requests/:id/authorize.
-func (h *handlers) authorizeFollowRequest(c echo.Context) error {
+// AuthorizeFollowRequest answers POST /api/v1/follow_requests/:id/authorize.
+func (h *Handler) AuthorizeFollowRequest(c echo.Context) error {
 	return h.decideFollowRequests(c, func(ctx context.Context, tx pgx.Tx, f *models.Follow, me *models.Actor) error {
 		return h.outbox.ApproveMember(ctx, tx, f, me)
 	})
 }
 
-// rejectFollowRequest answers POST /api/v1/follow_requests/:id/reject.
-func (h *handlers) rejectFollowRequest(c echo.Context) error {
+// RejectFollowRequest answers POST /api/v1/follow_requests/:id/reject.
+func (h *Handler) RejectFollowRequest(c echo.Context) error {
 	return h.decideFollowRequests(c, func(ctx context.Context, tx pgx.Tx, f *models.Follow, me *models.Actor) error {
 		return h.outbox.RejectMember(ctx, tx, f, me)
 	})
@@ -60,7 +60,7 @@ func (h *handlers) rejectFollowRequest(c echo.Context) error {
 // decideFollowRequests applies decide to every pending request of account
 // :id that the token's account may decide (to itself and to the groups it
 // moderates), in one transaction.
-func (h *handlers) decideFollowRequests(c echo.Context, decide func(context.Context, pgx.Tx, *models.Follow, *models.Actor) error) error {
+func (h *Handler) decideFollowRequests(c echo.Context, decide func(context.Context, pgx.Tx, *models.Follow, *models.Actor) error) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
 	requesterID, err := strconv.ParseInt(c.Param("id"), 10, 64)

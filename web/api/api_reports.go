@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"encoding/json"
@@ -98,9 +98,9 @@ func truthy(v any) bool {
 	return false
 }
 
-// createReport answers POST /api/v1/reports: 200 with the Report, 422
+// CreateReport answers POST /api/v1/reports: 200 with the Report, 422
 // saying what is wrong, 429 past the hourly limit.
-func (h *handlers) createReport(c echo.Context) error {
+func (h *Handler) CreateReport(c echo.Context) error {
 	ctx := c.Request().Context()
 	v := currentAccount(c)
 	p, err := readReportParams(c)
@@ -154,7 +154,7 @@ func (h *handlers) createReport(c echo.Context) error {
 }
 
 // reportOrProblem loads the reported posts the member may see and files the report.
-func (h *handlers) reportOrProblem(c echo.Context, v *models.Account, postIDs []int64, r reporting.Request) (*models.Report, error) {
+func (h *Handler) reportOrProblem(c echo.Context, v *models.Account, postIDs []int64, r reporting.Request) (*models.Report, error) {
 	posts, err := h.reports.ReportablePosts(c.Request().Context(), v, postIDs)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 	"github.com/village-social/village/outbox"
 )
 
-// verifyCredentials answers GET /api/v1/accounts/verify_credentials.
-func (h *handlers) verifyCredentials(c echo.Context) error {
+// VerifyCredentials answers GET /api/v1/accounts/verify_credentials.
+func (h *Handler) VerifyCredentials(c echo.Context) error {
 	acc, err := h.account(c.Request().Context(), currentAccount(c).Actor)
 	if err != nil {
 		return err
@@ -24,8 +24,8 @@ func (h *handlers) verifyCredentials(c echo.Context) error {
 	return c.JSON(http.StatusOK, acc)
 }
 
-// getAccount answers GET /api/v1/accounts/:id.
-func (h *handlers) getAccount(c echo.Context) error {
+// GetAccount answers GET /api/v1/accounts/:id.
+func (h *Handler) GetAccount(c echo.Context) error {
 	a, err := h.actorParam(c)
 	if err != nil {
 		return err
@@ -37,9 +37,9 @@ func (h *handlers) getAccount(c echo.Context) error {
 	return c.JSON(http.StatusOK, acc)
 }
 
-// lookupAccount answers GET /api/v1/accounts/lookup?acct=name[@host] from
+// LookupAccount answers GET /api/v1/accounts/lookup?acct=name[@host] from
 // what this instance already knows, without fetching, as Mastodon does.
-func (h *handlers) lookupAccount(c echo.Context) error {
+func (h *Handler) LookupAccount(c echo.Context) error {
 	ctx := c.Request().Context()
 	acct := strings.TrimPrefix(strings.TrimSpace(c.QueryParam("acct")), "@")
 	if acct == "" {
@@ -88,7 +88,7 @@ type apiRelationship struct {
 	Note                string   `json:"note"`
 }
 
-func (h *handlers) relationship(ctx context.Context, me, other *models.Actor) (*apiRelationship, error) {
+func (h *Handler) relationship(ctx context.Context, me, other *models.Actor) (*apiRelationship, error) {
 	rel := &apiRelationship{ID: strconv.FormatInt(other.ID, 10), Languages: []string{}}
 	out, err := models.FollowBetween(ctx, h.db, me.ID, other.ID)
 	switch {
@@ -113,8 +113,8 @@ func (h *handlers) relationship(ctx context.Context, me, other *models.Actor) (*
 	return rel, nil
 }
 
-// relationships answers GET /api/v1/accounts/relationships?id[]=…
-func (h *handlers) relationships(c echo.Context) error {
+// Relationships answers GET /api/v1/accounts/relationships?id[]=…
+func (h *Handler) Relationships(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
 	params := c.QueryParams()
@@ -141,8 +141,8 @@ func (h *handlers) relationships(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// follow answers POST /api/v1/accounts/:id/follow.
-func (h *handlers) follow(c echo.Context) error {
+// Follow answers POST /api/v1/accounts/:id/follow.
+func (h *Handler) Follow(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
 	target, err := h.actorParam(c)
@@ -171,8 +171,8 @@ func (h *handlers) follow(c echo.Context) error {
 	return c.JSON(http.StatusOK, rel)
 }
 
-// unfollow answers POST /api/v1/accounts/:id/unfollow.
-func (h *handlers) unfollow(c echo.Context) error {
+// Unfollow answers POST /api/v1/accounts/:id/unfollow.
+func (h *Handler) Unfollow(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
 	target, err := h.actorParam(c)
@@ -189,17 +189,17 @@ func (h *handlers) unfollow(c echo.Context) error {
 	return c.JSON(http.StatusOK, rel)
 }
 
-// followers answers GET /api/v1/accounts/:id/followers.
-func (h *handlers) followers(c echo.Context) error {
+// Followers answers GET /api/v1/accounts/:id/followers.
+func (h *Handler) Followers(c echo.Context) error {
 	return h.followList(c, models.Followers)
 }
 
-// following answers GET /api/v1/accounts/:id/following.
-func (h *handlers) following(c echo.Context) error {
+// Following answers GET /api/v1/accounts/:id/following.
+func (h *Handler) Following(c echo.Context) error {
 	return h.followList(c, models.Following)
 }
 
-func (h *handlers) followList(c echo.Context, list func(context.Context, models.DB, int64, string, models.Page) ([]models.FollowEntry, error)) error {
+func (h *Handler) followList(c echo.Context, list func(context.Context, models.DB, int64, string, models.Page) ([]models.FollowEntry, error)) error {
 	ctx := c.Request().Context()
 	a, err := h.actorParam(c)
 	if err != nil {
@@ -234,9 +234,9 @@ func (h *handlers) followList(c echo.Context, list func(context.Context, models.
 	return c.JSON(http.StatusOK, out)
 }
 
-// search answers GET /api/v2/search: accounts by handle or URL (fetched
+// Search answers GET /api/v2/search: accounts by handle or URL (fetched
 // when resolve=true), or by name among known actors.
-func (h *handlers) search(c echo.Context) error {
+func (h *Handler) Search(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := strings.TrimSpace(c.QueryParam("q"))
 	result := map[string]any{"accounts": []*apiAccount{}, "statuses": []any{}, "hashtags": []any{}}
@@ -275,7 +275,7 @@ func (h *handlers) search(c echo.Context) error {
 	return c.JSON(http.StatusOK, result)
 }
 
-func (h *handlers) resolveActorURL(ctx context.Context, u string, resolve bool) (*models.Actor, error) {
+func (h *Handler) resolveActorURL(ctx context.Context, u string, resolve bool) (*models.Actor, error) {
 	if resolve {
 		return h.resolver.Actor(ctx, u)
 	}
@@ -285,7 +285,7 @@ func (h *handlers) resolveActorURL(ctx context.Context, u string, resolve bool) 
 	return models.RemoteActorByURI(ctx, h.db, u)
 }
 
-func (h *handlers) resolveHandle(ctx context.Context, q string, resolve bool) (*models.Actor, error) {
+func (h *Handler) resolveHandle(ctx context.Context, q string, resolve bool) (*models.Actor, error) {
 	if resolve {
 		return h.resolver.Handle(ctx, q)
 	}

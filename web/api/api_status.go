@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"context"
@@ -67,7 +67,7 @@ type apiTag struct {
 const apiTime = "2006-01-02T15:04:05.000Z"
 
 // status renders a post as Mastodon's Status, for viewerID.
-func (h *handlers) status(ctx context.Context, p *models.Post) (*apiStatus, error) {
+func (h *Handler) status(ctx context.Context, p *models.Post) (*apiStatus, error) {
 	acc, err := h.account(ctx, p.Author)
 	if err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func (h *handlers) status(ctx context.Context, p *models.Post) (*apiStatus, erro
 
 // statuses renders timeline entries; a boost becomes a status whose reblog
 // is the post, shown as shared by the booster (a group, often).
-func (h *handlers) statuses(ctx context.Context, entries []models.Entry, viewerID int64) ([]*apiStatus, error) {
+func (h *Handler) statuses(ctx context.Context, entries []models.Entry, viewerID int64) ([]*apiStatus, error) {
 	ids := make([]int64, 0, len(entries))
 	for _, e := range entries {
 		ids = append(ids, e.PostID)
@@ -181,7 +181,7 @@ func (h *handlers) statuses(ctx context.Context, entries []models.Entry, viewerI
 	return out, nil
 }
 
-func (h *handlers) actorByURI(ctx context.Context, uri string) (*models.Actor, error) {
+func (h *Handler) actorByURI(ctx context.Context, uri string) (*models.Actor, error) {
 	if ref, ok := h.urls.ParseLocalActor(uri); ok {
 		return models.LocalActorByRef(ctx, h.db, ref.Instance, ref.Group, ref.Username)
 	}
