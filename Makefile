@@ -3,23 +3,20 @@ GO       ?= go
 BIN      := bin/village
 PACKAGES := ./...
 
-# Local defaults for `make run`; the environment overrides them.
+# Local defaults for `make run`; the environment overrides them. `village
+# serve` records the domain and protocol in its database, so admin commands
+# run by hand use them too. The data folder is the binary's choice (./data,
+# or /var/lib/village when run as root from a folder the postgres OS user
+# cannot enter), the same for `serve` and every `admin` command, unless
+# VILLAGE_DATA_DIR names one.
 export VILLAGE_DOMAIN   ?= localhost:8080
 export VILLAGE_LISTEN   ?= 127.0.0.1:8080
 export VILLAGE_PROTOCOL ?= http
-export VILLAGE_DATA_DIR ?= $(CURDIR)/data
 
 .PHONY: run test build prereqs prereqs-test vet staticcheck fmt-check bench clean
 
 run: prereqs build
-	@if [ "$$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$$(dirname "$(VILLAGE_DATA_DIR)")" 2>/dev/null; then \
-		echo "make run: the postgres OS user cannot reach $(VILLAGE_DATA_DIR) (a parent folder such as /root is closed);"; \
-		echo "          keeping the data in /var/lib/village instead (set VILLAGE_DATA_DIR to choose)."; \
-		mkdir -p /var/lib/village; \
-		VILLAGE_DATA_DIR=/var/lib/village exec ./$(BIN) serve; \
-	else \
-		exec ./$(BIN) serve; \
-	fi
+	./$(BIN) serve
 
 build:
 	$(GO) build -o $(BIN) ./cmd/village

@@ -216,11 +216,23 @@ func IsMember(ctx context.Context, db DB, groupID, actorID int64) (bool, error) 
 
 // HasLocalFollower reports whether any local actor follows actorID.
 func HasLocalFollower(ctx context.Context, db DB, actorID int64) (bool, error) {
+	return hasFollower(ctx, db, actorID, false)
+}
+
+// HasRemoteFollower reports whether any actor of another server follows
+// actorID.
+func HasRemoteFollower(ctx context.Context, db DB, actorID int64) (bool, error) {
+	return hasFollower(ctx, db, actorID, true)
+}
+
+// hasFollower reports whether actorID has an accepted follower of another
+// server (remote) or of this one.
+func hasFollower(ctx context.Context, db DB, actorID int64, remote bool) (bool, error) {
 	var ok bool
 	err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM follows f JOIN actors a ON a.id = f.follower_id
-		WHERE f.followee_id = $1 AND f.state = 'accepted' AND a.domain IS NULL)`, actorID).Scan(&ok)
+		WHERE f.followee_id = $1 AND f.state = 'accepted' AND (a.domain IS NOT NULL) = $2)`, actorID, remote).Scan(&ok)
 	if err != nil {
-		return false, fmt.Errorf("models: local follower: %w", err)
+		return false, fmt.Errorf("models: has follower: %w", err)
 	}
 	return ok, nil
 }

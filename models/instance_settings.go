@@ -116,3 +116,26 @@ func InstanceKey(ctx context.Context, db DB, name string) ([]byte, error) {
 	}
 	return key, nil
 }
+
+// settingServedURL is the instance_settings key of the public root URL
+// (scheme and domain) that `village serve` last served with.
+const settingServedURL = "served_url"
+
+// RecordServedURL stores the public root URL the server runs with, such as
+// https://village.example, so that commands run without VILLAGE_DOMAIN name
+// this instance's actors as the server does. It returns the URL recorded
+// before ("" the first time).
+func RecordServedURL(ctx context.Context, db DB, url string) (previous string, err error) {
+	previous, err = ServedURL(ctx, db)
+	if err != nil || previous == url {
+		return previous, err
+	}
+	return previous, SetSetting(ctx, db, settingServedURL, url)
+}
+
+// ServedURL is the public root URL recorded by RecordServedURL, "" until a
+// server has run on this database.
+func ServedURL(ctx context.Context, db DB) (string, error) {
+	url, _, err := Setting(ctx, db, settingServedURL)
+	return url, err
+}

@@ -38,7 +38,7 @@ func (a *app) adminCommand() *cobra.Command {
 
 // withStore opens the migrated database for one admin command.
 func (a *app) withStore(ctx context.Context, fn func(db models.DB) error) error {
-	st, err := openMigratedStore(ctx, a.cfg, a.logger)
+	st, err := openMigratedStore(ctx, a.cfg, a.logger, existingCluster)
 	if err != nil {
 		return err
 	}

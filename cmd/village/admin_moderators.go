@@ -13,21 +13,10 @@ import (
 
 // addGroupModerator names a local user a moderator (or owner) of a local
 // group and, like the manage page, has the group announce Add{moderators}
-// to its members' servers. Without VILLAGE_DOMAIN the activity cannot name
-// this instance's actors: the change is stored and the admin is told that
-// the members were not told.
+// to its members' servers. That activity names this instance's actors, so
+// it needs the domain (VILLAGE_DOMAIN, or the one village serve recorded).
 func (a *app) addGroupModerator(ctx context.Context, group, user string, owner bool) error {
-	if a.cfg.Domain == "" {
-		return a.withStore(ctx, func(db models.DB) error {
-			if _, err := putModerator(ctx, db, group, user, owner); err != nil {
-				return err
-			}
-			a.reportModerator(group, user, owner)
-			fmt.Fprintln(a.stdout, "VILLAGE_DOMAIN is not set: the group's members on other servers were not told.")
-			return nil
-		})
-	}
-	return a.withOutbox(ctx, func(db *pgxpool.Pool, out *outbox.Outbox) error {
+	return a.withOutboxIfKnown(ctx, func(db *pgxpool.Pool, out *outbox.Outbox) error {
 		return models.InTx(ctx, db, func(tx pgx.Tx) error {
 			added, err := putModerator(ctx, tx, group, user, owner)
 			if err != nil {
@@ -36,6 +25,9 @@ func (a *app) addGroupModerator(ctx context.Context, group, user string, owner b
 			if added == nil { // raised to owner: already in the collection
 				a.reportModerator(group, user, owner)
 				return nil
+			}
+			if out == nil {
+				return a.moderatorUntold(ctx, tx, added, group, user, owner)
 			}
 			// The command line acts for the instance: the group itself sends Add.
 			act := outbox.GroupAction{Group: added.group, Moderator: added.group}
@@ -47,6 +39,23 @@ func (a *app) addGroupModerator(ctx context.Context, group, user string, owner b
 			return nil
 		})
 	})
+}
+
+// moderatorUntold keeps a new moderator without telling other servers,
+// which is right only while the group has no members there (as before the
+// first village serve, which records the domain); otherwise the domain is
+// needed and nothing is stored.
+func (a *app) moderatorUntold(ctx context.Context, tx pgx.Tx, added *newModerator, group, user string, owner bool) error {
+	remote, err := models.HasRemoteFollower(ctx, tx, added.group.ID)
+	if err != nil {
+		return err
+	}
+	if remote {
+		return errDomainUnknown(group + " has members on other servers, whose servers are told of new moderators in activities that name this instance's actors")
+	}
+	a.reportModerator(group, user, owner)
+	fmt.Fprintln(a.stdout, "Members on other servers were not told: the group has none yet (and this database holds no domain until village serve starts on it).")
+	return nil
 }
 
 // newModerator is someone who was not in a group's moderators before.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"text/tabwriter"
@@ -10,8 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
-	"github.com/village-social/village/federation"
-	"github.com/village-social/village/federation/delivery"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
 )
@@ -102,21 +99,6 @@ func (a *app) userSuspendCommand(suspend bool) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why, for the moderation log")
 	return cmd
-}
-
-// withOutbox opens the database and an outbox that queues deliveries for
-// the running server to send; it needs VILLAGE_DOMAIN to name actors.
-func (a *app) withOutbox(ctx context.Context, fn func(db *pgxpool.Pool, out *outbox.Outbox) error) error {
-	if a.cfg.Domain == "" {
-		return &configError{"VILLAGE_DOMAIN", "required here: the activities this command sends name this instance's actors"}
-	}
-	st, err := openMigratedStore(ctx, a.cfg, a.logger)
-	if err != nil {
-		return err
-	}
-	defer st.close(ctx)
-	urls := federation.NewURLs(a.cfg.BaseURL())
-	return fn(st.pool, outbox.New(st.pool, urls, delivery.Enqueue, a.logger))
 }
 
 func (a *app) domainBlockCommand() *cobra.Command {

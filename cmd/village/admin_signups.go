@@ -119,11 +119,15 @@ func (a *app) inviteCreateCommand() *cobra.Command {
 				n.ExpiresAt = &at
 			}
 			return a.withStore(cmd.Context(), func(db models.DB) error {
+				base, err := a.instanceBaseURL(cmd.Context(), db)
+				if err != nil {
+					return err
+				}
 				inv, err := models.CreateInvite(cmd.Context(), db, n)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(a.stdout, "Invite %s (%s, %s):\n%s\n", inv.Code, usesWord(inv), expiryWord(inv), a.inviteLink(inv))
+				fmt.Fprintf(a.stdout, "Invite %s (%s, %s):\n%s\n", inv.Code, usesWord(inv), expiryWord(inv), inviteLink(base, inv))
 				return nil
 			})
 		},
@@ -140,6 +144,10 @@ func (a *app) inviteListCommand() *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withStore(cmd.Context(), func(db models.DB) error {
+				base, err := a.instanceBaseURL(cmd.Context(), db)
+				if err != nil {
+					return err
+				}
 				invites, err := models.ListInvites(cmd.Context(), db)
 				if err != nil {
 					return err
@@ -148,7 +156,7 @@ func (a *app) inviteListCommand() *cobra.Command {
 				fmt.Fprintln(w, "CODE\tUSES\tEXPIRES\tUSABLE\tLINK")
 				now := time.Now()
 				for _, inv := range invites {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", inv.Code, usesWord(inv), expiryWord(inv), yesNo(inv.Usable(now)), a.inviteLink(inv))
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", inv.Code, usesWord(inv), expiryWord(inv), yesNo(inv.Usable(now)), inviteLink(base, inv))
 				}
 				return w.Flush()
 			})
@@ -174,13 +182,9 @@ func (a *app) inviteRevokeCommand() *cobra.Command {
 }
 
 // inviteLink is the sign-up link of an invite, whole when the instance's
-// domain is configured.
-func (a *app) inviteLink(inv *models.Invite) string {
-	path := "/signup?invite=" + inv.Code
-	if a.cfg != nil && a.cfg.Domain != "" {
-		return a.cfg.BaseURL() + path
-	}
-	return path
+// public root URL (instanceBaseURL) is known.
+func inviteLink(base string, inv *models.Invite) string {
+	return base + "/signup?invite=" + inv.Code
 }
 
 func usesWord(inv *models.Invite) string {

@@ -32,7 +32,13 @@ type Config struct {
 	DeliveryRescueAfter time.Duration // a delivery left running by a killed process runs again after this
 
 	InboxRate int // activities one remote host may post per minute
+
+	given map[string]bool // the variables set by flag or environment, not defaulted
 }
+
+// Given reports whether the operator set the variable env (or its flag),
+// rather than leaving it to its default.
+func (c *Config) Given(env string) bool { return c.given[env] }
 
 // setting ties one configuration value to its variable and flag.
 type setting struct {
@@ -40,11 +46,11 @@ type setting struct {
 }
 
 var settings = []setting{
-	{"VILLAGE_DOMAIN", "domain", "", "public host[:port] of this instance, e.g. village.example (required to serve)"},
+	{"VILLAGE_DOMAIN", "domain", "", "public host[:port] of this instance, e.g. village.example (required to serve; admin commands use the one serve last used)"},
 	{"VILLAGE_LISTEN", "listen", "127.0.0.1:8080", "address to listen on, host:port"},
 	{"VILLAGE_PROTOCOL", "protocol", "https", "scheme of public URLs: https, or http for local use"},
 	{"DATABASE_URL", "database-url", "", "PostgreSQL URL; empty starts a private cluster in DATA_DIR/postgres"},
-	{"VILLAGE_DATA_DIR", "data-dir", "./data", "folder for the private database and uploads"},
+	{"VILLAGE_DATA_DIR", "data-dir", "./data", "folder for the private database and uploads; " + fallbackDataDir + " instead of ./data when run as root from a folder the postgres OS user cannot enter"},
 	{"VILLAGE_ALLOW_PRIVATE", "allow-private", "", "comma-separated CIDRs outgoing federation may reach despite being private, e.g. 127.0.0.0/8"},
 	{"VILLAGE_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 	{"VILLAGE_LOG_FORMAT", "log-format", "text", "text or json"},
@@ -75,11 +81,14 @@ func (e *configError) Error() string { return e.env + ": " + e.problem }
 // loadConfig reads each setting from its flag if given, else the
 // environment, else its default, and checks it.
 func loadConfig(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
+	given := map[string]bool{}
 	value := func(s setting) string {
 		if f := fs.Lookup(s.flag); f != nil && f.Changed {
+			given[s.env] = true
 			return strings.TrimSpace(f.Value.String())
 		}
 		if v := strings.TrimSpace(getenv(s.env)); v != "" {
+			given[s.env] = true
 			return v
 		}
 		return s.def
@@ -95,6 +104,7 @@ func loadConfig(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) 
 		DatabaseURL: vals["DATABASE_URL"],
 		DataDir:     vals["VILLAGE_DATA_DIR"],
 		LogFormat:   vals["VILLAGE_LOG_FORMAT"],
+		given:       given,
 	}
 	if cfg.Domain != "" {
 		if err := checkDomain(cfg.Domain); err != nil {

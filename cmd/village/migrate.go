@@ -16,7 +16,7 @@ func (a *app) migrateCommand() *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := openStore(ctx, a.cfg, a.logger)
+			st, err := openStore(ctx, a.cfg, a.logger, createCluster)
 			if err != nil {
 				return err
 			}

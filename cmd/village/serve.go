@@ -40,11 +40,20 @@ func (a *app) serve(ctx context.Context) error {
 	if cfg.Domain == "" {
 		return &configError{"VILLAGE_DOMAIN", "required to serve: the public host[:port] of this instance, e.g. village.example or localhost:8080"}
 	}
-	st, err := openMigratedStore(ctx, cfg, a.logger)
+	st, err := openMigratedStore(ctx, cfg, a.logger, createCluster)
 	if err != nil {
 		return err
 	}
 	defer st.close(ctx)
+	// Admin commands run without VILLAGE_DOMAIN name actors as we do.
+	before, err := models.RecordServedURL(ctx, st.pool, cfg.BaseURL())
+	if err != nil {
+		return err
+	}
+	if before != "" && before != cfg.BaseURL() {
+		a.logger.Warn("this database was served at another address before: other servers know its actors by the old one",
+			"before", before, "now", cfg.BaseURL())
+	}
 
 	urls := federation.NewURLs(cfg.BaseURL())
 	userAgent := fmt.Sprintf("Village/%s (+%s/)", Version, cfg.BaseURL())
@@ -91,7 +100,7 @@ func (a *app) serve(ctx context.Context) error {
 		DB: st.pool, Logger: a.logger, URLs: urls, Version: Version,
 		Auth: auth, Resolver: resolver, Outbox: out, Fetcher: client,
 		Inbox:     inbox.New(st.pool, urls, resolver, out, auth, a.logger),
-		MediaDir:  filepath.Join(cfg.DataDir, "media"),
+		MediaDir:  filepath.Join(st.dataDir, "media"),
 		InboxRate: cfg.InboxRate,
 		Changes:   changes,
 	})
@@ -104,7 +113,7 @@ func (a *app) serve(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
-	a.logger.Info("village serving", "version", Version, "listen", ln.Addr().String(), "url", cfg.BaseURL())
+	a.logger.Info("village serving", "version", Version, "listen", ln.Addr().String(), "url", cfg.BaseURL(), "data", st.dataDir)
 	err = web.Serve(ctx, ln, handler, shutdownGrace)
 	// HTTP first, so nothing new is queued; then the deliveries under way.
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)

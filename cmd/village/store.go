@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -18,19 +19,47 @@ type store struct {
 	pool    *pgxpool.Pool
 	cluster *pgserver.Cluster
 	logger  *slog.Logger
+	dataDir string // the data folder chooseDataDir decided: the cluster's, and uploads'
 }
+
+// clusterUse says whether opening the store may create the private cluster.
+type clusterUse int
+
+const (
+	// createCluster is for serve and migrate: the first start makes it.
+	createCluster clusterUse = iota
+	// existingCluster is for admin commands: they use the cluster serve
+	// made, so that one run from another folder says where it looked
+	// instead of making an empty second instance there.
+	existingCluster
+)
 
 // openStore connects to DATABASE_URL, or starts the private cluster under
 // the data folder when it is unset.
-func openStore(ctx context.Context, cfg *Config, logger *slog.Logger) (*store, error) {
-	s := &store{logger: logger}
+func openStore(ctx context.Context, cfg *Config, logger *slog.Logger, use clusterUse) (*store, error) {
+	dir, fellBack, err := workingDataDir(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if fellBack {
+		level := slog.LevelInfo
+		if use == existingCluster {
+			level = slog.LevelDebug
+		}
+		logger.Log(ctx, level, "keeping the data in "+dir+": the postgres OS user cannot enter the working folder (set VILLAGE_DATA_DIR to choose)")
+	}
+	s := &store{logger: logger, dataDir: dir}
 	url := cfg.DatabaseURL
 	if url == "" {
-		var err error
 		s.cluster, err = pgserver.Start(ctx, pgserver.Options{
-			Dir:    filepath.Join(cfg.DataDir, "postgres"),
-			Logger: logger,
+			Dir:       filepath.Join(dir, "postgres"),
+			MustExist: use == existingCluster,
+			Logger:    logger,
 		})
+		if errors.Is(err, pgserver.ErrNoCluster) {
+			return nil, fmt.Errorf("no Village data in %s: start Village first (make run, or village serve) and run this from the same folder, "+
+				"or set VILLAGE_DATA_DIR to the folder it uses (%w)", dir, err)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -47,8 +76,8 @@ func openStore(ctx context.Context, cfg *Config, logger *slog.Logger) (*store, e
 
 // openMigratedStore opens the store and brings its schema up to date, as
 // serve and the admin commands need.
-func openMigratedStore(ctx context.Context, cfg *Config, logger *slog.Logger) (*store, error) {
-	s, err := openStore(ctx, cfg, logger)
+func openMigratedStore(ctx context.Context, cfg *Config, logger *slog.Logger, use clusterUse) (*store, error) {
+	s, err := openStore(ctx, cfg, logger, use)
 	if err != nil {
 		return nil, err
 	}

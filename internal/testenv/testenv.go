@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -165,6 +166,29 @@ func DataDir(t testing.TB) string {
 		t.Fatalf("testenv: %v", err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// ClosedDir makes an empty folder closed to other users, as /root is,
+// removed after the test. It skips the test unless it runs as root with a
+// postgres OS user: only then does the private cluster run as another user,
+// who can be kept out of a folder.
+func ClosedDir(t testing.TB) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: only then does the private cluster run as another OS user (postgres), who can be kept out of a folder")
+	}
+	if _, err := user.Lookup("postgres"); err != nil {
+		t.Skipf("needs the postgres OS user, whom PostgreSQL runs as under root: %v", err)
+	}
+	dir, err := os.MkdirTemp("", "village-closed-")
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
 	return dir
 }
 

@@ -31,6 +31,10 @@ type VillageOptions struct {
 	DatabaseURL string
 	// Env adds or overrides environment variables.
 	Env map[string]string
+	// Dir is the working folder of serve and of Command (empty: the
+	// test's), for tests of what is relative to it, such as the default
+	// data folder ("VILLAGE_DATA_DIR": "" in Env leaves it to the default).
+	Dir string
 }
 
 // Village is a complete Village started from the built binary as its own process.
@@ -41,6 +45,7 @@ type Village struct {
 	// DatabaseURL is the instance's database, for tests that check what
 	// was (not) stored; empty with a private cluster.
 	DatabaseURL string
+	dir         string
 	env         []string
 	cmd         *exec.Cmd
 	done        chan error
@@ -65,7 +70,7 @@ func StartVillage(t testing.TB, opts VillageOptions) *Village {
 	if port == "0" {
 		addr = freeAddr(t, host)
 	}
-	v := &Village{Addr: addr, BaseURL: "http://" + addr, DataDir: DataDir(t), t: t}
+	v := &Village{Addr: addr, BaseURL: "http://" + addr, DataDir: DataDir(t), dir: opts.Dir, t: t}
 	env := map[string]string{
 		"VILLAGE_DOMAIN":        addr,
 		"VILLAGE_LISTEN":        addr,
@@ -113,6 +118,7 @@ func (v *Village) Start() {
 	}
 	v.starts++
 	v.cmd = exec.Command(Binary(v.t), "serve")
+	v.cmd.Dir = v.dir
 	v.cmd.Env = v.env
 	v.cmd.Stdout = v.log
 	v.cmd.Stderr = v.log
@@ -235,6 +241,7 @@ func (v *Village) Command(args ...string) (stdout, stderr string, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, Binary(v.t), args...)
+	cmd.Dir = v.dir
 	cmd.Env = v.env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -31,6 +31,10 @@ import (
 // ErrBinariesMissing means no initdb/pg_ctl was found on this machine.
 var ErrBinariesMissing = errors.New("pgserver: PostgreSQL server binaries (initdb, pg_ctl) not found; install them with: apt-get install postgresql")
 
+// ErrNoCluster means Options.MustExist was set and the directory holds no
+// initialised cluster.
+var ErrNoCluster = errors.New("pgserver: no PostgreSQL cluster")
+
 // superuser is the role initdb creates; the cluster is private, so one role suffices.
 const superuser = "village"
 
@@ -41,8 +45,11 @@ type Options struct {
 	// Database is created on start when missing; "" means "village".
 	Database string
 	// Fast trades durability for speed (fsync off); only for throwaway test clusters.
-	Fast   bool
-	Logger *slog.Logger
+	Fast bool
+	// MustExist uses only a cluster initialised before: without one, Start
+	// creates nothing and returns ErrNoCluster.
+	MustExist bool
+	Logger    *slog.Logger
 }
 
 // Cluster is a started (or already running) private cluster in use by this process.
@@ -80,28 +87,19 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgserver: %w", err)
 	}
+	if opts.MustExist && !Initialised(dir) {
+		return nil, fmt.Errorf("%w in %s", ErrNoCluster, dir)
+	}
 	c := &Cluster{dir: dir, binDir: binDir, database: opts.Database, logger: opts.Logger}
-	if os.Geteuid() == 0 {
-		// PostgreSQL refuses to run as root; Debian's package provides this account.
-		c.owner, err = lookupUser("postgres")
-		if err != nil {
-			return nil, fmt.Errorf("pgserver: running as root needs the 'postgres' OS user (apt-get install postgresql): %w", err)
-		}
-	}
-	if err := c.prepareDir(); err != nil {
+	if c.owner, err = clusterOwner(); err != nil {
 		return nil, err
 	}
-	// Starting and stopping are serialised by one lock; use by another, held
-	// shared for as long as this process uses the cluster.
-	startLock, err := openLock(filepath.Join(dir, "start.lock"))
+	created, err := c.prepareDir(ctx)
 	if err != nil {
+		c.discard(created)
 		return nil, err
 	}
-	defer startLock.Close() // closing releases it
-	if err := flock(ctx, startLock, syscall.LOCK_EX); err != nil {
-		return nil, err
-	}
-	if err := c.initAndStart(ctx, opts.Fast); err != nil {
+	if err := c.startLocked(ctx, opts.Fast, created); err != nil {
 		return nil, err
 	}
 	if c.lock, err = openLock(filepath.Join(dir, "users.lock")); err != nil {
@@ -116,6 +114,80 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// startLocked initialises and starts the cluster under the start lock, which
+// serialises starting and stopping (use by another is a lock held shared for
+// as long as a process uses the cluster). If that fails, the folders this
+// attempt created go too, while the lock keeps others from initialising in them.
+func (c *Cluster) startLocked(ctx context.Context, fast bool, created []string) error {
+	startLock, err := openLock(filepath.Join(c.dir, "start.lock"))
+	if err != nil {
+		return err
+	}
+	defer startLock.Close() // closing releases it
+	if err := flock(ctx, startLock, syscall.LOCK_EX); err != nil {
+		return err
+	}
+	if err := c.initAndStart(ctx, fast); err != nil {
+		c.discard(created)
+		return err
+	}
+	return nil
+}
+
+// Initialised reports whether dir holds a cluster that initdb has made.
+func Initialised(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "pgdata", "PG_VERSION"))
+	return err == nil
+}
+
+// Reachable reports whether a cluster could live at dir as far as its OS
+// user is concerned: always when it runs as this process's user; as root,
+// whether the 'postgres' OS user can enter the nearest existing folder on the
+// way to dir (a parent such as /root is closed to other users).
+func Reachable(ctx context.Context, dir string) (bool, error) {
+	owner, err := clusterOwner()
+	if err != nil {
+		return false, err
+	}
+	if owner == nil {
+		return true, nil
+	}
+	dir, err = filepath.Abs(dir)
+	if err != nil {
+		return false, fmt.Errorf("pgserver: %w", err)
+	}
+	for {
+		if _, err := os.Stat(dir); err == nil || filepath.Dir(dir) == dir {
+			break
+		}
+		dir = filepath.Dir(dir)
+	}
+	c := &Cluster{dir: "/", owner: owner}
+	out, err := c.run(ctx, "/usr/bin/test", "-x", dir)
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("pgserver: check that 'postgres' can enter %s: %w %s", dir, err, out)
+	}
+	return true, nil
+}
+
+// clusterOwner is the OS user the cluster runs as: nil (this process's user)
+// unless this process runs as root, which PostgreSQL refuses; then the
+// 'postgres' account of Debian's package.
+func clusterOwner() (*osUser, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	owner, err := lookupUser("postgres")
+	if err != nil {
+		return nil, fmt.Errorf("pgserver: running as root needs the 'postgres' OS user (apt-get install postgresql): %w", err)
+	}
+	return owner, nil
 }
 
 // URL is the connection string of the cluster's database.
@@ -168,25 +240,78 @@ func (c *Cluster) stop(ctx context.Context) error {
 	return nil
 }
 
-func (c *Cluster) prepareDir() error {
+// prepareDir makes the cluster's directory and its parents as needed, and
+// returns the folders it made, outermost first, for discard.
+func (c *Cluster) prepareDir(ctx context.Context) ([]string, error) {
 	// Parents stay open to other users: the postgres account must pass through them.
-	if err := os.MkdirAll(filepath.Dir(c.dir), 0o755); err != nil {
-		return fmt.Errorf("pgserver: create %s: %w", filepath.Dir(c.dir), err)
+	created, err := mkdirAll(filepath.Dir(c.dir), 0o755)
+	if err != nil {
+		return created, fmt.Errorf("pgserver: create %s: %w", filepath.Dir(c.dir), err)
 	}
-	if err := os.Mkdir(c.dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("pgserver: create %s: %w", c.dir, err)
+	if err := os.Mkdir(c.dir, 0o700); err == nil {
+		created = append(created, c.dir)
+	} else if !errors.Is(err, os.ErrExist) {
+		return created, fmt.Errorf("pgserver: create %s: %w", c.dir, err)
 	}
 	if c.owner == nil {
-		return nil
+		return created, nil
 	}
 	if err := os.Chown(c.dir, int(c.owner.uid), int(c.owner.gid)); err != nil {
-		return fmt.Errorf("pgserver: chown %s to postgres: %w", c.dir, err)
+		return created, fmt.Errorf("pgserver: chown %s to postgres: %w", c.dir, err)
 	}
 	// The postgres user must be able to reach the directory through its parents.
-	if out, err := c.run(context.Background(), "/usr/bin/test", "-w", c.dir, "-a", "-x", c.dir); err != nil {
-		return fmt.Errorf("pgserver: the 'postgres' OS user cannot reach %s (a parent folder is closed to other users, e.g. /root); set VILLAGE_DATA_DIR to a folder it can reach, such as /var/lib/village: %w %s", c.dir, err, out)
+	if out, err := c.run(ctx, "/usr/bin/test", "-w", c.dir, "-a", "-x", c.dir); err != nil {
+		return created, fmt.Errorf("pgserver: the 'postgres' OS user cannot reach %s (a parent folder is closed to other users, e.g. /root); set VILLAGE_DATA_DIR to a folder it can reach, such as /var/lib/village: %w %s", c.dir, err, out)
 	}
-	return nil
+	return created, nil
+}
+
+// mkdirAll is os.MkdirAll that returns the folders it made, outermost first.
+func mkdirAll(dir string, perm os.FileMode) ([]string, error) {
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	var created []string
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := os.Mkdir(missing[i], perm); err != nil {
+			if errors.Is(err, os.ErrExist) {
+				continue // made by another process meanwhile: not ours to remove
+			}
+			return created, err
+		}
+		created = append(created, missing[i])
+	}
+	return created, nil
+}
+
+// discard removes the folders a failed start created (outermost first in
+// created), so that a first start that fails (initdb cannot run, postgres
+// cannot reach the folder) leaves no empty data folder behind. A folder
+// holding an initialised cluster is never removed, nor one this attempt did
+// not create; parents go only when empty.
+func (c *Cluster) discard(created []string) {
+	if len(created) == 0 || Initialised(c.dir) {
+		return
+	}
+	for i := len(created) - 1; i >= 0; i-- {
+		remove := os.Remove
+		if created[i] == c.dir {
+			remove = os.RemoveAll // the lock and password files of this attempt
+		}
+		if err := remove(created[i]); err != nil {
+			c.logger.Warn("pgserver: could not remove a folder made by a failed start", "dir", created[i], "error", err.Error())
+			return
+		}
+	}
 }
 
 func (c *Cluster) initAndStart(ctx context.Context, fast bool) error {
