@@ -1,0 +1,231 @@
+package web
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/village-social/village/web/activitypub"
+	"github.com/village-social/village/web/api"
+	"github.com/village-social/village/web/app"
+	"github.com/village-social/village/web/feeds"
+)
+
+// routes lists every route Village serves, one face after another.
+func routes(e *echo.Echo, f faces, health echo.HandlerFunc) {
+	e.GET("/healthz", health)
+	activityPubRoutes(e, f.activityPub)
+	apiRoutes(e.Group("/api", f.api.RequireToken), f.api)
+	appRoutes(e, f.app)
+	feedRoutes(e, f.feeds)
+}
+
+// activityPubRoutes: what other servers fetch and post (web/activitypub).
+// Browsers get pages at the same URLs, through the HTML app.
+func activityPubRoutes(e *echo.Echo, h *activitypub.Handler) {
+	// Discovery and actor documents
+	e.GET("/.well-known/webfinger", h.WebFinger)
+	e.GET("/.well-known/host-meta", h.HostMeta)
+	e.GET("/.well-known/nodeinfo", h.NodeInfoLinks)
+	e.GET("/nodeinfo/2.0", h.NodeInfo20)
+	e.GET("/nodeinfo/2.1", h.NodeInfo21)
+	e.GET("/users/:name", h.ActorDocument(activitypub.PersonActor))
+	e.GET("/users/:name/outbox", h.OutboxCollection(activitypub.PersonActor))
+	e.GET("/users/:name/followers", h.FollowersCollection(activitypub.PersonActor))
+	e.GET("/users/:name/following", h.FollowingCollection(activitypub.PersonActor))
+	e.GET("/groups/:name", h.ActorDocument(activitypub.GroupActor))
+	e.GET("/groups/:name/outbox", h.OutboxCollection(activitypub.GroupActor))
+	e.GET("/groups/:name/followers", h.FollowersCollection(activitypub.GroupActor))
+	e.GET("/groups/:name/following", h.FollowingCollection(activitypub.GroupActor))
+	e.GET("/groups/:name/moderators", h.ModeratorsCollection)
+	e.GET("/groups/:name/featured", h.FeaturedCollection)
+	e.GET("/actor", h.ActorDocument(activitypub.InstanceActor))
+	e.GET("/actor/outbox", h.OutboxCollection(activitypub.InstanceActor))
+	e.GET("/actor/followers", h.FollowersCollection(activitypub.InstanceActor))
+	e.GET("/actor/following", h.FollowingCollection(activitypub.InstanceActor))
+	e.GET("/actors/reports", h.ActorDocument(activitypub.ReportsActor))
+	e.GET("/actors/reports/outbox", h.OutboxCollection(activitypub.ReportsActor)) // always empty: its Flags are not public
+	e.GET("/activities/:id", h.ActivityDocument)
+	e.GET("/users/:name/statuses/:id", h.NoteDocument)
+	e.GET("/groups/:name/statuses/:id", h.NoteDocument)
+
+	// Inboxes: the shared one and each local actor's
+	e.POST("/inbox", h.PostInbox)
+	e.POST("/users/:name/inbox", h.PostInbox)
+	e.POST("/groups/:name/inbox", h.PostInbox)
+	e.POST("/actor/inbox", h.PostInbox)
+	e.POST("/actors/reports/inbox", h.PostReportsInbox)
+}
+
+// apiRoutes: the Mastodon-compatible client API (web/api), behind a bearer
+// token.
+func apiRoutes(g *echo.Group, h *api.Handler) {
+	// Accounts, statuses, timelines, notifications
+	g.GET("/v1/accounts/verify_credentials", h.VerifyCredentials)
+	g.GET("/v1/accounts/lookup", h.LookupAccount)
+	g.GET("/v1/accounts/relationships", h.Relationships)
+	g.GET("/v1/accounts/:id", h.GetAccount)
+	g.POST("/v1/accounts/:id/follow", h.Follow)
+	g.POST("/v1/accounts/:id/unfollow", h.Unfollow)
+	g.GET("/v1/accounts/:id/followers", h.Followers)
+	g.GET("/v1/accounts/:id/following", h.Following)
+	g.GET("/v2/search", h.Search)
+	g.GET("/v1/follow_requests", h.FollowRequests)
+	g.POST("/v1/follow_requests/:id/authorize", h.AuthorizeFollowRequest)
+	g.POST("/v1/follow_requests/:id/reject", h.RejectFollowRequest)
+	g.POST("/v1/statuses", h.CreateStatus)
+	g.GET("/v1/statuses/:id", h.GetStatus)
+	g.PUT("/v1/statuses/:id", h.EditStatus)
+	g.DELETE("/v1/statuses/:id", h.DeleteStatus)
+	g.GET("/v1/statuses/:id/context", h.StatusContext)
+	g.POST("/v1/statuses/:id/favourite", h.Favourite)
+	g.POST("/v1/statuses/:id/unfavourite", h.Unfavourite)
+	g.POST("/v1/statuses/:id/reblog", h.Reblog)
+	g.POST("/v1/statuses/:id/unreblog", h.Unreblog)
+	g.GET("/v1/timelines/home", h.HomeTimeline)
+	g.GET("/v1/timelines/public", h.PublicTimeline)
+	g.GET("/v1/accounts/:id/statuses", h.AccountStatuses)
+	g.GET("/v1/notifications", h.Notifications)
+	g.POST("/v1/notifications/clear", h.ClearNotifications)
+	g.POST("/v1/notifications/:id/dismiss", h.DismissNotification)
+	g.POST("/v1/accounts/:id/block", h.Block)
+	g.POST("/v1/accounts/:id/unblock", h.Unblock)
+	g.POST("/v1/accounts/:id/mute", h.Mute)
+	g.POST("/v1/accounts/:id/unmute", h.Unmute)
+	g.GET("/v1/blocks", h.Blocks)
+	g.GET("/v1/mutes", h.Mutes)
+
+	// Safety: reports
+	g.POST("/v1/reports", h.CreateReport)
+
+	// Safety: speaking safely (content warnings, filters, anonymous posts)
+	g.GET("/v2/filters", h.ListFilters)
+	g.POST("/v2/filters", h.CreateFilter)
+	g.GET("/v2/filters/:id", h.GetFilter)
+	g.PUT("/v2/filters/:id", h.UpdateFilter)
+	g.DELETE("/v2/filters/:id", h.DeleteFilter)
+	g.GET("/v2/filters/:id/keywords", h.FilterKeywords)
+	g.POST("/v2/filters/:id/keywords", h.AddFilterKeyword)
+	g.GET("/v2/filter_keywords/:id", h.GetFilterKeyword)
+	g.PUT("/v2/filter_keywords/:id", h.UpdateFilterKeyword)
+	g.DELETE("/v2/filter_keywords/:id", h.DeleteFilterKeyword)
+}
+
+// appRoutes: the HTML app (web/app), for browsers.
+func appRoutes(e *echo.Echo, h *app.Handler) {
+	// Public pages, and assets
+	e.GET("/static/*", app.StaticFiles())
+	e.GET("/@:name", h.ProfileRedirect)
+	e.GET("/", h.HomePage)
+	e.GET("/groups", h.DirectoryPage)
+	e.GET("/join", h.JoinPage)
+	e.POST("/join", h.JoinPage)
+
+	// Accounts
+	e.GET("/login", h.LoginPage)
+	e.POST("/login", h.Login)
+	e.POST("/logout", h.Logout)
+	e.GET("/signup", h.SignupPage)
+	e.POST("/signup", h.Signup)
+	e.GET("/settings", h.SettingsPage)
+	e.POST("/settings/profile", h.SaveProfile)
+	e.POST("/settings/password", h.ChangePassword)
+	e.POST(app.AvatarUploadPath, h.SaveAvatar) // body limit: bodyLimits
+	e.GET(app.AvatarsPath+":file", h.AvatarFile)
+
+	// Members
+	e.GET("/home", h.MemberHome)
+	e.POST("/follow", h.FollowByHandle)
+	e.POST("/posts", h.CreatePost)
+	e.GET("/posts/:id", h.MemberThread)
+	e.GET("/posts/:id/edit", h.EditPostPage)
+	e.POST("/posts/:id/edit", h.EditPost)
+	e.GET("/posts/:id/delete", h.DeletePostPage)
+	e.POST("/posts/:id/delete", h.DeletePost)
+	e.POST("/posts/:id/like", h.LikePost)
+	e.POST("/posts/:id/unlike", h.UnlikePost)
+	e.GET("/groups/:name/join", h.MembershipPage)
+	e.POST("/groups/:name/join", h.JoinGroup)
+	e.POST("/groups/:name/leave", h.LeaveGroup)
+	e.GET("/notifications", h.NotificationsPage)
+	e.GET("/follow_requests", h.FollowRequestsPage)
+	e.POST("/follow_requests/:id/approve", h.ApproveFollowRequestForm)
+	e.POST("/follow_requests/:id/reject", h.RejectFollowRequestForm)
+
+	// Moderators
+	e.GET("/groups/:name/manage", h.ManagePage)
+	e.POST("/groups/:name/requests/:id/approve", h.ApproveJoinRequest)
+	e.POST("/groups/:name/requests/:id/reject", h.RejectJoinRequest)
+	e.POST("/groups/:name/pins", h.PinPost)
+	e.POST("/groups/:name/unpin", h.UnpinPost)
+	e.GET("/groups/:name/settings", h.GroupSettingsPage)
+	e.POST("/groups/:name/settings", h.SaveGroupSettings)
+
+	// Admins
+	e.GET("/admin", h.AdminPage)
+	e.POST("/admin/settings", h.SaveInstanceSettings)
+	e.POST("/admin/users/:name/approve", h.ApproveSignup)
+	e.POST("/admin/invites", h.CreateInvite)
+	e.POST("/admin/invites/:code/revoke", h.RevokeInvite)
+
+	// Safety: group moderation (remove, ban, lock, pins, audit log)
+	e.POST("/groups/:name/remove", h.RemoveGroupPost)
+	e.POST("/groups/:name/restore", h.RestoreGroupPost)
+	e.POST("/groups/:name/lock", h.LockThread(true))
+	e.POST("/groups/:name/unlock", h.LockThread(false))
+	e.POST("/groups/:name/bans", h.BanMember)
+	e.POST("/groups/:name/unban", h.UnbanMember)
+	e.POST("/groups/:name/moderators", h.AddModerator)
+	e.POST("/groups/:name/moderators/remove", h.RemoveModerator)
+	e.GET("/groups/:name/log", h.GroupLogPage)
+
+	// Safety: moderating groups on other servers (page_remote_moderation.go)
+	e.GET("/moderate", h.RemoteModerationList)
+	e.GET("/moderate/:id", h.RemoteModerationPage)
+	e.POST("/moderate/:id/remove", h.RemoveRemoteGroupPost)
+	e.POST("/moderate/:id/lock", h.LockRemoteThread(true))
+	e.POST("/moderate/:id/unlock", h.LockRemoteThread(false))
+	e.POST("/moderate/:id/bans", h.BanRemoteMember)
+	e.POST("/moderate/:id/unban", h.UnbanRemoteMember)
+	e.POST("/moderate/:id/requests/:rid/approve", h.AnswerRemoteJoin(true))
+	e.POST("/moderate/:id/requests/:rid/reject", h.AnswerRemoteJoin(false))
+	e.POST("/moderate/:id/reports/:rid/resolve", h.DecideRemoteReport(true))
+	e.POST("/moderate/:id/reports/:rid/dismiss", h.DecideRemoteReport(false))
+
+	// Safety: instance moderation (suspensions, domain blocks, blocks and mutes)
+	e.GET("/admin/moderation", h.InstanceModerationPage)
+	e.POST("/admin/users/:name/suspend", h.SuspendUser)
+	e.POST("/admin/users/:name/unsuspend", h.UnsuspendUser)
+	e.POST("/admin/domain_blocks", h.BlockDomain)
+	e.POST("/admin/domain_blocks/:domain/delete", h.UnblockDomain)
+	e.POST("/admin/remote_suspensions", h.SuspendRemoteAccount)
+	e.POST("/admin/remote_suspensions/:id/delete", h.UnsuspendRemoteAccount)
+	e.POST("/accounts/:id/block", h.BlockFromPage)
+	e.POST("/accounts/:id/unblock", h.UnblockFromPage)
+	e.POST("/accounts/:id/mute", h.MuteFromPage)
+	e.POST("/accounts/:id/unmute", h.UnmuteFromPage)
+
+	// Safety: reports
+	e.GET("/report", h.ReportPage)
+	e.POST("/report", h.SendReport)
+	e.GET("/report/sent", h.ReportSentPage)
+	e.GET("/groups/:name/reports", h.ReportsPage)
+	e.POST("/groups/:name/reports/:id/resolve", h.ResolveReport)
+	e.POST("/groups/:name/reports/:id/dismiss", h.DismissReport)
+	e.GET("/admin/reports", h.ReportsPage)
+	e.POST("/admin/reports/:id/resolve", h.ResolveReport)
+	e.POST("/admin/reports/:id/dismiss", h.DismissReport)
+
+	// Safety: speaking safely (content warnings, filters, anonymous posts)
+	e.GET("/groups/:name/settings/speaking", h.SpeakingSettingsPage)
+	e.POST("/groups/:name/settings/speaking", h.SaveSpeakingSettings)
+	e.GET("/settings/filters", h.FiltersPage)
+	e.POST("/settings/filters", h.AddFilterForm)
+	e.POST("/settings/filters/:id/delete", h.DeleteFilterForm)
+}
+
+// feedRoutes: RSS and Atom (web/feeds).
+func feedRoutes(e *echo.Echo, h *feeds.Handler) {
+	e.GET("/groups/:name/feed.rss", h.GroupFeed(feeds.RSS))
+	e.GET("/groups/:name/feed.atom", h.GroupFeed(feeds.Atom))
+	e.GET("/users/:name/feed.rss", h.UserFeed(feeds.RSS))
+	e.GET("/users/:name/feed.atom", h.UserFeed(feeds.Atom))
+}
