@@ -333,13 +333,13 @@ func PinGroupPost(ctx context.Context, db DB, g *Group, postID int64) error {
 }
 
 // GroupPosts lists a group's live top-level posts (posted into it or by
-// it, whatever the group's visibility: for its moderators), newest first,
-// with their authors.
-func GroupPosts(ctx context.Context, db DB, groupID int64, limit int) ([]*Post, error) {
+// it, whatever the group's visibility: for its moderators and members),
+// newest first and older than the post before when it is not 0, with their authors.
+func GroupPosts(ctx context.Context, db DB, groupID, before int64, limit int) ([]*Post, error) {
 	out, err := queryPosts(ctx, db, "group posts", `SELECT `+postColumns+` FROM posts p
 		WHERE (p.group_id = $1 OR p.author_id = $1) AND p.deleted_at IS NULL AND p.in_reply_to_uri = ''
-		  AND p.visibility <> 'direct' AND p.relay_of_id IS NULL
-		ORDER BY p.id DESC LIMIT $2`, groupID, limit)
+		  AND p.visibility <> 'direct' AND p.relay_of_id IS NULL AND p.id < $3
+		ORDER BY p.id DESC LIMIT $2`, groupID, limit, maxID(Page{MaxID: before}))
 	if err != nil {
 		return nil, err
 	}

@@ -208,8 +208,8 @@ func TestSignupThenLoginSetsASessionAndTheLayoutShowsLogOut(t *testing.T) {
 		b := s.browser()
 		rec := b.logIn(login, "correct horse")
 		wantStatus(t, "log-in as "+login, rec, http.StatusSeeOther)
-		if loc := rec.Header().Get("Location"); loc != "/" {
-			t.Errorf("log-in went to %q, want /", loc)
+		if loc := rec.Header().Get("Location"); loc != "/home" {
+			t.Errorf("log-in went to %q, want /home (her own home, not the public front page)", loc)
 		}
 		if !b.signedIn() {
 			t.Errorf("log-in as %s: no session", login)
@@ -303,9 +303,9 @@ func TestLoginGoesBackOnlyToPagesOfThisSite(t *testing.T) {
 	for _, tt := range []struct{ next, want string }{
 		{"/settings", "/settings"},
 		{"/groups?q=moms", "/groups?q=moms"},
-		{"//evil.example/", "/"},
-		{"https://evil.example/", "/"},
-		{"/\\evil.example", "/"},
+		{"//evil.example/", "/home"},
+		{"https://evil.example/", "/home"},
+		{"/\\evil.example", "/home"},
 	} {
 		t.Run(tt.next, func(t *testing.T) {
 			b := s.browser()

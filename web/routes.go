@@ -113,6 +113,9 @@ func apiRoutes(g *echo.Group, h *api.Handler) {
 func appRoutes(e *echo.Echo, h *app.Handler) {
 	// Public pages, and assets
 	e.GET("/static/*", app.StaticFiles())
+	e.GET("/favicon.ico", h.Favicon)
+	e.GET("/robots.txt", h.Robots)
+	e.GET("/manifest.webmanifest", h.Manifest)
 	e.GET("/@:name", h.ProfileRedirect)
 	e.GET("/", h.HomePage)
 	e.GET("/groups", h.DirectoryPage)

@@ -39,10 +39,14 @@ func localPath(next string) string {
 	return next
 }
 
-// redirectAfterLogin sends a signed-in person where they were going.
+// memberHomePath is where a signed-in person lands: her own home, not the
+// public front page.
+const memberHomePath = "/home"
+
+// redirectAfterLogin sends a signed-in person where they were going, or home.
 func redirectAfterLogin(c echo.Context, next string) error {
 	if next = localPath(next); next == "" {
-		next = "/"
+		next = memberHomePath
 	}
 	return c.Redirect(http.StatusSeeOther, next)
 }

@@ -36,7 +36,7 @@ func (d signupData) Approval() bool { return d.Mode == models.SignupApproval && 
 // invite link (invite).
 func (h *Handler) SignupPage(c echo.Context) error {
 	if h.viewer(c) != nil {
-		return c.Redirect(http.StatusSeeOther, "/")
+		return c.Redirect(http.StatusSeeOther, memberHomePath)
 	}
 	ctx := c.Request().Context()
 	mode, err := models.InstanceSignupMode(ctx, h.db)
@@ -65,7 +65,7 @@ func (h *Handler) SignupPage(c echo.Context) error {
 // waiting for approval gets a page saying so.
 func (h *Handler) Signup(c echo.Context) error {
 	if h.viewer(c) != nil {
-		return c.Redirect(http.StatusSeeOther, "/")
+		return c.Redirect(http.StatusSeeOther, memberHomePath)
 	}
 	r := c.Request()
 	ctx := r.Context()
@@ -130,7 +130,7 @@ func (h *Handler) Signup(c echo.Context) error {
 	if err := h.startSession(c, acc.ID); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/")
+	return c.Redirect(http.StatusSeeOther, memberHomePath)
 }
 
 // fieldError puts the message of a models error beside the field it is

@@ -167,7 +167,7 @@ func (h *Handler) renderManage(c echo.Context, status int, g *models.Group, d ma
 	if err != nil {
 		return fmt.Errorf("web: manage: %w", err)
 	}
-	recent, err := models.GroupPosts(ctx, h.db, g.Actor.ID, managePostsShown)
+	recent, err := models.GroupPosts(ctx, h.db, g.Actor.ID, 0, managePostsShown)
 	if err != nil {
 		return fmt.Errorf("web: manage: %w", err)
 	}

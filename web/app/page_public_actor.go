@@ -40,8 +40,14 @@ type groupData struct {
 	Join        joinForm
 	// The signed-in viewer's place in the group.
 	State     string // memberNone, memberPending or memberJoined
-	Moderator bool
-	Speaking  speakingView // topics that need a content warning; anonymous posts
+	Moderator bool   // a moderator of the group, or an admin
+	// ModeratesHere: the viewer is one of its moderators, who take part
+	// without joining (and read a members-only group's posts).
+	ModeratesHere bool
+	// MemberPosts are a members-only group's posts, for its members and
+	// moderators only; Posts stays empty then.
+	MemberPosts []memberPost
+	Speaking    speakingView // topics that need a content warning; anonymous posts
 }
 
 // ActorPage is the page a browser gets at a local actor's URL.
@@ -60,7 +66,7 @@ func (h *Handler) ActorPage(c echo.Context, a *models.Actor, g *models.Group) er
 
 // groupPage shows a group: about, rules, place, moderators, members (of a
 // public group), its public posts, and how to join. A members-only group
-// shows none of its posts.
+// shows its posts to its members and moderators only.
 func (h *Handler) groupPage(c echo.Context, g *models.Group) error {
 	ctx := c.Request().Context()
 	d := groupData{ActorURL: h.urls.Actor(g.Actor), Path: "/groups/" + g.Actor.Username, Title: g.Title,
@@ -81,7 +87,12 @@ func (h *Handler) groupPage(c echo.Context, g *models.Group) error {
 		if err := h.membership(ctx, v, g, &m); err != nil {
 			return fmt.Errorf("web: group page: %w", err)
 		}
-		d.State, d.Moderator = m.State, m.Moderator || v.IsAdmin
+		d.State, d.Moderator, d.ModeratesHere = m.State, m.Moderator || v.IsAdmin, m.Moderator
+		if d.MembersOnly && (d.State == memberJoined || d.ModeratesHere) {
+			if d.MemberPosts, d.Older, err = h.membersOnlyPosts(c, v, g, d.Path); err != nil {
+				return fmt.Errorf("web: group page: %w", err)
+			}
+		}
 	}
 	if !d.MembersOnly {
 		counts, err := models.CountFollows(ctx, h.db, g.Actor.ID)
@@ -106,6 +117,52 @@ func (h *Handler) groupPage(c echo.Context, g *models.Group) error {
 		}
 	}
 	return h.page(c, http.StatusOK, "group", g.Title, d)
+}
+
+// membersOnlyPosts are the top-level posts of a members-only group as its
+// members read them on its page: newest first, with their actions, without
+// what the viewer blocks, mutes or filters; and the link to older ones.
+func (h *Handler) membersOnlyPosts(c echo.Context, v *models.Account, g *models.Group, path string) ([]memberPost, string, error) {
+	ctx := c.Request().Context()
+	listed, err := models.GroupPosts(ctx, h.db, g.Actor.ID, olderThan(c), postsPerPage)
+	if err != nil {
+		return nil, "", err
+	}
+	older := olderLink(path, listed) // pages by what is stored, before hiding
+	if listed, err = h.withoutHiddenPosts(ctx, v.Actor.ID, listed); err != nil {
+		return nil, "", err
+	}
+	ids := make([]int64, 0, len(listed))
+	for _, p := range listed {
+		ids = append(ids, p.ID)
+	}
+	loaded, err := models.Posts(ctx, h.db, ids, v.Actor.ID) // with the viewer's likes
+	if err != nil {
+		return nil, "", err
+	}
+	posts := make([]*models.Post, 0, len(ids))
+	for _, id := range ids {
+		if p := loaded[id]; p != nil {
+			posts = append(posts, p)
+		}
+	}
+	views, err := h.newPostViews(ctx, posts)
+	if err != nil {
+		return nil, "", err
+	}
+	views.inGroup = g.Actor.ID
+	filters, err := h.filtersIn(ctx, v.Actor.ID, models.FilterPublic)
+	if err != nil {
+		return nil, "", err
+	}
+	csrf := csrfToken(c)
+	var out []memberPost
+	for _, p := range posts {
+		if mp := h.memberView(views, p, v, csrf, path, false); foldFiltered(filters, p, &mp) {
+			out = append(out, mp)
+		}
+	}
+	return out, older, nil
 }
 
 // listViews makes the views of a list of posts; inGroup is the group whose

@@ -187,7 +187,7 @@ func (h *Handler) RemoteModerationPage(c echo.Context) error {
 func (h *Handler) renderRemoteModeration(c echo.Context, status int, v *models.Account, g *models.Actor, d remoteModerationData) error {
 	ctx := c.Request().Context()
 	d.Group, d.GroupURI, d.Path, d.MaxBanDays = h.linkActor(g), g.URI, remoteModerationPath(g), maxBanDays
-	posts, err := models.GroupPosts(ctx, h.db, g.ID, 30)
+	posts, err := models.GroupPosts(ctx, h.db, g.ID, 0, 30)
 	if err != nil {
 		return fmt.Errorf("web: remote moderation: %w", err)
 	}
