@@ -25,6 +25,10 @@ func (e *env) followState(t *testing.T, follower, followee *models.Actor) string
 	return f.State
 }
 
+// TestFollowOfALocalGroup: a Follow of a public group is accepted at
+// once; a members-only group's, or one from a silenced server, waits for
+// a moderator and only remote moderators hear of it; a banned person's is
+// answered with Reject, until the ban ends.
 func TestFollowOfALocalGroup(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -119,6 +123,9 @@ func TestFollowOfALocalGroup(t *testing.T) {
 	}
 }
 
+// TestFollowReadsTheFollowersServerSoftwareFromNodeInfo: the first Follow
+// from a server not known yet has its NodeInfo read (from a loopback
+// server) and kept; it decides how the group shares posts with it.
 func TestFollowReadsTheFollowersServerSoftwareFromNodeInfo(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -146,6 +153,9 @@ func TestFollowReadsTheFollowersServerSoftwareFromNodeInfo(t *testing.T) {
 	e.WantQueued(t, mark, map[string][]string{server.SharedInbox(): {"Announce{id}"}, member.SharedInboxURL: {"Announce{id}"}})
 }
 
+// TestUndoFollow: the follower's Undo ends the follow (a request to join
+// is withdrawn, and the group's remote moderators hear so); anyone else's
+// is refused and the follow stays.
 func TestUndoFollow(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -103,6 +103,18 @@ func (e *env) wantNoTrace(t *testing.T, mark int64, activity map[string]any) {
 	e.WantQueued(t, mark, nil)
 }
 
+// wantRefused processes an activity that must be refused with status,
+// and checks that it changed nothing state shows and left no trace.
+func (e *env) wantRefused(t *testing.T, signer *models.Actor, activity map[string]any, status int, state func(*testing.T) string) {
+	t.Helper()
+	before, mark := state(t), e.QueueMark(t)
+	wantStatus(t, e.process(t, signer, activity), status)
+	if after := state(t); after != before {
+		t.Errorf("a refused activity changed\n%s\ninto\n%s", before, after)
+	}
+	e.wantNoTrace(t, mark, activity)
+}
+
 // post loads a stored post by id; nil when there is none.
 func (e *env) post(t *testing.T, uri string) *models.Post {
 	t.Helper()
@@ -177,6 +189,17 @@ func (e *env) localPost(t *testing.T, group *models.Actor) *models.Post {
 		t.Fatal(err)
 	}
 	return e.post(t, uri)
+}
+
+// fetches counts the GETs of path a remote server answered.
+func fetches(s *testenv.RemoteServer, path string) int {
+	n := 0
+	for _, p := range s.Fetched() {
+		if p == path {
+			n++
+		}
+	}
+	return n
 }
 
 // must returns v when err is nil and fails the test otherwise:

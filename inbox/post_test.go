@@ -89,9 +89,8 @@ func TestCreateIntoAGroupIsSharedAsEachMembersServerReadsIt(t *testing.T) {
 			if post == nil {
 				t.Fatal("the post was not stored")
 			}
-			group := tt.group
-			if post.GroupID == nil || *post.GroupID != group.ID || post.Visibility != tt.visibility {
-				t.Errorf("stored in group %v with visibility %q, want %d and %q", post.GroupID, post.Visibility, group.ID, tt.visibility)
+			if post.GroupID == nil || *post.GroupID != tt.group.ID || post.Visibility != tt.visibility {
+				t.Errorf("stored in group %v with visibility %q, want %d and %q", post.GroupID, post.Visibility, tt.group.ID, tt.visibility)
 			}
 			q := e.WantQueued(t, mark, tt.want)
 			for _, d := range q.Of("Announce{Create}") {
@@ -104,7 +103,7 @@ func TestCreateIntoAGroupIsSharedAsEachMembersServerReadsIt(t *testing.T) {
 				if got := testenv.AddressOf(d.Doc); !reflect.DeepEqual(got, tt.address) {
 					t.Errorf("the group's Announce is addressed %+v, want %+v", got, tt.address)
 				}
-				if d.Doc.Ref("actor") != e.URLs.Actor(group) {
+				if d.Doc.Ref("actor") != e.URLs.Actor(tt.group) {
 					t.Errorf("the Announce comes from %s", d.Doc.Ref("actor"))
 				}
 			}
@@ -121,7 +120,7 @@ func TestCreateIntoAGroupIsSharedAsEachMembersServerReadsIt(t *testing.T) {
 				}
 			}
 			// Local members see the group's share as its boost.
-			if boost, err := models.BoostURI(context.Background(), e.DB, group.ID, post.ID); err != nil || boost == "" {
+			if boost, err := models.BoostURI(context.Background(), e.DB, tt.group.ID, post.ID); err != nil || boost == "" {
 				t.Errorf("no boost of the post by the group (%v)", err)
 			}
 		})
@@ -135,8 +134,9 @@ func TestCreateIntoAGroupAgainstItsRulesIsRefusedAndLeavesNoTrace(t *testing.T) 
 	t.Parallel()
 	e, moms, maria, lou := newGroupEnv(t)
 	ctx := context.Background()
-	bob, ben := e.Mastodon(t).Person(t, "bob"), e.Mastodon(t).Person(t, "ben")
-	e.Follow(t, ben, moms)
+	bob, ben, bea := e.Mastodon(t).Person(t, "bob"), e.Mastodon(t).Person(t, "ben"), e.Mastodon(t).Person(t, "bea")
+	e.Follow(t, ben, moms) // banned below, his follow kept: the ban alone must refuse him
+	e.Follow(t, bea, moms) // a member on maria's server
 	if err := models.PutBan(ctx, e.DB, models.GroupBan{GroupID: moms.ID, ActorID: ben.ID, Reason: "shaming"}); err != nil {
 		t.Fatal(err)
 	}
@@ -195,9 +195,9 @@ func TestCreateIntoAGroupAgainstItsRulesIsRefusedAndLeavesNoTrace(t *testing.T) 
 			func() map[string]any { return e.reply(lou, "But why?", below["id"].(string)) }, http.StatusForbidden},
 		{"answering in an open thread", lou,
 			func() map[string]any { return e.reply(lou, "Same here.", open.URI) }, 0},
-		{"attributed to someone else", bob,
+		{"attributed to someone else", bea,
 			func() map[string]any {
-				n := e.note(bob, "I am maria.", moms)
+				n := e.note(bea, "I am maria.", moms)
 				n["attributedTo"] = maria.URI
 				return n
 			}, http.StatusForbidden},
@@ -295,6 +295,9 @@ func TestOnlyItsAuthorEditsOrDeletesAPost(t *testing.T) {
 	}
 }
 
+// TestLikeOfAGroupPost: a member's Like of a post in the group, and its
+// Undo, count here and travel to the members' servers that read
+// FEP-1b12; a Like of a post unknown here is recorded and changes nothing.
 func TestLikeOfAGroupPost(t *testing.T) {
 	t.Parallel()
 	e, moms, maria, lou := newGroupEnv(t)

@@ -109,6 +109,12 @@ func (e *env) remotePost(t *testing.T, author, group *models.Actor, visibility s
 	return stored
 }
 
+// activity is a remote actor's activity of typ about object, as received.
+func (e *env) activity(actor *models.Actor, typ, object string) map[string]any {
+	return map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": e.RemoteID(actor, "activities"),
+		"type": typ, "actor": actor.URI, "object": object}
+}
+
 // wantAddress checks a document's addressing.
 func wantAddress(t *testing.T, what string, doc federation.Object, want testenv.Address) {
 	t.Helper()

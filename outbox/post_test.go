@@ -149,11 +149,15 @@ func TestAReplyIsAddressedToItsThread(t *testing.T) {
 	t.Parallel()
 	e, moms, alice, maria, lou := newGroupEnv(t)
 	nicu := e.NICUParents(t)
-	for _, member := range []*models.Actor{alice, maria, lou} {
+	// The parents' author, a member of both groups on a Mastodon server
+	// of her own, does not follow alice (maria does).
+	pia := e.NewServer(t, testenv.MastodonShape).Person(t, "pia")
+	e.Follow(t, pia, moms)
+	for _, member := range []*models.Actor{alice, maria, lou, pia} {
 		e.Follow(t, member, nicu)
 	}
 	momsURI, nicuURI, aliceURI := e.URLs.Actor(moms), e.URLs.Actor(nicu), e.URLs.Actor(alice)
-	mastodon, lemmy := maria.SharedInboxURL, lou.SharedInboxURL
+	mastodon, lemmy, hers := maria.SharedInboxURL, lou.SharedInboxURL, pia.SharedInboxURL
 
 	tests := []struct {
 		name     string
@@ -163,16 +167,18 @@ func TestAReplyIsAddressedToItsThread(t *testing.T) {
 		queued   map[string][]string
 	}{
 		{"in a public group's thread", moms,
-			testenv.Addressed([]string{federation.Public}, []string{momsURI, maria.URI}, momsURI), []string{momsURI, maria.URI},
-			// No boost for Mastodon: replies stay in their thread.
-			map[string][]string{mastodon: {"Create{Note}"}, lemmy: {"Announce{Create}"}}},
+			testenv.Addressed([]string{federation.Public}, []string{momsURI, pia.URI}, momsURI), []string{momsURI, pia.URI},
+			// alice's followers (maria) get it too; no boost for Mastodon:
+			// replies stay in their thread.
+			map[string][]string{hers: {"Create{Note}"}, mastodon: {"Create{Note}"}, lemmy: {"Announce{Create}"}}},
 		{"in a members-only group's thread", nicu,
-			testenv.Addressed([]string{nicuURI}, []string{nicuURI + "/followers", maria.URI}, nicuURI), []string{nicuURI, maria.URI},
-			// The reply itself, and the group's copy for its Mastodon members.
-			map[string][]string{mastodon: {"Create{Note}", "Create{Note}"}, lemmy: {"Announce{Create}"}}},
+			testenv.Addressed([]string{nicuURI}, []string{nicuURI + "/followers", pia.URI}, nicuURI), []string{nicuURI, pia.URI},
+			// The reply itself to pia alone, and the group's copy to its
+			// Mastodon members; not to alice's followers as such.
+			map[string][]string{hers: {"Create{Note}", "Create{Note}"}, mastodon: {"Create{Note}"}, lemmy: {"Announce{Create}"}}},
 		{"outside any group", nil,
-			testenv.Addressed([]string{federation.Public}, []string{aliceURI + "/followers", maria.URI}, ""), []string{maria.URI},
-			map[string][]string{mastodon: {"Create{Note}"}}},
+			testenv.Addressed([]string{federation.Public}, []string{aliceURI + "/followers", pia.URI}, ""), []string{pia.URI},
+			map[string][]string{hers: {"Create{Note}"}, mastodon: {"Create{Note}"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -180,7 +186,7 @@ func TestAReplyIsAddressedToItsThread(t *testing.T) {
 			if tt.group == nicu {
 				visibility = models.VisibilityPrivate
 			}
-			parent := e.remotePost(t, maria, tt.group, visibility)
+			parent := e.remotePost(t, pia, tt.group, visibility)
 			mark := e.QueueMark(t)
 			_, create := e.publish(t, e.publication(t, alice, "<p>Try the night nurse line.</p>", models.VisibilityPublicPost, parent))
 

@@ -47,12 +47,12 @@ func NewFixtures(t testing.TB) *Fixtures {
 	return &Fixtures{DB: DB(t), URLs: federation.NewURLs(FixturesBase), made: map[string]any{}}
 }
 
-// named returns the fixture called name, made by make on first use.
-func named[T any](f *Fixtures, name string, make func() T) T {
+// named returns the fixture called name, made by build on first use.
+func named[T any](f *Fixtures, name string, build func() T) T {
 	if v, ok := f.made[name]; ok {
 		return v.(T)
 	}
-	v := make()
+	v := build()
 	f.made[name] = v
 	return v
 }
@@ -145,7 +145,7 @@ func (f *Fixtures) RemoteID(a *models.Actor, kind string) string {
 	return a.URI + "/" + kind + "/" + strconv.Itoa(f.seq)
 }
 
-// Moderate names who a moderator (role models.GroupModerator) or an owner
+// Moderate makes who a moderator (role models.GroupModerator) or an owner
 // (models.GroupOwner) of a local group.
 func (f *Fixtures) Moderate(t testing.TB, who, group *models.Actor, role string) {
 	t.Helper()
