@@ -7,20 +7,23 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/village-social/village/internal/testenv"
 	"github.com/village-social/village/models"
 )
 
 // modScene is a public group moderated from other servers: mo (on the
 // Lemmy server) a moderator, owen (on the Mastodon server) an owner; maria,
 // bea and ben members (ben banned), lou a member who moderates nothing;
-// maria's posts (one of them locked), and the group's own notes (one
-// pinned).
+// maria's posts (one of them locked), the group's own notes (one
+// pinned), and nora's request to join, waiting.
 type modScene struct {
 	*env
 	group                          *models.Actor
 	mo, owen, maria, bea, ben, lou *models.Actor
 	post, locked, welcome, pinned  *models.Post
 	removable                      *models.Post
+	nora                           *models.Actor
+	request                        *models.Follow
 }
 
 func newModScene(t *testing.T) *modScene {
@@ -49,6 +52,8 @@ func newModScene(t *testing.T) *modScene {
 	if err := models.Pin(ctx, e.DB, s.group.ID, s.pinned.ID); err != nil {
 		t.Fatal(err)
 	}
+	s.nora = e.NewServer(t, testenv.SmallShape).Person(t, "nora")
+	s.request = e.AskToFollow(t, s.nora, s.group)
 	return s
 }
 
@@ -75,6 +80,12 @@ func (s *modScene) collection(typ string, by *models.Actor, object, collection s
 	a := s.activity(by, typ, object)
 	a["target"] = s.URLs.Actor(s.group) + "/" + collection
 	return a
+}
+
+// answer is Accept or Reject of nora's request to join.
+func (s *modScene) answer(typ string, by *models.Actor) map[string]any {
+	return s.activity(by, typ, map[string]any{"id": s.request.URI, "type": "Follow", "actor": s.nora.URI,
+		"object": s.URLs.Actor(s.group)})
 }
 
 func (s *modScene) undo(by *models.Actor, inner map[string]any) map[string]any {
@@ -110,6 +121,7 @@ func (s *modScene) state(t *testing.T) string {
 		fmt.Fprintf(&b, "%s: locked %v deleted %v pinned %v\n", p.URI, s.threadLocked(t, p),
 			s.env.post(t, p.URI).DeletedAt != nil, s.isPinned(t, p))
 	}
+	fmt.Fprintf(&b, "nora's request: %q\n", s.followState(t, s.nora, s.group))
 	log := must(models.ModerationLog(ctx, s.DB, &s.group.ID, models.Page{Limit: 80}))(t)
 	fmt.Fprintf(&b, "moderation log: %d entries\n", len(log))
 	return b.String()
@@ -141,6 +153,8 @@ func TestModerationFromANonModeratorIsRefusedAndChangesNothing(t *testing.T) {
 		{"naming a moderator", lou, s.collection("Add", lou, lou.URI, "moderators"), http.StatusForbidden},
 		{"removing a moderator", lou, s.collection("Remove", lou, mo.URI, "moderators"), http.StatusForbidden},
 		{"naming a moderator, by a moderator who is no owner", mo, s.collection("Add", mo, lou.URI, "moderators"), http.StatusForbidden},
+		{"letting in someone who asked to join", lou, s.answer("Accept", lou), http.StatusForbidden},
+		{"turning away someone who asked to join", lou, s.answer("Reject", lou), http.StatusForbidden},
 		{"a ban naming two people at once, even by a moderator", mo,
 			func() map[string]any {
 				a := s.block(mo, s.maria)
@@ -194,6 +208,11 @@ func TestModerationFromAModeratorIsAppliedAndAnnounced(t *testing.T) {
 		{"naming a moderator, by an owner", owen, s.collection("Add", owen, s.lou.URI, "moderators"),
 			func(t *testing.T) bool { return s.moderates(t, s.lou) },
 			map[string][]string{lemmy: {"Announce{Add}"}}},
+		// The group answers the requester itself, and tells its moderators
+		// elsewhere that the request is settled.
+		{"letting in someone who asked to join", mo, s.answer("Accept", mo),
+			func(t *testing.T) bool { return s.followState(t, s.nora, s.group) == models.FollowAccepted },
+			map[string][]string{s.nora.InboxURL: {"Accept{Follow}"}, lemmy: {"Announce{Accept}"}, mastodon: {"Announce{Accept}"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,7 +222,14 @@ func TestModerationFromAModeratorIsAppliedAndAnnounced(t *testing.T) {
 				t.Error("not applied")
 			}
 			for _, d := range s.WantQueued(t, mark, tt.want).Of("Announce{" + tt.activity["type"].(string) + "}") {
-				if inner := d.Doc.Embedded("object"); inner.ID() != tt.activity["id"] {
+				inner := d.Doc.Embedded("object")
+				switch {
+				case inner.Type() == "Accept":
+					// The group's own answer: the request it settled.
+					if inner.Ref("actor") != s.URLs.Actor(s.group) || inner.Embedded("object").ID() != s.request.URI {
+						t.Errorf("the group tells its moderators %s", d.Activity.Body)
+					}
+				case inner.ID() != tt.activity["id"]:
 					t.Errorf("the group announces %s, want the moderator's %s", inner.ID(), tt.activity["id"])
 				}
 			}
