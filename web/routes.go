@@ -180,7 +180,7 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.POST("/groups/:name/moderators/remove", h.RemoveModerator)
 	e.GET("/groups/:name/log", h.GroupLogPage)
 
-	// Safety: moderating groups on other servers (page_remote_moderation.go)
+	// Safety: moderating groups on other servers (remote_moderation.go)
 	e.GET("/moderate", h.RemoteModerationList)
 	e.GET("/moderate/:id", h.RemoteModerationPage)
 	e.POST("/moderate/:id/remove", h.RemoveRemoteGroupPost)

@@ -22,7 +22,7 @@ import (
 
 // The moderators' pages of a group: its join requests and pins
 // (/groups/:name/manage) and its settings (/groups/:name/settings; see
-// page_manage_settings.go). Only the group's moderators and the instance's
+// manage_settings.go). Only the group's moderators and the instance's
 // admins may see them; others get a 403 page, and signed-out visitors the
 // log-in form.
 
@@ -119,7 +119,7 @@ type manageData struct {
 	Pinned        []pinnableView
 	Recent        []pinnableView
 	MaxPins       int
-	Moderation    groupModerationData // page_manage_moderation.go
+	Moderation    groupModerationData // manage_moderation.go
 }
 
 // manageNotices are the ?done= notices of the manage page.

@@ -17,7 +17,7 @@ import (
 )
 
 // The web app's accounts: log in and out here, sign up in
-// page_account_signup.go, settings in page_account_settings.go.
+// account_signup.go, settings in account_settings.go.
 
 // loginData is the log-in form, with what was typed (never the password).
 type loginData struct {

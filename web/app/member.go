@@ -16,10 +16,10 @@ import (
 )
 
 // The web app for signed-in members: the home feed, compose and following
-// by handle (page_member_home.go), a post's page for members, replies,
-// edits, deletes and likes (page_member_posts.go), joining and leaving
-// groups (page_member_group.go), and notifications
-// (page_member_notifications.go). Every page and form here needs a
+// by handle (member_home.go), a post's page for members, replies,
+// edits, deletes and likes (member_posts.go), joining and leaving
+// groups (member_group.go), and notifications
+// (member_notifications.go). Every page and form here needs a
 // signed-in person: a visitor is sent to /login?next=… and comes back.
 //
 // The public pages (the group page, a post's page) are built by

@@ -21,7 +21,7 @@ import (
 // A group's moderation on its manage page: remove a post, lock a thread,
 // ban and unban members, name and remove moderators (owners and admins).
 // Each action federates (outbox/moderation.go) and is written to the
-// group's audit log in the same transaction (page_manage_log.go shows it).
+// group's audit log in the same transaction (manage_log.go shows it).
 
 const (
 	maxBanDays          = 3650
