@@ -23,7 +23,7 @@ import (
 // signed-in person: a visitor is sent to /login?next=… and comes back.
 //
 // The public pages (the group page, a post's page) are built by
-// page_public*.go, which knows nothing of the viewer. What members can do
+// public*.go, which knows nothing of the viewer. What members can do
 // there is added by the templates: group.html and _post.html call the
 // pageData and postView methods below, which need no database, and link to
 // the member pages here for anything that depends on the viewer's state.
