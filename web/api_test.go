@@ -144,3 +144,68 @@ func TestAPIAccountsAndFollowersPageWithLinkHeaders(t *testing.T) {
 		t.Errorf("following oneself: %d", rec.Code)
 	}
 }
+
+// TestEveryAPIRouteNeedsAScope: a token granted no scope at all gets
+// Mastodon's 403 from every route of the client API, so none was left
+// without its scope.
+func TestEveryAPIRouteNeedsAScope(t *testing.T) {
+	e, db, alice, _ := apiServer(t)
+	none, err := models.CreateScopedToken(context.Background(), db, alice.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := 0
+	for _, r := range e.Routes() {
+		if !strings.HasPrefix(r.Path, "/api/") || r.Method == echo.RouteNotFound {
+			continue
+		}
+		routes++
+		path := strings.NewReplacer(":id", "1", ":name", "alice").Replace(r.Path)
+		rec := call(e, r.Method, path, none)
+		if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "outside the authorized scopes") {
+			t.Errorf("%s %s with no scope: %d %s", r.Method, r.Path, rec.Code, rec.Body)
+		}
+	}
+	if routes < 40 {
+		t.Errorf("only %d API routes seen", routes)
+	}
+}
+
+func TestATokenDoesOnlyWhatItsScopesSay(t *testing.T) {
+	e, db, alice, _ := apiServer(t)
+	ctx := context.Background()
+	token := func(scopes ...string) string {
+		tok, err := models.CreateScopedToken(ctx, db, alice.ID, scopes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	post := func(tok string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/statuses", strings.NewReader("status=Hello"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		return rec
+	}
+	readOnly, writer, follower := token("read"), token("write:statuses"), token("follow")
+	if rec := call(e, http.MethodGet, "/api/v1/timelines/home", readOnly); rec.Code != http.StatusOK {
+		t.Errorf("read token reading the home timeline: %d %s", rec.Code, rec.Body)
+	}
+	if rec := post(readOnly); rec.Code != http.StatusForbidden {
+		t.Errorf("read token posting: %d %s", rec.Code, rec.Body)
+	}
+	if rec := post(writer); rec.Code != http.StatusOK {
+		t.Errorf("write:statuses token posting: %d %s", rec.Code, rec.Body)
+	}
+	if rec := call(e, http.MethodGet, "/api/v1/timelines/home", writer); rec.Code != http.StatusForbidden {
+		t.Errorf("write:statuses token reading: %d %s", rec.Code, rec.Body)
+	}
+	if rec := call(e, http.MethodGet, "/api/v1/blocks", follower); rec.Code != http.StatusOK {
+		t.Errorf("follow token listing blocks: %d %s", rec.Code, rec.Body)
+	}
+	if rec := call(e, http.MethodGet, "/api/v1/accounts/verify_credentials", token("profile")); rec.Code != http.StatusOK {
+		t.Errorf("profile token verifying credentials: %d %s", rec.Code, rec.Body)
+	}
+}

@@ -67,14 +67,15 @@ func (h *Handler) RequireToken(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok || strings.TrimSpace(token) == "" {
 			return echo.NewHTTPError(http.StatusUnauthorized, "The access token is invalid")
 		}
-		acc, err := models.AccountByToken(c.Request().Context(), h.db, strings.TrimSpace(token))
+		t, err := models.TokenByValue(c.Request().Context(), h.db, strings.TrimSpace(token))
 		if errors.Is(err, models.ErrNotFound) {
 			return echo.NewHTTPError(http.StatusUnauthorized, "The access token is invalid")
 		}
 		if err != nil {
 			return err
 		}
-		c.Set(accountKey, acc)
+		c.Set(accountKey, t.Account)
+		c.Set(scopesKey, t.Scopes)
 		return next(c)
 	}
 }
