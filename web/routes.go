@@ -3,19 +3,33 @@ package web
 import (
 	"github.com/labstack/echo/v4"
 
+	"github.com/village-social/village/federation"
+
 	"github.com/village-social/village/web/activitypub"
 	"github.com/village-social/village/web/api"
 	"github.com/village-social/village/web/app"
 	"github.com/village-social/village/web/feeds"
+	"github.com/village-social/village/web/media"
 )
 
 // routes lists every route Village serves, one face after another.
 func routes(e *echo.Echo, f faces, health echo.HandlerFunc) {
 	e.GET("/healthz", health)
+	mediaRoutes(e, f.media)
 	activityPubRoutes(e, f.activityPub)
 	apiRoutes(e.Group("/api", f.api.RequireToken), f.api)
 	appRoutes(e, f.app)
 	feedRoutes(e, f.feeds)
+}
+
+// mediaRoutes: stored pictures (web/media), for browsers, apps and other
+// servers alike: photos (an address is the permission to fetch one),
+// avatars and headers.
+func mediaRoutes(e *echo.Echo, l *media.Library) {
+	if l == nil {
+		return // no media folder: uploads are off
+	}
+	e.GET(federation.MediaPath+":folder/:file", l.ServeFile)
 }
 
 // activityPubRoutes: what other servers fetch and post (web/activitypub).
@@ -60,6 +74,7 @@ func activityPubRoutes(e *echo.Echo, h *activitypub.Handler) {
 func apiRoutes(g *echo.Group, h *api.Handler) {
 	// Accounts, statuses, timelines, notifications
 	g.GET("/v1/accounts/verify_credentials", h.VerifyCredentials, api.Needs("read:accounts", "profile"))
+	g.PATCH("/v1/accounts/update_credentials", h.UpdateCredentials, api.Needs("write:accounts")) // body limit: bodyLimits
 	g.GET("/v1/accounts/lookup", h.LookupAccount, api.Needs("read:accounts"))
 	g.GET("/v1/accounts/relationships", h.Relationships, api.Needs("read:follows"))
 	g.GET("/v1/accounts/:id", h.GetAccount, api.Needs("read:accounts"))
@@ -92,6 +107,12 @@ func apiRoutes(g *echo.Group, h *api.Handler) {
 	g.POST("/v1/accounts/:id/unmute", h.Unmute, api.Needs("write:mutes"))
 	g.GET("/v1/blocks", h.Blocks, api.Needs("read:blocks"))
 	g.GET("/v1/mutes", h.Mutes, api.Needs("read:mutes"))
+
+	// Photos (body limit: bodyLimits); Mastodon asks write:media to read one's uploads too
+	g.POST("/v1/media", h.UploadMedia, api.Needs("write:media"))
+	g.POST("/v2/media", h.UploadMedia, api.Needs("write:media"))
+	g.GET("/v1/media/:id", h.GetMedia, api.Needs("write:media"))
+	g.PUT("/v1/media/:id", h.UpdateMedia, api.Needs("write:media"))
 
 	// Safety: reports
 	g.POST("/v1/reports", h.CreateReport, api.Needs("write:reports"))
@@ -131,13 +152,15 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.GET("/settings", h.SettingsPage)
 	e.POST("/settings/profile", h.SaveProfile)
 	e.POST("/settings/password", h.ChangePassword)
-	e.POST(app.AvatarUploadPath, h.SaveAvatar) // body limit: bodyLimits
-	e.GET(app.AvatarsPath+":file", h.AvatarFile)
+	e.POST("/settings/avatar", h.SaveProfilePicture(media.Avatar)) // body limit: bodyLimits
+	e.POST("/settings/header", h.SaveProfilePicture(media.Header)) // body limit: bodyLimits
 
 	// Members
 	e.GET("/home", h.MemberHome)
 	e.POST("/follow", h.FollowByHandle)
-	e.POST("/posts", h.CreatePost)
+	e.POST("/posts", h.CreatePost) // with photos; body limit: bodyLimits
+	e.GET("/photos/:id", h.PhotoFile(false))
+	e.GET("/photos/:id/preview", h.PhotoFile(true))
 	e.GET("/posts/:id", h.MemberThread)
 	e.GET("/posts/:id/edit", h.EditPostPage)
 	e.POST("/posts/:id/edit", h.EditPost)

@@ -3,7 +3,7 @@
 // Each face has its own package: activitypub (other servers), api
 // (Mastodon apps), app (the HTML app) and feeds (RSS and Atom); they do not
 // import each other, and share only small packages named after their job
-// (access, blocklist, compose, httperr, i18n, negotiate, ratelimit,
+// (access, blocklist, compose, httperr, i18n, media, negotiate, ratelimit,
 // reporting).
 package web
 
@@ -25,6 +25,7 @@ import (
 	"github.com/village-social/village/web/blocklist"
 	"github.com/village-social/village/web/compose"
 	"github.com/village-social/village/web/feeds"
+	"github.com/village-social/village/web/media"
 	"github.com/village-social/village/web/ratelimit"
 	"github.com/village-social/village/web/reporting"
 )
@@ -55,8 +56,8 @@ type Options struct {
 	// Web app: accounts. Clock is the time sessions and log-in limits go
 	// by; time.Now when nil (tests move it on).
 	Clock func() time.Time
-	// MediaDir is the folder uploaded pictures are stored in (avatars/
-	// under it); empty turns avatar uploads off.
+	// MediaDir is the folder uploaded pictures are stored in (photos/,
+	// avatars/ and headers/ under it); empty turns uploads off.
 	MediaDir string
 	// InboxRate is how many activities one remote host may post per
 	// minute; 0 sets no limit (tests and benchmarks).
@@ -90,9 +91,13 @@ func New(opts Options) *echo.Echo {
 	blocks := blocklist.New(opts.DB, opts.Clock)
 	composer := compose.New(opts.DB, opts.URLs, opts.Resolver)
 	reports := reporting.New(opts.DB, opts.URLs, opts.Outbox, opts.Resolver, opts.Logger)
+	var library *media.Library
+	if opts.MediaDir != "" {
+		library = media.NewLibrary(opts.DB, media.NewFolder(opts.MediaDir), opts.URLs, opts.Logger)
+	}
 
 	pages, err := app.New(app.Options{DB: opts.DB, Logger: opts.Logger, URLs: opts.URLs, Resolver: opts.Resolver,
-		Outbox: opts.Outbox, Fetcher: opts.Fetcher, Clock: opts.Clock, MediaDir: opts.MediaDir, Limits: limits,
+		Outbox: opts.Outbox, Fetcher: opts.Fetcher, Clock: opts.Clock, Media: library, Limits: limits,
 		Blocks: blocks, Reports: reports, Composer: composer})
 	if err != nil {
 		panic(err) // the templates are embedded: a parse error is a bug, caught by every test
@@ -102,9 +107,10 @@ func New(opts Options) *echo.Echo {
 			Version: opts.Version, Auth: opts.Auth, Inbox: opts.Inbox, Outbox: opts.Outbox, Limits: limits,
 			Blocks: blocks, Pages: pages}),
 		api: api.New(api.Options{DB: opts.DB, URLs: opts.URLs, Resolver: opts.Resolver, Outbox: opts.Outbox,
-			Limits: limits, Blocks: blocks, Reports: reports, Composer: composer, Clock: opts.Clock}),
+			Limits: limits, Blocks: blocks, Reports: reports, Composer: composer, Clock: opts.Clock, Media: library}),
 		app:   pages,
 		feeds: feeds.New(opts.DB, opts.URLs),
+		media: library,
 	}
 
 	// Errors: JSON in Mastodon's shape, a page for browsers.
@@ -117,7 +123,7 @@ func New(opts Options) *echo.Echo {
 			return err
 		},
 	}))
-	e.Use(bodyLimits(opts.BodyLimit)) // larger for avatar uploads only
+	e.Use(bodyLimits(opts.BodyLimit)) // larger for uploads only
 	// Then: actor documents dropped around writes, the signed-in person,
 	// and the CSRF check of forms.
 	e.Use(f.activityPub.ForgetActorDocumentsOnWrites, pages.LoadSession, pages.CheckCSRF)
@@ -139,4 +145,5 @@ type faces struct {
 	api         *api.Handler
 	app         *app.Handler
 	feeds       *feeds.Handler
+	media       *media.Library // stored pictures; nil without a media folder
 }

@@ -28,7 +28,7 @@ var rooms = []room{
 	{name: "federation", packages: []string{"federation/..."}, mayUse: []string{"models"}},
 	{name: "outbox", packages: []string{"outbox"}, mayUse: []string{"models", "federation"}},
 	{name: "inbox", packages: []string{"inbox"}, mayUse: []string{"models", "federation", "outbox"}},
-	{name: "web core", packages: []string{"web/access", "web/blocklist", "web/compose", "web/httperr", "web/i18n",
+	{name: "web core", packages: []string{"web/access", "web/blocklist", "web/compose", "web/httperr", "web/i18n", "web/media",
 		"web/negotiate", "web/ratelimit", "web/reporting"},
 		mayUse: []string{"models", "federation", "outbox"}},
 	{name: "web/activitypub", packages: []string{"web/activitypub"}, mayUse: []string{"models", "federation", "inbox", "outbox", "web core"}},

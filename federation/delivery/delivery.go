@@ -128,6 +128,9 @@ type Options struct {
 	RescueAfter time.Duration
 	// Logger receives the queue's logs. Default slog.Default().
 	Logger *slog.Logger
+	// Periodic is upkeep to run every so often besides deliveries (see
+	// PeriodicTask).
+	Periodic []PeriodicTask
 }
 
 func (o Options) withDefaults() Options {
@@ -217,9 +220,18 @@ func New(pool *pgxpool.Pool, opts Options) (*Queue, error) {
 	if err := river.AddWorkerSafely(workers, &worker{q: q}); err != nil {
 		return nil, fmt.Errorf("delivery: %w", err)
 	}
+	periodic, err := periodicJobs(workers, opts.Periodic)
+	if err != nil {
+		return nil, err
+	}
+	queues := map[string]river.QueueConfig{queueName: {MaxWorkers: opts.riverWorkers()}}
+	if len(periodic) > 0 {
+		queues[maintenanceQueue] = river.QueueConfig{MaxWorkers: 1}
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:               map[string]river.QueueConfig{queueName: {MaxWorkers: opts.riverWorkers()}},
+		Queues:               queues,
 		Workers:              workers,
+		PeriodicJobs:         periodic,
 		FetchCooldown:        fetchCooldown,
 		FetchPollInterval:    fetchPollInterval,
 		JobTimeout:           opts.jobTimeout(),

@@ -21,6 +21,7 @@ import (
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/blocklist"
 	"github.com/village-social/village/web/compose"
+	"github.com/village-social/village/web/media"
 	"github.com/village-social/village/web/ratelimit"
 	"github.com/village-social/village/web/reporting"
 )
@@ -36,6 +37,7 @@ type Options struct {
 	Reports  *reporting.Filer
 	Composer *compose.Composer // what members type, made HTML
 	Clock    func() time.Time  // filters expire by it
+	Media    *media.Library    // uploads: photos, avatars, headers
 }
 
 // Handler serves the client API.
@@ -49,12 +51,13 @@ type Handler struct {
 	reports      *reporting.Filer
 	composer     *compose.Composer
 	clock        func() time.Time
+	media        *media.Library
 }
 
 // New returns the client API.
 func New(opts Options) *Handler {
 	return &Handler{db: opts.DB, urls: opts.URLs, resolver: opts.Resolver, outbox: opts.Outbox, limits: opts.Limits,
-		domainBlocks: opts.Blocks, reports: opts.Reports, composer: opts.Composer, clock: opts.Clock}
+		domainBlocks: opts.Blocks, reports: opts.Reports, composer: opts.Composer, clock: opts.Clock, media: opts.Media}
 }
 
 const accountKey = "village.account"

@@ -43,15 +43,6 @@ type apiStatus struct {
 	Filtered []apiFilterResult `json:"filtered"` // the viewer's warn filters it matches
 }
 
-type apiMedia struct {
-	ID          string  `json:"id"`
-	Type        string  `json:"type"`
-	URL         string  `json:"url"`
-	RemoteURL   string  `json:"remote_url"`
-	PreviewURL  string  `json:"preview_url"`
-	Description *string `json:"description"`
-}
-
 type apiMention struct {
 	ID       string `json:"id"`
 	Username string `json:"username"`
@@ -102,21 +93,7 @@ func (h *Handler) status(ctx context.Context, p *models.Post) (*apiStatus, error
 		}
 	}
 	for i, a := range p.Attachments {
-		kind := "unknown"
-		switch {
-		case strings.HasPrefix(a.MediaType, "image/"):
-			kind = "image"
-		case strings.HasPrefix(a.MediaType, "video/"):
-			kind = "video"
-		case strings.HasPrefix(a.MediaType, "audio/"):
-			kind = "audio"
-		}
-		var desc *string
-		if a.Name != "" {
-			desc = &a.Name
-		}
-		s.MediaAttachments = append(s.MediaAttachments, apiMedia{ID: strconv.FormatInt(p.ID, 10) + "-" + strconv.Itoa(i),
-			Type: kind, URL: a.URL, RemoteURL: a.URL, PreviewURL: a.URL, Description: desc})
+		s.MediaAttachments = append(s.MediaAttachments, attachmentEntity(a, strconv.FormatInt(p.ID, 10)+"-"+strconv.Itoa(i)))
 	}
 	for _, t := range p.Tags {
 		switch t.Type {

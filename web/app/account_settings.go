@@ -12,67 +12,91 @@ import (
 )
 
 // settingsData is the settings page: the profile form with what is stored
-// or was typed, the password form, and each form's errors.
+// or was typed, the pictures, the password form, and each form's errors.
 type settingsData struct {
 	Username       string // for password managers
 	Handle         string // @name@host
 	DisplayName    string
 	Bio            string
+	Fields         []models.ProfileField // always MaxProfileFields lines, blank ones to fill
+	Locked         bool                  // follows wait for approval
+	Discoverable   bool
 	ProfileErrors  map[string]string
 	PasswordErrors map[string]string
-	Saved          string // "profile", "password" or "avatar" after a save
+	Saved          string // "profile", "password", "avatar" or "header" after a save
 	AvatarURL      string // the current profile picture, if any
-	AvatarEnabled  bool   // uploads have a folder to go to
-	AvatarError    string
+	HeaderURL      string // the current banner, if any
+	MediaEnabled   bool   // uploads have a folder to go to
+	PictureErrors  map[string]string
 }
 
 func (h *Handler) settingsData(v *models.Account) settingsData {
 	return settingsData{
 		Username:    v.Actor.Username,
 		Handle:      "@" + v.Actor.Username + "@" + h.urls.Host(),
-		DisplayName: v.Actor.DisplayName, Bio: v.Actor.Summary,
-		ProfileErrors: map[string]string{}, PasswordErrors: map[string]string{},
-		AvatarURL: v.Actor.IconURL, AvatarEnabled: h.mediaDir != "",
+		DisplayName: v.Actor.DisplayName, Bio: v.Actor.Summary, Fields: fieldLines(v.Actor.Fields),
+		Locked: v.Actor.ManuallyApprovesFollowers, Discoverable: v.Actor.Discoverable,
+		ProfileErrors: map[string]string{}, PasswordErrors: map[string]string{}, PictureErrors: map[string]string{},
+		AvatarURL: v.Actor.IconURL, HeaderURL: v.Actor.HeaderURL, MediaEnabled: h.media != nil,
 	}
 }
 
-// SettingsPage shows the profile and password forms.
+// fieldLines pads fields to the form's MaxProfileFields lines.
+func fieldLines(fields []models.ProfileField) []models.ProfileField {
+	out := make([]models.ProfileField, models.MaxProfileFields)
+	copy(out, fields)
+	return out
+}
+
+// SettingsPage shows the profile, picture and password forms.
 func (h *Handler) SettingsPage(c echo.Context) error {
 	v, err := h.requireViewer(c, "/settings")
 	if v == nil {
 		return err
 	}
 	d := h.settingsData(v)
-	if s := c.QueryParam("saved"); s == "profile" || s == "password" || s == "avatar" {
+	switch s := c.QueryParam("saved"); s {
+	case "profile", "password", "avatar", "header":
 		d.Saved = s
 	}
 	return h.page(c, http.StatusOK, "settings", i18n.Text("settings.title"), d)
 }
 
-// SaveProfile stores the display name and the bio (plain text).
+// SaveProfile stores the display name, the bio and the fields (plain
+// text), whether follows wait for approval and whether the profile is
+// suggested to others, and sends the new profile to followers elsewhere.
 func (h *Handler) SaveProfile(c echo.Context) error {
 	v, err := h.requireViewer(c, "/settings")
 	if v == nil {
 		return err
 	}
 	r := c.Request()
-	edit := models.ProfileEdit{DisplayName: r.PostFormValue("display_name"), Bio: r.PostFormValue("bio")}.Normalize()
+	name, bio := r.PostFormValue("display_name"), r.PostFormValue("bio")
+	fields := make([]models.ProfileField, models.MaxProfileFields)
+	for i := range fields {
+		fields[i] = models.ProfileField{Name: r.PostFormValue("field_name_" + strconv.Itoa(i)),
+			Value: r.PostFormValue("field_value_" + strconv.Itoa(i))}
+	}
+	locked, discoverable := r.PostFormValue("locked") != "", r.PostFormValue("discoverable") != ""
+	change := models.ProfileChange{DisplayName: &name, Bio: &bio, Fields: &fields, Locked: &locked,
+		Discoverable: &discoverable}.Normalize()
 	d := h.settingsData(v)
-	d.DisplayName, d.Bio = edit.DisplayName, edit.Bio
-	err = models.UpdateProfile(r.Context(), h.db, v.Actor.ID, edit)
+	d.DisplayName, d.Bio, d.Fields = *change.DisplayName, *change.Bio, fieldLines(*change.Fields)
+	d.Locked, d.Discoverable = locked, discoverable
+	err = change.Validate()
 	if errors.Is(err, models.ErrDisplayNameTooLong) {
 		d.ProfileErrors["display_name"] = i18n.Text("settings.error.display_name_long")
 	}
 	if errors.Is(err, models.ErrBioTooLong) {
 		d.ProfileErrors["bio"] = i18n.Text("settings.error.bio_long")
 	}
+	if errors.Is(err, models.ErrFieldTooLong) {
+		d.ProfileErrors["fields"] = i18n.Format("settings.error.field_long", models.MaxProfileFieldRunes)
+	}
 	if len(d.ProfileErrors) > 0 {
 		return h.page(c, http.StatusUnprocessableEntity, "settings", i18n.Text("settings.title"), d)
 	}
-	if err != nil {
-		return err
-	}
-	if err := h.profileUpdated(r.Context(), v.Actor.ID); err != nil {
+	if err := h.changeProfile(r.Context(), v.Actor.ID, change); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/settings?saved=profile")

@@ -39,7 +39,7 @@ func (h *Handler) CreatePost(c echo.Context) error {
 	f := composeForm{ID: "post", CSRF: csrfToken(c), Action: "/posts", Label: i18n.Text("compose.label"), Submit: i18n.Text("compose.submit"),
 		Text: r.PostFormValue("text"), Summary: strings.TrimSpace(r.PostFormValue("summary")),
 		Group: strings.TrimSpace(r.PostFormValue("group")), Next: localPath(r.PostFormValue("next")), Errors: map[string]string{},
-		Anonymous: r.PostFormValue("anonymous") != ""}
+		Anonymous: r.PostFormValue("anonymous") != "", Uploads: h.media != nil, Sensitive: r.PostFormValue("sensitive") != ""}
 	var parent *models.Post
 	if s := r.PostFormValue("in_reply_to"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
@@ -66,12 +66,23 @@ func (h *Handler) CreatePost(c echo.Context) error {
 	if err := h.composeSpeaking(ctx, &f, group, parent); err != nil {
 		return err
 	}
-	body := checkPostText(&f)
+	photos, err := h.readPhotos(c, &f)
+	if err != nil {
+		return err
+	}
+	body := checkPostText(&f, len(photos) > 0)
 	if len(f.Errors) > 0 {
 		return h.composeAgain(c, v, f, parent)
 	}
 	if err := h.limits.Post(v.ID); err != nil {
 		return h.postLimited(c, v, f, parent, err.(*ratelimit.Error))
+	}
+	saved, err := h.savePhotos(ctx, v, photos, &f)
+	if err != nil {
+		return err
+	}
+	if len(f.Errors) > 0 {
+		return h.composeAgain(c, v, f, parent)
 	}
 	html, tags, mentions := h.composer.Render(ctx, body)
 	if group != nil { // the group goes first: the outbox posts into the first group mentioned
@@ -83,12 +94,19 @@ func (h *Handler) CreatePost(c echo.Context) error {
 		}
 		mentions = others
 	}
-	pub := outbox.Publication{Author: v.Actor, Mentions: mentions, Post: &models.Post{Content: html, Summary: f.Summary,
-		Sensitive: f.Summary != "", Visibility: models.VisibilityPublicPost, Tags: tags}}
+	pub := outbox.Publication{Author: v.Actor, Mentions: mentions, MediaIDs: mediaIDs(saved), Post: &models.Post{Content: html,
+		Summary: f.Summary, Sensitive: f.Summary != "" || (f.Sensitive && len(saved) > 0), Visibility: models.VisibilityPublicPost, Tags: tags}}
 	if parent != nil {
 		pub.Parent, pub.ParentBy = parent, parent.Author
 	}
 	post, err := h.publishFromForm(ctx, pub, &f)
+	if post == nil && len(saved) > 0 {
+		// Refused: the photos go too; the form asks for them again.
+		h.media.DiscardPhotos(ctx, v.Actor.ID, mediaIDs(saved))
+		if err == nil {
+			f.Errors["photos"] = i18n.Text("compose.photos.again")
+		}
+	}
 	if err == nil && post == nil {
 		return h.composeAgain(c, v, f, parent)
 	}
@@ -117,11 +135,12 @@ func (h *Handler) CreatePost(c echo.Context) error {
 }
 
 // checkPostText checks the text and the content warning of a form, noting
-// what is wrong in f.Errors, and returns the text to publish.
-func checkPostText(f *composeForm) string {
+// what is wrong in f.Errors, and returns the text to publish. A post with
+// photos may have no text.
+func checkPostText(f *composeForm, photos bool) string {
 	body := strings.TrimSpace(f.Text)
 	switch n := utf8.RuneCountInString(body); {
-	case n == 0:
+	case n == 0 && !photos:
 		f.Errors["text"] = i18n.Text("compose.error.empty")
 	case n > models.MaxPostLength:
 		f.Errors["text"] = i18n.Format("compose.error.long", models.MaxPostLength, n)
@@ -295,7 +314,7 @@ func (h *Handler) MemberThread(c echo.Context) error {
 		d.Replies = append(d.Replies, mp)
 	}
 	d.Reply = composeForm{ID: "reply", CSRF: csrf, Action: "/posts", Label: i18n.Format("compose.label.reply", d.Post.Author.Name),
-		Submit: i18n.Text("compose.submit.reply"), InReplyTo: post.ID, Next: here}
+		Submit: i18n.Text("compose.submit.reply"), InReplyTo: post.ID, Next: here, Uploads: h.media != nil}
 	if err := h.composeSpeaking(ctx, &d.Reply, nil, post); err != nil {
 		return err
 	}
@@ -349,7 +368,7 @@ func (h *Handler) EditPost(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := editForm(c, p)
 	f.Text, f.Summary = c.Request().PostFormValue("text"), strings.TrimSpace(c.Request().PostFormValue("summary"))
-	body := checkPostText(&f)
+	body := checkPostText(&f, len(p.Attachments) > 0)
 	if len(f.Errors) > 0 {
 		return h.memberPage(c, http.StatusUnprocessableEntity, "member_edit", i18n.Text("edit.title"), "", editData{Form: f, Back: f.Next})
 	}
@@ -359,7 +378,7 @@ func (h *Handler) EditPost(c echo.Context) error {
 			tags = append(tags, t)
 		}
 	}
-	p.Content, p.Tags, p.Summary, p.Sensitive = html, tags, f.Summary, f.Summary != ""
+	p.Content, p.Tags, p.Summary, p.Sensitive = html, tags, f.Summary, f.Summary != "" || (p.Sensitive && p.Summary == "")
 	if err := h.outbox.Edit(ctx, v.Actor, p); err != nil {
 		var warn *outbox.WarningRequiredError
 		if !errors.As(err, &warn) {
