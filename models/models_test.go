@@ -250,3 +250,26 @@ func TestATokenOfAnAccountWaitingForApprovalDoesNotWork(t *testing.T) {
 		t.Errorf("after approval: %v, %v", got, err)
 	}
 }
+
+func TestLanguageTakesISO6391CodesOnly(t *testing.T) {
+	tests := []struct {
+		tag  string
+		want string
+		ok   bool
+	}{
+		{"en", "en", true},
+		{"DE", "de", true},
+		{"pt-BR", "pt", true},
+		{" fr ", "fr", true},
+		{"eng", "", false},
+		{"xx", "", false},
+		{"", "", false},
+		{"e", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := models.Language(tt.tag)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("Language(%q) = %q, %v; want %q, %v", tt.tag, got, ok, tt.want, tt.ok)
+		}
+	}
+}

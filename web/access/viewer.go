@@ -48,10 +48,10 @@ func (s *Viewer) Can(ctx context.Context, p *models.Post) (bool, error) {
 	if p.AuthorID == s.viewer.ID {
 		return true, nil
 	}
-	mentioned := HasMention(p.Tags, s.urls.Actor(s.viewer))
 	if p.Visibility == models.VisibilityDirect {
-		return mentioned, nil
+		return InConversation(s.urls, p, s.viewer), nil
 	}
+	mentioned := HasMention(p.Tags, s.urls.Actor(s.viewer))
 	if s.public[p.ID] || mentioned {
 		return true, nil
 	}
@@ -96,3 +96,9 @@ func HasMention(tags []models.Tag, href string) bool {
 // Public reports whether a public page shows the post id (LoadPublic
 // learned it).
 func (s *Viewer) Public(id int64) bool { return s.public[id] }
+
+// InConversation reports whether a viewer takes part in a direct post:
+// she wrote it or it mentions her. Nobody else may see it, anywhere.
+func InConversation(u federation.URLs, p *models.Post, viewer *models.Actor) bool {
+	return p.AuthorID == viewer.ID || HasMention(p.Tags, u.Actor(viewer))
+}
