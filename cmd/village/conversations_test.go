@@ -231,7 +231,7 @@ func TestAMastodonDirectNoteShowsOnlyToTheMentionedMember(t *testing.T) {
 	queryOne(t, v, &visibility, `SELECT visibility FROM posts WHERE uri = $1`, noteURI)
 	queryOne(t, v, &groupID, `SELECT group_id FROM posts WHERE uri = $1`, noteURI)
 	if visibility != "direct" || groupID != nil {
-		t.Fatalf("stored as %s in group %v, want direct and in no group", visibility, groupID)
+		t.Fatalf("stored as %s in a group (%v), want direct and in none", visibility, groupID != nil)
 	}
 	app, ctx := mastodonClient(t, alice)
 	conv := conversationWith(t, ctx, app, "mastodon-direct")
