@@ -61,7 +61,7 @@ type Post struct {
 	Type            string
 	Name            string // a Page's title
 	Content         string // sanitized HTML
-	Source          string // what a member typed (local posts written since migration 017)
+	Source          string // what a member typed (local posts written since migration 015)
 	Summary         string // content warning
 	Sensitive       bool
 	Language        string
