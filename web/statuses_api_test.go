@@ -288,3 +288,35 @@ func TestADirectPostShowsToItsParticipantsOnly(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestAFollowersOnlyPostShowsToFollowersOnly: through the API as on the
+// pages, a followers-only post exists for the author and her followers
+// alone, whether asked for by id, in a thread or in a list.
+func TestAFollowersOnlyPostShowsToFollowersOnly(t *testing.T) {
+	s := newStatusSite(t)
+	alice, bea, carol := s.users["alice"], s.users["bea"], s.users["carol"]
+	bea.form("/api/v1/accounts/"+itoa(alice.actor.ID)+"/follow", url.Values{}, nil)
+	top := alice.status("picnic at noon, everyone welcome", models.VisibilityPublicPost)
+	var reply struct{ ID string }
+	alice.form("/api/v1/statuses", url.Values{"status": {"our address is 12 Elm Street"}, "in_reply_to_id": {top},
+		"visibility": {"private"}}, &reply)
+	for _, tt := range []struct {
+		who  *apiUser
+		sees bool
+	}{{alice, true}, {bea, true}, {carol, false}} {
+		name := tt.who.actor.Username
+		if code := tt.who.send("GET", "/api/v1/statuses/"+reply.ID, "", "").Code; (code == 200) != tt.sees {
+			t.Errorf("%s reading the followers-only post: %d", name, code)
+		}
+		var ctx struct{ Descendants []struct{ ID string } }
+		tt.who.get("/api/v1/statuses/"+top+"/context", &ctx)
+		if (len(ctx.Descendants) == 1) != tt.sees {
+			t.Errorf("%s sees %d replies in the thread's context", name, len(ctx.Descendants))
+		}
+		for _, path := range []string{"/api/v1/timelines/public", "/api/v1/timelines/home", "/api/v1/accounts/" + itoa(alice.actor.ID) + "/statuses"} {
+			if body := tt.who.get(path, nil).Body.String(); !tt.sees && strings.Contains(body, "12 Elm Street") {
+				t.Errorf("%s finds the followers-only post in %s", name, path)
+			}
+		}
+	}
+}

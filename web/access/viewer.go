@@ -24,8 +24,19 @@ type Viewer struct {
 
 // For is what v may see, looked up in db.
 func For(db models.DB, urls federation.URLs, v *models.Account) *Viewer {
-	return &Viewer{db: db, urls: urls, viewer: v.Actor, groups: map[int64]bool{}, follows: map[int64]bool{},
+	return ForActor(db, urls, v.Actor)
+}
+
+// ForActor is what the local actor a may see.
+func ForActor(db models.DB, urls federation.URLs, a *models.Actor) *Viewer {
+	return &Viewer{db: db, urls: urls, viewer: a, groups: map[int64]bool{}, follows: map[int64]bool{},
 		public: map[int64]bool{}}
+}
+
+// NotForEveryone reports the posts whose audience a viewer must be checked
+// against one by one: followers-only and direct ones.
+func NotForEveryone(p *models.Post) bool {
+	return p.Visibility == models.VisibilityPrivate || p.Visibility == models.VisibilityDirect
 }
 
 // LoadPublic learns which of the posts public pages show, in one query.

@@ -170,15 +170,23 @@ func (h *Handler) statuses(ctx context.Context, entries []models.Entry, viewerID
 	if err != nil {
 		return nil, err
 	}
+	seen := access.ForActor(h.db, h.urls, viewer)
 	out := make([]*apiStatus, 0, len(entries))
 	for _, e := range entries {
 		p, ok := posts[e.PostID]
 		if !ok || p.DeletedAt != nil {
 			continue
 		}
-		// Whatever list asked for it, a direct post shows only to those in it.
-		if p.Visibility == models.VisibilityDirect && !access.InConversation(h.urls, p, viewer) {
-			continue
+		// Whatever list asked for it, a direct post shows only to those in
+		// it, a followers-only one to the author's followers (or, in a
+		// group, its members).
+		if access.NotForEveryone(p) {
+			if ok, err := seen.Can(ctx, p); err != nil || !ok {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
 		}
 		s, err := h.status(ctx, p, viewerID)
 		if err != nil {

@@ -129,12 +129,22 @@ func (h *Handler) postParam(c echo.Context, s string) (*models.Post, error) {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
 	}
 	p, err := models.PostByID(ctx, h.db, id)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && (p.DeletedAt != nil ||
-		(p.Visibility == models.VisibilityDirect && !access.InConversation(h.urls, p, currentAccount(c).Actor)))) {
+	if errors.Is(err, models.ErrNotFound) || (err == nil && p.DeletedAt != nil) {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
 	}
 	if err != nil {
 		return nil, err
+	}
+	// A direct post is for those in it, a followers-only one for the
+	// author's followers (or, in a group, its members): to anyone else it
+	// does not exist.
+	if access.NotForEveryone(p) {
+		if ok, err := access.For(h.db, h.urls, currentAccount(c)).Can(ctx, p); err != nil || !ok {
+			if err == nil {
+				err = echo.NewHTTPError(http.StatusNotFound, "Record not found")
+			}
+			return nil, err
+		}
 	}
 	if hidden, err := access.HiddenFromViewer(ctx, h.db, p, currentAccount(c).Actor.ID); err != nil || hidden {
 		if err == nil {
