@@ -131,6 +131,7 @@ func startModeratedGroup(t *testing.T, addrA, addrB, addrFedify string) moderate
 // are refused and announced to nobody. A local moderator's removal takes a
 // post away from every local page and API.
 func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
+	t.Parallel()
 	m := startModeratedGroup(t, addrModA, addrModB, addrModFedify)
 	a, b, f, alice, bob, mia := m.a, m.b, m.f, m.alice, m.bob, m.mia
 	groupURL, groupHandle, moms, momsOnB := m.groupURL, m.groupHandle, m.moms, m.momsOnB
@@ -357,6 +358,7 @@ func receivedFrom(list []map[string]any, actor, typ string) []map[string]any {
 // web), from a remote one, or from a member on another Village; pinning
 // sends Add{featured}, saving the settings Update{Group}.
 func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
+	t.Parallel()
 	m := startModeratedGroup(t, addrModA2, addrModB2, addrModFedify2)
 	a, b, f, alice, bob, mia := m.a, m.b, m.f, m.alice, m.bob, m.mia
 	groupURL, groupHandle, moms, momsOnB := m.groupURL, m.groupHandle, m.moms, m.momsOnB
@@ -565,6 +567,7 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 // activities by someone not listed, announced by someone who is not the
 // group, or sent straight by the moderator, change nothing.
 func TestMembersOfARemoteGroupHeedOnlyItsModeratorsThroughIt(t *testing.T) {
+	t.Parallel()
 	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrModB3})
 	club, ann, rita, nina := testenv.NewRemote(t, "club"), testenv.NewRemote(t, "ann"), testenv.NewRemote(t, "rita"), testenv.NewRemote(t, "nina")
 	clubDoc := club.ActorDocument()
@@ -691,6 +694,7 @@ func TestMembersOfARemoteGroupHeedOnlyItsModeratorsThroughIt(t *testing.T) {
 // reads the audit log; the pages pass the accessibility checks, in both
 // colour schemes and both widths.
 func TestModeratorBansRemovesAndReadsTheLogInARealBrowser(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrModBrowser})
 	v.Admin("admin", "group", "create", "park", "--title", "Park Parents")
 	v.User("olga")
@@ -702,7 +706,7 @@ func TestModeratorBansRemovesAndReadsTheLogInARealBrowser(t *testing.T) {
 	joinFromVillage(t, nina, "park")
 	post(t, nina, url.Values{"status": {"nobody wants your tickets"}, "in_reply_to_id": {raffle.ID}})
 
-	b := testenv.NewBrowser(t)
+	b := newBrowser(t)
 	b.BaseURL = v.BaseURL
 	b.Visit("/login?next=%2Fgroups%2Fpark%2Fmanage")
 	b.Fill("#login", "olga")
