@@ -24,8 +24,18 @@ run: prereqs build
 build:
 	$(GO) build -o $(BIN) ./cmd/village
 
+# How many tests of one package run at once (those that call t.Parallel).
+# The end-to-end tests of cmd/village mostly wait for the processes they
+# start, so more than the CPU count pays; much more makes a 2-core machine
+# thrash (browser tests take turns whatever this says).
+TEST_PARALLEL ?= 4
+
+# go test through internal/testsummary: the usual output (failing tests'
+# whole output, a line per package), then the packages by elapsed time and
+# the ten slowest tests; every event in test-artifacts/go-test.json.
 test: prereqs-test vet staticcheck fmt-check
-	$(GO) test -count=1 -timeout 20m $(PACKAGES)
+	$(GO) run ./internal/testsummary -json test-artifacts/go-test.json -- \
+		-count=1 -timeout 20m -parallel $(TEST_PARALLEL) $(PACKAGES)
 
 vet:
 	$(GO) vet $(PACKAGES)
