@@ -17,14 +17,15 @@ import (
 func TestMain(m *testing.M) { testenv.Run(m) }
 
 // browsers holds one token per headless Chromium running: a page load or an
-// accessibility check can take many seconds of a small machine's CPU, and
-// several browsers at once would push the browser tests' steps past their
-// time limits while slowing every other test.
-var browsers = make(chan struct{}, 1)
+// accessibility check can take seconds of a small machine's CPU, and more
+// browsers at once would push the browser tests' steps past their time
+// limits while slowing every other test. Two, not one: a test waiting for
+// its turn holds one of the -parallel slots, and nine tests take turns.
+var browsers = make(chan struct{}, 2)
 
-// newBrowser starts a browser for t (testenv.NewBrowser) once no other
-// test of the package has one open, and lets the next test have one
-// after t's browser has stopped.
+// newBrowser starts a browser for t (testenv.NewBrowser) once fewer than
+// cap(browsers) tests of the package have one open, and gives its turn to
+// the next test after t's browser has stopped.
 func newBrowser(t *testing.T) *testenv.Browser {
 	t.Helper()
 	browsers <- struct{}{}
