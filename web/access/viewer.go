@@ -113,3 +113,29 @@ func (s *Viewer) Public(id int64) bool { return s.public[id] }
 func InConversation(u federation.URLs, p *models.Post, viewer *models.Actor) bool {
 	return p.AuthorID == viewer.ID || HasMention(p.Tags, u.Actor(viewer))
 }
+
+// Seen loads the posts with these ids, in the order given (each once), and
+// tells which of them v may see; an unknown or deleted id is one she may not.
+func Seen(ctx context.Context, db models.DB, urls federation.URLs, v *models.Account, ids []int64) (posts []*models.Post, visible []bool, err error) {
+	found, err := models.Posts(ctx, db, ids, v.Actor.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	seen := For(db, urls, v)
+	if err := seen.LoadPublic(ctx, ids); err != nil {
+		return nil, nil, err
+	}
+	done := map[int64]bool{}
+	for _, id := range ids {
+		if done[id] {
+			continue
+		}
+		done[id] = true
+		ok, err := seen.Can(ctx, found[id])
+		if err != nil {
+			return nil, nil, err
+		}
+		posts, visible = append(posts, found[id]), append(visible, ok)
+	}
+	return posts, visible, nil
+}

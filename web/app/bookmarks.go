@@ -93,20 +93,14 @@ func (h *Handler) memberPosts(c echo.Context, v *models.Account, ids []int64, ne
 
 // seenPosts loads the posts with these ids that the viewer may see, in order.
 func (h *Handler) seenPosts(ctx context.Context, v *models.Account, ids []int64) ([]*models.Post, error) {
-	posts, err := models.Posts(ctx, h.db, ids, v.Actor.ID)
+	posts, visible, err := access.Seen(ctx, h.db, h.urls, v, ids)
 	if err != nil {
 		return nil, err
 	}
-	seen := access.For(h.db, h.urls, v)
-	if err := seen.LoadPublic(ctx, ids); err != nil {
-		return nil, err
-	}
 	var out []*models.Post
-	for _, id := range ids {
-		if ok, err := seen.Can(ctx, posts[id]); err != nil {
-			return nil, err
-		} else if ok {
-			out = append(out, posts[id])
+	for i, ok := range visible {
+		if ok {
+			out = append(out, posts[i])
 		}
 	}
 	return h.withoutHiddenPosts(ctx, v.Actor.ID, out)
