@@ -153,6 +153,23 @@ func (h *Handler) statuses(ctx context.Context, entries []models.Entry, viewerID
 	if err != nil {
 		return nil, err
 	}
+	if viewerID == 0 {
+		// A visitor sees only what public pages show: never a followers-only
+		// post, nor one of a members-only group.
+		shown, err := models.VisiblePosts(ctx, h.db, ids)
+		if err != nil {
+			return nil, err
+		}
+		for id := range posts {
+			if shown[id] == nil {
+				delete(posts, id)
+			}
+		}
+	}
+	apps, err := models.PostApps(ctx, h.db, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*apiStatus, 0, len(entries))
 	for _, e := range entries {
 		p, ok := posts[e.PostID]
@@ -162,6 +179,12 @@ func (h *Handler) statuses(ctx context.Context, entries []models.Entry, viewerID
 		s, err := h.status(ctx, p)
 		if err != nil {
 			return nil, err
+		}
+		if app, ok := apps[p.ID]; ok {
+			s.Application = map[string]any{"name": app.Name, "website": nil}
+			if app.Website != "" {
+				s.Application["website"] = app.Website
+			}
 		}
 		if e.BoosterID != 0 {
 			booster, err := models.ActorByID(ctx, h.db, e.BoosterID)
