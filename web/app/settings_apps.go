@@ -22,7 +22,7 @@ type authorizedAppView struct {
 	Name       string
 	Website    string
 	Scopes     []string // in words
-	Used       bool // a token of it was ever used
+	Used       bool     // a token of it was ever used
 	LastUsed   time.Time
 	LastUsedIS string
 }
