@@ -169,3 +169,15 @@ func (b *OAuthBrowser) Authorize(authorizeURL, name, password string) string {
 	}
 	return u.Query().Get("code")
 }
+
+// LogIn signs name in through the log-in form of the site at base.
+func (b *OAuthBrowser) LogIn(base, name, password string) {
+	b.t.Helper()
+	login := b.Get(base + "/login")
+	fields := login.Form("/login")
+	fields.Set("login", name)
+	fields.Set("password", password)
+	if p := b.Post(base+"/login", fields); p.Status != http.StatusSeeOther {
+		b.t.Fatalf("testenv: %s logs in: %d\n%s", name, p.Status, p.Body)
+	}
+}
