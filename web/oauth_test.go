@@ -166,6 +166,9 @@ func TestTheTokenEndpointRefusesWithMastodonsErrorsAndStoresNothing(t *testing.T
 	s := newOAuthSite(t)
 	app := s.registerApp("read write", testRedirect)
 	other := s.registerApp("read", testRedirect)
+	withPKCE := func() string {
+		return s.codeFor(app, url.Values{"code_challenge": {s256(testVerifier)}, "code_challenge_method": {"S256"}})
+	}
 	for _, tt := range []struct {
 		name   string
 		code   func() string // a fresh code of alice's for app, or another
@@ -174,14 +177,8 @@ func TestTheTokenEndpointRefusesWithMastodonsErrorsAndStoresNothing(t *testing.T
 		error  string
 		tokens int // tokens alive afterwards
 	}{
-		{"a wrong PKCE verifier", func() string {
-			return s.codeFor(app, url.Values{"code_challenge": {s256(testVerifier)}, "code_challenge_method": {"S256"}})
-		},
-			url.Values{"code_verifier": {testVerifier + "x"}}, 400, "invalid_grant", 0},
-		{"no verifier for a code with a challenge", func() string {
-			return s.codeFor(app, url.Values{"code_challenge": {s256(testVerifier)}, "code_challenge_method": {"S256"}})
-		},
-			nil, 400, "invalid_grant", 0},
+		{"a wrong PKCE verifier", withPKCE, url.Values{"code_verifier": {testVerifier + "x"}}, 400, "invalid_grant", 0},
+		{"no verifier for a code with a challenge", withPKCE, nil, 400, "invalid_grant", 0},
 		{"another redirect URI", func() string { return s.codeFor(app, nil) },
 			url.Values{"redirect_uri": {"http://127.0.0.1:9/elsewhere"}}, 400, "invalid_grant", 0},
 		{"a wrong client secret", func() string { return s.codeFor(app, nil) },
@@ -193,10 +190,7 @@ func TestTheTokenEndpointRefusesWithMastodonsErrorsAndStoresNothing(t *testing.T
 		{"an unknown code", func() string { return "no-such-code" }, nil, 400, "invalid_grant", 0},
 		{"the password grant", func() string { return "" },
 			url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {"password1"}}, 400, "unsupported_grant_type", 0},
-		{"the right verifier", func() string {
-			return s.codeFor(app, url.Values{"code_challenge": {s256(testVerifier)}, "code_challenge_method": {"S256"}})
-		},
-			url.Values{"code_verifier": {testVerifier}}, 200, "", 1},
+		{"the right verifier", withPKCE, url.Values{"code_verifier": {testVerifier}}, 200, "", 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if _, err := s.db.Exec(context.Background(), "UPDATE access_tokens SET revoked_at = now()"); err != nil {
