@@ -138,6 +138,7 @@ func TestVisitorsReadPublicPostsButNeverFollowersOnlyNorMembersOnly(t *testing.T
 	}{
 		{"/api/v1/statuses/" + public, 200},
 		{"/api/v1/statuses/" + private, 404},
+		{"/api/v1/statuses/" + private + "/context", 404},
 		{"/api/v1/statuses/" + reply, 404},
 		{fmt.Sprintf("/api/v1/statuses/%d", inGroup.ID), 404},
 		{fmt.Sprintf("/api/v1/accounts/%d", alice.Actor.ID), 200},

@@ -310,7 +310,7 @@ func TestTheAuthorizationRequestIsCheckedBeforeAnyoneConsents(t *testing.T) {
 		{"a redirect URI the app did not register", url.Values{"redirect_uri": {"http://127.0.0.1:9/evil"}}, true, "invalid_redirect_uri"},
 		{"a scope the app did not register", url.Values{"scope": {"write"}}, false, "invalid_scope"},
 		{"a scope Mastodon does not have", url.Values{"scope": {"read everything"}}, false, "invalid_scope"},
-		{"the plain PKCE method", url.Values{"code_challenge": {"abc"}, "code_challenge_method": {"plain"}}, false, "invalid_request"},
+		{"the plain PKCE method", url.Values{"code_challenge": {s256(testVerifier)}, "code_challenge_method": {"plain"}}, false, "invalid_request"},
 		{"another response type", url.Values{"response_type": {"token"}}, false, "unsupported_response_type"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -400,6 +400,16 @@ func TestAMemberSeesAndRevokesHerApps(t *testing.T) {
 	_, tok := s.exchange(app, s.codeFor(app, nil), nil)
 	if code, _ := s.get("/api/v1/accounts/verify_credentials", tok.AccessToken, nil); code != http.StatusOK {
 		t.Fatal("the token does not work")
+	}
+	// What it posts names it, as Mastodon's statuses do.
+	req, _ := http.NewRequest(http.MethodPost, s.base+"/api/v1/statuses", strings.NewReader("status=Hello"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	var status struct {
+		Application struct{ Name string } `json:"application"`
+	}
+	if code, body := s.send(req, &status); code != http.StatusOK || status.Application.Name != "Test app" {
+		t.Errorf("a status written with the app: %d %s", code, body)
 	}
 	b := testenv.NewOAuthBrowser(t)
 	b.OpenConsent(s.authorizeURL(app, nil), "alice", "password1") // signs in

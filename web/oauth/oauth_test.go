@@ -91,7 +91,7 @@ func TestPKCETakesS256OnlyAndChecksTheVerifier(t *testing.T) {
 	}{
 		{"none", "", "", ""},
 		{"S256", challenge, "S256", ""},
-		{"plain", verifier, "plain", "invalid_request"},
+		{"plain", challenge, "plain", "invalid_request"},
 		{"no method", challenge, "", "invalid_request"},
 		{"a method alone", "", "S256", "invalid_request"},
 		{"a short challenge", "abc", "S256", "invalid_request"},
