@@ -148,8 +148,9 @@ func TestActorDocumentsHaveTheFieldsPeersRead(t *testing.T) {
 		{
 			name: "person", path: "/users/alice",
 			want: map[string]any{"type": "Person", "preferredUsername": "alice", "name": "Alice <Park>",
-				"url": apBase + "/@alice", "manuallyApprovesFollowers": false, "discoverable": true},
-			absent: []string{"featured", "attributedTo", "moderators", "postingRestrictedToMods", "icon"},
+				"url": apBase + "/@alice", "manuallyApprovesFollowers": false, "discoverable": true,
+				"featured": apBase + "/users/alice/featured"},
+			absent: []string{"attributedTo", "moderators", "postingRestrictedToMods", "icon"},
 		},
 		{
 			name: "public group", path: "/groups/brooklyn_moms",

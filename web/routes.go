@@ -36,7 +36,8 @@ func activityPubRoutes(e *echo.Echo, h *activitypub.Handler) {
 	e.GET("/groups/:name/followers", h.FollowersCollection(activitypub.GroupActor))
 	e.GET("/groups/:name/following", h.FollowingCollection(activitypub.GroupActor))
 	e.GET("/groups/:name/moderators", h.ModeratorsCollection)
-	e.GET("/groups/:name/featured", h.FeaturedCollection)
+	e.GET("/users/:name/featured", h.FeaturedCollection(activitypub.PersonActor))
+	e.GET("/groups/:name/featured", h.FeaturedCollection(activitypub.GroupActor))
 	e.GET("/actor", h.ActorDocument(activitypub.InstanceActor))
 	e.GET("/actor/outbox", h.OutboxCollection(activitypub.InstanceActor))
 	e.GET("/actor/followers", h.FollowersCollection(activitypub.InstanceActor))
@@ -113,6 +114,27 @@ func apiRoutes(e *echo.Echo, h *api.Handler) {
 	g.GET("/v1/blocks", h.Blocks, api.Needs("read:blocks"))
 	g.GET("/v1/mutes", h.Mutes, api.Needs("read:mutes"))
 
+	// Everyday statuses: bookmarks, sources and edits, who reacted, pins,
+	// muted threads, reading positions
+	g.POST("/v1/statuses/:id/bookmark", h.Bookmark, api.Needs("write:bookmarks"))
+	g.POST("/v1/statuses/:id/unbookmark", h.Unbookmark, api.Needs("write:bookmarks"))
+	g.GET("/v1/bookmarks", h.Bookmarks, api.Needs("read:bookmarks"))
+	g.GET("/v1/statuses/:id/source", h.StatusSource, api.Needs("read:statuses"))
+	g.GET("/v1/statuses/:id/history", h.StatusHistory, api.Needs("read:statuses"))
+	g.GET("/v1/statuses/:id/favourited_by", h.FavouritedBy, api.Needs("read:accounts"))
+	g.GET("/v1/statuses/:id/reblogged_by", h.RebloggedBy, api.Needs("read:accounts"))
+	g.POST("/v1/statuses/:id/pin", h.Pin, api.Needs("write:accounts"))
+	g.POST("/v1/statuses/:id/unpin", h.Unpin, api.Needs("write:accounts"))
+	g.POST("/v1/statuses/:id/mute", h.MuteConversation, api.Needs("write:mutes"))
+	g.POST("/v1/statuses/:id/unmute", h.UnmuteConversation, api.Needs("write:mutes"))
+	g.GET("/v1/markers", h.Markers, api.Needs("read:statuses"))
+	g.POST("/v1/markers", h.SaveMarkers, api.Needs("write:statuses"))
+
+	// Private conversations (direct posts)
+	g.GET("/v1/conversations", h.Conversations, api.Needs("read:statuses"))
+	g.POST("/v1/conversations/:id/read", h.ReadConversation, api.Needs("write:conversations"))
+	g.DELETE("/v1/conversations/:id", h.RemoveConversation, api.Needs("write:conversations"))
+
 	// Safety: reports
 	g.POST("/v1/reports", h.CreateReport, api.Needs("write:reports"))
 
@@ -173,6 +195,12 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.POST("/posts/:id/delete", h.DeletePost)
 	e.POST("/posts/:id/like", h.LikePost)
 	e.POST("/posts/:id/unlike", h.UnlikePost)
+	e.POST("/posts/:id/bookmark", h.BookmarkPost)
+	e.POST("/posts/:id/unbookmark", h.UnbookmarkPost)
+	e.GET("/bookmarks", h.BookmarksPage)
+	e.GET("/messages", h.MessagesPage)
+	e.GET("/messages/new", h.NewMessagePage)
+	e.GET("/messages/:id", h.ConversationPage)
 	e.GET("/groups/:name/join", h.MembershipPage)
 	e.POST("/groups/:name/join", h.JoinGroup)
 	e.POST("/groups/:name/leave", h.LeaveGroup)

@@ -37,8 +37,13 @@ func (f *statusForm) validate() error {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Text character limit of 5000 exceeded")
 	case utf8.RuneCountInString(f.SpoilerText) > 1000:
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Content warning is too long")
-	case len(f.Language) > 10:
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Language is invalid")
+	}
+	if f.Language != "" {
+		lang, ok := models.Language(f.Language)
+		if !ok {
+			return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Language is not an ISO 639-1 code")
+		}
+		f.Language = lang
 	}
 	switch f.Visibility {
 	case "":
@@ -46,6 +51,9 @@ func (f *statusForm) validate() error {
 	case models.VisibilityPublicPost, models.VisibilityUnlisted, models.VisibilityPrivate, models.VisibilityDirect:
 	default:
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Visibility is invalid")
+	}
+	if f.Anonymous && f.Visibility == models.VisibilityDirect {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: a direct message cannot be anonymous")
 	}
 	return nil
 }
@@ -66,7 +74,7 @@ func (h *Handler) CreateStatus(c echo.Context) error {
 	}
 	html, tags, mentions := h.composer.Render(ctx, f.Status)
 	pub := outbox.Publication{Author: me, Mentions: mentions, Post: &models.Post{
-		Content: html, Summary: strings.TrimSpace(f.SpoilerText), Sensitive: f.Sensitive || f.SpoilerText != "",
+		Content: html, Source: f.Status, Summary: strings.TrimSpace(f.SpoilerText), Sensitive: f.Sensitive || f.SpoilerText != "",
 		Visibility: f.Visibility, Language: f.Language, Tags: tags}}
 	if f.InReplyToID != "" {
 		parent, err := h.postParam(c, f.InReplyToID)
@@ -115,7 +123,8 @@ func (h *Handler) writeStatus(c echo.Context, postID, viewerID int64) error {
 }
 
 // postParam loads a live post by its API id, as a 404 when there is none
-// or the viewer may not see it (a members-only group's post, to a non-member).
+// or the viewer may not see it (a members-only group's post, to a
+// non-member; a direct post, to anyone it does not mention).
 func (h *Handler) postParam(c echo.Context, s string) (*models.Post, error) {
 	ctx := c.Request().Context()
 	id, err := strconv.ParseInt(s, 10, 64)
@@ -123,7 +132,7 @@ func (h *Handler) postParam(c echo.Context, s string) (*models.Post, error) {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
 	}
 	p, err := models.PostByID(ctx, h.db, id)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && (p.DeletedAt != nil || p.Visibility == models.VisibilityDirect)) {
+	if errors.Is(err, models.ErrNotFound) || (err == nil && p.DeletedAt != nil) {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
 	}
 	if err != nil {
@@ -139,6 +148,17 @@ func (h *Handler) postParam(c echo.Context, s string) (*models.Post, error) {
 			return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
 		}
 		return p, nil
+	}
+	// A direct post is for those in it, a followers-only one for the
+	// author's followers (or, in a group, its members): to anyone else it
+	// does not exist.
+	if access.NotForEveryone(p) {
+		if ok, err := access.For(h.db, h.urls, currentAccount(c)).Can(ctx, p); err != nil || !ok {
+			if err == nil {
+				err = echo.NewHTTPError(http.StatusNotFound, "Record not found")
+			}
+			return nil, err
+		}
 	}
 	if hidden, err := access.HiddenFromViewer(ctx, h.db, p, viewerID(c)); err != nil || hidden {
 		if err == nil {
@@ -197,7 +217,7 @@ func (h *Handler) EditStatus(c echo.Context) error {
 			tags = append(tags, t)
 		}
 	}
-	p.Content, p.Tags = html, tags
+	p.Content, p.Source, p.Tags = html, f.Status, tags
 	p.Summary, p.Sensitive = strings.TrimSpace(f.SpoilerText), f.Sensitive || f.SpoilerText != ""
 	if f.Language != "" {
 		p.Language = f.Language
@@ -282,27 +302,23 @@ func entriesOf(ids []int64) []models.Entry {
 
 // Favourite answers POST /api/v1/statuses/:id/favourite.
 func (h *Handler) Favourite(c echo.Context) error {
-	ctx := c.Request().Context()
-	me := currentAccount(c).Actor
-	p, err := h.postParam(c, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if err := h.outbox.Like(ctx, me, p); err != nil {
-		return err
-	}
-	return h.writeStatus(c, p.ID, me.ID)
+	return h.onStatus(c, h.outbox.Like)
 }
 
 // Unfavourite answers POST /api/v1/statuses/:id/unfavourite.
 func (h *Handler) Unfavourite(c echo.Context) error {
-	ctx := c.Request().Context()
+	return h.onStatus(c, h.outbox.Unlike)
+}
+
+// onStatus does something to a status the token's account may see (a 404
+// otherwise) and answers with the status as it is then.
+func (h *Handler) onStatus(c echo.Context, do func(ctx context.Context, me *models.Actor, p *models.Post) error) error {
 	me := currentAccount(c).Actor
 	p, err := h.postParam(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	if err := h.outbox.Unlike(ctx, me, p); err != nil {
+	if err := do(c.Request().Context(), me, p); err != nil {
 		return err
 	}
 	return h.writeStatus(c, p.ID, me.ID)
@@ -373,6 +389,9 @@ func (h *Handler) AccountStatuses(c echo.Context) error {
 	a, err := h.actorParam(c)
 	if err != nil {
 		return err
+	}
+	if c.QueryParam("pinned") == "true" {
+		return h.pinnedStatuses(c, a)
 	}
 	me := viewerID(c)
 	return h.timeline(c, func(ctx context.Context, p models.Page) ([]models.Entry, error) {
