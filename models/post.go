@@ -75,6 +75,7 @@ type Post struct {
 	LockedAt        *time.Time // a locked thread takes no new replies
 	RealAuthorID    *int64     // an anonymous post's writer; AuthorID is then the group
 	RelayOfID       *int64     // set on a group's followers-only copy of a member's post
+	AppID           *int64     // the app it was written with; stored by InsertPost, read with PostApps
 	Author          *Actor     // filled by the listing queries
 	BoostedBy       *Actor     // set on timeline entries that are boosts
 	BoostID         int64      // the boost's row id (timeline cursor) when BoostedBy is set
@@ -139,13 +140,15 @@ func InsertPost(ctx context.Context, db DB, p *Post) (bool, error) {
 		id = p.ID
 	}
 	err = db.QueryRow(ctx, `INSERT INTO posts (id, uri, url, author_id, group_id, in_reply_to_uri, in_reply_to_id, type, name,
-			content, summary, sensitive, language, visibility, attachments, tags, local, published_at, real_author_id, relay_of_id, source)
+			content, summary, sensitive, language, visibility, attachments, tags, local, published_at, real_author_id, relay_of_id,
+			source, app_id)
 		VALUES (coalesce($1, nextval(pg_get_serial_sequence('posts', 'id'))), $2, $3, $4, $5, $6,
-			coalesce($7, (SELECT id FROM posts WHERE uri = nullif($6, ''))), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+			coalesce($7, (SELECT id FROM posts WHERE uri = nullif($6, ''))), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+			$21, $22)
 		ON CONFLICT (uri) DO NOTHING RETURNING id, in_reply_to_id`,
 		id, p.URI, p.URL, p.AuthorID, p.GroupID, p.InReplyToURI, p.InReplyToID, p.Type, p.Name,
 		p.Content, p.Summary, p.Sensitive, p.Language, p.Visibility, attachments, tags, p.Local, p.PublishedAt,
-		p.RealAuthorID, p.RelayOfID, p.Source).
+		p.RealAuthorID, p.RelayOfID, p.Source, p.AppID).
 		Scan(&p.ID, &p.InReplyToID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil

@@ -13,7 +13,7 @@ import (
 func routes(e *echo.Echo, f faces, health echo.HandlerFunc) {
 	e.GET("/healthz", health)
 	activityPubRoutes(e, f.activityPub)
-	apiRoutes(e.Group("/api", f.api.RequireToken), f.api)
+	apiRoutes(e, f.api)
 	appRoutes(e, f.app)
 	feedRoutes(e, f.feeds)
 }
@@ -56,14 +56,34 @@ func activityPubRoutes(e *echo.Echo, h *activitypub.Handler) {
 	e.POST("/actors/reports/inbox", h.PostReportsInbox)
 }
 
-// apiRoutes: the Mastodon-compatible client API (web/api), behind a bearer
-// token; each route names the OAuth scope it needs, as Mastodon's do.
-func apiRoutes(g *echo.Group, h *api.Handler) {
+// apiRoutes: the Mastodon-compatible client API (web/api) and its OAuth 2
+// endpoints. A bearer token is read when sent (a dead one is refused
+// everywhere); each route says what it needs, as Mastodon's do: Needs a
+// member's token with one of the scopes, IfToken anyone (a token sent must
+// hold the scope), NeedsAnyToken an app's or a member's token, or nothing.
+func apiRoutes(e *echo.Echo, h *api.Handler) {
+	// OAuth 2 (the consent page is the HTML app's, /oauth/authorize)
+	e.POST("/oauth/token", h.IssueToken)
+	e.POST("/oauth/revoke", h.RevokeToken)
+	e.GET("/.well-known/oauth-authorization-server", h.AuthorizationServerMetadata)
+
+	g := e.Group("/api", h.Authenticate)
+	// What apps read before anything else
+	g.POST("/v1/apps", h.RegisterApp)
+	g.GET("/v1/apps/verify_credentials", h.VerifyAppCredentials, api.NeedsAnyToken)
+	g.GET("/v1/instance", h.InstanceV1)
+	g.GET("/v2/instance", h.InstanceV2)
+	g.GET("/v1/instance/rules", h.InstanceRules)
+	g.GET("/v1/custom_emojis", h.CustomEmojis)
+	g.GET("/v1/preferences", h.Preferences, api.Needs("read:accounts"))
+	g.GET("/v1/announcements", h.Announcements, api.Needs("read"))
+	g.POST("/v1/announcements/:id/dismiss", h.DismissAnnouncement, api.Needs("write:accounts"))
+
 	// Accounts, statuses, timelines, notifications
 	g.GET("/v1/accounts/verify_credentials", h.VerifyCredentials, api.Needs("read:accounts", "profile"))
-	g.GET("/v1/accounts/lookup", h.LookupAccount, api.Needs("read:accounts"))
+	g.GET("/v1/accounts/lookup", h.LookupAccount, api.IfToken("read:accounts"))
 	g.GET("/v1/accounts/relationships", h.Relationships, api.Needs("read:follows"))
-	g.GET("/v1/accounts/:id", h.GetAccount, api.Needs("read:accounts"))
+	g.GET("/v1/accounts/:id", h.GetAccount, api.IfToken("read:accounts"))
 	g.POST("/v1/accounts/:id/follow", h.Follow, api.Needs("write:follows"))
 	g.POST("/v1/accounts/:id/unfollow", h.Unfollow, api.Needs("write:follows"))
 	g.GET("/v1/accounts/:id/followers", h.Followers, api.Needs("read:accounts"))
@@ -73,17 +93,17 @@ func apiRoutes(g *echo.Group, h *api.Handler) {
 	g.POST("/v1/follow_requests/:id/authorize", h.AuthorizeFollowRequest, api.Needs("write:follows"))
 	g.POST("/v1/follow_requests/:id/reject", h.RejectFollowRequest, api.Needs("write:follows"))
 	g.POST("/v1/statuses", h.CreateStatus, api.Needs("write:statuses"))
-	g.GET("/v1/statuses/:id", h.GetStatus, api.Needs("read:statuses"))
+	g.GET("/v1/statuses/:id", h.GetStatus, api.IfToken("read:statuses"))
 	g.PUT("/v1/statuses/:id", h.EditStatus, api.Needs("write:statuses"))
 	g.DELETE("/v1/statuses/:id", h.DeleteStatus, api.Needs("write:statuses"))
-	g.GET("/v1/statuses/:id/context", h.StatusContext, api.Needs("read:statuses"))
+	g.GET("/v1/statuses/:id/context", h.StatusContext, api.IfToken("read:statuses"))
 	g.POST("/v1/statuses/:id/favourite", h.Favourite, api.Needs("write:favourites"))
 	g.POST("/v1/statuses/:id/unfavourite", h.Unfavourite, api.Needs("write:favourites"))
 	g.POST("/v1/statuses/:id/reblog", h.Reblog, api.Needs("write:statuses"))
 	g.POST("/v1/statuses/:id/unreblog", h.Unreblog, api.Needs("write:statuses"))
 	g.GET("/v1/timelines/home", h.HomeTimeline, api.Needs("read:statuses"))
-	g.GET("/v1/timelines/public", h.PublicTimeline, api.Needs("read:statuses"))
-	g.GET("/v1/accounts/:id/statuses", h.AccountStatuses, api.Needs("read:statuses"))
+	g.GET("/v1/timelines/public", h.PublicTimeline, api.IfToken("read:statuses"))
+	g.GET("/v1/accounts/:id/statuses", h.AccountStatuses, api.IfToken("read:statuses"))
 	g.GET("/v1/notifications", h.Notifications, api.Needs("read:notifications"))
 	g.POST("/v1/notifications/clear", h.ClearNotifications, api.Needs("write:notifications"))
 	g.POST("/v1/notifications/:id/dismiss", h.DismissNotification, api.Needs("write:notifications"))
@@ -155,6 +175,14 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.POST("/settings/password", h.ChangePassword)
 	e.POST(app.AvatarUploadPath, h.SaveAvatar) // body limit: bodyLimits
 	e.GET(app.AvatarsPath+":file", h.AvatarFile)
+	e.GET("/settings/apps", h.AppsPage)
+	e.POST("/settings/apps/:id/revoke", h.RevokeApp)
+
+	// OAuth 2: the consent page of Mastodon apps (the token endpoint is the API's)
+	e.GET("/oauth/authorize", h.AuthorizePage)
+	e.GET("/oauth/authorize/", h.AuthorizePage)
+	e.POST("/oauth/authorize", h.Authorize)
+	e.POST("/oauth/authorize/", h.Authorize)
 
 	// Members
 	e.GET("/home", h.MemberHome)
@@ -196,6 +224,11 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.POST("/admin/users/:name/approve", h.ApproveSignup)
 	e.POST("/admin/invites", h.CreateInvite)
 	e.POST("/admin/invites/:code/revoke", h.RevokeInvite)
+	e.POST("/admin/settings/public", h.SavePublicSettings)
+	e.POST("/admin/announcements", h.CreateAnnouncement)
+	e.POST("/admin/announcements/:id/publish", h.PublishAnnouncement(true))
+	e.POST("/admin/announcements/:id/unpublish", h.PublishAnnouncement(false))
+	e.POST("/admin/announcements/:id/delete", h.DeleteAnnouncement)
 
 	// Safety: group moderation (remove, ban, lock, pins, audit log)
 	e.POST("/groups/:name/remove", h.RemoveGroupPost)

@@ -691,8 +691,9 @@ func TestFiltersStopAtTheLimitPerMember(t *testing.T) {
 }
 
 // TestEveryFormRouteRefusesARequestWithoutItsToken walks every POST route
-// the app serves (but the inboxes and the bearer-token API), so that a
-// form added later without the check fails here.
+// the app serves (but the inboxes, the bearer-token API and OAuth's token
+// and revocation endpoints, which apps call with their client secret and
+// no cookie), so that a form added later without the check fails here.
 func TestEveryFormRouteRefusesARequestWithoutItsToken(t *testing.T) {
 	s := newHostileSite(t)
 	ada := s.signedIn(s.ada)
@@ -700,7 +701,8 @@ func TestEveryFormRouteRefusesARequestWithoutItsToken(t *testing.T) {
 	before := s.safetyState()
 	n := 0
 	for _, r := range s.e.Routes() {
-		if r.Method != http.MethodPost || strings.HasPrefix(r.Path, "/api/") || strings.HasSuffix(r.Path, "/inbox") || r.Path == "/inbox" {
+		if r.Method != http.MethodPost || strings.HasPrefix(r.Path, "/api/") || strings.HasSuffix(r.Path, "/inbox") || r.Path == "/inbox" ||
+			r.Path == "/oauth/token" || r.Path == "/oauth/revoke" {
 			continue
 		}
 		n++

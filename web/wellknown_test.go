@@ -230,8 +230,9 @@ func TestNodeInfoDescribesVillageAndCountsUsers(t *testing.T) {
 				"services":          map[string]any{"inbound": []any{}, "outbound": []any{}},
 				"openRegistrations": false,
 				// One account: groups and the instance actor are not users.
-				"usage":    map[string]any{"users": map[string]any{"total": float64(1), "activeMonth": float64(1), "activeHalfyear": float64(1)}, "localPosts": float64(0)},
-				"metadata": map[string]any{"nodeName": apHost},
+				"usage": map[string]any{"users": map[string]any{"total": float64(1), "activeMonth": float64(1), "activeHalfyear": float64(1)}, "localPosts": float64(0)},
+				"metadata": map[string]any{"nodeName": apHost, "nodeDescription": "",
+					"features": []any{"mastodon_api", "oauth2", "groups"}, "postFormats": []any{"text/plain"}},
 			}
 			for k, v := range want {
 				if !reflect.DeepEqual(doc[k], v) {

@@ -166,11 +166,31 @@ func (h *Handler) statuses(ctx context.Context, entries []models.Entry, viewerID
 	if err != nil {
 		return nil, err
 	}
-	viewer, err := models.ActorByID(ctx, h.db, viewerID)
+	// A visitor sees only what public pages show: never a followers-only
+	// post, nor one of a members-only group. A member is checked post by
+	// post below.
+	var seen *access.Viewer
+	if viewerID == 0 {
+		shown, err := models.VisiblePosts(ctx, h.db, ids)
+		if err != nil {
+			return nil, err
+		}
+		for id := range posts {
+			if shown[id] == nil {
+				delete(posts, id)
+			}
+		}
+	} else {
+		viewer, err := models.ActorByID(ctx, h.db, viewerID)
+		if err != nil {
+			return nil, err
+		}
+		seen = access.ForActor(h.db, h.urls, viewer)
+	}
+	apps, err := models.PostApps(ctx, h.db, ids)
 	if err != nil {
 		return nil, err
 	}
-	seen := access.ForActor(h.db, h.urls, viewer)
 	out := make([]*apiStatus, 0, len(entries))
 	for _, e := range entries {
 		p, ok := posts[e.PostID]
@@ -180,7 +200,7 @@ func (h *Handler) statuses(ctx context.Context, entries []models.Entry, viewerID
 		// Whatever list asked for it, a direct post shows only to those in
 		// it, a followers-only one to the author's followers (or, in a
 		// group, its members).
-		if access.NotForEveryone(p) {
+		if seen != nil && access.NotForEveryone(p) {
 			if ok, err := seen.Can(ctx, p); err != nil || !ok {
 				if err != nil {
 					return nil, err
@@ -191,6 +211,12 @@ func (h *Handler) statuses(ctx context.Context, entries []models.Entry, viewerID
 		s, err := h.status(ctx, p, viewerID)
 		if err != nil {
 			return nil, err
+		}
+		if app, ok := apps[p.ID]; ok {
+			s.Application = map[string]any{"name": app.Name, "website": nil}
+			if app.Website != "" {
+				s.Application["website"] = app.Website
+			}
 		}
 		if e.BoosterID != 0 {
 			booster, err := models.ActorByID(ctx, h.db, e.BoosterID)

@@ -33,7 +33,7 @@ func (f *statusForm) validate() error {
 	switch {
 	case f.Status == "":
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Text can't be blank")
-	case utf8.RuneCountInString(f.Status) > models.MaxPostLength:
+	case models.PostLength(f.Status) > models.MaxPostLength:
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Text character limit of 5000 exceeded")
 	case utf8.RuneCountInString(f.SpoilerText) > 1000:
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Content warning is too long")
@@ -86,6 +86,9 @@ func (h *Handler) CreateStatus(c echo.Context) error {
 			return err
 		}
 	}
+	if t := requestToken(c); t.App != nil && !f.Anonymous {
+		pub.Post.AppID = &t.App.ID // an anonymous post names no app: it could point at its writer
+	}
 	var post *models.Post
 	var err error
 	if f.Anonymous {
@@ -135,6 +138,17 @@ func (h *Handler) postParam(c echo.Context, s string) (*models.Post, error) {
 	if err != nil {
 		return nil, err
 	}
+	if viewerID(c) == 0 {
+		// A visitor reads what public pages show, and nothing else.
+		shown, err := models.VisiblePosts(ctx, h.db, []int64{p.ID})
+		if err != nil {
+			return nil, err
+		}
+		if shown[p.ID] == nil {
+			return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
+		}
+		return p, nil
+	}
 	// A direct post is for those in it, a followers-only one for the
 	// author's followers (or, in a group, its members): to anyone else it
 	// does not exist.
@@ -146,7 +160,7 @@ func (h *Handler) postParam(c echo.Context, s string) (*models.Post, error) {
 			return nil, err
 		}
 	}
-	if hidden, err := access.HiddenFromViewer(ctx, h.db, p, currentAccount(c).Actor.ID); err != nil || hidden {
+	if hidden, err := access.HiddenFromViewer(ctx, h.db, p, viewerID(c)); err != nil || hidden {
 		if err == nil {
 			err = echo.NewHTTPError(http.StatusNotFound, "Record not found")
 		}
@@ -161,7 +175,7 @@ func (h *Handler) GetStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.writeStatus(c, p.ID, currentAccount(c).Actor.ID)
+	return h.writeStatus(c, p.ID, viewerID(c))
 }
 
 // ownPost loads a post of the token's account, for edits and deletes.
@@ -254,7 +268,7 @@ func (h *Handler) StatusContext(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	viewer := currentAccount(c).Actor.ID
+	viewer := viewerID(c)
 	up, err := h.statuses(ctx, entriesOf(ancestors), viewer)
 	if err != nil {
 		return err
@@ -321,14 +335,15 @@ func (h *Handler) timeline(c echo.Context, list func(context.Context, models.Pag
 	if err != nil {
 		return err
 	}
-	out, err := h.statuses(ctx, entries, currentAccount(c).Actor.ID)
+	viewer := viewerID(c)
+	out, err := h.statuses(ctx, entries, viewer)
 	if err == nil {
-		out, err = h.withoutHidden(ctx, currentAccount(c).Actor.ID, out)
+		out, err = h.withoutHidden(ctx, viewer, out)
 	}
 	if err != nil {
 		return err
 	}
-	if out, err = h.applyFilters(ctx, currentAccount(c).Actor.ID, filterContextOfPath(c.Path()), out); err != nil {
+	if out, err = h.applyFilters(ctx, viewer, filterContextOfPath(c.Path()), out); err != nil {
 		return err
 	}
 	var last int64
@@ -347,8 +362,21 @@ func (h *Handler) HomeTimeline(c echo.Context) error {
 	})
 }
 
-// PublicTimeline answers GET /api/v1/timelines/public (local=true for this instance only).
+// PublicTimeline answers GET /api/v1/timelines/public (local=true for this
+// instance only); visitors read it unless an admin closed it to them.
 func (h *Handler) PublicTimeline(c echo.Context) error {
+	if currentAccount(c) == nil {
+		settings, err := models.InstancePublicSettings(c.Request().Context(), h.db)
+		if err != nil {
+			return err
+		}
+		if !settings.TimelinePreview {
+			if requestToken(c) == nil {
+				return errInvalidToken()
+			}
+			return echo.NewHTTPError(http.StatusUnprocessableEntity, "This method requires an authenticated user")
+		}
+	}
 	local := c.QueryParam("local") == "true"
 	return h.timeline(c, func(ctx context.Context, p models.Page) ([]models.Entry, error) {
 		return models.PublicTimeline(ctx, h.db, local, p)
@@ -365,7 +393,7 @@ func (h *Handler) AccountStatuses(c echo.Context) error {
 	if c.QueryParam("pinned") == "true" {
 		return h.pinnedStatuses(c, a)
 	}
-	me := currentAccount(c).Actor.ID
+	me := viewerID(c)
 	return h.timeline(c, func(ctx context.Context, p models.Page) ([]models.Entry, error) {
 		if inside, err := access.SeesMembersOnlyGroup(ctx, h.db, a, me); err != nil || inside {
 			if err != nil {

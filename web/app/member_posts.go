@@ -132,7 +132,7 @@ func (h *Handler) CreatePost(c echo.Context) error {
 // what is wrong in f.Errors, and returns the text to publish.
 func checkPostText(f *composeForm) string {
 	body := strings.TrimSpace(f.Text)
-	switch n := utf8.RuneCountInString(body); {
+	switch n := models.PostLength(body); {
 	case n == 0:
 		f.Errors["text"] = i18n.Text("compose.error.empty")
 	case n > models.MaxPostLength:
