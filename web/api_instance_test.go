@@ -15,6 +15,7 @@ import (
 )
 
 func TestTheInstanceDocumentSaysWhatVillageEnforces(t *testing.T) {
+	t.Parallel()
 	e, db, _, token := apiServer(t)
 	ctx := context.Background()
 	if err := models.SetInstance(ctx, db, models.InstanceInfo{Name: "Park Slope Village", Description: "Parents of Park Slope",
@@ -112,6 +113,7 @@ func postStatusForm(e http.Handler, token string, form url.Values) *httptest.Res
 }
 
 func TestVisitorsReadPublicPostsButNeverFollowersOnlyNorMembersOnly(t *testing.T) {
+	t.Parallel()
 	e, db, alice, token := apiServer(t)
 	ctx := context.Background()
 	idOf := func(rec *httptest.ResponseRecorder) string {
@@ -172,6 +174,7 @@ func TestVisitorsReadPublicPostsButNeverFollowersOnlyNorMembersOnly(t *testing.T
 }
 
 func TestAdminsAnnounceAndMembersDismiss(t *testing.T) {
+	t.Parallel()
 	s := newOAuthSite(t)
 	ctx := context.Background()
 	if err := models.SetAccountRole(ctx, s.db, s.alice.ID, "admin"); err != nil {

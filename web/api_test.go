@@ -49,6 +49,7 @@ func call(e *echo.Echo, method, path, token string) *httptest.ResponseRecorder {
 }
 
 func TestAPIRequiresAValidToken(t *testing.T) {
+	t.Parallel()
 	e, _, _, token := apiServer(t)
 	for _, tt := range []struct {
 		name, token string
@@ -71,6 +72,7 @@ func TestAPIRequiresAValidToken(t *testing.T) {
 }
 
 func TestAPIAccountsAndFollowersPageWithLinkHeaders(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, db, alice, token := apiServer(t)
 	g, err := models.CreateGroup(ctx, db, models.NewGroup{Name: "moms", Title: "Moms"})
@@ -187,6 +189,7 @@ func apiRoutesOf(e *echo.Echo) []*echo.Route {
 // Mastodon's 403 from every route of the client API but those listed as
 // open to everyone, so none was left without its scope.
 func TestEveryAPIRouteNeedsAScope(t *testing.T) {
+	t.Parallel()
 	e, db, alice, _ := apiServer(t)
 	none, err := models.CreateScopedToken(context.Background(), db, alice.ID, nil)
 	if err != nil {
@@ -209,6 +212,7 @@ func TestEveryAPIRouteNeedsAScope(t *testing.T) {
 // TestVisitorsCallOnlyTheRoutesMastodonOpensToThem: without a token every
 // route but the listed ones answers 401, and a dead token is 401 on all.
 func TestVisitorsCallOnlyTheRoutesMastodonOpensToThem(t *testing.T) {
+	t.Parallel()
 	e, _, _, token := apiServer(t)
 	for _, r := range apiRoutesOf(e) {
 		path := strings.NewReplacer(":id", "1", ":name", "alice").Replace(r.Path)
@@ -224,6 +228,7 @@ func TestVisitorsCallOnlyTheRoutesMastodonOpensToThem(t *testing.T) {
 }
 
 func TestATokenDoesOnlyWhatItsScopesSay(t *testing.T) {
+	t.Parallel()
 	e, db, alice, _ := apiServer(t)
 	ctx := context.Background()
 	token := func(scopes ...string) string {

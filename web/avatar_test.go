@@ -117,6 +117,7 @@ func (s *site) iconURL(name string) string {
 }
 
 func TestAvatarUploadDropsMetadataShrinksAndIsServed(t *testing.T) {
+	t.Parallel()
 	s := newAvatarSite(t)
 	s.account("sam", "correct horse")
 	b := s.browser()
@@ -200,6 +201,7 @@ func TestAvatarUploadDropsMetadataShrinksAndIsServed(t *testing.T) {
 }
 
 func TestAvatarUploadRefusesWhatIsNotAPictureOrTooLarge(t *testing.T) {
+	t.Parallel()
 	s := newAvatarSite(t)
 	s.account("sam", "correct horse")
 	b := s.browser()
@@ -231,6 +233,7 @@ func TestAvatarUploadRefusesWhatIsNotAPictureOrTooLarge(t *testing.T) {
 }
 
 func TestAvatarUploadWithoutCSRFTokenIsForbidden(t *testing.T) {
+	t.Parallel()
 	s := newAvatarSite(t)
 	s.account("sam", "correct horse")
 	b := s.browser()
@@ -243,6 +246,7 @@ func TestAvatarUploadWithoutCSRFTokenIsForbidden(t *testing.T) {
 }
 
 func TestAvatarBodyLimitIsForTheUploadOnly(t *testing.T) {
+	t.Parallel()
 	s := newAvatarSite(t)
 	s.account("sam", "correct horse")
 	b := s.browser()
@@ -252,6 +256,7 @@ func TestAvatarBodyLimitIsForTheUploadOnly(t *testing.T) {
 }
 
 func TestAvatarAndProfileSaveSendUpdatePersonToRemoteFollowers(t *testing.T) {
+	t.Parallel()
 	s := newAvatarSite(t)
 	ctx := context.Background()
 	acc := s.account("sam", "correct horse")

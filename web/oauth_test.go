@@ -163,6 +163,7 @@ func s256(verifier string) string {
 const testVerifier = "a-verifier-of-forty-three-characters-or-more-0123456789"
 
 func TestTheTokenEndpointRefusesWithMastodonsErrorsAndStoresNothing(t *testing.T) {
+	t.Parallel()
 	s := newOAuthSite(t)
 	app := s.registerApp("read write", testRedirect)
 	other := s.registerApp("read", testRedirect)
@@ -231,6 +232,7 @@ func (s *oauthSite) usedCodes() int {
 }
 
 func TestACodeServesOnceAndItsReuseRevokesItsToken(t *testing.T) {
+	t.Parallel()
 	s := newOAuthSite(t)
 	app := s.registerApp("read", testRedirect)
 	code := s.codeFor(app, nil)
@@ -251,6 +253,7 @@ func TestACodeServesOnceAndItsReuseRevokesItsToken(t *testing.T) {
 }
 
 func TestACodeExpiresAfterTenMinutes(t *testing.T) {
+	t.Parallel()
 	s := newOAuthSite(t)
 	app := s.registerApp("read", testRedirect)
 	code := s.codeFor(app, nil)
@@ -264,6 +267,7 @@ func TestACodeExpiresAfterTenMinutes(t *testing.T) {
 }
 
 func TestTheTokenEndpointTakesJSONAndHTTPBasic(t *testing.T) {
+	t.Parallel()
 	s := newOAuthSite(t)
 	app := s.registerApp("read write", testRedirect)
 	body, _ := json.Marshal(map[string]string{"grant_type": "authorization_code", "code": s.codeFor(app, nil),
@@ -296,6 +300,7 @@ func TestTheTokenEndpointTakesJSONAndHTTPBasic(t *testing.T) {
 }
 
 func TestTheAuthorizationRequestIsCheckedBeforeAnyoneConsents(t *testing.T) {
+	t.Parallel()
 	s := newOAuthSite(t)
 	app := s.registerApp("read", testRedirect, "urn:ietf:wg:oauth:2.0:oob")
 	for _, tt := range []struct {
@@ -334,6 +339,7 @@ func TestTheAuthorizationRequestIsCheckedBeforeAnyoneConsents(t *testing.T) {
 }
 
 func TestTheConsentFormNeedsItsCSRFTokenAndMayBeDenied(t *testing.T) {
+	t.Parallel()
 	s := newOAuthSite(t)
 	app := s.registerApp("read", testRedirect)
 	b := testenv.NewOAuthBrowser(t)
@@ -365,6 +371,7 @@ func TestTheConsentFormNeedsItsCSRFTokenAndMayBeDenied(t *testing.T) {
 }
 
 func TestAppRegistrationRefusesBadRedirectsAndScopes(t *testing.T) {
+	t.Parallel()
 	s := newOAuthSite(t)
 	for _, tt := range []struct {
 		name string
@@ -395,6 +402,7 @@ func TestAppRegistrationRefusesBadRedirectsAndScopes(t *testing.T) {
 }
 
 func TestAMemberSeesAndRevokesHerApps(t *testing.T) {
+	t.Parallel()
 	s := newOAuthSite(t)
 	app := s.registerApp("read write:statuses", testRedirect)
 	_, tok := s.exchange(app, s.codeFor(app, nil), nil)

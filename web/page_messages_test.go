@@ -20,6 +20,7 @@ var conversationLinkRE = regexp.MustCompile(`href="(/messages/\d+)"`)
 // conversation and answers privately; nobody else sees any of it, and the
 // group takes nothing in.
 func TestMessagesInTheWebApp(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	_, nora := s.member("nora")
 	mariaAcc, maria := s.member("maria")
@@ -68,6 +69,7 @@ func TestMessagesInTheWebApp(t *testing.T) {
 }
 
 func TestBookmarksInTheWebApp(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	_, nora := s.member("nora")
 	_, lou := s.member("lou")

@@ -109,6 +109,7 @@ func (s *statusSite) wantRefused(what string, rec *httptest.ResponseRecorder, co
 }
 
 func TestStatusRefusalsAnswerMastodonsErrorAndStoreNothing(t *testing.T) {
+	t.Parallel()
 	s := newStatusSite(t)
 	alice, bea, carol := s.users["alice"], s.users["bea"], s.users["carol"]
 	secret := bea.status("@carol a secret between us", models.VisibilityDirect)
@@ -192,6 +193,7 @@ func (u *apiUser) mentions() int {
 }
 
 func TestAMutedThreadNotifiesNothingUntilUnmuted(t *testing.T) {
+	t.Parallel()
 	s := newStatusSite(t)
 	alice, bea := s.users["alice"], s.users["bea"]
 	top := alice.status("who is coming to the park?", models.VisibilityPublicPost)
@@ -218,6 +220,7 @@ func TestAMutedThreadNotifiesNothingUntilUnmuted(t *testing.T) {
 }
 
 func TestFavouritedByAndRebloggedByPageWithLinks(t *testing.T) {
+	t.Parallel()
 	s := newStatusSite(t)
 	alice, bea, carol := s.users["alice"], s.users["bea"], s.users["carol"]
 	top := alice.status("lost a blue mitten at the playground", models.VisibilityPublicPost)
@@ -247,6 +250,7 @@ func TestFavouritedByAndRebloggedByPageWithLinks(t *testing.T) {
 }
 
 func TestADirectPostShowsToItsParticipantsOnly(t *testing.T) {
+	t.Parallel()
 	s := newStatusSite(t)
 	alice, bea, carol := s.users["alice"], s.users["bea"], s.users["carol"]
 	top := alice.status("anyone seen the ducks today?", models.VisibilityPublicPost)
@@ -293,6 +297,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // pages, a followers-only post exists for the author and her followers
 // alone, whether asked for by id, in a thread or in a list.
 func TestAFollowersOnlyPostShowsToFollowersOnly(t *testing.T) {
+	t.Parallel()
 	s := newStatusSite(t)
 	alice, bea, carol := s.users["alice"], s.users["bea"], s.users["carol"]
 	bea.form("/api/v1/accounts/"+itoa(alice.actor.ID)+"/follow", url.Values{}, nil)
