@@ -21,8 +21,21 @@ run: prereqs build
 build:
 	$(GO) build -o $(BIN) ./cmd/village
 
+# How many test binaries run at once (go test -p), and how many tests of one
+# package (those that call t.Parallel; go test -parallel). The end-to-end
+# tests mostly wait for the processes they start, so more than the CPU count
+# pays: with 4 and 4 the web tests start beside cmd/village's instead of
+# after the smaller packages. Much more only makes a 2-core machine thrash
+# (browser tests take turns whatever these say).
+TEST_PROCS    ?= 4
+TEST_PARALLEL ?= 4
+
+# go test through internal/testsummary: the usual output (failing tests'
+# whole output, a line per package), then the packages by elapsed time and
+# the ten slowest tests; every event in test-artifacts/go-test.json.
 test: prereqs-test vet staticcheck fmt-check
-	$(GO) test -count=1 -timeout 20m $(PACKAGES)
+	$(GO) run ./internal/testsummary -json test-artifacts/go-test.json -- \
+		-count=1 -timeout 20m -p $(TEST_PROCS) -parallel $(TEST_PARALLEL) $(PACKAGES)
 
 vet:
 	$(GO) vet $(PACKAGES)

@@ -171,7 +171,8 @@ func ActorDocument(u URLs, a *models.Actor, g *models.Group, extra ActorExtras) 
 		terms["manuallyApprovesFollowers"] = true
 	}
 
-	if a.Type == models.ActorGroup {
+	if a.Type == models.ActorGroup || a.Type == models.ActorPerson {
+		// A person's pins, and a group's, as Mastodon reads them.
 		featured, err := iri(u.Featured(a))
 		if err != nil {
 			return nil, err
@@ -179,6 +180,8 @@ func ActorDocument(u URLs, a *models.Actor, g *models.Group, extra ActorExtras) 
 		fp := streams.NewTootFeaturedProperty()
 		fp.SetIRI(featured)
 		t.SetTootFeatured(fp)
+	}
+	if a.Type == models.ActorGroup {
 		// Lemmy reads the moderators from the collection attributedTo names;
 		// older Lemmy versions read "moderators".
 		mods, err := iri(u.Moderators(a))

@@ -83,8 +83,9 @@ func TestActorDocumentHasEveryFieldPeersRead(t *testing.T) {
 				"type": "Person", "preferredUsername": "alice", "name": "Alice Park",
 				"summary":                   "<p>Mom of two &lt;3<br>Brooklyn</p><p>Say hi</p>",
 				"manuallyApprovesFollowers": false, "discoverable": true,
+				"featured": base + "/users/alice/featured",
 			}),
-			absent: []string{"icon", "featured", "attributedTo", "moderators", "postingRestrictedToMods"},
+			absent: []string{"icon", "attributedTo", "moderators", "postingRestrictedToMods"},
 		},
 		{
 			name: "members-only group", actor: moms, group: momsGroup,

@@ -57,6 +57,7 @@ func PostFromObject(o Object) (*IncomingPost, error) {
 	} else if _, lang := firstOfMap(o["contentMap"]); lang != "" {
 		p.Language = lang
 	}
+	p.Language, _ = models.Language(p.Language) // a language tag we cannot name is no language
 	p.Summary = truncate(o.String("summary"), 1000)
 	p.Sensitive = o.Bool("sensitive") || p.Summary != ""
 	if t, err := time.Parse(time.RFC3339, o.String("published")); err == nil {

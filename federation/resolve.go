@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/federation/fetch"
 	"github.com/village-social/village/models"
 )
@@ -27,6 +28,8 @@ type Resolver struct {
 	// or http on an instance that itself runs on plain http (local testing).
 	scheme string
 	maxAge time.Duration
+	// sanitizer cleans the HTML of the posts read with a person's pins.
+	sanitizer *content.Sanitizer
 }
 
 // ResolverOptions tune a Resolver.
@@ -47,7 +50,8 @@ func NewResolver(db models.DB, u URLs, client *fetch.Client, opts ResolverOption
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Resolver{db: db, urls: u, client: client, logger: opts.Logger, scheme: opts.Scheme, maxAge: opts.MaxAge}
+	return &Resolver{db: db, urls: u, client: client, logger: opts.Logger, scheme: opts.Scheme, maxAge: opts.MaxAge,
+		sanitizer: content.NewSanitizer()}
 }
 
 // Actor returns the actor with this id, local or remote; a remote one is

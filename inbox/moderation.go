@@ -219,6 +219,8 @@ func (p *Processor) collectionChange(ctx context.Context, tx pgx.Tx, a *activity
 	}
 	target, added := a.Ref("target"), a.Type() == "Add"
 	switch {
+	case target != "" && target == a.signer.FeaturedURL && a.signer.Type != models.ActorGroup:
+		return p.profilePin(ctx, tx, a, added) // a person elsewhere pins to her profile
 	case strings.HasSuffix(target, "/featured"):
 		g, err := p.moderatedGroup(ctx, tx, a, strings.TrimSuffix(target, "/featured"))
 		if err != nil || g == nil {

@@ -118,6 +118,10 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	if len(groups) > MaxGroupsPerPost {
 		return refuse(http.StatusBadRequest, "a post may go to at most %d groups, this one names %d", MaxGroupsPerPost, len(groups))
 	}
+	if p.staysPrivate(in) {
+		groups = nil // a direct message that names a group is for people, not for the group to pass on
+	}
+	p.mentionAddressees(in)
 	if err := p.refuseModerated(ctx, tx, a, groups, in); err != nil {
 		return err
 	}
@@ -149,6 +153,9 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	fresh, err := models.InsertPost(ctx, tx, post)
 	if err != nil || !fresh {
 		return err // known already (or deleted): nothing changes
+	}
+	if err := p.fileDirect(ctx, tx, in); err != nil {
+		return err
 	}
 	mentioned, err := p.membersAmong(ctx, tx, post, in.Mentioned)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestDomainBlocksCoverSubdomainsAndPortsButNotLookalikes(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		block, domain string
 		covers        bool
@@ -27,6 +28,7 @@ func TestDomainBlocksCoverSubdomainsAndPortsButNotLookalikes(t *testing.T) {
 }
 
 func TestNormalizeDomainTakesWhatModeratorsPaste(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"Bad.Example":                  "bad.example",
 		"https://bad.example/@someone": "bad.example",

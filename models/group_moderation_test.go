@@ -32,6 +32,7 @@ func moderationFixture(t *testing.T) (models.DB, *models.Group, *models.Account,
 }
 
 func TestABanCountsUntilItsEndTime(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, g, alice, bob := moderationFixture(t)
 	future, past := time.Now().Add(time.Hour), time.Now().Add(-time.Minute)
@@ -79,6 +80,7 @@ func TestABanCountsUntilItsEndTime(t *testing.T) {
 }
 
 func TestALockedPostLocksEveryReplyBelowIt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, g, alice, _ := moderationFixture(t)
 	var chain []*models.Post
@@ -123,6 +125,7 @@ func TestALockedPostLocksEveryReplyBelowIt(t *testing.T) {
 }
 
 func TestNamingAModeratorNeverDemotesAnOwner(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, g, alice, bob := moderationFixture(t)
 	steps := []struct {
@@ -159,6 +162,7 @@ func TestNamingAModeratorNeverDemotesAnOwner(t *testing.T) {
 }
 
 func TestARemovedPostComesBackAsItWasUnlessItsAuthorDeletedIt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, g, alice, _ := moderationFixture(t)
 	newPost := func(text string) *models.Post {

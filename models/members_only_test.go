@@ -11,6 +11,7 @@ import (
 // Which servers may fetch a members-only group's posts: those with an
 // accepted member or a moderator, never those of people still waiting.
 func TestHasMemberOnCountsOnlyApprovedMembersAndModerators(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	g, err := models.CreateGroup(ctx, db, models.NewGroup{Name: "nicu", Title: "NICU", MembersOnly: true})
@@ -63,6 +64,7 @@ func TestHasMemberOnCountsOnlyApprovedMembersAndModerators(t *testing.T) {
 // members see. Posts into a members-only group stay out of public
 // timelines even when stored public (written before the group closed).
 func TestRelayNotesAndMembersOnlyPostsStayOutOfTimelines(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	g, err := models.CreateGroup(ctx, db, models.NewGroup{Name: "nicu", Title: "NICU", MembersOnly: true})

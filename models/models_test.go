@@ -24,6 +24,7 @@ func count(t *testing.T, db models.DB, table string) int {
 }
 
 func TestMigrateTwiceChangesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t) // already migrated once
 	schema := func() string {
@@ -52,6 +53,7 @@ func TestMigrateTwiceChangesNothing(t *testing.T) {
 }
 
 func TestCreateAccountStoresActorWithKeysAndHashedPassword(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	acc, err := models.CreateAccount(ctx, db, models.NewAccount{Username: "alice", Password: "correct horse", Email: "alice@example.org", Admin: true})
@@ -74,6 +76,7 @@ func TestCreateAccountStoresActorWithKeysAndHashedPassword(t *testing.T) {
 }
 
 func TestCreateAccountRefusesBadInputAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	if _, err := models.CreateAccount(ctx, db, models.NewAccount{Username: "alice", Password: "password1", Email: "a@example.org"}); err != nil {
@@ -119,6 +122,7 @@ func TestCreateAccountRefusesBadInputAndWritesNothing(t *testing.T) {
 }
 
 func TestCreateGroupValidatesAndWritesNothingOnError(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	g, err := models.CreateGroup(ctx, db, models.NewGroup{Name: "park_slope", Title: " Park Slope Parents ", Summary: "Hi",
@@ -160,6 +164,7 @@ func TestCreateGroupValidatesAndWritesNothingOnError(t *testing.T) {
 }
 
 func TestAddModerator(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	if _, err := models.CreateAccount(ctx, db, models.NewAccount{Username: "alice", Password: "password1"}); err != nil {
@@ -197,6 +202,7 @@ func TestAddModerator(t *testing.T) {
 }
 
 func TestTokensAreStoredHashedAndFindTheirAccount(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	acc, err := models.CreateAccount(ctx, db, models.NewAccount{Username: "alice", Password: "password1"})
@@ -227,6 +233,7 @@ func TestTokensAreStoredHashedAndFindTheirAccount(t *testing.T) {
 }
 
 func TestATokenOfAnAccountWaitingForApprovalDoesNotWork(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	acc, err := models.CreateAccount(ctx, db, models.NewAccount{Username: "wren", Password: "password1"})
@@ -248,5 +255,28 @@ func TestATokenOfAnAccountWaitingForApprovalDoesNotWork(t *testing.T) {
 	}
 	if got, err := models.AccountByToken(ctx, db, token); err != nil || got.ID != acc.ID {
 		t.Errorf("after approval: %v, %v", got, err)
+	}
+}
+
+func TestLanguageTakesISO6391CodesOnly(t *testing.T) {
+	tests := []struct {
+		tag  string
+		want string
+		ok   bool
+	}{
+		{"en", "en", true},
+		{"DE", "de", true},
+		{"pt-BR", "pt", true},
+		{" fr ", "fr", true},
+		{"eng", "", false},
+		{"xx", "", false},
+		{"", "", false},
+		{"e", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := models.Language(tt.tag)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("Language(%q) = %q, %v; want %q, %v", tt.tag, got, ok, tt.want, tt.ok)
+		}
 	}
 }

@@ -27,14 +27,15 @@ type Notification struct {
 
 // Notify tells a local person something, once; it does nothing for remote
 // actors, groups, or someone's own doing, nor for what comes from someone
-// the person blocks or mutes, or from a stranger on a silenced domain.
+// the person blocks or mutes, from a stranger on a silenced domain, or
+// about a post in a thread the person muted.
 func Notify(ctx context.Context, db DB, recipientID int64, typ string, fromID int64, postID, groupID *int64) error {
 	if recipientID == fromID {
 		return nil
 	}
 	_, err := db.Exec(ctx, `INSERT INTO notifications (recipient_id, type, from_id, post_id, group_id)
 		SELECT $1, $2, $3, $4, $5 FROM actors WHERE id = $1 AND domain IS NULL AND type = 'Person'
-		  AND `+notHiddenFrom("$3", "$1")+` AND `+notSilencedStranger+`
+		  AND `+notHiddenFrom("$3", "$1")+` AND `+notSilencedStranger+` AND `+notInMutedThread+`
 		ON CONFLICT DO NOTHING`, recipientID, typ, fromID, postID, groupID)
 	if err != nil {
 		return fmt.Errorf("models: notify: %w", err)

@@ -74,6 +74,7 @@ type Post struct {
 	Type            string
 	Name            string // a Page's title
 	Content         string // sanitized HTML
+	Source          string // what a member typed (local posts written since migration 015)
 	Summary         string // content warning
 	Sensitive       bool
 	Language        string
@@ -87,6 +88,7 @@ type Post struct {
 	LockedAt        *time.Time // a locked thread takes no new replies
 	RealAuthorID    *int64     // an anonymous post's writer; AuthorID is then the group
 	RelayOfID       *int64     // set on a group's followers-only copy of a member's post
+	AppID           *int64     // the app it was written with; stored by InsertPost, read with PostApps
 	Author          *Actor     // filled by the listing queries
 	BoostedBy       *Actor     // set on timeline entries that are boosts
 	BoostID         int64      // the boost's row id (timeline cursor) when BoostedBy is set
@@ -95,18 +97,19 @@ type Post struct {
 	BoostsCount     int
 	LikedByViewer   bool
 	BoostedByViewer bool
+	Viewer          ViewerMarks // what the viewer did with it (models.Posts fills it)
 }
 
 const postColumns = `p.id, p.uri, p.url, p.author_id, p.group_id, p.in_reply_to_uri, p.in_reply_to_id, p.type, p.name,
 	p.content, p.summary, p.sensitive, p.language, p.visibility, p.attachments, p.tags, p.local,
-	p.published_at, p.edited_at, p.deleted_at, p.locked_at, p.real_author_id, p.relay_of_id`
+	p.published_at, p.edited_at, p.deleted_at, p.locked_at, p.real_author_id, p.relay_of_id, p.source`
 
 func scanPost(row pgx.Row, extra ...any) (*Post, error) {
 	var p Post
 	var attachments, tags []byte
 	dest := []any{&p.ID, &p.URI, &p.URL, &p.AuthorID, &p.GroupID, &p.InReplyToURI, &p.InReplyToID, &p.Type, &p.Name,
 		&p.Content, &p.Summary, &p.Sensitive, &p.Language, &p.Visibility, &attachments, &tags, &p.Local,
-		&p.PublishedAt, &p.EditedAt, &p.DeletedAt, &p.LockedAt, &p.RealAuthorID, &p.RelayOfID}
+		&p.PublishedAt, &p.EditedAt, &p.DeletedAt, &p.LockedAt, &p.RealAuthorID, &p.RelayOfID, &p.Source}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, ErrNotFound
@@ -150,13 +153,15 @@ func InsertPost(ctx context.Context, db DB, p *Post) (bool, error) {
 		id = p.ID
 	}
 	err = db.QueryRow(ctx, `INSERT INTO posts (id, uri, url, author_id, group_id, in_reply_to_uri, in_reply_to_id, type, name,
-			content, summary, sensitive, language, visibility, attachments, tags, local, published_at, real_author_id, relay_of_id)
+			content, summary, sensitive, language, visibility, attachments, tags, local, published_at, real_author_id, relay_of_id,
+			source, app_id)
 		VALUES (coalesce($1, nextval(pg_get_serial_sequence('posts', 'id'))), $2, $3, $4, $5, $6,
-			coalesce($7, (SELECT id FROM posts WHERE uri = nullif($6, ''))), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+			coalesce($7, (SELECT id FROM posts WHERE uri = nullif($6, ''))), $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+			$21, $22)
 		ON CONFLICT (uri) DO NOTHING RETURNING id, in_reply_to_id`,
 		id, p.URI, p.URL, p.AuthorID, p.GroupID, p.InReplyToURI, p.InReplyToID, p.Type, p.Name,
 		p.Content, p.Summary, p.Sensitive, p.Language, p.Visibility, attachments, tags, p.Local, p.PublishedAt,
-		p.RealAuthorID, p.RelayOfID).
+		p.RealAuthorID, p.RelayOfID, p.Source, p.AppID).
 		Scan(&p.ID, &p.InReplyToID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
@@ -178,7 +183,9 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// UpdatePost replaces a post's content after an edit.
+// UpdatePost replaces a post's content after an edit. The version it
+// replaces is kept first (post_versions), when something a reader sees
+// changed, so that the post's history shows every version.
 func UpdatePost(ctx context.Context, db DB, p *Post) error {
 	attachments, err := json.Marshal(nonNil(p.Attachments))
 	if err != nil {
@@ -188,9 +195,12 @@ func UpdatePost(ctx context.Context, db DB, p *Post) error {
 	if err != nil {
 		return err
 	}
+	if err := keepVersion(ctx, db, p.ID, p.Name, p.Content, p.Summary, p.Sensitive, attachments); err != nil {
+		return err
+	}
 	_, err = db.Exec(ctx, `UPDATE posts SET content = $2, summary = $3, sensitive = $4, name = $5, language = $6,
-		attachments = $7, tags = $8, edited_at = now() WHERE id = $1 AND deleted_at IS NULL`,
-		p.ID, p.Content, p.Summary, p.Sensitive, p.Name, p.Language, attachments, tags)
+		attachments = $7, tags = $8, source = $9, edited_at = now() WHERE id = $1 AND deleted_at IS NULL`,
+		p.ID, p.Content, p.Summary, p.Sensitive, p.Name, p.Language, attachments, tags, p.Source)
 	if err != nil {
 		return fmt.Errorf("models: update post: %w", err)
 	}

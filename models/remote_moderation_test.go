@@ -22,6 +22,7 @@ func remoteGroup(t *testing.T, db models.DB) *models.Actor {
 // What a remote group's moderators collection says replaces what was
 // known: people it no longer lists stop moderating it here.
 func TestRemoteModeratorsFollowTheGroupsCollection(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, _, alice, bob := moderationFixture(t)
 	club := remoteGroup(t, db)
@@ -52,6 +53,7 @@ func TestRemoteModeratorsFollowTheGroupsCollection(t *testing.T) {
 
 // A join request the group sent is kept once, and answered once.
 func TestRemoteJoinRequestIsAnsweredOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, _, alice, _ := moderationFixture(t)
 	club := remoteGroup(t, db)

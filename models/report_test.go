@@ -13,6 +13,7 @@ import (
 )
 
 func TestParallelReportsCannotSlipPastTheHourlyLimit(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DBWithConns(t, 24)
 	alice, err := models.CreateAccount(ctx, db, models.NewAccount{Username: "alice", Password: "password-alice"})
@@ -58,6 +59,7 @@ func TestParallelReportsCannotSlipPastTheHourlyLimit(t *testing.T) {
 }
 
 func TestAFlagIsFiledOnceAndDecidedOnceInItsOwnQueue(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	alice, err := models.CreateAccount(ctx, db, models.NewAccount{Username: "alice", Password: "password-alice"})

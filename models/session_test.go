@@ -24,6 +24,7 @@ func newAccount(t *testing.T, db models.DB, name string) *models.Account {
 }
 
 func TestSessionStoresOnlyTheTokenHash(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	alice := newAccount(t, db, "alice")
@@ -49,6 +50,7 @@ func TestSessionStoresOnlyTheTokenHash(t *testing.T) {
 }
 
 func TestSessionExpiresThirtyDaysAfterItsLastUse(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	alice := newAccount(t, db, "alice")
@@ -82,6 +84,7 @@ func TestSessionExpiresThirtyDaysAfterItsLastUse(t *testing.T) {
 }
 
 func TestDeletingSessions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	alice := newAccount(t, db, "alice")
@@ -110,6 +113,7 @@ func TestDeletingSessions(t *testing.T) {
 }
 
 func TestFindCredentialsChecksNameOrEmailWithoutSayingWhichWasWrong(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	alice := newAccount(t, db, "alice")
@@ -141,6 +145,7 @@ func TestFindCredentialsChecksNameOrEmailWithoutSayingWhichWasWrong(t *testing.T
 }
 
 func TestChangePasswordNeedsTheCurrentOne(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	alice := newAccount(t, db, "alice")
@@ -163,6 +168,7 @@ func TestChangePasswordNeedsTheCurrentOne(t *testing.T) {
 }
 
 func TestSignupModeIsApprovalUntilAnAdminSetsIt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	if m, err := models.InstanceSignupMode(ctx, db); err != nil || m != models.SignupApproval {
@@ -182,6 +188,7 @@ func TestSignupModeIsApprovalUntilAnAdminSetsIt(t *testing.T) {
 }
 
 func TestRegisterFollowsTheSignupMode(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	now := time.Now()
@@ -258,6 +265,7 @@ func TestRegisterFollowsTheSignupMode(t *testing.T) {
 }
 
 func TestARefusedSignupDoesNotUseTheInvite(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	newAccount(t, db, "taken")
@@ -276,6 +284,7 @@ func TestARefusedSignupDoesNotUseTheInvite(t *testing.T) {
 }
 
 func TestApprovalLetsAWaitingAccountLogIn(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	now := time.Now()
@@ -316,6 +325,7 @@ func TestApprovalLetsAWaitingAccountLogIn(t *testing.T) {
 }
 
 func TestInstanceKeyIsMadeOnceAndKept(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	a, err := models.InstanceKey(ctx, db, "csrf")
@@ -336,6 +346,7 @@ func TestInstanceKeyIsMadeOnceAndKept(t *testing.T) {
 }
 
 func TestUpdateProfileKeepsPlainTextWithinLimits(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	alice := newAccount(t, db, "alice")

@@ -6,6 +6,7 @@ import (
 )
 
 func TestContainsKeywordMatchesWholeWordsIgnoringCase(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, text, keyword string
 		whole, want         bool
@@ -30,6 +31,7 @@ func TestContainsKeywordMatchesWholeWordsIgnoringCase(t *testing.T) {
 }
 
 func TestParseTopicsReadsOneTopicALine(t *testing.T) {
+	t.Parallel()
 	topics, err := ParseTopics("loss: miscarriage, stillbirth, loss\n\n  fertility :IVF,  trying   to conceive ,\nNICU")
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +52,7 @@ func TestParseTopicsReadsOneTopicALine(t *testing.T) {
 }
 
 func TestTopicWithoutWarningNeedsNoWarningOnceOneIsGiven(t *testing.T) {
+	t.Parallel()
 	topics := []Topic{{Name: "loss", Keywords: []string{"miscarriage"}}}
 	if got := TopicWithoutWarning(topics, "after my Miscarriage", ""); got == nil || got.Name != "loss" {
 		t.Errorf("no warning: %v, want the loss topic", got)
@@ -63,6 +66,7 @@ func TestTopicWithoutWarningNeedsNoWarningOnceOneIsGiven(t *testing.T) {
 }
 
 func TestFilterValidationAndMatching(t *testing.T) {
+	t.Parallel()
 	f := &Filter{Title: " Sleep ", Contexts: []string{"home", "home", "thread"},
 		Keywords: []FilterKeyword{{Keyword: "sleep training", WholeWord: true}, {Keyword: "cot", WholeWord: false}}}
 	if err := f.Validate(); err != nil || f.Title != "Sleep" || len(f.Contexts) != 2 || f.Action != FilterWarn {

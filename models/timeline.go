@@ -127,8 +127,15 @@ func collectIDs(rows interface {
 	return out, rows.Err()
 }
 
+// ViewerMarks are what one viewer did with a post: bookmarked it, pinned
+// it to her profile, muted its thread.
+type ViewerMarks struct {
+	Bookmarked, Pinned, Muted bool
+}
+
 // Posts loads posts by id with their authors, counts, and whether viewerID
-// liked them; missing ids are skipped.
+// liked, shared, bookmarked or pinned them or muted their thread; missing
+// ids are skipped.
 func Posts(ctx context.Context, db DB, ids []int64, viewerID int64) (map[int64]*Post, error) {
 	out := make(map[int64]*Post, len(ids))
 	if len(ids) == 0 {
@@ -139,7 +146,10 @@ func Posts(ctx context.Context, db DB, ids []int64, viewerID int64) (map[int64]*
 			(SELECT count(*) FROM likes l WHERE l.post_id = p.id),
 			(SELECT count(*) FROM boosts b WHERE b.post_id = p.id),
 			EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.actor_id = $2),
-			EXISTS (SELECT 1 FROM boosts b WHERE b.post_id = p.id AND b.actor_id = $2)
+			EXISTS (SELECT 1 FROM boosts b WHERE b.post_id = p.id AND b.actor_id = $2),
+			EXISTS (SELECT 1 FROM bookmarks bm WHERE bm.post_id = p.id AND bm.actor_id = $2),
+			EXISTS (SELECT 1 FROM pins pn WHERE pn.post_id = p.id AND pn.actor_id = $2),
+			EXISTS (SELECT 1 FROM conversation_mutes cm WHERE cm.actor_id = $2 AND cm.root_id = thread_root(p.id))
 		FROM posts p WHERE p.id = ANY($1)`, ids, viewerID)
 	if err != nil {
 		return nil, fmt.Errorf("models: posts: %w", err)
@@ -148,12 +158,13 @@ func Posts(ctx context.Context, db DB, ids []int64, viewerID int64) (map[int64]*
 	for rows.Next() {
 		var replies, likes, boosts int
 		var liked, boosted bool
-		p, err := scanPost(rows, &replies, &likes, &boosts, &liked, &boosted)
+		var marks ViewerMarks
+		p, err := scanPost(rows, &replies, &likes, &boosts, &liked, &boosted, &marks.Bookmarked, &marks.Pinned, &marks.Muted)
 		if err != nil {
 			return nil, fmt.Errorf("models: posts: %w", err)
 		}
 		p.RepliesCount, p.LikesCount, p.BoostsCount = replies, likes, boosts
-		p.LikedByViewer, p.BoostedByViewer = liked, boosted
+		p.LikedByViewer, p.BoostedByViewer, p.Viewer = liked, boosted, marks
 		out[p.ID] = p
 	}
 	if err := rows.Err(); err != nil {

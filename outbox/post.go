@@ -91,6 +91,11 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 				return err
 			}
 		}
+		if post.Visibility == models.VisibilityDirect {
+			if err := models.RecordDirectPost(ctx, tx, post, participantIDs(pub)); err != nil {
+				return err
+			}
+		}
 		for _, m := range append(append([]*models.Actor{}, pub.Mentions...), pub.ParentBy) {
 			if m != nil && m.IsLocal() {
 				if told, err := o.mayHear(ctx, tx, aud, m); err != nil || !told {
@@ -270,6 +275,9 @@ func (o *Outbox) actorByURI(ctx context.Context, tx pgx.Tx, uri string) (*models
 // a members-only group to the group and its members only (members_only.go);
 // other posts to their author's followers and the people they mention.
 func (o *Outbox) audienceOf(ctx context.Context, tx pgx.Tx, pub Publication) (audience, error) {
+	if pub.Post.Visibility == models.VisibilityDirect {
+		return o.directAudience(pub), nil
+	}
 	var aud audience
 	for _, m := range pub.Mentions {
 		if m.Type == models.ActorGroup {
@@ -310,19 +318,15 @@ func (o *Outbox) audienceOf(ctx context.Context, tx pgx.Tx, pub Publication) (au
 			aud.addr = federation.NoteAddress{To: []string{authorFollowers}, Cc: append([]string{federation.Public}, mentioned...)}
 		case models.VisibilityPrivate:
 			aud.addr = federation.NoteAddress{To: []string{authorFollowers}, Cc: mentioned}
-		case models.VisibilityDirect:
-			aud.addr = federation.NoteAddress{To: mentioned}
 		default:
 			aud.addr = federation.NoteAddress{To: []string{federation.Public}, Cc: append([]string{authorFollowers}, mentioned...)}
 		}
 	}
-	if pub.Post.Visibility != models.VisibilityDirect {
-		followers, err := models.FollowerInboxes(ctx, tx, pub.Author.ID)
-		if err != nil {
-			return aud, err
-		}
-		aud.inboxes = append(aud.inboxes, followers...)
+	followers, err := models.FollowerInboxes(ctx, tx, pub.Author.ID)
+	if err != nil {
+		return aud, err
 	}
+	aud.inboxes = append(aud.inboxes, followers...)
 	for _, m := range append(append([]*models.Actor{}, pub.Mentions...), pub.ParentBy, aud.group) {
 		if m != nil && !m.IsLocal() {
 			aud.inboxes = append(aud.inboxes, o.urls.DeliveryInbox(m))

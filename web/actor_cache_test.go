@@ -33,6 +33,7 @@ func (s *site) actorName(path string) string {
 // fetch. A change made behind its back (the command line, in another
 // process) shows once the server is told of it (Options.Changes).
 func TestActorDocumentsShowChangesAtOnce(t *testing.T) {
+	t.Parallel()
 	changes := make(chan struct{})
 	t.Cleanup(func() { close(changes) })
 	s := newSiteWith(t, models.SignupOpen, siteBase, changes)

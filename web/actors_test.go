@@ -138,6 +138,7 @@ func contextValue(t *testing.T) any {
 }
 
 func TestActorDocumentsHaveTheFieldsPeersRead(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	tests := []struct {
 		name   string
@@ -148,8 +149,9 @@ func TestActorDocumentsHaveTheFieldsPeersRead(t *testing.T) {
 		{
 			name: "person", path: "/users/alice",
 			want: map[string]any{"type": "Person", "preferredUsername": "alice", "name": "Alice <Park>",
-				"url": apBase + "/@alice", "manuallyApprovesFollowers": false, "discoverable": true},
-			absent: []string{"featured", "attributedTo", "moderators", "postingRestrictedToMods", "icon"},
+				"url": apBase + "/@alice", "manuallyApprovesFollowers": false, "discoverable": true,
+				"featured": apBase + "/users/alice/featured"},
+			absent: []string{"attributedTo", "moderators", "postingRestrictedToMods", "icon"},
 		},
 		{
 			name: "public group", path: "/groups/brooklyn_moms",
@@ -222,6 +224,7 @@ func TestActorDocumentsHaveTheFieldsPeersRead(t *testing.T) {
 }
 
 func TestActorURLNegotiatesBetweenActivityJSONAndHTML(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	tests := []struct {
 		name     string
@@ -258,6 +261,7 @@ func TestActorURLNegotiatesBetweenActivityJSONAndHTML(t *testing.T) {
 }
 
 func TestActorPageForBrowsersIsEscapedAndLinksTheDocument(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	tests := []struct {
 		path string
@@ -293,6 +297,7 @@ func TestActorPageForBrowsersIsEscapedAndLinksTheDocument(t *testing.T) {
 }
 
 func TestActorURLsAnswerOnlyForTheirKind(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	tests := []struct {
 		name string
@@ -328,6 +333,7 @@ func TestActorURLsAnswerOnlyForTheirKind(t *testing.T) {
 }
 
 func TestProfileURLRedirectsToTheActor(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	tests := []struct {
 		path, want string
@@ -349,6 +355,7 @@ func TestProfileURLRedirectsToTheActor(t *testing.T) {
 }
 
 func TestFollowersCollectionPagesTwentyAtATime(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	group := localActor(t, s.db, "brooklyn_moms")
 	ids := remoteFollowers(t, s.db, group, 25, models.FollowAccepted)
@@ -393,6 +400,7 @@ func TestFollowersCollectionPagesTwentyAtATime(t *testing.T) {
 }
 
 func TestFollowingCollectionNamesLocalAndRemoteActors(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	ctx := context.Background()
 	alice := localActor(t, s.db, "alice")
@@ -425,6 +433,7 @@ func TestFollowingCollectionNamesLocalAndRemoteActors(t *testing.T) {
 }
 
 func TestMembersOnlyGroupShowsOnlyHowManyMembers(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	group := localActor(t, s.db, "park_slope")
 	remoteFollowers(t, s.db, group, 3, models.FollowAccepted)
@@ -448,6 +457,7 @@ func TestMembersOnlyGroupShowsOnlyHowManyMembers(t *testing.T) {
 }
 
 func TestCollectionRefusesABadCursor(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	for _, q := range []string{"max_id=abc", "max_id=-1", "max_id=0"} {
 		if rec := s.get(t, "/users/alice/followers?"+q, asJSON); rec.Code != http.StatusBadRequest {
@@ -477,6 +487,7 @@ func storeActivity(t *testing.T, db *pgxpool.Pool, actor *models.Actor, public b
 }
 
 func TestOutboxEmbedsPublicActivitiesOnly(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	alice := localActor(t, s.db, "alice")
 	public := storeActivity(t, s.db, alice, true)
@@ -504,6 +515,7 @@ func TestOutboxEmbedsPublicActivitiesOnly(t *testing.T) {
 }
 
 func TestActivityIsServedOnlyWhenPublic(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	alice := localActor(t, s.db, "alice")
 	public := storeActivity(t, s.db, alice, true)
@@ -541,6 +553,7 @@ func TestActivityIsServedOnlyWhenPublic(t *testing.T) {
 }
 
 func TestGroupModeratorsAndFeaturedCollections(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	mods := s.getDoc(t, "/groups/brooklyn_moms/moderators")
 	want := map[string]any{"type": "OrderedCollection", "id": apBase + "/groups/brooklyn_moms/moderators",

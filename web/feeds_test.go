@@ -67,6 +67,7 @@ func (s pubSite) feed(t *testing.T, path string) *httptest.ResponseRecorder {
 }
 
 func TestFeedsAreValidRSSAndAtomWithTheRightItems(t *testing.T) {
+	t.Parallel()
 	s := newPubSite(t)
 	alice := localActor(t, s.db, "alice")
 	club := localActor(t, s.db, "online_only")
@@ -167,6 +168,7 @@ func TestFeedsAreValidRSSAndAtomWithTheRightItems(t *testing.T) {
 }
 
 func TestFeedsOfMembersOnlyGroupsAndUnknownActorsAreNotFound(t *testing.T) {
+	t.Parallel()
 	s := newPubSite(t)
 	for _, path := range []string{
 		"/groups/park_slope/feed.rss", "/groups/park_slope/feed.atom",

@@ -21,6 +21,7 @@ import (
 // page, and block and mute buttons on profiles.
 
 func TestPostingFromTheFormIsLimitedPerPerson(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	_, anna := s.member("anna")
 	_, ben := s.member("ben")
@@ -66,6 +67,7 @@ func suspend(t *testing.T, s *site, acc *models.Account, on bool) {
 }
 
 func TestSuspendedAccountCannotLogInAndItsSessionEnds(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	acc, b := s.member("sam")
 	suspend(t, s, acc, true)
@@ -86,6 +88,7 @@ func TestSuspendedAccountCannotLogInAndItsSessionEnds(t *testing.T) {
 }
 
 func TestInstanceModeratorsUseTheModerationPageButNotTheSettings(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	mod, modB := s.member("mo")
 	if err := models.SetAccountRole(context.Background(), s.db, mod.ID, models.RoleModerator); err != nil {
@@ -139,6 +142,7 @@ func TestInstanceModeratorsUseTheModerationPageButNotTheSettings(t *testing.T) {
 }
 
 func TestProfileButtonsBlockAndMute(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	anna, annaB := s.member("anna")
 	ben, _ := s.member("ben")
@@ -180,6 +184,7 @@ func TestProfileButtonsBlockAndMute(t *testing.T) {
 // A person who blocks or mutes someone does not meet their posts around a
 // thread she opens, nor on a group's page, while others still do.
 func TestBlockedAndMutedAuthorsLeaveThreadsAndGroupPages(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	_, anna := s.member("anna")
 	ben, benB := s.member("ben")

@@ -40,26 +40,26 @@ func multipartBody(t *testing.T, fields map[string]string, files map[string][]by
 	return &body, mw.FormDataContentType()
 }
 
-// apiUser is someone with a token on an avatarSite.
-type apiUser struct {
+// mediaUser is someone with a token on an avatarSite.
+type mediaUser struct {
 	s     *avatarSite
 	acc   *models.Account
 	token string
 }
 
-func (s *avatarSite) apiUser(name string) *apiUser {
+func (s *avatarSite) mediaUser(name string) *mediaUser {
 	s.t.Helper()
 	acc := s.account(name, "correct horse")
 	token, err := models.CreateToken(context.Background(), s.db, acc.ID)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	return &apiUser{s: s, acc: acc, token: token}
+	return &mediaUser{s: s, acc: acc, token: token}
 }
 
 // send calls the API; body is a form (url.Values), a multipart body made
 // by multipartBody (with its content type) or JSON ([]byte).
-func (u *apiUser) send(method, path string, body any, contentType string) *httptest.ResponseRecorder {
+func (u *mediaUser) send(method, path string, body any, contentType string) *httptest.ResponseRecorder {
 	u.s.t.Helper()
 	var r *http.Request
 	switch b := body.(type) {
@@ -82,7 +82,7 @@ func (u *apiUser) send(method, path string, body any, contentType string) *httpt
 }
 
 // upload posts a photo to /api/v2/media.
-func (u *apiUser) upload(data []byte, fields map[string]string) *httptest.ResponseRecorder {
+func (u *mediaUser) upload(data []byte, fields map[string]string) *httptest.ResponseRecorder {
 	body, ct := multipartBody(u.s.t, fields, map[string][]byte{"file": data})
 	return u.send(http.MethodPost, "/api/v2/media", body, ct)
 }
@@ -109,13 +109,6 @@ type mediaJSON struct {
 		} `json:"small"`
 		Focus *struct{ X, Y float64 } `json:"focus"`
 	} `json:"meta"`
-}
-
-func decodeJSON(t *testing.T, rec *httptest.ResponseRecorder, out any) {
-	t.Helper()
-	if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
-		t.Fatalf("decoding %s: %v", rec.Body, err)
-	}
 }
 
 // stored counts media rows and the files under the media folder.
@@ -145,8 +138,9 @@ func wantMastodonError(t *testing.T, what string, rec *httptest.ResponseRecorder
 }
 
 func TestMediaUploadRefusalsStoreNothing(t *testing.T) {
+	t.Parallel()
 	s := newAvatarSite(t)
-	alice := s.apiUser("alice")
+	alice := s.mediaUser("alice")
 	tooBig := append(testenv.PhotoWithMetadata(t, 32, 32, 1), make([]byte, models.MaxImageBytes)...)
 	tests := []struct {
 		name   string
@@ -175,13 +169,14 @@ func TestMediaUploadRefusalsStoreNothing(t *testing.T) {
 }
 
 func TestMediaUploadDescribeAttachAndEdit(t *testing.T) {
+	t.Parallel()
 	s := newAvatarSite(t)
-	alice := s.apiUser("alice")
+	alice := s.mediaUser("alice")
 
 	rec := alice.upload(testenv.PhotoWithMetadata(t, 1200, 800, 1), map[string]string{"description": "Slide at the park", "focus": "0.5,-0.25"})
 	wantStatus(t, "upload", rec, http.StatusOK)
 	var up mediaJSON
-	decodeJSON(t, rec, &up)
+	decodeInto(t, rec, &up)
 	if up.Type != "image" || up.Description == nil || *up.Description != "Slide at the park" || up.Blurhash == "" ||
 		up.RemoteURL != nil || up.PreviewURL == nil || up.Meta.Original.Width != 1200 || up.Meta.Original.Size != "1200x800" ||
 		up.Meta.Original.Aspect != 1.5 || up.Meta.Small.Width != 640 || up.Meta.Focus == nil || up.Meta.Focus.X != 0.5 {
@@ -202,7 +197,7 @@ func TestMediaUploadDescribeAttachAndEdit(t *testing.T) {
 	if !strings.Contains(rec.Body.String(), "Two kids on the slide") {
 		t.Errorf("described: %s", rec.Body)
 	}
-	bob := s.apiUser("bob")
+	bob := s.mediaUser("bob")
 	wantStatus(t, "another's GET", bob.send(http.MethodGet, "/api/v1/media/"+up.ID, nil, ""), http.StatusNotFound)
 
 	rec = alice.send(http.MethodPost, "/api/v1/statuses", url.Values{"status": {"Sunny afternoon"}, "media_ids[]": {up.ID}}, "")
@@ -211,7 +206,7 @@ func TestMediaUploadDescribeAttachAndEdit(t *testing.T) {
 		ID    string      `json:"id"`
 		Media []mediaJSON `json:"media_attachments"`
 	}
-	decodeJSON(t, rec, &st)
+	decodeInto(t, rec, &st)
 	if len(st.Media) != 1 || st.Media[0].ID != up.ID || *st.Media[0].Description != "Two kids on the slide" || st.Media[0].URL != up.URL {
 		t.Errorf("status attachments %s", rec.Body)
 	}
@@ -220,13 +215,13 @@ func TestMediaUploadDescribeAttachAndEdit(t *testing.T) {
 	// An edit without media_ids keeps the photo; an empty list removes it.
 	rec = alice.send(http.MethodPut, "/api/v1/statuses/"+st.ID, url.Values{"status": {"Sunny afternoon!"}}, "")
 	wantStatus(t, "edit the text", rec, http.StatusOK)
-	decodeJSON(t, rec, &st)
+	decodeInto(t, rec, &st)
 	if len(st.Media) != 1 {
 		t.Errorf("an edit of the text lost the photo: %s", rec.Body)
 	}
 	rec = alice.send(http.MethodPut, "/api/v1/statuses/"+st.ID, []byte(`{"status": "Sunny afternoon!", "media_ids": []}`), "")
 	wantStatus(t, "edit away the photo", rec, http.StatusOK)
-	decodeJSON(t, rec, &st)
+	decodeInto(t, rec, &st)
 	if len(st.Media) != 0 {
 		t.Errorf("the photo is still on the post: %s", rec.Body)
 	}
@@ -246,16 +241,17 @@ func mustID(t *testing.T, s string) int64 {
 }
 
 func TestAttachingOthersMediaOrTooManyIsRefusedAndPostsNothing(t *testing.T) {
+	t.Parallel()
 	s := newAvatarSite(t)
-	alice, bob := s.apiUser("alice"), s.apiUser("bob")
+	alice, bob := s.mediaUser("alice"), s.mediaUser("bob")
 	var ids []string
 	for range models.MaxMediaAttachments + 1 {
 		var m mediaJSON
-		decodeJSON(t, alice.upload(testenv.PhotoWithMetadata(t, 40, 30, 1), nil), &m)
+		decodeInto(t, alice.upload(testenv.PhotoWithMetadata(t, 40, 30, 1), nil), &m)
 		ids = append(ids, m.ID)
 	}
 	var bobs mediaJSON
-	decodeJSON(t, bob.upload(testenv.PhotoWithMetadata(t, 40, 30, 1), nil), &bobs)
+	decodeInto(t, bob.upload(testenv.PhotoWithMetadata(t, 40, 30, 1), nil), &bobs)
 
 	tests := []struct {
 		name string
@@ -280,7 +276,7 @@ func TestAttachingOthersMediaOrTooManyIsRefusedAndPostsNothing(t *testing.T) {
 	}
 	// Bob's photo on alice's post is refused on an edit too.
 	var st struct{ ID string }
-	decodeJSON(t, alice.send(http.MethodPost, "/api/v1/statuses", url.Values{"status": {"hello"}, "media_ids[]": {ids[1]}}, ""), &st)
+	decodeInto(t, alice.send(http.MethodPost, "/api/v1/statuses", url.Values{"status": {"hello"}, "media_ids[]": {ids[1]}}, ""), &st)
 	rec := alice.send(http.MethodPut, "/api/v1/statuses/"+st.ID, url.Values{"status": {"hello"}, "media_ids[]": {ids[1], bobs.ID}}, "")
 	wantMastodonError(t, "edit", rec, http.StatusUnprocessableEntity, "attach your own uploads")
 	if p := s.postByAPIID(st.ID); len(p.Attachments) != 1 || p.Attachments[0].MediaID != mustID(t, ids[1]) {
@@ -298,8 +294,9 @@ func (s *avatarSite) postByAPIID(id string) *models.Post {
 }
 
 func TestBodyLimitIsLargeForUploadsOnly(t *testing.T) {
+	t.Parallel()
 	s := newAvatarSite(t)
-	alice := s.apiUser("alice")
+	alice := s.mediaUser("alice")
 	big := url.Values{"status": {strings.Repeat("a", 2<<20)}}
 	wantStatus(t, "a 2 MB status", alice.send(http.MethodPost, "/api/v1/statuses", big, ""), http.StatusRequestEntityTooLarge)
 	photo := append(testenv.PhotoWithMetadata(t, 64, 64, 1), make([]byte, 2<<20)...) // a JPEG, then padding

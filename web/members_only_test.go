@@ -14,6 +14,7 @@ import (
 // group's audit log, naming who decided about whom; a decision that did
 // not happen (already decided) logs nothing.
 func TestJoinDecisionsOnTheWebAreLogged(t *testing.T) {
+	t.Parallel()
 	s := newManageSite(t, models.SignupOpen)
 	mona := s.user("mona", "", false)
 	nina := s.user("nina", "", false)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -73,6 +74,24 @@ func bodyLimits(limit string) echo.MiddlewareFunc {
 			return def(c)
 		}
 	}
+}
+
+// appCORS lets Mastodon apps that run in a browser, from their own
+// origin, call the client API and the OAuth endpoints they need (as
+// Mastodon allows); nothing else of Village answers other origins. Tokens
+// travel in headers, never cookies, so no credentials are allowed.
+func appCORS() echo.MiddlewareFunc {
+	return middleware.CORSWithConfig(middleware.CORSConfig{
+		AllowOrigins:  []string{"*"},
+		AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+		AllowHeaders:  []string{"Authorization", "Content-Type", "Idempotency-Key"},
+		ExposeHeaders: []string{"Link", "X-RateLimit-Reset", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-Request-Id"},
+		Skipper: func(c echo.Context) bool {
+			p := c.Request().URL.Path
+			return !strings.HasPrefix(p, "/api/") && p != "/oauth/token" && p != "/oauth/revoke" &&
+				p != "/.well-known/oauth-authorization-server"
+		},
+	})
 }
 
 func requestLogger(logger *slog.Logger) echo.MiddlewareFunc {

@@ -191,6 +191,7 @@ func wantStatus(t *testing.T, what string, rec *httptest.ResponseRecorder, want 
 }
 
 func TestSignupThenLoginSetsASessionAndTheLayoutShowsLogOut(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, models.SignupOpen)
 	b := s.browser()
 	if b.signedIn() {
@@ -227,6 +228,7 @@ func mustAccount(t *testing.T, s *site, name string) *models.Account {
 }
 
 func TestSessionCookieIsHttpOnlyAndSameSiteLaxAndSecureOverHTTPS(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		base       string
 		wantName   string
@@ -261,6 +263,7 @@ func TestSessionCookieIsHttpOnlyAndSameSiteLaxAndSecureOverHTTPS(t *testing.T) {
 }
 
 func TestLoginRefusesAWrongPasswordWithoutSayingWhichPartWasWrong(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, models.SignupOpen)
 	s.account("sam", "correct horse")
 	errorRE := regexp.MustCompile(`(?s)<p class="form-error"[^>]*>(.*?)</p>`)
@@ -298,6 +301,7 @@ func TestLoginRefusesAWrongPasswordWithoutSayingWhichPartWasWrong(t *testing.T) 
 }
 
 func TestLoginGoesBackOnlyToPagesOfThisSite(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, models.SignupOpen)
 	s.account("sam", "correct horse")
 	for _, tt := range []struct{ next, want string }{
@@ -319,6 +323,7 @@ func TestLoginGoesBackOnlyToPagesOfThisSite(t *testing.T) {
 }
 
 func TestCSRFRefusesAFormWithoutTheRightTokenAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, models.SignupOpen)
 	sam := s.account("sam", "correct horse")
 	signedIn := s.browser()
@@ -407,6 +412,7 @@ func passwordIs(t *testing.T, s *site, name, password string) bool {
 }
 
 func TestCSRFLeavesTheInboxesAndTheBearerAPIAlone(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, models.SignupOpen)
 	acc := s.account("sam", "correct horse")
 	token, err := models.CreateToken(context.Background(), s.db, acc.ID)
@@ -428,6 +434,7 @@ func TestCSRFLeavesTheInboxesAndTheBearerAPIAlone(t *testing.T) {
 }
 
 func TestLoginIsRateLimitedPerAccountAndLetGoLater(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, models.SignupOpen)
 	s.account("sam", "correct horse")
 	b := s.browser()
@@ -462,6 +469,7 @@ func TestLoginIsRateLimitedPerAccountAndLetGoLater(t *testing.T) {
 }
 
 func TestLoginIsRateLimitedPerAddress(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, models.SignupOpen)
 	s.account("sam", "correct horse")
 	b := s.browser()
@@ -476,6 +484,7 @@ func TestLoginIsRateLimitedPerAddress(t *testing.T) {
 }
 
 func TestSignupIsRateLimitedPerAddress(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, models.SignupOpen)
 	b := s.browser()
 	for i := range 10 {
@@ -493,6 +502,7 @@ func TestSignupIsRateLimitedPerAddress(t *testing.T) {
 }
 
 func TestSignupShowsErrorsBesideTheirFieldsAndKeepsWhatWasTyped(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, models.SignupOpen)
 	s.account("taken", "password1")
 	for _, tt := range []struct {
@@ -545,6 +555,7 @@ func TestSignupShowsErrorsBesideTheirFieldsAndKeepsWhatWasTyped(t *testing.T) {
 }
 
 func TestSignupModes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("invite mode refuses without an invite", func(t *testing.T) {
 		s := newSite(t, models.SignupInvite)
@@ -620,6 +631,7 @@ func TestSignupModes(t *testing.T) {
 }
 
 func TestLogoutEndsTheSessionOnTheServer(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, models.SignupOpen)
 	s.account("sam", "correct horse")
 	b := s.browser()
@@ -637,6 +649,7 @@ func TestLogoutEndsTheSessionOnTheServer(t *testing.T) {
 }
 
 func TestSessionEndsAfterThirtyDaysUnused(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, models.SignupOpen)
 	s.account("sam", "correct horse")
 	b := s.browser()
@@ -656,6 +669,7 @@ func TestSessionEndsAfterThirtyDaysUnused(t *testing.T) {
 }
 
 func TestPasswordChangeNeedsTheCurrentPasswordAndSignsOutOtherBrowsers(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, models.SignupOpen)
 	s.account("sam", "correct horse")
 	phone, laptop := s.browser(), s.browser()
@@ -689,6 +703,7 @@ func TestPasswordChangeNeedsTheCurrentPasswordAndSignsOutOtherBrowsers(t *testin
 }
 
 func TestProfileEditKeepsPlainTextAndShowsErrors(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, models.SignupOpen)
 	s.account("sam", "correct horse")
 	b := s.browser()
@@ -716,6 +731,7 @@ func TestProfileEditKeepsPlainTextAndShowsErrors(t *testing.T) {
 }
 
 func TestAccountPagesNeedASignedInPerson(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, models.SignupOpen)
 	b := s.browser()
 	rec := b.get("/settings")

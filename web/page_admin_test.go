@@ -22,6 +22,7 @@ func adminSettingsForm(kv ...string) url.Values {
 }
 
 func TestAdminPageIsOnlyForAdmins(t *testing.T) {
+	t.Parallel()
 	s := newManageSite(t, models.SignupApproval)
 	nina := s.user("nina", "", false)
 	mona := s.user("mona", "", false)
@@ -54,6 +55,7 @@ func TestAdminPageIsOnlyForAdmins(t *testing.T) {
 }
 
 func TestAdminSavesInstanceSettings(t *testing.T) {
+	t.Parallel()
 	s := newManageSite(t, models.SignupApproval)
 	b := s.signedIn(s.user("ada", "", true))
 	ctx := context.Background()
@@ -114,6 +116,7 @@ func TestAdminSavesInstanceSettings(t *testing.T) {
 }
 
 func TestAdminApprovesAWaitingSignUpWhoCanThenLogIn(t *testing.T) {
+	t.Parallel()
 	s := newManageSite(t, models.SignupApproval)
 	admin := s.signedIn(s.user("ada", "", true))
 	newcomer := s.browser()
@@ -145,6 +148,7 @@ func TestAdminApprovesAWaitingSignUpWhoCanThenLogIn(t *testing.T) {
 }
 
 func TestAdminMakesListsAndRevokesInviteLinks(t *testing.T) {
+	t.Parallel()
 	s := newManageSite(t, models.SignupInvite)
 	ctx := context.Background()
 	b := s.signedIn(s.user("ada", "", true))
@@ -189,6 +193,7 @@ func TestAdminMakesListsAndRevokesInviteLinks(t *testing.T) {
 }
 
 func TestAdminFormsWithoutTheCSRFTokenAreRefused(t *testing.T) {
+	t.Parallel()
 	s := newManageSite(t, models.SignupApproval)
 	s.user("ada", "", true)
 	if _, _, err := models.Register(context.Background(), s.db, models.SignUp{Mode: models.SignupApproval,

@@ -14,6 +14,7 @@ import (
 )
 
 func TestHomePageShowsWhatTheAdminSaysOfTheInstance(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := testenv.DB(t)
 	e := web.New(web.Options{DB: db, URLs: federation.NewURLs("http://127.0.0.2:8080")})

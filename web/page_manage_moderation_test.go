@@ -17,6 +17,7 @@ import (
 // (no ban, no removal, no log row); what they do goes to the audit log,
 // which only moderators see.
 func TestModerationFormsRefuseBadInputAndLogWhatTheyDo(t *testing.T) {
+	t.Parallel()
 	s := newManageSite(t, models.SignupOpen)
 	mona := s.user("mona", "", false)
 	maya := s.user("maya", "", false)

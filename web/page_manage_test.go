@@ -258,6 +258,7 @@ func manageHas(list []string, s string) bool {
 }
 
 func TestManagePagesAreOnlyForTheGroupsModeratorsAndAdmins(t *testing.T) {
+	t.Parallel()
 	s := newManageSite(t, models.SignupOpen)
 	s.user("mona", "", false)
 	nina := s.user("nina", "", false)
@@ -321,6 +322,7 @@ func TestManagePagesAreOnlyForTheGroupsModeratorsAndAdmins(t *testing.T) {
 }
 
 func TestModeratorsSeeJoinRequestsWithProfilesAndAnswersAndDecide(t *testing.T) {
+	t.Parallel()
 	s := newManageSite(t, models.SignupOpen)
 	mona := s.user("mona", "", false)
 	nina := s.user("nina", "Mum of twins <3\n\nNew in <b>Park Slope</b>", false)
@@ -421,6 +423,7 @@ func groupSettingsForm(kv ...string) url.Values {
 }
 
 func TestGroupSettingsAreValidatedAndSaved(t *testing.T) {
+	t.Parallel()
 	s := newManageSite(t, models.SignupOpen)
 	mona := s.user("mona", "", false)
 	s.group(models.NewGroup{Name: "park", Title: "Park Parents", Location: "Park Slope",
@@ -499,6 +502,7 @@ func TestGroupSettingsAreValidatedAndSaved(t *testing.T) {
 }
 
 func TestMembersOnlyToggleFlipsManuallyApprovesFollowers(t *testing.T) {
+	t.Parallel()
 	s := newManageSite(t, models.SignupOpen)
 	mona := s.user("mona", "", false)
 	g := s.group(models.NewGroup{Name: "park", Title: "Park Parents"}, "mona")
@@ -567,6 +571,7 @@ func TestMembersOnlyToggleFlipsManuallyApprovesFollowers(t *testing.T) {
 }
 
 func TestOpeningAGroupLeavesRequestsFromSilencedServersWaiting(t *testing.T) {
+	t.Parallel()
 	s := newManageSite(t, models.SignupOpen)
 	mona := s.user("mona", "", false)
 	g := s.group(models.NewGroup{Name: "park", Title: "Park Parents", MembersOnly: true}, "mona")
@@ -595,6 +600,7 @@ func TestOpeningAGroupLeavesRequestsFromSilencedServersWaiting(t *testing.T) {
 }
 
 func TestModeratorsPinAndUnpinGroupPostsInTheFeaturedCollection(t *testing.T) {
+	t.Parallel()
 	s := newManageSite(t, models.SignupOpen)
 	mona := s.user("mona", "", false)
 	maya := s.user("maya", "", false)
@@ -664,6 +670,7 @@ func TestModeratorsPinAndUnpinGroupPostsInTheFeaturedCollection(t *testing.T) {
 }
 
 func TestManageFormsWithoutTheCSRFTokenAreRefused(t *testing.T) {
+	t.Parallel()
 	s := newManageSite(t, models.SignupOpen)
 	mona := s.user("mona", "", false)
 	nina := s.user("nina", "", false)
@@ -696,6 +703,7 @@ func TestManageFormsWithoutTheCSRFTokenAreRefused(t *testing.T) {
 // the group sends name no Public and stay out of its public outbox, while
 // a public group's are public.
 func TestPinsOfAMembersOnlyGroupAreNotPublic(t *testing.T) {
+	t.Parallel()
 	s := newManageSite(t, models.SignupOpen)
 	mona := s.user("mona", "", false)
 	maya := s.user("maya", "", false)

@@ -177,6 +177,7 @@ func wantNotIn(t *testing.T, what, body string, nots ...string) {
 }
 
 func TestMemberPagesSendSignedOutVisitorsToLogIn(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	b := s.browser()
 	for _, path := range []string{"/home", "/home?max_id=12", "/notifications", "/posts/1", "/posts/1/edit",
@@ -211,6 +212,7 @@ func TestMemberPagesSendSignedOutVisitorsToLogIn(t *testing.T) {
 }
 
 func TestMemberFormsWithoutTheCSRFTokenAre403AndChangeNothing(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	alice, b := s.member("alice")
 	id := b.writePost("/home", url.Values{"text": {"A first post"}})
@@ -254,6 +256,7 @@ func TestMemberFormsWithoutTheCSRFTokenAre403AndChangeNothing(t *testing.T) {
 }
 
 func TestHomeShowsFollowedPostsAndGroupSharesNewestFirst(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	_, alice := s.member("alice")
 	_, bob := s.member("bob")
@@ -292,6 +295,7 @@ func TestHomeShowsFollowedPostsAndGroupSharesNewestFirst(t *testing.T) {
 }
 
 func TestHomeFeedPagesWithOlderPostsAndStaysUnder100KB(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	_, alice := s.member("alice")
 	long := strings.Repeat("A long story about sleep, naps and night feeds. ", 90) // ~4.4 KB each
@@ -311,6 +315,7 @@ func TestHomeFeedPagesWithOlderPostsAndStaysUnder100KB(t *testing.T) {
 }
 
 func TestPostingWithAContentWarningShowsItInTheGroup(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	_, alice := s.member("alice")
 	// Not a member yet: the post is refused, the text kept, and the form
@@ -363,6 +368,7 @@ func hasMentionOf(p *models.Post, href string) bool {
 }
 
 func TestComposeShowsErrorsBesideTheirFields(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	_, alice := s.member("alice")
 	for _, tt := range []struct {
@@ -387,6 +393,7 @@ func TestComposeShowsErrorsBesideTheirFields(t *testing.T) {
 }
 
 func TestRepliesThreadUnderThePost(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	_, alice := s.member("alice")
 	_, bob := s.member("bob")
@@ -423,6 +430,7 @@ func TestRepliesThreadUnderThePost(t *testing.T) {
 }
 
 func TestJoiningAPublicGroupIsImmediateAndLeavingUndoesIt(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	alice, b := s.member("alice")
 	g := s.group("brooklyn_moms")
@@ -447,6 +455,7 @@ func TestJoiningAPublicGroupIsImmediateAndLeavingUndoesIt(t *testing.T) {
 }
 
 func TestMembersOnlyJoinAsksTheQuestionsKeepsTheAnswersAndWaits(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	ctx := context.Background()
 	alice, b := s.member("alice")
@@ -510,6 +519,7 @@ func TestMembersOnlyJoinAsksTheQuestionsKeepsTheAnswersAndWaits(t *testing.T) {
 }
 
 func TestMembersOnlyPostsShowOnlyToMembers(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	ctx := context.Background()
 	_, mod := s.member("maria")
@@ -533,6 +543,7 @@ func TestMembersOnlyPostsShowOnlyToMembers(t *testing.T) {
 }
 
 func TestLikeAndUnlikeGoBackWhereThePersonWas(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	ctx := context.Background()
 	alice, a := s.member("alice")
@@ -569,6 +580,7 @@ func TestLikeAndUnlikeGoBackWhereThePersonWas(t *testing.T) {
 }
 
 func TestOnlyTheAuthorEditsAndDeletesAPost(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	_, alice := s.member("alice")
 	_, bob := s.member("bob")
@@ -622,6 +634,7 @@ func TestOnlyTheAuthorEditsAndDeletesAPost(t *testing.T) {
 }
 
 func TestFollowByHandleSaysWhatWentWrongInPlainWords(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	_, b := s.member("alice")
 	for _, tt := range []struct{ handle, want string }{
@@ -642,6 +655,7 @@ func TestFollowByHandleSaysWhatWentWrongInPlainWords(t *testing.T) {
 }
 
 func TestNotificationsReadAsSentencesNewestFirst(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	_, alice := s.member("alice")
 	_, bob := s.member("bob")

@@ -16,6 +16,7 @@ import (
 // logging in and a new moderator meet.
 
 func TestAPhoneCanAddVillageToItsHomeScreen(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	if err := models.SetInstance(context.Background(), s.db, models.InstanceInfo{Name: "Brooklyn Village"}, models.SignupOpen); err != nil {
 		t.Fatal(err)
@@ -73,6 +74,7 @@ func TestAPhoneCanAddVillageToItsHomeScreen(t *testing.T) {
 }
 
 func TestRobotsKeepCrawlersOutOfPrivatePagesAndLanguageModelsOutOfEverything(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	rec := s.browser().get("/robots.txt")
 	wantStatus(t, "/robots.txt", rec, http.StatusOK)
@@ -118,6 +120,7 @@ func TestRobotsKeepCrawlersOutOfPrivatePagesAndLanguageModelsOutOfEverything(t *
 }
 
 func TestTheHeaderSaysSignUpAndTheFollowBoxAsksForTheirHandle(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t)
 	home := s.browser().page("/")
 	wantIn(t, "the header of a visitor", home, `<a class="button" href="/signup">Sign up</a>`)
@@ -130,6 +133,7 @@ func TestTheHeaderSaysSignUpAndTheFollowBoxAsksForTheirHandle(t *testing.T) {
 }
 
 func TestAModeratorReadsHerMembersOnlyGroupWithoutJoining(t *testing.T) {
+	t.Parallel()
 	s := newMemberSite(t) // maria moderates the members-only park_slope, and follows nothing
 	_, maria := s.member("maria")
 	id := maria.writePost("/groups/park_slope", url.Values{"text": {"PICNIC-SATURDAY"}, "group": {"@park_slope@127.0.0.2:8080"}})

@@ -200,6 +200,7 @@ func checkInert(t *testing.T, body string) {
 }
 
 func TestPublicPagesShowTheirContent(t *testing.T) {
+	t.Parallel()
 	s := newPubSite(t)
 	tests := []struct {
 		name    string
@@ -272,6 +273,7 @@ func TestPublicPagesShowTheirContent(t *testing.T) {
 }
 
 func TestPublicPagesKeepActivityJSONForActivityPubClients(t *testing.T) {
+	t.Parallel()
 	s := newPubSite(t)
 	tests := []struct {
 		path   string
@@ -322,6 +324,7 @@ func order(t *testing.T, body string, names ...string) []int {
 }
 
 func TestDirectorySearchesByNameAndPlaceAndSortsNearestFirst(t *testing.T) {
+	t.Parallel()
 	s := newPubSite(t)
 	const (
 		brooklyn = "Brooklyn Moms &lt;3"
@@ -395,6 +398,7 @@ func TestDirectorySearchesByNameAndPlaceAndSortsNearestFirst(t *testing.T) {
 }
 
 func TestDirectoryQueriesAreBoundedAndEscaped(t *testing.T) {
+	t.Parallel()
 	s := newPubSite(t)
 	for _, q := range []string{
 		"q=" + url.QueryEscape(`"><script>x()</script>`),
@@ -412,6 +416,7 @@ func TestDirectoryQueriesAreBoundedAndEscaped(t *testing.T) {
 }
 
 func TestPagesEscapeAndSanitizeRemoteContent(t *testing.T) {
+	t.Parallel()
 	s := newPubSite(t)
 	for _, path := range []string{"/", "/groups", "/groups/brooklyn_moms", "/@bob@remote.example", "/users/alice",
 		postPath(s.posts["meetup"]), postPath(s.posts["answer"])} {
@@ -425,6 +430,7 @@ func TestPagesEscapeAndSanitizeRemoteContent(t *testing.T) {
 }
 
 func TestMembersOnlyGroupPostsStayPrivate(t *testing.T) {
+	t.Parallel()
 	s := newPubSite(t)
 	for _, path := range []string{"/", "/groups", "/groups?q=park", "/groups/park_slope", "/users/alice",
 		"/users/alice/feed.rss", "/users/alice/feed.atom"} {
@@ -440,6 +446,7 @@ func TestMembersOnlyGroupPostsStayPrivate(t *testing.T) {
 }
 
 func TestErrorPagesAreHTMLForBrowsersAndJSONForOthers(t *testing.T) {
+	t.Parallel()
 	s := newPubSite(t)
 	tests := []struct {
 		name, path, accept string
@@ -480,6 +487,7 @@ func TestErrorPagesAreHTMLForBrowsersAndJSONForOthers(t *testing.T) {
 }
 
 func TestDeletedPostIsAGonePageForBrowsers(t *testing.T) {
+	t.Parallel()
 	s := newPubSite(t)
 	if _, err := models.TombstonePost(context.Background(), s.db, s.posts["cw"].ID); err != nil {
 		t.Fatal(err)
@@ -522,6 +530,7 @@ func webfingerServer(t *testing.T, user string, template bool) (handle, base str
 }
 
 func TestJoinFromYourOwnServerRedirectsToTheVisitorsServer(t *testing.T) {
+	t.Parallel()
 	s := newPubSite(t)
 	group := apBase + "/groups/brooklyn_moms"
 	post := s.posts["meetup"].URI
@@ -578,6 +587,7 @@ func TestJoinFromYourOwnServerRedirectsToTheVisitorsServer(t *testing.T) {
 }
 
 func TestJoinSaysSoWhenTheServerCannotBeReached(t *testing.T) {
+	t.Parallel()
 	db := testenv.DB(t)
 	if _, err := models.CreateGroup(context.Background(), db, models.NewGroup{Name: "moms", Title: "Moms"}); err != nil {
 		t.Fatal(err)
@@ -595,6 +605,7 @@ func TestJoinSaysSoWhenTheServerCannotBeReached(t *testing.T) {
 }
 
 func TestPagesStayUnder100KBWithLongPostsAndThreads(t *testing.T) {
+	t.Parallel()
 	s := newPubSite(t)
 	ctx := context.Background()
 	bob, err := models.RemoteActorByURI(ctx, s.db, "https://remote.example/users/bob")

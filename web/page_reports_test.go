@@ -82,6 +82,7 @@ func (s *reportsSite) reports() []*models.Report {
 }
 
 func TestTheReportFormSendsToTheGroupOrTheInstanceAndTellsTheModerators(t *testing.T) {
+	t.Parallel()
 	s := newReportsSite(t)
 	ctx := context.Background()
 
@@ -166,6 +167,7 @@ func TestTheReportFormSendsToTheGroupOrTheInstanceAndTellsTheModerators(t *testi
 }
 
 func TestTheReportFormSaysWhatIsWrongAndStoresNothing(t *testing.T) {
+	t.Parallel()
 	s := newReportsSite(t)
 	cases := []struct {
 		name   string
@@ -200,6 +202,7 @@ func TestTheReportFormSaysWhatIsWrongAndStoresNothing(t *testing.T) {
 }
 
 func TestReportQueuesAreOnlyForTheirModerators(t *testing.T) {
+	t.Parallel()
 	s := newReportsSite(t)
 	s.report(s.nina, s.remotePost, nil, url.Values{"comment": {"group matter"}})
 	s.report(s.nina, nil, s.mona.Actor, url.Values{"comment": {"instance matter"}})
@@ -243,6 +246,7 @@ func TestReportQueuesAreOnlyForTheirModerators(t *testing.T) {
 }
 
 func TestResolvingAndDismissingChangeTheStateAndAreLogged(t *testing.T) {
+	t.Parallel()
 	s := newReportsSite(t)
 	ctx := context.Background()
 	s.report(s.nina, s.remotePost, nil, url.Values{})

@@ -17,7 +17,7 @@ func routes(e *echo.Echo, f faces, health echo.HandlerFunc) {
 	e.GET("/healthz", health)
 	mediaRoutes(e, f.media)
 	activityPubRoutes(e, f.activityPub)
-	apiRoutes(e.Group("/api", f.api.RequireToken), f.api)
+	apiRoutes(e, f.api)
 	appRoutes(e, f.app)
 	feedRoutes(e, f.feeds)
 }
@@ -50,7 +50,8 @@ func activityPubRoutes(e *echo.Echo, h *activitypub.Handler) {
 	e.GET("/groups/:name/followers", h.FollowersCollection(activitypub.GroupActor))
 	e.GET("/groups/:name/following", h.FollowingCollection(activitypub.GroupActor))
 	e.GET("/groups/:name/moderators", h.ModeratorsCollection)
-	e.GET("/groups/:name/featured", h.FeaturedCollection)
+	e.GET("/users/:name/featured", h.FeaturedCollection(activitypub.PersonActor))
+	e.GET("/groups/:name/featured", h.FeaturedCollection(activitypub.GroupActor))
 	e.GET("/actor", h.ActorDocument(activitypub.InstanceActor))
 	e.GET("/actor/outbox", h.OutboxCollection(activitypub.InstanceActor))
 	e.GET("/actor/followers", h.FollowersCollection(activitypub.InstanceActor))
@@ -69,15 +70,35 @@ func activityPubRoutes(e *echo.Echo, h *activitypub.Handler) {
 	e.POST("/actors/reports/inbox", h.PostReportsInbox)
 }
 
-// apiRoutes: the Mastodon-compatible client API (web/api), behind a bearer
-// token; each route names the OAuth scope it needs, as Mastodon's do.
-func apiRoutes(g *echo.Group, h *api.Handler) {
+// apiRoutes: the Mastodon-compatible client API (web/api) and its OAuth 2
+// endpoints. A bearer token is read when sent (a dead one is refused
+// everywhere); each route says what it needs, as Mastodon's do: Needs a
+// member's token with one of the scopes, IfToken anyone (a token sent must
+// hold the scope), NeedsAnyToken an app's or a member's token, or nothing.
+func apiRoutes(e *echo.Echo, h *api.Handler) {
+	// OAuth 2 (the consent page is the HTML app's, /oauth/authorize)
+	e.POST("/oauth/token", h.IssueToken)
+	e.POST("/oauth/revoke", h.RevokeToken)
+	e.GET("/.well-known/oauth-authorization-server", h.AuthorizationServerMetadata)
+
+	g := e.Group("/api", h.Authenticate)
+	// What apps read before anything else
+	g.POST("/v1/apps", h.RegisterApp)
+	g.GET("/v1/apps/verify_credentials", h.VerifyAppCredentials, api.NeedsAnyToken)
+	g.GET("/v1/instance", h.InstanceV1)
+	g.GET("/v2/instance", h.InstanceV2)
+	g.GET("/v1/instance/rules", h.InstanceRules)
+	g.GET("/v1/custom_emojis", h.CustomEmojis)
+	g.GET("/v1/preferences", h.Preferences, api.Needs("read:accounts"))
+	g.GET("/v1/announcements", h.Announcements, api.Needs("read"))
+	g.POST("/v1/announcements/:id/dismiss", h.DismissAnnouncement, api.Needs("write:accounts"))
+
 	// Accounts, statuses, timelines, notifications
 	g.GET("/v1/accounts/verify_credentials", h.VerifyCredentials, api.Needs("read:accounts", "profile"))
 	g.PATCH("/v1/accounts/update_credentials", h.UpdateCredentials, api.Needs("write:accounts")) // body limit: bodyLimits
-	g.GET("/v1/accounts/lookup", h.LookupAccount, api.Needs("read:accounts"))
+	g.GET("/v1/accounts/lookup", h.LookupAccount, api.IfToken("read:accounts"))
 	g.GET("/v1/accounts/relationships", h.Relationships, api.Needs("read:follows"))
-	g.GET("/v1/accounts/:id", h.GetAccount, api.Needs("read:accounts"))
+	g.GET("/v1/accounts/:id", h.GetAccount, api.IfToken("read:accounts"))
 	g.POST("/v1/accounts/:id/follow", h.Follow, api.Needs("write:follows"))
 	g.POST("/v1/accounts/:id/unfollow", h.Unfollow, api.Needs("write:follows"))
 	g.GET("/v1/accounts/:id/followers", h.Followers, api.Needs("read:accounts"))
@@ -87,17 +108,17 @@ func apiRoutes(g *echo.Group, h *api.Handler) {
 	g.POST("/v1/follow_requests/:id/authorize", h.AuthorizeFollowRequest, api.Needs("write:follows"))
 	g.POST("/v1/follow_requests/:id/reject", h.RejectFollowRequest, api.Needs("write:follows"))
 	g.POST("/v1/statuses", h.CreateStatus, api.Needs("write:statuses"))
-	g.GET("/v1/statuses/:id", h.GetStatus, api.Needs("read:statuses"))
+	g.GET("/v1/statuses/:id", h.GetStatus, api.IfToken("read:statuses"))
 	g.PUT("/v1/statuses/:id", h.EditStatus, api.Needs("write:statuses"))
 	g.DELETE("/v1/statuses/:id", h.DeleteStatus, api.Needs("write:statuses"))
-	g.GET("/v1/statuses/:id/context", h.StatusContext, api.Needs("read:statuses"))
+	g.GET("/v1/statuses/:id/context", h.StatusContext, api.IfToken("read:statuses"))
 	g.POST("/v1/statuses/:id/favourite", h.Favourite, api.Needs("write:favourites"))
 	g.POST("/v1/statuses/:id/unfavourite", h.Unfavourite, api.Needs("write:favourites"))
 	g.POST("/v1/statuses/:id/reblog", h.Reblog, api.Needs("write:statuses"))
 	g.POST("/v1/statuses/:id/unreblog", h.Unreblog, api.Needs("write:statuses"))
 	g.GET("/v1/timelines/home", h.HomeTimeline, api.Needs("read:statuses"))
-	g.GET("/v1/timelines/public", h.PublicTimeline, api.Needs("read:statuses"))
-	g.GET("/v1/accounts/:id/statuses", h.AccountStatuses, api.Needs("read:statuses"))
+	g.GET("/v1/timelines/public", h.PublicTimeline, api.IfToken("read:statuses"))
+	g.GET("/v1/accounts/:id/statuses", h.AccountStatuses, api.IfToken("read:statuses"))
 	g.GET("/v1/notifications", h.Notifications, api.Needs("read:notifications"))
 	g.POST("/v1/notifications/clear", h.ClearNotifications, api.Needs("write:notifications"))
 	g.POST("/v1/notifications/:id/dismiss", h.DismissNotification, api.Needs("write:notifications"))
@@ -113,6 +134,27 @@ func apiRoutes(g *echo.Group, h *api.Handler) {
 	g.POST("/v2/media", h.UploadMedia, api.Needs("write:media"))
 	g.GET("/v1/media/:id", h.GetMedia, api.Needs("write:media"))
 	g.PUT("/v1/media/:id", h.UpdateMedia, api.Needs("write:media"))
+
+	// Everyday statuses: bookmarks, sources and edits, who reacted, pins,
+	// muted threads, reading positions
+	g.POST("/v1/statuses/:id/bookmark", h.Bookmark, api.Needs("write:bookmarks"))
+	g.POST("/v1/statuses/:id/unbookmark", h.Unbookmark, api.Needs("write:bookmarks"))
+	g.GET("/v1/bookmarks", h.Bookmarks, api.Needs("read:bookmarks"))
+	g.GET("/v1/statuses/:id/source", h.StatusSource, api.Needs("read:statuses"))
+	g.GET("/v1/statuses/:id/history", h.StatusHistory, api.Needs("read:statuses"))
+	g.GET("/v1/statuses/:id/favourited_by", h.FavouritedBy, api.Needs("read:accounts"))
+	g.GET("/v1/statuses/:id/reblogged_by", h.RebloggedBy, api.Needs("read:accounts"))
+	g.POST("/v1/statuses/:id/pin", h.Pin, api.Needs("write:accounts"))
+	g.POST("/v1/statuses/:id/unpin", h.Unpin, api.Needs("write:accounts"))
+	g.POST("/v1/statuses/:id/mute", h.MuteConversation, api.Needs("write:mutes"))
+	g.POST("/v1/statuses/:id/unmute", h.UnmuteConversation, api.Needs("write:mutes"))
+	g.GET("/v1/markers", h.Markers, api.Needs("read:statuses"))
+	g.POST("/v1/markers", h.SaveMarkers, api.Needs("write:statuses"))
+
+	// Private conversations (direct posts)
+	g.GET("/v1/conversations", h.Conversations, api.Needs("read:statuses"))
+	g.POST("/v1/conversations/:id/read", h.ReadConversation, api.Needs("write:conversations"))
+	g.DELETE("/v1/conversations/:id", h.RemoveConversation, api.Needs("write:conversations"))
 
 	// Safety: reports
 	g.POST("/v1/reports", h.CreateReport, api.Needs("write:reports"))
@@ -154,6 +196,14 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.POST("/settings/password", h.ChangePassword)
 	e.POST("/settings/avatar", h.SaveProfilePicture(media.Avatar)) // body limit: bodyLimits
 	e.POST("/settings/header", h.SaveProfilePicture(media.Header)) // body limit: bodyLimits
+	e.GET("/settings/apps", h.AppsPage)
+	e.POST("/settings/apps/:id/revoke", h.RevokeApp)
+
+	// OAuth 2: the consent page of Mastodon apps (the token endpoint is the API's)
+	e.GET("/oauth/authorize", h.AuthorizePage)
+	e.GET("/oauth/authorize/", h.AuthorizePage)
+	e.POST("/oauth/authorize", h.Authorize)
+	e.POST("/oauth/authorize/", h.Authorize)
 
 	// Members
 	e.GET("/home", h.MemberHome)
@@ -168,6 +218,12 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.POST("/posts/:id/delete", h.DeletePost)
 	e.POST("/posts/:id/like", h.LikePost)
 	e.POST("/posts/:id/unlike", h.UnlikePost)
+	e.POST("/posts/:id/bookmark", h.BookmarkPost)
+	e.POST("/posts/:id/unbookmark", h.UnbookmarkPost)
+	e.GET("/bookmarks", h.BookmarksPage)
+	e.GET("/messages", h.MessagesPage)
+	e.GET("/messages/new", h.NewMessagePage)
+	e.GET("/messages/:id", h.ConversationPage)
 	e.GET("/groups/:name/join", h.MembershipPage)
 	e.POST("/groups/:name/join", h.JoinGroup)
 	e.POST("/groups/:name/leave", h.LeaveGroup)
@@ -191,6 +247,11 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.POST("/admin/users/:name/approve", h.ApproveSignup)
 	e.POST("/admin/invites", h.CreateInvite)
 	e.POST("/admin/invites/:code/revoke", h.RevokeInvite)
+	e.POST("/admin/settings/public", h.SavePublicSettings)
+	e.POST("/admin/announcements", h.CreateAnnouncement)
+	e.POST("/admin/announcements/:id/publish", h.PublishAnnouncement(true))
+	e.POST("/admin/announcements/:id/unpublish", h.PublishAnnouncement(false))
+	e.POST("/admin/announcements/:id/delete", h.DeleteAnnouncement)
 
 	// Safety: group moderation (remove, ban, lock, pins, audit log)
 	e.POST("/groups/:name/remove", h.RemoveGroupPost)

@@ -130,6 +130,7 @@ func (s *hostileSite) everySafetyForm() []hostileForm {
 }
 
 func TestEverySafetyFormRefusesAMissingOrWrongCSRFToken(t *testing.T) {
+	t.Parallel()
 	s := newHostileSite(t)
 	// The admin, who may do everything, and mona for her own filter: the
 	// handler would act if the check let the request through.
@@ -178,6 +179,7 @@ func TestEverySafetyFormRefusesAMissingOrWrongCSRFToken(t *testing.T) {
 }
 
 func TestSafetyFormsRefuseWhoeverDoesNotModerate(t *testing.T) {
+	t.Parallel()
 	s := newHostileSite(t)
 	before := s.safetyState()
 	moderatorOnly := map[string]bool{"report": true, "add a filter": true, "delete a filter": true,
@@ -262,6 +264,7 @@ func TestSafetyFormsRefuseWhoeverDoesNotModerate(t *testing.T) {
 }
 
 func TestSafetyFormsRefuseOverlongAndMalformedInputAndWriteNothing(t *testing.T) {
+	t.Parallel()
 	s := newHostileSite(t)
 	mona, ada := s.signedIn(s.mona), s.signedIn(s.ada)
 	long := func(n int) string { return strings.Repeat("é", n) }
@@ -365,6 +368,7 @@ func TestSafetyFormsRefuseOverlongAndMalformedInputAndWriteNothing(t *testing.T)
 }
 
 func TestSafetyPagesEscapeRemoteAndTypedText(t *testing.T) {
+	t.Parallel()
 	s := newHostileSite(t)
 	const xss = `<script>alert(1)</script>"><img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a>`
 	ctx := context.Background()
@@ -432,6 +436,7 @@ func (s *hostileSite) apiCall(acc *models.Account, method, path, contentType, bo
 }
 
 func TestSafetyAPIAnswersMalformedBodiesWith4xxAndAReason(t *testing.T) {
+	t.Parallel()
 	s := newHostileSite(t)
 	const form, js = "application/x-www-form-urlencoded", "application/json"
 	monaKeyword := idOf(s.monaFilter.Keywords[0].ID)
@@ -543,6 +548,7 @@ func TestSafetyAPIAnswersMalformedBodiesWith4xxAndAReason(t *testing.T) {
 // TestDeletingAnothersFilterFromTheWebDoesNothing: guessed ids in the web
 // form reach only the member's own filters.
 func TestDeletingAnothersFilterFromTheWebDoesNothing(t *testing.T) {
+	t.Parallel()
 	s := newHostileSite(t)
 	nina := s.signedIn(s.nina)
 	before := s.safetyState()
@@ -560,6 +566,7 @@ func TestDeletingAnothersFilterFromTheWebDoesNothing(t *testing.T) {
 }
 
 func TestSafetyPagesAnswerBadQueriesWithout5xxOrEcho(t *testing.T) {
+	t.Parallel()
 	s := newHostileSite(t)
 	mona, nina, ada := s.signedIn(s.mona), s.signedIn(s.nina), s.signedIn(s.ada)
 	script := url.QueryEscape(`<script>alert(1)</script>`)
@@ -595,6 +602,7 @@ func TestSafetyPagesAnswerBadQueriesWithout5xxOrEcho(t *testing.T) {
 }
 
 func TestAnAnonymousPostsWriterShowsOnNoSafetyRouteToNonModerators(t *testing.T) {
+	t.Parallel()
 	s := newHostileSite(t)
 	ctx := context.Background()
 	if err := models.SetSpeaking(ctx, s.db, s.park.Actor.ID, models.Speaking{AllowAnonymous: true}); err != nil {
@@ -667,6 +675,7 @@ func TestAnAnonymousPostsWriterShowsOnNoSafetyRouteToNonModerators(t *testing.T)
 }
 
 func TestFiltersStopAtTheLimitPerMember(t *testing.T) {
+	t.Parallel()
 	s := newHostileSite(t)
 	ctx := context.Background()
 	for i := 0; i < models.MaxFiltersPerUser; i++ {
@@ -691,16 +700,19 @@ func TestFiltersStopAtTheLimitPerMember(t *testing.T) {
 }
 
 // TestEveryFormRouteRefusesARequestWithoutItsToken walks every POST route
-// the app serves (but the inboxes and the bearer-token API), so that a
-// form added later without the check fails here.
+// the app serves (but the inboxes, the bearer-token API and OAuth's token
+// and revocation endpoints, which apps call with their client secret and
+// no cookie), so that a form added later without the check fails here.
 func TestEveryFormRouteRefusesARequestWithoutItsToken(t *testing.T) {
+	t.Parallel()
 	s := newHostileSite(t)
 	ada := s.signedIn(s.ada)
 	params := strings.NewReplacer(":name", "park", ":id", "1", ":domain", "bad.example", ":code", "abc")
 	before := s.safetyState()
 	n := 0
 	for _, r := range s.e.Routes() {
-		if r.Method != http.MethodPost || strings.HasPrefix(r.Path, "/api/") || strings.HasSuffix(r.Path, "/inbox") || r.Path == "/inbox" {
+		if r.Method != http.MethodPost || strings.HasPrefix(r.Path, "/api/") || strings.HasSuffix(r.Path, "/inbox") || r.Path == "/inbox" ||
+			r.Path == "/oauth/token" || r.Path == "/oauth/revoke" {
 			continue
 		}
 		n++
@@ -722,6 +734,7 @@ func TestEveryFormRouteRefusesARequestWithoutItsToken(t *testing.T) {
 }
 
 func TestProfileBlockAndMuteFormsRefuseBadIDs(t *testing.T) {
+	t.Parallel()
 	s := newHostileSite(t)
 	instance, err := models.InstanceActor(context.Background(), s.db)
 	if err != nil {

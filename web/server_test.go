@@ -20,6 +20,7 @@ import (
 )
 
 func TestShutdownLetsAnInFlightRequestComplete(t *testing.T) {
+	t.Parallel()
 	e := web.New(web.Options{DB: testenv.DB(t)})
 	started := make(chan struct{})
 	e.GET("/slow", func(c echo.Context) error {
@@ -66,6 +67,7 @@ func TestShutdownLetsAnInFlightRequestComplete(t *testing.T) {
 }
 
 func TestMiddleware(t *testing.T) {
+	t.Parallel()
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	e := web.New(web.Options{DB: testenv.DB(t), Logger: logger, BodyLimit: "1K", Version: "9.9"})

@@ -107,7 +107,8 @@ func New(opts Options) *echo.Echo {
 			Version: opts.Version, Auth: opts.Auth, Inbox: opts.Inbox, Outbox: opts.Outbox, Limits: limits,
 			Blocks: blocks, Pages: pages}),
 		api: api.New(api.Options{DB: opts.DB, URLs: opts.URLs, Resolver: opts.Resolver, Outbox: opts.Outbox,
-			Limits: limits, Blocks: blocks, Reports: reports, Composer: composer, Clock: opts.Clock, Media: library}),
+			Limits: limits, Blocks: blocks, Reports: reports, Composer: composer, Clock: opts.Clock,
+			Version: opts.Version, Media: library}),
 		app:   pages,
 		feeds: feeds.New(opts.DB, opts.URLs),
 		media: library,
@@ -124,6 +125,7 @@ func New(opts Options) *echo.Echo {
 		},
 	}))
 	e.Use(bodyLimits(opts.BodyLimit)) // larger for uploads only
+	e.Use(appCORS())                  // browser apps (Elk, Phanpy) call the API from their own origin
 	// Then: actor documents dropped around writes, the signed-in person,
 	// and the CSRF check of forms.
 	e.Use(f.activityPub.ForgetActorDocumentsOnWrites, pages.LoadSession, pages.CheckCSRF)

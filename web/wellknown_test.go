@@ -41,6 +41,7 @@ func jrdLink(jrd map[string]any, rel string) map[string]any {
 }
 
 func TestWebFingerAnswersPeopleGroupsAndTheInstanceActor(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	alice := struct{ subject, self, profile string }{"acct:alice@" + apHost, apBase + "/users/alice", apBase + "/@alice"}
 	moms := struct{ subject, self, profile string }{"acct:brooklyn_moms@" + apHost, apBase + "/groups/brooklyn_moms", apBase + "/groups/brooklyn_moms"}
@@ -92,6 +93,7 @@ func TestWebFingerAnswersPeopleGroupsAndTheInstanceActor(t *testing.T) {
 }
 
 func TestWebFingerComparesTheHostWithoutCase(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	e := web.New(web.Options{DB: s.db, URLs: federation.NewURLs("https://Village.Example"), Version: "test"})
 	named := apServer{e: e, db: s.db}
@@ -102,6 +104,7 @@ func TestWebFingerComparesTheHostWithoutCase(t *testing.T) {
 }
 
 func TestWebFingerRefusesWhatIsNotOurs(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	tests := []struct {
 		name     string
@@ -138,6 +141,7 @@ func TestWebFingerRefusesWhatIsNotOurs(t *testing.T) {
 // Mastodon accepts an actor only when preferredUsername@host of its
 // document WebFingers back to the same id.
 func TestWebFingerRoundTripLeadsBackToTheSameActor(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	for _, subject := range []string{"acct:alice@" + apHost, "acct:brooklyn_moms@" + apHost, "acct:park_slope@" + apHost, "acct:127.0.0.2@" + apHost} {
 		t.Run(subject, func(t *testing.T) {
@@ -167,6 +171,7 @@ func TestWebFingerRoundTripLeadsBackToTheSameActor(t *testing.T) {
 }
 
 func TestHostMetaGivesTheWebFingerTemplate(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	rec := s.get(t, "/.well-known/host-meta", "")
 	if rec.Code != http.StatusOK {
@@ -194,6 +199,7 @@ func TestHostMetaGivesTheWebFingerTemplate(t *testing.T) {
 }
 
 func TestNodeInfoDescribesVillageAndCountsUsers(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	rec := s.get(t, "/.well-known/nodeinfo", "")
 	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
@@ -230,8 +236,9 @@ func TestNodeInfoDescribesVillageAndCountsUsers(t *testing.T) {
 				"services":          map[string]any{"inbound": []any{}, "outbound": []any{}},
 				"openRegistrations": false,
 				// One account: groups and the instance actor are not users.
-				"usage":    map[string]any{"users": map[string]any{"total": float64(1), "activeMonth": float64(1), "activeHalfyear": float64(1)}, "localPosts": float64(0)},
-				"metadata": map[string]any{"nodeName": apHost},
+				"usage": map[string]any{"users": map[string]any{"total": float64(1), "activeMonth": float64(1), "activeHalfyear": float64(1)}, "localPosts": float64(0)},
+				"metadata": map[string]any{"nodeName": apHost, "nodeDescription": "",
+					"features": []any{"mastodon_api", "oauth2", "groups"}, "postFormats": []any{"text/plain"}},
 			}
 			for k, v := range want {
 				if !reflect.DeepEqual(doc[k], v) {
@@ -243,6 +250,7 @@ func TestNodeInfoDescribesVillageAndCountsUsers(t *testing.T) {
 }
 
 func TestNodeInfoCountsOnlyRecentlyActiveUsersAsActive(t *testing.T) {
+	t.Parallel()
 	s := newAPServer(t)
 	ctx := t.Context()
 	if _, err := models.CreateAccount(ctx, s.db, models.NewAccount{Username: "bea", Password: "correct horse"}); err != nil {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestAdminSignupCommandsSetTheModeApproveAndInvite(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": testenv.DatabaseURL(t), "VILLAGE_LOG_LEVEL": "warn", "VILLAGE_DOMAIN": "village.example"}
 	steps := []struct {
 		args     []string

@@ -33,6 +33,7 @@ func rowCounts(t *testing.T, url string) map[string]int {
 }
 
 func TestAdminCommandsCreateAndList(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": testenv.DatabaseURL(t), "VILLAGE_LOG_LEVEL": "warn"}
 	steps := []struct {
 		args []string
@@ -69,6 +70,7 @@ func TestAdminCommandsCreateAndList(t *testing.T) {
 }
 
 func TestAdminTokenCreatePrintsTokenOnLastLine(t *testing.T) {
+	t.Parallel()
 	url := testenv.DatabaseURL(t)
 	env := map[string]string{"DATABASE_URL": url, "VILLAGE_LOG_LEVEL": "warn"}
 	if code, _, stderr := runVillage(t, env, "admin", "user", "create", "alice", "--password", "password1"); code != 0 {
@@ -100,6 +102,7 @@ func TestAdminTokenCreatePrintsTokenOnLastLine(t *testing.T) {
 }
 
 func TestAdminCommandsRefuseBadInputAndWriteNothing(t *testing.T) {
+	t.Parallel()
 	url := testenv.DatabaseURL(t)
 	env := map[string]string{"DATABASE_URL": url, "VILLAGE_LOG_LEVEL": "warn"}
 	for _, args := range [][]string{
@@ -166,6 +169,7 @@ func equalCounts(a, b map[string]int) bool {
 }
 
 func TestMigrateTwiceIsANoOp(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": testenv.DatabaseURL(t), "VILLAGE_LOG_LEVEL": "warn"}
 	code, out, stderr := runVillage(t, env, "migrate")
 	if code != 0 || !strings.Contains(out, "Applied") {

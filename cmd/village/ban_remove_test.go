@@ -24,6 +24,7 @@ const (
 // on the member's own Village, and at every other member; other members'
 // posts stay. A ban without it leaves the posts up.
 func TestABanCanTakeTheMembersPostsDownWithIt(t *testing.T) {
+	t.Parallel()
 	m := startModeratedGroup(t, addrBanRemoveA, addrBanRemoveB, addrBanRemoveFedify)
 	a, f, alice, bob := m.a, m.f, m.alice, m.bob
 	groupStatuses := func(c *testenv.Client, group account) []status {

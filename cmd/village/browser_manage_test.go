@@ -18,7 +18,8 @@ import (
 // WCAG A/AA rules in both themes at phone and desktop widths, and their
 // screenshots go to test-artifacts/.
 func TestModeratorApprovesAJoinRequestInARealBrowser(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.67:0"})
 	v.Admin("admin", "user", "create", "ada", "--password", "password-ada", "--admin")
 	v.Admin("admin", "group", "create", "park_slope", "--title", "Park Slope Parents",
 		"--summary", "Swaps, playdates and advice for parents around Prospect Park.",
@@ -67,7 +68,7 @@ func TestModeratorApprovesAJoinRequestInARealBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	b := testenv.NewBrowser(t)
+	b := newBrowser(t)
 	b.BaseURL = v.BaseURL
 
 	// Signed out, the manage page asks to log in, then comes back.

@@ -16,16 +16,17 @@ import (
 // the notifications pass axe-core's WCAG A/AA rules, and the home feed and
 // the notifications are photographed at phone and desktop widths.
 func TestMemberJourneyInARealBrowser(t *testing.T) {
+	t.Parallel()
 	const name, password = "maya", "a long enough passphrase"
 	const logout = "header form[action='/logout'] button"
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.68:0"})
 	v.Admin("admin", "signups", "open")
 	v.Admin("admin", "group", "create", "park_slope", "--title", "Park Slope Parents",
 		"--summary", "Swaps, playdates and advice for parents around Prospect Park.", "--location", "Park Slope, Brooklyn")
 	alice := v.User("alice")
 	v.Admin("admin", "group", "moderator", "add", "park_slope", "alice")
 
-	b := testenv.NewBrowser(t)
+	b := newBrowser(t)
 	b.BaseURL = v.BaseURL
 
 	// Sign up; sign-ups are open, so she is signed in at once.

@@ -14,6 +14,7 @@ import (
 // page and the queue pass axe-core's WCAG A/AA rules in both themes at
 // phone and desktop widths, and their screenshots go to test-artifacts/.
 func TestReportingAPostAndWorkingTheQueueInARealBrowser(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.45:0"})
 	v.Admin("admin", "group", "create", "park_slope", "--title", "Park Slope Parents")
 	v.User("mona")
@@ -23,7 +24,7 @@ func TestReportingAPostAndWorkingTheQueueInARealBrowser(t *testing.T) {
 	follow(t, bob, "park_slope")
 	rude := post(t, bob, url.Values{"status": {"@park_slope if your baby cries on the bus you are a bad parent"}})
 
-	b := testenv.NewBrowser(t)
+	b := newBrowser(t)
 	b.BaseURL = v.BaseURL
 	b.Visit("/login?next=" + url.QueryEscape("/posts/"+rude.ID))
 	b.Fill("#login", "nina")

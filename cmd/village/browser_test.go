@@ -32,8 +32,9 @@ type browserPage struct {
 // directory by place through its form, and, with sign-up and log-in pages,
 // signs up, logs in and logs out.
 func TestPagesInARealBrowser(t *testing.T) {
+	t.Parallel()
 	started := time.Now()
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.69:0"})
 	v.Admin("admin", "group", "create", "park_slope", "--title", "Park Slope Parents",
 		"--summary", "Swaps, playdates and advice for parents around Prospect Park.",
 		"--location", "Park Slope, Brooklyn")
@@ -71,7 +72,7 @@ func TestPagesInARealBrowser(t *testing.T) {
 		t.Skip("the instance serves none of the web app's pages yet")
 	}
 
-	b := testenv.NewBrowser(t)
+	b := newBrowser(t)
 	b.BaseURL = v.BaseURL
 	for _, p := range open {
 		t.Run(p.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 )
 
 func TestConfigErrorsNameTheVariableAndWhatIsExpected(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -42,6 +43,7 @@ func TestConfigErrorsNameTheVariableAndWhatIsExpected(t *testing.T) {
 }
 
 func TestConfigReadsEnvironmentAndFlagsOverride(t *testing.T) {
+	t.Parallel()
 	root := (&app{}).rootCommand()
 	if err := root.ParseFlags([]string{"--listen", "127.0.0.9:9000"}); err != nil {
 		t.Fatal(err)
@@ -72,6 +74,7 @@ func TestConfigReadsEnvironmentAndFlagsOverride(t *testing.T) {
 }
 
 func TestVersionAndHelp(t *testing.T) {
+	t.Parallel()
 	code, out, _ := runVillage(t, nil, "version")
 	if code != 0 || strings.TrimSpace(out) != "village "+Version {
 		t.Errorf("version: code %d, out %q", code, out)
@@ -90,6 +93,7 @@ func TestVersionAndHelp(t *testing.T) {
 }
 
 func TestUnknownCommandFails(t *testing.T) {
+	t.Parallel()
 	code, _, stderr := runVillage(t, nil, "frobnicate")
 	if code == 0 || !strings.Contains(stderr, "unknown command") {
 		t.Errorf("code %d, stderr %q", code, stderr)

@@ -60,6 +60,7 @@ func idOf(t *testing.T, v *testenv.Village, table, uri string) int64 {
 // refused on B, and B's other people cannot open the page. Naming a
 // moderator with the command line announces Add, as the web control does.
 func TestRemoteModeratorActsFromHerOwnVillage(t *testing.T) {
+	t.Parallel()
 	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrCrossA})
 	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrCrossB})
 	a.Admin("admin", "group", "create", "moms", "--title", "Moms")
@@ -328,7 +329,7 @@ func TestRemoteModeratorActsFromHerOwnVillage(t *testing.T) {
 	// Her pages pass axe-core's WCAG A/AA rules in both themes, at phone
 	// and desktop widths (screenshots in test-artifacts/).
 	t.Run("in a real browser", func(t *testing.T) {
-		br := testenv.NewBrowser(t)
+		br := newBrowser(t)
 		br.BaseURL = b.BaseURL
 		br.Visit("/login?next=" + url.QueryEscape("/moderate"))
 		br.Fill("#login", "nina")
@@ -358,6 +359,7 @@ func TestRemoteModeratorActsFromHerOwnVillage(t *testing.T) {
 // Without VILLAGE_DOMAIN the command line cannot name this instance's
 // actors in an activity: it stores the role, sends nothing, and says so.
 func TestModeratorAddWithoutADomainStoresTheRoleAndSaysMembersWereNotTold(t *testing.T) {
+	t.Parallel()
 	dbURL := testenv.DatabaseURL(t)
 	env := map[string]string{"DATABASE_URL": dbURL, "VILLAGE_LOG_LEVEL": "warn"}
 	for _, args := range [][]string{

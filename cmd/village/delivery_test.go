@@ -8,12 +8,23 @@ import (
 	"github.com/village-social/village/internal/testenv"
 )
 
+// The instances of the delivery tests, on addresses no other test uses
+// (ports picked at start, and kept by a restart). Not 127.0.0.1: every
+// outgoing connection takes its source port there, and one could take the
+// port of an instance between its stop and its start.
+const (
+	addrDownA = "127.0.0.53:0"
+	addrDownB = "127.0.0.54:0"
+	addrKill  = "127.0.0.55:0"
+)
+
 func TestAReceiverThatIsDownGetsTheActivityWhenItComesBack(t *testing.T) {
-	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrA})
-	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrB})
+	t.Parallel()
+	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrDownA})
+	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrDownB})
 	b.Admin("admin", "group", "create", "park_slope", "--title", "Park Slope Parents")
 	alice := a.User("alice")
-	group := resolve(t, alice, "@park_slope@"+addrB)
+	group := resolve(t, alice, "@park_slope@"+b.Addr)
 
 	b.Stop()
 	var rel relationship
@@ -29,7 +40,8 @@ func TestAReceiverThatIsDownGetsTheActivityWhenItComesBack(t *testing.T) {
 }
 
 func TestKillingTheServerDuringAFanOutLosesNothing(t *testing.T) {
-	a := testenv.StartVillage(t, testenv.VillageOptions{})
+	t.Parallel()
+	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrKill})
 	a.User("alice")
 	const peers = 20
 	var remotes []*testenv.Remote

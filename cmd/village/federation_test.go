@@ -15,10 +15,13 @@ import (
 	"github.com/village-social/village/internal/testenv"
 )
 
-// The instances of the federation tests, on their own loopback addresses.
+// The instances of the federation tests, each on a loopback address no
+// other test uses, with a port picked at start: the tests run in parallel.
 const (
-	addrA = "127.0.0.2:8080"
-	addrB = "127.0.0.3:8080"
+	addrFollowA = "127.0.0.2:0"
+	addrFollowB = "127.0.0.3:0"
+	addrJoinA   = "127.0.0.7:0"
+	addrJoinB   = "127.0.0.8:0"
 )
 
 type account struct {
@@ -79,14 +82,15 @@ func collectionTotal(t *testing.T, u string) int {
 }
 
 func TestFollowAcrossInstances(t *testing.T) {
-	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrA})
-	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrB})
+	t.Parallel()
+	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrFollowA})
+	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrFollowB})
 	b.Admin("admin", "group", "create", "brooklyn_moms", "--title", "Brooklyn Moms", "--location", "Brooklyn")
 	bob := b.User("bob")
 	alice := a.User("alice")
 
-	group := resolve(t, alice, "@brooklyn_moms@"+addrB)
-	if !group.Group || group.Acct != "brooklyn_moms@"+addrB {
+	group := resolve(t, alice, "@brooklyn_moms@"+b.Addr)
+	if !group.Group || group.Acct != "brooklyn_moms@"+b.Addr {
 		t.Fatalf("resolved group = %+v", group)
 	}
 	var rel relationship
@@ -97,9 +101,9 @@ func TestFollowAcrossInstances(t *testing.T) {
 
 	// B sees alice among the group's followers, in the API and on the wire.
 	var aliceOnB account
-	bob.Get("/api/v1/accounts/lookup?acct=alice@"+addrA, &aliceOnB)
+	bob.Get("/api/v1/accounts/lookup?acct=alice@"+a.Addr, &aliceOnB)
 	groupOnB := lookup(t, bob, "brooklyn_moms")
-	if f := followers(t, bob, groupOnB.ID); len(f) != 1 || f[0].Acct != "alice@"+addrA {
+	if f := followers(t, bob, groupOnB.ID); len(f) != 1 || f[0].Acct != "alice@"+a.Addr {
 		t.Fatalf("group followers on B = %+v", f)
 	}
 	if n := collectionTotal(t, b.BaseURL+"/groups/brooklyn_moms/followers"); n != 1 {
@@ -107,7 +111,7 @@ func TestFollowAcrossInstances(t *testing.T) {
 	}
 
 	// A remote person, not locked: followed at once.
-	bobOnA := resolve(t, alice, "@bob@"+addrB)
+	bobOnA := resolve(t, alice, "@bob@"+b.Addr)
 	alice.Post("/api/v1/accounts/"+bobOnA.ID+"/follow", nil, &rel)
 	testenv.Eventually(t, 30*time.Second, "bob's Accept", func() bool {
 		return relationshipOf(t, alice, bobOnA.ID).Following
@@ -136,7 +140,7 @@ func TestFollowAcrossInstances(t *testing.T) {
 	testenv.Eventually(t, 30*time.Second, "alice's boost told to bob", func() bool {
 		var ns []notification
 		bob.Get("/api/v1/notifications?types[]=reblog", &ns)
-		return hasNotification(ns, "reblog", "alice@"+addrA)
+		return hasNotification(ns, "reblog", "alice@"+a.Addr)
 	})
 
 	// Unfollow undoes it on both sides.
@@ -160,15 +164,16 @@ func lookup(t *testing.T, c *testenv.Client, acct string) account {
 }
 
 func TestMembersOnlyGroupWaitsForAModerator(t *testing.T) {
-	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrA})
-	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrB})
+	t.Parallel()
+	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrJoinA})
+	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrJoinB})
 	b.Admin("admin", "group", "create", "nicu_leeds", "--title", "NICU parents of Leeds", "--private")
 	mod := b.User("maria")
 	b.Admin("admin", "group", "moderator", "add", "nicu_leeds", "maria")
 	stranger := b.User("stranger")
 	alice, carol := a.User("alice"), a.User("carol")
 
-	group := resolve(t, alice, "@nicu_leeds@"+addrB)
+	group := resolve(t, alice, "@nicu_leeds@"+b.Addr)
 	if !group.Locked {
 		t.Errorf("members-only group not shown as locked: %+v", group)
 	}
@@ -193,7 +198,7 @@ func TestMembersOnlyGroupWaitsForAModerator(t *testing.T) {
 	if len(requests) != 0 {
 		t.Errorf("a non-moderator sees %d join requests", len(requests))
 	}
-	if code := stranger.Do("POST", "/api/v1/follow_requests/"+lookup(t, mod, "alice@"+addrA).ID+"/authorize", url.Values{}, nil); code != 404 {
+	if code := stranger.Do("POST", "/api/v1/follow_requests/"+lookup(t, mod, "alice@"+a.Addr).ID+"/authorize", url.Values{}, nil); code != 404 {
 		t.Errorf("a non-moderator authorizing: %d, want 404", code)
 	}
 	// Still pending: nobody may let alice in but a moderator.
@@ -202,8 +207,8 @@ func TestMembersOnlyGroupWaitsForAModerator(t *testing.T) {
 		t.Fatalf("alice's follow before approval: %+v", rel)
 	}
 
-	mod.Post("/api/v1/follow_requests/"+lookup(t, mod, "alice@"+addrA).ID+"/authorize", nil, &rel)
-	mod.Post("/api/v1/follow_requests/"+lookup(t, mod, "carol@"+addrA).ID+"/reject", nil, &rel)
+	mod.Post("/api/v1/follow_requests/"+lookup(t, mod, "alice@"+a.Addr).ID+"/authorize", nil, &rel)
+	mod.Post("/api/v1/follow_requests/"+lookup(t, mod, "carol@"+a.Addr).ID+"/reject", nil, &rel)
 	testenv.Eventually(t, 30*time.Second, "alice let in", func() bool {
 		return relationshipOf(t, alice, group.ID).Following
 	})

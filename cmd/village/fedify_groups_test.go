@@ -15,11 +15,12 @@ import (
 	"github.com/village-social/village/outbox"
 )
 
-// The Fedify peers of the group tests, on addresses no other test uses
-// (their ports are picked at start).
+// The Fedify peers and the Village of the group tests, on addresses no
+// other test uses (their ports are picked at start).
 const (
 	addrFedifyMember   = "127.0.0.5:0"
 	addrFedifyStranger = "127.0.0.6:0"
+	addrFedifyGroups   = "127.0.0.56:0" // the Village
 )
 
 // A Fedify server, code that is not ours, takes part in a Village group as
@@ -29,11 +30,12 @@ const (
 // sides: in Village's API and in what Fedify's inbox accepted after
 // verifying it.
 func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrA})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrFedifyGroups})
 	v.Admin("admin", "group", "create", "park_slope", "--title", "Park Slope Parents", "--location", "Park Slope, Brooklyn")
 	alice := v.User("alice")
 	f := testenv.StartFedify(t, addrFedifyMember, "fedi")
-	groupHandle := "@park_slope@" + addrA
+	groupHandle := "@park_slope@" + v.Addr
 	groupURL := v.BaseURL + "/groups/park_slope"
 	aliceURL := v.BaseURL + "/users/alice"
 	fediAcct := strings.TrimPrefix(f.Handle(), "@")
@@ -148,7 +150,7 @@ func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
 	}
 
 	// 4. Fedify answers alice, mentioning her and the group: Village threads it.
-	answerID := f.Note(testenv.FedifyNote{To: []string{"@alice@" + addrA, groupHandle},
+	answerID := f.Note(testenv.FedifyNote{To: []string{"@alice@" + v.Addr, groupHandle},
 		Content: "thanks! does she take walk-ins?", InReplyTo: reply.URI})
 	testenv.Eventually(t, 15*time.Second, "Fedify's answer in the thread", func() bool {
 		var ctx struct {

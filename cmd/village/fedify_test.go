@@ -10,8 +10,11 @@ import (
 	"github.com/village-social/village/internal/testenv"
 )
 
-// The Fedify peer's address (its port is picked at start).
-const addrFedify = "127.0.0.4:0"
+// The addresses of the Fedify tests (ports picked at start).
+const (
+	addrFedify        = "127.0.0.4:0" // the Fedify peer of both tests
+	addrFedifyFollows = "127.0.0.57:0"
+)
 
 // A Fedify server, code that is not ours, joins a Village group and is
 // followed by a Village member, with Fedify's defaults: RFC 9421 signatures
@@ -19,7 +22,8 @@ const addrFedify = "127.0.0.4:0"
 // draft-cavage), Linked Data Signatures and Object Integrity Proofs in the
 // body, compacted JSON-LD.
 func TestFedifyPeerFollowsAVillageGroup(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrA})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrFedifyFollows})
 	v.Admin("admin", "group", "create", "park_slope", "--title", "Park Slope Parents", "--location", "Park Slope, Brooklyn")
 	alice := v.User("alice")
 	f := testenv.StartFedify(t, addrFedify, "fedi")
@@ -29,7 +33,7 @@ func TestFedifyPeerFollowsAVillageGroup(t *testing.T) {
 	// Fedify follows the group by its handle: WebFinger, a signed fetch of
 	// the Group actor, a Follow; Village answers with an Accept that Fedify
 	// verifies.
-	followID := f.Follow("@park_slope@" + addrA)
+	followID := f.Follow("@park_slope@" + v.Addr)
 	var accept map[string]any
 	testenv.Eventually(t, 15*time.Second, "the group's Accept at the Fedify peer", func() bool {
 		for _, a := range f.ReceivedOfType("Accept") {
@@ -84,7 +88,7 @@ func TestFedifyPeerFollowsAVillageGroup(t *testing.T) {
 	}
 
 	// Fedify leaves the group.
-	f.Unfollow("@park_slope@" + addrA)
+	f.Unfollow("@park_slope@" + v.Addr)
 	testenv.Eventually(t, 15*time.Second, "Fedify gone from the group's followers", func() bool {
 		return len(followers(t, alice, group.ID)) == 0
 	})
@@ -101,6 +105,7 @@ func TestFedifyPeerFollowsAVillageGroup(t *testing.T) {
 // Update and a Delete; and a draft-cavage signed Follow from the Go peer is
 // verified and accepted.
 func TestFedifyPeerControlAPI(t *testing.T) {
+	t.Parallel()
 	r := testenv.NewRemote(t, "carol")
 	f := testenv.StartFedify(t, addrFedify, "fedi")
 

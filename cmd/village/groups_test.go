@@ -9,6 +9,13 @@ import (
 	"github.com/village-social/village/internal/testenv"
 )
 
+// The instances of the group test, on addresses no other test uses (ports
+// picked at start).
+const (
+	addrGroupsA = "127.0.0.58:0"
+	addrGroupsB = "127.0.0.59:0"
+)
+
 type status struct {
 	ID              string   `json:"id"`
 	URI             string   `json:"uri"`
@@ -51,15 +58,16 @@ func post(t *testing.T, c *testenv.Client, form url.Values) status {
 }
 
 func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
-	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrA})
-	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrB})
+	t.Parallel()
+	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrGroupsA})
+	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrGroupsB})
 	b.Admin("admin", "group", "create", "brooklyn_moms", "--title", "Brooklyn Moms")
 	bob := b.User("bob")
 	alice, carol, dave := a.User("alice"), a.User("carol"), a.User("dave")
 	groupOnB := lookup(t, bob, "brooklyn_moms")
 	var rel relationship
 	bob.Post("/api/v1/accounts/"+groupOnB.ID+"/follow", nil, &rel)
-	group := resolve(t, alice, "@brooklyn_moms@"+addrB)
+	group := resolve(t, alice, "@brooklyn_moms@"+b.Addr)
 	for _, c := range []*testenv.Client{alice, carol} {
 		c.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
 	}
@@ -68,9 +76,9 @@ func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
 	})
 
 	// Alice, on A, asks the group.
-	question := post(t, alice, url.Values{"status": {"@brooklyn_moms@" + addrB + " anyone know a pediatrician near Prospect Park?"},
+	question := post(t, alice, url.Values{"status": {"@brooklyn_moms@" + b.Addr + " anyone know a pediatrician near Prospect Park?"},
 		"spoiler_text": {"kids' health"}})
-	if question.Group == nil || question.Group.Acct != "brooklyn_moms@"+addrB {
+	if question.Group == nil || question.Group.Acct != "brooklyn_moms@"+b.Addr {
 		t.Fatalf("the post is not in the group: %+v", question.Group)
 	}
 	if !strings.Contains(question.Content, `class="u-url mention"`) {
@@ -83,7 +91,7 @@ func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
 		onB, _ = find(timeline(t, bob, "/api/v1/accounts/"+groupOnB.ID+"/statuses"), "pediatrician")
 		return onB != nil
 	})
-	if onB.SpoilerText != "kids' health" || onB.Account.Acct != "alice@"+addrA {
+	if onB.SpoilerText != "kids' health" || onB.Account.Acct != "alice@"+a.Addr {
 		t.Errorf("post on B: %+v", onB)
 	}
 	if s, by := find(timeline(t, bob, "/api/v1/timelines/home"), "pediatrician"); s == nil || by != "brooklyn_moms" {
@@ -92,7 +100,7 @@ func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
 	// Carol, on A, who does not follow alice, sees it shared by the group.
 	testenv.Eventually(t, 30*time.Second, "the group's share in carol's home timeline", func() bool {
 		s, by := find(timeline(t, carol, "/api/v1/timelines/home"), "pediatrician")
-		return s != nil && by == "brooklyn_moms@"+addrB
+		return s != nil && by == "brooklyn_moms@"+b.Addr
 	})
 
 	// Public timelines: the local one on A has alice's post; B's federated one too.
@@ -114,7 +122,7 @@ func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
 		}
 		alice.Get("/api/v1/statuses/"+question.ID+"/context", &ctx)
 		s, _ := find(ctx.Descendants, "Dr. Rivera")
-		return s != nil && s.Account.Acct == "bob@"+addrB
+		return s != nil && s.Account.Acct == "bob@"+b.Addr
 	})
 
 	// Carol likes it; the like reaches the group's server.
@@ -135,12 +143,12 @@ func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
 	}()
 	testenv.Eventually(t, 30*time.Second, "alice's notifications", func() bool {
 		alice.Get("/api/v1/notifications", &ns)
-		return hasNotification(ns, "mention", "bob@"+addrB) && hasNotification(ns, "favourite", "carol")
+		return hasNotification(ns, "mention", "bob@"+b.Addr) && hasNotification(ns, "favourite", "carol")
 	})
 
 	// Alice edits: the new text shows everywhere.
 	var edited status
-	if code := alice.Do("PUT", "/api/v1/statuses/"+question.ID, url.Values{"status": {"@brooklyn_moms@" + addrB +
+	if code := alice.Do("PUT", "/api/v1/statuses/"+question.ID, url.Values{"status": {"@brooklyn_moms@" + b.Addr +
 		" anyone know a pediatrician near Prospect Park? (Spanish-speaking ideally)"}}, &edited); code != 200 {
 		t.Fatalf("edit: %d", code)
 	}
@@ -151,7 +159,7 @@ func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
 	})
 
 	// Dave is not a member: his post into the group is refused by B.
-	post(t, dave, url.Values{"status": {"@brooklyn_moms@" + addrB + " buy cheap watches"}})
+	post(t, dave, url.Values{"status": {"@brooklyn_moms@" + b.Addr + " buy cheap watches"}})
 	time.Sleep(2 * time.Second)
 	if s, _ := find(timeline(t, bob, "/api/v1/accounts/"+groupOnB.ID+"/statuses"), "cheap watches"); s != nil {
 		t.Errorf("a non-member's post reached the group")

@@ -42,7 +42,8 @@ func innerOf(a map[string]any) map[string]any {
 }
 
 func TestGroupSharesWithMastodonAsBoostsAndWithOthersAsFEP1b12(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.63:0"})
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice := v.User("alice")
 	var rel relationship
@@ -101,7 +102,8 @@ func TestGroupSharesWithMastodonAsBoostsAndWithOthersAsFEP1b12(t *testing.T) {
 }
 
 func TestRemoteMembersPostIntoAGroup(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.63:0"})
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice := v.User("alice")
 	moms := lookup(t, alice, "moms")
@@ -218,7 +220,8 @@ func TestRemoteMembersPostIntoAGroup(t *testing.T) {
 }
 
 func TestMissingAncestorsOfAReplyAreFetched(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.63:0"})
 	alice := v.User("alice")
 	mia := testenv.NewRemote(t, "mia")
 	rob := testenv.NewRemote(t, "rob")
@@ -258,7 +261,8 @@ func TestMissingAncestorsOfAReplyAreFetched(t *testing.T) {
 }
 
 func TestAGroupPinsAWelcomeNoteItWrote(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.63:0"})
 	v.Admin("admin", "group", "create", "moms", "--title", "Park Slope Moms", "--location", "Park Slope")
 	mia := testenv.NewRemote(t, "mia")
 	mia.Software = "mastodon"

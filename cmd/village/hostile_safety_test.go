@@ -40,6 +40,7 @@ func moderationState(t *testing.T, v *testenv.Village) string {
 }
 
 func TestHostileModerationActivitiesAreRefusedOrIgnoredWithoutFetches(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrHostile})
 	v.Admin("admin", "group", "create", "park", "--title", "Park")
 	v.User("mona")
@@ -219,6 +220,7 @@ func TestHostileModerationActivitiesAreRefusedOrIgnoredWithoutFetches(t *testing
 // and handle are HTML must come out as text, and a javascript: address
 // never as a link.
 func TestHostileRelayNoteEscapesTheAuthorsName(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrHostileLinks})
 	v.Admin("admin", "group", "create", "nicu", "--title", "NICU", "--private")
 	v.User("mona")

@@ -58,7 +58,8 @@ func signWithout(t *testing.T, r *testenv.Remote, req *http.Request, body []byte
 }
 
 func TestInboxRefusesBadRequestsAndStoresNothing(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.64:0"})
 	v.User("alice")
 	remote := testenv.NewRemote(t, "mallory")
 	other := testenv.NewRemote(t, "oscar")
@@ -167,7 +168,8 @@ func sameExceptActors(a, b string) bool {
 }
 
 func TestInboxAppliesTheSameActivityOnce(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.64:0"})
 	alice := v.User("alice")
 	remote := testenv.NewRemote(t, "rosa")
 	body := testenv.Activity(t, map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
@@ -195,7 +197,8 @@ func TestInboxAppliesTheSameActivityOnce(t *testing.T) {
 }
 
 func TestFetchesOfPrivateAddressesAreRefusedUnlessAllowed(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{Env: map[string]string{"VILLAGE_ALLOW_PRIVATE": ""}})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.64:0", Env: map[string]string{"VILLAGE_ALLOW_PRIVATE": ""}})
 	alice := v.User("alice")
 	remote := testenv.NewRemote(t, "lena")
 	var res struct {
@@ -214,7 +217,8 @@ func TestFetchesOfPrivateAddressesAreRefusedUnlessAllowed(t *testing.T) {
 }
 
 func TestFetchedDocumentWhoseIDIsNotItsURLIsDiscarded(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.64:0"})
 	alice := v.User("alice")
 	remote := testenv.NewRemote(t, "ivy")
 	impostor := remote.ActorDocument() // ivy's document, served at another address
@@ -238,7 +242,8 @@ func TestFetchedDocumentWhoseIDIsNotItsURLIsDiscarded(t *testing.T) {
 }
 
 func TestActorUpdatesAndDeletesApply(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.64:0"})
 	alice := v.User("alice")
 	remote := testenv.NewRemote(t, "june")
 	follow := testenv.Activity(t, map[string]any{"id": remote.ActorID + "/follows/1", "type": "Follow",
@@ -305,7 +310,8 @@ func otherKeyPEM(t *testing.T) string {
 }
 
 func TestARotatedKeyIsFetchedAgainOnce(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.64:0"})
 	v.User("alice")
 	remote := testenv.NewRemote(t, "nora")
 	like := func(n int) []byte {

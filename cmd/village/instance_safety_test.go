@@ -101,6 +101,7 @@ func follows(t *testing.T, v *testenv.Village, c *testenv.Client, r *testenv.Rem
 }
 
 func TestDomainSuspendRefusesItsActivitiesAlsoInsideAnAnnounce(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.30:0"})
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice := v.User("alice")
@@ -185,6 +186,7 @@ func TestDomainSuspendRefusesItsActivitiesAlsoInsideAnAnnounce(t *testing.T) {
 }
 
 func TestDomainSilenceKeepsPostsOffPublicPagesButFollowersStillSeeThem(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.31:0"})
 	alice := v.User("alice")
 	sil := testenv.NewRemote(t, "sil") // alice follows her
@@ -245,6 +247,7 @@ func TestDomainSilenceKeepsPostsOffPublicPagesButFollowersStillSeeThem(t *testin
 }
 
 func TestSuspendedUserCannotLogInUseTheAPIOrBeFetched(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.32:0"})
 	bob, carol := v.User("bob"), v.User("carol")
 	fan := testenv.NewRemote(t, "fan")
@@ -324,6 +327,7 @@ func TestSuspendedUserCannotLogInUseTheAPIOrBeFetched(t *testing.T) {
 }
 
 func TestInstanceRolesFromTheCommandLine(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.32:0"})
 	v.User("bea")
 	if out := v.Admin("admin", "user", "role", "bea", "moderator"); !strings.Contains(out, "bea is now moderator") {
@@ -374,6 +378,7 @@ func blockRelationshipOf(t *testing.T, c *testenv.Client, id string) blockRelati
 }
 
 func TestUserBlockReachesTheRemoteServerAndUnblockSendsUndo(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.33:0"})
 	alice := v.User("alice")
 	rob := testenv.NewRemote(t, "rob")
@@ -469,6 +474,7 @@ func TestUserBlockReachesTheRemoteServerAndUnblockSendsUndo(t *testing.T) {
 }
 
 func TestRemoteBlockOfALocalUserEndsFollowsAndIsRecorded(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.34:0"})
 	alice := v.User("alice")
 	rob := testenv.NewRemote(t, "rob")
@@ -500,6 +506,7 @@ func TestRemoteBlockOfALocalUserEndsFollowsAndIsRecorded(t *testing.T) {
 }
 
 func TestDomainSuspendBetweenVillagesDropsAGroupsShareOfTheBlockedVillagesPost(t *testing.T) {
+	t.Parallel()
 	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.37:0"}) // blocks b
 	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.38:0"})
 	c := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.39:0"}) // an allowed village with a group
@@ -570,6 +577,7 @@ func resolveOrNil(t *testing.T, c *testenv.Client, handle string) *account {
 // their profile. Both pages pass axe-core's WCAG A/AA rules in both themes
 // at phone and desktop widths (screenshots in test-artifacts/).
 func TestInstanceModeratorSuspendsBlocksAndMembersBlockInARealBrowser(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.37:0"})
 	v.User("mo")
 	v.Admin("admin", "user", "role", "mo", "moderator")
@@ -578,7 +586,7 @@ func TestInstanceModeratorSuspendsBlocksAndMembersBlockInARealBrowser(t *testing
 	post(t, pia, url.Values{"status": {"Swings are fixed at the park!"}})
 	v.Admin("admin", "domain", "block", "loud.example", "--severity", "silence", "--reason", "too many ads")
 
-	b := testenv.NewBrowser(t)
+	b := newBrowser(t)
 	b.BaseURL = v.BaseURL
 	b.Visit("/login?next=%2Fadmin%2Fmoderation")
 	b.Fill("#login", "mo")
@@ -613,6 +621,7 @@ func TestInstanceModeratorSuspendsBlocksAndMembersBlockInARealBrowser(t *testing
 }
 
 func TestDeliveriesQueuedBeforeADomainBlockAreDropped(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.38:0"})
 	v.User("bob")
 	fan, other := testenv.NewRemote(t, "fan"), testenv.NewRemote(t, "other")

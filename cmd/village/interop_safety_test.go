@@ -39,6 +39,7 @@ func payload(t *testing.T, file string, r *strings.Replacer) []byte {
 // and each lands where it should: a report in the instance's queue or, when
 // addressed to a group, in the group's; a block is kept, and its Undo lifts it.
 func TestFlagsAndBlocksInTheShapesRealServersSend(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrInteropFlags})
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice := v.User("alice")
@@ -175,6 +176,7 @@ func TestFlagsAndBlocksInTheShapesRealServersSend(t *testing.T) {
 // applies here only when its actor is in the collection the community's
 // attributedTo names. The same Lock by someone else changes nothing.
 func TestLemmyCommunityModerationAppliesOnlyFromItsModerators(t *testing.T) {
+	t.Parallel()
 	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrInteropMember})
 	club, ann, rita, nina := testenv.NewRemote(t, "club"), testenv.NewRemote(t, "ann"), testenv.NewRemote(t, "rita"), testenv.NewRemote(t, "nina")
 	clubDoc := club.ActorDocument()
@@ -285,6 +287,7 @@ func TestLemmyCommunityModerationAppliesOnlyFromItsModerators(t *testing.T) {
 // the group's own Add, Reject and Accept embedding the Follow they answer,
 // a Flag naming the account first).
 func TestModerationWeSendHasTheFieldsLemmyAndMastodonRead(t *testing.T) {
+	t.Parallel()
 	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrInteropSending})
 	a.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	a.Admin("admin", "group", "create", "circle", "--title", "Circle", "--private")

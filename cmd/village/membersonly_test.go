@@ -152,6 +152,7 @@ func sentAbout(t *testing.T, v *testenv.Village, group string) (bodies []string,
 // pages, feeds, search, timelines or outboxes. Nothing sent about the posts
 // names Public.
 func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T) {
+	t.Parallel()
 	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrMembersA})
 	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrMembersB})
 	f := testenv.StartFedify(t, addrMembersFedify, "fedi")
@@ -425,6 +426,7 @@ func refs(v any) []string {
 // post, crediting the author; edits and deletes follow; a Mastodon reply to
 // the copy threads under the original, and local timelines show no copy.
 func TestMembersOnlyGroupRelaysPostsToMastodonAsItsOwnNotes(t *testing.T) {
+	t.Parallel()
 	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrMembersC})
 	a.Admin("admin", "group", "create", "nicu", "--title", "NICU parents", "--private")
 	maria := a.User("maria")
@@ -580,6 +582,7 @@ func TestMembersOnlyGroupRelaysPostsToMastodonAsItsOwnNotes(t *testing.T) {
 // answers the requester itself and logs it); anyone else's is refused and
 // leaves no trace.
 func TestMembersOnlyJoinRequestsAnsweredByARemoteModerator(t *testing.T) {
+	t.Parallel()
 	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrMembersA})
 	f := testenv.StartFedify(t, addrMembersFedi2, "fedi")
 	a.Admin("admin", "group", "create", "nicu", "--title", "NICU parents", "--private")

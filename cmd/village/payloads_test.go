@@ -16,7 +16,8 @@ import (
 // Friendica send them (testdata/payloads, written from their documentation
 // and source), from a member of a local group, and checks each one's effect.
 func TestPayloadsInTheShapesRealServersSend(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.65:0"})
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice := v.User("alice")
 	moms := lookup(t, alice, "moms")

@@ -27,6 +27,7 @@ func deliver(r *testenv.Remote, inbox string, activity map[string]any) *http.Res
 }
 
 func TestInboxPostsPerRemoteHostAreLimited(t *testing.T) {
+	t.Parallel()
 	const rate = 5
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.35:0",
 		Env: map[string]string{"VILLAGE_INBOX_RATE": strconv.Itoa(rate)}})
@@ -65,6 +66,7 @@ func TestInboxPostsPerRemoteHostAreLimited(t *testing.T) {
 }
 
 func TestPostsPerPersonAreLimitedThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.36:0"})
 	alice, bob := v.User("alice"), v.User("bob")
 	first := post(t, alice, url.Values{"status": {"post 0"}})
@@ -151,6 +153,7 @@ func (f *formClient) submit(page, action string, form url.Values) (int, string, 
 }
 
 func TestSignupsAndLoginsAreLimitedByTheRunningServer(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.36:0"})
 	v.Admin("admin", "signups", "open")
 	v.User("sam")

@@ -27,6 +27,7 @@ const (
 // it may join again. The command line does the same, and the running
 // server heeds it.
 func TestSuspendingARemoteAccountShutsItOutAndTakesItsPostsDown(t *testing.T) {
+	t.Parallel()
 	m := startModeratedGroup(t, addrSuspendA, addrSuspendB, addrSuspendFedify)
 	a, f, alice, mia := m.a, m.f, m.alice, m.mia
 	joinGroup(t, a, mia, "moms")

@@ -133,6 +133,7 @@ func checkSignedBy(t *testing.T, peer *testenv.Remote, activityID, actorID strin
 }
 
 func TestAReportInALemmyCommunityReachesLemmyFromTheReportsActor(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrReportsLemmy})
 	parents := newLemmyCommunity(t, "parents")
 	ann := testenv.NewRemote(t, "ann") // writes in the community from a Mastodon server
@@ -209,6 +210,7 @@ func TestAReportInALemmyCommunityReachesLemmyFromTheReportsActor(t *testing.T) {
 }
 
 func TestTheReportsActorIsAServiceAndNoAccount(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrReportsActor})
 	alice := v.User("alice")
 	id := v.BaseURL + "/actors/reports"

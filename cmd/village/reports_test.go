@@ -105,6 +105,7 @@ func follow(t *testing.T, c *testenv.Client, group string) {
 }
 
 func TestARemoteFlagLandsInTheGroupsQueue(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.40:0"})
 	db := storeOf(t, v)
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
@@ -258,6 +259,7 @@ func mentions(t *testing.T, doc map[string]any, s string) bool {
 }
 
 func TestAMembersReportOfARemotePostIsForwardedByTheInstanceActor(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.41:0"})
 	db := storeOf(t, v)
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
@@ -318,6 +320,7 @@ func TestAMembersReportOfARemotePostIsForwardedByTheInstanceActor(t *testing.T) 
 }
 
 func TestReportsReachRemoteModerators(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.42:0"})
 	db := storeOf(t, v)
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
@@ -363,6 +366,7 @@ func TestReportsReachRemoteModerators(t *testing.T) {
 }
 
 func TestReportsAPIAnswersWithTheReportOrSaysWhatIsWrong(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.43:0"})
 	db := storeOf(t, v)
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
@@ -444,6 +448,7 @@ func instanceActorID(t *testing.T, db *pgxpool.Pool) string {
 }
 
 func TestReportsAreLimitedPerReporterPerHour(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.44:0"})
 	db := storeOf(t, v)
 	alice, bob := v.User("alice"), v.User("bob")
@@ -481,6 +486,7 @@ func TestReportsAreLimitedPerReporterPerHour(t *testing.T) {
 // Flag after verifying the instance actor's signature, and nothing in it
 // names the reporter.
 func TestAFedifyPeerVerifiesTheFlagOfAReportAboutItsMember(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.46:0"})
 	v.Admin("admin", "group", "create", "park_slope", "--title", "Park Slope Parents")
 	alice := v.User("alice")
@@ -529,6 +535,7 @@ func TestAFedifyPeerVerifiesTheFlagOfAReportAboutItsMember(t *testing.T) {
 // the reason in summary, addressed to the community. Each lands in the
 // right queue with its comment.
 func TestFlagsInTheShapesMastodonAndLemmySend(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.48:0"})
 	db := storeOf(t, v)
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")

@@ -29,7 +29,7 @@ var rooms = []room{
 	{name: "outbox", packages: []string{"outbox"}, mayUse: []string{"models", "federation"}},
 	{name: "inbox", packages: []string{"inbox"}, mayUse: []string{"models", "federation", "outbox"}},
 	{name: "web core", packages: []string{"web/access", "web/blocklist", "web/compose", "web/httperr", "web/i18n", "web/media",
-		"web/negotiate", "web/ratelimit", "web/reporting"},
+		"web/negotiate", "web/oauth", "web/ratelimit", "web/reporting"},
 		mayUse: []string{"models", "federation", "outbox"}},
 	{name: "web/activitypub", packages: []string{"web/activitypub"}, mayUse: []string{"models", "federation", "inbox", "outbox", "web core"}},
 	{name: "web/api", packages: []string{"web/api"}, mayUse: []string{"models", "federation", "outbox", "web core"}},

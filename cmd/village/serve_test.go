@@ -40,6 +40,9 @@ func eventually(t *testing.T, baseURL string, want int) {
 	}
 }
 
+// Not parallel: it stops its PostgreSQL and starts it again on the same
+// port of 127.0.0.1, where the other tests' connections take their source
+// ports; while they run, one of them could take that port in between.
 func TestHealthzIs503WhileTheDatabaseIsDown(t *testing.T) {
 	ctx := context.Background()
 	cluster, err := pgserver.Start(ctx, pgserver.Options{Dir: filepath.Join(testenv.DataDir(t), "postgres"), Fast: true})
@@ -47,7 +50,7 @@ func TestHealthzIs503WhileTheDatabaseIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cluster.Release(ctx) })
-	v := testenv.StartVillage(t, testenv.VillageOptions{DatabaseURL: cluster.URL()})
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.66:0", DatabaseURL: cluster.URL()})
 
 	if got := healthStatus(t, v.BaseURL); got != http.StatusOK {
 		t.Fatalf("/healthz = %d with the database up, want 200", got)
@@ -63,8 +66,9 @@ func TestHealthzIs503WhileTheDatabaseIsDown(t *testing.T) {
 }
 
 func TestDataSurvivesARestartOfServe(t *testing.T) {
+	t.Parallel()
 	// As `make run` does: no DATABASE_URL, a private cluster in the data folder.
-	v := testenv.StartVillage(t, testenv.VillageOptions{PrivateCluster: true})
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.66:0", PrivateCluster: true})
 	v.Admin("admin", "user", "create", "alice", "--password", "password1")
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms of the Park")
 
@@ -87,7 +91,8 @@ func TestDataSurvivesARestartOfServe(t *testing.T) {
 }
 
 func TestServeExitsCleanlyOnSIGTERM(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.66:0"})
 	v.Stop() // fails the test unless the exit status is 0
 	if !strings.Contains(v.Log(), "village stopped") {
 		t.Errorf("log lacks the shutdown line:\n%s", v.Log())

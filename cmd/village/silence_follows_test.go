@@ -79,6 +79,7 @@ func seesAtHome(t *testing.T, c *testenv.Client, text string) bool {
 }
 
 func TestSilencedServersFollowOfAPublicGroupWaitsForItsModerators(t *testing.T) {
+	t.Parallel()
 	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.70:0"}) // the group's, which silences b
 	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.71:0"}) // silenced
 	c := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.72:0"}) // not silenced: the control
@@ -195,6 +196,7 @@ func TestSilencedServersFollowOfAPublicGroupWaitsForItsModerators(t *testing.T) 
 }
 
 func TestSilencedServersFollowOfAPersonBecomesAFollowRequest(t *testing.T) {
+	t.Parallel()
 	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.73:0"}) // alice's, which silences b
 	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.74:0"})
 	alice := a.User("alice")
@@ -276,6 +278,7 @@ func TestSilencedServersFollowOfAPersonBecomesAFollowRequest(t *testing.T) {
 // server, and her approval sends the Accept. Both pages pass axe-core's
 // WCAG A/AA rules in both themes at phone and desktop widths.
 func TestPersonApprovesALimitedFollowRequestInARealBrowser(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.75:0"})
 	v.User("alice")
 	rosa := testenv.NewRemote(t, "rosa")
@@ -290,7 +293,7 @@ func TestPersonApprovesALimitedFollowRequestInARealBrowser(t *testing.T) {
 		t.Fatalf("rosa's follow was accepted at once (%d Accepts)", n)
 	}
 
-	b := testenv.NewBrowser(t)
+	b := newBrowser(t)
 	b.BaseURL = v.BaseURL
 	b.Visit("/login?next=%2Fnotifications")
 	b.Fill("#login", "alice")

@@ -78,6 +78,7 @@ func signedPost(t *testing.T, r *testenv.Remote, inbox string, activity map[stri
 }
 
 func TestAGroupRequiresAContentWarningOnItsTopics(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: speakA})
 	v.Admin("admin", "group", "create", "after_loss", "--title", "After loss")
 	mod := v.User("maria")
@@ -197,6 +198,7 @@ func mustJSON(t *testing.T, v any) string {
 // anonymously; the group publishes it as its own. Nothing a non-moderator
 // can fetch, here, on B, or as a remote member, names her.
 func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
+	t.Parallel()
 	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: speakA})
 	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: speakB})
 	a.Admin("admin", "group", "create", "moms", "--title", "Moms")
@@ -469,6 +471,7 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 }
 
 func TestFiltersAPIv2AndWhatFiltersDo(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: speakA})
 	alice, bob := v.User("alice"), v.User("bob")
 	var rel relationship
@@ -660,6 +663,7 @@ func TestFiltersAPIv2AndWhatFiltersDo(t *testing.T) {
 // missing warning, the text kept); she makes a filter and sees a post
 // folded under it. Every page passes axe-core's WCAG A/AA rules.
 func TestSpeakingSafelyInARealBrowser(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: speakA})
 	v.Admin("admin", "group", "create", "after_loss", "--title", "After loss")
 	alice, bob := v.User("alice"), v.User("bob")
@@ -669,7 +673,7 @@ func TestSpeakingSafelyInARealBrowser(t *testing.T) {
 	alice.Post("/api/v1/accounts/"+lookup(t, alice, "bob").ID+"/follow", nil, &rel)
 	post(t, bob, url.Values{"status": {"Sleep training night three went well"}})
 
-	b := testenv.NewBrowser(t)
+	b := newBrowser(t)
 	b.BaseURL = v.BaseURL
 	b.Visit("/login")
 	b.Fill("#login", "alice")

@@ -19,6 +19,7 @@ import (
 )
 
 func TestDeliversActivityWithValidSignature(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	pub, err := signature.ParsePublicKeyPEM(f.actor.PublicKeyPEM)
 	if err != nil {
@@ -77,6 +78,7 @@ func TestDeliversActivityWithValidSignature(t *testing.T) {
 }
 
 func TestEnqueueSendsOnePOSTPerDistinctInbox(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	a, b := newReceiver(t, receiverOptions{}), newReceiver(t, receiverOptions{})
 	act := f.activity(t)
@@ -94,6 +96,7 @@ func TestEnqueueSendsOnePOSTPerDistinctInbox(t *testing.T) {
 }
 
 func TestEnqueueWithNoInboxesQueuesNothing(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	act := f.activity(t)
 	f.enqueue(t, act.ID)
@@ -104,6 +107,7 @@ func TestEnqueueWithNoInboxesQueuesNothing(t *testing.T) {
 }
 
 func TestPeerAnswersDecideTheOutcome(t *testing.T) {
+	t.Parallel()
 	retryAt := func(n int) (int, http.Header) {
 		if n == 1 {
 			return http.StatusTooManyRequests, http.Header{"Retry-After": {"1"}}
@@ -180,6 +184,9 @@ func TestPeerAnswersDecideTheOutcome(t *testing.T) {
 	}
 }
 
+// Not parallel: the receiver comes back on the port it had on 127.0.0.1,
+// where other tests' connections take their source ports; while they run,
+// one of them could take that port in between.
 func TestDownReceiverGetsActivityWhenBackOnSameAddress(t *testing.T) {
 	f := newFixture(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -215,6 +222,9 @@ func TestDownReceiverGetsActivityWhenBackOnSameAddress(t *testing.T) {
 	}
 }
 
+// Not parallel: what it shows has a deadline (the healthy host is served
+// before the hanging host's 5 s time-out ends), so it runs while no other
+// test of the package takes the CPU.
 func TestFailingHostIsPausedWhileHealthyHostIsServed(t *testing.T) {
 	f := newFixture(t)
 	failing := newReceiver(t, receiverOptions{respond: statuses(500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500)})
@@ -276,6 +286,7 @@ func (rc *receiver) maxInflightSeen() int {
 }
 
 func TestPausedHostGetsNoPOSTUntilPauseEnds(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rc := newReceiver(t, receiverOptions{})
 	act := f.activity(t)
@@ -306,6 +317,7 @@ func TestPausedHostGetsNoPOSTUntilPauseEnds(t *testing.T) {
 }
 
 func TestPerHostLimitBoundsConcurrentPOSTs(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rc := newReceiver(t, receiverOptions{onRequest: func() { time.Sleep(50 * time.Millisecond) }})
 	act := f.activity(t)
@@ -324,6 +336,7 @@ func TestPerHostLimitBoundsConcurrentPOSTs(t *testing.T) {
 }
 
 func TestLoopbackReceiverRefusedWithoutAllowList(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rc := newReceiver(t, receiverOptions{})
 	act := f.activity(t)
@@ -343,6 +356,7 @@ func TestLoopbackReceiverRefusedWithoutAllowList(t *testing.T) {
 }
 
 func TestRolledBackEnqueueIsNeverDelivered(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rc := newReceiver(t, receiverOptions{})
 	ctx := context.Background()
@@ -383,6 +397,8 @@ func TestRolledBackEnqueueIsNeverDelivered(t *testing.T) {
 	}
 }
 
+// Not parallel: it measures how long Stop takes, so it runs while no other
+// test of the package takes the CPU.
 func TestStopReturnsPromptlyAndLosesNothing(t *testing.T) {
 	f := newFixture(t)
 	hold := make(chan struct{})
@@ -440,6 +456,7 @@ func TestStopReturnsPromptlyAndLosesNothing(t *testing.T) {
 }
 
 func TestGracefulStopLetsRunningPOSTsFinish(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rc := newReceiver(t, receiverOptions{onRequest: func() { time.Sleep(300 * time.Millisecond) }})
 	act := f.activity(t)
@@ -472,6 +489,7 @@ func TestGracefulStopLetsRunningPOSTsFinish(t *testing.T) {
 }
 
 func TestJobOfKilledProcessIsRescuedAndDelivered(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("waits for River's rescuer, which runs every 30s")
 	}
@@ -494,6 +512,7 @@ func TestJobOfKilledProcessIsRescuedAndDelivered(t *testing.T) {
 }
 
 func TestNewRefusesRescueShorterThanAJob(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	opts := f.options()
 	opts.Timeout = 10 * time.Second
@@ -504,6 +523,7 @@ func TestNewRefusesRescueShorterThanAJob(t *testing.T) {
 }
 
 func TestDeletedActivityIsGivenUp(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	rc := newReceiver(t, receiverOptions{})
 	act := f.activity(t)
@@ -527,6 +547,7 @@ func TestDeletedActivityIsGivenUp(t *testing.T) {
 }
 
 func TestRetryScheduleSpansAboutTwoDays(t *testing.T) {
+	t.Parallel()
 	p := &delivery.RetryPolicy{Base: 30 * time.Second}
 	var total time.Duration
 	for n := 1; n < delivery.MaxAttempts; n++ {
@@ -550,6 +571,7 @@ func TestRetryScheduleSpansAboutTwoDays(t *testing.T) {
 }
 
 func TestHostsThatNeverAnswerDoNotHoldWorkers(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	hold := make(chan struct{})
 	defer close(hold)
@@ -588,6 +610,7 @@ func TestHostsThatNeverAnswerDoNotHoldWorkers(t *testing.T) {
 }
 
 func TestHostPauseGrowsWithFailuresAndEndsOnSuccess(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
 	rule := models.PauseRule{After: 3, Base: time.Minute, Max: 12 * time.Hour}

@@ -384,7 +384,16 @@ func (b *Browser) WaitText(selector, text string) {
 	defer cancel()
 	js := `(() => { const e = document.querySelector(` + strconv.Quote(selector) + `);
 		return !!e && e.innerText.includes(` + strconv.Quote(text) + `); })()`
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+	poll := chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond))
+	_, err := chromedp.Run(ctx, poll)
+	// chromedp learns of a new page's JavaScript context from an event, so
+	// on a busy machine it may still poll the context of the page before,
+	// which Chromium refuses: then poll again, within the same time limit.
+	for err != nil && strings.Contains(err.Error(), "Cannot find context with specified id") && ctx.Err() == nil {
+		time.Sleep(50 * time.Millisecond)
+		_, err = chromedp.Run(ctx, poll)
+	}
+	if err != nil {
 		ctx, cancel := context.WithTimeout(b.Ctx, 2*time.Second)
 		defer cancel()
 		got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const e = document.querySelector(`+strconv.Quote(selector)+`); return e ? e.innerText : "(no element matches)"; })()`))

@@ -88,7 +88,7 @@ func StartVillage(t testing.TB, opts VillageOptions) *Village {
 	case opts.DatabaseURL != "":
 		env["DATABASE_URL"] = opts.DatabaseURL
 	case !opts.PrivateCluster:
-		env["DATABASE_URL"] = DatabaseURL(t)
+		env["DATABASE_URL"] = migratedDatabaseURL(t)
 	}
 	for k, val := range opts.Env {
 		env[k] = val

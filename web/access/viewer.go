@@ -24,8 +24,19 @@ type Viewer struct {
 
 // For is what v may see, looked up in db.
 func For(db models.DB, urls federation.URLs, v *models.Account) *Viewer {
-	return &Viewer{db: db, urls: urls, viewer: v.Actor, groups: map[int64]bool{}, follows: map[int64]bool{},
+	return ForActor(db, urls, v.Actor)
+}
+
+// ForActor is what the local actor a may see.
+func ForActor(db models.DB, urls federation.URLs, a *models.Actor) *Viewer {
+	return &Viewer{db: db, urls: urls, viewer: a, groups: map[int64]bool{}, follows: map[int64]bool{},
 		public: map[int64]bool{}}
+}
+
+// NotForEveryone reports the posts whose audience a viewer must be checked
+// against one by one: followers-only and direct ones.
+func NotForEveryone(p *models.Post) bool {
+	return p.Visibility == models.VisibilityPrivate || p.Visibility == models.VisibilityDirect
 }
 
 // LoadPublic learns which of the posts public pages show, in one query.
@@ -48,10 +59,10 @@ func (s *Viewer) Can(ctx context.Context, p *models.Post) (bool, error) {
 	if p.AuthorID == s.viewer.ID {
 		return true, nil
 	}
-	mentioned := HasMention(p.Tags, s.urls.Actor(s.viewer))
 	if p.Visibility == models.VisibilityDirect {
-		return mentioned, nil
+		return InConversation(s.urls, p, s.viewer), nil
 	}
+	mentioned := HasMention(p.Tags, s.urls.Actor(s.viewer))
 	if s.public[p.ID] || mentioned {
 		return true, nil
 	}
@@ -96,3 +107,35 @@ func HasMention(tags []models.Tag, href string) bool {
 // Public reports whether a public page shows the post id (LoadPublic
 // learned it).
 func (s *Viewer) Public(id int64) bool { return s.public[id] }
+
+// InConversation reports whether a viewer takes part in a direct post:
+// she wrote it or it mentions her. Nobody else may see it, anywhere.
+func InConversation(u federation.URLs, p *models.Post, viewer *models.Actor) bool {
+	return p.AuthorID == viewer.ID || HasMention(p.Tags, u.Actor(viewer))
+}
+
+// Seen loads the posts with these ids, in the order given (each once), and
+// tells which of them v may see; an unknown or deleted id is one she may not.
+func Seen(ctx context.Context, db models.DB, urls federation.URLs, v *models.Account, ids []int64) (posts []*models.Post, visible []bool, err error) {
+	found, err := models.Posts(ctx, db, ids, v.Actor.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	seen := For(db, urls, v)
+	if err := seen.LoadPublic(ctx, ids); err != nil {
+		return nil, nil, err
+	}
+	done := map[int64]bool{}
+	for _, id := range ids {
+		if done[id] {
+			continue
+		}
+		done[id] = true
+		ok, err := seen.Can(ctx, found[id])
+		if err != nil {
+			return nil, nil, err
+		}
+		posts, visible = append(posts, found[id]), append(visible, ok)
+	}
+	return posts, visible, nil
+}

@@ -178,47 +178,51 @@ func (h *Handler) ModeratorsCollection(c echo.Context) error {
 	return writeCollection(c, federation.Collection{ID: h.urls.Moderators(g.Actor), TotalItems: len(items), Items: items})
 }
 
-// FeaturedCollection serves a group's pinned posts, embedded, starting with
-// the welcome note the group writes on first asking.
-func (h *Handler) FeaturedCollection(c echo.Context) error {
-	ctx := c.Request().Context()
-	g, err := models.GroupByName(ctx, h.db, c.Param("name"))
-	if err != nil {
-		return httperr.Lookup(err, "group")
-	}
-	if h.outbox != nil {
-		if err := h.outbox.EnsureWelcome(ctx, g); err != nil {
-			return err
+// FeaturedCollection serves an actor's pinned posts, embedded: a group's
+// (starting with the welcome note the group writes on first asking) or a
+// person's (her profile's pins, public and unlisted only), as Mastodon
+// reads `featured`.
+func (h *Handler) FeaturedCollection(kind ActorKind) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		a, g, err := h.localActor(ctx, kind, c.Param("name"))
+		if err != nil {
+			return httperr.Lookup(err, "actor")
 		}
-	}
-	pinned, err := models.PinnedPosts(ctx, h.db, g.Actor.ID)
-	if err != nil {
-		return err
-	}
-	items := make([]any, 0, len(pinned))
-	for _, p := range pinned {
-		// A members-only group's pins go to its members' servers only
-		// (whatever visibility a post had before the group closed); other
-		// groups' pins to everyone, when public.
-		allowed, membersOnly, err := h.mayServe(c, p)
+		if g != nil && h.outbox != nil {
+			if err := h.outbox.EnsureWelcome(ctx, g); err != nil {
+				return err
+			}
+		}
+		pinned, err := models.PinnedPosts(ctx, h.db, a.ID)
 		if err != nil {
 			return err
 		}
-		public := p.Visibility == models.VisibilityPublicPost || p.Visibility == models.VisibilityUnlisted
-		if !allowed || (!membersOnly && !public) {
-			continue
+		items := make([]any, 0, len(pinned))
+		for _, p := range pinned {
+			// A members-only group's pins go to its members' servers only
+			// (whatever visibility a post had before the group closed); other
+			// pins to everyone, when public.
+			allowed, membersOnly, err := h.mayServe(c, p)
+			if err != nil {
+				return err
+			}
+			public := p.Visibility == models.VisibilityPublicPost || p.Visibility == models.VisibilityUnlisted
+			if !allowed || (!membersOnly && !public) || (g == nil && !p.Local) {
+				continue
+			}
+			obj, err := models.LatestObject(ctx, h.db, p.URI)
+			if err != nil {
+				return err
+			}
+			var note map[string]any
+			if err := json.Unmarshal(obj, &note); err != nil {
+				return err
+			}
+			items = append(items, note)
 		}
-		obj, err := models.LatestObject(ctx, h.db, p.URI)
-		if err != nil {
-			return err
-		}
-		var note map[string]any
-		if err := json.Unmarshal(obj, &note); err != nil {
-			return err
-		}
-		items = append(items, note)
+		return writeCollection(c, federation.Collection{ID: h.urls.Featured(a), TotalItems: len(items), Items: items})
 	}
-	return writeCollection(c, federation.Collection{ID: h.urls.Featured(g.Actor), TotalItems: len(items), Items: items})
 }
 
 // ActivityDocument serves a public activity a local actor sent, as delivered. A

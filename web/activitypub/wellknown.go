@@ -216,6 +216,14 @@ func (h *Handler) nodeInfo(c echo.Context, version string) error {
 	if err != nil {
 		return fmt.Errorf("web: nodeinfo: %w", err)
 	}
+	info, err := models.Instance(c.Request().Context(), h.db)
+	if err != nil {
+		return fmt.Errorf("web: nodeinfo: %w", err)
+	}
+	name := info.Name
+	if name == "" {
+		name = h.urls.Host()
+	}
 	doc := nodeInfo{
 		Version:           version,
 		Software:          nodeInfoSoftware{Name: softwareName, Version: h.version},
@@ -226,7 +234,11 @@ func (h *Handler) nodeInfo(c echo.Context, version string) error {
 			Users:      nodeInfoUsers{Total: users.Total, ActiveMonth: users.ActiveMonth, ActiveHalfyear: users.ActiveHalfyear},
 			LocalPosts: posts,
 		},
-		Metadata: map[string]any{"nodeName": h.urls.Host()},
+		// What apps and crawlers read to tell what this server is and can
+		// do: its name and description, and that it serves Mastodon's
+		// client API (with OAuth) and FEP-1b12 groups.
+		Metadata: map[string]any{"nodeName": name, "nodeDescription": info.Description,
+			"features": []string{"mastodon_api", "oauth2", "groups"}, "postFormats": []string{"text/plain"}},
 	}
 	contentType := `application/json; profile="` + nodeInfoRel + version + `#"`
 	return writeJSON(c, http.StatusOK, contentType, doc)

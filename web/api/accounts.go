@@ -222,13 +222,19 @@ func (h *Handler) followList(c echo.Context, list func(context.Context, models.D
 	if err != nil {
 		return err
 	}
+	return h.writeAccountPage(c, p, entries)
+}
+
+// writeAccountPage answers a page of accounts, each entry's FollowID the
+// cursor of the next, with the Link header to it.
+func (h *Handler) writeAccountPage(c echo.Context, p models.Page, entries []models.FollowEntry) error {
 	actors := make([]*models.Actor, 0, len(entries))
 	var last int64
 	for _, e := range entries {
 		actors = append(actors, e.Actor)
 		last = e.FollowID
 	}
-	out, err := h.accounts(ctx, actors)
+	out, err := h.accounts(c.Request().Context(), actors)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -36,7 +35,8 @@ type Options struct {
 	Blocks   *blocklist.Cache  // which servers are limited
 	Reports  *reporting.Filer
 	Composer *compose.Composer // what members type, made HTML
-	Clock    func() time.Time  // filters expire by it
+	Clock    func() time.Time  // filters expire by it; codes and announcements too
+	Version  string            // Village's, in the instance document
 	Media    *media.Library    // uploads: photos, avatars, headers
 }
 
@@ -51,42 +51,15 @@ type Handler struct {
 	reports      *reporting.Filer
 	composer     *compose.Composer
 	clock        func() time.Time
+	version      string
 	media        *media.Library
 }
 
 // New returns the client API.
 func New(opts Options) *Handler {
 	return &Handler{db: opts.DB, urls: opts.URLs, resolver: opts.Resolver, outbox: opts.Outbox, limits: opts.Limits,
-		domainBlocks: opts.Blocks, reports: opts.Reports, composer: opts.Composer, clock: opts.Clock, media: opts.Media}
-}
-
-const accountKey = "village.account"
-
-// RequireToken authenticates a bearer token and puts its account on the context.
-func (h *Handler) RequireToken(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		auth := c.Request().Header.Get("Authorization")
-		token, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok || strings.TrimSpace(token) == "" {
-			return echo.NewHTTPError(http.StatusUnauthorized, "The access token is invalid")
-		}
-		t, err := models.TokenByValue(c.Request().Context(), h.db, strings.TrimSpace(token))
-		if errors.Is(err, models.ErrNotFound) {
-			return echo.NewHTTPError(http.StatusUnauthorized, "The access token is invalid")
-		}
-		if err != nil {
-			return err
-		}
-		c.Set(accountKey, t.Account)
-		c.Set(scopesKey, t.Scopes)
-		return next(c)
-	}
-}
-
-// currentAccount is the token's account (requireToken ran before).
-func currentAccount(c echo.Context) *models.Account {
-	acc, _ := c.Get(accountKey).(*models.Account)
-	return acc
+		domainBlocks: opts.Blocks, reports: opts.Reports, composer: opts.Composer, clock: opts.Clock, version: opts.Version,
+		media: opts.Media}
 }
 
 // actorParam loads the actor named by the :id path parameter.

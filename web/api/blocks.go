@@ -107,18 +107,7 @@ func (h *Handler) hiddenList(c echo.Context, list func(context.Context, models.D
 	if err != nil {
 		return err
 	}
-	actors := make([]*models.Actor, 0, len(entries))
-	var last int64
-	for _, e := range entries {
-		actors = append(actors, e.Actor)
-		last = e.FollowID
-	}
-	out, err := h.accounts(ctx, actors)
-	if err != nil {
-		return err
-	}
-	h.setNextLink(c, p, len(entries), last)
-	return c.JSON(http.StatusOK, out)
+	return h.writeAccountPage(c, p, entries)
 }
 
 // withoutHidden leaves out the statuses written or shared by someone the

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/web/access"
 )
 
 // apiStatus is Mastodon's Status entity.
@@ -31,6 +32,7 @@ type apiStatus struct {
 	Reblogged          bool           `json:"reblogged"`
 	Muted              bool           `json:"muted"`
 	Bookmarked         bool           `json:"bookmarked"`
+	Pinned             *bool          `json:"pinned,omitempty"` // only on the viewer's own posts, as on Mastodon
 	MediaAttachments   []apiMedia     `json:"media_attachments"`
 	Mentions           []apiMention   `json:"mentions"`
 	Tags               []apiTag       `json:"tags"`
@@ -58,7 +60,7 @@ type apiTag struct {
 const apiTime = "2006-01-02T15:04:05.000Z"
 
 // status renders a post as Mastodon's Status, for viewerID.
-func (h *Handler) status(ctx context.Context, p *models.Post) (*apiStatus, error) {
+func (h *Handler) status(ctx context.Context, p *models.Post, viewerID int64) (*apiStatus, error) {
 	acc, err := h.account(ctx, p.Author)
 	if err != nil {
 		return nil, err
@@ -67,11 +69,15 @@ func (h *Handler) status(ctx context.Context, p *models.Post) (*apiStatus, error
 		ID: strconv.FormatInt(p.ID, 10), URI: p.URI, URL: p.URL, CreatedAt: p.PublishedAt.UTC().Format(apiTime),
 		Account: acc, Content: p.Content, Visibility: p.Visibility, Sensitive: p.Sensitive, SpoilerText: p.Summary,
 		RepliesCount: p.RepliesCount, ReblogsCount: p.BoostsCount, FavouritesCount: p.LikesCount, Favourited: p.LikedByViewer, Reblogged: p.BoostedByViewer,
+		Bookmarked: p.Viewer.Bookmarked, Muted: p.Viewer.Muted,
 		MediaAttachments: []apiMedia{}, Mentions: []apiMention{}, Tags: []apiTag{}, Emojis: []struct{}{},
 		Filtered: []apiFilterResult{},
 	}
 	if s.URL == "" {
 		s.URL = p.URI
+	}
+	if viewerID == p.AuthorID { // Mastodon says pinned of the viewer's own posts only
+		s.Pinned = &p.Viewer.Pinned
 	}
 	if p.Name != "" {
 		// A Page (Lemmy) has a title; Mastodon shows the same in bold.
@@ -92,9 +98,7 @@ func (h *Handler) status(ctx context.Context, p *models.Post) (*apiStatus, error
 			s.InReplyToAccountID = &aid
 		}
 	}
-	for i, a := range p.Attachments {
-		s.MediaAttachments = append(s.MediaAttachments, attachmentEntity(a, strconv.FormatInt(p.ID, 10)+"-"+strconv.Itoa(i)))
-	}
+	s.MediaAttachments = mediaOf(p.ID, p.Attachments)
 	for _, t := range p.Tags {
 		switch t.Type {
 		case "Mention":
@@ -119,6 +123,15 @@ func (h *Handler) status(ctx context.Context, p *models.Post) (*apiStatus, error
 	return s, nil
 }
 
+// mediaOf renders a post's attachments as Mastodon's MediaAttachments.
+func mediaOf(postID int64, attachments []models.Attachment) []apiMedia {
+	out := []apiMedia{}
+	for i, a := range attachments {
+		out = append(out, attachmentEntity(a, strconv.FormatInt(postID, 10)+"-"+strconv.Itoa(i)))
+	}
+	return out
+}
+
 // statuses renders timeline entries; a boost becomes a status whose reblog
 // is the post, shown as shared by the booster (a group, often).
 func (h *Handler) statuses(ctx context.Context, entries []models.Entry, viewerID int64) ([]*apiStatus, error) {
@@ -130,15 +143,57 @@ func (h *Handler) statuses(ctx context.Context, entries []models.Entry, viewerID
 	if err != nil {
 		return nil, err
 	}
+	// A visitor sees only what public pages show: never a followers-only
+	// post, nor one of a members-only group. A member is checked post by
+	// post below.
+	var seen *access.Viewer
+	if viewerID == 0 {
+		shown, err := models.VisiblePosts(ctx, h.db, ids)
+		if err != nil {
+			return nil, err
+		}
+		for id := range posts {
+			if shown[id] == nil {
+				delete(posts, id)
+			}
+		}
+	} else {
+		viewer, err := models.ActorByID(ctx, h.db, viewerID)
+		if err != nil {
+			return nil, err
+		}
+		seen = access.ForActor(h.db, h.urls, viewer)
+	}
+	apps, err := models.PostApps(ctx, h.db, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*apiStatus, 0, len(entries))
 	for _, e := range entries {
 		p, ok := posts[e.PostID]
 		if !ok || p.DeletedAt != nil {
 			continue
 		}
-		s, err := h.status(ctx, p)
+		// Whatever list asked for it, a direct post shows only to those in
+		// it, a followers-only one to the author's followers (or, in a
+		// group, its members).
+		if seen != nil && access.NotForEveryone(p) {
+			if ok, err := seen.Can(ctx, p); err != nil || !ok {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		s, err := h.status(ctx, p, viewerID)
 		if err != nil {
 			return nil, err
+		}
+		if app, ok := apps[p.ID]; ok {
+			s.Application = map[string]any{"name": app.Name, "website": nil}
+			if app.Website != "" {
+				s.Application["website"] = app.Website
+			}
 		}
 		if e.BoosterID != 0 {
 			booster, err := models.ActorByID(ctx, h.db, e.BoosterID)

@@ -65,12 +65,17 @@ func (f *statusForm) validate(prefs models.Preferences) error {
 	switch {
 	case f.Status == "" && len(f.mediaIDs) == 0 && !f.keepsMedia:
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Text can't be blank")
-	case utf8.RuneCountInString(f.Status) > models.MaxPostLength:
+	case models.PostLength(f.Status) > models.MaxPostLength:
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Text character limit of 5000 exceeded")
 	case utf8.RuneCountInString(f.SpoilerText) > 1000:
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Content warning is too long")
-	case len(f.Language) > 10:
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Language is invalid")
+	}
+	if f.Language != "" {
+		lang, ok := models.Language(f.Language)
+		if !ok {
+			return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Language is not an ISO 639-1 code")
+		}
+		f.Language = lang
 	}
 	switch f.Visibility {
 	case "":
@@ -78,6 +83,9 @@ func (f *statusForm) validate(prefs models.Preferences) error {
 	case models.VisibilityPublicPost, models.VisibilityUnlisted, models.VisibilityPrivate, models.VisibilityDirect:
 	default:
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Visibility is invalid")
+	}
+	if f.Anonymous && f.Visibility == models.VisibilityDirect {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: a direct message cannot be anonymous")
 	}
 	return nil
 }
@@ -102,7 +110,7 @@ func (h *Handler) CreateStatus(c echo.Context) error {
 	}
 	html, tags, mentions := h.composer.Render(ctx, f.Status)
 	pub := outbox.Publication{Author: me, Mentions: mentions, MediaIDs: f.mediaIDs, Post: &models.Post{
-		Content: html, Summary: strings.TrimSpace(f.SpoilerText), Sensitive: *f.Sensitive || f.SpoilerText != "",
+		Content: html, Source: f.Status, Summary: strings.TrimSpace(f.SpoilerText), Sensitive: *f.Sensitive || f.SpoilerText != "",
 		Visibility: f.Visibility, Language: f.Language, Tags: tags}}
 	if f.InReplyToID != "" {
 		parent, err := h.postParam(c, f.InReplyToID)
@@ -113,6 +121,9 @@ func (h *Handler) CreateStatus(c echo.Context) error {
 		if pub.ParentBy, err = models.ActorByID(ctx, h.db, parent.AuthorID); err != nil {
 			return err
 		}
+	}
+	if t := requestToken(c); t.App != nil && !f.Anonymous {
+		pub.Post.AppID = &t.App.ID // an anonymous post names no app: it could point at its writer
 	}
 	var post *models.Post
 	if f.Anonymous {
@@ -163,7 +174,8 @@ func (h *Handler) writeStatus(c echo.Context, postID, viewerID int64) error {
 }
 
 // postParam loads a live post by its API id, as a 404 when there is none
-// or the viewer may not see it (a members-only group's post, to a non-member).
+// or the viewer may not see it (a members-only group's post, to a
+// non-member; a direct post, to anyone it does not mention).
 func (h *Handler) postParam(c echo.Context, s string) (*models.Post, error) {
 	ctx := c.Request().Context()
 	id, err := strconv.ParseInt(s, 10, 64)
@@ -171,13 +183,35 @@ func (h *Handler) postParam(c echo.Context, s string) (*models.Post, error) {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
 	}
 	p, err := models.PostByID(ctx, h.db, id)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && (p.DeletedAt != nil || p.Visibility == models.VisibilityDirect)) {
+	if errors.Is(err, models.ErrNotFound) || (err == nil && p.DeletedAt != nil) {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
 	}
 	if err != nil {
 		return nil, err
 	}
-	if hidden, err := access.HiddenFromViewer(ctx, h.db, p, currentAccount(c).Actor.ID); err != nil || hidden {
+	if viewerID(c) == 0 {
+		// A visitor reads what public pages show, and nothing else.
+		shown, err := models.VisiblePosts(ctx, h.db, []int64{p.ID})
+		if err != nil {
+			return nil, err
+		}
+		if shown[p.ID] == nil {
+			return nil, echo.NewHTTPError(http.StatusNotFound, "Record not found")
+		}
+		return p, nil
+	}
+	// A direct post is for those in it, a followers-only one for the
+	// author's followers (or, in a group, its members): to anyone else it
+	// does not exist.
+	if access.NotForEveryone(p) {
+		if ok, err := access.For(h.db, h.urls, currentAccount(c)).Can(ctx, p); err != nil || !ok {
+			if err == nil {
+				err = echo.NewHTTPError(http.StatusNotFound, "Record not found")
+			}
+			return nil, err
+		}
+	}
+	if hidden, err := access.HiddenFromViewer(ctx, h.db, p, viewerID(c)); err != nil || hidden {
 		if err == nil {
 			err = echo.NewHTTPError(http.StatusNotFound, "Record not found")
 		}
@@ -192,7 +226,7 @@ func (h *Handler) GetStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.writeStatus(c, p.ID, currentAccount(c).Actor.ID)
+	return h.writeStatus(c, p.ID, viewerID(c))
 }
 
 // ownPost loads a post of the token's account, for edits and deletes.
@@ -239,7 +273,7 @@ func (h *Handler) EditStatus(c echo.Context) error {
 			tags = append(tags, t)
 		}
 	}
-	p.Content, p.Tags = html, tags
+	p.Content, p.Source, p.Tags = html, f.Status, tags
 	p.Summary, p.Sensitive = strings.TrimSpace(f.SpoilerText), *f.Sensitive || f.SpoilerText != ""
 	if f.Language != "" {
 		p.Language = f.Language
@@ -298,7 +332,7 @@ func (h *Handler) StatusContext(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	viewer := currentAccount(c).Actor.ID
+	viewer := viewerID(c)
 	up, err := h.statuses(ctx, entriesOf(ancestors), viewer)
 	if err != nil {
 		return err
@@ -332,27 +366,23 @@ func entriesOf(ids []int64) []models.Entry {
 
 // Favourite answers POST /api/v1/statuses/:id/favourite.
 func (h *Handler) Favourite(c echo.Context) error {
-	ctx := c.Request().Context()
-	me := currentAccount(c).Actor
-	p, err := h.postParam(c, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if err := h.outbox.Like(ctx, me, p); err != nil {
-		return err
-	}
-	return h.writeStatus(c, p.ID, me.ID)
+	return h.onStatus(c, h.outbox.Like)
 }
 
 // Unfavourite answers POST /api/v1/statuses/:id/unfavourite.
 func (h *Handler) Unfavourite(c echo.Context) error {
-	ctx := c.Request().Context()
+	return h.onStatus(c, h.outbox.Unlike)
+}
+
+// onStatus does something to a status the token's account may see (a 404
+// otherwise) and answers with the status as it is then.
+func (h *Handler) onStatus(c echo.Context, do func(ctx context.Context, me *models.Actor, p *models.Post) error) error {
 	me := currentAccount(c).Actor
 	p, err := h.postParam(c, c.Param("id"))
 	if err != nil {
 		return err
 	}
-	if err := h.outbox.Unlike(ctx, me, p); err != nil {
+	if err := do(c.Request().Context(), me, p); err != nil {
 		return err
 	}
 	return h.writeStatus(c, p.ID, me.ID)
@@ -369,14 +399,15 @@ func (h *Handler) timeline(c echo.Context, list func(context.Context, models.Pag
 	if err != nil {
 		return err
 	}
-	out, err := h.statuses(ctx, entries, currentAccount(c).Actor.ID)
+	viewer := viewerID(c)
+	out, err := h.statuses(ctx, entries, viewer)
 	if err == nil {
-		out, err = h.withoutHidden(ctx, currentAccount(c).Actor.ID, out)
+		out, err = h.withoutHidden(ctx, viewer, out)
 	}
 	if err != nil {
 		return err
 	}
-	if out, err = h.applyFilters(ctx, currentAccount(c).Actor.ID, filterContextOfPath(c.Path()), out); err != nil {
+	if out, err = h.applyFilters(ctx, viewer, filterContextOfPath(c.Path()), out); err != nil {
 		return err
 	}
 	var last int64
@@ -395,8 +426,21 @@ func (h *Handler) HomeTimeline(c echo.Context) error {
 	})
 }
 
-// PublicTimeline answers GET /api/v1/timelines/public (local=true for this instance only).
+// PublicTimeline answers GET /api/v1/timelines/public (local=true for this
+// instance only); visitors read it unless an admin closed it to them.
 func (h *Handler) PublicTimeline(c echo.Context) error {
+	if currentAccount(c) == nil {
+		settings, err := models.InstancePublicSettings(c.Request().Context(), h.db)
+		if err != nil {
+			return err
+		}
+		if !settings.TimelinePreview {
+			if requestToken(c) == nil {
+				return errInvalidToken()
+			}
+			return echo.NewHTTPError(http.StatusUnprocessableEntity, "This method requires an authenticated user")
+		}
+	}
 	local := c.QueryParam("local") == "true"
 	return h.timeline(c, func(ctx context.Context, p models.Page) ([]models.Entry, error) {
 		return models.PublicTimeline(ctx, h.db, local, p)
@@ -410,7 +454,10 @@ func (h *Handler) AccountStatuses(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	me := currentAccount(c).Actor.ID
+	if c.QueryParam("pinned") == "true" {
+		return h.pinnedStatuses(c, a)
+	}
+	me := viewerID(c)
 	return h.timeline(c, func(ctx context.Context, p models.Page) ([]models.Entry, error) {
 		if inside, err := access.SeesMembersOnlyGroup(ctx, h.db, a, me); err != nil || inside {
 			if err != nil {

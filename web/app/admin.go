@@ -73,6 +73,12 @@ type adminData struct {
 	PendingUsers int
 	Invites      []adminInvite
 	Host         string
+	// Mastodon apps: the rules, the public timelines, and announcements
+	// (admin_apps.go).
+	Rules           string // one a line
+	TimelinePreview bool
+	Announcements   []adminAnnouncement
+	Announcement    announcementForm
 }
 
 // adminMode is one choice of the sign-up mode.
@@ -84,10 +90,12 @@ type adminMode struct {
 }
 
 var adminNotices = map[string]string{
-	"settings": "admin.done.settings",
-	"approved": "admin.done.approved",
-	"invite":   "admin.done.invite",
-	"revoked":  "admin.done.revoked",
+	"settings":  "admin.done.settings",
+	"approved":  "admin.done.approved",
+	"invite":    "admin.done.invite",
+	"revoked":   "admin.done.revoked",
+	"public":    "admin.done.public",
+	"announced": "admin.done.announcement",
 }
 
 // requireAdmin lets only admins through: signed-out visitors get the log-in
@@ -129,8 +137,13 @@ func (h *Handler) adminForm(c echo.Context) (adminData, error) {
 	if err != nil {
 		return adminData{}, fmt.Errorf("web: admin: %w", err)
 	}
+	public, err := models.InstancePublicSettings(ctx, h.db)
+	if err != nil {
+		return adminData{}, fmt.Errorf("web: admin: %w", err)
+	}
 	return adminData{Name: info.Name, Description: info.Description, ContactEmail: info.ContactEmail,
-		Mode: string(mode), Errors: map[string]string{}}, nil
+		Mode: string(mode), Errors: map[string]string{}, Rules: strings.Join(public.Rules, "\n"),
+		TimelinePreview: public.TimelinePreview}, nil
 }
 
 // renderAdmin fills the admin page's lists and renders it.
@@ -173,6 +186,9 @@ func (h *Handler) renderAdmin(c echo.Context, status int, d adminData) error {
 		}
 		d.Invites = append(d.Invites, row)
 	}
+	if d.Announcements, err = h.adminAnnouncements(c); err != nil {
+		return err
+	}
 	return h.page(c, status, "admin_instance", i18n.Text("admin.title"), d)
 }
 
@@ -211,6 +227,11 @@ func (h *Handler) SaveInstanceSettings(c echo.Context) error {
 		if len(d.Errors) == 0 {
 			return fmt.Errorf("web: instance settings: %w", err)
 		}
+		stored, err := h.adminForm(c) // the other forms show what is stored
+		if err != nil {
+			return err
+		}
+		d.Rules, d.TimelinePreview = stored.Rules, stored.TimelinePreview
 		return h.renderAdmin(c, http.StatusUnprocessableEntity, d)
 	}
 	h.logger.Info("instance settings saved", "admin", v.Actor.Username, "signup_mode", d.Mode)

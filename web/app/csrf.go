@@ -33,8 +33,9 @@ import (
 // names another site is refused even with a good token. A refused request
 // gets 403 and a page saying what to do; its handler never runs.
 //
-// Exempt are the ActivityPub inboxes (signed by servers) and the client API
-// (bearer tokens, never cookies), and requests that carry neither a session
+// Exempt are the ActivityPub inboxes (signed by servers), the client API
+// (bearer tokens, never cookies) and the OAuth token and revocation
+// endpoints (apps authenticate with their secret), and requests that carry neither a session
 // nor anything a form can send: no session cookie, no form body, no query.
 // Such a request acts for nobody and carries no input, so it cannot be
 // forged to any effect.
@@ -116,7 +117,8 @@ func (f *csrfForm) token(c echo.Context) string {
 // csrfExempt reports the requests the CSRF check leaves alone (see above).
 func (h *Handler) csrfExempt(c echo.Context) bool {
 	r := c.Request()
-	if negotiate.IsInbox(c.Request()) || strings.HasPrefix(r.URL.Path, "/api/") {
+	if negotiate.IsInbox(c.Request()) || strings.HasPrefix(r.URL.Path, "/api/") ||
+		r.URL.Path == "/oauth/token" || r.URL.Path == "/oauth/revoke" {
 		return true
 	}
 	if _, err := c.Cookie(h.sessionCookieName()); err == nil {

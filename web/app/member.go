@@ -92,6 +92,9 @@ type postMember struct {
 	CanLike  bool // the page knows whether the viewer liked it
 	Own      bool // the viewer wrote it: edit and delete
 	Reply    bool // link to the reply form (not on the post it is under)
+	// Bookmarked: the viewer keeps it on her bookmarks page. Private: it
+	// is a direct post (its replies are private too).
+	Bookmarked, Private bool
 
 	// Speaking safely: the viewer wrote it anonymously (delete only); the
 	// title of the viewer's warn filter it matches (shown folded).
@@ -152,6 +155,7 @@ type composeForm struct {
 	Next      string
 	Errors    map[string]string // by field: text, summary, group
 	JoinURL   string            // where to join the group the post was refused by
+	Private   bool              // a direct post, to the people it mentions only
 	// Speaking safely: the group's topics that need a content warning,
 	// whether it takes anonymous posts, and whether this one is.
 	Topics                    []topicView

@@ -177,16 +177,24 @@ func (h *Handler) MembershipPage(c echo.Context) error {
 	return h.memberPage(c, http.StatusOK, "member_group", i18n.Format("membership.title", g.Title), flash, d)
 }
 
+// membershipRequest reads the group a join or leave form is about and its
+// signed-in sender; a nil account means the request was answered (a missing
+// group, or the log-in form). page is the group's membership page.
+func (h *Handler) membershipRequest(c echo.Context) (*models.Group, *models.Account, string, error) {
+	g, err := h.groupParam(c)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	page := "/groups/" + g.Actor.Username + "/join"
+	v, err := h.signInFirst(c, page)
+	return g, v, page, err
+}
+
 // JoinGroup joins a group (POST /groups/:name/join): a public one at once;
 // a members-only one with the answers to its questions, which wait with
 // the request. Asking again while waiting changes the answers.
 func (h *Handler) JoinGroup(c echo.Context) error {
-	g, err := h.groupParam(c)
-	if err != nil {
-		return err
-	}
-	page := "/groups/" + g.Actor.Username + "/join"
-	v, err := h.signInFirst(c, page)
+	g, v, page, err := h.membershipRequest(c)
 	if v == nil {
 		return err
 	}
@@ -242,12 +250,7 @@ func (h *Handler) JoinGroup(c echo.Context) error {
 // LeaveGroup leaves a group, or takes back a request to join it (POST
 // /groups/:name/leave).
 func (h *Handler) LeaveGroup(c echo.Context) error {
-	g, err := h.groupParam(c)
-	if err != nil {
-		return err
-	}
-	page := "/groups/" + g.Actor.Username + "/join"
-	v, err := h.signInFirst(c, page)
+	g, v, page, err := h.membershipRequest(c)
 	if v == nil {
 		return err
 	}

@@ -150,7 +150,7 @@ func (h *Handler) memberView(views *postViews, p *models.Post, v *models.Account
 	pv.URL = "/posts/" + strconv.FormatInt(p.ID, 10)
 	return memberPost{postView: pv, member: &postMember{ID: p.ID, CSRF: csrf, Next: next, Likes: p.LikesCount,
 		Liked: p.LikedByViewer, CanLike: true, Own: p.AuthorID == v.Actor.ID || writtenAnonymouslyBy(p, v), Reply: true,
-		Anonymous: writtenAnonymouslyBy(p, v)}}
+		Anonymous: writtenAnonymouslyBy(p, v), Bookmarked: p.Viewer.Bookmarked, Private: p.Visibility == models.VisibilityDirect}}
 }
 
 // homeCompose is the home page's form: a post to one's followers, or into

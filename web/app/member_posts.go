@@ -39,7 +39,12 @@ func (h *Handler) CreatePost(c echo.Context) error {
 	f := composeForm{ID: "post", CSRF: csrfToken(c), Action: "/posts", Label: i18n.Text("compose.label"), Submit: i18n.Text("compose.submit"),
 		Text: r.PostFormValue("text"), Summary: strings.TrimSpace(r.PostFormValue("summary")),
 		Group: strings.TrimSpace(r.PostFormValue("group")), Next: localPath(r.PostFormValue("next")), Errors: map[string]string{},
-		Anonymous: r.PostFormValue("anonymous") != "", Uploads: h.media != nil, Sensitive: r.PostFormValue("sensitive") != ""}
+		Anonymous: r.PostFormValue("anonymous") != "", Uploads: h.media != nil, Sensitive: r.PostFormValue("sensitive") != "",
+		Private: r.PostFormValue("visibility") == models.VisibilityDirect}
+	if f.Private { // a private message goes into no group, and names its writer
+		f.Group, f.Anonymous = "", false
+		f.Label, f.Submit = i18n.Text("messages.label"), i18n.Text("messages.send")
+	}
 	var parent *models.Post
 	if s := r.PostFormValue("in_reply_to"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
@@ -77,6 +82,11 @@ func (h *Handler) CreatePost(c echo.Context) error {
 	if err := h.limits.Post(v.ID); err != nil {
 		return h.postLimited(c, v, f, parent, err.(*ratelimit.Error))
 	}
+	html, tags, mentions := h.composer.Render(ctx, body)
+	if f.Private && parent == nil && !namesSomeone(mentions) {
+		f.Errors["text"] = i18n.Text("messages.error.nobody")
+		return h.composeAgain(c, v, f, parent)
+	}
 	saved, err := h.savePhotos(ctx, v, photos, &f)
 	if err != nil {
 		return err
@@ -84,7 +94,6 @@ func (h *Handler) CreatePost(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return h.composeAgain(c, v, f, parent)
 	}
-	html, tags, mentions := h.composer.Render(ctx, body)
 	if group != nil { // the group goes first: the outbox posts into the first group mentioned
 		others := []*models.Actor{group}
 		for _, m := range mentions {
@@ -94,8 +103,12 @@ func (h *Handler) CreatePost(c echo.Context) error {
 		}
 		mentions = others
 	}
-	pub := outbox.Publication{Author: v.Actor, Mentions: mentions, MediaIDs: mediaIDs(saved), Post: &models.Post{Content: html,
-		Summary: f.Summary, Sensitive: f.Summary != "" || (f.Sensitive && len(saved) > 0), Visibility: models.VisibilityPublicPost, Tags: tags}}
+	visibility := models.VisibilityPublicPost
+	if f.Private {
+		visibility = models.VisibilityDirect
+	}
+	pub := outbox.Publication{Author: v.Actor, Mentions: mentions, MediaIDs: mediaIDs(saved), Post: &models.Post{Content: html, Source: body,
+		Summary: f.Summary, Sensitive: f.Summary != "" || (f.Sensitive && len(saved) > 0), Visibility: visibility, Tags: tags}}
 	if parent != nil {
 		pub.Parent, pub.ParentBy = parent, parent.Author
 	}
@@ -139,7 +152,7 @@ func (h *Handler) CreatePost(c echo.Context) error {
 // photos may have no text.
 func checkPostText(f *composeForm, photos bool) string {
 	body := strings.TrimSpace(f.Text)
-	switch n := utf8.RuneCountInString(body); {
+	switch n := models.PostLength(body); {
 	case n == 0 && !photos:
 		f.Errors["text"] = i18n.Text("compose.error.empty")
 	case n > models.MaxPostLength:
@@ -193,6 +206,9 @@ func (h *Handler) composeAgain(c echo.Context, v *models.Account, f composeForm,
 // its errors, answering status.
 func (h *Handler) composeAgainWith(c echo.Context, status int, f composeForm, parent *models.Post) error {
 	d := composePageData{Heading: i18n.Text("compose.title"), Form: f}
+	if f.Private {
+		d.Heading = i18n.Text("messages.new")
+	}
 	if parent != nil {
 		views, err := h.newPostViews(c.Request().Context(), []*models.Post{parent})
 		if err != nil {
@@ -201,6 +217,9 @@ func (h *Handler) composeAgainWith(c echo.Context, status int, f composeForm, pa
 		pv := views.view(parent, false)
 		pv.URL = "/posts/" + strconv.FormatInt(parent.ID, 10)
 		d.Parent, d.Heading = pv, i18n.Format("compose.title.reply", pv.Author.Name)
+		if f.Private {
+			d.Heading = i18n.Format("messages.new.reply", pv.Author.Name)
+		}
 	}
 	return h.memberPage(c, status, "member_compose", d.Heading, "", d)
 }
@@ -350,7 +369,10 @@ func (h *Handler) EditPostPage(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusForbidden, "an anonymous post cannot be edited")
 	}
 	f := editForm(c, p)
-	f.Text, f.Summary = content.PlainText(p.Content), p.Summary
+	f.Text, f.Summary = p.Source, p.Summary
+	if f.Text == "" { // written before sources were kept
+		f.Text = content.PlainText(p.Content)
+	}
 	return h.memberPage(c, http.StatusOK, "member_edit", i18n.Text("edit.title"), "", editData{Form: f, Back: f.Next})
 }
 
@@ -378,7 +400,7 @@ func (h *Handler) EditPost(c echo.Context) error {
 			tags = append(tags, t)
 		}
 	}
-	p.Content, p.Tags, p.Summary, p.Sensitive = html, tags, f.Summary, f.Summary != "" || (p.Sensitive && p.Summary == "")
+	p.Content, p.Source, p.Tags, p.Summary, p.Sensitive = html, body, tags, f.Summary, f.Summary != "" || (p.Sensitive && p.Summary == "")
 	if err := h.outbox.Edit(ctx, v.Actor, p); err != nil {
 		var warn *outbox.WarningRequiredError
 		if !errors.As(err, &warn) {

@@ -90,7 +90,9 @@ func (p *pages) render(c echo.Context, status int, name string, d pageData) erro
 	c.Response().Header().Set("Content-Type", "text/html; charset=utf-8")
 	c.Response().Header().Set("X-Content-Type-Options", "nosniff")
 	c.Response().Header().Set("Referrer-Policy", "same-origin")
-	c.Response().Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self' https:")
+	if c.Response().Header().Get("Content-Security-Policy") == "" { // a page may widen it (the OAuth consent page)
+		c.Response().Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self' https:")
+	}
 	c.Response().WriteHeader(status)
 	_, err := buf.WriteTo(c.Response())
 	return err

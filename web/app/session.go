@@ -56,7 +56,7 @@ func (h *Handler) setCookie(c echo.Context, name, value string, maxAge time.Dura
 func skipSession(c echo.Context) bool {
 	r := c.Request()
 	for _, prefix := range []string{"/static/", "/media/", "/healthz", "/api/", "/.well-known/", "/nodeinfo/", "/activities/",
-		"/favicon.ico", "/robots.txt", "/manifest.webmanifest"} {
+		"/favicon.ico", "/robots.txt", "/manifest.webmanifest", "/oauth/token", "/oauth/revoke"} {
 		if strings.HasPrefix(r.URL.Path, prefix) {
 			return true
 		}

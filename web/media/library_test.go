@@ -52,6 +52,7 @@ func countMedia(t *testing.T, f *testenv.Fixtures) int {
 }
 
 func TestSavePhotoStoresThePictureAndPreviewWithoutMetadata(t *testing.T) {
+	t.Parallel()
 	lib, f, dir := libraryOf(t)
 	alice := f.Person(t, "alice")
 	m, err := lib.SavePhoto(context.Background(), alice.ID, testenv.PhotoWithMetadata(t, 900, 600, 1), " Two kids on a slide ", media.Focus{X: 0.25, Y: -0.5})
@@ -82,6 +83,7 @@ func TestSavePhotoStoresThePictureAndPreviewWithoutMetadata(t *testing.T) {
 }
 
 func TestSavePhotoLeavesNothingWhenRefused(t *testing.T) {
+	t.Parallel()
 	lib, f, dir := libraryOf(t)
 	alice := f.Person(t, "alice")
 	for name, data := range map[string][]byte{
@@ -106,6 +108,7 @@ func TestSavePhotoLeavesNothingWhenRefused(t *testing.T) {
 }
 
 func TestFolderRefusesKeysOutsideItsFolders(t *testing.T) {
+	t.Parallel()
 	store := media.NewFolder(t.TempDir())
 	for _, key := range []string{"../etc/passwd", "photos/../../x.jpg", "photos/abc.jpg", "videos/" + hex64 + ".jpg", "photos/" + hex64 + ".svg"} {
 		if err := store.Put(context.Background(), key, []byte("x")); err == nil {
@@ -120,6 +123,7 @@ func TestFolderRefusesKeysOutsideItsFolders(t *testing.T) {
 const hex64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 func TestCleanupRemovesOldUnattachedUploadsAndThoseOfDeletedPosts(t *testing.T) {
+	t.Parallel()
 	lib, f, dir := libraryOf(t)
 	ctx := context.Background()
 	alice := f.Person(t, "alice")

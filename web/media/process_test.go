@@ -36,6 +36,7 @@ func decodeEncoded(t *testing.T, e media.Encoded) image.Image {
 }
 
 func TestProcessDropsEveryKindOfMetadata(t *testing.T) {
+	t.Parallel()
 	photo := testenv.PhotoWithMetadata(t, 600, 400, 1)
 	for _, m := range testenv.MetadataMarkers() {
 		if !bytes.Contains(photo, []byte(m)) {
@@ -59,6 +60,7 @@ func TestProcessDropsEveryKindOfMetadata(t *testing.T) {
 }
 
 func TestProcessFitsEachKindInItsBox(t *testing.T) {
+	t.Parallel()
 	wide := testenv.PhotoWithMetadata(t, 3000, 1000, 1)
 	tests := []struct {
 		name           string
@@ -92,6 +94,7 @@ func TestProcessFitsEachKindInItsBox(t *testing.T) {
 }
 
 func TestProcessTurnsPhotosUprightAsTheirEXIFSays(t *testing.T) {
+	t.Parallel()
 	// Stored 300x200, red growing to the right and green downwards; EXIF 6
 	// says "turn a quarter clockwise to show": the stored bottom-left
 	// corner (no red, full green) becomes the top-left one.
@@ -110,6 +113,7 @@ func TestProcessTurnsPhotosUprightAsTheirEXIFSays(t *testing.T) {
 }
 
 func TestProcessRefusesWhatIsNotAPicture(t *testing.T) {
+	t.Parallel()
 	var truncated bytes.Buffer
 	if err := jpeg.Encode(&truncated, image.NewGray(image.Rect(0, 0, 64, 64)), nil); err != nil {
 		t.Fatal(err)
@@ -140,6 +144,7 @@ func TestProcessRefusesWhatIsNotAPicture(t *testing.T) {
 }
 
 func TestProcessKeepsTheFirstFrameOfAnAnimatedGIF(t *testing.T) {
+	t.Parallel()
 	pic, err := process(t, testenv.AnimatedGIF(t, 40, 30), media.Photo)
 	if err != nil {
 		t.Fatal(err)
@@ -151,6 +156,7 @@ func TestProcessKeepsTheFirstFrameOfAnAnimatedGIF(t *testing.T) {
 }
 
 func TestProcessReadsWebPAndKeepsTransparencyAsPNG(t *testing.T) {
+	t.Parallel()
 	pic, err := process(t, testenv.TinyWebP(t), media.Photo)
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +180,7 @@ func TestProcessReadsWebPAndKeepsTransparencyAsPNG(t *testing.T) {
 }
 
 func TestParseFocusTakesMastodonsXY(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want media.Focus

@@ -190,29 +190,14 @@ func (h *Filer) ReportablePosts(ctx context.Context, v *models.Account, ids []in
 	if len(ids) > models.MaxReportPosts {
 		return nil, &Problem{"status_ids", i18n.Format("report.error.posts", models.MaxReportPosts)}
 	}
-	found, err := models.Posts(ctx, h.db, ids, v.Actor.ID)
+	posts, visible, err := access.Seen(ctx, h.db, h.urls, v, ids)
 	if err != nil {
 		return nil, err
 	}
-	seen := access.For(h.db, h.urls, v)
-	if err := seen.LoadPublic(ctx, ids); err != nil {
-		return nil, err
-	}
-	var out []*models.Post
-	done := map[int64]bool{}
-	for _, id := range ids {
-		if done[id] {
-			continue
-		}
-		done[id] = true
-		ok, err := seen.Can(ctx, found[id])
-		if err != nil {
-			return nil, err
-		}
+	for _, ok := range visible {
 		if !ok {
 			return nil, &Problem{"status_ids", i18n.Text("report.error.post")}
 		}
-		out = append(out, found[id])
 	}
-	return out, nil
+	return posts, nil
 }

@@ -1,0 +1,55 @@
+package models
+
+import (
+	"regexp"
+	"unicode/utf8"
+)
+
+// What a post may carry today, in one place: the client API's instance
+// document tells apps these figures, and the API and the web app enforce
+// them. The issues that bring media uploads and polls change them here.
+
+// CharactersReservedPerURL is what a link counts towards MaxPostLength,
+// however long it is, as on Mastodon: apps count the same way.
+const CharactersReservedPerURL = 23
+
+// MediaLimits are the attachments a local post may carry.
+type MediaLimits struct {
+	MaxAttachments     int      // per post; 0 while Village takes no uploads
+	SupportedMIMETypes []string // what uploads may be
+	ImageSizeLimit     int      // bytes
+	ImageMatrixLimit   int      // width × height, in pixels
+	VideoSizeLimit     int      // bytes
+	VideoFrameRate     int
+	VideoMatrixLimit   int
+	DescriptionLimit   int // characters of alt text
+}
+
+// PostMediaLimits are today's: no uploads yet.
+func PostMediaLimits() MediaLimits {
+	return MediaLimits{SupportedMIMETypes: []string{}}
+}
+
+// PollLimits are the polls a local post may carry.
+type PollLimits struct {
+	MaxOptions             int // 0 while Village writes no polls
+	MaxCharactersPerOption int
+	MinExpiration          int // seconds
+	MaxExpiration          int
+}
+
+// PostPollLimits are today's: no polls yet.
+func PostPollLimits() PollLimits { return PollLimits{} }
+
+// linkInText is what counts as a link when a post's length is measured.
+var linkInText = regexp.MustCompile(`https?://[^\s<>"]+`)
+
+// PostLength is a post's length as MaxPostLength measures it: characters,
+// with each link counting CharactersReservedPerURL.
+func PostLength(text string) int {
+	n := utf8.RuneCountInString(text)
+	for _, link := range linkInText.FindAllString(text, -1) {
+		n += CharactersReservedPerURL - utf8.RuneCountInString(link)
+	}
+	return n
+}
