@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -226,15 +227,30 @@ func PreferencesOf(ctx context.Context, db DB, accountID int64) (Preferences, er
 	return p, nil
 }
 
-// SetPreferences stores an account's preferences.
-func SetPreferences(ctx context.Context, db DB, accountID int64, p Preferences) error {
+// languageCode is a BCP 47 language with an optional region or script
+// ("en", "pt-BR", "zh-Hant"), as Mastodon takes for a post's language.
+var languageCode = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$`)
+
+// ValidLanguage reports whether s is a language code a post may carry.
+func ValidLanguage(s string) bool { return languageCode.MatchString(s) }
+
+// Check refuses a default visibility or language Village does not know.
+func (p Preferences) Check() error {
 	switch p.Visibility {
 	case VisibilityPublicPost, VisibilityUnlisted, VisibilityPrivate:
 	default:
 		return fmt.Errorf("visibility %q: %w", p.Visibility, ErrInvalidPreference)
 	}
-	if len(p.Language) > 10 {
+	if p.Language != "" && !ValidLanguage(p.Language) {
 		return fmt.Errorf("language %q: %w", p.Language, ErrInvalidPreference)
+	}
+	return nil
+}
+
+// SetPreferences stores an account's preferences.
+func SetPreferences(ctx context.Context, db DB, accountID int64, p Preferences) error {
+	if err := p.Check(); err != nil {
+		return err
 	}
 	_, err := db.Exec(ctx, `INSERT INTO account_preferences (account_id, default_visibility, default_sensitive, default_language)
 		VALUES ($1, $2, $3, $4) ON CONFLICT (account_id) DO UPDATE SET default_visibility = EXCLUDED.default_visibility,

@@ -136,14 +136,13 @@ func checkPreferences(p models.Preferences) error {
 	if !slices.Contains([]string{models.VisibilityPublicPost, models.VisibilityUnlisted, models.VisibilityPrivate}, p.Visibility) {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Source privacy is invalid (public, unlisted or private)")
 	}
-	if p.Language != "" && !languageRE.MatchString(p.Language) {
+	if p.Language != "" && !models.ValidLanguage(p.Language) {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Source language is not a language code")
 	}
 	return nil
 }
 
 var (
-	languageRE = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})?$`)
 	fieldKeyRE = regexp.MustCompile(`^fields_attributes\[(\d*)\]\[(name|value)\]$`)
 )
 

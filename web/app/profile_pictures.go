@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
@@ -32,7 +33,10 @@ func (h *Handler) SaveProfilePicture(k media.Kind) echo.HandlerFunc {
 			return echo.ErrNotFound
 		}
 		ctx := c.Request().Context()
-		d := h.settingsData(v)
+		d, err := h.settingsData(ctx, v)
+		if err != nil {
+			return err
+		}
 		refuse := func(msg string) error {
 			d.PictureErrors[field] = msg
 			return h.page(c, http.StatusUnprocessableEntity, "settings", i18n.Text("settings.title"), d)
@@ -67,11 +71,21 @@ func (h *Handler) SaveProfilePicture(k media.Kind) echo.HandlerFunc {
 // changeProfile changes a person's profile and sends their new actor
 // document to their followers elsewhere, in one transaction (without an
 // outbox, as in tests of the plain web layer, it only changes it).
-func (h *Handler) changeProfile(ctx context.Context, actorID int64, change models.ProfileChange) error {
+func (h *Handler) changeProfile(ctx context.Context, actorID int64, change models.ProfileChange, also ...func(pgx.Tx) error) error {
 	if h.outbox == nil {
-		return models.ChangeProfile(ctx, h.db, actorID, change)
+		return models.InTx(ctx, h.db, func(tx pgx.Tx) error {
+			if err := models.ChangeProfile(ctx, tx, actorID, change); err != nil {
+				return err
+			}
+			for _, f := range also {
+				if err := f(tx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
-	return h.outbox.ChangeProfile(ctx, actorID, change)
+	return h.outbox.ChangeProfile(ctx, actorID, change, also...)
 }
 
 // readUpload reads the file of a form field, at most limit bytes: a
