@@ -87,6 +87,15 @@ func (r *Resolver) localActor(ctx context.Context, ref LocalActorRef) (*models.A
 
 // FetchActor fetches an actor from its origin and stores it.
 func (r *Resolver) FetchActor(ctx context.Context, id string) (*models.Actor, error) {
+	a, err := r.fetchActor(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return models.UpsertRemoteActor(ctx, r.db, a)
+}
+
+// fetchActor fetches an actor from its origin and reads it, storing nothing.
+func (r *Resolver) fetchActor(ctx context.Context, id string) (*models.Actor, error) {
 	if r.urls.IsLocal(id) {
 		return nil, fmt.Errorf("%w: %s is local", ErrNotActor, id)
 	}
@@ -97,48 +106,39 @@ func (r *Resolver) FetchActor(ctx context.Context, id string) (*models.Actor, er
 	if err != nil {
 		return nil, fmt.Errorf("federation: fetch actor: %w", err)
 	}
-	a, err := ActorFromDocument(doc.URL, Object(doc.Object))
-	if err != nil {
-		return nil, err
-	}
-	stored, err := models.UpsertRemoteActor(ctx, r.db, a)
-	if err != nil {
-		return nil, err
-	}
-	return stored, nil
+	return ActorFromDocument(doc.URL, Object(doc.Object))
 }
 
-// KeyOwner finds the actor whose key has this id, fetching it unless cached
-// (refresh forces a fetch: the key may have been rotated).
-func (r *Resolver) KeyOwner(ctx context.Context, keyID string, refresh bool) (*models.Actor, error) {
+// StoredKeyOwner finds the actor whose key has this id among local actors
+// and the remote ones stored here, without fetching; models.ErrNotFound
+// when there is none.
+func (r *Resolver) StoredKeyOwner(ctx context.Context, keyID string) (*models.Actor, error) {
 	if ref, ok := r.urls.ParseLocalActor(keyID); ok {
 		return r.localActor(ctx, ref)
 	}
-	if !refresh {
-		a, err := models.RemoteActorByKeyID(ctx, r.db, keyID)
-		if err == nil {
-			return a, nil
-		}
-		if !errors.Is(err, models.ErrNotFound) {
-			return nil, err
-		}
-	}
+	return models.RemoteActorByKeyID(ctx, r.db, keyID)
+}
+
+// FetchKeyOwner fetches the actor a remote key id names from its origin,
+// and stores nothing: the caller stores it (StoreActor) only once its key
+// has verified something. The actor's PublicKeyID may differ from keyID;
+// the caller checks.
+func (r *Resolver) FetchKeyOwner(ctx context.Context, keyID string) (*models.Actor, error) {
 	actorID, _, _ := strings.Cut(keyID, "#")
-	a, err := r.FetchActor(ctx, actorID)
+	a, err := r.fetchActor(ctx, actorID)
 	if errors.Is(err, fetch.ErrIDMismatch) && !strings.Contains(keyID, "#") {
 		// GoToSocial's keyId is ACTOR/main-key, which serves a document with
 		// the actor's id: fetch the actor itself.
 		if i := strings.LastIndex(actorID, "/"); i > 0 {
-			a, err = r.FetchActor(ctx, actorID[:i])
+			a, err = r.fetchActor(ctx, actorID[:i])
 		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	if a.PublicKeyID != keyID {
-		return nil, fmt.Errorf("%w: key %s is not %s's key (%s)", ErrInvalidActor, keyID, a.URI, a.PublicKeyID)
-	}
-	return a, nil
+	return a, err
+}
+
+// StoreActor stores (or updates) a remote actor read by FetchKeyOwner.
+func (r *Resolver) StoreActor(ctx context.Context, a *models.Actor) (*models.Actor, error) {
+	return models.UpsertRemoteActor(ctx, r.db, a)
 }
 
 // Handle resolves @name@host (or name@host, acct:name@host) to an actor via
