@@ -102,6 +102,8 @@ func (a *app) serve(ctx context.Context) error {
 		Inbox:     inbox.New(st.pool, urls, resolver, out, auth, a.logger),
 		MediaDir:  filepath.Join(st.dataDir, "media"),
 		InboxRate: cfg.InboxRate,
+		// Mastodon's secure mode: documents only for signed fetches.
+		AuthorizedFetch: cfg.AuthorizedFetch,
 		Changes:   changes,
 	})
 
