@@ -104,7 +104,7 @@ func (a *app) serve(ctx context.Context) error {
 		InboxRate: cfg.InboxRate,
 		// Mastodon's secure mode: documents only for signed fetches.
 		AuthorizedFetch: cfg.AuthorizedFetch,
-		Changes:   changes,
+		Changes:         changes,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
