@@ -1,10 +1,14 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,10 +17,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/federation"
+	"github.com/village-social/village/federation/delivery"
 	"github.com/village-social/village/federation/fetch"
 	"github.com/village-social/village/federation/signature"
+	"github.com/village-social/village/inbox"
 	"github.com/village-social/village/internal/testenv"
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web"
 )
 
@@ -40,8 +47,10 @@ func newFetchSite(t *testing.T, authorized bool, setup func(s fetchSite)) fetchS
 	if setup != nil {
 		setup(s) // before the server reads its block lists
 	}
-	s.e = web.New(web.Options{DB: base.db, URLs: urls, Version: "test", Resolver: resolver,
-		Auth: federation.NewAuthenticator(resolver), AuthorizedFetch: authorized})
+	auth := federation.NewAuthenticator(resolver)
+	out := outbox.New(base.db, urls, delivery.Enqueue, nil)
+	s.e = web.New(web.Options{DB: base.db, URLs: urls, Version: "test", Resolver: resolver, Auth: auth,
+		Outbox: out, Inbox: inbox.New(base.db, urls, resolver, out, auth, nil), AuthorizedFetch: authorized})
 	return s
 }
 
@@ -188,5 +197,88 @@ func TestAuthorizedFetchServesOnlyValidSignaturesOfServersNotBlocked(t *testing.
 	}
 	if n := blockedServer.ActorFetches(); n != 0 {
 		t.Errorf("the suspended server's key was fetched %d times, want never", n)
+	}
+}
+
+// An inbox POST signed with RFC 9421 (as Mastodon 4.5 and Fedify sign) is
+// taken; spoilt, it gets 401 and leaves nothing stored.
+func TestInboxTakesRFC9421SignaturesAndRefusesSpoiltOnes(t *testing.T) {
+	t.Parallel()
+	s := newFetchSite(t, false, nil)
+	remote := testenv.NewRemote(t, "rita")
+	follow := func(n string) []byte {
+		return testenv.Activity(t, map[string]any{"id": remote.ActorID + "/follows/" + n, "type": "Follow",
+			"actor": remote.ActorID, "object": apBase + "/users/alice"})
+	}
+	// post signs body for path at signedAt, lets spoil change the request
+	// (sent is the body that goes out), and answers the status.
+	post := func(body []byte, signedAt time.Time, spoil func(r *http.Request) []byte) int {
+		t.Helper()
+		out, err := http.NewRequest(http.MethodPost, apBase+"/users/alice/inbox", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := signature.SignRFC9421(out, body, remote.KeyID, remote.Key, signedAt); err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodPost, "/users/alice/inbox", nil)
+		req.Host = apHost
+		for k, v := range out.Header {
+			if k != "Host" {
+				req.Header[k] = v
+			}
+		}
+		req.Header.Set("Content-Type", "application/activity+json")
+		sent := body
+		if spoil != nil {
+			if b := spoil(req); b != nil {
+				sent = b
+			}
+		}
+		req.Body = io.NopCloser(bytes.NewReader(sent))
+		req.ContentLength = int64(len(sent))
+		rec := httptest.NewRecorder()
+		s.e.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	tests := []struct {
+		name     string
+		signedAt time.Time
+		spoil    func(r *http.Request) []byte
+		want     int
+	}{
+		{"a genuine RFC 9421 signature", time.Now(), nil, http.StatusAccepted},
+		{"wrong signature bytes", time.Now(), func(r *http.Request) []byte {
+			r.Header.Set("Signature", "sig1=:"+base64.StdEncoding.EncodeToString(make([]byte, 256))+":")
+			return nil
+		}, http.StatusUnauthorized},
+		{"the target changed after signing", time.Now(), func(r *http.Request) []byte {
+			r.URL.Path, r.RequestURI = "/inbox", "/inbox"
+			return nil
+		}, http.StatusUnauthorized},
+		{"a Content-Digest that does not match the body", time.Now(), func(r *http.Request) []byte {
+			return []byte(strings.Replace(string(follow("digest")), "Follow", "Block", 1))
+		}, http.StatusUnauthorized},
+		{"created too old", time.Now().Add(-2 * time.Hour), nil, http.StatusUnauthorized},
+		{"created in the future", time.Now().Add(time.Hour), nil, http.StatusUnauthorized},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := follow(strconv.Itoa(i))
+			if tt.name == "a Content-Digest that does not match the body" {
+				body = follow("digest")
+			}
+			if got := post(body, tt.signedAt, tt.spoil); got != tt.want {
+				t.Fatalf("%d, want %d", got, tt.want)
+			}
+			var stored int
+			if err := s.db.QueryRow(context.Background(), `SELECT count(*) FROM inbox_activities WHERE activity_uri LIKE $1`,
+				remote.ActorID+"/follows/%").Scan(&stored); err != nil {
+				t.Fatal(err)
+			}
+			if stored != 1 {
+				t.Errorf("%d activities of the peer stored, want only the genuine one", stored)
+			}
+		})
 	}
 }
