@@ -119,7 +119,7 @@ func (a *Authenticator) heldKey(ctx context.Context, keyID string) (*models.Acto
 // verify, as that fetch gave it; the actor is stored only when its key
 // verifies.
 func (a *Authenticator) verifyFetched(ctx context.Context, signed *signature.Signed) (*models.Actor, error) {
-	f, err := a.fetched.get(ctx, signed.KeyID, a.now(), func() (*models.Actor, error) {
+	f, err := a.fetched.get(ctx, signed.KeyID, a.now(), func() (*models.Actor, map[string]crypto.PublicKey, error) {
 		return a.resolver.FetchKeyOwner(ctx, signed.KeyID)
 	})
 	switch {
@@ -130,20 +130,20 @@ func (a *Authenticator) verifyFetched(ctx context.Context, signed *signature.Sig
 	case err != nil:
 		return nil, err
 	}
-	if f.actor.PublicKeyID != signed.KeyID {
-		return nil, fmt.Errorf("%w: key %s is not %s's key (%s)", ErrUnauthenticated, signed.KeyID, f.actor.URI, f.actor.PublicKeyID)
+	key, ok := f.keys[signed.KeyID]
+	if !ok {
+		return nil, fmt.Errorf("%w: key %s is not one of %s's keys (%s)", ErrUnauthenticated, signed.KeyID, f.actor.URI, f.actor.PublicKeyID)
 	}
-	if f.keyErr != nil {
-		return nil, fmt.Errorf("%w: key %s: %w", ErrUnauthenticated, signed.KeyID, f.keyErr)
-	}
-	if err := signed.Verify(f.key); err != nil {
+	if err := signed.Verify(key); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
 	}
 	stored, err := a.resolver.StoreActor(ctx, f.actor)
 	if err != nil {
 		return nil, err
 	}
-	a.keys.put(signed.KeyID, stored, f.key, a.now())
+	// A Multikey (FEP-521a) is not stored with the actor: it is kept here
+	// for keyCacheTTL, then fetched again when next used.
+	a.keys.put(signed.KeyID, stored, key, a.now())
 	// A fetch whose key verified is no reason to refuse the next one: the
 	// actor may rotate its key at any time. Only failed ones hold.
 	a.fetched.forget(memoKey(signed.KeyID))

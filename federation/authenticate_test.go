@@ -3,13 +3,17 @@ package federation_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
 	"fmt"
+	"maps"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -180,4 +184,87 @@ func TestForgedSignaturesCostTheNamedActorAtMostOneFetch(t *testing.T) {
 			t.Errorf("%d forged key ids fetched the actor %d times, want 1", forgeries, n)
 		}
 	})
+}
+
+// base58btc is a test's encoder of base58 (the Bitcoin alphabet).
+func base58btc(b []byte) string {
+	const alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+	n := new(big.Int).SetBytes(b)
+	var out []byte
+	mod := new(big.Int)
+	for n.Sign() > 0 {
+		n.DivMod(n, big.NewInt(58), mod)
+		out = append(out, alphabet[mod.Int64()])
+	}
+	for _, c := range b {
+		if c != 0 {
+			break
+		}
+		out = append(out, '1')
+	}
+	slices.Reverse(out)
+	return string(out)
+}
+
+// An actor that lists an Ed25519 Multikey in assertionMethod (FEP-521a, as
+// Fedify does) may sign with it (RFC 9421, alg ed25519); a Multikey that
+// another actor controls, or one of another origin, does not count.
+func TestEd25519MultikeysOfTheActorVerify(t *testing.T) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	multibase := "z" + base58btc(append([]byte{0xed, 0x01}, pub...))
+	tests := []struct {
+		name  string
+		key   func(actorID string) map[string]any
+		keyID func(actorID string) string
+		ok    bool
+	}{
+		{"the actor's own Multikey", func(actorID string) map[string]any {
+			return map[string]any{"id": actorID + "#ed25519-key", "type": "Multikey", "controller": actorID, "publicKeyMultibase": multibase}
+		}, func(actorID string) string { return actorID + "#ed25519-key" }, true},
+		{"a Multikey controlled by another actor", func(actorID string) map[string]any {
+			return map[string]any{"id": actorID + "#ed25519-key", "type": "Multikey", "controller": actorID + "x", "publicKeyMultibase": multibase}
+		}, func(actorID string) string { return actorID + "#ed25519-key" }, false},
+		{"a Multikey on another origin", func(actorID string) map[string]any {
+			return map[string]any{"id": "http://127.0.0.9:1/keys/1", "type": "Multikey", "controller": actorID, "publicKeyMultibase": multibase}
+		}, func(string) string { return "http://127.0.0.9:1/keys/1" }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			auth, db, clk := newAuthenticator(t)
+			r := testenv.NewRemote(t, "edna")
+			doc := r.ActorDocument()
+			doc["assertionMethod"] = []any{tt.key(r.ActorID)}
+			r.Serve("/users/edna", doc)
+			body := []byte(`{"type":"Like","actor":"` + r.ActorID + `"}`)
+			out, err := http.NewRequest(http.MethodPost, ourBase+"/inbox", bytes.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := signature.SignRFC9421(out, body, tt.keyID(r.ActorID), priv, clk.now()); err != nil {
+				t.Fatal(err)
+			}
+			in := httptest.NewRequest(http.MethodPost, "/inbox", bytes.NewReader(body))
+			in.Host = out.URL.Host
+			maps.Copy(in.Header, out.Header)
+			signer, err := auth.Authenticate(context.Background(), in, body)
+			if !tt.ok {
+				if !errors.Is(err, federation.ErrUnauthenticated) {
+					t.Fatalf("got %v, want ErrUnauthenticated", err)
+				}
+				if row := actorRow(t, db, r.ActorID); row != "" {
+					t.Errorf("stored an actor whose key did not verify: %s", row)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if signer.URI != r.ActorID {
+				t.Errorf("signer %s, want %s", signer.URI, r.ActorID)
+			}
+		})
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/village-social/village/federation/fetch"
-	"github.com/village-social/village/federation/signature"
 	"github.com/village-social/village/models"
 )
 
@@ -77,9 +76,8 @@ func (c *keyCache) forget(actorURI string) {
 
 // fetchedKey is what one fetch of a signer's actor gave.
 type fetchedKey struct {
-	actor  *models.Actor // as read, not stored
-	key    crypto.PublicKey
-	keyErr error // the actor's key could not be read
+	actor *models.Actor               // as read, not stored
+	keys  map[string]crypto.PublicKey // the keys its document offers, by key id
 }
 
 type memoEntry struct {
@@ -106,7 +104,7 @@ func newFetchMemo(size int, ttl time.Duration) *fetchMemo {
 }
 
 // get returns the remembered fetch for keyID's actor, or runs fetch.
-func (m *fetchMemo) get(ctx context.Context, keyID string, now time.Time, fetch func() (*models.Actor, error)) (fetchedKey, error) {
+func (m *fetchMemo) get(ctx context.Context, keyID string, now time.Time, fetch func() (*models.Actor, map[string]crypto.PublicKey, error)) (fetchedKey, error) {
 	k := memoKey(keyID)
 	m.mu.Lock()
 	e, ok := m.entries[k]
@@ -124,10 +122,9 @@ func (m *fetchMemo) get(ctx context.Context, keyID string, now time.Time, fetch 
 	m.entries[k] = e
 	m.mu.Unlock()
 
-	actor, err := fetch()
+	actor, keys, err := fetch()
 	if err == nil {
-		e.val.actor = actor
-		e.val.key, e.val.keyErr = signature.ParsePublicKeyPEM(actor.PublicKeyPEM)
+		e.val = fetchedKey{actor: actor, keys: keys}
 	}
 	e.err = err
 	close(e.done)

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -96,17 +97,27 @@ func (r *Resolver) FetchActor(ctx context.Context, id string) (*models.Actor, er
 
 // fetchActor fetches an actor from its origin and reads it, storing nothing.
 func (r *Resolver) fetchActor(ctx context.Context, id string) (*models.Actor, error) {
+	a, _, err := r.fetchActorDocument(ctx, id)
+	return a, err
+}
+
+// fetchActorDocument is fetchActor that also returns the document.
+func (r *Resolver) fetchActorDocument(ctx context.Context, id string) (*models.Actor, Object, error) {
 	if r.urls.IsLocal(id) {
-		return nil, fmt.Errorf("%w: %s is local", ErrNotActor, id)
+		return nil, nil, fmt.Errorf("%w: %s is local", ErrNotActor, id)
 	}
 	if err := r.refuseSuspended(ctx, id); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	doc, err := r.client.GetActivity(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("federation: fetch actor: %w", err)
+		return nil, nil, fmt.Errorf("federation: fetch actor: %w", err)
 	}
-	return ActorFromDocument(doc.URL, Object(doc.Object))
+	a, err := ActorFromDocument(doc.URL, Object(doc.Object))
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, Object(doc.Object), nil
 }
 
 // StoredKeyOwner finds the actor whose key has this id among local actors
@@ -121,19 +132,23 @@ func (r *Resolver) StoredKeyOwner(ctx context.Context, keyID string) (*models.Ac
 
 // FetchKeyOwner fetches the actor a remote key id names from its origin,
 // and stores nothing: the caller stores it (StoreActor) only once its key
-// has verified something. The actor's PublicKeyID may differ from keyID;
-// the caller checks.
-func (r *Resolver) FetchKeyOwner(ctx context.Context, keyID string) (*models.Actor, error) {
+// has verified something. It returns every key the document offers, by
+// key id (its publicKey, and Ed25519 Multikeys of assertionMethod,
+// FEP-521a); keyID may be none of them, which the caller checks.
+func (r *Resolver) FetchKeyOwner(ctx context.Context, keyID string) (*models.Actor, map[string]crypto.PublicKey, error) {
 	actorID, _, _ := strings.Cut(keyID, "#")
-	a, err := r.fetchActor(ctx, actorID)
+	a, doc, err := r.fetchActorDocument(ctx, actorID)
 	if errors.Is(err, fetch.ErrIDMismatch) && !strings.Contains(keyID, "#") {
 		// GoToSocial's keyId is ACTOR/main-key, which serves a document with
 		// the actor's id: fetch the actor itself.
 		if i := strings.LastIndex(actorID, "/"); i > 0 {
-			a, err = r.fetchActor(ctx, actorID[:i])
+			a, doc, err = r.fetchActorDocument(ctx, actorID[:i])
 		}
 	}
-	return a, err
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, documentKeys(doc), nil
 }
 
 // StoreActor stores (or updates) a remote actor read by FetchKeyOwner.

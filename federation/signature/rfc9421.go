@@ -458,14 +458,24 @@ func Sign(scheme Scheme, r *http.Request, body []byte, keyID string, key *rsa.Pr
 }
 
 // SignRFC9421 signs an outgoing request with an RFC 9421 message signature,
-// as Mastodon 4.5 and Fedify verify it: label sig1, rsa-v1_5-sha256, the
-// components "@method" "@target-uri" and, with a non-nil body (POST),
-// "content-digest" (RFC 9530, sha-256, set here), and the parameters
-// created, keyid and alg. Host and Date are set too (unsigned, for servers
+// as Mastodon 4.5 and Fedify verify it: label sig1, the components
+// "@method" "@target-uri" and, with a non-nil body (POST), "content-digest"
+// (RFC 9530, sha-256, set here), and the parameters created, keyid and alg
+// (rsa-v1_5-sha256 for an *rsa.PrivateKey, ed25519 for an
+// ed25519.PrivateKey). Host and Date are set too (unsigned, for servers
 // that log them). Earlier signature headers of either scheme are replaced.
-func SignRFC9421(r *http.Request, body []byte, keyID string, key *rsa.PrivateKey, now time.Time) error {
-	if key == nil {
-		return errors.New("signature: sign: no private key")
+func SignRFC9421(r *http.Request, body []byte, keyID string, key crypto.Signer, now time.Time) error {
+	var alg string
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		if k == nil {
+			return errors.New("signature: sign: no private key")
+		}
+		alg = AlgRSAv15SHA256
+	case ed25519.PrivateKey:
+		alg = AlgEd25519
+	default:
+		return fmt.Errorf("signature: sign: unsupported private key %T", key)
 	}
 	if keyID == "" {
 		return errors.New("signature: sign: empty keyId")
@@ -488,14 +498,14 @@ func SignRFC9421(r *http.Request, body []byte, keyID string, key *rsa.PrivateKey
 		r.Header.Set("Content-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum[:])+":")
 		components = append(components, "content-digest")
 	}
-	in := sigInput{label: rfc9421Label, components: components, keyID: keyID, alg: AlgRSAv15SHA256, created: now.Unix()}
+	in := sigInput{label: rfc9421Label, components: components, keyID: keyID, alg: alg, created: now.Unix()}
 	for _, c := range components {
 		in.list = append(in.list, sfItem{value: sfBare{kind: sfString, str: c}})
 	}
 	in.params = sfParams{
 		{name: "created", value: sfBare{kind: sfInteger, num: in.created}},
 		{name: "keyid", value: sfBare{kind: sfString, str: keyID}},
-		{name: "alg", value: sfBare{kind: sfString, str: AlgRSAv15SHA256}},
+		{name: "alg", value: sfBare{kind: sfString, str: alg}},
 	}
 	scheme := r.URL.Scheme
 	if scheme == "" {
@@ -506,8 +516,13 @@ func SignRFC9421(r *http.Request, body []byte, keyID string, key *rsa.PrivateKey
 	if err != nil {
 		return fmt.Errorf("signature: sign: %w", err)
 	}
-	sum := sha256.Sum256(base)
-	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
+	var sig []byte
+	if alg == AlgEd25519 {
+		sig, err = key.Sign(rand.Reader, base, crypto.Hash(0))
+	} else {
+		sum := sha256.Sum256(base)
+		sig, err = key.Sign(rand.Reader, sum[:], crypto.SHA256)
+	}
 	if err != nil {
 		return fmt.Errorf("signature: sign: %w", err)
 	}
