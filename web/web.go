@@ -62,6 +62,12 @@ type Options struct {
 	// InboxRate is how many activities one remote host may post per
 	// minute; 0 sets no limit (tests and benchmarks).
 	InboxRate int
+	// AuthorizedFetch answers ActivityPub documents (actors but the
+	// instance actor, collections, posts, activities) only to GETs signed
+	// by servers not blocked here, as Mastodon's secure mode does;
+	// discovery (WebFinger, host-meta, NodeInfo), the instance actor and
+	// HTML pages stay open.
+	AuthorizedFetch bool
 	// Changes, when set, tells of changes made outside this server (a
 	// moderation action on the command line): each drops what the
 	// handlers keep in memory. Closing it ends the watch.
@@ -105,7 +111,7 @@ func New(opts Options) *echo.Echo {
 	f := faces{
 		activityPub: activitypub.New(activitypub.Options{DB: opts.DB, Logger: opts.Logger, URLs: opts.URLs,
 			Version: opts.Version, Auth: opts.Auth, Inbox: opts.Inbox, Outbox: opts.Outbox, Limits: limits,
-			Blocks: blocks, Pages: pages}),
+			Blocks: blocks, Pages: pages, AuthorizedFetch: opts.AuthorizedFetch}),
 		api: api.New(api.Options{DB: opts.DB, URLs: opts.URLs, Resolver: opts.Resolver, Outbox: opts.Outbox,
 			Limits: limits, Blocks: blocks, Reports: reports, Composer: composer, Clock: opts.Clock,
 			Version: opts.Version, Media: library}),

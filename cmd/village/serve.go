@@ -117,7 +117,9 @@ func (a *app) serve(ctx context.Context) error {
 		Inbox:     inbox.New(st.pool, urls, resolver, out, auth, a.logger),
 		MediaDir:  mediaDir,
 		InboxRate: cfg.InboxRate,
-		Changes:   changes,
+		// Mastodon's secure mode: documents only for signed fetches.
+		AuthorizedFetch: cfg.AuthorizedFetch,
+		Changes:         changes,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Listen)

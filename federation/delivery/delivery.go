@@ -180,6 +180,7 @@ type Queue struct {
 	hosts     *hostSlots
 	active    activeSlots
 	keys      *keyCache
+	schemes   *schemeMemo
 	retry     *RetryPolicy
 	pause     models.PauseRule
 }
@@ -198,15 +199,16 @@ func New(pool *pgxpool.Pool, opts Options) (*Queue, error) {
 			opts.RescueAfter, opts.jobTimeout(), opts.Timeout)
 	}
 	q := &Queue{
-		pool:   pool,
-		opts:   opts,
-		log:    opts.Logger,
-		guard:  fetch.NewGuard(opts.AllowPrivate),
-		hosts:  newHostSlots(opts.PerHost),
-		active: make(activeSlots, opts.Workers),
-		keys:   newKeyCache(keyCacheSize),
-		retry:  &RetryPolicy{Base: opts.RetryBase},
-		pause:  newPauseRule(opts),
+		pool:    pool,
+		opts:    opts,
+		log:     opts.Logger,
+		guard:   fetch.NewGuard(opts.AllowPrivate),
+		hosts:   newHostSlots(opts.PerHost),
+		active:  make(activeSlots, opts.Workers),
+		keys:    newKeyCache(keyCacheSize),
+		schemes: newSchemeMemo(schemeMemoSize, SchemeMemoTTL),
+		retry:   &RetryPolicy{Base: opts.RetryBase},
+		pause:   newPauseRule(opts),
 	}
 	q.transport = newTransport(q.guard, opts)
 	q.http = &http.Client{
