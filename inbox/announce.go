@@ -39,16 +39,16 @@ type announced struct {
 // origin rather than believed.
 func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announced, error) {
 	inner := a.Embedded("object")
-	kind, objectRef := "Create", a.Ref("object")
+	kind, objectRef, claimed := "Create", a.Ref("object"), claimedType(a.Object, "object")
 	if inner != nil && !federation.IsPostType(inner.Type()) {
 		switch inner.Type() {
 		case "Update":
 			if inner.Ref("object") == a.signer.URI {
 				return p.prepareGroupUpdate(ctx, a)
 			}
-			kind, objectRef = inner.Type(), inner.Ref("object")
+			kind, objectRef, claimed = inner.Type(), inner.Ref("object"), claimedType(inner, "object")
 		case "Create", "Delete":
-			kind, objectRef = inner.Type(), inner.Ref("object")
+			kind, objectRef, claimed = inner.Type(), inner.Ref("object"), claimedType(inner, "object")
 		case "Undo":
 			if undone := inner.Embedded("object"); undone != nil && undone.Type() == "Follow" {
 				return p.prepareJoinEnd(a, inner) // a request to join withdrawn
@@ -87,7 +87,10 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 		}
 		return &announced{}, nil
 	}
-	obj, err := p.resolver.FetchObject(ctx, objectRef)
+	if kind == "Delete" {
+		claimed = "" // what the origin says of a deleted post is a Tombstone, or nothing
+	}
+	obj, err := p.fetchClaimed(ctx, objectRef, claimed)
 	if kind == "Delete" {
 		if errors.Is(err, fetch.ErrGone) || errors.Is(err, fetch.ErrNotFound) || (err == nil && obj.Type() == "Tombstone") {
 			return &announced{kind: "Delete", gone: objectRef}, nil
