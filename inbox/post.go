@@ -246,8 +246,8 @@ func (p *Processor) addressedGroups(ctx context.Context, tx pgx.Tx, in *incoming
 // relevant tells whether a post not meant for a local group concerns anyone here.
 func (p *Processor) relevant(ctx context.Context, tx pgx.Tx, in *incomingPost) (bool, error) {
 	for _, m := range in.Mentioned {
-		if _, ok := p.urls.ParseLocalActor(m); ok {
-			return true, nil
+		if r, ok := p.urls.ParseLocalActor(m); ok && !r.Group {
+			return true, nil // a group named is no reason: it did not take the post
 		}
 	}
 	if in.Post.InReplyToURI != "" && p.urls.IsLocal(in.Post.InReplyToURI) {
