@@ -74,7 +74,9 @@ func TestAPostNamingManyOthersIsSharedByNoGroup(t *testing.T) {
 		{
 			name:   "a post mentioning six actors that do not exist besides the group is not shared",
 			author: lou,
-			note:   func(*testing.T) map[string]any { return mentioning(e.note(lou, "Buy now", moms), ghosts(6, "users")...) },
+			note: func(*testing.T) map[string]any {
+				return mentioning(e.note(lou, "Buy now", moms), ghosts(6, "users")...)
+			},
 		},
 		{
 			name: "a post mentioning six groups of other servers that do not exist is not shared", author: lou,
@@ -93,7 +95,9 @@ func TestAPostNamingManyOthersIsSharedByNoGroup(t *testing.T) {
 		},
 		{
 			name: "a post naming many, by someone a person here follows, is kept for her but in no group", author: maria,
-			note:   func(*testing.T) map[string]any { return mentioning(e.note(maria, "Hello friends", moms), ghosts(20, "users")...) },
+			note: func(*testing.T) map[string]any {
+				return mentioning(e.note(maria, "Hello friends", moms), ghosts(20, "users")...)
+			},
 			stored: true,
 		},
 		{
