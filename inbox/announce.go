@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -156,8 +157,14 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 		}
 		post := &an.post.Post
 		if a.signer.Type == models.ActorGroup {
-			post.GroupID = &a.signer.ID
-			keepWithRemoteMembers(post, a.signer)
+			in, err := p.postInRemoteGroup(ctx, tx, an.post, a.signer)
+			if err != nil {
+				return err
+			}
+			if in {
+				post.GroupID = &a.signer.ID
+				keepWithRemoteMembers(post, a.signer)
+			}
 		}
 		stored, err := models.PostByURI(ctx, tx, post.URI)
 		switch {
@@ -191,4 +198,24 @@ func ignoreNotFound(err error) error {
 		return nil
 	}
 	return err
+}
+
+// postInRemoteGroup tells whether a post a remote group shares is the
+// group's to moderate here: the group wrote it, the post names the group
+// (audience, to, cc or a Mention), or it answers a post in the group. A
+// group's word alone does not make another server's post its own: such a
+// share is a boost, which the group's moderators cannot take away.
+func (p *Processor) postInRemoteGroup(ctx context.Context, tx pgx.Tx, in *incomingPost, group *models.Actor) (bool, error) {
+	if in.Author == group.URI || in.Audience == group.URI || slices.Contains(in.To, group.URI) ||
+		slices.Contains(in.Cc, group.URI) || slices.Contains(in.Mentioned, group.URI) {
+		return true, nil
+	}
+	if in.Post.InReplyToURI == "" {
+		return false, nil
+	}
+	parent, err := models.PostByURI(ctx, tx, in.Post.InReplyToURI)
+	if err != nil {
+		return false, ignoreNotFound(err)
+	}
+	return parent.GroupID != nil && *parent.GroupID == group.ID, nil
 }

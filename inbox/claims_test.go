@@ -77,6 +77,8 @@ func TestAnEmbeddedObjectOfAnotherOriginIsAClaim(t *testing.T) {
 		status int    // the refusal wanted; 0: accepted
 		stored string // words the stored note says; "": no note stored
 		group  *models.Actor
+		// boostOnly: the note is stored in no group (a remote group's boost).
+		boostOnly bool
 	}{
 		{
 			name: "a person's Announce of a third server's note its origin does not serve",
@@ -105,10 +107,21 @@ func TestAnEmbeddedObjectOfAnotherOriginIsAClaim(t *testing.T) {
 			name: "a remote group's Announce{Create} of a third server's note is kept as its origin serves it, in the group",
 			send: func(*testing.T) (*models.Actor, map[string]any, string) {
 				real, forged := tessNote()
+				real["audience"] = community.URI
 				serve(third, real)
 				return community, e.activity(community, "Announce", create(tess, forged)), forged["id"].(string)
 			},
 			stored: "The real words.", group: community,
+		},
+		{
+			name: "a remote group's Announce{Create} of a note that does not name the group is a boost, not the group's post",
+			send: func(*testing.T) (*models.Actor, map[string]any, string) {
+				real, forged := tessNote()
+				forged["audience"] = community.URI // the copy claims it; the origin does not
+				serve(third, real)
+				return community, e.activity(community, "Announce", create(tess, forged)), forged["id"].(string)
+			},
+			stored: "The real words.", boostOnly: true,
 		},
 		{
 			name: "an Announce of a note on the signer's origin attributed to a third server",
@@ -215,6 +228,8 @@ func TestAnEmbeddedObjectOfAnotherOriginIsAClaim(t *testing.T) {
 				t.Errorf("stored %+v, want a note saying %q", post, tt.stored)
 			case tt.group != nil && (post.GroupID == nil || *post.GroupID != tt.group.ID):
 				t.Errorf("the note is in group %v, want %d", post.GroupID, tt.group.ID)
+			case tt.boostOnly && post.GroupID != nil:
+				t.Errorf("the note is in group %d, want none", *post.GroupID)
 			}
 			if n := e.forgedAnywhere(t); n != 0 {
 				t.Errorf("the forged words are kept in %d places", n)
