@@ -145,6 +145,13 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 		if err != nil {
 			return ignoreNotFound(err)
 		}
+		if !federation.SameOrigin(stored.URI, a.signer.URI) && (stored.GroupID == nil || *stored.GroupID != a.signer.ID) {
+			// Only the post's own server or its group passes its deletion
+			// on: an origin may hide a post from us (404) that it keeps.
+			p.logger.Info("inbox: announced Delete of a post neither the announcer's nor in its group; ignored",
+				"announce", a.ID(), "post", stored.URI)
+			return nil
+		}
 		_, err = models.TombstonePost(ctx, tx, stored.ID)
 		return err
 	case "Create", "Update":

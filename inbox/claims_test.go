@@ -312,3 +312,51 @@ func TestAGroupPassesOnLikesAndDeletesByID(t *testing.T) {
 		})
 	}
 }
+
+// TestAnAnnouncedDeleteCountsOnlyFromThePostsServerOrGroup: an Announce
+// of a Delete takes a post down here only when the announcer is on the
+// post's origin or is the group the post is in, and the origin confirms
+// it (a Tombstone): another server may not take down a post that its
+// origin merely hides from us.
+func TestAnAnnouncedDeleteCountsOnlyFromThePostsServerOrGroup(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lou := e.Lou(t)
+	lemmy := e.Lemmy(t)
+	third := e.NewServer(t, testenv.SmallShape)
+	tess, tom := third.Person(t, "tess"), third.Person(t, "tom")
+	community, err := models.UpsertRemoteActor(context.Background(), e.DB, &models.Actor{Type: models.ActorGroup,
+		Username: "parents", Domain: lemmy.Host, URI: lemmy.URL + "/c/parents", InboxURL: lemmy.URL + "/c/parents/inbox",
+		PublicKeyID: lemmy.URL + "/c/parents#main-key", PublicKeyPEM: lou.PublicKeyPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		signer  *models.Actor
+		deleted bool
+	}{
+		{"a person of another server", lou, false},
+		{"a person of the post's server", tom, true},
+		{"the group the post is in", community, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := e.note(tess, "Still here.")
+			n["audience"] = community.URI
+			id := n["id"].(string)
+			path := strings.TrimPrefix(id, third.URL)
+			third.Serve(path, n)
+			e.accept(t, community, e.activity(community, "Announce", create(tess, n)))
+			if p := e.post(t, id); p == nil || p.GroupID == nil || *p.GroupID != community.ID {
+				t.Fatalf("the group's post was not stored in it: %+v", p)
+			}
+			third.Serve(path, map[string]any{"id": id, "type": "Tombstone"})
+			del := map[string]any{"id": tess.URI + "/deletes/" + path, "type": "Delete", "actor": tess.URI, "object": id}
+			e.accept(t, tt.signer, e.activity(tt.signer, "Announce", del))
+			if deleted := e.post(t, id).DeletedAt != nil; deleted != tt.deleted {
+				t.Errorf("deleted: %v, want %v", deleted, tt.deleted)
+			}
+		})
+	}
+}
