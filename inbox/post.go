@@ -22,9 +22,10 @@ const MaxGroupsPerPost = 5
 // a Mention tag) besides its author, the local groups it goes to and the
 // people its thread named already, and still be shared by a group: a post
 // naming more is spam fanning out, whether the others are groups or not,
-// known here or not. Such a post is taken into no group here (and a group
-// passes no edit of it on); it is kept only when it concerns someone here
-// otherwise (a follower of its author, a person it mentions).
+// known here or not. Such a post is taken into no group here; it is kept
+// only when it concerns someone here otherwise (a follower of its author,
+// a person it mentions). An edit that makes a group's post name more is
+// refused.
 const MaxOthersNamedInShare = 5
 
 // incomingPost is a post read and sanitized before the transaction, with
