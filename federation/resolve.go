@@ -225,7 +225,10 @@ func SplitHandle(handle string) (name, host string, err error) {
 	return name, strings.ToLower(host), nil
 }
 
-// FetchObject fetches any object from its origin (its id must be the URL).
+// FetchObject fetches any object from its origin. What comes back must be
+// the object asked for: its id is the id asked for (a redirect to another
+// URL, even on the same origin, serves something else, as Mastodon's
+// fetch_resource rules), fragment aside.
 func (r *Resolver) FetchObject(ctx context.Context, id string) (Object, error) {
 	if r.urls.IsLocal(id) {
 		return nil, fmt.Errorf("federation: %s is local", id)
@@ -233,9 +236,17 @@ func (r *Resolver) FetchObject(ctx context.Context, id string) (Object, error) {
 	if err := r.refuseSuspended(ctx, id); err != nil {
 		return nil, err
 	}
+	want, err := url.Parse(id)
+	if err != nil {
+		return nil, fmt.Errorf("federation: fetch object: %w: %w", fetch.ErrInvalidURL, err)
+	}
+	want.Fragment, want.RawFragment = "", ""
 	doc, err := r.client.GetActivity(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("federation: fetch object: %w", err)
+	}
+	if doc.URL != want.String() {
+		return nil, fmt.Errorf("federation: fetch object: %w: %s answered with %s", fetch.ErrIDMismatch, id, doc.URL)
 	}
 	return Object(doc.Object), nil
 }

@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -39,16 +40,16 @@ type announced struct {
 // origin rather than believed.
 func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announced, error) {
 	inner := a.Embedded("object")
-	kind, objectRef := "Create", a.Ref("object")
+	kind, objectRef, claimed := "Create", a.Ref("object"), claimedType(a.Object, "object")
 	if inner != nil && !federation.IsPostType(inner.Type()) {
 		switch inner.Type() {
 		case "Update":
 			if inner.Ref("object") == a.signer.URI {
 				return p.prepareGroupUpdate(ctx, a)
 			}
-			kind, objectRef = inner.Type(), inner.Ref("object")
+			kind, objectRef, claimed = inner.Type(), inner.Ref("object"), claimedType(inner, "object")
 		case "Create", "Delete":
-			kind, objectRef = inner.Type(), inner.Ref("object")
+			kind, objectRef, claimed = inner.Type(), inner.Ref("object"), claimedType(inner, "object")
 		case "Undo":
 			if undone := inner.Embedded("object"); undone != nil && undone.Type() == "Follow" {
 				return p.prepareJoinEnd(a, inner) // a request to join withdrawn
@@ -87,7 +88,10 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 		}
 		return &announced{}, nil
 	}
-	obj, err := p.resolver.FetchObject(ctx, objectRef)
+	if kind == "Delete" {
+		claimed = "" // what the origin says of a deleted post is a Tombstone, or nothing
+	}
+	obj, err := p.fetchClaimed(ctx, objectRef, claimed)
 	if kind == "Delete" {
 		if errors.Is(err, fetch.ErrGone) || errors.Is(err, fetch.ErrNotFound) || (err == nil && obj.Type() == "Tombstone") {
 			return &announced{kind: "Delete", gone: objectRef}, nil
@@ -141,6 +145,13 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 		if err != nil {
 			return ignoreNotFound(err)
 		}
+		if !federation.SameOrigin(stored.URI, a.signer.URI) && (stored.GroupID == nil || *stored.GroupID != a.signer.ID) {
+			// Only the post's own server or its group passes its deletion
+			// on: an origin may hide a post from us (404) that it keeps.
+			p.logger.Info("inbox: announced Delete of a post neither the announcer's nor in its group; ignored",
+				"announce", a.ID(), "post", stored.URI)
+			return nil
+		}
 		_, err = models.TombstonePost(ctx, tx, stored.ID)
 		return err
 	case "Create", "Update":
@@ -153,8 +164,14 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 		}
 		post := &an.post.Post
 		if a.signer.Type == models.ActorGroup {
-			post.GroupID = &a.signer.ID
-			keepWithRemoteMembers(post, a.signer)
+			in, err := p.postInRemoteGroup(ctx, tx, an.post, a.signer)
+			if err != nil {
+				return err
+			}
+			if in {
+				post.GroupID = &a.signer.ID
+				keepWithRemoteMembers(post, a.signer)
+			}
 		}
 		stored, err := models.PostByURI(ctx, tx, post.URI)
 		switch {
@@ -188,4 +205,24 @@ func ignoreNotFound(err error) error {
 		return nil
 	}
 	return err
+}
+
+// postInRemoteGroup tells whether a post a remote group shares is the
+// group's to moderate here: the group wrote it, the post names the group
+// (audience, to, cc or a Mention), or it answers a post in the group. A
+// group's word alone does not make another server's post its own: such a
+// share is a boost, which the group's moderators cannot take away.
+func (p *Processor) postInRemoteGroup(ctx context.Context, tx pgx.Tx, in *incomingPost, group *models.Actor) (bool, error) {
+	if in.Author == group.URI || in.Audience == group.URI || slices.Contains(in.To, group.URI) ||
+		slices.Contains(in.Cc, group.URI) || slices.Contains(in.Mentioned, group.URI) {
+		return true, nil
+	}
+	if in.Post.InReplyToURI == "" {
+		return false, nil
+	}
+	parent, err := models.PostByURI(ctx, tx, in.Post.InReplyToURI)
+	if err != nil {
+		return false, ignoreNotFound(err)
+	}
+	return parent.GroupID != nil && *parent.GroupID == group.ID, nil
 }

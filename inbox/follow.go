@@ -118,6 +118,9 @@ func (p *Processor) undo(ctx context.Context, tx pgx.Tx, a *activity) error {
 		return err // Undo{[a, b]}: undoing only a would be half of it
 	}
 	inner := a.Embedded("object")
+	if err := undoneBySigner(a, inner); err != nil {
+		return err
+	}
 	switch {
 	case inner != nil && (inner.Type() == "Like" || inner.Type() == "EmojiReact"):
 		return p.undoLike(ctx, tx, a, inner)

@@ -85,6 +85,9 @@ func (p *Processor) Process(ctx context.Context, signer *models.Actor, body []by
 	case !federation.SameOrigin(id, actor):
 		return refuse(http.StatusBadRequest, "activity id %s is not on the actor's origin", id)
 	}
+	if err := oneObject(a); err != nil {
+		return err
+	}
 
 	if changesState(typ) && fetchesFirst(typ) {
 		// A replay needs no fetching: answer it before any network work.

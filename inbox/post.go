@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,6 +17,16 @@ import (
 // MaxGroupsPerPost caps how many groups one post may be shared into: more
 // is how spam fans out.
 const MaxGroupsPerPost = 5
+
+// MaxOthersNamedInShare caps how many actors a post may name (in to, cc or
+// a Mention tag) besides its author, the local groups it goes to and the
+// people its thread named already, and still be shared by a group: a post
+// naming more is spam fanning out, whether the others are groups or not,
+// known here or not. Such a post is taken into no group here; it is kept
+// only when it concerns someone here otherwise (a follower of its author,
+// a person it mentions). An edit that makes a group's post name more is
+// refused.
+const MaxOthersNamedInShare = 5
 
 // incomingPost is a post read and sanitized before the transaction, with
 // the ancestors of its thread that were missing here (oldest first).
@@ -38,7 +50,11 @@ func (p *Processor) preparePost(ctx context.Context, a *activity, objectKey stri
 		if id == "" {
 			return nil, refuse(http.StatusBadRequest, "%s has no object", a.Type())
 		}
-		fetched, err := p.resolver.FetchObject(ctx, id)
+		claimed := ""
+		if obj != nil {
+			claimed = obj.Type()
+		}
+		fetched, err := p.fetchClaimed(ctx, id, claimed)
 		if err != nil {
 			return nil, refuse(http.StatusBadRequest, "object %s cannot be fetched from its origin: %v", id, err)
 		}
@@ -120,6 +136,17 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	}
 	if p.staysPrivate(in) {
 		groups = nil // a direct message that names a group is for people, not for the group to pass on
+	}
+	if len(groups) > 0 {
+		others, err := p.othersNamed(ctx, tx, in, groups)
+		if err != nil {
+			return err
+		}
+		if others > MaxOthersNamedInShare {
+			p.logger.Info("inbox: a post naming too many others is shared by no group", "post", in.Post.URI,
+				"others", others, "limit", MaxOthersNamedInShare)
+			groups = nil
+		}
 	}
 	p.mentionAddressees(in)
 	if err := p.refuseModerated(ctx, tx, a, groups, in); err != nil {
@@ -220,8 +247,8 @@ func (p *Processor) addressedGroups(ctx context.Context, tx pgx.Tx, in *incoming
 // relevant tells whether a post not meant for a local group concerns anyone here.
 func (p *Processor) relevant(ctx context.Context, tx pgx.Tx, in *incomingPost) (bool, error) {
 	for _, m := range in.Mentioned {
-		if _, ok := p.urls.ParseLocalActor(m); ok {
-			return true, nil
+		if r, ok := p.urls.ParseLocalActor(m); ok && !r.Group {
+			return true, nil // a group named is no reason: it did not take the post
 		}
 	}
 	if in.Post.InReplyToURI != "" && p.urls.IsLocal(in.Post.InReplyToURI) {
@@ -249,6 +276,20 @@ func (p *Processor) updatePost(ctx context.Context, tx pgx.Tx, a *activity, in *
 	}
 	if stored.DeletedAt != nil {
 		return nil
+	}
+	if stored.GroupID != nil {
+		if g, err := models.ActorByID(ctx, tx, *stored.GroupID); err != nil {
+			return err
+		} else if g.IsLocal() {
+			others, err := p.othersNamed(ctx, tx, in, []*models.Actor{g})
+			if err != nil {
+				return err
+			}
+			if others > MaxOthersNamedInShare {
+				return refuse(http.StatusUnprocessableEntity, "an edit of a post in %s may name at most %d others, this one names %d",
+					p.urls.Actor(g), MaxOthersNamedInShare, others)
+			}
+		}
 	}
 	stored.Content, stored.Summary, stored.Sensitive = in.Post.Content, in.Post.Summary, in.Post.Sensitive
 	stored.Name, stored.Language, stored.Attachments, stored.Tags = in.Post.Name, in.Post.Language, in.Post.Attachments, in.Post.Tags
@@ -338,7 +379,7 @@ func (p *Processor) shareInLocalGroup(ctx context.Context, tx pgx.Tx, a *activit
 	if err != nil || !g.IsLocal() {
 		return err
 	}
-	return p.outbox.Redistribute(ctx, tx, outbox.Share{Group: g, Post: post, AuthorURI: a.signer.URI, Activity: a.Object, Kind: kind})
+	return p.outbox.Redistribute(ctx, tx, outbox.Share{Group: g, Post: post, AuthorURI: a.signer.URI, Activity: asShared(a.Object), Kind: kind})
 }
 
 // notifyMentions tells local people a post mentions, and the author of the
@@ -363,4 +404,63 @@ func (p *Processor) notifyMentions(ctx context.Context, tx pgx.Tx, post *models.
 		}
 	}
 	return nil
+}
+
+// othersNamed counts the actors a post names (Mention tags, to, cc,
+// audience) besides its author, the local groups it goes to and their
+// followers, the public collection, followers collections, and, in a
+// reply, the author of the post it answers and whom that post named. An
+// actor counts whether or not it is known here and whatever it is.
+func (p *Processor) othersNamed(ctx context.Context, tx pgx.Tx, in *incomingPost, groups []*models.Actor) (int, error) {
+	skip := map[string]bool{"": true, in.Author: true}
+	for _, g := range groups {
+		skip[p.urls.Actor(g)], skip[p.urls.Followers(g)] = true, true
+	}
+	if in.Post.InReplyToURI != "" {
+		parent, err := models.PostByURI(ctx, tx, in.Post.InReplyToURI)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return 0, err
+		}
+		if parent != nil {
+			author, err := models.ActorByID(ctx, tx, parent.AuthorID)
+			if err != nil {
+				return 0, err
+			}
+			skip[p.urls.Actor(author)] = true
+			for _, t := range parent.Tags {
+				if t.Type == "Mention" {
+					skip[t.Href] = true
+				}
+			}
+		}
+	}
+	named := map[string]bool{}
+	for _, m := range in.Mentioned {
+		if !skip[m] {
+			named[m] = true // a Mention names an actor, whatever its URL looks like
+		}
+	}
+	for _, ref := range append(append([]string{in.Audience}, in.To...), in.Cc...) {
+		if skip[ref] || federation.IsPublic([]string{ref}) || isCollection(ref) {
+			continue
+		}
+		named[ref] = true
+	}
+	return len(named), nil
+}
+
+// isCollection tells an address that is a followers or following
+// collection (Mastodon, GoToSocial, Misskey: ACTOR/followers; Friendica:
+// /followers/NAME), which names nobody in particular.
+func isCollection(ref string) bool {
+	u, err := url.Parse(ref)
+	if err != nil {
+		return false
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "followers" || seg == "following" {
+			return true
+		}
+	}
+	return false
 }

@@ -46,7 +46,7 @@ func (p *Processor) prepareGroupModeration(ctx context.Context, a *activity, inn
 	an := &announced{kind: "Moderation", moderation: inner}
 	if inner.Type() == "Undo" && subject.Type() == "Delete" && !p.urls.IsLocal(subject.Ref("object")) {
 		// A restored post: what it says is read again from its origin.
-		obj, err := p.resolver.FetchObject(ctx, subject.Ref("object"))
+		obj, err := p.fetchClaimed(ctx, subject.Ref("object"), "")
 		if err != nil || !federation.IsPostType(obj.Type()) {
 			p.logger.Info("inbox: restored post not fetchable", "object", subject.Ref("object"), "error", err)
 			return &announced{}, nil
