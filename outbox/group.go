@@ -26,8 +26,8 @@ func IsMastodonFamily(software string) bool { return mastodonFamily[strings.ToLo
 // Share is a member's activity that a local group passes on to its members.
 type Share struct {
 	Group     *models.Actor
-	Post      *models.Post   // the post it is about
-	AuthorURI string         // the post's author
+	Post      *models.Post // the post it is about
+	AuthorURI string       // the post's author
 	// Activity is the member's activity as Village wrote it: a local
 	// member's as sent, a remote member's rebuilt from what was stored
 	// (federation.Retold), never the bytes received, which may carry
@@ -139,6 +139,7 @@ func (o *Outbox) Redistribute(ctx context.Context, tx pgx.Tx, s Share) error {
 //   - GoToSocial (federatingdb/update.go) takes an Update not sent by the
 //     post's author as forwarded and refreshes the post from its origin,
 //     whatever the body says; Pleroma and Akkoma fetch from the origin too.
+//
 // Without a forwardable original, the Update Village rebuilt from what it
 // stored goes instead: enough for GoToSocial and its kin, and Mastodon
 // drops it unread, as it would drop an unsigned original. A local
