@@ -199,9 +199,6 @@ func (h *Handler) EditStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if p.RealAuthorID != nil {
-		return echo.NewHTTPError(http.StatusForbidden, "An anonymous post cannot be edited; delete it instead")
-	}
 	var f statusForm
 	if err := c.Bind(&f); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "could not read the status")
@@ -222,7 +219,11 @@ func (h *Handler) EditStatus(c echo.Context) error {
 	if f.Language != "" {
 		p.Language = f.Language
 	}
-	if err := h.outbox.Edit(ctx, me, p); err != nil {
+	edit := func() error { return h.outbox.Edit(ctx, me, p) }
+	if p.RealAuthorID != nil {
+		edit = func() error { return h.outbox.EditAnonymous(ctx, p) } // the group, its author, sends the Update
+	}
+	if err := edit(); err != nil {
 		if refusal := speakingRefusal(err); refusal != nil {
 			return refusal
 		}
