@@ -268,3 +268,47 @@ func Forwardable(received Object) bool {
 	}
 	return true
 }
+
+// RetoldModeration is a remote moderator's activity (Block, Lock, Delete,
+// Add, Remove, Update, or the Undo of one) as the group announces it:
+// rebuilt from the fields that moderation uses, each checked (ids that are
+// http(s) URLs, a time, a boolean), with reason, the summary Village stored
+// as plain text, in place of the one received. Nothing else the moderator
+// sent travels on; an embedded object other than an undone activity goes
+// by its id.
+func RetoldModeration(received Object, reason string) map[string]any {
+	return retoldModeration(received, reason, true)
+}
+
+func retoldModeration(received Object, reason string, outer bool) map[string]any {
+	doc := map[string]any{"id": received.ID(), "type": received.Type(), "actor": received.Ref("actor")}
+	if to := addressIRIs(received.Refs("to"), true); len(to) > 0 {
+		doc["to"] = to
+	}
+	if cc := addressIRIs(received.Refs("cc"), true); len(cc) > 0 {
+		doc["cc"] = cc
+	}
+	if aud := httpURL(received.Ref("audience")); aud != "" {
+		doc["audience"] = aud
+	}
+	if target := httpURL(received.Ref("target")); target != "" {
+		doc["target"] = target
+	}
+	if _, ok := received["summary"]; ok {
+		doc["summary"] = reason
+	}
+	for _, key := range []string{"published", "endTime", "expires"} {
+		if t, err := time.Parse(time.RFC3339, received.String(key)); err == nil {
+			doc[key] = t.UTC().Format(time.RFC3339)
+		}
+	}
+	if b, ok := received["removeData"].(bool); ok {
+		doc["removeData"] = b
+	}
+	if inner := received.Embedded("object"); inner != nil && outer && received.Type() == "Undo" {
+		doc["object"] = retoldModeration(inner, content.CutRunes(content.PlainText(inner.String("summary")), 1000), false)
+	} else if ref := httpURL(received.Ref("object")); ref != "" {
+		doc["object"] = ref
+	}
+	return doc
+}

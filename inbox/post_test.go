@@ -16,7 +16,7 @@ import (
 
 // TestCreateIntoAGroupIsSharedAsEachMembersServerReadsIt: a member's post
 // is stored in the group, and the group passes it on (FEP-1b12): the
-// member's Create, unchanged, inside an Announce for servers that read
+// member's Create, rebuilt from the stored post, inside an Announce for servers that read
 // it (Lemmy and the rest), and a boost of the post by id for the Mastodon
 // family, which knows no other share, as the stored NodeInfo says.
 func TestCreateIntoAGroupIsSharedAsEachMembersServerReadsIt(t *testing.T) {

@@ -246,3 +246,56 @@ func TestAMembersEditReachesEveryMemberAsItsServerCanApplyIt(t *testing.T) {
 		})
 	}
 }
+
+// TestTheGroupAnnouncesAModeratorsActivityOnlyAsItReadIt: a remote
+// moderator's Block, Lock and Delete of a member's post, whatever markup
+// and fields they carry, are announced rebuilt from what moderation reads
+// (the reason as plain text); Mastodon-family members never get an
+// Announce of them, which they would read as a boost, but a removed
+// post's boost undone.
+func TestTheGroupAnnouncesAModeratorsActivityOnlyAsItReadIt(t *testing.T) {
+	t.Parallel()
+	s := newModScene(t)
+	mastodon, lemmy := s.Mastodon(t), s.Lemmy(t)
+	const reason = `<p onclick="alert(1)">Shaming<script>alert(2)</script><iframe src="https://evil.example/"></iframe></p>`
+	hostile := func(a map[string]any) map[string]any {
+		a["summary"] = reason
+		a["content"] = `<form action="https://evil.example/"><style>body{}</style></form>`
+		a["url"] = "javascript:alert(3)"
+		return a
+	}
+	steps := []struct {
+		name     string
+		activity map[string]any
+		want     map[string][]string
+	}{
+		{"a ban: the banned member's Mastodon server gets the Reject of her follow", hostile(s.block(s.mo, s.bea)),
+			map[string][]string{lemmy.SharedInbox(): {"Announce{Block}"}, s.bea.InboxURL: {"Reject{Follow}"}}},
+		{"a lock", hostile(s.lock(s.mo, s.post)),
+			map[string][]string{lemmy.SharedInbox(): {"Announce{Lock}"}}},
+		{"a removal of a member's post", hostile(s.remove(s.mo, s.removable)),
+			map[string][]string{lemmy.SharedInbox(): {"Announce{Delete}"}, mastodon.SharedInbox(): {"Undo{Announce}"}}},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			mark := s.QueueMark(t)
+			s.accept(t, s.mo, st.activity)
+			q := s.WantQueued(t, mark, st.want)
+			for _, d := range q {
+				var doc any
+				if err := json.Unmarshal(d.Activity.Body, &doc); err != nil {
+					t.Fatal(err)
+				}
+				if got := marksIn(doc); len(got) > 0 {
+					t.Errorf("%s to %s carries %v: %s", d.Kind(), d.Inbox, got, d.Activity.Body)
+				}
+				if inner := d.Doc.Embedded("object"); inner != nil && d.Doc.Type() == "Announce" {
+					if inner.ID() != st.activity["id"] || inner.Ref("actor") != s.mo.URI || inner.Ref("object") == "" ||
+						!strings.Contains(inner.String("summary"), "Shaming") || inner["content"] != nil || inner["url"] != nil {
+						t.Errorf("the group announces %s", d.Activity.Body)
+					}
+				}
+			}
+		})
+	}
+}

@@ -183,3 +183,15 @@ func (o *Outbox) boostedTo(ctx context.Context, tx pgx.Tx, group *models.Actor, 
 	}
 	return out, nil
 }
+
+// readsAnnouncedActivities reports whether a remote actor's server takes a
+// group's Announce of an activity (FEP-1b12): Mastodon-family servers read
+// every Announce as a boost, and one of a Block, a Lock or an Accept as a
+// malformed one, so they get what they can use instead, or nothing.
+func (o *Outbox) readsAnnouncedActivities(ctx context.Context, tx pgx.Tx, a *models.Actor) (bool, error) {
+	software, _, err := models.InstanceSoftware(ctx, tx, a.Domain)
+	if err != nil {
+		return false, err
+	}
+	return !IsMastodonFamily(software), nil
+}
