@@ -107,7 +107,7 @@ func TestHostileMarkupInAMembersPostShowsNowhereVillageServesIt(t *testing.T) {
 	note := func(words string) map[string]any {
 		return map[string]any{"id": noteID, "type": "Note", "attributedTo": rex.ActorID,
 			"content": "<p>" + words + " " + strings.Join(hostilePayloads, " ") + "</p>",
-			"to": []any{"https://www.w3.org/ns/activitystreams#Public", groupURL}, "cc": []any{rex.ActorID + "/followers"},
+			"to":      []any{"https://www.w3.org/ns/activitystreams#Public", groupURL}, "cc": []any{rex.ActorID + "/followers"},
 			"audience": groupURL, "published": time.Now().UTC().Format(time.RFC3339),
 			"url": "javascript:alert('x10')", "summary": "Nap tips",
 			"tag": []any{map[string]any{"type": "Mention", "href": groupURL, "name": "@park"},
