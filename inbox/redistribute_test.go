@@ -79,7 +79,8 @@ func (e *env) edited(author *models.Actor, note map[string]any, html string) map
 // TestTheGroupPassesOnTheStoredPostNeverTheMarkupReceived: whatever a
 // member's activity carries, the group's Announce of it (queued for every
 // member's server, and listed in its outbox) holds the post as stored,
-// sanitized; so do the Create, Update, Like and Undo it wraps.
+// sanitized; so do the Create, Update, Like and Undo it wraps. Every
+// Announce, a boost included, carries its published time.
 func TestTheGroupPassesOnTheStoredPostNeverTheMarkupReceived(t *testing.T) {
 	t.Parallel()
 	e, moms, maria, lou := newGroupEnv(t)
@@ -108,6 +109,9 @@ func TestTheGroupPassesOnTheStoredPostNeverTheMarkupReceived(t *testing.T) {
 			kinds := map[string]bool{}
 			for _, d := range q {
 				kinds[d.Kind()] = true
+				if _, err := time.Parse(time.RFC3339, d.Doc.String("published")); d.Doc.Type() == "Announce" && err != nil {
+					t.Errorf("the group's %s has no published time (Mastodon logs it malformed): %s", d.Kind(), d.Activity.Body)
+				}
 				var doc any
 				if err := json.Unmarshal(d.Activity.Body, &doc); err != nil {
 					t.Fatal(err)
