@@ -359,9 +359,12 @@ func (p *Processor) shareInLocalGroup(ctx context.Context, tx pgx.Tx, a *activit
 	if err != nil || !g.IsLocal() {
 		return err
 	}
-	retold, err := p.retell(a, post)
+	retold, err := federation.Retold(p.urls, a.Object, a.signer, post)
 	if err != nil {
-		return err
+		// Applied here, but nothing the group can pass on (an Undo of a
+		// Like that has no id): the members' servers are not told.
+		p.logger.Debug("inbox: not shared with the group", "id", a.ID(), "error", err)
+		return nil
 	}
 	share := outbox.Share{Group: g, Post: post, AuthorURI: a.signer.URI, Activity: retold, Kind: kind}
 	if kind == "Update" && federation.Forwardable(a.Object) {
