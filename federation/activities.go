@@ -115,7 +115,7 @@ var retoldPostTypes = map[string]bool{"Note": true, "Page": true, "Article": tru
 // title, its attachments, and its links that are http(s) URLs.
 func PostDocument(u URLs, p *models.Post, author *models.Actor, addr NoteAddress) (map[string]any, error) {
 	clean := *p
-	clean.URL = httpURL(p.URL)
+	clean.URL, clean.InReplyToURI = httpURL(p.URL), httpURL(p.InReplyToURI)
 	clean.Tags = nil
 	for _, t := range p.Tags {
 		if httpURL(t.Href) != "" {
