@@ -199,6 +199,10 @@ func Wrap(typ, id, actor string, addr NoteAddress, object any) (map[string]any, 
 	if addr.Audience != "" {
 		extra["audience"] = addr.Audience
 	}
+	if typ == "Announce" {
+		// Mastodon reads a boost's time from it, and logs one without it as malformed.
+		extra["published"] = time.Now().UTC().Format(time.RFC3339)
+	}
 	m, err := Serialize(a, extra)
 	if err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package inbox
 import (
 	"context"
 	"fmt"
-	"maps"
 	"net/http"
 
 	"github.com/village-social/village/federation"
@@ -25,7 +24,9 @@ import (
 //     Accept/Reject (whose Follow is looked up among ours) read only ids.
 //   - Undo takes back only the signer's own activity (undoneBySigner).
 //   - An activity that changes things names one object (oneObject).
-//   - What a local group passes on names the objects by id (asShared).
+//   - What a local group passes on is rebuilt from what we stored
+//     (federation.Retold): a Like, Delete or undone Like names the post by
+//     id, a Create or Update carries the stored, sanitized post.
 
 // errServedOther is an origin that answered with something else than the
 // object claimed.
@@ -87,28 +88,4 @@ func undoneBySigner(a *activity, inner federation.Object) error {
 		return refuse(http.StatusForbidden, "the undone activity %s is not on the origin of %s", id, a.signer.URI)
 	}
 	return nil
-}
-
-// asShared is a member's activity as a local group passes it on: the post
-// a Like, an EmojiReact, a Delete or an undone Like is about is named by
-// its id, so that no copy the member's server embedded travels under the
-// group's name (receivers read the post from its origin). A Create or an
-// Update carries the author's own post, on her origin.
-func asShared(o federation.Object) map[string]any {
-	out := maps.Clone(map[string]any(o))
-	switch o.Type() {
-	case "Like", "EmojiReact", "Delete":
-		if ref := o.Ref("object"); ref != "" {
-			out["object"] = ref
-		}
-	case "Undo":
-		if inner := o.Embedded("object"); inner != nil {
-			undone := maps.Clone(map[string]any(inner))
-			if ref := inner.Ref("object"); ref != "" {
-				undone["object"] = ref
-			}
-			out["object"] = undone
-		}
-	}
-	return out
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/netip"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -212,20 +211,4 @@ func must[T any](v T, err error) func(*testing.T) T {
 		}
 		return v
 	}
-}
-
-// sameJSON reports whether two documents say the same once written as JSON.
-func sameJSON(t *testing.T, a, b any) bool {
-	t.Helper()
-	var docs [2]any
-	for i, v := range []any{a, b} {
-		raw, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(raw, &docs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return reflect.DeepEqual(docs[0], docs[1])
 }

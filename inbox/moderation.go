@@ -73,7 +73,10 @@ func (p *Processor) postGroup(ctx context.Context, tx pgx.Tx, uri string) (*mode
 }
 
 func (p *Processor) groupAction(a *activity, g *models.Actor) outbox.GroupAction {
-	return outbox.GroupAction{Group: g, Moderator: a.signer, Reason: p.remoteReason(a.Object), Activity: a.Object}
+	// The group announces the moderator's activity rebuilt from what it
+	// uses, never the bytes received (issue 11).
+	reason := p.remoteReason(a.Object)
+	return outbox.GroupAction{Group: g, Moderator: a.signer, Reason: reason, Activity: federation.RetoldModeration(a.Object, reason)}
 }
 
 // remoteReason is a remote moderator's reason (the activity's summary) as

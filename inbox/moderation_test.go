@@ -184,12 +184,14 @@ func TestModerationFromAModeratorIsAppliedAndAnnounced(t *testing.T) {
 		done     func(t *testing.T) bool
 		want     map[string][]string
 	}{
-		{"a ban ends the member's follow with Reject, announced to their server too", mo, s.block(mo, s.bea),
+		// Since issue 11 the member's Mastodon server, which would read an
+		// Announce{Block} as a boost, gets the Reject alone.
+		{"a ban ends the member's follow with Reject, the ban announced to FEP-1b12 servers", mo, s.block(mo, s.bea),
 			func(t *testing.T) bool { return s.banned(t, s.bea) },
-			map[string][]string{s.bea.InboxURL: {"Reject{Follow}"}, mastodon: {"Announce{Block}"}, lemmy: {"Announce{Block}"}}},
+			map[string][]string{s.bea.InboxURL: {"Reject{Follow}"}, lemmy: {"Announce{Block}"}}},
 		{"an unban", mo, s.undo(mo, s.block(mo, s.ben)),
 			func(t *testing.T) bool { return !s.banned(t, s.ben) },
-			map[string][]string{mastodon: {"Announce{Undo}"}, lemmy: {"Announce{Undo}"}}},
+			map[string][]string{lemmy: {"Announce{Undo}"}}},
 		{"a lock", mo, s.lock(mo, s.post),
 			func(t *testing.T) bool { return s.threadLocked(t, s.post) },
 			map[string][]string{lemmy: {"Announce{Lock}"}}},
@@ -212,7 +214,7 @@ func TestModerationFromAModeratorIsAppliedAndAnnounced(t *testing.T) {
 		// elsewhere that the request is settled.
 		{"letting in someone who asked to join", mo, s.answer("Accept", mo),
 			func(t *testing.T) bool { return s.followState(t, s.nora, s.group) == models.FollowAccepted },
-			map[string][]string{s.nora.InboxURL: {"Accept{Follow}"}, lemmy: {"Announce{Accept}"}, mastodon: {"Announce{Accept}"}}},
+			map[string][]string{s.nora.InboxURL: {"Accept{Follow}"}, lemmy: {"Announce{Accept}"}}}, // owen's Mastodon server: nothing it can use (issue 11)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -191,13 +191,30 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	if err := p.notifyMentions(ctx, tx, post, mentioned); err != nil {
 		return err
 	}
+	if len(groups) == 0 {
+		return nil
+	}
+	retold, err := p.retell(a, post)
+	if err != nil {
+		return err
+	}
 	for _, g := range groups {
 		if err := p.outbox.Redistribute(ctx, tx, outbox.Share{Group: g, Post: post, AuthorURI: a.signer.URI,
-			Activity: a.Object, Kind: "Create"}); err != nil {
+			Activity: retold, Kind: "Create"}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// retell is a member's activity about post as a group passes it on:
+// rebuilt from the stored, sanitized post, never the bytes received.
+func (p *Processor) retell(a *activity, post *models.Post) (map[string]any, error) {
+	retold, err := federation.Retold(p.urls, a.Object, a.signer, post)
+	if err != nil {
+		return nil, refuse(http.StatusBadRequest, "%v", err)
+	}
+	return retold, nil
 }
 
 // addressedGroups are the local groups a post is for: named in to, cc,
@@ -299,7 +316,11 @@ func (p *Processor) updatePost(ctx context.Context, tx pgx.Tx, a *activity, in *
 	if err := models.UpdatePost(ctx, tx, stored); err != nil {
 		return err
 	}
-	return p.shareInLocalGroup(ctx, tx, a, stored, "Update")
+	edited, err := models.PostByID(ctx, tx, stored.ID) // with its edit time
+	if err != nil {
+		return err
+	}
+	return p.shareInLocalGroup(ctx, tx, a, edited, "Update")
 }
 
 // deletePost applies an author's Delete of a post: it becomes a tombstone.
@@ -379,7 +400,18 @@ func (p *Processor) shareInLocalGroup(ctx context.Context, tx pgx.Tx, a *activit
 	if err != nil || !g.IsLocal() {
 		return err
 	}
-	return p.outbox.Redistribute(ctx, tx, outbox.Share{Group: g, Post: post, AuthorURI: a.signer.URI, Activity: asShared(a.Object), Kind: kind})
+	retold, err := federation.Retold(p.urls, a.Object, a.signer, post)
+	if err != nil {
+		// Applied here, but nothing the group can pass on (an Undo of a
+		// Like that has no id): the members' servers are not told.
+		p.logger.Debug("inbox: not shared with the group", "id", a.ID(), "error", err)
+		return nil
+	}
+	share := outbox.Share{Group: g, Post: post, AuthorURI: a.signer.URI, Activity: retold, Kind: kind}
+	if kind == "Update" && federation.Forwardable(a.Object) {
+		share.Forward = a.raw
+	}
+	return p.outbox.Redistribute(ctx, tx, share)
 }
 
 // notifyMentions tells local people a post mentions, and the author of the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -148,6 +149,56 @@ func (o *Outbox) DeleteAnonymous(ctx context.Context, post *models.Post) error {
 	return nil
 }
 
+// EditAnonymous replaces the text of an anonymous post (its writer asked;
+// post carries the new content, summary and tags): the group, which is
+// the post's author, sends Update{Note} to the audience the post went to.
+// Every member's server applies it, Mastodon's and GoToSocial's too: they
+// take an Update from the post's author, here the group.
+func (o *Outbox) EditAnonymous(ctx context.Context, post *models.Post) error {
+	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
+		group, err := models.ActorByID(ctx, tx, post.AuthorID)
+		if err != nil {
+			return err
+		}
+		g, err := models.GroupByName(ctx, tx, group.Username)
+		if err != nil {
+			return err
+		}
+		post.Content = AnonymousMarker + strings.TrimPrefix(post.Content, AnonymousMarker)
+		groupURI := o.urls.Actor(group)
+		var tags []models.Tag
+		for _, t := range post.Tags {
+			if !(t.Type == "Mention" && t.Href == groupURI) {
+				tags = append(tags, t)
+			}
+		}
+		post.Tags = tags
+		if err := o.checkTopics(ctx, tx, group, post); err != nil {
+			return err
+		}
+		if err := models.UpdatePost(ctx, tx, post); err != nil {
+			return err
+		}
+		fresh, err := models.PostByID(ctx, tx, post.ID)
+		if err != nil {
+			return err
+		}
+		pub := Publication{Post: fresh}
+		if err := o.mentionsOf(ctx, tx, &pub); err != nil {
+			return err
+		}
+		addr, inboxes, err := o.anonymousAudience(ctx, tx, pub, group, g.MembersOnly())
+		if err != nil {
+			return err
+		}
+		return o.sendAnonymous(ctx, tx, group, fresh, addr, inboxes, "Update")
+	})
+	if err != nil {
+		return fmt.Errorf("outbox: edit anonymous post: %w", err)
+	}
+	return nil
+}
+
 // anonymousGroup is the local group an anonymous post goes into.
 func (o *Outbox) anonymousGroup(ctx context.Context, tx pgx.Tx, pub Publication) (*models.Actor, error) {
 	for _, m := range pub.Mentions {
@@ -195,16 +246,19 @@ func (o *Outbox) anonymousAudience(ctx context.Context, tx pgx.Tx, pub Publicati
 	return federation.NoteAddress{To: []string{federation.Public}, Cc: unique(cc), Audience: groupURI}, unique(inboxes), nil
 }
 
-// sendAnonymous sends the group's Create or Delete of an anonymous post.
+// sendAnonymous sends the group's Create, Update or Delete of an anonymous post.
 func (o *Outbox) sendAnonymous(ctx context.Context, tx pgx.Tx, group *models.Actor, post *models.Post, addr federation.NoteAddress, inboxes []string, kind string) error {
 	var object any = post.URI
 	id := o.urls.NewActivityID()
-	if kind == "Create" {
+	if kind != "Delete" {
 		note, err := federation.NoteDocument(o.urls, post, group, addr)
 		if err != nil {
 			return err
 		}
-		object, id = note, post.URI+"/activity"
+		object = note
+	}
+	if kind == "Create" {
+		id = post.URI + "/activity"
 	}
 	activity, err := federation.Wrap(kind, id, o.urls.Actor(group), addr, object)
 	if err != nil {

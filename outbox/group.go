@@ -26,10 +26,18 @@ func IsMastodonFamily(software string) bool { return mastodonFamily[strings.ToLo
 // Share is a member's activity that a local group passes on to its members.
 type Share struct {
 	Group     *models.Actor
-	Post      *models.Post   // the post it is about
-	AuthorURI string         // the post's author
-	Activity  map[string]any // the member's activity, exactly as received or sent
-	Kind      string         // Create, Update, Delete, Like or Undo
+	Post      *models.Post // the post it is about
+	AuthorURI string       // the post's author
+	// Activity is the member's activity as Village wrote it: a local
+	// member's as sent, a remote member's rebuilt from what was stored
+	// (federation.Retold), never the bytes received, which may carry
+	// markup our sanitizer removed.
+	Activity map[string]any
+	Kind     string // Create, Update, Delete, Like or Undo
+	// Forward is a remote author's Update of a public top-level post
+	// exactly as received, when it may be forwarded as it is (see
+	// Forwardable); nil otherwise.
+	Forward []byte
 }
 
 // Redistribute makes a local group pass a member's activity on to every
@@ -94,6 +102,8 @@ func (o *Outbox) Redistribute(ctx context.Context, tx pgx.Tx, s Share) error {
 		}
 		_, err = o.Send(ctx, tx, Message{Actor: group, ID: boostID, Document: boost, ObjectURI: post.URI, Inboxes: mastodon})
 		return err
+	case "Update":
+		return o.forwardEdit(ctx, tx, s, topLevel && public, mastodon)
 	case "Delete":
 		// Mastodon honours a Delete only from the author; undoing the
 		// group's boost takes the post out of its members' timelines.
@@ -111,4 +121,77 @@ func (o *Outbox) Redistribute(ctx context.Context, tx pgx.Tx, s Share) error {
 		return err
 	}
 	return nil
+}
+
+// forwardEdit passes a remote author's edit of a public top-level post on
+// to the group's Mastodon-family members, which got the post as the
+// group's boost and would otherwise keep its old text: no Announce
+// reaches them (Mastodon and GoToSocial ignore an Announce of an Update),
+// and an Update counts there only when it comes from the post's author.
+// So the group forwards the author's Update (inbox forwarding), signing the
+// request itself:
+//   - Mastodon (ActivityPub::ProcessCollectionService) takes an activity
+//     whose actor is not the request's signer only when the body carries
+//     the author's Linked Data signature, which Mastodon puts on its
+//     public activities; it verifies it over the document, so the Update
+//     must travel exactly as received: s.Forward, which the inbox gives
+//     only when its markup is harmless (federation.Forwardable);
+//   - GoToSocial (federatingdb/update.go) takes an Update not sent by the
+//     post's author as forwarded and refreshes the post from its origin,
+//     whatever the body says; Pleroma and Akkoma fetch from the origin too.
+//
+// Without a forwardable original, the Update Village rebuilt from what it
+// stored goes instead: enough for GoToSocial and its kin, and Mastodon
+// drops it unread, as it would drop an unsigned original. A local
+// author's edit needs none of this: sendAbout sends the author's own
+// Update to these members too.
+func (o *Outbox) forwardEdit(ctx context.Context, tx pgx.Tx, s Share, boosted bool, mastodon []string) error {
+	if !boosted || len(mastodon) == 0 || o.urls.IsLocal(s.AuthorURI) {
+		return nil
+	}
+	m := Message{Actor: s.Group, ID: o.urls.NewActivityID(), ObjectURI: s.Post.URI, Inboxes: mastodon}
+	if s.Forward != nil {
+		m.Body, m.Type = s.Forward, "Update"
+	} else {
+		m.Document = s.Activity
+	}
+	_, err := o.Send(ctx, tx, m)
+	return err
+}
+
+// boostedTo are the inboxes of a local group's Mastodon-family followers
+// when the group shares post with them as its boost (a public group, a
+// public top-level post): they hold the post and must hear of its edits
+// and deletion from its author.
+func (o *Outbox) boostedTo(ctx context.Context, tx pgx.Tx, group *models.Actor, post *models.Post) ([]string, error) {
+	if post.InReplyToURI != "" || (post.Visibility != models.VisibilityPublicPost && post.Visibility != models.VisibilityUnlisted) {
+		return nil, nil
+	}
+	membersOnly, err := models.GroupIsMembersOnly(ctx, tx, group.ID)
+	if err != nil || membersOnly {
+		return nil, err
+	}
+	followers, err := models.FollowerInboxesWithSoftware(ctx, tx, group.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range followers {
+		if IsMastodonFamily(f.Software) {
+			out = append(out, f.Inbox)
+		}
+	}
+	return out, nil
+}
+
+// readsAnnouncedActivities reports whether a remote actor's server takes a
+// group's Announce of an activity (FEP-1b12): Mastodon-family servers read
+// every Announce as a boost, and one of a Block, a Lock or an Accept as a
+// malformed one, so they get what they can use instead, or nothing.
+func (o *Outbox) readsAnnouncedActivities(ctx context.Context, tx pgx.Tx, a *models.Actor) (bool, error) {
+	software, _, err := models.InstanceSoftware(ctx, tx, a.Domain)
+	if err != nil {
+		return false, err
+	}
+	return !IsMastodonFamily(software), nil
 }

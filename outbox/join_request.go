@@ -64,10 +64,17 @@ func (o *Outbox) announceToRemoteModerators(ctx context.Context, tx pgx.Tx, grou
 	}
 	var to, inboxes []string
 	for _, m := range mods {
-		if !m.IsLocal() {
-			to = append(to, m.URI)
-			inboxes = append(inboxes, o.urls.DeliveryInbox(m))
+		if m.IsLocal() {
+			continue
 		}
+		if reads, err := o.readsAnnouncedActivities(ctx, tx, m); err != nil || !reads {
+			if err != nil {
+				return err
+			}
+			continue // a Mastodon-family server has no join requests to settle
+		}
+		to = append(to, m.URI)
+		inboxes = append(inboxes, o.urls.DeliveryInbox(m))
 	}
 	if len(to) == 0 {
 		return nil

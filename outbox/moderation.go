@@ -25,9 +25,9 @@ type GroupAction struct {
 	Group     *models.Actor
 	Moderator *models.Actor
 	Reason    string
-	// Activity is a remote moderator's activity exactly as received; the
-	// group announces it unchanged. Nil for a local moderator: the
-	// activity is written here.
+	// Activity is a remote moderator's activity as the inbox rebuilt it
+	// from what was received (federation.RetoldModeration); the group
+	// announces it. Nil for a local moderator: the activity is written here.
 	Activity map[string]any
 }
 
@@ -247,7 +247,15 @@ func (o *Outbox) Ban(ctx context.Context, tx pgx.Tx, act GroupAction, target *mo
 	}
 	var extra []string
 	if !target.IsLocal() {
-		extra = append(extra, o.urls.DeliveryInbox(target))
+		// A Mastodon-family server would read the Announce as a boost of
+		// something it cannot show: the Reject of the follow tells it.
+		reads, err := o.readsAnnouncedActivities(ctx, tx, target)
+		if err != nil {
+			return err
+		}
+		if reads {
+			extra = append(extra, o.urls.DeliveryInbox(target))
+		}
 	}
 	if err := o.announceModeration(ctx, tx, act.Group, block, targetURI, extra...); err != nil {
 		return err
@@ -291,7 +299,15 @@ func (o *Outbox) Unban(ctx context.Context, tx pgx.Tx, act GroupAction, target *
 	}
 	var extra []string
 	if !target.IsLocal() {
-		extra = append(extra, o.urls.DeliveryInbox(target))
+		// A Mastodon-family server would read the Announce as a boost of
+		// something it cannot show; its member may simply follow again.
+		reads, err := o.readsAnnouncedActivities(ctx, tx, target)
+		if err != nil {
+			return err
+		}
+		if reads {
+			extra = append(extra, o.urls.DeliveryInbox(target))
+		}
 	}
 	if err := o.announceModeration(ctx, tx, act.Group, undo, targetURI, extra...); err != nil {
 		return err

@@ -48,7 +48,11 @@ type Message struct {
 	Extra    map[string]any // terms go-fed lacks
 	// Document, instead of Activity, is an activity already serialized
 	// (federation.Wrap), for activities that embed another document.
-	Document  map[string]any
+	Document map[string]any
+	// Body, instead of either, is an activity forwarded byte for byte
+	// (its author's signature inside stays valid); Type is its type.
+	Body      []byte
+	Type      string
 	ObjectURI string
 	Public    bool // listed in the actor's outbox
 	Inboxes   []string
@@ -59,10 +63,13 @@ func (o *Outbox) Send(ctx context.Context, tx pgx.Tx, m Message) (*models.Activi
 	var body []byte
 	var typ string
 	var err error
-	if m.Document != nil {
+	switch {
+	case m.Body != nil:
+		typ, body = m.Type, m.Body
+	case m.Document != nil:
 		typ, _ = m.Document["type"].(string)
 		body, err = json.Marshal(m.Document)
-	} else {
+	default:
 		typ = m.Activity.GetTypeName()
 		body, err = federation.Marshal(m.Activity, m.Extra)
 	}

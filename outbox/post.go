@@ -224,8 +224,18 @@ func (o *Outbox) sendAbout(ctx context.Context, tx pgx.Tx, author *models.Actor,
 		return err
 	}
 	public := post.Visibility == models.VisibilityPublicPost
+	inboxes := aud.inboxes
+	if kind != "Create" && aud.group != nil && aud.group.IsLocal() {
+		// The group's Mastodon-family members hold the post through its
+		// boost; only its author's Update or Delete changes it there.
+		boosted, err := o.boostedTo(ctx, tx, aud.group, post)
+		if err != nil {
+			return err
+		}
+		inboxes = unique(append(append([]string{}, inboxes...), boosted...))
+	}
 	if _, err := o.Send(ctx, tx, Message{Actor: author, ID: id, Document: activity, ObjectURI: post.URI,
-		Public: public && kind == "Create", Inboxes: aud.inboxes}); err != nil {
+		Public: public && kind == "Create", Inboxes: inboxes}); err != nil {
 		return err
 	}
 	if aud.group != nil && aud.group.IsLocal() {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/outbox"
 )
 
 // Hostile inputs to the safety features (issue #6): who may act, how long
@@ -759,5 +760,69 @@ func TestProfileBlockAndMuteFormsRefuseBadIDs(t *testing.T) {
 		if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || strings.Contains(loc, "evil.example") || strings.HasPrefix(loc, "javascript:") {
 			t.Errorf("mute with next=%q: %d to %q", next, rec.Code, loc)
 		}
+	}
+}
+
+// TestAnAnonymousPostsWriterEditsItAndItStaysAnonymous: the writer of an
+// anonymous post edits it from the web form and from the API; it keeps the
+// group's mark, names her nowhere, and the group, its author, stores the
+// Update it sends to the members' servers (issue 11: edits reach every
+// member, anonymous posts included).
+func TestAnAnonymousPostsWriterEditsItAndItStaysAnonymous(t *testing.T) {
+	t.Parallel()
+	s := newHostileSite(t)
+	ctx := context.Background()
+	if err := models.SetSpeaking(ctx, s.db, s.park.Actor.ID, models.Speaking{AllowAnonymous: true}); err != nil {
+		t.Fatal(err)
+	}
+	zed := s.user("zedwriter", "", false)
+	if _, err := models.PutFollow(ctx, s.db, zed.Actor.ID, s.park.Actor.ID, s.urls.NewActivityID(), models.FollowAccepted); err != nil {
+		t.Fatal(err)
+	}
+	writer := s.signedIn(zed)
+	id := writer.writePost("/groups/park", url.Values{"text": {"Hard week: sunflower"},
+		"group": {"@park@127.0.0.2:8080"}, "anonymous": {"1"}})
+	anon := idOf(id)
+	updates := func() int {
+		var n int
+		if err := s.db.QueryRow(ctx, `SELECT count(*) FROM activities WHERE actor_id = $1 AND type = 'Update' AND object_uri = (SELECT uri FROM posts WHERE id = $2)`,
+			s.park.Actor.ID, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	steps := []struct {
+		name  string
+		edit  func() int
+		words string
+	}{
+		{"from the web form", func() int {
+			return writer.submit("/posts/"+anon+"/edit", "/posts/"+anon+"/edit", url.Values{"text": {"Hard week: marigold"}}).Code
+		}, "marigold"},
+		{"from the API", func() int {
+			return s.apiCall(zed, "PUT", "/api/v1/statuses/"+anon, "application/x-www-form-urlencoded", "status=Hard+week%3A+daisy").Code
+		}, "daisy"},
+	}
+	for i, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if code := st.edit(); code != http.StatusSeeOther && code != http.StatusOK {
+				t.Fatalf("edit: %d", code)
+			}
+			p, err := models.PostByID(ctx, s.db, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(p.Content, st.words) || !strings.HasPrefix(p.Content, outbox.AnonymousMarker) ||
+				p.AuthorID != s.park.Actor.ID || p.RealAuthorID == nil || *p.RealAuthorID != zed.Actor.ID {
+				t.Errorf("after the edit: author %d, writer %v, content %q", p.AuthorID, p.RealAuthorID, p.Content)
+			}
+			if n := updates(); n != i+1 {
+				t.Errorf("the group stored %d Updates of the post, want %d", n, i+1)
+			}
+			var leaked int
+			if err := s.db.QueryRow(ctx, `SELECT count(*) FROM activities WHERE object_uri = (SELECT uri FROM posts WHERE id = $1) AND body::text LIKE '%zedwriter%'`, id).Scan(&leaked); err != nil || leaked != 0 {
+				t.Errorf("%d activities about the post name its writer (%v)", leaked, err)
+			}
+		})
 	}
 }

@@ -297,10 +297,14 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 	if code := rita.Post(groupURL+"/inbox", block, time.Now()); code != http.StatusAccepted {
 		t.Fatalf("the remote moderator's Block: %d", code)
 	}
-	testenv.Eventually(t, 30*time.Second, "mia told of her ban (Reject{Follow}, Announce{Block})", func() bool {
-		blocks := announcedOfType(mia.Received(), groupURL, "Block")
-		return len(received(mia, "Reject")) == 1 && len(blocks) == 1 && blocks[0]["id"] == rita.ActorID+"/ban/1"
+	// Her server is Mastodon's, which reads any Announce as a boost: since
+	// issue 11 it is told with the Reject of her follow alone.
+	testenv.Eventually(t, 30*time.Second, "mia told of her ban (Reject{Follow})", func() bool {
+		return len(received(mia, "Reject")) == 1
 	})
+	if blocks := announcedOfType(mia.Received(), groupURL, "Block"); len(blocks) != 0 {
+		t.Errorf("mia's Mastodon server got the group's Announce{Block}: %v", blocks)
+	}
 	spam := remoteActivity(t, mia, "statuses/9/activity", "Create", map[string]any{"object": map[string]any{
 		"id": mia.ActorID + "/statuses/9", "type": "Note", "attributedTo": mia.ActorID, "content": "<p>buy now</p>",
 		"to": []string{"https://www.w3.org/ns/activitystreams#Public", groupURL}, "published": time.Now().UTC().Format(time.RFC3339)}})

@@ -250,9 +250,6 @@ func (h *Handler) EditStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if p.RealAuthorID != nil {
-		return echo.NewHTTPError(http.StatusForbidden, "An anonymous post cannot be edited; delete it instead")
-	}
 	var f statusForm
 	if err := c.Bind(&f); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "could not read the status")
@@ -278,12 +275,14 @@ func (h *Handler) EditStatus(c echo.Context) error {
 	if f.Language != "" {
 		p.Language = f.Language
 	}
-	if f.MediaIDs != nil {
-		err = h.outbox.EditWithMedia(ctx, me, p, f.mediaIDs)
-	} else {
-		err = h.outbox.Edit(ctx, me, p)
+	edit := func() error { return h.outbox.Edit(ctx, me, p) }
+	switch {
+	case p.RealAuthorID != nil:
+		edit = func() error { return h.outbox.EditAnonymous(ctx, p) } // the group, its author, sends the Update
+	case f.MediaIDs != nil:
+		edit = func() error { return h.outbox.EditWithMedia(ctx, me, p, f.mediaIDs) }
 	}
-	if err != nil {
+	if err := edit(); err != nil {
 		if refusal := speakingRefusal(err); refusal != nil {
 			return refusal
 		}

@@ -365,13 +365,10 @@ func (h *Handler) EditPostPage(c echo.Context) error {
 	if v == nil || err != nil {
 		return err
 	}
-	if p.RealAuthorID != nil {
-		return echo.NewHTTPError(http.StatusForbidden, "an anonymous post cannot be edited")
-	}
 	f := editForm(c, p)
 	f.Text, f.Summary = p.Source, p.Summary
 	if f.Text == "" { // written before sources were kept
-		f.Text = content.PlainText(p.Content)
+		f.Text = content.PlainText(strings.TrimPrefix(p.Content, outbox.AnonymousMarker))
 	}
 	return h.memberPage(c, http.StatusOK, "member_edit", i18n.Text("edit.title"), "", editData{Form: f, Back: f.Next})
 }
@@ -383,9 +380,6 @@ func (h *Handler) EditPost(c echo.Context) error {
 	v, p, err := h.viewerPost(c, memberPostPath, true)
 	if v == nil || err != nil {
 		return err
-	}
-	if p.RealAuthorID != nil {
-		return echo.NewHTTPError(http.StatusForbidden, "an anonymous post cannot be edited")
 	}
 	ctx := c.Request().Context()
 	f := editForm(c, p)
@@ -401,7 +395,11 @@ func (h *Handler) EditPost(c echo.Context) error {
 		}
 	}
 	p.Content, p.Source, p.Tags, p.Summary, p.Sensitive = html, body, tags, f.Summary, f.Summary != "" || (p.Sensitive && p.Summary == "")
-	if err := h.outbox.Edit(ctx, v.Actor, p); err != nil {
+	edit := func() error { return h.outbox.Edit(ctx, v.Actor, p) }
+	if p.RealAuthorID != nil {
+		edit = func() error { return h.outbox.EditAnonymous(ctx, p) } // the group, its author, sends the Update
+	}
+	if err := edit(); err != nil {
 		var warn *outbox.WarningRequiredError
 		if !errors.As(err, &warn) {
 			return err
