@@ -90,3 +90,45 @@ func tokenFor(t *testing.T, s *avatarSite, acc *models.Account) string {
 	}
 	return token
 }
+
+// A photo marked sensitive, with no content warning, stays folded behind a
+// blurred preview on the web until it is opened; one not marked shows.
+func TestASensitivePhotoIsFoldedUntilOpened(t *testing.T) {
+	t.Parallel()
+	s := newAvatarSite(t)
+	alice := s.mediaUser("alice")
+	_, reader := s.member("sam")
+	for _, tt := range []struct {
+		name      string
+		sensitive string
+		folded    bool
+	}{
+		{"marked sensitive", "true", true},
+		{"not marked", "false", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var up mediaJSON
+			decodeInto(t, alice.upload(testenv.PhotoWithMetadata(t, 300, 200, 1), map[string]string{"description": "At the pool"}), &up)
+			var st struct {
+				ID        string `json:"id"`
+				Sensitive bool   `json:"sensitive"`
+			}
+			decodeInto(t, alice.send(http.MethodPost, "/api/v1/statuses",
+				url.Values{"status": {"Swim day"}, "media_ids[]": {up.ID}, "sensitive": {tt.sensitive}}, ""), &st)
+			if st.Sensitive != tt.folded {
+				t.Errorf("the status says sensitive=%v", st.Sensitive)
+			}
+			rec := reader.get("/posts/" + st.ID)
+			wantStatus(t, "the post page", rec, http.StatusOK)
+			html := rec.Body.String()
+			fold := strings.Index(html, `<details class="sensitive-media">`)
+			photo := strings.Index(html, `alt="At the pool"`)
+			if photo < 0 {
+				t.Fatalf("the photo is not on the page:\n%s", html)
+			}
+			if folded := fold >= 0 && fold < photo && strings.Contains(html, `class="blurred"`); folded != tt.folded {
+				t.Errorf("the photo is folded behind a blurred preview: %v, want %v", folded, tt.folded)
+			}
+		})
+	}
+}
