@@ -51,13 +51,13 @@ fmt-check:
 	@out="$$(gofmt -l .)"; \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-# A short run of each fuzz target (go test -fuzz, FUZZTIME each, about 30 s
+# A short run of each fuzz target (go test -fuzz, FUZZTIME each, 30-40 s
 # in all): the parsers of what other servers send and the HTML sanitizer.
 # Their seeds (f.Add, and testdata/fuzz/ beside each package) also run in
 # every plain `go test`. A failing input is written to the package's
 # testdata/fuzz/NAME/: fix the code and commit the input as a seed. For a
 # longer hunt: make fuzz FUZZTIME=10m.
-FUZZTIME ?= 4s
+FUZZTIME ?= 3s
 FUZZ_TARGETS := \
 	federation/jsonguard:FuzzCheck \
 	federation/signature:FuzzParseSignatureHeader \
