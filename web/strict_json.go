@@ -22,17 +22,18 @@ import (
 // checked, a key fetched or a row written. It runs after the body limit,
 // which bounds what it reads.
 //
-// A body counts as JSON when its Content-Type says "json" anywhere
-// (application/json, activity+json, ld+json, and what echo's binder would
-// decode as JSON): whatever could be decoded as JSON is checked. An empty
+// A body counts as JSON when the media type of its Content-Type says
+// "json" anywhere (application/json, activity+json, ld+json, and whatever
+// echo's binder would decode as JSON, such as application/jsonx): whatever
+// could be decoded as JSON is checked. An empty
 // body passes, as apps send one with a JSON Content-Type to routes that
 // read none.
 func strictJSON(logger *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
-			if req.Body == nil || req.Body == http.NoBody ||
-				!strings.Contains(strings.ToLower(req.Header.Get(echo.HeaderContentType)), "json") {
+			mediaType, _, _ := strings.Cut(req.Header.Get(echo.HeaderContentType), ";")
+			if req.Body == nil || req.Body == http.NoBody || !strings.Contains(strings.ToLower(mediaType), "json") {
 				return next(c)
 			}
 			body, err := io.ReadAll(req.Body)

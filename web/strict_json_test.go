@@ -204,11 +204,17 @@ func TestAnActorDocumentTooDeepIsNeverStoredNorItsActivityTaken(t *testing.T) {
 // apiJSON sends a JSON body to the API with a bearer token.
 func apiJSON(t *testing.T, srv *httptest.Server, method, path, token, body string) (int, string) {
 	t.Helper()
+	return apiBody(t, srv, method, path, token, "application/json", body)
+}
+
+// apiBody sends a body of the given Content-Type to the API.
+func apiBody(t *testing.T, srv *httptest.Server, method, path, token, contentType, body string) (int, string) {
+	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -255,17 +261,19 @@ func TestAPIAndOAuthRefuseJSONTooDeepOrTooWideAndStoreNothing(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				status, answer := apiJSON(t, srv, r.method, r.path, token, string(body))
-				if status != http.StatusBadRequest {
-					t.Fatalf("status %d (%s), want 400", status, answer)
-				}
-				var e struct {
-					Error            string `json:"error"`
-					ErrorDescription string `json:"error_description"`
-				}
-				if json.Unmarshal([]byte(answer), &e) != nil || e.Error == "" ||
-					!strings.Contains(e.Error+e.ErrorDescription, "JSON") {
-					t.Errorf("answer %s gives no reason as {\"error\": …}", answer)
+				for _, contentType := range []string{"application/json", "application/json; charset=utf-8"} {
+					status, answer := apiBody(t, srv, r.method, r.path, token, contentType, string(body))
+					if status != http.StatusBadRequest {
+						t.Fatalf("%s: status %d (%s), want 400", contentType, status, answer)
+					}
+					var e struct {
+						Error            string `json:"error"`
+						ErrorDescription string `json:"error_description"`
+					}
+					if json.Unmarshal([]byte(answer), &e) != nil || e.Error == "" ||
+						!strings.Contains(e.Error+e.ErrorDescription, "JSON") {
+						t.Errorf("%s: answer %s gives no reason as {\"error\": …}", contentType, answer)
+					}
 				}
 			})
 		}
