@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/federation/signature"
 	"github.com/village-social/village/models"
 )
@@ -57,6 +58,7 @@ func ActorFromDocument(fetchedURL string, doc Object) (*models.Actor, error) {
 	if _, err := signature.ParsePublicKeyPEM(pem); err != nil {
 		return nil, bad("publicKeyPem: %v", err)
 	}
+	sanitizer := content.NewSanitizer()
 	a := &models.Actor{
 		Type:                      doc.Type(),
 		Username:                  username,
@@ -64,13 +66,16 @@ func ActorFromDocument(fetchedURL string, doc Object) (*models.Actor, error) {
 		URI:                       id,
 		URL:                       httpURL(doc.Ref("url")),
 		DisplayName:               truncate(doc.String("name"), 200),
-		Summary:                   truncate(doc.String("summary"), 10000),
+		Summary:                   sanitizer.Sanitize(truncate(doc.String("summary"), 10000)),
 		InboxURL:                  inbox,
 		OutboxURL:                 sameOriginOrEmpty(doc.Ref("outbox"), id),
 		FollowersURL:              sameOriginOrEmpty(doc.Ref("followers"), id),
 		FollowingURL:              sameOriginOrEmpty(doc.Ref("following"), id),
 		FeaturedURL:               sameOriginOrEmpty(doc.Ref("featured"), id),
-		IconURL:                   httpURL(iconURL(doc)),
+		IconURL:                   httpURL(imageURL(doc, "icon")),
+		HeaderURL:                 httpURL(imageURL(doc, "image")),
+		Fields:                    fieldsOf(doc, sanitizer),
+		Bot:                       doc.Type() == "Service" || doc.Type() == "Application",
 		PublicKeyID:               keyID,
 		PublicKeyPEM:              pem,
 		ManuallyApprovesFollowers: doc.Bool("manuallyApprovesFollowers"),
@@ -86,12 +91,32 @@ func ActorFromDocument(fetchedURL string, doc Object) (*models.Actor, error) {
 	return a, nil
 }
 
-func iconURL(doc Object) string {
-	icon := doc.Embedded("icon")
-	if icon == nil {
-		return doc.Ref("icon")
+// imageURL reads an actor's icon or image: an Image with a url, or the
+// url alone.
+func imageURL(doc Object, key string) string {
+	img := doc.Embedded(key)
+	if img == nil {
+		return doc.Ref(key)
 	}
-	return icon.Ref("url")
+	return img.Ref("url")
+}
+
+// fieldsOf reads an actor's profile fields, Mastodon's PropertyValue
+// attachments: the name as plain text, the value as sanitized HTML, at
+// most models.MaxProfileFields (Mastodon shows four), each cut to size.
+func fieldsOf(doc Object, sanitizer *content.Sanitizer) []models.ProfileField {
+	var out []models.ProfileField
+	for _, o := range objects(doc["attachment"]) {
+		if o.Type() != "PropertyValue" || len(out) == models.MaxProfileFields {
+			continue
+		}
+		name := content.CutRunes(content.PlainText(o.String("name")), models.MaxProfileFieldRunes)
+		value := sanitizer.Sanitize(truncate(o.String("value"), 4*models.MaxProfileFieldRunes))
+		if name != "" || value != "" {
+			out = append(out, models.ProfileField{Name: name, Value: value})
+		}
+	}
+	return out
 }
 
 func sameOriginOrEmpty(u, origin string) string {

@@ -10,15 +10,13 @@ import (
 	"github.com/go-fed/activity/streams"
 	"github.com/go-fed/activity/streams/vocab"
 
+	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 )
 
 // ActorExtras are what an actor document shows beyond the actor and group
 // rows. The zero value is a sensible default.
 type ActorExtras struct {
-	// ImageURL is the profile's banner ("image", a header on Mastodon, a
-	// banner on Lemmy); empty leaves it out.
-	ImageURL string
 	// Indexable lets Mastodon put the actor's public posts in full-text
 	// search. Off unless asked for: parents did not sign up to be searchable.
 	Indexable bool
@@ -59,6 +57,9 @@ func ActorDocument(u URLs, a *models.Actor, g *models.Group, extra ActorExtras) 
 	switch a.Type {
 	case models.ActorPerson:
 		t = streams.NewActivityStreamsPerson()
+		if a.Bot {
+			t = streams.NewActivityStreamsService() // how Mastodon marks an automated account
+		}
 	case models.ActorGroup:
 		if g == nil {
 			return nil, errors.New("federation: actor document of a group needs the group")
@@ -136,8 +137,8 @@ func ActorDocument(u URLs, a *models.Actor, g *models.Group, extra ActorExtras) 
 		p.AppendActivityStreamsImage(img)
 		t.SetActivityStreamsIcon(p)
 	}
-	if extra.ImageURL != "" {
-		img, err := imageObject(extra.ImageURL)
+	if a.HeaderURL != "" {
+		img, err := imageObject(a.HeaderURL)
 		if err != nil {
 			return nil, err
 		}
@@ -158,6 +159,9 @@ func ActorDocument(u URLs, a *models.Actor, g *models.Group, extra ActorExtras) 
 		"endpoints":                 map[string]any{"sharedInbox": u.SharedInbox()},
 		"manuallyApprovesFollowers": a.ManuallyApprovesFollowers,
 		"indexable":                 extra.Indexable && !a.IsSystemActor(),
+	}
+	if a.Type == models.ActorPerson {
+		terms["attachment"] = propertyValues(a.Fields)
 	}
 	if reports {
 		// Without a shared inbox, what a server sends the reports actor (say,
@@ -262,6 +266,16 @@ func publicKey(u URLs, a *models.Actor) (vocab.W3IDSecurityV1PublicKeyProperty, 
 	p := streams.NewW3IDSecurityV1PublicKeyProperty()
 	p.AppendW3IDSecurityV1PublicKey(key)
 	return p, nil
+}
+
+// propertyValues are a local person's profile fields as Mastodon sends
+// them: PropertyValues whose value is HTML, links made.
+func propertyValues(fields []models.ProfileField) []any {
+	out := make([]any, 0, len(fields))
+	for _, f := range fields {
+		out = append(out, map[string]any{"type": "PropertyValue", "name": f.Name, "value": content.FieldHTML(f.Value)})
+	}
+	return out
 }
 
 // imageObject is an Image with a url, the shape Mastodon and Lemmy read for

@@ -143,16 +143,26 @@ func merge(a, b map[string]any) map[string]any {
 	return a
 }
 
-func TestActorDocumentShowsBannerAndIndexableFromExtras(t *testing.T) {
+func TestActorDocumentShowsHeaderFieldsAndIndexable(t *testing.T) {
 	u := federation.NewURLs("https://village.example")
-	alice := &models.Actor{Type: models.ActorPerson, Username: "alice", PublicKeyPEM: testPEM, CreatedAt: created}
-	doc, err := federation.ActorDocument(u, alice, nil, federation.ActorExtras{ImageURL: "https://village.example/media/h.jpg", Indexable: true})
+	alice := &models.Actor{Type: models.ActorPerson, Username: "alice", PublicKeyPEM: testPEM, CreatedAt: created,
+		HeaderURL: "https://village.example/media/headers/h.jpg",
+		Fields:    []models.ProfileField{{Name: "Kids", Value: "two <3"}, {Name: "Blog", Value: "https://alice.example/blog"}}}
+	doc, err := federation.ActorDocument(u, alice, nil, federation.ActorExtras{Indexable: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, _ := roundTrip(t, doc)
-	if want := map[string]any{"type": "Image", "url": "https://village.example/media/h.jpg"}; !reflect.DeepEqual(got["image"], want) {
+	if want := map[string]any{"type": "Image", "url": "https://village.example/media/headers/h.jpg"}; !reflect.DeepEqual(got["image"], want) {
 		t.Errorf("image = %v, want %v", got["image"], want)
+	}
+	wantFields := []any{
+		map[string]any{"type": "PropertyValue", "name": "Kids", "value": "two &lt;3"},
+		map[string]any{"type": "PropertyValue", "name": "Blog", "value": `<a href="https://alice.example/blog" rel="nofollow noopener noreferrer" target="_blank">` +
+			`<span class="invisible">https://</span>alice.example/blog</a>`},
+	}
+	if !reflect.DeepEqual(got["attachment"], wantFields) {
+		t.Errorf("attachment = %#v, want %#v", got["attachment"], wantFields)
 	}
 	if got["indexable"] != true {
 		t.Errorf("indexable = %v, want true", got["indexable"])

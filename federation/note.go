@@ -82,7 +82,7 @@ func NoteDocument(u URLs, p *models.Post, author *models.Actor, addr NoteAddress
 	if err := setAddress(n, addr.To, addr.Cc); err != nil {
 		return nil, err
 	}
-	extra := map[string]any{"sensitive": p.Sensitive, "tag": tagsJSON(p.Tags)}
+	extra := map[string]any{"sensitive": p.Sensitive, "tag": tagsJSON(p.Tags), "attachment": attachmentsJSON(p.Attachments)}
 	if addr.Audience != "" {
 		extra["audience"] = addr.Audience
 	}
@@ -90,6 +90,38 @@ func NoteDocument(u URLs, p *models.Post, author *models.Actor, addr NoteAddress
 		extra["contentMap"] = map[string]string{p.Language: p.Content}
 	}
 	return Serialize(n, extra)
+}
+
+// attachmentsJSON is a post's pictures as Mastodon sends them: Documents
+// with their type, address, alt text (name), blurhash, focal point and
+// size. go-fed v1.0.0 has no blurhash or focalPoint, and no width on a
+// Document, so they are written here.
+func attachmentsJSON(attachments []models.Attachment) []any {
+	out := make([]any, 0, len(attachments))
+	for _, a := range attachments {
+		typ := a.Type
+		if typ == "" {
+			typ = "Document"
+		}
+		m := map[string]any{"type": typ, "url": a.URL}
+		if a.MediaType != "" {
+			m["mediaType"] = a.MediaType
+		}
+		if a.Name != "" {
+			m["name"] = a.Name
+		}
+		if a.Blurhash != "" {
+			m["blurhash"] = a.Blurhash
+		}
+		if a.Focus != nil {
+			m["focalPoint"] = []float64{a.Focus[0], a.Focus[1]}
+		}
+		if a.Width > 0 && a.Height > 0 {
+			m["width"], m["height"] = a.Width, a.Height
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 func tagsJSON(tags []models.Tag) []any {

@@ -85,8 +85,7 @@ func PostFromObject(o Object) (*IncomingPost, error) {
 		if u == "" {
 			continue
 		}
-		p.Attachments = append(p.Attachments, models.Attachment{URL: u, MediaType: a.String("mediaType"),
-			Name: truncate(a.String("name"), 1500), Type: a.Type()})
+		p.Attachments = append(p.Attachments, attachmentFrom(a, u))
 	}
 	if len(p.Attachments) > 16 {
 		p.Attachments = p.Attachments[:16]
@@ -156,4 +155,38 @@ func visibility(to, cc []string) string {
 		}
 	}
 	return models.VisibilityDirect
+}
+
+// attachmentFrom reads what a remote attachment says of itself: its type
+// (to show, never to serve: we link to the file), alt text, blurhash,
+// size and focal point, each kept only when it is sensible.
+func attachmentFrom(a Object, u string) models.Attachment {
+	out := models.Attachment{URL: u, MediaType: truncate(a.String("mediaType"), 100),
+		Name: truncate(a.String("name"), models.MaxMediaDescription*4), Type: truncate(a.Type(), 50)}
+	if h := a.String("blurhash"); len(h) >= 6 && len(h) <= 100 && isBlurhash(h) {
+		out.Blurhash = h
+	}
+	w, wok := a["width"].(float64)
+	h, hok := a["height"].(float64)
+	if wok && hok && w >= 1 && h >= 1 && w <= 100_000 && h <= 100_000 {
+		out.Width, out.Height = int(w), int(h)
+	}
+	if fp, ok := a["focalPoint"].([]any); ok && len(fp) == 2 {
+		x, xok := fp[0].(float64)
+		y, yok := fp[1].(float64)
+		if xok && yok && x >= -1 && x <= 1 && y >= -1 && y <= 1 {
+			out.Focus = &[2]float64{x, y}
+		}
+	}
+	return out
+}
+
+// isBlurhash reports whether s uses only the base-83 alphabet of blurhashes.
+func isBlurhash(s string) bool {
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~", r) {
+			return false
+		}
+	}
+	return true
 }

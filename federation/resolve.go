@@ -2,6 +2,7 @@ package federation
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -88,58 +89,72 @@ func (r *Resolver) localActor(ctx context.Context, ref LocalActorRef) (*models.A
 
 // FetchActor fetches an actor from its origin and stores it.
 func (r *Resolver) FetchActor(ctx context.Context, id string) (*models.Actor, error) {
+	a, err := r.fetchActor(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return models.UpsertRemoteActor(ctx, r.db, a)
+}
+
+// fetchActor fetches an actor from its origin and reads it, storing nothing.
+func (r *Resolver) fetchActor(ctx context.Context, id string) (*models.Actor, error) {
+	a, _, err := r.fetchActorDocument(ctx, id)
+	return a, err
+}
+
+// fetchActorDocument is fetchActor that also returns the document.
+func (r *Resolver) fetchActorDocument(ctx context.Context, id string) (*models.Actor, Object, error) {
 	if r.urls.IsLocal(id) {
-		return nil, fmt.Errorf("%w: %s is local", ErrNotActor, id)
+		return nil, nil, fmt.Errorf("%w: %s is local", ErrNotActor, id)
 	}
 	if err := r.refuseSuspended(ctx, id); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	doc, err := r.client.GetActivity(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("federation: fetch actor: %w", err)
+		return nil, nil, fmt.Errorf("federation: fetch actor: %w", err)
 	}
 	a, err := ActorFromDocument(doc.URL, Object(doc.Object))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	stored, err := models.UpsertRemoteActor(ctx, r.db, a)
-	if err != nil {
-		return nil, err
-	}
-	return stored, nil
+	return a, Object(doc.Object), nil
 }
 
-// KeyOwner finds the actor whose key has this id, fetching it unless cached
-// (refresh forces a fetch: the key may have been rotated).
-func (r *Resolver) KeyOwner(ctx context.Context, keyID string, refresh bool) (*models.Actor, error) {
+// StoredKeyOwner finds the actor whose key has this id among local actors
+// and the remote ones stored here, without fetching; models.ErrNotFound
+// when there is none.
+func (r *Resolver) StoredKeyOwner(ctx context.Context, keyID string) (*models.Actor, error) {
 	if ref, ok := r.urls.ParseLocalActor(keyID); ok {
 		return r.localActor(ctx, ref)
 	}
-	if !refresh {
-		a, err := models.RemoteActorByKeyID(ctx, r.db, keyID)
-		if err == nil {
-			return a, nil
-		}
-		if !errors.Is(err, models.ErrNotFound) {
-			return nil, err
-		}
-	}
+	return models.RemoteActorByKeyID(ctx, r.db, keyID)
+}
+
+// FetchKeyOwner fetches the actor a remote key id names from its origin,
+// and stores nothing: the caller stores it (StoreActor) only once its key
+// has verified something. It returns every key the document offers, by
+// key id (its publicKey, and Ed25519 Multikeys of assertionMethod,
+// FEP-521a); keyID may be none of them, which the caller checks.
+func (r *Resolver) FetchKeyOwner(ctx context.Context, keyID string) (*models.Actor, map[string]crypto.PublicKey, error) {
 	actorID, _, _ := strings.Cut(keyID, "#")
-	a, err := r.FetchActor(ctx, actorID)
+	a, doc, err := r.fetchActorDocument(ctx, actorID)
 	if errors.Is(err, fetch.ErrIDMismatch) && !strings.Contains(keyID, "#") {
 		// GoToSocial's keyId is ACTOR/main-key, which serves a document with
 		// the actor's id: fetch the actor itself.
 		if i := strings.LastIndex(actorID, "/"); i > 0 {
-			a, err = r.FetchActor(ctx, actorID[:i])
+			a, doc, err = r.fetchActorDocument(ctx, actorID[:i])
 		}
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if a.PublicKeyID != keyID {
-		return nil, fmt.Errorf("%w: key %s is not %s's key (%s)", ErrInvalidActor, keyID, a.URI, a.PublicKeyID)
-	}
-	return a, nil
+	return a, documentKeys(doc), nil
+}
+
+// StoreActor stores (or updates) a remote actor read by FetchKeyOwner.
+func (r *Resolver) StoreActor(ctx context.Context, a *models.Actor) (*models.Actor, error) {
+	return models.UpsertRemoteActor(ctx, r.db, a)
 }
 
 // Handle resolves @name@host (or name@host, acct:name@host) to an actor via

@@ -31,6 +31,12 @@ func Context() []any {
 			"featured":                  map[string]any{"@id": "toot:featured", "@type": "@id"},
 			"postingRestrictedToMods":   "lemmy:postingRestrictedToMods",
 			"moderators":                map[string]any{"@id": "lemmy:moderators", "@type": "@id"},
+			// Attachments (Mastodon's terms) and profile fields (schema.org).
+			"blurhash":      "toot:blurhash",
+			"focalPoint":    map[string]any{"@container": "@list", "@id": "toot:focalPoint"},
+			"schema":        "http://schema.org#",
+			"PropertyValue": "schema:PropertyValue",
+			"value":         "schema:value",
 		},
 	}
 }

@@ -165,3 +165,28 @@ func (u URLs) ParseLocalActor(id string) (LocalActorRef, bool) {
 
 // IsLocal reports whether a URI belongs to this instance.
 func (u URLs) IsLocal(uri string) bool { return uri == u.Base || strings.HasPrefix(uri, u.Base+"/") }
+
+// MediaPath is where stored media files are served: MediaPath + a store
+// key ("photos/<hex>.jpg").
+const MediaPath = "/media/"
+
+// MediaFile is the address of a stored media file.
+func (u URLs) MediaFile(key string) string { return u.Base + MediaPath + key }
+
+// MediaKey is the store key of one of our media file addresses, if it is one.
+func (u URLs) MediaKey(address string) (string, bool) {
+	return strings.CutPrefix(address, u.Base+MediaPath)
+}
+
+// LocalAttachment is what a post keeps of a local upload (the file and
+// preview addresses, its size and description), as pages, the client API
+// and Notes show it.
+func (u URLs) LocalAttachment(m *models.Media) models.Attachment {
+	a := models.Attachment{URL: u.MediaFile(m.FileKey), MediaType: m.ContentType, Name: m.Description, Type: "Document",
+		Blurhash: m.Blurhash, Width: m.Width, Height: m.Height, MediaID: m.ID, PreviewURL: u.MediaFile(m.PreviewKey),
+		PreviewWidth: m.PreviewWidth, PreviewHeight: m.PreviewHeight}
+	if m.FocusX != 0 || m.FocusY != 0 {
+		a.Focus = &[2]float64{m.FocusX, m.FocusY}
+	}
+	return a
+}

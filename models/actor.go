@@ -40,7 +40,10 @@ type Actor struct {
 	FollowingURL              string
 	FeaturedURL               string
 	IconURL                   string
-	PublicKeyID               string // remote actors: the keyId they sign with
+	HeaderURL                 string         // the profile's banner (ActivityPub image)
+	Fields                    []ProfileField // at most MaxProfileFields
+	Bot                       bool           // an automated account (sent as a Service)
+	PublicKeyID               string         // remote actors: the keyId they sign with
 	PublicKeyPEM              string
 	PrivateKeyPEM             string
 	ManuallyApprovesFollowers bool
@@ -96,7 +99,8 @@ const actorColumns = `a.id, a.type, a.username, coalesce(a.domain, ''), coalesce
 	a.display_name, a.summary, coalesce(a.inbox_url, ''), coalesce(a.shared_inbox_url, ''),
 	coalesce(a.outbox_url, ''), coalesce(a.followers_url, ''), coalesce(a.following_url, ''),
 	coalesce(a.featured_url, ''), coalesce(a.icon_url, ''), coalesce(a.public_key_id, ''), a.public_key_pem, coalesce(a.private_key_pem, ''),
-	a.manually_approves_followers, a.discoverable, a.created_at, a.updated_at, a.fetched_at`
+	a.manually_approves_followers, a.discoverable, a.created_at, a.updated_at, a.fetched_at,
+	coalesce(a.header_url, ''), a.fields, a.bot`
 
 func scanActor(row pgx.Row, extra ...any) (*Actor, error) {
 	var a Actor
@@ -104,7 +108,8 @@ func scanActor(row pgx.Row, extra ...any) (*Actor, error) {
 		&a.DisplayName, &a.Summary, &a.InboxURL, &a.SharedInboxURL,
 		&a.OutboxURL, &a.FollowersURL, &a.FollowingURL,
 		&a.FeaturedURL, &a.IconURL, &a.PublicKeyID, &a.PublicKeyPEM, &a.PrivateKeyPEM,
-		&a.ManuallyApprovesFollowers, &a.Discoverable, &a.CreatedAt, &a.UpdatedAt, &a.FetchedAt}
+		&a.ManuallyApprovesFollowers, &a.Discoverable, &a.CreatedAt, &a.UpdatedAt, &a.FetchedAt,
+		&a.HeaderURL, &a.Fields, &a.Bot}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, ErrNotFound

@@ -117,3 +117,14 @@ func PendingCounts(ctx context.Context, db DB, actorID int64) (map[int64]int, er
 	}
 	return out, rows.Err()
 }
+
+// CountPendingFollowers counts the follow requests waiting for a person's
+// answer (Mastodon's source.follow_requests_count).
+func CountPendingFollowers(ctx context.Context, db DB, actorID int64) (int, error) {
+	var n int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM follows WHERE followee_id = $1 AND state = $2`,
+		actorID, FollowPending).Scan(&n); err != nil {
+		return 0, fmt.Errorf("models: count follow requests: %w", err)
+	}
+	return n, nil
+}

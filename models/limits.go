@@ -7,7 +7,7 @@ import (
 
 // What a post may carry today, in one place: the client API's instance
 // document tells apps these figures, and the API and the web app enforce
-// them. The issues that bring media uploads and polls change them here.
+// them. The issue that brings polls changes them here.
 
 // CharactersReservedPerURL is what a link counts towards MaxPostLength,
 // however long it is, as on Mastodon: apps count the same way.
@@ -15,7 +15,7 @@ const CharactersReservedPerURL = 23
 
 // MediaLimits are the attachments a local post may carry.
 type MediaLimits struct {
-	MaxAttachments     int      // per post; 0 while Village takes no uploads
+	MaxAttachments     int      // per post
 	SupportedMIMETypes []string // what uploads may be
 	ImageSizeLimit     int      // bytes
 	ImageMatrixLimit   int      // width × height, in pixels
@@ -25,9 +25,13 @@ type MediaLimits struct {
 	DescriptionLimit   int // characters of alt text
 }
 
-// PostMediaLimits are today's: no uploads yet.
+// PostMediaLimits are what uploads may be: the figures the upload code
+// (web/media, the client API and the compose form) enforces, from the
+// constants of media.go. Village takes still pictures only, so the video
+// limits are 0.
 func PostMediaLimits() MediaLimits {
-	return MediaLimits{SupportedMIMETypes: []string{}}
+	return MediaLimits{MaxAttachments: MaxMediaAttachments, SupportedMIMETypes: ImageTypes(),
+		ImageSizeLimit: MaxImageBytes, ImageMatrixLimit: MaxImagePixels, DescriptionLimit: MaxMediaDescription}
 }
 
 // PollLimits are the polls a local post may carry.

@@ -34,12 +34,25 @@ func HasTag(tags []Tag, href string) bool {
 	return false
 }
 
-// Attachment is a remote media file, kept as a link.
+// Attachment is a picture (or other file) a post shows: a remote one kept
+// as a link with what its server said of it, or a local upload, whose
+// MediaID names its row in media. Posts keep these in posts.attachments,
+// so that every face shows them without a join.
 type Attachment struct {
 	URL       string `json:"url"`
 	MediaType string `json:"mediaType,omitempty"`
-	Name      string `json:"name,omitempty"`
-	Type      string `json:"type,omitempty"`
+	Name      string `json:"name,omitempty"` // alt text
+	Type      string `json:"type,omitempty"` // Document, Image, Link...
+	Blurhash  string `json:"blurhash,omitempty"`
+	Width     int    `json:"width,omitempty"`
+	Height    int    `json:"height,omitempty"`
+	// Focus is the focal point, x and y from -1 to 1 (Mastodon's focalPoint).
+	Focus *[2]float64 `json:"focalPoint,omitempty"`
+	// Local uploads only: the row, and the preview's file and size.
+	MediaID       int64  `json:"mediaId,omitempty"`
+	PreviewURL    string `json:"previewUrl,omitempty"`
+	PreviewWidth  int    `json:"previewWidth,omitempty"`
+	PreviewHeight int    `json:"previewHeight,omitempty"`
 }
 
 // Tag is a Mention or a Hashtag of a post.

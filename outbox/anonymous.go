@@ -65,6 +65,9 @@ func (o *Outbox) PublishAnonymous(ctx context.Context, pub Publication) (*models
 		if post.ID, err = models.NextPostID(ctx, tx); err != nil {
 			return err
 		}
+		if err := o.takeMedia(ctx, tx, pub.Author.ID, post, pub.MediaIDs); err != nil {
+			return err
+		}
 		groupURI := o.urls.Actor(group)
 		post.URI = groupURI + "/statuses/" + strconv.FormatInt(post.ID, 10)
 		post.URL = post.URI
@@ -92,6 +95,11 @@ func (o *Outbox) PublishAnonymous(ctx context.Context, pub Publication) (*models
 		}
 		if _, err := models.InsertPost(ctx, tx, post); err != nil {
 			return err
+		}
+		if len(pub.MediaIDs) > 0 {
+			if err := models.LinkMedia(ctx, tx, post.ID, pub.MediaIDs); err != nil {
+				return err
+			}
 		}
 		if err := o.notifyAnonymous(ctx, tx, pub, group, post); err != nil {
 			return err

@@ -23,6 +23,9 @@ type Publication struct {
 	Mentions []*models.Actor
 	Parent   *models.Post  // the post it answers, if any
 	ParentBy *models.Actor // that post's author
+	// MediaIDs are the author's uploads the post shows, in order: each
+	// unattached (models.ClaimMedia), at most models.MaxMediaAttachments.
+	MediaIDs []int64
 }
 
 // audience is who a post goes to: its addressing and the inboxes that
@@ -61,6 +64,9 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 		if post.ID, err = models.NextPostID(ctx, tx); err != nil {
 			return err
 		}
+		if err := o.takeMedia(ctx, tx, pub.Author.ID, post, pub.MediaIDs); err != nil {
+			return err
+		}
 		post.URI = o.urls.Actor(pub.Author) + "/statuses/" + strconv.FormatInt(post.ID, 10)
 		post.URL = post.URI
 		post.AuthorID, post.Local, post.Type = pub.Author.ID, true, "Note"
@@ -79,6 +85,11 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 		}
 		if _, err := models.InsertPost(ctx, tx, post); err != nil {
 			return err
+		}
+		if len(pub.MediaIDs) > 0 {
+			if err := models.LinkMedia(ctx, tx, post.ID, pub.MediaIDs); err != nil {
+				return err
+			}
 		}
 		if post.Visibility == models.VisibilityDirect {
 			if err := models.RecordDirectPost(ctx, tx, post, participantIDs(pub)); err != nil {
@@ -111,9 +122,40 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 	return post, nil
 }
 
-// Edit replaces a local post's content and sends Update{Note}.
+// Edit replaces a local post's content and sends Update{Note}; its
+// photos stay as they are.
 func (o *Outbox) Edit(ctx context.Context, author *models.Actor, post *models.Post) error {
 	return o.change(ctx, author, post, "Update", func(tx pgx.Tx) error { return models.UpdatePost(ctx, tx, post) })
+}
+
+// EditWithMedia is Edit that also sets the post's photos to mediaIDs, in
+// order: the author's unattached uploads or photos the post has already.
+// Photos left out go back to unattached, and expire.
+func (o *Outbox) EditWithMedia(ctx context.Context, author *models.Actor, post *models.Post, mediaIDs []int64) error {
+	return o.change(ctx, author, post, "Update", func(tx pgx.Tx) error {
+		if err := o.takeMedia(ctx, tx, author.ID, post, mediaIDs); err != nil {
+			return err
+		}
+		if err := models.UpdatePost(ctx, tx, post); err != nil {
+			return err
+		}
+		return models.LinkMedia(ctx, tx, post.ID, mediaIDs)
+	})
+}
+
+// takeMedia locks the uploads a post of owner will show and sets the
+// post's attachments to them, in order (remote attachments are never on a
+// local post). models.LinkMedia records the choice once the post is stored.
+func (o *Outbox) takeMedia(ctx context.Context, tx pgx.Tx, owner int64, post *models.Post, ids []int64) error {
+	media, err := models.ClaimMedia(ctx, tx, owner, post.ID, ids)
+	if err != nil {
+		return err
+	}
+	post.Attachments = make([]models.Attachment, 0, len(media))
+	for _, m := range media {
+		post.Attachments = append(post.Attachments, o.urls.LocalAttachment(m))
+	}
+	return nil
 }
 
 // Delete makes a local post a tombstone and sends Delete.

@@ -51,13 +51,14 @@ func TestTheInstanceDocumentSaysWhatVillageEnforces(t *testing.T) {
 	if v2.Title != "Park Slope Village" || !strings.HasPrefix(v2.Version, "4.3.0 (compatible; Village ") || v2.Domain != "127.0.0.2:8080" {
 		t.Errorf("v2: %+v", v2)
 	}
-	if s := v2.Configuration.Statuses; s["max_characters"] != models.MaxPostLength || s["max_media_attachments"] != 0 ||
+	if s := v2.Configuration.Statuses; s["max_characters"] != models.MaxPostLength || s["max_media_attachments"] != models.MaxMediaAttachments ||
 		s["characters_reserved_per_url"] != models.CharactersReservedPerURL {
 		t.Errorf("configuration.statuses = %v", s)
 	}
-	if v2.Configuration.Polls["max_options"] != 0 || v2.Configuration.Media["image_size_limit"] != float64(0) {
-		t.Errorf("polls %v, media %v: Village takes neither yet", v2.Configuration.Polls, v2.Configuration.Media)
+	if v2.Configuration.Polls["max_options"] != 0 {
+		t.Errorf("polls %v: Village takes none yet", v2.Configuration.Polls)
 	}
+	wantMediaLimits(t, "v2", v2.Configuration.Media)
 	if _, ok := v2.Configuration.URLs["streaming"]; ok {
 		t.Errorf("a streaming URL without a streaming API: %v", v2.Configuration.URLs)
 	}
@@ -74,11 +75,15 @@ func TestTheInstanceDocumentSaysWhatVillageEnforces(t *testing.T) {
 		ApprovalRequired bool   `json:"approval_required"`
 		Stats            map[string]int
 		ContactAccount   *struct{ Username string } `json:"contact_account"`
+		Configuration    struct {
+			Media map[string]any `json:"media_attachments"`
+		}
 	}
 	decodeInto(t, call(e, http.MethodGet, "/api/v1/instance", ""), &v1)
 	if v1.URI != "127.0.0.2:8080" || !v1.Registrations || !v1.ApprovalRequired || v1.Stats["user_count"] != 2 || v1.ContactAccount == nil {
 		t.Errorf("v1: %+v", v1)
 	}
+	wantMediaLimits(t, "v1", v1.Configuration.Media)
 	for path, want := range map[string]string{"/api/v1/custom_emojis": "[]", "/api/v1/instance/rules": `"text":"Be kind"`} {
 		if rec := call(e, http.MethodGet, path, ""); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("%s: %d %s", path, rec.Code, rec.Body)
@@ -252,5 +257,27 @@ func decodeInto(t *testing.T, rec *httptest.ResponseRecorder, out any) {
 	}
 	if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
 		t.Fatalf("%v: %s", err, rec.Body)
+	}
+}
+
+// wantMediaLimits checks an instance document's media_attachments against
+// the limits the upload code enforces (models' media constants).
+func wantMediaLimits(t *testing.T, what string, got map[string]any) {
+	t.Helper()
+	want := map[string]any{"image_size_limit": float64(models.MaxImageBytes), "image_matrix_limit": float64(models.MaxImagePixels),
+		"description_limit": float64(models.MaxMediaDescription), "video_size_limit": float64(0)}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: media_attachments.%s = %v, want %v", what, k, got[k], v)
+		}
+	}
+	types := fmt.Sprint(got["supported_mime_types"])
+	for _, typ := range []string{"image/jpeg", "image/png", "image/webp", "image/gif"} {
+		if !strings.Contains(types, typ) {
+			t.Errorf("%s: supported_mime_types %s lacks %s", what, types, typ)
+		}
+	}
+	if strings.Contains(types, "video") || strings.Contains(types, "svg") {
+		t.Errorf("%s: supported_mime_types %s names what Village refuses", what, types)
 	}
 }

@@ -1,31 +1,79 @@
 package web
 
 import (
+	"encoding/base64"
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"github.com/village-social/village/web/app"
+	"github.com/village-social/village/models"
 )
 
-// bodyLimits caps request bodies at limit, except an avatar upload's, which
-// may be up to app.AvatarBodyLimit. It runs before the CSRF check, which reads
-// the form (and so the upload), so the larger cap must be decided here and
-// not on the route.
-func bodyLimits(limit string) echo.MiddlewareFunc {
-	isUpload := func(c echo.Context) bool {
-		r := c.Request()
-		return r.Method == http.MethodPost && r.URL.Path == app.AvatarUploadPath
+// uploadEnvelope is room, beyond the files, for the multipart envelope and
+// the text fields that come with them (a post's text, alt texts).
+const uploadEnvelope = 256 << 10
+
+// uploadRoute is a route that takes files, and the largest body it may be
+// sent: what its files may weigh, and the envelope.
+type uploadRoute struct {
+	method, path string
+	limit        int64
+}
+
+// uploadRoutes are the only routes whose bodies may exceed the default
+// limit, each up to what its files may be (models' media limits) and no
+// more.
+func uploadRoutes() []uploadRoute {
+	photo := int64(models.MaxImageBytes) + uploadEnvelope
+	picture := int64(models.MaxProfileImageBytes) + uploadEnvelope
+	// update_credentials may carry an avatar and a header, and go-mastodon
+	// sends them as base64 in a plain form: 4/3 larger, plus the %2B and
+	// %2F of URL encoding.
+	profile := 2*int64(base64.StdEncoding.EncodedLen(models.MaxProfileImageBytes))*9/8 + uploadEnvelope
+	return []uploadRoute{
+		{http.MethodPost, "/api/v1/media", photo},
+		{http.MethodPost, "/api/v2/media", photo},
+		{http.MethodPatch, "/api/v1/accounts/update_credentials", profile},
+		{http.MethodPost, "/settings/avatar", picture},
+		{http.MethodPost, "/settings/header", picture},
+		// The web app's compose form: up to the post's photos.
+		{http.MethodPost, "/posts", models.MaxMediaAttachments*int64(models.MaxImageBytes) + uploadEnvelope},
 	}
-	small := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: limit, Skipper: isUpload})
-	large := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: app.AvatarBodyLimit,
-		Skipper: func(c echo.Context) bool { return !isUpload(c) }})
-	return func(next echo.HandlerFunc) echo.HandlerFunc { return small(large(next)) }
+}
+
+// bodyLimits caps request bodies at limit, except on uploadRoutes, each
+// capped at its own. It runs before the CSRF check, which reads the form
+// (and so the upload), so the larger caps must be decided here and not on
+// the routes.
+func bodyLimits(limit string) echo.MiddlewareFunc {
+	routes := uploadRoutes()
+	small := middleware.BodyLimit(limit)
+	large := make([]echo.MiddlewareFunc, len(routes))
+	for i, u := range routes {
+		large[i] = middleware.BodyLimit(strconv.FormatInt(u.limit, 10) + "B")
+	}
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		def := small(next)
+		uploads := make([]echo.HandlerFunc, len(routes))
+		for i := range routes {
+			uploads[i] = large[i](next)
+		}
+		return func(c echo.Context) error {
+			r := c.Request()
+			for i, u := range routes {
+				if r.Method == u.method && r.URL.Path == u.path {
+					return uploads[i](c)
+				}
+			}
+			return def(c)
+		}
+	}
 }
 
 // appCORS lets Mastodon apps that run in a browser, from their own

@@ -743,3 +743,57 @@ func TestAccountPagesNeedASignedInPerson(t *testing.T) {
 	rec = b.submit("/login", "/settings/profile", url.Values{"display_name": {"x"}})
 	wantStatus(t, "profile signed out", rec, http.StatusSeeOther)
 }
+
+func TestSettingsSetTheBotBadgeAndWhatAppsPostWith(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, models.SignupOpen)
+	s.account("sam", "correct horse")
+	b := s.browser()
+	wantStatus(t, "log-in", b.logIn("sam", "correct horse"), http.StatusSeeOther)
+	ctx := context.Background()
+	form := func(language, visibility string) url.Values {
+		return url.Values{"display_name": {"Sam"}, "bot": {"1"}, "default_visibility": {visibility},
+			"default_sensitive": {"1"}, "default_language": {language}}
+	}
+	wantStatus(t, "save", b.submit("/settings", "/settings/profile", form("pt-BR", models.VisibilityPrivate)), http.StatusSeeOther)
+	acc := mustAccount(t, s, "sam")
+	prefs, err := models.PreferencesOf(ctx, s.db, acc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := models.Preferences{Visibility: models.VisibilityPrivate, Sensitive: true, Language: "pt-BR"}
+	if !acc.Actor.Bot || prefs != want {
+		t.Errorf("stored bot=%v %+v, want bot and %+v", acc.Actor.Bot, prefs, want)
+	}
+	page := b.get("/settings").Body.String()
+	for _, shown := range []string{`id="bot" name="bot" type="checkbox" value="1" checked`, `<option value="private" selected>`,
+		`id="default_sensitive" name="default_sensitive" type="checkbox" value="1" checked`, `value="pt-BR"`} {
+		if !strings.Contains(page, shown) {
+			t.Errorf("the settings page does not show %s", shown)
+		}
+	}
+
+	for _, tt := range []struct {
+		name, language, visibility, errorID string
+	}{
+		{"a language that is no code", "Portuguese!", models.VisibilityPublicPost, "default_language-error"},
+		{"a visibility apps cannot default to", "", models.VisibilityDirect, "default_visibility-error"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := form(tt.language, tt.visibility)
+			f.Set("display_name", "Changed")
+			rec := b.submit("/settings", "/settings/profile", f)
+			wantStatus(t, tt.name, rec, http.StatusUnprocessableEntity)
+			if !strings.Contains(rec.Body.String(), `id="`+tt.errorID+`" role="alert"`) {
+				t.Errorf("no error %s on the page", tt.errorID)
+			}
+			after, err := models.PreferencesOf(ctx, s.db, acc.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after != want || mustAccount(t, s, "sam").Actor.DisplayName != "Sam" {
+				t.Errorf("a refused form changed the profile: %+v", after)
+			}
+		})
+	}
+}

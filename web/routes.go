@@ -3,19 +3,33 @@ package web
 import (
 	"github.com/labstack/echo/v4"
 
+	"github.com/village-social/village/federation"
+
 	"github.com/village-social/village/web/activitypub"
 	"github.com/village-social/village/web/api"
 	"github.com/village-social/village/web/app"
 	"github.com/village-social/village/web/feeds"
+	"github.com/village-social/village/web/media"
 )
 
 // routes lists every route Village serves, one face after another.
 func routes(e *echo.Echo, f faces, health echo.HandlerFunc) {
 	e.GET("/healthz", health)
+	mediaRoutes(e, f.media)
 	activityPubRoutes(e, f.activityPub)
 	apiRoutes(e, f.api)
 	appRoutes(e, f.app)
 	feedRoutes(e, f.feeds)
+}
+
+// mediaRoutes: stored pictures (web/media), for browsers, apps and other
+// servers alike: photos (an address is the permission to fetch one),
+// avatars and headers.
+func mediaRoutes(e *echo.Echo, l *media.Library) {
+	if l == nil {
+		return // no media folder: uploads are off
+	}
+	e.GET(federation.MediaPath+":folder/:file", l.ServeFile)
 }
 
 // activityPubRoutes: what other servers fetch and post (web/activitypub).
@@ -27,26 +41,30 @@ func activityPubRoutes(e *echo.Echo, h *activitypub.Handler) {
 	e.GET("/.well-known/nodeinfo", h.NodeInfoLinks)
 	e.GET("/nodeinfo/2.0", h.NodeInfo20)
 	e.GET("/nodeinfo/2.1", h.NodeInfo21)
-	e.GET("/users/:name", h.ActorDocument(activitypub.PersonActor))
-	e.GET("/users/:name/outbox", h.OutboxCollection(activitypub.PersonActor))
-	e.GET("/users/:name/followers", h.FollowersCollection(activitypub.PersonActor))
-	e.GET("/users/:name/following", h.FollowingCollection(activitypub.PersonActor))
-	e.GET("/groups/:name", h.ActorDocument(activitypub.GroupActor))
-	e.GET("/groups/:name/outbox", h.OutboxCollection(activitypub.GroupActor))
-	e.GET("/groups/:name/followers", h.FollowersCollection(activitypub.GroupActor))
-	e.GET("/groups/:name/following", h.FollowingCollection(activitypub.GroupActor))
-	e.GET("/groups/:name/moderators", h.ModeratorsCollection)
-	e.GET("/users/:name/featured", h.FeaturedCollection(activitypub.PersonActor))
-	e.GET("/groups/:name/featured", h.FeaturedCollection(activitypub.GroupActor))
+	// Documents: with authorized fetch on, only for signed GETs (JSON ones
+	// where a page is served too); the instance actor stays open, since
+	// servers fetch its key to verify our own signed fetches.
+	signed, signedJSON := h.RequireSignedFetch, h.RequireSignedFetchOfJSON
+	e.GET("/users/:name", h.ActorDocument(activitypub.PersonActor), signedJSON)
+	e.GET("/users/:name/outbox", h.OutboxCollection(activitypub.PersonActor), signed)
+	e.GET("/users/:name/followers", h.FollowersCollection(activitypub.PersonActor), signed)
+	e.GET("/users/:name/following", h.FollowingCollection(activitypub.PersonActor), signed)
+	e.GET("/groups/:name", h.ActorDocument(activitypub.GroupActor), signedJSON)
+	e.GET("/groups/:name/outbox", h.OutboxCollection(activitypub.GroupActor), signed)
+	e.GET("/groups/:name/followers", h.FollowersCollection(activitypub.GroupActor), signed)
+	e.GET("/groups/:name/following", h.FollowingCollection(activitypub.GroupActor), signed)
+	e.GET("/groups/:name/moderators", h.ModeratorsCollection, signed)
+	e.GET("/users/:name/featured", h.FeaturedCollection(activitypub.PersonActor), signed)
+	e.GET("/groups/:name/featured", h.FeaturedCollection(activitypub.GroupActor), signed)
 	e.GET("/actor", h.ActorDocument(activitypub.InstanceActor))
-	e.GET("/actor/outbox", h.OutboxCollection(activitypub.InstanceActor))
-	e.GET("/actor/followers", h.FollowersCollection(activitypub.InstanceActor))
-	e.GET("/actor/following", h.FollowingCollection(activitypub.InstanceActor))
-	e.GET("/actors/reports", h.ActorDocument(activitypub.ReportsActor))
-	e.GET("/actors/reports/outbox", h.OutboxCollection(activitypub.ReportsActor)) // always empty: its Flags are not public
-	e.GET("/activities/:id", h.ActivityDocument)
-	e.GET("/users/:name/statuses/:id", h.NoteDocument)
-	e.GET("/groups/:name/statuses/:id", h.NoteDocument)
+	e.GET("/actor/outbox", h.OutboxCollection(activitypub.InstanceActor), signed)
+	e.GET("/actor/followers", h.FollowersCollection(activitypub.InstanceActor), signed)
+	e.GET("/actor/following", h.FollowingCollection(activitypub.InstanceActor), signed)
+	e.GET("/actors/reports", h.ActorDocument(activitypub.ReportsActor), signedJSON)
+	e.GET("/actors/reports/outbox", h.OutboxCollection(activitypub.ReportsActor), signed) // always empty: its Flags are not public
+	e.GET("/activities/:id", h.ActivityDocument, signed)
+	e.GET("/users/:name/statuses/:id", h.NoteDocument, signedJSON)
+	e.GET("/groups/:name/statuses/:id", h.NoteDocument, signedJSON)
 
 	// Inboxes: the shared one and each local actor's
 	e.POST("/inbox", h.PostInbox)
@@ -81,6 +99,7 @@ func apiRoutes(e *echo.Echo, h *api.Handler) {
 
 	// Accounts, statuses, timelines, notifications
 	g.GET("/v1/accounts/verify_credentials", h.VerifyCredentials, api.Needs("read:accounts", "profile"))
+	g.PATCH("/v1/accounts/update_credentials", h.UpdateCredentials, api.Needs("write:accounts")) // body limit: bodyLimits
 	g.GET("/v1/accounts/lookup", h.LookupAccount, api.IfToken("read:accounts"))
 	g.GET("/v1/accounts/relationships", h.Relationships, api.Needs("read:follows"))
 	g.GET("/v1/accounts/:id", h.GetAccount, api.IfToken("read:accounts"))
@@ -113,6 +132,12 @@ func apiRoutes(e *echo.Echo, h *api.Handler) {
 	g.POST("/v1/accounts/:id/unmute", h.Unmute, api.Needs("write:mutes"))
 	g.GET("/v1/blocks", h.Blocks, api.Needs("read:blocks"))
 	g.GET("/v1/mutes", h.Mutes, api.Needs("read:mutes"))
+
+	// Photos (body limit: bodyLimits); Mastodon asks write:media to read one's uploads too
+	g.POST("/v1/media", h.UploadMedia, api.Needs("write:media"))
+	g.POST("/v2/media", h.UploadMedia, api.Needs("write:media"))
+	g.GET("/v1/media/:id", h.GetMedia, api.Needs("write:media"))
+	g.PUT("/v1/media/:id", h.UpdateMedia, api.Needs("write:media"))
 
 	// Everyday statuses: bookmarks, sources and edits, who reacted, pins,
 	// muted threads, reading positions
@@ -173,8 +198,8 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.GET("/settings", h.SettingsPage)
 	e.POST("/settings/profile", h.SaveProfile)
 	e.POST("/settings/password", h.ChangePassword)
-	e.POST(app.AvatarUploadPath, h.SaveAvatar) // body limit: bodyLimits
-	e.GET(app.AvatarsPath+":file", h.AvatarFile)
+	e.POST("/settings/avatar", h.SaveProfilePicture(media.Avatar)) // body limit: bodyLimits
+	e.POST("/settings/header", h.SaveProfilePicture(media.Header)) // body limit: bodyLimits
 	e.GET("/settings/apps", h.AppsPage)
 	e.POST("/settings/apps/:id/revoke", h.RevokeApp)
 
@@ -187,7 +212,9 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	// Members
 	e.GET("/home", h.MemberHome)
 	e.POST("/follow", h.FollowByHandle)
-	e.POST("/posts", h.CreatePost)
+	e.POST("/posts", h.CreatePost) // with photos; body limit: bodyLimits
+	e.GET("/photos/:id", h.PhotoFile(false))
+	e.GET("/photos/:id/preview", h.PhotoFile(true))
 	e.GET("/posts/:id", h.MemberThread)
 	e.GET("/posts/:id/edit", h.EditPostPage)
 	e.POST("/posts/:id/edit", h.EditPost)

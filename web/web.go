@@ -3,7 +3,7 @@
 // Each face has its own package: activitypub (other servers), api
 // (Mastodon apps), app (the HTML app) and feeds (RSS and Atom); they do not
 // import each other, and share only small packages named after their job
-// (access, blocklist, compose, httperr, i18n, negotiate, ratelimit,
+// (access, blocklist, compose, httperr, i18n, media, negotiate, ratelimit,
 // reporting).
 package web
 
@@ -25,6 +25,7 @@ import (
 	"github.com/village-social/village/web/blocklist"
 	"github.com/village-social/village/web/compose"
 	"github.com/village-social/village/web/feeds"
+	"github.com/village-social/village/web/media"
 	"github.com/village-social/village/web/ratelimit"
 	"github.com/village-social/village/web/reporting"
 )
@@ -55,12 +56,18 @@ type Options struct {
 	// Web app: accounts. Clock is the time sessions and log-in limits go
 	// by; time.Now when nil (tests move it on).
 	Clock func() time.Time
-	// MediaDir is the folder uploaded pictures are stored in (avatars/
-	// under it); empty turns avatar uploads off.
+	// MediaDir is the folder uploaded pictures are stored in (photos/,
+	// avatars/ and headers/ under it); empty turns uploads off.
 	MediaDir string
 	// InboxRate is how many activities one remote host may post per
 	// minute; 0 sets no limit (tests and benchmarks).
 	InboxRate int
+	// AuthorizedFetch answers ActivityPub documents (actors but the
+	// instance actor, collections, posts, activities) only to GETs signed
+	// by servers not blocked here, as Mastodon's secure mode does;
+	// discovery (WebFinger, host-meta, NodeInfo), the instance actor and
+	// HTML pages stay open.
+	AuthorizedFetch bool
 	// Changes, when set, tells of changes made outside this server (a
 	// moderation action on the command line): each drops what the
 	// handlers keep in memory. Closing it ends the watch.
@@ -90,9 +97,13 @@ func New(opts Options) *echo.Echo {
 	blocks := blocklist.New(opts.DB, opts.Clock)
 	composer := compose.New(opts.DB, opts.URLs, opts.Resolver)
 	reports := reporting.New(opts.DB, opts.URLs, opts.Outbox, opts.Resolver, opts.Logger)
+	var library *media.Library
+	if opts.MediaDir != "" {
+		library = media.NewLibrary(opts.DB, media.NewFolder(opts.MediaDir), opts.URLs, opts.Logger)
+	}
 
 	pages, err := app.New(app.Options{DB: opts.DB, Logger: opts.Logger, URLs: opts.URLs, Resolver: opts.Resolver,
-		Outbox: opts.Outbox, Fetcher: opts.Fetcher, Clock: opts.Clock, MediaDir: opts.MediaDir, Limits: limits,
+		Outbox: opts.Outbox, Fetcher: opts.Fetcher, Clock: opts.Clock, Media: library, Limits: limits,
 		Blocks: blocks, Reports: reports, Composer: composer})
 	if err != nil {
 		panic(err) // the templates are embedded: a parse error is a bug, caught by every test
@@ -100,12 +111,13 @@ func New(opts Options) *echo.Echo {
 	f := faces{
 		activityPub: activitypub.New(activitypub.Options{DB: opts.DB, Logger: opts.Logger, URLs: opts.URLs,
 			Version: opts.Version, Auth: opts.Auth, Inbox: opts.Inbox, Outbox: opts.Outbox, Limits: limits,
-			Blocks: blocks, Pages: pages}),
+			Blocks: blocks, Pages: pages, AuthorizedFetch: opts.AuthorizedFetch}),
 		api: api.New(api.Options{DB: opts.DB, URLs: opts.URLs, Resolver: opts.Resolver, Outbox: opts.Outbox,
 			Limits: limits, Blocks: blocks, Reports: reports, Composer: composer, Clock: opts.Clock,
-			Version: opts.Version}),
+			Version: opts.Version, Media: library}),
 		app:   pages,
 		feeds: feeds.New(opts.DB, opts.URLs),
+		media: library,
 	}
 
 	// Errors: JSON in Mastodon's shape, a page for browsers.
@@ -118,7 +130,7 @@ func New(opts Options) *echo.Echo {
 			return err
 		},
 	}))
-	e.Use(bodyLimits(opts.BodyLimit)) // larger for avatar uploads only
+	e.Use(bodyLimits(opts.BodyLimit)) // larger for uploads only
 	e.Use(strictJSON(opts.Logger))    // JSON bodies: depth, width and syntax checked before any handler decodes them
 	e.Use(appCORS())                  // browser apps (Elk, Phanpy) call the API from their own origin
 	// Then: actor documents dropped around writes, the signed-in person,
@@ -142,4 +154,5 @@ type faces struct {
 	api         *api.Handler
 	app         *app.Handler
 	feeds       *feeds.Handler
+	media       *media.Library // stored pictures; nil without a media folder
 }

@@ -33,6 +33,8 @@ type Config struct {
 
 	InboxRate int // activities one remote host may post per minute
 
+	AuthorizedFetch bool // ActivityPub documents only for signed GETs of servers not blocked
+
 	given map[string]bool // the variables set by flag or environment, not defaulted
 }
 
@@ -58,6 +60,7 @@ var settings = []setting{
 	{"VILLAGE_DELIVERY_RETRY_BASE", "delivery-retry-base", "30s", "delay before a failed delivery's first retry; each next retry doubles it"},
 	{"VILLAGE_DELIVERY_RESCUE_AFTER", "delivery-rescue-after", "2m", "a delivery left running by a crashed process is retried after this; must exceed the delivery timeout"},
 	{"VILLAGE_INBOX_RATE", "inbox-rate", strconv.Itoa(web.DefaultInboxRate), "activities one remote host may post to our inboxes per minute (more get 429 with Retry-After)"},
+	{"VILLAGE_AUTHORIZED_FETCH", "authorized-fetch", "false", "true: ActivityPub documents (but discovery and the instance actor) only for signed GETs of servers not blocked, as Mastodon's secure mode"},
 }
 
 // addConfigFlags registers one flag per setting.
@@ -159,6 +162,13 @@ func loadConfig(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) 
 		return nil, &configError{"VILLAGE_INBOX_RATE", fmt.Sprintf("expected a whole number of activities per minute, such as 300, got %q", vals["VILLAGE_INBOX_RATE"])}
 	}
 	cfg.InboxRate = rate
+	switch strings.ToLower(vals["VILLAGE_AUTHORIZED_FETCH"]) {
+	case "true", "1", "yes", "on":
+		cfg.AuthorizedFetch = true
+	case "false", "0", "no", "off":
+	default:
+		return nil, &configError{"VILLAGE_AUTHORIZED_FETCH", fmt.Sprintf("expected true or false, got %q", vals["VILLAGE_AUTHORIZED_FETCH"])}
+	}
 	if cfg.DeliveryRescueAfter <= cfg.DeliveryTimeout {
 		return nil, &configError{"VILLAGE_DELIVERY_RESCUE_AFTER", fmt.Sprintf("must be longer than VILLAGE_DELIVERY_TIMEOUT (%s)", cfg.DeliveryTimeout)}
 	}

@@ -26,6 +26,7 @@ func TestConfigErrorsNameTheVariableAndWhatIsExpected(t *testing.T) {
 		{"allow-private not a CIDR", map[string]string{"VILLAGE_ALLOW_PRIVATE": "127.0.0.0/8,localhost"}, []string{"version"}, "VILLAGE_ALLOW_PRIVATE", "CIDRs"},
 		{"log level loud", map[string]string{"VILLAGE_LOG_LEVEL": "loud"}, []string{"version"}, "VILLAGE_LOG_LEVEL", "debug, info, warn or error"},
 		{"log format xml", map[string]string{"VILLAGE_LOG_FORMAT": "xml"}, []string{"version"}, "VILLAGE_LOG_FORMAT", "text or json"},
+		{"authorized fetch maybe", map[string]string{"VILLAGE_AUTHORIZED_FETCH": "maybe"}, []string{"version"}, "VILLAGE_AUTHORIZED_FETCH", "expected true or false"},
 		{"flag overrides a valid variable with a bad value", map[string]string{"VILLAGE_PROTOCOL": "https"}, []string{"--protocol", "gopher", "version"}, "VILLAGE_PROTOCOL", "gopher"},
 	}
 	for _, tt := range tests {

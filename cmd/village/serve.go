@@ -16,6 +16,7 @@ import (
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web"
+	"github.com/village-social/village/web/media"
 )
 
 // shutdownGrace is how long requests in flight may take to finish on shutdown.
@@ -72,9 +73,23 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	client := fetch.New(fetch.Options{AllowPrivate: cfg.AllowPrivate, UserAgent: userAgent, Signer: signer.SignGet})
 	resolver := federation.NewResolver(st.pool, urls, client, federation.ResolverOptions{Scheme: cfg.Protocol, Logger: a.logger})
+	mediaDir := filepath.Join(st.dataDir, "media")
+	// Uploads no post took, and those of deleted posts, are removed by a
+	// River periodic job: River's leader alone schedules it, so several
+	// processes on one database run it once an hour, and it survives
+	// restarts (it runs at start too).
+	library := media.NewLibrary(st.pool, media.NewFolder(mediaDir), urls, a.logger)
+	cleanup := delivery.PeriodicTask{Name: "media-cleanup", Every: media.CleanupEvery, Run: func(ctx context.Context) error {
+		n, err := library.Cleanup(ctx, time.Now())
+		if n > 0 {
+			a.logger.Info("media: removed expired uploads", "files", n)
+		}
+		return err
+	}}
 	queue, err := delivery.New(st.pool, delivery.Options{
 		URLs: urls, AllowPrivate: cfg.AllowPrivate, UserAgent: userAgent, Logger: a.logger,
 		Timeout: cfg.DeliveryTimeout, RetryBase: cfg.DeliveryRetryBase, RescueAfter: cfg.DeliveryRescueAfter,
+		Periodic: []delivery.PeriodicTask{cleanup},
 	})
 	if err != nil {
 		return err
@@ -100,9 +115,11 @@ func (a *app) serve(ctx context.Context) error {
 		DB: st.pool, Logger: a.logger, URLs: urls, Version: Version,
 		Auth: auth, Resolver: resolver, Outbox: out, Fetcher: client,
 		Inbox:     inbox.New(st.pool, urls, resolver, out, auth, a.logger),
-		MediaDir:  filepath.Join(st.dataDir, "media"),
+		MediaDir:  mediaDir,
 		InboxRate: cfg.InboxRate,
-		Changes:   changes,
+		// Mastodon's secure mode: documents only for signed fetches.
+		AuthorizedFetch: cfg.AuthorizedFetch,
+		Changes:         changes,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Listen)

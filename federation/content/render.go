@@ -416,3 +416,12 @@ func writeHashtag(b *strings.Builder, seg segment, tag, base string) {
 	b.WriteString(html.EscapeString(seg.name))
 	b.WriteString(`</span></a>`)
 }
+
+// FieldHTML renders the plain-text value of a profile field as Mastodon
+// sends and shows one: escaped, with its links made (rel nofollow
+// noopener noreferrer), on one line without a paragraph around it.
+func FieldHTML(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	out := Render(text, RenderOptions{}).HTML
+	return strings.TrimSuffix(strings.TrimPrefix(out, "<p>"), "</p>")
+}

@@ -128,6 +128,9 @@ type Options struct {
 	RescueAfter time.Duration
 	// Logger receives the queue's logs. Default slog.Default().
 	Logger *slog.Logger
+	// Periodic is upkeep to run every so often besides deliveries (see
+	// PeriodicTask).
+	Periodic []PeriodicTask
 }
 
 func (o Options) withDefaults() Options {
@@ -177,6 +180,7 @@ type Queue struct {
 	hosts     *hostSlots
 	active    activeSlots
 	keys      *keyCache
+	schemes   *schemeMemo
 	retry     *RetryPolicy
 	pause     models.PauseRule
 }
@@ -195,15 +199,16 @@ func New(pool *pgxpool.Pool, opts Options) (*Queue, error) {
 			opts.RescueAfter, opts.jobTimeout(), opts.Timeout)
 	}
 	q := &Queue{
-		pool:   pool,
-		opts:   opts,
-		log:    opts.Logger,
-		guard:  fetch.NewGuard(opts.AllowPrivate),
-		hosts:  newHostSlots(opts.PerHost),
-		active: make(activeSlots, opts.Workers),
-		keys:   newKeyCache(keyCacheSize),
-		retry:  &RetryPolicy{Base: opts.RetryBase},
-		pause:  newPauseRule(opts),
+		pool:    pool,
+		opts:    opts,
+		log:     opts.Logger,
+		guard:   fetch.NewGuard(opts.AllowPrivate),
+		hosts:   newHostSlots(opts.PerHost),
+		active:  make(activeSlots, opts.Workers),
+		keys:    newKeyCache(keyCacheSize),
+		schemes: newSchemeMemo(schemeMemoSize, SchemeMemoTTL),
+		retry:   &RetryPolicy{Base: opts.RetryBase},
+		pause:   newPauseRule(opts),
 	}
 	q.transport = newTransport(q.guard, opts)
 	q.http = &http.Client{
@@ -217,9 +222,18 @@ func New(pool *pgxpool.Pool, opts Options) (*Queue, error) {
 	if err := river.AddWorkerSafely(workers, &worker{q: q}); err != nil {
 		return nil, fmt.Errorf("delivery: %w", err)
 	}
+	periodic, err := periodicJobs(workers, opts.Periodic)
+	if err != nil {
+		return nil, err
+	}
+	queues := map[string]river.QueueConfig{queueName: {MaxWorkers: opts.riverWorkers()}}
+	if len(periodic) > 0 {
+		queues[maintenanceQueue] = river.QueueConfig{MaxWorkers: 1}
+	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:               map[string]river.QueueConfig{queueName: {MaxWorkers: opts.riverWorkers()}},
+		Queues:               queues,
 		Workers:              workers,
+		PeriodicJobs:         periodic,
 		FetchCooldown:        fetchCooldown,
 		FetchPollInterval:    fetchPollInterval,
 		JobTimeout:           opts.jobTimeout(),

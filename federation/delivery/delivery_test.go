@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,19 +27,19 @@ func TestDeliversActivityWithValidSignature(t *testing.T) {
 		t.Fatal(err)
 	}
 	rc := newReceiver(t, receiverOptions{check: func(r *http.Request, body []byte) error {
-		s, err := signature.CheckRequest(r, body, time.Now(), signature.Options{})
+		s, err := signature.CheckRequest(r, body, time.Now(), signature.Options{Scheme: "http"})
 		if err != nil {
 			return err
 		}
 		if s.KeyID != f.urls.KeyID(f.actor) {
 			return fmt.Errorf("keyId %q, want %q", s.KeyID, f.urls.KeyID(f.actor))
 		}
-		if s.Algorithm != "rsa-sha256" {
-			return fmt.Errorf("algorithm %q, want rsa-sha256", s.Algorithm)
+		if !s.RFC9421 || s.Algorithm != signature.AlgRSAv15SHA256 {
+			return fmt.Errorf("RFC 9421 %v, alg %q: want an RFC 9421 signature, rsa-v1_5-sha256, first", s.RFC9421, s.Algorithm)
 		}
-		for _, h := range []string{"(request-target)", "host", "date", "digest"} {
+		for _, h := range []string{"@method", "@target-uri", "content-digest"} {
 			if !slices.Contains(s.Headers, h) {
-				return fmt.Errorf("signed headers %v lack %s", s.Headers, h)
+				return fmt.Errorf("covered components %v lack %s", s.Headers, h)
 			}
 		}
 		return s.Verify(pub)
@@ -72,9 +73,103 @@ func TestDeliversActivityWithValidSignature(t *testing.T) {
 			t.Errorf("%s: %q, want %q", name, v, want)
 		}
 	}
-	if d := r.Header.Get("Digest"); !strings.HasPrefix(d, "SHA-256=") {
-		t.Errorf("Digest %q, want SHA-256=…", d)
+	if d := r.Header.Get("Content-Digest"); !strings.HasPrefix(d, "sha-256=:") {
+		t.Errorf("Content-Digest %q, want sha-256=:…:", d)
 	}
+}
+
+// Double-knocking: a host is tried with RFC 9421 first; one that refuses it
+// (400, 401 or 403) gets the same POST again at once signed with
+// draft-cavage, and from then on draft-cavage only, one POST per activity.
+// A host that takes RFC 9421 keeps getting it.
+func TestDoubleKnockRemembersWhatEachHostTakes(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	pub, err := signature.ParsePublicKeyPEM(f.actor.PublicKeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each receiver verifies what it takes and answers refuseWith to the other scheme.
+	receiverTaking := func(takes signature.Scheme, refuseWith int) *receiver {
+		var self atomic.Pointer[receiver]
+		rc := newReceiver(t, receiverOptions{
+			respond: func(n int) (int, http.Header) {
+				if self.Load().requests()[n-1].Err != nil {
+					return refuseWith, nil
+				}
+				return http.StatusAccepted, nil
+			},
+			check: func(r *http.Request, body []byte) error {
+				s, err := signature.CheckRequest(r, body, time.Now(), signature.Options{Scheme: "http"})
+				if err != nil {
+					return err
+				}
+				if (takes == signature.RFC9421) != s.RFC9421 {
+					return errRefused
+				}
+				return s.Verify(pub)
+			},
+		})
+		self.Store(rc)
+		return rc
+	}
+	tests := []struct {
+		name       string
+		takes      signature.Scheme
+		refuseWith int
+		want       []string // schemes of the POSTs of two activities, in order
+	}{
+		{"a host that takes RFC 9421", signature.RFC9421, 0, []string{"rfc9421", "rfc9421"}},
+		{"a host that answers 401 to RFC 9421", signature.Cavage, http.StatusUnauthorized, []string{"rfc9421", "draft-cavage", "draft-cavage"}},
+		{"a host that answers 400 to RFC 9421", signature.Cavage, http.StatusBadRequest, []string{"rfc9421", "draft-cavage", "draft-cavage"}},
+		{"a host that answers 403 to RFC 9421", signature.Cavage, http.StatusForbidden, []string{"rfc9421", "draft-cavage", "draft-cavage"}},
+	}
+	receivers := make([]*receiver, len(tests))
+	for i, tt := range tests {
+		receivers[i] = receiverTaking(tt.takes, tt.refuseWith)
+	}
+	first := f.activity(t)
+	for _, rc := range receivers {
+		f.enqueue(t, first.ID, rc.URL+"/inbox")
+	}
+	f.start(t, f.options())
+	for _, rc := range receivers {
+		eventually(t, 10*time.Second, "the first activity is delivered", func() bool { return jobFor(t, f.pool, rc.URL+"/inbox").State == "completed" })
+	}
+	second := f.activity(t)
+	for _, rc := range receivers {
+		f.enqueue(t, second.ID, rc.URL+"/inbox")
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc := receivers[i]
+			eventually(t, 10*time.Second, "both activities are delivered", func() bool { return rc.count() >= len(tt.want) && countOK(rc) == 2 })
+			var got []string
+			for _, r := range rc.requests() {
+				scheme := "draft-cavage"
+				if r.Header.Get("Signature-Input") != "" {
+					scheme = "rfc9421"
+				}
+				got = append(got, scheme)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("POSTs signed %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+var errRefused = fmt.Errorf("this receiver does not take that signature scheme")
+
+// countOK is how many requests the receiver accepted.
+func countOK(rc *receiver) int {
+	n := 0
+	for _, r := range rc.requests() {
+		if r.Err == nil {
+			n++
+		}
+	}
+	return n
 }
 
 func TestEnqueueSendsOnePOSTPerDistinctInbox(t *testing.T) {
@@ -131,8 +226,10 @@ func TestPeerAnswersDecideTheOutcome(t *testing.T) {
 		{"202 delivers", statuses(http.StatusAccepted), "completed", 1, 0, false},
 		{"200 delivers", statuses(http.StatusOK), "completed", 1, 0, false},
 		{"410 stops without retry", statuses(http.StatusGone), "cancelled", 1, 1, false},
-		{"400 stops without retry", statuses(http.StatusBadRequest), "cancelled", 1, 1, false},
-		{"401 stops without retry", statuses(http.StatusUnauthorized), "cancelled", 1, 1, false},
+		// 400, 401 and 403 to the RFC 9421 signature make a second knock with draft-cavage.
+		{"400 stops without retry", statuses(http.StatusBadRequest, http.StatusBadRequest), "cancelled", 2, 1, false},
+		{"401 stops without retry", statuses(http.StatusUnauthorized, http.StatusUnauthorized), "cancelled", 2, 1, false},
+		{"404 stops without retry", statuses(http.StatusNotFound), "cancelled", 1, 1, false},
 		{"500 then 202 is retried and delivered", statuses(http.StatusInternalServerError, http.StatusAccepted), "completed", 2, 1, false},
 		{"503 twice then 202 is retried and delivered", statuses(503, 503, 202), "completed", 3, 2, false},
 		{"408 is retried", statuses(http.StatusRequestTimeout, http.StatusAccepted), "completed", 2, 1, false},

@@ -140,7 +140,7 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 		defer release()
 	}
 
-	status, header, err := q.post(ctx, u, body, keyID, key, active)
+	status, header, err := q.post(ctx, u, host, body, keyID, key, active)
 	switch {
 	case err != nil:
 		if ctx.Err() != nil {
@@ -217,9 +217,38 @@ func (q *Queue) load(ctx context.Context, activityID int64) (body []byte, keyID 
 // post sends one signed POST within Timeout and returns the status and
 // headers of the answer. The body of the answer is read up to drainLimit
 // and dropped. An answer slower than slowAfter gives back the active slot.
-func (q *Queue) post(ctx context.Context, u *url.URL, body []byte, keyID string, key *rsa.PrivateKey, active *activeSlot) (int, http.Header, error) {
+//
+// It double-knocks: a host is sent an RFC 9421 signature first, and when
+// it answers 400, 401 or 403 the same POST goes again at once with a
+// draft-cavage signature. Which one a host took is remembered (q.schemes),
+// so that the common case costs one request.
+func (q *Queue) post(ctx context.Context, u *url.URL, host string, body []byte, keyID string, key *rsa.PrivateKey, active *activeSlot) (int, http.Header, error) {
 	ctx, cancel := context.WithTimeout(ctx, q.opts.Timeout)
 	defer cancel()
+	slow := time.AfterFunc(q.opts.slowAfter(), active.give)
+	defer slow.Stop()
+	scheme := q.schemes.first(host, time.Now())
+	status, header, err := q.postSigned(ctx, u, body, keyID, key, scheme)
+	if err == nil && scheme == signature.RFC9421 && refusesSignature(status) {
+		q.log.Debug("delivery: RFC 9421 signature refused, knocking again with draft-cavage",
+			slog.String("host", host), slog.Int("status", status))
+		scheme = signature.Cavage
+		status, header, err = q.postSigned(ctx, u, body, keyID, key, scheme)
+	}
+	if err == nil && status >= 200 && status < 300 {
+		q.schemes.remember(host, scheme, time.Now())
+	}
+	return status, header, err
+}
+
+// refusesSignature tells the answers after which a peer may take the other
+// signature scheme (as Fedify decides).
+func refusesSignature(status int) bool {
+	return status == http.StatusBadRequest || status == http.StatusUnauthorized || status == http.StatusForbidden
+}
+
+// postSigned sends one POST signed with scheme.
+func (q *Queue) postSigned(ctx context.Context, u *url.URL, body []byte, keyID string, key *rsa.PrivateKey, scheme signature.Scheme) (int, http.Header, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
@@ -229,11 +258,9 @@ func (q *Queue) post(ctx context.Context, u *url.URL, body []byte, keyID string,
 	req.Header.Set("User-Agent", q.opts.UserAgent)
 	// Signed just before sending, and afresh on every attempt, so that the
 	// Date is current.
-	if err := signature.SignRequest(req, body, keyID, key, time.Now()); err != nil {
+	if err := signature.Sign(scheme, req, body, keyID, key, time.Now()); err != nil {
 		return 0, nil, err
 	}
-	slow := time.AfterFunc(q.opts.slowAfter(), active.give)
-	defer slow.Stop()
 	resp, err := q.http.Do(req)
 	if err != nil {
 		return 0, nil, err

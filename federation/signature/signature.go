@@ -1,7 +1,10 @@
-// Package signature signs and verifies draft-cavage HTTP Signatures the way
-// Mastodon, GoToSocial and Lemmy speak them.
+// Package signature signs and verifies HTTP signatures the way Mastodon,
+// GoToSocial, Lemmy and Fedify speak them: draft-cavage HTTP Signatures and
+// RFC 9421 HTTP Message Signatures (with RFC 9530 Content-Digest).
 //
-// The signature math is done by github.com/go-fed/httpsig. This package adds
+// RFC 9421 is our own code (rfc9421.go, over our own reader of RFC 8941
+// structured fields, sfv.go). For draft-cavage, the signature math is done
+// by github.com/go-fed/httpsig, and this package adds
 // what that library lacks: it labels outgoing signatures "rsa-sha256" (the
 // library writes "hs2019", which some servers refuse), and on incoming
 // requests it parses the Signature header itself to require the right signed
@@ -55,10 +58,6 @@ var (
 	// ErrNotSigned: the request has neither a Signature header nor an
 	// "Authorization: Signature" header.
 	ErrNotSigned = errors.New("signature: request is not signed")
-	// ErrUnsupportedRFC9421: the request carries only an RFC 9421 HTTP
-	// Message Signature (Signature-Input). Answer 401 so that peers that
-	// double-knock (Fedify) retry with draft-cavage.
-	ErrUnsupportedRFC9421 = errors.New("signature: RFC 9421 message signatures are not supported, sign with draft-cavage HTTP Signatures")
 	// ErrMalformed: the Signature header cannot be parsed, lacks keyId or
 	// signature, or a signed value (Date, created, expires) is unreadable.
 	ErrMalformed = errors.New("signature: malformed signature")

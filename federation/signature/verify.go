@@ -28,6 +28,11 @@ type Options struct {
 	// and how long past its expires a signature is still taken (clock
 	// skew). Zero means DefaultMaxFuture.
 	MaxFuture time.Duration
+	// Scheme is the scheme ("https" or "http") requests reached us by, for
+	// the RFC 9421 components @target-uri and @scheme: behind a reverse
+	// proxy the request alone cannot tell. Empty: https, unless the
+	// request's URL says http.
+	Scheme string
 }
 
 func (o Options) limits() (maxAge, maxFuture time.Duration) {
@@ -56,6 +61,11 @@ type Signed struct {
 	// Time is the signed time that was checked against the window: the
 	// created parameter when (created) is signed, else the Date header.
 	Time time.Time
+	// RFC9421 tells an RFC 9421 message signature (Signature-Input) from a
+	// draft-cavage one; for it, Headers are the covered components.
+	RFC9421 bool
+
+	message *messageSig // RFC 9421 only
 
 	params  sigParams
 	signed  []string // the headers list Verify uses, safe from callers
@@ -83,6 +93,9 @@ type Signed struct {
 // Errors wrap one of the package's sentinel errors, never
 // ErrInvalidSignature: fetching the key again cannot help.
 func CheckRequest(r *http.Request, body []byte, now time.Time, opts Options) (*Signed, error) {
+	if len(r.Header.Values("Signature-Input")) > 0 {
+		return checkRFC9421(r, body, now, opts)
+	}
 	p, err := readSignature(r.Header)
 	if err != nil {
 		return nil, err
@@ -134,6 +147,9 @@ func CheckRequest(r *http.Request, body []byte, now time.Time, opts Options) (*S
 // wall clock and not by CheckRequest's now, a created more than 10 seconds
 // ahead or an expires more than 10 seconds past.
 func (s *Signed) Verify(key crypto.PublicKey) error {
+	if s.message != nil {
+		return s.message.verify(key, s.KeyID)
+	}
 	algo, err := verifyAlgorithm(s.Algorithm, key)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidSignature, err)
@@ -171,21 +187,12 @@ func (s *Signed) request(target string) *http.Request {
 
 // readSignature finds and parses the draft-cavage signature parameters.
 func readSignature(h http.Header) (sigParams, error) {
-	rfc9421 := h.Get("Signature-Input") != ""
 	value, err := signatureValue(h)
-	if errors.Is(err, ErrNotSigned) && rfc9421 {
-		return sigParams{}, ErrUnsupportedRFC9421
-	}
 	if err != nil {
 		return sigParams{}, err
 	}
 	p, err := parseSignature(value)
 	if err != nil {
-		// An RFC 9421 Signature is a dictionary ("sig1=:...:") that our
-		// parser refuses; say so, rather than "malformed".
-		if rfc9421 {
-			return sigParams{}, ErrUnsupportedRFC9421
-		}
 		return sigParams{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	return p, nil
@@ -350,15 +357,13 @@ func checkDigests(headers []string, h http.Header, body []byte) error {
 		}
 	}
 	if slices.Contains(headers, "content-digest") {
-		if err := checkDigest("Content-Digest", strings.Join(h.Values("Content-Digest"), ","), sum[:]); err != nil {
-			return err
-		}
+		return checkContentDigest(strings.Join(h.Values("Content-Digest"), ", "), body)
 	}
 	return nil
 }
 
-// checkDigest reads a Digest (RFC 3230: "SHA-256=b64, SHA-512=b64") or a
-// Content-Digest (RFC 9530: "sha-256=:b64:") and requires a SHA-256 entry,
+// checkDigest reads a Digest (RFC 3230: "SHA-256=b64, SHA-512=b64") and
+// requires a SHA-256 entry,
 // every such entry equal to sum. Algorithm names are case-insensitive.
 func checkDigest(field, value string, sum []byte) error {
 	var offered []string
@@ -371,9 +376,6 @@ func checkDigest(field, value string, sum []byte) error {
 		}
 		found = true
 		v = strings.TrimSpace(v)
-		if field == "Content-Digest" {
-			v = strings.TrimSuffix(strings.TrimPrefix(v, ":"), ":")
-		}
 		got, err := decodeBase64(v)
 		if err != nil || !bytes.Equal(got, sum) {
 			return fmt.Errorf("%w: %s has SHA-256 %s, the body's is %s", ErrDigestMismatch, field, v, base64.StdEncoding.EncodeToString(sum))

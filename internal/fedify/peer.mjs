@@ -116,6 +116,7 @@ globalThis.fetch = async (input, init) => {
 
 const received = []; // activities that passed Fedify's verification, as sent
 const refused = []; // inbox POSTs Fedify answered with an error
+const incoming = []; // every request to the peer (but /control): method, path, signature scheme, status
 const followers = new Map(); // actor id -> Actor
 const following = new Map(); // actor id -> { follow, actor, state }
 const notes = new Map(); // note id -> { note, mentioned, recipients, updates }
@@ -300,6 +301,7 @@ const routes = {
   "GET /control/received": async () => received,
   "GET /control/sent": async () => sent,
   "GET /control/refused": async () => refused,
+  "GET /control/incoming": async () => incoming,
   "GET /control/followers": async () => [...followers.keys()],
   "GET /control/following": async () =>
     [...following.entries()].map(([id, f]) => ({ id, state: f.state, follow: f.follow.id.href })),
@@ -417,11 +419,11 @@ const routes = {
     return { id: del.id.href };
   },
 
-  // {"url": URL, "signed"?: false}: a GET of url as an ActivityPub client,
-  // signed by our actor (draft-cavage, rsa-sha256, as servers in
-  // authorized-fetch mode send) unless "signed" is false. Answers the
-  // status and body as received, whatever the status, so that tests can
-  // compare refusals byte for byte.
+  // {"url": URL, "signed"?: false, "spec"?: "rfc9421"}: a GET of url as an
+  // ActivityPub client, signed by our actor (draft-cavage, rsa-sha256, as
+  // servers in authorized-fetch mode send, or RFC 9421 when "spec" says so)
+  // unless "signed" is false. Answers the status and body as received,
+  // whatever the status, so that tests can compare refusals byte for byte.
   "POST /control/fetch": async (body) => {
     if (typeof body.url !== "string" || body.url === "") throw new HttpError(400, "missing url");
     let request = new Request(body.url, {
@@ -429,7 +431,8 @@ const routes = {
     });
     if (body.signed !== false) {
       const [rsa] = await context().getActorKeyPairs(username);
-      request = await signRequest(request, rsa.privateKey, rsa.keyId, { spec: "draft-cavage-http-signatures-12" });
+      const spec = body.spec === "rfc9421" ? "rfc9421" : "draft-cavage-http-signatures-12";
+      request = await signRequest(request, rsa.privateKey, rsa.keyId, { spec });
     }
     const response = await fetch(request);
     return { status: response.status, contentType: response.headers.get("content-type") ?? "", body: await response.text() };
@@ -516,6 +519,7 @@ const server = createServer(async (req, res) => {
         ? "draft-cavage"
         : "unsigned";
     log(`<- ${req.method} ${url.pathname}${url.search} [${scheme}] ${response.status}`);
+    incoming.push({ method: req.method, path: url.pathname, signature: scheme, status: response.status });
     if (req.method === "POST" && response.status >= 400) {
       refused.push({ path: url.pathname, status: response.status, answer: out.toString("utf8"), activity: raw });
     }

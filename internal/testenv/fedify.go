@@ -293,6 +293,30 @@ func (f *Fedify) Fetch(url string, signed bool) FedifyFetch {
 	return out
 }
 
+// FetchRFC9421 is Fetch signed with an RFC 9421 message signature.
+func (f *Fedify) FetchRFC9421(url string) FedifyFetch {
+	f.t.Helper()
+	var out FedifyFetch
+	f.must("fetch", f.post("/control/fetch", map[string]any{"url": url, "spec": "rfc9421"}, &out))
+	return out
+}
+
+// FedifyIncoming is one request the peer served (control requests aside).
+type FedifyIncoming struct {
+	Method    string `json:"method"`
+	Path      string `json:"path"`
+	Signature string `json:"signature"` // "rfc9421", "draft-cavage" or "unsigned"
+	Status    int    `json:"status"`
+}
+
+// Incoming is every request the peer served, in order.
+func (f *Fedify) Incoming() []FedifyIncoming {
+	f.t.Helper()
+	var out []FedifyIncoming
+	f.must("incoming", f.get("/control/incoming", &out))
+	return out
+}
+
 // Received is every activity the peer's inboxes accepted (after Fedify
 // verified its signature), as its sender sent it.
 func (f *Fedify) Received() []map[string]any {

@@ -48,6 +48,9 @@ type Options struct {
 	Limits  *ratelimit.Limits // inbox POSTs per remote host
 	Blocks  *blocklist.Cache  // refused before verifying
 	Pages   Pages
+	// AuthorizedFetch serves documents only to signed GETs of servers not
+	// blocked here (see RequireSignedFetch).
+	AuthorizedFetch bool
 }
 
 // Handler serves the ActivityPub face.
@@ -63,13 +66,14 @@ type Handler struct {
 	domainBlocks *blocklist.Cache
 	actorDocs    *actorDocCache // local actors' documents as last served
 	pages        Pages
+	authorized   bool // authorized fetch
 }
 
 // New returns the ActivityPub face.
 func New(opts Options) *Handler {
 	return &Handler{db: opts.DB, logger: opts.Logger, urls: opts.URLs, version: opts.Version, auth: opts.Auth,
 		inbox: opts.Inbox, outbox: opts.Outbox, limits: opts.Limits, domainBlocks: opts.Blocks,
-		actorDocs: newActorDocCache(), pages: opts.Pages}
+		actorDocs: newActorDocCache(), pages: opts.Pages, authorized: opts.AuthorizedFetch}
 }
 
 // ForgetActorDocuments drops the actor documents kept in memory: a change

@@ -249,13 +249,16 @@ func (h *Handler) ActivityDocument(c echo.Context) error {
 // the group's moderators, local or remote.
 func (h *Handler) fetchedByModerator(c echo.Context, g *models.Group) bool {
 	req := c.Request()
-	if h.auth == nil || (req.Header.Get("Signature") == "" && req.Header.Get("Authorization") == "") {
-		return false
-	}
-	signer, err := h.auth.Authenticate(req.Context(), req, nil)
-	if err != nil {
-		h.logger.Debug("collection: signed fetch not verified", "error", err)
-		return false
+	signer := verifiedSigner(c) // verified already under authorized fetch
+	if signer == nil {
+		if h.auth == nil || !isSigned(req) {
+			return false
+		}
+		var err error
+		if signer, err = h.auth.Authenticate(req.Context(), req, nil); err != nil {
+			h.logger.Debug("collection: signed fetch not verified", "error", err)
+			return false
+		}
 	}
 	ok, err := models.IsModerator(req.Context(), h.db, g.Actor.ID, signer.ID)
 	if err != nil {

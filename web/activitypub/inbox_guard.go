@@ -13,13 +13,20 @@ import (
 	"github.com/village-social/village/models"
 )
 
-var keyIDParam = regexp.MustCompile(`keyId="([^"]+)"`)
+var (
+	keyIDParam   = regexp.MustCompile(`keyId="([^"]+)"`)
+	rfc9421KeyID = regexp.MustCompile(`;\s*keyid="([^"]+)"`)
+)
 
-// claimedHost is the host the request's signature names (keyId), before
-// anything is verified: enough to refuse a suspended domain or a host over
-// its rate without the cost of checking the signature; "" when unsigned.
+// claimedHost is the host the request's signature names (keyId, or keyid
+// of an RFC 9421 Signature-Input), before anything is verified: enough to
+// refuse a suspended domain or a host over its rate without the cost of
+// checking the signature; "" when unsigned.
 func claimedHost(r *http.Request) string {
 	m := keyIDParam.FindStringSubmatch(r.Header.Get("Signature"))
+	if m == nil {
+		m = rfc9421KeyID.FindStringSubmatch(r.Header.Get("Signature-Input"))
+	}
 	if m == nil {
 		return ""
 	}

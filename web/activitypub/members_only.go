@@ -17,14 +17,17 @@ import (
 // that does not exist.
 func (h *Handler) fetchedForMember(c echo.Context, groupID int64) bool {
 	req := c.Request()
-	if h.auth == nil || (req.Header.Get("Signature") == "" && req.Header.Get("Authorization") == "") {
-		return false
-	}
 	ctx := req.Context()
-	signer, err := h.auth.Authenticate(ctx, req, nil)
-	if err != nil {
-		h.logger.Debug("members-only fetch: signature not verified", "error", err)
-		return false
+	signer := verifiedSigner(c) // verified already under authorized fetch
+	if signer == nil {
+		if h.auth == nil || !isSigned(req) {
+			return false
+		}
+		var err error
+		if signer, err = h.auth.Authenticate(ctx, req, nil); err != nil {
+			h.logger.Debug("members-only fetch: signature not verified", "error", err)
+			return false
+		}
 	}
 	member, err := models.IsMember(ctx, h.db, groupID, signer.ID)
 	if err == nil && !member && !signer.IsLocal() {

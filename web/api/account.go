@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 )
 
@@ -33,10 +34,53 @@ type apiAccount struct {
 	StatusesCount  int        `json:"statuses_count"`
 	LastStatusAt   *string    `json:"last_status_at"`
 	Emojis         []struct{} `json:"emojis"`
-	Fields         []struct{} `json:"fields"`
+	Fields         []apiField `json:"fields"`
+	// Source is what the person typed, for their own account only
+	// (Mastodon's CredentialAccount).
+	Source *apiSource `json:"source,omitempty"`
 	// Limited is Mastodon's mark of an account on a silenced server (its
 	// follows wait for approval); sent only when true, as Mastodon does.
 	Limited bool `json:"limited,omitempty"`
+}
+
+// apiField is a profile field: the name as text, the value as HTML.
+type apiField struct {
+	Name       string  `json:"name"`
+	Value      string  `json:"value"`
+	VerifiedAt *string `json:"verified_at"`
+}
+
+// apiSource is Mastodon's source of a CredentialAccount: the bio and
+// fields as typed, and the posting preferences.
+type apiSource struct {
+	Privacy             string     `json:"privacy"`
+	Sensitive           bool       `json:"sensitive"`
+	Language            *string    `json:"language"`
+	Note                string     `json:"note"`
+	Fields              []apiField `json:"fields"`
+	FollowRequestsCount int        `json:"follow_requests_count"`
+}
+
+// Pictures an account without its own shows, as Mastodon shows its
+// "missing" ones: apps expect an address, never an empty string.
+const (
+	defaultAvatarPath = "/static/avatar.png"
+	defaultHeaderPath = "/static/header.png"
+)
+
+// fieldsOf renders an actor's profile fields: a local person's typed
+// text made HTML (links made, everything escaped), a remote one's as
+// sanitized when it arrived.
+func fieldsOf(a *models.Actor) []apiField {
+	out := make([]apiField, 0, len(a.Fields))
+	for _, f := range a.Fields {
+		value := f.Value
+		if a.IsLocal() {
+			value = content.FieldHTML(f.Value)
+		}
+		out = append(out, apiField{Name: f.Name, Value: value})
+	}
+	return out
 }
 
 // account renders an actor as Mastodon's Account.
@@ -71,20 +115,47 @@ func (h *Handler) account(ctx context.Context, a *models.Actor) (*apiAccount, er
 		}
 		limited = sev == models.BlockSilence
 	}
-	avatar := a.IconURL
+	avatar, header := a.IconURL, a.HeaderURL
 	if avatar == "" {
-		avatar = h.urls.Base + "/static/avatar.png"
+		avatar = h.urls.Base + defaultAvatarPath
+	}
+	if header == "" {
+		header = h.urls.Base + defaultHeaderPath
 	}
 	return &apiAccount{
 		ID: strconv.FormatInt(a.ID, 10), Username: a.Username, Acct: acct, DisplayName: display,
-		Locked: a.ManuallyApprovesFollowers, Bot: a.Type == "Service" || a.Type == "Application",
+		Locked: a.ManuallyApprovesFollowers, Bot: a.Bot || a.Type == "Service" || a.Type == "Application",
 		Discoverable: a.Discoverable, Group: a.Type == models.ActorGroup,
 		CreatedAt: a.CreatedAt.UTC().Truncate(24 * time.Hour).Format("2006-01-02T15:04:05.000Z"),
 		Note:      note, URL: profile, URI: h.urls.Actor(a), Avatar: avatar, AvatarStatic: avatar,
-		Header: h.urls.Base + "/static/header.png", HeaderStatic: h.urls.Base + "/static/header.png",
+		Header: header, HeaderStatic: header,
 		FollowersCount: counts.Followers, FollowingCount: counts.Following,
-		Emojis: []struct{}{}, Fields: []struct{}{}, Limited: limited,
+		Emojis: []struct{}{}, Fields: fieldsOf(a), Limited: limited,
 	}, nil
+}
+
+// credentialAccount is the token's own account with its source, as
+// verify_credentials and update_credentials answer.
+func (h *Handler) credentialAccount(ctx context.Context, acc *models.Account) (*apiAccount, error) {
+	out, err := h.account(ctx, acc.Actor)
+	if err != nil {
+		return nil, err
+	}
+	prefs, err := models.PreferencesOf(ctx, h.db, acc.ID)
+	if err != nil {
+		return nil, err
+	}
+	waiting, err := models.CountPendingFollowers(ctx, h.db, acc.Actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	src := &apiSource{Privacy: prefs.Visibility, Sensitive: prefs.Sensitive, Language: optional(prefs.Language),
+		Note: acc.Actor.Summary, Fields: make([]apiField, 0, len(acc.Actor.Fields)), FollowRequestsCount: waiting}
+	for _, f := range acc.Actor.Fields {
+		src.Fields = append(src.Fields, apiField{Name: f.Name, Value: f.Value})
+	}
+	out.Source = src
+	return out, nil
 }
 
 func (h *Handler) accounts(ctx context.Context, actors []*models.Actor) ([]*apiAccount, error) {

@@ -15,9 +15,11 @@ import (
 	"github.com/village-social/village/outbox"
 )
 
-// VerifyCredentials answers GET /api/v1/accounts/verify_credentials.
+// VerifyCredentials answers GET /api/v1/accounts/verify_credentials with
+// the token's account and its source (bio and fields as typed, posting
+// preferences).
 func (h *Handler) VerifyCredentials(c echo.Context) error {
-	acc, err := h.account(c.Request().Context(), currentAccount(c).Actor)
+	acc, err := h.credentialAccount(c.Request().Context(), currentAccount(c))
 	if err != nil {
 		return err
 	}

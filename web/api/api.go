@@ -20,6 +20,7 @@ import (
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/blocklist"
 	"github.com/village-social/village/web/compose"
+	"github.com/village-social/village/web/media"
 	"github.com/village-social/village/web/ratelimit"
 	"github.com/village-social/village/web/reporting"
 )
@@ -36,6 +37,7 @@ type Options struct {
 	Composer *compose.Composer // what members type, made HTML
 	Clock    func() time.Time  // filters expire by it; codes and announcements too
 	Version  string            // Village's, in the instance document
+	Media    *media.Library    // uploads: photos, avatars, headers
 }
 
 // Handler serves the client API.
@@ -50,12 +52,14 @@ type Handler struct {
 	composer     *compose.Composer
 	clock        func() time.Time
 	version      string
+	media        *media.Library
 }
 
 // New returns the client API.
 func New(opts Options) *Handler {
 	return &Handler{db: opts.DB, urls: opts.URLs, resolver: opts.Resolver, outbox: opts.Outbox, limits: opts.Limits,
-		domainBlocks: opts.Blocks, reports: opts.Reports, composer: opts.Composer, clock: opts.Clock, version: opts.Version}
+		domainBlocks: opts.Blocks, reports: opts.Reports, composer: opts.Composer, clock: opts.Clock, version: opts.Version,
+		media: opts.Media}
 }
 
 // actorParam loads the actor named by the :id path parameter.

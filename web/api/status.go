@@ -45,15 +45,6 @@ type apiStatus struct {
 	Filtered []apiFilterResult `json:"filtered"` // the viewer's warn filters it matches
 }
 
-type apiMedia struct {
-	ID          string  `json:"id"`
-	Type        string  `json:"type"`
-	URL         string  `json:"url"`
-	RemoteURL   string  `json:"remote_url"`
-	PreviewURL  string  `json:"preview_url"`
-	Description *string `json:"description"`
-}
-
 type apiMention struct {
 	ID       string `json:"id"`
 	Username string `json:"username"`
@@ -136,21 +127,7 @@ func (h *Handler) status(ctx context.Context, p *models.Post, viewerID int64) (*
 func mediaOf(postID int64, attachments []models.Attachment) []apiMedia {
 	out := []apiMedia{}
 	for i, a := range attachments {
-		kind := "unknown"
-		switch {
-		case strings.HasPrefix(a.MediaType, "image/"):
-			kind = "image"
-		case strings.HasPrefix(a.MediaType, "video/"):
-			kind = "video"
-		case strings.HasPrefix(a.MediaType, "audio/"):
-			kind = "audio"
-		}
-		var desc *string
-		if a.Name != "" {
-			desc = &a.Name
-		}
-		out = append(out, apiMedia{ID: strconv.FormatInt(postID, 10) + "-" + strconv.Itoa(i),
-			Type: kind, URL: a.URL, RemoteURL: a.URL, PreviewURL: a.URL, Description: desc})
+		out = append(out, attachmentEntity(a, strconv.FormatInt(postID, 10)+"-"+strconv.Itoa(i)))
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,17 +22,48 @@ type statusForm struct {
 	Status      string `form:"status" json:"status"`
 	InReplyToID string `form:"in_reply_to_id" json:"in_reply_to_id"`
 	SpoilerText string `form:"spoiler_text" json:"spoiler_text"`
-	Sensitive   bool   `form:"sensitive" json:"sensitive"`
+	Sensitive   *bool  `form:"sensitive" json:"sensitive"` // nil: the account's preference, for photos
 	Visibility  string `form:"visibility" json:"visibility"`
 	Language    string `form:"language" json:"language"`
+	// MediaIDs are uploads to show, in order; nil (not sent) keeps an
+	// edited post's photos.
+	MediaIDs *[]string `form:"media_ids[]" json:"media_ids"`
 	// Village: post into a group as written by the group (it must allow it).
 	Anonymous bool `form:"anonymous" json:"anonymous"`
+
+	mediaIDs   []int64 // MediaIDs read by validate
+	keepsMedia bool    // an edit that keeps the post's photos (its text may be blank)
 }
 
-func (f *statusForm) validate() error {
+// validate checks the form, reading media_ids; prefs fill in what the app
+// did not say (visibility, and sensitivity of a post with photos).
+func (f *statusForm) validate(prefs models.Preferences) error {
 	f.Status = strings.TrimSpace(f.Status)
+	if f.MediaIDs != nil {
+		for _, s := range *f.MediaIDs {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			id, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || id <= 0 {
+				return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: "+models.ErrMediaNotAttachable.Error())
+			}
+			f.mediaIDs = append(f.mediaIDs, id)
+		}
+	}
+	if len(f.mediaIDs) > models.MaxMediaAttachments {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity,
+			fmt.Sprintf("Validation failed: Cannot attach more than %d files", models.MaxMediaAttachments))
+	}
+	if f.Sensitive == nil {
+		sensitive := prefs.Sensitive && len(f.mediaIDs) > 0
+		f.Sensitive = &sensitive
+	}
+	if f.Language == "" {
+		f.Language = prefs.Language
+	}
 	switch {
-	case f.Status == "":
+	case f.Status == "" && len(f.mediaIDs) == 0 && !f.keepsMedia:
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Text can't be blank")
 	case models.PostLength(f.Status) > models.MaxPostLength:
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Text character limit of 5000 exceeded")
@@ -47,7 +79,7 @@ func (f *statusForm) validate() error {
 	}
 	switch f.Visibility {
 	case "":
-		f.Visibility = models.VisibilityPublicPost
+		f.Visibility = prefs.Visibility
 	case models.VisibilityPublicPost, models.VisibilityUnlisted, models.VisibilityPrivate, models.VisibilityDirect:
 	default:
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: Visibility is invalid")
@@ -66,15 +98,19 @@ func (h *Handler) CreateStatus(c echo.Context) error {
 	if err := c.Bind(&f); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "could not read the status")
 	}
-	if err := f.validate(); err != nil {
+	prefs, err := models.PreferencesOf(ctx, h.db, currentAccount(c).ID)
+	if err != nil {
+		return err
+	}
+	if err := f.validate(prefs); err != nil {
 		return err
 	}
 	if err := h.limits.Post(currentAccount(c).ID); err != nil {
 		return apiLimited(c, err.(*ratelimit.Error))
 	}
 	html, tags, mentions := h.composer.Render(ctx, f.Status)
-	pub := outbox.Publication{Author: me, Mentions: mentions, Post: &models.Post{
-		Content: html, Source: f.Status, Summary: strings.TrimSpace(f.SpoilerText), Sensitive: f.Sensitive || f.SpoilerText != "",
+	pub := outbox.Publication{Author: me, Mentions: mentions, MediaIDs: f.mediaIDs, Post: &models.Post{
+		Content: html, Source: f.Status, Summary: strings.TrimSpace(f.SpoilerText), Sensitive: *f.Sensitive || f.SpoilerText != "",
 		Visibility: f.Visibility, Language: f.Language, Tags: tags}}
 	if f.InReplyToID != "" {
 		parent, err := h.postParam(c, f.InReplyToID)
@@ -90,7 +126,6 @@ func (h *Handler) CreateStatus(c echo.Context) error {
 		pub.Post.AppID = &t.App.ID // an anonymous post names no app: it could point at its writer
 	}
 	var post *models.Post
-	var err error
 	if f.Anonymous {
 		post, err = h.outbox.PublishAnonymous(ctx, pub)
 	} else {
@@ -105,10 +140,26 @@ func (h *Handler) CreateStatus(c echo.Context) error {
 	if errors.Is(err, outbox.ErrThreadLocked) {
 		return echo.NewHTTPError(http.StatusUnprocessableEntity, "This thread is locked: it takes no new replies")
 	}
+	if refusal := attachRefusal(err); refusal != nil {
+		return refusal
+	}
 	if err != nil {
 		return err
 	}
 	return h.writeStatus(c, post.ID, me.ID)
+}
+
+// attachRefusal is the 422 for media a post may not take (not one's own,
+// on another post, gone, too many); nil for any other outcome.
+func attachRefusal(err error) error {
+	switch {
+	case errors.Is(err, models.ErrMediaNotAttachable):
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Validation failed: "+models.ErrMediaNotAttachable.Error())
+	case errors.Is(err, models.ErrTooManyMedia):
+		return echo.NewHTTPError(http.StatusUnprocessableEntity,
+			fmt.Sprintf("Validation failed: Cannot attach more than %d files", models.MaxMediaAttachments))
+	}
+	return nil
 }
 
 func (h *Handler) writeStatus(c echo.Context, postID, viewerID int64) error {
@@ -207,7 +258,12 @@ func (h *Handler) EditStatus(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "could not read the status")
 	}
 	f.Visibility = p.Visibility
-	if err := f.validate(); err != nil {
+	if f.Sensitive == nil { // an edit keeps the post's mark, unless only its warning made it
+		sensitive := p.Sensitive && p.Summary == ""
+		f.Sensitive = &sensitive
+	}
+	f.keepsMedia = f.MediaIDs == nil && len(p.Attachments) > 0
+	if err := f.validate(models.Preferences{Visibility: p.Visibility, Language: p.Language}); err != nil {
 		return err
 	}
 	html, tags, _ := h.composer.Render(ctx, f.Status)
@@ -218,12 +274,20 @@ func (h *Handler) EditStatus(c echo.Context) error {
 		}
 	}
 	p.Content, p.Source, p.Tags = html, f.Status, tags
-	p.Summary, p.Sensitive = strings.TrimSpace(f.SpoilerText), f.Sensitive || f.SpoilerText != ""
+	p.Summary, p.Sensitive = strings.TrimSpace(f.SpoilerText), *f.Sensitive || f.SpoilerText != ""
 	if f.Language != "" {
 		p.Language = f.Language
 	}
-	if err := h.outbox.Edit(ctx, me, p); err != nil {
+	if f.MediaIDs != nil {
+		err = h.outbox.EditWithMedia(ctx, me, p, f.mediaIDs)
+	} else {
+		err = h.outbox.Edit(ctx, me, p)
+	}
+	if err != nil {
 		if refusal := speakingRefusal(err); refusal != nil {
+			return refusal
+		}
+		if refusal := attachRefusal(err); refusal != nil {
 			return refusal
 		}
 		return err

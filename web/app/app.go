@@ -18,6 +18,7 @@ import (
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/blocklist"
 	"github.com/village-social/village/web/compose"
+	"github.com/village-social/village/web/media"
 	"github.com/village-social/village/web/ratelimit"
 	"github.com/village-social/village/web/reporting"
 )
@@ -31,7 +32,7 @@ type Options struct {
 	Outbox   *outbox.Outbox
 	Fetcher  *fetch.Client    // "join from your own server" looks up the visitor's server
 	Clock    func() time.Time // sessions and log-in limits go by it
-	MediaDir string           // uploaded avatars live in its avatars/ folder; "" turns uploads off
+	Media    *media.Library   // photos, avatars and headers; nil turns uploads off
 	Limits   *ratelimit.Limits
 	Blocks   *blocklist.Cache // forgotten when moderators change the blocks
 	Reports  *reporting.Filer
@@ -49,9 +50,9 @@ type Handler struct {
 	sanitizer *content.Sanitizer // remote HTML shown on pages passes it again
 	fetcher   *fetch.Client
 
-	clock    func() time.Time
-	csrf     *csrfSecret // the key that signs CSRF tokens
-	mediaDir string
+	clock func() time.Time
+	csrf  *csrfSecret // the key that signs CSRF tokens
+	media *media.Library
 
 	limits       *ratelimit.Limits
 	domainBlocks *blocklist.Cache
@@ -67,6 +68,6 @@ func New(opts Options) (*Handler, error) {
 	}
 	return &Handler{db: opts.DB, logger: opts.Logger, urls: opts.URLs, pages: views, resolver: opts.Resolver,
 		outbox: opts.Outbox, sanitizer: content.NewSanitizer(), fetcher: opts.Fetcher, clock: opts.Clock,
-		csrf: &csrfSecret{}, mediaDir: opts.MediaDir, limits: opts.Limits, domainBlocks: opts.Blocks,
+		csrf: &csrfSecret{}, media: opts.Media, limits: opts.Limits, domainBlocks: opts.Blocks,
 		reports: opts.Reports, composer: opts.Composer}, nil
 }

@@ -131,7 +131,7 @@ func (d pageData) ForMember(p postView, next string) any {
 // GroupCompose is the form on a group's page that posts into the group.
 func (d pageData) GroupCompose(handle, title, next string) composeForm {
 	return composeForm{ID: "group-post", CSRF: d.CSRF, Action: "/posts", Group: handle, Next: localPath(next),
-		Label: i18n.Format("compose.label.group", title), Submit: i18n.Text("compose.submit.group")}
+		Label: i18n.Format("compose.label.group", title), Submit: i18n.Text("compose.submit.group"), Uploads: d.Uploads}
 }
 
 // ownsView reports whether a post view is the viewer's own (local, by them).
@@ -160,6 +160,31 @@ type composeForm struct {
 	// whether it takes anonymous posts, and whether this one is.
 	Topics                    []topicView
 	AllowAnonymous, Anonymous bool
+	// Photos: the form takes them (uploads are on), the alt texts typed,
+	// and whether they are marked sensitive.
+	Uploads   bool
+	Alts      []string
+	Sensitive bool
+}
+
+// photoSlot is one photo field of a compose form, with its alt text.
+type photoSlot struct {
+	Index int // of the fields' names, photo_N and alt_N
+	N     int // as people count, from 1
+	Alt   string
+}
+
+// PhotoSlots are the form's photo fields, models.MaxMediaAttachments of
+// them: without JavaScript, each file needs its own alt text field.
+func (f composeForm) PhotoSlots() []photoSlot {
+	out := make([]photoSlot, models.MaxMediaAttachments)
+	for i := range out {
+		out[i] = photoSlot{Index: i, N: i + 1}
+		if i < len(f.Alts) {
+			out[i].Alt = f.Alts[i]
+		}
+	}
+	return out
 }
 
 // groupChoice is a group the home form can post into, with what it asks

@@ -143,7 +143,7 @@ func (h *Handler) membershipData(c echo.Context, g *models.Group) membershipData
 		d.Questions = joinQuestions(g)
 	}
 	d.Compose = composeForm{ID: "group-post", CSRF: csrf, Action: "/posts", Group: d.Handle,
-		Label: i18n.Format("compose.label.group", g.Title), Submit: i18n.Text("compose.submit.group")}
+		Label: i18n.Format("compose.label.group", g.Title), Submit: i18n.Text("compose.submit.group"), Uploads: h.media != nil}
 	if !d.MembersOnly {
 		d.Compose.Next = path // the post shows on the group's page
 	}

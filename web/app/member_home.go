@@ -157,7 +157,7 @@ func (h *Handler) memberView(views *postViews, p *models.Post, v *models.Account
 // one of the groups one belongs to.
 func (h *Handler) homeCompose(ctx context.Context, v *models.Account, csrf string) (composeForm, error) {
 	f := composeForm{ID: "home-post", CSRF: csrf, Action: "/posts", Label: i18n.Text("compose.label"),
-		Submit: i18n.Text("compose.submit"), Next: "/home"}
+		Submit: i18n.Text("compose.submit"), Next: "/home", Uploads: h.media != nil}
 	following, err := models.Following(ctx, h.db, v.Actor.ID, models.FollowAccepted, models.Page{Limit: 80})
 	if err != nil {
 		return f, err

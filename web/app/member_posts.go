@@ -39,7 +39,8 @@ func (h *Handler) CreatePost(c echo.Context) error {
 	f := composeForm{ID: "post", CSRF: csrfToken(c), Action: "/posts", Label: i18n.Text("compose.label"), Submit: i18n.Text("compose.submit"),
 		Text: r.PostFormValue("text"), Summary: strings.TrimSpace(r.PostFormValue("summary")),
 		Group: strings.TrimSpace(r.PostFormValue("group")), Next: localPath(r.PostFormValue("next")), Errors: map[string]string{},
-		Anonymous: r.PostFormValue("anonymous") != "", Private: r.PostFormValue("visibility") == models.VisibilityDirect}
+		Anonymous: r.PostFormValue("anonymous") != "", Uploads: h.media != nil, Sensitive: r.PostFormValue("sensitive") != "",
+		Private: r.PostFormValue("visibility") == models.VisibilityDirect}
 	if f.Private { // a private message goes into no group, and names its writer
 		f.Group, f.Anonymous = "", false
 		f.Label, f.Submit = i18n.Text("messages.label"), i18n.Text("messages.send")
@@ -70,7 +71,11 @@ func (h *Handler) CreatePost(c echo.Context) error {
 	if err := h.composeSpeaking(ctx, &f, group, parent); err != nil {
 		return err
 	}
-	body := checkPostText(&f)
+	photos, err := h.readPhotos(c, &f)
+	if err != nil {
+		return err
+	}
+	body := checkPostText(&f, len(photos) > 0)
 	if len(f.Errors) > 0 {
 		return h.composeAgain(c, v, f, parent)
 	}
@@ -80,6 +85,13 @@ func (h *Handler) CreatePost(c echo.Context) error {
 	html, tags, mentions := h.composer.Render(ctx, body)
 	if f.Private && parent == nil && !namesSomeone(mentions) {
 		f.Errors["text"] = i18n.Text("messages.error.nobody")
+		return h.composeAgain(c, v, f, parent)
+	}
+	saved, err := h.savePhotos(ctx, v, photos, &f)
+	if err != nil {
+		return err
+	}
+	if len(f.Errors) > 0 {
 		return h.composeAgain(c, v, f, parent)
 	}
 	if group != nil { // the group goes first: the outbox posts into the first group mentioned
@@ -95,12 +107,19 @@ func (h *Handler) CreatePost(c echo.Context) error {
 	if f.Private {
 		visibility = models.VisibilityDirect
 	}
-	pub := outbox.Publication{Author: v.Actor, Mentions: mentions, Post: &models.Post{Content: html, Source: body, Summary: f.Summary,
-		Sensitive: f.Summary != "", Visibility: visibility, Tags: tags}}
+	pub := outbox.Publication{Author: v.Actor, Mentions: mentions, MediaIDs: mediaIDs(saved), Post: &models.Post{Content: html, Source: body,
+		Summary: f.Summary, Sensitive: f.Summary != "" || (f.Sensitive && len(saved) > 0), Visibility: visibility, Tags: tags}}
 	if parent != nil {
 		pub.Parent, pub.ParentBy = parent, parent.Author
 	}
 	post, err := h.publishFromForm(ctx, pub, &f)
+	if post == nil && len(saved) > 0 {
+		// Refused: the photos go too; the form asks for them again.
+		h.media.DiscardPhotos(ctx, v.Actor.ID, mediaIDs(saved))
+		if err == nil {
+			f.Errors["photos"] = i18n.Text("compose.photos.again")
+		}
+	}
 	if err == nil && post == nil {
 		return h.composeAgain(c, v, f, parent)
 	}
@@ -129,11 +148,12 @@ func (h *Handler) CreatePost(c echo.Context) error {
 }
 
 // checkPostText checks the text and the content warning of a form, noting
-// what is wrong in f.Errors, and returns the text to publish.
-func checkPostText(f *composeForm) string {
+// what is wrong in f.Errors, and returns the text to publish. A post with
+// photos may have no text.
+func checkPostText(f *composeForm, photos bool) string {
 	body := strings.TrimSpace(f.Text)
 	switch n := models.PostLength(body); {
-	case n == 0:
+	case n == 0 && !photos:
 		f.Errors["text"] = i18n.Text("compose.error.empty")
 	case n > models.MaxPostLength:
 		f.Errors["text"] = i18n.Format("compose.error.long", models.MaxPostLength, n)
@@ -313,7 +333,7 @@ func (h *Handler) MemberThread(c echo.Context) error {
 		d.Replies = append(d.Replies, mp)
 	}
 	d.Reply = composeForm{ID: "reply", CSRF: csrf, Action: "/posts", Label: i18n.Format("compose.label.reply", d.Post.Author.Name),
-		Submit: i18n.Text("compose.submit.reply"), InReplyTo: post.ID, Next: here}
+		Submit: i18n.Text("compose.submit.reply"), InReplyTo: post.ID, Next: here, Uploads: h.media != nil}
 	if err := h.composeSpeaking(ctx, &d.Reply, nil, post); err != nil {
 		return err
 	}
@@ -370,7 +390,7 @@ func (h *Handler) EditPost(c echo.Context) error {
 	ctx := c.Request().Context()
 	f := editForm(c, p)
 	f.Text, f.Summary = c.Request().PostFormValue("text"), strings.TrimSpace(c.Request().PostFormValue("summary"))
-	body := checkPostText(&f)
+	body := checkPostText(&f, len(p.Attachments) > 0)
 	if len(f.Errors) > 0 {
 		return h.memberPage(c, http.StatusUnprocessableEntity, "member_edit", i18n.Text("edit.title"), "", editData{Form: f, Back: f.Next})
 	}
@@ -380,7 +400,7 @@ func (h *Handler) EditPost(c echo.Context) error {
 			tags = append(tags, t)
 		}
 	}
-	p.Content, p.Source, p.Tags, p.Summary, p.Sensitive = html, body, tags, f.Summary, f.Summary != ""
+	p.Content, p.Source, p.Tags, p.Summary, p.Sensitive = html, body, tags, f.Summary, f.Summary != "" || (p.Sensitive && p.Summary == "")
 	if err := h.outbox.Edit(ctx, v.Actor, p); err != nil {
 		var warn *outbox.WarningRequiredError
 		if !errors.As(err, &warn) {

@@ -34,7 +34,7 @@ const (
 	snippetRunes       = 100      // length of a group's latest post in the directory
 	threadReplyLimit   = 40       // replies a thread page shows
 	maxLabelRunes      = 300      // names, titles and content warnings are cut here
-	maxAttachments     = 4        // attachment links shown per post
+	maxAttachments     = 4        // attachments shown per post
 )
 
 // actorLink is how a page names and links an actor.
@@ -107,7 +107,8 @@ type postView struct {
 	Warning      string // content warning: the post shows folded under it
 	Content      string // sanitized HTML, shown with safe; empty when Excerpt is set
 	Excerpt      string // plain text, when the post is too long for this page
-	Attachments  []models.Attachment
+	Attachments  []attachmentView
+	Sensitive    bool // its photos show only once opened (without a warning, which hides all)
 	Published    time.Time
 	PublishedISO string
 	Edited       bool
@@ -161,10 +162,11 @@ func (v *postViews) view(p *models.Post, full bool) postView {
 		}
 	}
 	for _, a := range p.Attachments {
-		if u := content.WebURL(a.URL); u != "" && len(pv.Attachments) < maxAttachments {
-			pv.Attachments = append(pv.Attachments, models.Attachment{URL: u, Name: content.CutRunes(a.Name, maxLabelRunes)})
+		if av, ok := h.attachmentView(p, a); ok && len(pv.Attachments) < maxAttachments {
+			pv.Attachments = append(pv.Attachments, av)
 		}
 	}
+	pv.Sensitive = p.Sensitive && pv.Warning == "" && len(pv.Attachments) > 0
 	clean := h.sanitizer.Sanitize(p.Content)
 	if full || (len(clean) <= maxFullPostBytes && len(clean) <= v.budget) {
 		pv.Content = clean

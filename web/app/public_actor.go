@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/village-social/village/federation"
 	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/web/httperr"
@@ -211,6 +212,38 @@ type profileData struct {
 	Older    string
 	Join     *joinForm
 	Safety   *profileSafety // block and mute, for a signed-in viewer
+	// Its pictures (here, or where a remote actor keeps them) and fields.
+	AvatarURL, HeaderURL string
+	Fields               []fieldView
+}
+
+// fieldView is a profile field as the page shows it: the value is HTML
+// made here from typed text, or sanitized from elsewhere.
+type fieldView struct {
+	Name  string
+	Value string
+}
+
+// profileFace fills what a profile shows of a person besides posts: the
+// avatar, the header and the fields. A remote actor's pictures are linked
+// where they live, and its field values pass the sanitizer again.
+func (h *Handler) profileFace(a *models.Actor, d *profileData) {
+	picture := func(u string) string {
+		if key, ok := h.urls.MediaKey(u); ok {
+			return federation.MediaPath + key
+		}
+		return content.WebURL(u)
+	}
+	d.AvatarURL, d.HeaderURL = picture(a.IconURL), picture(a.HeaderURL)
+	for _, f := range a.Fields {
+		v := fieldView{Name: content.CutRunes(f.Name, models.MaxProfileFieldRunes)}
+		if a.IsLocal() {
+			v.Value = content.FieldHTML(f.Value)
+		} else {
+			v.Value = h.sanitizer.Sanitize(f.Value)
+		}
+		d.Fields = append(d.Fields, v)
+	}
 }
 
 // profilePage shows a local person: name, bio, public posts, feeds.
@@ -218,6 +251,7 @@ func (h *Handler) profilePage(c echo.Context, a *models.Actor) error {
 	l := h.linkActor(a)
 	d := profileData{ActorURL: h.urls.Actor(a), Feeds: l.URL, Name: l.Name, Handle: l.Handle,
 		Summary: paragraphs(a.Summary), Join: &joinForm{URI: h.urls.Actor(a)}}
+	h.profileFace(a, &d)
 	if err := h.profilePosts(c, a, l.URL, &d); err != nil {
 		return err
 	}
@@ -270,6 +304,7 @@ func (h *Handler) remoteProfile(c echo.Context, handle string) error {
 	if d.Original == "" {
 		d.Original = content.WebURL(a.URI)
 	}
+	h.profileFace(a, &d)
 	if err := h.profilePosts(c, a, "/"+l.Handle, &d); err != nil {
 		return err
 	}

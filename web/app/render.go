@@ -37,6 +37,7 @@ func loadPages() (*pages, error) {
 		"safe":    func(s string) template.HTML { return template.HTML(s) }, // only for HTML we sanitized or rendered
 		"initial": initial,
 		"dict":    dict,
+		"inc":     func(i int) int { return i + 1 },
 	}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
@@ -71,6 +72,7 @@ type pageData struct {
 	Viewer   any    // the signed-in person, when there is one
 	CSRF     string // token for forms
 	Flash    string
+	Uploads  bool // photos can be uploaded (compose forms show their fields)
 	Data     any
 }
 
@@ -135,7 +137,7 @@ func initial(s string) string {
 // page renders a page of the web app with what every page shows: the
 // instance, the signed-in person, and the form token.
 func (h *Handler) page(c echo.Context, status int, name, title string, data any) error {
-	d := pageData{Title: title, Instance: h.urls.Host(), CSRF: csrfToken(c), Data: data}
+	d := pageData{Title: title, Instance: h.urls.Host(), CSRF: csrfToken(c), Uploads: h.media != nil, Data: data}
 	if v := h.viewer(c); v != nil {
 		d.Viewer = v
 	}
