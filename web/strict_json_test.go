@@ -163,6 +163,16 @@ func TestInboxRefusesJSONTooDeepOrTooWideFromAKnownSignerAndStoresNothing(t *tes
 			})
 		}
 	}
+	// From a signer not known yet, the shape is refused before its key is
+	// fetched: the stranger's server hears nothing from us.
+	stranger := testenv.NewRemote(t, "stranger")
+	if resp, body := stranger.Deliver(srv.URL+"/inbox", map[string]any{"id": stranger.ActorID + "/follows/1", "type": "Follow",
+		"actor": stranger.ActorID, "object": urls.Base + "/users/alice", "x": nestedArrays(64)}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a stranger's deep Follow: status %d (%s), want 400", resp.StatusCode, body)
+	}
+	if stranger.Hits() != 0 {
+		t.Errorf("the stranger's server was asked %d times: its key was fetched before the shape was checked", stranger.Hits())
+	}
 	if after := databaseFingerprint(t, db); after != before {
 		t.Errorf("refused activities changed the database:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
