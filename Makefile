@@ -13,7 +13,7 @@ export VILLAGE_DOMAIN   ?= localhost:8080
 export VILLAGE_LISTEN   ?= 127.0.0.1:8080
 export VILLAGE_PROTOCOL ?= http
 
-.PHONY: run test build prereqs prereqs-test vet staticcheck fmt-check bench clean
+.PHONY: run test build prereqs prereqs-test vet staticcheck fmt-check fuzz bench clean
 
 run: prereqs build
 	./$(BIN) serve
@@ -33,7 +33,7 @@ TEST_PARALLEL ?= 4
 # go test through internal/testsummary: the usual output (failing tests'
 # whole output, a line per package), then the packages by elapsed time and
 # the ten slowest tests; every event in test-artifacts/go-test.json.
-test: prereqs-test vet staticcheck fmt-check
+test: prereqs-test vet staticcheck fmt-check fuzz
 	$(GO) run ./internal/testsummary -json test-artifacts/go-test.json -- \
 		-count=1 -timeout 20m -p $(TEST_PROCS) -parallel $(TEST_PARALLEL) $(PACKAGES)
 
@@ -50,6 +50,30 @@ staticcheck:
 fmt-check:
 	@out="$$(gofmt -l .)"; \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# A short run of each fuzz target (go test -fuzz, FUZZTIME each, about 40 s
+# in all): the parsers of what other servers send and the HTML sanitizer.
+# Their seeds (f.Add, and testdata/fuzz/ beside each package) also run in
+# every plain `go test`. A failing input is written to the package's
+# testdata/fuzz/NAME/: fix the code and commit the input as a seed. For a
+# longer hunt: make fuzz FUZZTIME=10m.
+FUZZTIME ?= 3s
+FUZZ_TARGETS := \
+	federation/jsonguard:FuzzCheck \
+	federation/signature:FuzzParseSignatureHeader \
+	federation/signature:FuzzCheckRequest \
+	federation/signature:FuzzSignatureInput \
+	federation:FuzzParseIncomingObject \
+	federation:FuzzSplitHandle \
+	federation/content:FuzzSanitize \
+	federation/content:FuzzSanitizeOutputParsesSafe
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; start=$$(date +%s); \
+		out=$$($(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./$$pkg 2>&1) || \
+			{ echo "$$out"; echo "fuzz: $$name in ./$$pkg FAILED"; exit 1; }; \
+		echo "fuzz: $$name in ./$$pkg ok ($$(( $$(date +%s) - start )) s)"; \
+	done
 
 prereqs:
 	@./.ci/prereqs

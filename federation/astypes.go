@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/url"
 	"strings"
+
+	"github.com/village-social/village/federation/jsonguard"
 )
 
 // Incoming documents are read with encoding/json into maps, not go-fed's
@@ -14,8 +16,13 @@ import (
 // Object is a decoded JSON-LD object.
 type Object map[string]any
 
-// ParseObject decodes a JSON object.
+// ParseObject decodes a JSON object. A document nested deeper or wider than
+// jsonguard allows is refused before it is decoded, whichever door it came
+// through.
 func ParseObject(b []byte) (Object, error) {
+	if err := jsonguard.Check(b); err != nil {
+		return nil, err
+	}
 	var o Object
 	if err := json.Unmarshal(b, &o); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/federation/fetch"
@@ -214,15 +215,30 @@ func (r *Resolver) confirmsHandle(ctx context.Context, a *models.Actor, name, ho
 	return strings.EqualFold(subject, "acct:"+name+"@"+host)
 }
 
-// SplitHandle parses @name@host[:port], name@host or acct:name@host.
+// SplitHandle parses @name@host[:port], name@host or acct:name@host. The
+// name holds no white space, control characters or URL delimiters; the host
+// is a host name or address with an optional numeric port and nothing more,
+// so the WebFinger URL built from it reaches that host and no other.
 func SplitHandle(handle string) (name, host string, err error) {
 	h := strings.TrimPrefix(strings.TrimSpace(handle), "acct:")
 	h = strings.TrimPrefix(h, "@")
 	name, host, ok := strings.Cut(h, "@")
-	if !ok || name == "" || host == "" || strings.ContainsAny(name, "/ ") || strings.ContainsAny(host, "/@ ?#") {
+	host = strings.ToLower(host)
+	if !ok || name == "" || host == "" || strings.ContainsAny(name, "/?#@:\\\"'<>") ||
+		strings.ContainsFunc(name, unicode.IsSpace) || strings.ContainsFunc(name, unicode.IsControl) || !isAuthority(host) {
 		return "", "", fmt.Errorf("%w: %q is not a handle like @name@host", ErrNotActor, handle)
 	}
-	return name, strings.ToLower(host), nil
+	return name, host, nil
+}
+
+// isAuthority reports whether host is exactly the host[:port] of an https
+// URL: no user info, path, query, fragment, spaces or control characters.
+func isAuthority(host string) bool {
+	if strings.ContainsAny(host, "/@?#\\%") || strings.ContainsFunc(host, unicode.IsSpace) || strings.ContainsFunc(host, unicode.IsControl) {
+		return false
+	}
+	u, err := url.Parse("https://" + host)
+	return err == nil && u.Host == host && u.Hostname() != "" && u.User == nil && u.Path == "" && u.RawQuery == "" && u.Fragment == ""
 }
 
 // FetchObject fetches any object from its origin. What comes back must be

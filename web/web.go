@@ -131,6 +131,7 @@ func New(opts Options) *echo.Echo {
 		},
 	}))
 	e.Use(bodyLimits(opts.BodyLimit)) // larger for uploads only
+	e.Use(strictJSON(opts.Logger))    // JSON bodies: depth, width and syntax checked before any handler decodes them
 	e.Use(appCORS())                  // browser apps (Elk, Phanpy) call the API from their own origin
 	// Then: actor documents dropped around writes, the signed-in person,
 	// and the CSRF check of forms.

@@ -18,6 +18,8 @@ import (
 	"net/netip"
 	"net/url"
 	"time"
+
+	"github.com/village-social/village/federation/jsonguard"
 )
 
 // Defaults used when an Options field is zero.
@@ -168,7 +170,8 @@ func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 //
 // It sends Accept: ActivityAccept, follows up to MaxRedirects redirects, and
 // requires a 2xx status, a Content-Type of application/activity+json or
-// application/ld+json, a body within the cap that is one JSON object, and an
+// application/ld+json, a body within the cap that is one JSON object within
+// jsonguard's limits (depth, array length, keys), and an
 // "id" equal to the final URL. Any fragment of rawURL is dropped (it is never
 // sent), so a key id like ".../actor#main-key" fetches and matches the actor.
 func (c *Client) GetActivity(ctx context.Context, rawURL string) (*Document, error) {
@@ -186,7 +189,8 @@ func (c *Client) GetActivity(ctx context.Context, rawURL string) (*Document, err
 // GetJSON fetches a plain JSON document (WebFinger, NodeInfo) with the given
 // Accept header (application/json if empty), under the same guard, timeout,
 // size cap and redirect rules as GetActivity, but without its Content-Type
-// and id checks. The body must still be one JSON object.
+// and id checks. The body must still be one JSON object within jsonguard's
+// limits.
 func (c *Client) GetJSON(ctx context.Context, rawURL, accept string) (*Document, error) {
 	if accept == "" {
 		accept = "application/json"
@@ -234,6 +238,10 @@ func (c *Client) get(ctx context.Context, rawURL, accept string, checkType func(
 	}
 	if int64(len(body)) > c.maxBody {
 		return nil, fmt.Errorf("%w: %s sent more than %d bytes", ErrTooLarge, final, c.maxBody)
+	}
+	// The shape first: nothing decodes a document too deep or too wide.
+	if err := jsonguard.Check(body); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidDocument, final, err)
 	}
 	var obj map[string]any
 	if err := json.Unmarshal(body, &obj); err != nil {

@@ -38,7 +38,9 @@ var (
 	// application/activity+json or application/ld+json.
 	ErrContentType = errors.New("fetch: unexpected content type")
 
-	// ErrInvalidDocument: the body is not a single JSON object.
+	// ErrInvalidDocument: the body is not a single JSON object, or it nests
+	// deeper or is wider than jsonguard allows (the error then wraps
+	// jsonguard's sentinel too, e.g. jsonguard.ErrTooDeep).
 	ErrInvalidDocument = errors.New("fetch: invalid JSON document")
 
 	// ErrIDMismatch: an ActivityPub document's id is missing or differs from

@@ -335,11 +335,14 @@ func checkTime(p sigParams, headers []string, h http.Header, now time.Time, opts
 }
 
 func inWindow(what string, t, now time.Time, maxAge, maxFuture time.Duration) error {
+	// Times are compared, not durations: now.Sub saturates ~292 years out,
+	// and negating the smallest Duration gives it back, so a Date in the
+	// year 2700 once passed as fresh.
 	age := now.Sub(t)
-	if age > maxAge {
+	if t.Before(now.Add(-maxAge)) {
 		return fmt.Errorf("%w: %s is %s old, at most %s accepted", ErrStale, what, age.Round(time.Second), maxAge)
 	}
-	if -age > maxFuture {
+	if t.After(now.Add(maxFuture)) {
 		return fmt.Errorf("%w: %s is %s in the future, at most %s accepted", ErrStale, what, (-age).Round(time.Second), maxFuture)
 	}
 	return nil

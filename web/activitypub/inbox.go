@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/federation"
+	"github.com/village-social/village/federation/jsonguard"
 	"github.com/village-social/village/inbox"
 	"github.com/village-social/village/models"
 )
@@ -62,6 +63,12 @@ func (h *Handler) verifyInboxPost(c echo.Context) (*models.Actor, []byte, error)
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
 		return nil, nil, err // BodyLimit turns an oversized body into 413
+	}
+	// Strict JSON at the door: too deep or too wide is refused before a
+	// signature is checked, a key fetched or anything decoded.
+	if err := jsonguard.Check(body); err != nil {
+		h.logger.Info("inbox: refused", "reason", err.Error(), "remote", c.RealIP())
+		return nil, nil, echo.NewHTTPError(http.StatusBadRequest, "the JSON body is refused: "+err.Error())
 	}
 	signer, err := h.auth.Authenticate(req.Context(), req, body)
 	if err != nil {
