@@ -105,7 +105,7 @@ func checkSignedBy(t *testing.T, peer *testenv.Remote, activityID, actorID strin
 	if d == nil {
 		t.Fatalf("no POST of %s at %s", activityID, peer.Server.URL)
 	}
-	signed, err := signature.CheckRequest(d.Request, d.Body, d.At, signature.Options{})
+	signed, err := signature.CheckRequest(d.Request, d.Body, d.At, signature.Options{Scheme: "http"})
 	if err != nil {
 		t.Fatalf("the POST of %s: %v", activityID, err)
 	}
