@@ -57,7 +57,7 @@ fmt-check:
 # every plain `go test`. A failing input is written to the package's
 # testdata/fuzz/NAME/: fix the code and commit the input as a seed. For a
 # longer hunt: make fuzz FUZZTIME=10m.
-FUZZTIME ?= 3s
+FUZZTIME ?= 2s
 FUZZ_TARGETS := \
 	federation/jsonguard:FuzzCheck \
 	federation/signature:FuzzParseSignatureHeader \
