@@ -117,27 +117,43 @@ func (o *Outbox) PublishAnonymous(ctx context.Context, pub Publication) (*models
 	return post, nil
 }
 
+// groupOfAnonymous is the group an anonymous post is by, as an actor and
+// as a group.
+func (o *Outbox) groupOfAnonymous(ctx context.Context, tx pgx.Tx, post *models.Post) (*models.Actor, *models.Group, error) {
+	group, err := models.ActorByID(ctx, tx, post.AuthorID)
+	if err != nil {
+		return nil, nil, err
+	}
+	g, err := models.GroupByName(ctx, tx, group.Username)
+	if err != nil {
+		return nil, nil, err
+	}
+	return group, g, nil
+}
+
+// retellAnonymous sends the group's Update or Delete of an anonymous post
+// to the audience the post went to.
+func (o *Outbox) retellAnonymous(ctx context.Context, tx pgx.Tx, group *models.Actor, g *models.Group, post *models.Post, kind string) error {
+	pub := Publication{Post: post}
+	if err := o.mentionsOf(ctx, tx, &pub); err != nil {
+		return err
+	}
+	addr, inboxes, err := o.anonymousAudience(ctx, tx, pub, group, g.MembersOnly())
+	if err != nil {
+		return err
+	}
+	return o.sendAnonymous(ctx, tx, group, post, addr, inboxes, kind)
+}
+
 // DeleteAnonymous deletes an anonymous post (its writer asked): the group
 // sends the Delete to the same audience the post went to.
 func (o *Outbox) DeleteAnonymous(ctx context.Context, post *models.Post) error {
 	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
-		group, err := models.ActorByID(ctx, tx, post.AuthorID)
+		group, g, err := o.groupOfAnonymous(ctx, tx, post)
 		if err != nil {
 			return err
 		}
-		g, err := models.GroupByName(ctx, tx, group.Username)
-		if err != nil {
-			return err
-		}
-		pub := Publication{Post: post}
-		if err := o.mentionsOf(ctx, tx, &pub); err != nil {
-			return err
-		}
-		addr, inboxes, err := o.anonymousAudience(ctx, tx, pub, group, g.MembersOnly())
-		if err != nil {
-			return err
-		}
-		if err := o.sendAnonymous(ctx, tx, group, post, addr, inboxes, "Delete"); err != nil {
+		if err := o.retellAnonymous(ctx, tx, group, g, post, "Delete"); err != nil {
 			return err
 		}
 		_, err = models.TombstonePost(ctx, tx, post.ID)
@@ -156,11 +172,7 @@ func (o *Outbox) DeleteAnonymous(ctx context.Context, post *models.Post) error {
 // take an Update from the post's author, here the group.
 func (o *Outbox) EditAnonymous(ctx context.Context, post *models.Post) error {
 	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
-		group, err := models.ActorByID(ctx, tx, post.AuthorID)
-		if err != nil {
-			return err
-		}
-		g, err := models.GroupByName(ctx, tx, group.Username)
+		group, g, err := o.groupOfAnonymous(ctx, tx, post)
 		if err != nil {
 			return err
 		}
@@ -183,15 +195,7 @@ func (o *Outbox) EditAnonymous(ctx context.Context, post *models.Post) error {
 		if err != nil {
 			return err
 		}
-		pub := Publication{Post: fresh}
-		if err := o.mentionsOf(ctx, tx, &pub); err != nil {
-			return err
-		}
-		addr, inboxes, err := o.anonymousAudience(ctx, tx, pub, group, g.MembersOnly())
-		if err != nil {
-			return err
-		}
-		return o.sendAnonymous(ctx, tx, group, fresh, addr, inboxes, "Update")
+		return o.retellAnonymous(ctx, tx, group, g, fresh, "Update")
 	})
 	if err != nil {
 		return fmt.Errorf("outbox: edit anonymous post: %w", err)
