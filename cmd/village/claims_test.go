@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,26 +12,6 @@ import (
 
 // addrClaims is the Village of the claims test.
 const addrClaims = "127.0.0.110:0"
-
-// getPage GETs a URL with an Accept header and returns the status and body.
-func getPage(t *testing.T, u, accept string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Accept", accept)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, string(body)
-}
 
 // TestAForgedEmbeddedNoteShowsNowhereAndTheOriginsNoteDoes: a member
 // (mia) and a remote group (club) send, signed, activities that embed
@@ -144,7 +123,7 @@ func TestAForgedEmbeddedNoteShowsNowhereAndTheOriginsNoteDoes(t *testing.T) {
 	for path, accept := range map[string]string{"/groups/moms": "text/html", "/groups/moms/outbox?page=true": "application/activity+json",
 		"/groups/moms/feed.rss": "application/rss+xml", "/groups/moms/feed.atom": "application/atom+xml",
 		"/users/alice": "text/html"} {
-		code, body := getPage(t, v.BaseURL+path, accept)
+		code, body := fetchText(t, v.BaseURL+path, accept, nil)
 		if code != http.StatusOK {
 			t.Errorf("GET %s: %d", path, code)
 		}

@@ -477,15 +477,9 @@ func SignRFC9421(r *http.Request, body []byte, keyID string, key crypto.Signer, 
 	default:
 		return fmt.Errorf("signature: sign: unsupported private key %T", key)
 	}
-	if keyID == "" {
-		return errors.New("signature: sign: empty keyId")
-	}
-	host := r.Host
-	if host == "" {
-		host = r.URL.Host
-	}
-	if host == "" {
-		return errors.New("signature: sign: request has no host")
+	host, err := signedHost(r, keyID)
+	if err != nil {
+		return err
 	}
 	for _, h := range []string{"Signature", "Signature-Input", "Digest", "Content-Digest"} {
 		r.Header.Del(h)

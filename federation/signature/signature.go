@@ -104,16 +104,9 @@ func SignRequest(r *http.Request, body []byte, keyID string, key *rsa.PrivateKey
 	if key == nil {
 		return errors.New("signature: sign: no private key")
 	}
-	if keyID == "" {
-		return errors.New("signature: sign: empty keyId")
-	}
-	// The client sends r.Host when set, else r.URL.Host: sign what goes out.
-	host := r.Host
-	if host == "" {
-		host = r.URL.Host
-	}
-	if host == "" {
-		return errors.New("signature: sign: request has no host")
+	host, err := signedHost(r, keyID)
+	if err != nil {
+		return err
 	}
 	r.Header.Del("Signature")
 	r.Header.Del("Digest")
@@ -185,4 +178,21 @@ func ParsePublicKeyPEM(s string) (crypto.PublicKey, error) {
 		return key, nil
 	}
 	return nil, fmt.Errorf("%w: unexpected PEM block %q", ErrBadPublicKey, block.Type)
+}
+
+// signedHost is the host a request to be signed goes to (the client sends
+// r.Host when set, else r.URL.Host: sign what goes out), once keyID is
+// known not to be empty.
+func signedHost(r *http.Request, keyID string) (string, error) {
+	if keyID == "" {
+		return "", errors.New("signature: sign: empty keyId")
+	}
+	host := r.Host
+	if host == "" {
+		host = r.URL.Host
+	}
+	if host == "" {
+		return "", errors.New("signature: sign: request has no host")
+	}
+	return host, nil
 }
