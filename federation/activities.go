@@ -122,6 +122,16 @@ func PostDocument(u URLs, p *models.Post, author *models.Actor, addr NoteAddress
 			clean.Tags = append(clean.Tags, t)
 		}
 	}
+	clean.Attachments = nil
+	for _, a := range p.Attachments {
+		if httpURL(a.URL) == "" {
+			continue
+		}
+		if a.Type != "Image" && a.Type != "Video" && a.Type != "Audio" && a.Type != "Link" {
+			a.Type = "Document"
+		}
+		clean.Attachments = append(clean.Attachments, a)
+	}
 	doc, err := NoteDocument(u, &clean, author, addr)
 	if err != nil || p.DeletedAt != nil {
 		return doc, err
@@ -131,30 +141,6 @@ func PostDocument(u URLs, p *models.Post, author *models.Actor, addr NoteAddress
 	}
 	if p.Name != "" {
 		doc["name"] = p.Name
-	}
-	var attachments []any
-	for _, a := range p.Attachments {
-		if httpURL(a.URL) == "" {
-			continue
-		}
-		typ := a.Type
-		if typ != "Image" && typ != "Video" && typ != "Audio" && typ != "Link" {
-			typ = "Document"
-		}
-		att := map[string]any{"type": typ, "url": a.URL}
-		if a.MediaType != "" {
-			att["mediaType"] = a.MediaType
-		}
-		if a.Name != "" {
-			att["name"] = a.Name
-		}
-		if typ == "Link" {
-			att["href"] = a.URL
-		}
-		attachments = append(attachments, att)
-	}
-	if len(attachments) > 0 {
-		doc["attachment"] = attachments
 	}
 	return doc, nil
 }

@@ -119,6 +119,9 @@ func attachmentsJSON(attachments []models.Attachment) []any {
 		if a.Width > 0 && a.Height > 0 {
 			m["width"], m["height"] = a.Width, a.Height
 		}
+		if typ == "Link" {
+			m["href"] = a.URL // Links name their address href
+		}
 		out = append(out, m)
 	}
 	return out
