@@ -35,6 +35,7 @@ func TestTheInstanceDocumentSaysWhatVillageEnforces(t *testing.T) {
 			Statuses map[string]int `json:"statuses"`
 			Media    map[string]any `json:"media_attachments"`
 			Polls    map[string]int `json:"polls"`
+			Accounts map[string]int `json:"accounts"`
 		}
 		Registrations struct {
 			Enabled          bool `json:"enabled"`
@@ -54,6 +55,9 @@ func TestTheInstanceDocumentSaysWhatVillageEnforces(t *testing.T) {
 	if s := v2.Configuration.Statuses; s["max_characters"] != models.MaxPostLength || s["max_media_attachments"] != models.MaxMediaAttachments ||
 		s["characters_reserved_per_url"] != models.CharactersReservedPerURL {
 		t.Errorf("configuration.statuses = %v", s)
+	}
+	if pins := v2.Configuration.Accounts["max_pinned_statuses"]; pins != models.MaxProfilePins {
+		t.Errorf("max_pinned_statuses = %d, want the %d a person may pin (apps hide Pin at 0)", pins, models.MaxProfilePins)
 	}
 	if v2.Configuration.Polls["max_options"] != 0 {
 		t.Errorf("polls %v: Village takes none yet", v2.Configuration.Polls)

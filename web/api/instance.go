@@ -108,7 +108,7 @@ func (h *Handler) InstanceV2(c echo.Context) error {
 		"configuration": map[string]any{
 			"urls":              map[string]any{"about": h.urls.Base + "/", "privacy_policy": nil, "terms_of_service": nil, "status": nil},
 			"vapid":             map[string]string{"public_key": ""},
-			"accounts":          map[string]int{"max_featured_tags": 0, "max_pinned_statuses": 0},
+			"accounts":          map[string]int{"max_featured_tags": 0, "max_pinned_statuses": models.MaxProfilePins},
 			"statuses":          f.statuses,
 			"media_attachments": f.media,
 			"polls":             f.polls,
