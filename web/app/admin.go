@@ -101,12 +101,19 @@ var adminNotices = map[string]string{
 // requireAdmin lets only admins through: signed-out visitors get the log-in
 // form, others a 403 page. A nil account means the request was answered.
 func (h *Handler) requireAdmin(c echo.Context) (*models.Account, error) {
-	v, err := h.requireViewer(c, "/admin")
+	return h.requireRole(c, "/admin", func(v *models.Account) bool { return v.IsAdmin }, "admin.forbidden")
+}
+
+// requireRole lets through a signed-in account that has the role: others
+// get the log-in form (to come back to page) or a 403 page saying
+// forbidden. A nil account means the request was answered.
+func (h *Handler) requireRole(c echo.Context, page string, has func(*models.Account) bool, forbidden string) (*models.Account, error) {
+	v, err := h.requireViewer(c, page)
 	if v == nil {
 		return nil, err
 	}
-	if !v.IsAdmin {
-		return nil, h.forbiddenPage(c, "admin.forbidden")
+	if !has(v) {
+		return nil, h.forbiddenPage(c, forbidden)
 	}
 	return v, nil
 }

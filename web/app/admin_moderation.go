@@ -82,14 +82,7 @@ var instanceModerationNotices = map[string]string{
 // requireInstanceModerator lets admins and instance moderators through:
 // signed-out visitors get the log-in form, others a 403 page.
 func (h *Handler) requireInstanceModerator(c echo.Context) (*models.Account, error) {
-	v, err := h.requireViewer(c, "/admin/moderation")
-	if v == nil {
-		return nil, err
-	}
-	if !v.ModeratesInstance() {
-		return nil, h.forbiddenPage(c, "moderation.forbidden")
-	}
-	return v, nil
+	return h.requireRole(c, "/admin/moderation", (*models.Account).ModeratesInstance, "moderation.forbidden")
 }
 
 // InstanceModerationPage shows people, domain blocks and the log.
