@@ -102,15 +102,19 @@ const actorColumns = `a.id, a.type, a.username, coalesce(a.domain, ''), coalesce
 	a.manually_approves_followers, a.discoverable, a.created_at, a.updated_at, a.fetched_at,
 	coalesce(a.header_url, ''), a.fields, a.bot`
 
-func scanActor(row pgx.Row, extra ...any) (*Actor, error) {
-	var a Actor
-	dest := []any{&a.ID, &a.Type, &a.Username, &a.Domain, &a.URI, &a.URL,
+// dest is where a row of actorColumns is read into.
+func (a *Actor) dest() []any {
+	return []any{&a.ID, &a.Type, &a.Username, &a.Domain, &a.URI, &a.URL,
 		&a.DisplayName, &a.Summary, &a.InboxURL, &a.SharedInboxURL,
 		&a.OutboxURL, &a.FollowersURL, &a.FollowingURL,
 		&a.FeaturedURL, &a.IconURL, &a.PublicKeyID, &a.PublicKeyPEM, &a.PrivateKeyPEM,
 		&a.ManuallyApprovesFollowers, &a.Discoverable, &a.CreatedAt, &a.UpdatedAt, &a.FetchedAt,
 		&a.HeaderURL, &a.Fields, &a.Bot}
-	if err := row.Scan(append(dest, extra...)...); err != nil {
+}
+
+func scanActor(row pgx.Row, extra ...any) (*Actor, error) {
+	var a Actor
+	if err := row.Scan(append(a.dest(), extra...)...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, ErrNotFound
 		}
