@@ -313,10 +313,14 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.POST("/settings/filters/:id/delete", h.DeleteFilterForm)
 }
 
-// feedRoutes: RSS and Atom (web/feeds).
+// feedRoutes: RSS, Atom and iCalendar (web/feeds).
 func feedRoutes(e *echo.Echo, h *feeds.Handler) {
 	e.GET("/groups/:name/feed.rss", h.GroupFeed(feeds.RSS))
 	e.GET("/groups/:name/feed.atom", h.GroupFeed(feeds.Atom))
 	e.GET("/users/:name/feed.rss", h.UserFeed(feeds.RSS))
 	e.GET("/users/:name/feed.atom", h.UserFeed(feeds.Atom))
+	// iCalendar: a group's meetups, one meetup, a member's at her secret URL
+	e.GET("/groups/:name/events.ics", h.GroupCalendar)
+	e.GET("/events/:id/event.ics", h.EventCalendar)
+	e.GET("/calendars/:token/meetups.ics", h.MemberCalendar) // the settings page shows it (web/app)
 }
