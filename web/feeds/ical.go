@@ -64,7 +64,7 @@ func writeICal(doc calendarDoc) ([]byte, error) {
 		cal.SetXWRCalName(name) // the name Apple and Google calendars show
 	}
 	// Calendar apps poll subscriptions at their own pace; this asks for hourly.
-	cal.SetRefreshInterval("PT1H", ics.WithValue(string(ics.ValueDataTypeDuration)))
+	cal.SetRefreshInterval("PT1H")
 	cal.SetXPublishedTTL("PT1H")
 
 	zones, err := zonesUsed(doc.Events)
@@ -78,7 +78,7 @@ func writeICal(doc calendarDoc) ([]byte, error) {
 		cal.AddVEvent(vevent(e))
 	}
 	var buf bytes.Buffer
-	if err := cal.SerializeTo(&buf); err != nil {
+	if err := cal.SerializeTo(&buf, ics.WithNewLine("\r\n")); err != nil { // RFC 5545 lines end in CRLF
 		return nil, fmt.Errorf("feeds: encode calendar: %w", err)
 	}
 	return buf.Bytes(), nil
