@@ -202,6 +202,8 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.POST("/settings/header", h.SaveProfilePicture(media.Header)) // body limit: bodyLimits
 	e.GET("/settings/apps", h.AppsPage)
 	e.POST("/settings/apps/:id/revoke", h.RevokeApp)
+	e.GET("/settings/calendar", h.CalendarSettingsPage)
+	e.POST("/settings/calendar/reset", h.ResetCalendar)
 
 	// OAuth 2: the consent page of Mastodon apps (the token endpoint is the API's)
 	e.GET("/oauth/authorize", h.AuthorizePage)
