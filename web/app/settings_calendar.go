@@ -1,6 +1,7 @@
 package app
 
 import (
+	"html/template"
 	"net/http"
 	"strings"
 
@@ -22,7 +23,10 @@ func memberCalendarPath(token string) string {
 
 type calendarSettingsData struct {
 	URL    string // https (or http on a test instance)
-	Webcal string // the same with webcal://, which opens a calendar app
+	// The same with webcal://, which opens a calendar app; html/template
+	// knows no such scheme and would blank it, so it is marked safe (it is
+	// our own base URL and a base64url token).
+	Webcal template.URL
 	Reset  bool
 }
 
@@ -38,7 +42,7 @@ func (h *Handler) CalendarSettingsPage(c echo.Context) error {
 		return err
 	}
 	d := calendarSettingsData{URL: h.urls.Base + memberCalendarPath(token), Reset: c.QueryParam("done") == "reset"}
-	d.Webcal = webcalURL(d.URL)
+	d.Webcal = template.URL(webcalURL(d.URL))
 	// The page holds a secret: no cache keeps it.
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return h.page(c, http.StatusOK, "settings_calendar", i18n.Text("calendar.title"), d)
