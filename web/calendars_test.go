@@ -128,7 +128,6 @@ func icalProp(e *ics.VEvent, p ics.ComponentProperty) string {
 	return ics.FromText(prop.Value)
 }
 
-
 var (
 	parkPlace = models.Place{Name: "Prospect Park Playground", StreetAddress: "95 Prospect Park West", Locality: "Brooklyn",
 		PostalCode: "11215", Region: "NY", Country: "US", Latitude: ptr(40.6602), Longitude: ptr(-73.9690)}

@@ -22,7 +22,7 @@ func memberCalendarPath(token string) string {
 }
 
 type calendarSettingsData struct {
-	URL    string // https (or http on a test instance)
+	URL string // https (or http on a test instance)
 	// The same with webcal://, which opens a calendar app; html/template
 	// knows no such scheme and would blank it, so it is marked safe (it is
 	// our own base URL and a base64url token).
