@@ -460,3 +460,21 @@ func TestCalendarsAnswer304ToAMatchingETagUntilAMeetupChanges(t *testing.T) {
 		}
 	}
 }
+
+func TestGroupPageLinksItsMeetupCalendarUnlessMembersOnly(t *testing.T) {
+	t.Parallel()
+	s := newManageSite(t, models.SignupOpen)
+	s.user("anna", "", false)
+	s.group(models.NewGroup{Name: "park", Title: "Park Parents"}, "anna")
+	s.group(models.NewGroup{Name: "nicu", Title: "NICU parents", MembersOnly: true}, "anna")
+	public := s.browser().page("/groups/park")
+	for _, want := range []string{`<link rel="alternate" type="text/calendar"`, `href="/groups/park/events.ics"`,
+		`<a href="/groups/park/events.ics">Meetup calendar (iCal)</a>`} {
+		if !strings.Contains(public, want) {
+			t.Errorf("the public group page lacks %s", want)
+		}
+	}
+	if private := s.browser().page("/groups/nicu"); strings.Contains(private, "events.ics") {
+		t.Errorf("a members-only group page links a calendar that would 404")
+	}
+}
