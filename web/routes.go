@@ -202,6 +202,8 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.POST("/settings/header", h.SaveProfilePicture(media.Header)) // body limit: bodyLimits
 	e.GET("/settings/apps", h.AppsPage)
 	e.POST("/settings/apps/:id/revoke", h.RevokeApp)
+	e.GET("/settings/calendar", h.CalendarSettingsPage)
+	e.POST("/settings/calendar/reset", h.ResetCalendar)
 
 	// OAuth 2: the consent page of Mastodon apps (the token endpoint is the API's)
 	e.GET("/oauth/authorize", h.AuthorizePage)
@@ -313,10 +315,14 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.POST("/settings/filters/:id/delete", h.DeleteFilterForm)
 }
 
-// feedRoutes: RSS and Atom (web/feeds).
+// feedRoutes: RSS, Atom and iCalendar (web/feeds).
 func feedRoutes(e *echo.Echo, h *feeds.Handler) {
 	e.GET("/groups/:name/feed.rss", h.GroupFeed(feeds.RSS))
 	e.GET("/groups/:name/feed.atom", h.GroupFeed(feeds.Atom))
 	e.GET("/users/:name/feed.rss", h.UserFeed(feeds.RSS))
 	e.GET("/users/:name/feed.atom", h.UserFeed(feeds.Atom))
+	// iCalendar: a group's meetups, one meetup, a member's at her secret URL
+	e.GET("/groups/:name/events.ics", h.GroupCalendar)
+	e.GET("/events/:id/event.ics", h.EventCalendar)
+	e.GET("/calendars/:token/meetups.ics", h.MemberCalendar) // the settings page shows it (web/app)
 }
