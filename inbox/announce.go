@@ -16,7 +16,7 @@ import (
 // post (boosted, or created or edited inside a remote group), or the news
 // that a post is gone.
 type announced struct {
-	kind   string // Create (a boost counts as one), Update, Delete; "" to ignore
+	kind   string        // Create (a boost counts as one), Update, Delete; "" to ignore
 	post   *incomingPost // with its calendar side when it is a meetup
 	author *models.Actor
 	gone   string // URI of a post its origin says is deleted
