@@ -26,6 +26,11 @@ func NotifyEventAnswerers(ctx context.Context, db DB, eventID int64, typ string,
 		return fmt.Errorf("models: event answerers: %w", err)
 	}
 	for _, id := range ids {
+		// Each change is news: the notice of an earlier one gives way to it.
+		if _, err := db.Exec(ctx, `DELETE FROM notifications WHERE recipient_id = $1 AND type = $2 AND post_id = $3`,
+			id, typ, eventID); err != nil {
+			return fmt.Errorf("models: event answerers: %w", err)
+		}
 		if err := Notify(ctx, db, id, typ, fromID, &eventID, nil); err != nil {
 			return err
 		}
