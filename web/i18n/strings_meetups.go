@@ -24,6 +24,7 @@ var meetups = map[string]string{
 	"meetups.capacity":            "Room for %d people",
 	"meetups.nolimit":             "No limit on numbers",
 	"meetups.about":               "About",
+	"meetups.open":                "See the meetup",
 	"meetups.comments":            "Comments",
 	"notification.event_update":   "A meetup you are going to changed",
 	"notification.event_reminder": "Reminder: a meetup you are going to is tomorrow",
