@@ -11,7 +11,8 @@ import (
 )
 
 // english is the table; it is never written after start.
-var english = joinTables(basics, publicPages, accountPages, staffPages, memberPages, safetyPages, appPages, calendarPages)
+var english = joinTables(basics, publicPages, accountPages, staffPages, memberPages, safetyPages, appPages, calendarPages,
+	meetups)
 
 // basics are the strings every page has: the name, the navigation, times
 // and errors.
