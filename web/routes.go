@@ -113,6 +113,8 @@ func apiRoutes(e *echo.Echo, h *api.Handler) {
 	g.POST("/v1/follow_requests/:id/reject", h.RejectFollowRequest, api.Needs("write:follows"))
 	g.POST("/v1/statuses", h.CreateStatus, api.Needs("write:statuses"))
 	g.GET("/v1/statuses/:id", h.GetStatus, api.IfToken("read:statuses"))
+	g.GET("/v1/polls/:id", h.GetPoll, api.IfToken("read:statuses"))
+	g.POST("/v1/polls/:id/votes", h.Vote, api.Needs("write:statuses"))
 	g.PUT("/v1/statuses/:id", h.EditStatus, api.Needs("write:statuses"))
 	g.DELETE("/v1/statuses/:id", h.DeleteStatus, api.Needs("write:statuses"))
 	g.GET("/v1/statuses/:id/context", h.StatusContext, api.IfToken("read:statuses"))
