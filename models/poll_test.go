@@ -13,7 +13,7 @@ import (
 // pollFixture is a local poll by alice ("Park", "Library", "Pool") and
 // three voters, bob and carol here and maria on Mastodon.
 type pollFixture struct {
-	db                      models.DB
+	db                       models.DB
 	alice, bob, carol, maria *models.Actor
 }
 
