@@ -223,6 +223,7 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.GET("/posts/:id/delete", h.DeletePostPage)
 	e.POST("/posts/:id/delete", h.DeletePost)
 	e.POST("/posts/:id/like", h.LikePost)
+	e.POST("/posts/:id/vote", h.VotePost)
 	e.POST("/posts/:id/unlike", h.UnlikePost)
 	e.POST("/posts/:id/bookmark", h.BookmarkPost)
 	e.POST("/posts/:id/unbookmark", h.UnbookmarkPost)

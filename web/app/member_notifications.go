@@ -141,6 +141,11 @@ func (h *Handler) NotificationsPage(c echo.Context) error {
 			}
 		case models.NotifyAdminReport:
 			h.reportNotice(&item, n, who, actors)
+		case models.NotifyPoll:
+			item.Sentence = sentence("notify.poll", who)
+			if n.FromID == v.Actor.ID {
+				item.Sentence = sentence("notify.poll_own")
+			}
 		default:
 			item.Sentence = sentence("notify.other", who)
 		}

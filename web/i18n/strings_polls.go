@@ -1,0 +1,38 @@
+package i18n
+
+// pollPages are the strings of polls: how a post shows its poll, the
+// compose form's poll fields, and the poll notification.
+var pollPages = map[string]string{
+	"poll.choose_one":              "Choose one",
+	"poll.choose_many":             "Choose one or more",
+	"poll.vote":                    "Vote",
+	"poll.your_choice":             "(your choice)",
+	"poll.you_voted":               "You voted",
+	"poll.voters_one":              "1 person voted",
+	"poll.voters":                  "%d people voted",
+	"poll.closed":                  "Closed",
+	"poll.closes_in":               "Closes in %s",
+	"poll.hidden":                  "Results show when the poll closes",
+	"poll.left.minutes":            "%d min",
+	"poll.left.hours":              "%d h",
+	"poll.left.days":               "%d d",
+	"poll.error.closed":            "This poll has closed: it takes no more votes.",
+	"poll.error.voted":             "You have already voted in this poll.",
+	"poll.error.choice":            "Choose one of the poll's options (only one, unless the poll takes several).",
+	"poll.error.own":               "You cannot vote in your own poll.",
+	"compose.poll":                 "Add a poll",
+	"compose.poll.hint":            "Two to four options of at most 50 characters each. Leave the options empty for a post without a poll.",
+	"compose.poll.option":          "Option %d",
+	"compose.poll.duration":        "Open for",
+	"compose.poll.multiple":        "People may choose more than one option",
+	"compose.poll.hide_totals":     "Hide the results until the poll closes",
+	"compose.poll.error.few":       "A poll needs at least two options.",
+	"compose.poll.error.many":      "A poll has at most %d options.",
+	"compose.poll.error.long":      "Each option has at most %d characters.",
+	"compose.poll.error.same":      "Two options are the same.",
+	"compose.poll.error.duration":  "Choose how long the poll stays open.",
+	"compose.poll.error.photos":    "A post has photos or a poll, not both.",
+	"compose.poll.error.anonymous": "An anonymous post cannot have a poll.",
+	"notify.poll":                  "A poll by %s that you voted in has closed",
+	"notify.poll_own":              "Your poll has closed: see the results",
+}
