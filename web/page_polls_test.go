@@ -7,6 +7,9 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+	"time"
+
+	"github.com/village-social/village/models"
 )
 
 func TestAPollIsWrittenShownAndVotedInTheWebApp(t *testing.T) {
@@ -68,4 +71,11 @@ func TestAPollIsWrittenShownAndVotedInTheWebApp(t *testing.T) {
 	}
 	rec = bea.submit(path, path+"/vote", url.Values{"choice": {"0"}})
 	wantStatus(t, "a vote in a closed poll", rec, http.StatusUnprocessableEntity)
+
+	// When it ended, voter and author are told on their notifications page.
+	if _, err := models.NotifyEndedPolls(context.Background(), s.db, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	wantIn(t, "bea's notifications", bea.page("/notifications"), "that you voted in has closed", "Saturday meetup")
+	wantIn(t, "alice's notifications", alice.page("/notifications"), "Your poll has closed")
 }

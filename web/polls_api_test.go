@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/village-social/village/models"
 )
 
 // apiPollJSON is the Poll entity as apps read it.
@@ -156,6 +158,18 @@ func TestAPIPollEntityHidesTotalsAndShowsOwnVotes(t *testing.T) {
 	carol.decode(call(s.e, http.MethodGet, "/api/v1/polls/"+st.ID, carol.token).Body.Bytes(), &ended)
 	if !ended.Expired || ended.Options[0].VotesCount == nil || *ended.Options[0].VotesCount != 1 || *ended.Options[1].VotesCount != 1 {
 		t.Errorf("ended poll: %+v", ended)
+	}
+	// Voters hear it ended, with the status and its poll.
+	if _, err := models.NotifyEndedPolls(context.Background(), s.db, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var told []struct {
+		Type   string         `json:"type"`
+		Status statusWithPoll `json:"status"`
+	}
+	bea.decode(call(s.e, http.MethodGet, "/api/v1/notifications?types[]=poll", bea.token).Body.Bytes(), &told)
+	if len(told) != 1 || told[0].Type != "poll" || told[0].Status.ID != st.ID || told[0].Status.Poll == nil || !told[0].Status.Poll.Expired {
+		t.Errorf("bea's poll notifications: %+v", told)
 	}
 	// A visitor sees it too, without voted and own_votes.
 	var visitor map[string]any
