@@ -28,6 +28,7 @@ var (
 	ErrPollOneChoice     = errors.New("this poll takes one choice only")
 	ErrPollNoChoice      = errors.New("choose at least one option")
 	ErrPollOwn           = errors.New("one cannot vote in one's own poll")
+	ErrPollBanned        = errors.New("you are banned from the group of this poll")
 )
 
 // Poll is the Question a post carries.

@@ -29,6 +29,15 @@ const PollUpkeepEvery = 30 * time.Second
 func (o *Outbox) Vote(ctx context.Context, voter *models.Actor, post *models.Post, choices []int) error {
 	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
 		now := time.Now()
+		if post.GroupID != nil {
+			banned, err := models.IsBanned(ctx, tx, *post.GroupID, voter.ID)
+			if err != nil {
+				return err
+			}
+			if banned {
+				return models.ErrPollBanned
+			}
+		}
 		votes, err := models.CastVotes(ctx, tx, post.ID, voter.ID, choices, now)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -68,6 +69,27 @@ func TestAPollSendsItsResultsAtMostOnceAMinute(t *testing.T) {
 	}
 	if got := sent[0].Doc.Embedded("object")["votersCount"]; got != 3.0 {
 		t.Errorf("votersCount %v, want 3", got)
+	}
+}
+
+func TestSomeoneTheGroupBannedCannotVoteInItsPolls(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, moms, alice, _, _ := newGroupEnv(t)
+	bob := e.Person(t, "bob")
+	e.Follow(t, bob, moms)
+	post := e.publishPoll(t, alice, moms)
+	if err := models.PutBan(ctx, e.DB, models.GroupBan{GroupID: moms.ID, ActorID: bob.ID, Reason: "rude",
+		ActivityURI: "https://village.example/activities/ban-bob"}); err != nil {
+		t.Fatal(err)
+	}
+	mark := e.QueueMark(t)
+	if err := e.outbox.Vote(ctx, bob, post, []int{0}); !errors.Is(err, models.ErrPollBanned) {
+		t.Fatalf("a banned member's vote: %v", err)
+	}
+	poll, err := models.PollOf(ctx, e.DB, post.ID)
+	if err != nil || poll.VotesCount() != 0 || len(e.QueuedSince(t, mark)) != 0 {
+		t.Errorf("a refused vote left counts %v and %d deliveries (%v)", poll.Counts, len(e.QueuedSince(t, mark)), err)
 	}
 }
 

@@ -235,6 +235,9 @@ func (h *Handler) Vote(c echo.Context) error {
 
 // voteRefusal is the 422 for a vote the poll does not take; nil otherwise.
 func voteRefusal(err error) error {
+	if errors.Is(err, models.ErrPollBanned) {
+		return echo.NewHTTPError(http.StatusForbidden, "This action is not allowed: "+models.ErrPollBanned.Error())
+	}
 	for _, refusal := range []error{models.ErrPollExpired, models.ErrPollUnknownOption, models.ErrPollAlreadyVoted,
 		models.ErrPollOneChoice, models.ErrPollNoChoice, models.ErrPollOwn} {
 		if errors.Is(err, refusal) {

@@ -161,7 +161,7 @@ func (h *Handler) VotePost(c echo.Context) error {
 	err = h.outbox.Vote(c.Request().Context(), v.Actor, p, choices)
 	for refusal, key := range map[error]string{models.ErrPollExpired: "poll.error.closed", models.ErrPollAlreadyVoted: "poll.error.voted",
 		models.ErrPollNoChoice: "poll.error.choice", models.ErrPollUnknownOption: "poll.error.choice",
-		models.ErrPollOneChoice: "poll.error.choice", models.ErrPollOwn: "poll.error.own"} {
+		models.ErrPollOneChoice: "poll.error.choice", models.ErrPollOwn: "poll.error.own", models.ErrPollBanned: "poll.error.banned"} {
 		if errors.Is(err, refusal) {
 			return echo.NewHTTPError(http.StatusUnprocessableEntity, i18n.Text(key))
 		}

@@ -20,6 +20,7 @@ var pollPages = map[string]string{
 	"poll.error.voted":             "You have already voted in this poll.",
 	"poll.error.choice":            "Choose one of the poll's options (only one, unless the poll takes several).",
 	"poll.error.own":               "You cannot vote in your own poll.",
+	"poll.error.banned":            "The group's moderators have banned you: you cannot vote in its polls.",
 	"compose.poll":                 "Add a poll",
 	"compose.poll.hint":            "Two to four options of at most 50 characters each. Leave the options empty for a post without a poll.",
 	"compose.poll.option":          "Option %d",
