@@ -144,7 +144,7 @@ func JoinDocument(j JoinRef, to []string, message string) map[string]any {
 func AnswerJoinDocument(typ, id, organizer string, j JoinRef) map[string]any {
 	return map[string]any{"@context": Context(), "id": id, "type": typ, "actor": organizer,
 		"object": map[string]any{"id": j.ID, "type": "Join", "actor": j.Actor, "object": j.Event},
-		"to": []string{j.Actor}}
+		"to":     []string{j.Actor}}
 }
 
 // LeaveDocument is Leave{Event}, as Mobilizon sends it when someone stops going.
