@@ -246,11 +246,12 @@ func (o *Outbox) tellPerson(ctx context.Context, tx pgx.Tx, m *Meetup, person *m
 	case models.RSVPViaJoin:
 		join := federation.JoinRef{ID: n.ActivityURI, Actor: person.URI, Event: m.Post.URI}
 		switch {
-		case newlyGoing:
+		case status == models.RSVPGoing && (newlyGoing || n.Own):
+			// A Join repeated is accepted again, as Mastodon does a repeated Follow.
 			if err := o.answerJoin(ctx, tx, m, person, "Accept", join); err != nil {
 				return err
 			}
-			if m.Event.AddressForGoing {
+			if newlyGoing && m.Event.AddressForGoing {
 				return o.sendRSVPNote(ctx, tx, m, person, status, true)
 			}
 		case refused:
