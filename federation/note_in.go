@@ -12,9 +12,10 @@ import (
 // ErrInvalidNote means an incoming post cannot be used.
 var ErrInvalidNote = errors.New("federation: invalid post")
 
-// postTypes are the object types stored as posts: Mastodon's Notes, and the
-// Pages and Articles of Lemmy-family servers and blogs.
-var postTypes = map[string]bool{"Note": true, "Page": true, "Article": true, "Question": true}
+// postTypes are the object types stored as posts: Mastodon's Notes, the
+// Pages and Articles of Lemmy-family servers and blogs, and meetups
+// (Event, whose calendar side is read by EventFromObject).
+var postTypes = map[string]bool{"Note": true, "Page": true, "Article": true, "Question": true, "Event": true}
 
 // IsPostType reports whether an object type is stored as a post.
 func IsPostType(t string) bool { return postTypes[t] }

@@ -210,6 +210,9 @@ func (o *Outbox) sendAbout(ctx context.Context, tx pgx.Tx, author *models.Actor,
 	var object any = post.URI
 	if kind != "Delete" {
 		note, err := federation.NoteDocument(o.urls, post, author, aud.addr)
+		if post.Type == "Event" {
+			note, err = o.eventDocument(ctx, tx, post, author, aud.addr) // a meetup: event.go
+		}
 		if err != nil {
 			return err
 		}

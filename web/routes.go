@@ -174,6 +174,14 @@ func apiRoutes(e *echo.Echo, h *api.Handler) {
 	g.GET("/v2/filter_keywords/:id", h.GetFilterKeyword, api.Needs("read:filters"))
 	g.PUT("/v2/filter_keywords/:id", h.UpdateFilterKeyword, api.Needs("write:filters"))
 	g.DELETE("/v2/filter_keywords/:id", h.DeleteFilterKeyword, api.Needs("write:filters"))
+
+	// Meetups (Village's own: Mastodon has no events API)
+	g.GET("/v1/village/groups/:name/events", h.GroupEvents, api.Needs("read:statuses"))
+	g.POST("/v1/village/groups/:name/events", h.CreateEvent, api.Needs("write:statuses"))
+	g.GET("/v1/village/events/:id", h.GetEvent, api.Needs("read:statuses"))
+	g.PUT("/v1/village/events/:id", h.EditEvent, api.Needs("write:statuses"))
+	g.DELETE("/v1/village/events/:id", h.DeleteEvent, api.Needs("write:statuses"))
+	g.POST("/v1/village/events/:id/cancel", h.CancelEvent, api.Needs("write:statuses"))
 }
 
 // appRoutes: the HTML app (web/app), for browsers.

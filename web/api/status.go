@@ -83,6 +83,9 @@ func (h *Handler) status(ctx context.Context, p *models.Post, viewerID int64) (*
 		// A Page (Lemmy) has a title; Mastodon shows the same in bold.
 		s.Content = "<p><strong>" + htmlEscape(p.Name) + "</strong></p>" + s.Content
 	}
+	if p.Type == "Event" {
+		s.Content += h.eventFactsHTML(ctx, p, viewerID) // a meetup: events.go
+	}
 	if p.EditedAt != nil {
 		e := p.EditedAt.UTC().Format(apiTime)
 		s.EditedAt = &e

@@ -1,0 +1,66 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Notification types of meetups: a change (edit, cancellation, deletion,
+// a place off the waitlist) and the day-before reminder.
+const (
+	NotifyEventUpdate   = "event_update"
+	NotifyEventReminder = "event_reminder"
+)
+
+// NotifyEventAnswerers tells every local person whose answer to a meetup is
+// in statuses (going and maybe, usually) of something from fromID.
+func NotifyEventAnswerers(ctx context.Context, db DB, eventID int64, typ string, fromID int64, statuses ...string) error {
+	rows, err := db.Query(ctx, `SELECT r.actor_id FROM event_rsvps r JOIN actors a ON a.id = r.actor_id
+		WHERE r.event_id = $1 AND r.status = ANY($2) AND a.domain IS NULL`, eventID, statuses)
+	if err != nil {
+		return fmt.Errorf("models: event answerers: %w", err)
+	}
+	ids, err := collectIDs(rows)
+	if err != nil {
+		return fmt.Errorf("models: event answerers: %w", err)
+	}
+	for _, id := range ids {
+		if err := Notify(ctx, db, id, typ, fromID, &eventID, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DueReminder is a meetup whose day-before reminder is due.
+type DueReminder struct {
+	EventID int64
+	// FromID is who the reminder is from: the meetup's group (so that
+	// the organizer, going too, is reminded), or its organizer.
+	FromID int64
+}
+
+// ClaimDueReminders marks reminded, and returns, the meetups that start
+// between now and now+ahead, are not cancelled or deleted, and were not
+// reminded of since their start last changed; each is claimed once, so
+// two workers never remind twice.
+func ClaimDueReminders(ctx context.Context, db DB, now time.Time, ahead time.Duration) ([]DueReminder, error) {
+	rows, err := db.Query(ctx, `UPDATE events e SET reminded_at = $1 FROM posts p
+		WHERE p.id = e.post_id AND p.deleted_at IS NULL AND e.reminded_at IS NULL AND e.status <> 'CANCELLED'
+		  AND e.starts_at > $1 AND e.starts_at <= $2
+		RETURNING e.post_id, coalesce(p.group_id, p.author_id)`, now, now.Add(ahead))
+	if err != nil {
+		return nil, fmt.Errorf("models: due reminders: %w", err)
+	}
+	defer rows.Close()
+	var out []DueReminder
+	for rows.Next() {
+		var d DueReminder
+		if err := rows.Scan(&d.EventID, &d.FromID); err != nil {
+			return nil, fmt.Errorf("models: due reminders: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
