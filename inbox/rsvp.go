@@ -183,7 +183,7 @@ func (p *Processor) joinAnswered(ctx context.Context, tx pgx.Tx, a *activity, jo
 	if err != nil {
 		return true, err
 	}
-	return true, models.Notify(ctx, tx, r.ActorID, models.NotifyMention, a.signer.ID, &r.EventID, nil)
+	return true, models.Notify(ctx, tx, r.ActorID, models.NotifyEventUpdate, a.signer.ID, &r.EventID, nil)
 }
 
 // undoAnswer applies Undo of a Join, Accept, TentativeAccept or Reject of

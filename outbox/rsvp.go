@@ -16,8 +16,6 @@ import (
 var (
 	// ErrRSVPNotMember: a members-only group's meetups are for its members.
 	ErrRSVPNotMember = errors.New("outbox: only the group's members may answer its meetups")
-	// ErrNotOrganizer: only the organizer and the group's moderators decide who comes.
-	ErrNotOrganizer = errors.New("outbox: only the organizer or the group's moderators decide who comes")
 	// ErrNotMeetup: the post is no meetup.
 	ErrNotMeetup = errors.New("outbox: no such meetup")
 )
@@ -47,16 +45,8 @@ func MayAnswer(ctx context.Context, db models.DB, groupID, actorID int64) error 
 	return nil
 }
 
-// Meetup is a meetup with what answering it needs: its post, its group
-// (nil for a meetup in no group) and its organizer.
-type Meetup struct {
-	Event     *models.Event
-	Post      *models.Post
-	Group     *models.Actor
-	Organizer *models.Actor
-}
-
-// LoadMeetup loads the meetup whose post is postID, in db.
+// LoadMeetup loads the meetup whose post is postID, in db, with its
+// organizer and its group (nil for a meetup in no group).
 func LoadMeetup(ctx context.Context, db models.DB, postID int64) (*Meetup, error) {
 	ev, err := models.EventWithPost(ctx, db, postID)
 	if errors.Is(err, models.ErrNotFound) {
@@ -78,28 +68,6 @@ func LoadMeetup(ctx context.Context, db models.DB, postID int64) (*Meetup, error
 		}
 	}
 	return m, nil
-}
-
-// mayDecide reports whether who decides who comes to a local meetup: its
-// organizer or a moderator of its group.
-func mayDecide(ctx context.Context, db models.DB, m *Meetup, who *models.Actor) (bool, error) {
-	if who.ID == m.Organizer.ID {
-		return true, nil
-	}
-	if m.Group == nil {
-		return false, nil
-	}
-	role, err := models.ModeratorRole(ctx, db, m.Group.ID, who.ID)
-	if errors.Is(err, models.ErrNotFound) {
-		return false, nil
-	}
-	return role != "", err
-}
-
-// MayDecide is mayDecide for the faces: may who approve and refuse
-// answers to the meetup?
-func MayDecide(ctx context.Context, db models.DB, m *Meetup, who *models.Actor) (bool, error) {
-	return mayDecide(ctx, db, m, who)
 }
 
 // AnswerMeetup records a local person's answer (going, maybe, not_going)
@@ -171,7 +139,7 @@ func (o *Outbox) DecideAnswer(ctx context.Context, decider *models.Actor, postID
 		if !m.Post.Local {
 			return ErrNotMeetup
 		}
-		if ok, err := mayDecide(ctx, tx, m, decider); err != nil || !ok {
+		if ok, err := MayChangeEvent(ctx, tx, m.Post, decider); err != nil || !ok {
 			if err == nil {
 				err = ErrNotOrganizer
 			}
@@ -239,7 +207,7 @@ func (o *Outbox) tellPerson(ctx context.Context, tx pgx.Tx, m *Meetup, person *m
 			return nil
 		}
 		// Let off the waitlist, or the organizer decided: she did not do it herself.
-		return models.Notify(ctx, tx, person.ID, models.NotifyMention, m.Organizer.ID, &m.Post.ID, nil)
+		return models.Notify(ctx, tx, person.ID, models.NotifyEventUpdate, m.Organizer.ID, &m.Post.ID, nil)
 	}
 	newlyGoing := status == models.RSVPGoing && prev != models.RSVPGoing
 	switch n.Via {

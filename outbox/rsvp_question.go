@@ -161,3 +161,36 @@ func refs(v any) []string {
 	s, _ := v.([]string)
 	return s
 }
+
+// rsvpQuestionAfterChange sends the RSVP poll's change with a meetup's
+// (edited or cancelled: Update; deleted: Delete), in tx.
+func (o *Outbox) rsvpQuestionAfterChange(ctx context.Context, tx pgx.Tx, post *models.Post, kind string) error {
+	if kind == "Delete" {
+		if post.GroupID == nil {
+			return nil
+		}
+		group, err := models.ActorByID(ctx, tx, *post.GroupID)
+		if err != nil {
+			return err
+		}
+		return o.SendRSVPQuestion(ctx, tx, &Meetup{Post: post, Group: group}, "Delete")
+	}
+	m, err := LoadMeetup(ctx, tx, post.ID)
+	if err != nil {
+		return err
+	}
+	return o.SendRSVPQuestion(ctx, tx, m, kind)
+}
+
+// tellPromoted tells the people a meetup's grown capacity let off the
+// waitlist, each in the way they answered.
+func (o *Outbox) tellPromoted(ctx context.Context, tx pgx.Tx, postID int64, promoted []models.RSVP) error {
+	if len(promoted) == 0 {
+		return nil
+	}
+	m, err := LoadMeetup(ctx, tx, postID)
+	if err != nil {
+		return err
+	}
+	return o.AfterRSVP(ctx, tx, m, m.Organizer, RSVPNews{Own: true, Outcome: models.Outcome{Promoted: promoted}})
+}
