@@ -183,6 +183,11 @@ func apiRoutes(e *echo.Echo, h *api.Handler) {
 	g.PUT("/v1/village/events/:id", h.EditEvent, api.Needs("write:statuses"))
 	g.DELETE("/v1/village/events/:id", h.DeleteEvent, api.Needs("write:statuses"))
 	g.POST("/v1/village/events/:id/cancel", h.CancelEvent, api.Needs("write:statuses"))
+	g.POST("/v1/village/events/:id/rsvp", h.AnswerEvent, api.Needs("write:statuses"))
+	g.DELETE("/v1/village/events/:id/rsvp", h.WithdrawRSVP, api.Needs("write:statuses"))
+	g.GET("/v1/village/events/:id/attendees", h.EventAttendees, api.Needs("read:statuses"))
+	g.POST("/v1/village/events/:id/attendees/:account_id/approve", h.DecideAttendee(true), api.Needs("write:statuses"))
+	g.POST("/v1/village/events/:id/attendees/:account_id/refuse", h.DecideAttendee(false), api.Needs("write:statuses"))
 }
 
 // appRoutes: the HTML app (web/app), for browsers.
