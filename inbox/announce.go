@@ -16,8 +16,8 @@ import (
 // post (boosted, or created or edited inside a remote group), or the news
 // that a post is gone.
 type announced struct {
-	kind   string // Create (a boost counts as one), Update, Delete; "" to ignore
-	post   *incomingPost
+	kind   string        // Create (a boost counts as one), Update, Delete; "" to ignore
+	post   *incomingPost // with its calendar side when it is a meetup
 	author *models.Actor
 	gone   string // URI of a post its origin says is deleted
 	local  string // URI of a local post the announcer shares
@@ -103,8 +103,9 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 		p.logger.Info("inbox: announced object not usable", "object", objectRef, "error", err)
 		return &announced{}, nil
 	}
-	in, err := federation.PostFromObject(obj)
+	in, event, err := readPost(obj)
 	if err != nil {
+		p.logger.Info("inbox: announced object refused", "object", objectRef, "error", err)
 		return &announced{}, nil
 	}
 	if blocked, err := p.fromSuspendedDomain(ctx, p.db, in.Author); err != nil || blocked {
@@ -123,7 +124,7 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 	}
 	p.clean(in)
 	in.Post.AuthorID = author.ID
-	return &announced{kind: kind, post: &incomingPost{IncomingPost: in}, author: author}, nil
+	return &announced{kind: kind, post: &incomingPost{IncomingPost: in, event: event}, author: author}, nil
 }
 
 // announce stores what an Announce carries and the announcer's boost, so
@@ -179,6 +180,9 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 			if _, err := models.InsertPost(ctx, tx, post); err != nil {
 				return err
 			}
+			if err := p.keepEvent(ctx, tx, post, an.post.event); err != nil {
+				return err
+			}
 			if err := p.notifyMentions(ctx, tx, post, an.post.Mentioned); err != nil {
 				return err
 			}
@@ -190,7 +194,10 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 		case an.kind == "Update":
 			stored.Content, stored.Summary, stored.Sensitive, stored.Name = post.Content, post.Summary, post.Sensitive, post.Name
 			stored.Attachments, stored.Tags = post.Attachments, post.Tags
-			return models.UpdatePost(ctx, tx, stored)
+			if err := models.UpdatePost(ctx, tx, stored); err != nil {
+				return err
+			}
+			return p.keepEvent(ctx, tx, stored, an.post.event)
 		}
 		if an.kind == "Create" {
 			_, err = models.PutBoost(ctx, tx, a.signer.ID, stored.ID, a.ID())

@@ -33,6 +33,7 @@ const MaxOthersNamedInShare = 5
 type incomingPost struct {
 	*federation.IncomingPost
 	ancestors []*federation.IncomingPost
+	event     *models.Event // a meetup's calendar side (event.go)
 }
 
 // Bounds on fetching a reply's missing ancestors: enough to show a thread,
@@ -63,12 +64,12 @@ func (p *Processor) preparePost(ctx context.Context, a *activity, objectKey stri
 	if !federation.IsPostType(obj.Type()) {
 		return nil, nil // not a post: nothing for us
 	}
-	in, err := federation.PostFromObject(obj)
+	in, event, err := readPost(obj)
 	if err != nil {
 		return nil, refuse(http.StatusBadRequest, "%v", err)
 	}
 	p.clean(in)
-	return &incomingPost{IncomingPost: in, ancestors: p.missingAncestors(ctx, in.Post.InReplyToURI)}, nil
+	return &incomingPost{IncomingPost: in, event: event, ancestors: p.missingAncestors(ctx, in.Post.InReplyToURI)}, nil
 }
 
 // clean sanitizes what a remote post says.
@@ -181,6 +182,9 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	if err != nil || !fresh {
 		return err // known already (or deleted): nothing changes
 	}
+	if err := p.keepEvent(ctx, tx, post, in.event); err != nil {
+		return err
+	}
 	if err := p.fileDirect(ctx, tx, in); err != nil {
 		return err
 	}
@@ -196,6 +200,9 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	}
 	retold, err := p.retell(a, post)
 	if err != nil {
+		return err
+	}
+	if err := p.retellEvent(ctx, tx, retold, post, a.signer); err != nil {
 		return err
 	}
 	for _, g := range groups {
@@ -314,6 +321,9 @@ func (p *Processor) updatePost(ctx context.Context, tx pgx.Tx, a *activity, in *
 		return err
 	}
 	if err := models.UpdatePost(ctx, tx, stored); err != nil {
+		return err
+	}
+	if err := p.keepEvent(ctx, tx, stored, in.event); err != nil {
 		return err
 	}
 	edited, err := models.PostByID(ctx, tx, stored.ID) // with its edit time

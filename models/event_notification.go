@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Notification types of meetups: a change (edit, cancellation, deletion,
@@ -26,6 +28,11 @@ func NotifyEventAnswerers(ctx context.Context, db DB, eventID int64, typ string,
 		return fmt.Errorf("models: event answerers: %w", err)
 	}
 	for _, id := range ids {
+		// Each change is news: the notice of an earlier one gives way to it.
+		if _, err := db.Exec(ctx, `DELETE FROM notifications WHERE recipient_id = $1 AND type = $2 AND post_id = $3`,
+			id, typ, eventID); err != nil {
+			return fmt.Errorf("models: event answerers: %w", err)
+		}
 		if err := Notify(ctx, db, id, typ, fromID, &eventID, nil); err != nil {
 			return err
 		}
@@ -63,4 +70,32 @@ func ClaimDueReminders(ctx context.Context, db DB, now time.Time, ahead time.Dur
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// ReminderAhead is how long before a meetup people going are reminded.
+const ReminderAhead = 24 * time.Hour
+
+// RemindEvents reminds every local person going to a meetup that starts
+// within ReminderAhead of now, once per meetup (until its start moves),
+// in one transaction; it reports how many meetups it reminded of. now is
+// passed in so that tests need not wait for a day.
+func RemindEvents(ctx context.Context, db DB, now time.Time) (int, error) {
+	n := 0
+	err := InTx(ctx, db, func(tx pgx.Tx) error {
+		due, err := ClaimDueReminders(ctx, tx, now, ReminderAhead)
+		if err != nil {
+			return err
+		}
+		for _, d := range due {
+			if err := NotifyEventAnswerers(ctx, tx, d.EventID, NotifyEventReminder, d.FromID, RSVPGoing); err != nil {
+				return err
+			}
+		}
+		n = len(due)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("models: remind events: %w", err)
+	}
+	return n, nil
 }

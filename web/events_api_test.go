@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -165,5 +166,105 @@ func TestMeetupAPIRefusesBadMeetupsAndStoresNothing(t *testing.T) {
 			}
 			s.wantRefused(tc.name, s.create(tc.who, tc.form), tc.code, tables, before)
 		})
+	}
+}
+
+func TestMeetupAPIEditsAndCancelsAndTellsPeopleGoing(t *testing.T) {
+	t.Parallel()
+	s := newMeetupSite(t)
+	ctx := context.Background()
+	m := decodeMeetup(t, s.create("alice", meetupForm()))
+	id, _ := strconv.ParseInt(m.ID, 10, 64)
+	if _, err := models.AnswerEvent(ctx, s.db, models.Answer{EventID: id, ActorID: s.users["bea"].actor.ID,
+		Want: models.RSVPGoing, Via: models.RSVPViaLocal}); err != nil {
+		t.Fatal(err)
+	}
+	put := func(who string, form url.Values) *httptest.ResponseRecorder {
+		return s.users[who].send(http.MethodPut, "/api/v1/village/events/"+m.ID, "application/x-www-form-urlencoded", form.Encode())
+	}
+	edited := decodeMeetup(t, put("alice", url.Values{"title": {"Sunday in the park"}, "capacity": {"20"},
+		"start_time": {"2031-05-04T11:00:00+02:00"}, "end_time": {"2031-05-04T13:00:00+02:00"}}))
+	if edited.Title != "Sunday in the park" || *edited.Capacity != 20 || edited.Sequence != m.Sequence+1 ||
+		edited.StartTime != "2031-05-04T11:00:00+02:00" || edited.Place.Name != "Volkspark" {
+		t.Errorf("edited: %+v", edited)
+	}
+	updates := func() int {
+		var n int // the newest notice's id: each change gives a fresh one
+		if err := s.db.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM notifications WHERE type = 'event_update' AND recipient_id = $1`,
+			s.users["bea"].actor.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	afterEdit := updates()
+	if afterEdit == 0 {
+		t.Errorf("bea, going, was not told of the edit")
+	}
+	var sent string
+	if err := s.db.QueryRow(ctx, `SELECT body FROM activities WHERE type = 'Update' AND object_uri LIKE '%/statuses/'||$1
+		ORDER BY id DESC LIMIT 1`, m.ID).Scan(&sent); err != nil || !strings.Contains(sent, `"type":"Event"`) ||
+		!strings.Contains(sent, `"maximumAttendeeCapacity":20`) {
+		t.Errorf("Update{Event} sent: %s (%v)", sent, err)
+	}
+
+	// A member who is neither organizer nor moderator cannot change it.
+	before := map[string]int{"activities": count(t, s.db, "activities")}
+	s.wantRefused("bea's capacity change", put("bea", url.Values{"capacity": {"10000"}}), http.StatusForbidden,
+		[]string{"activities"}, before)
+	if again := decodeMeetup(t, s.users["alice"].send(http.MethodGet, "/api/v1/village/events/"+m.ID, "", "")); *again.Capacity != 20 {
+		t.Errorf("capacity after bea's attempt: %d", *again.Capacity)
+	}
+	s.wantRefused("bea's cancel", s.users["bea"].send(http.MethodPost, "/api/v1/village/events/"+m.ID+"/cancel", "", ""),
+		http.StatusForbidden, []string{"activities"}, before)
+	s.wantRefused("a bad edit", put("alice", url.Values{"time_zone": {"Nowhere/Land"}}), http.StatusUnprocessableEntity,
+		[]string{"activities"}, before)
+
+	cancelled := decodeMeetup(t, s.users["alice"].send(http.MethodPost, "/api/v1/village/events/"+m.ID+"/cancel", "", ""))
+	afterCancel := updates()
+	if cancelled.EventStatus != models.EventCancelled || afterCancel <= afterEdit {
+		t.Errorf("cancelled: %s, bea told anew? %d after %d", cancelled.EventStatus, afterCancel, afterEdit)
+	}
+	if err := s.db.QueryRow(ctx, `SELECT body FROM activities WHERE type = 'Update' AND object_uri LIKE '%/statuses/'||$1
+		ORDER BY id DESC LIMIT 1`, m.ID).Scan(&sent); err != nil || !strings.Contains(sent, `"ical:status":"CANCELLED"`) {
+		t.Errorf("cancellation sent: %s (%v)", sent, err)
+	}
+	if rec := s.users["alice"].send(http.MethodDelete, "/api/v1/village/events/"+m.ID, "", ""); rec.Code != http.StatusOK {
+		t.Fatalf("delete: %d %s", rec.Code, rec.Body)
+	}
+	if rec := s.users["bea"].send(http.MethodGet, "/api/v1/village/events/"+m.ID, "", ""); rec.Code != http.StatusNotFound {
+		t.Errorf("a deleted meetup answers %d", rec.Code)
+	}
+	if updates() <= afterCancel {
+		t.Errorf("bea was not told of the deletion")
+	}
+}
+
+// A group moderator may change a member's meetup; growing its capacity
+// lets the first on the waitlist in, who is told.
+func TestMeetupAPIModeratorGrowsCapacityAndPromotesTheWaitlist(t *testing.T) {
+	t.Parallel()
+	s := newMeetupSite(t)
+	ctx := context.Background()
+	form := meetupForm()
+	form.Set("capacity", "1")
+	m := decodeMeetup(t, s.create("alice", form))
+	id, _ := strconv.ParseInt(m.ID, 10, 64)
+	for _, who := range []string{"bea", "carol"} {
+		if _, err := models.AnswerEvent(ctx, s.db, models.Answer{EventID: id, ActorID: s.users[who].actor.ID,
+			Want: models.RSVPGoing, Via: models.RSVPViaLocal}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := models.PutGroupModerator(ctx, s.db, s.group.ID, s.users["carol"].actor.ID, "moderator"); err != nil {
+		t.Fatal(err)
+	}
+	rec := s.users["carol"].send(http.MethodPut, "/api/v1/village/events/"+m.ID, "application/x-www-form-urlencoded",
+		url.Values{"capacity": {"2"}}.Encode())
+	if got := decodeMeetup(t, rec); *got.Capacity != 2 || got.Counts.Going != 2 {
+		t.Errorf("after growing: capacity %v, going %d", *got.Capacity, got.Counts.Going)
+	}
+	r, err := models.RSVPOf(ctx, s.db, id, s.users["carol"].actor.ID)
+	if err != nil || r.Status != models.RSVPGoing {
+		t.Errorf("carol after the capacity grew: %+v %v", r, err)
 	}
 }
