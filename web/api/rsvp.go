@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -99,6 +100,9 @@ func (h *Handler) AnswerEvent(c echo.Context) error {
 	if err := c.Bind(&body); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, "could not read the answer")
 	}
+	if err := h.learnOrganizersServer(ctx, e.Post); err != nil {
+		return err
+	}
 	if _, err := h.outbox.AnswerMeetup(ctx, me, e.PostID, body.Status); err != nil {
 		return rsvpRefusal(err)
 	}
@@ -107,6 +111,24 @@ func (h *Handler) AnswerEvent(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// learnOrganizersServer reads, before answering a remote meetup, what
+// software its server runs (its NodeInfo, once): the answer's form
+// depends on it (outbox.AnswerMeetup). A server that does not say gets
+// Mobilizon's form.
+func (h *Handler) learnOrganizersServer(ctx context.Context, post *models.Post) error {
+	if post.Local || h.resolver == nil {
+		return nil
+	}
+	organizer, err := models.ActorByID(ctx, h.db, post.AuthorID)
+	if err != nil {
+		return err
+	}
+	if _, err := h.resolver.InstanceSoftware(ctx, organizer.Domain); err != nil {
+		slog.Default().Debug("api: server software unknown", "host", organizer.Domain, "err", err)
+	}
+	return nil
 }
 
 // WithdrawRSVP answers DELETE /api/v1/village/events/:id/rsvp: the answer
