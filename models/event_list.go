@@ -41,3 +41,35 @@ func (e *Event) HideAddress() {
 	e.Place.StreetAddress, e.Place.PostalCode = "", ""
 	e.Place.Latitude, e.Place.Longitude = nil, nil
 }
+
+// PublicUpcomingEvents are the upcoming meetups of local public groups
+// (never a members-only group's), nearest first to lat, lon when given
+// (by the meetup's coordinates, else its group's), then soonest.
+func PublicUpcomingEvents(ctx context.Context, db DB, lat, lon *float64, limit int) ([]*Event, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	rows, err := db.Query(ctx, `SELECT `+postColumns+`, `+eventColumns+` FROM events e
+		JOIN posts p ON p.id = e.post_id JOIN groups g ON g.actor_id = p.group_id
+		CROSS JOIN LATERAL (SELECT coalesce(e.latitude, g.latitude) AS lat, coalesce(e.longitude, g.longitude) AS lon) c
+		WHERE g.visibility = 'public' AND p.deleted_at IS NULL AND p.visibility = 'public'
+		  AND coalesce(e.ends_at, e.starts_at + interval '3 hours') > now()
+		ORDER BY CASE WHEN $1::float8 IS NOT NULL AND $2::float8 IS NOT NULL AND c.lat IS NOT NULL THEN
+			2 * 6371.0088 * asin(least(1, sqrt(power(sin(radians(c.lat - $1::float8) / 2), 2)
+			+ cos(radians($1::float8)) * cos(radians(c.lat)) * power(sin(radians(c.lon - $2::float8) / 2), 2)))) END NULLS LAST,
+			e.starts_at, e.post_id
+		LIMIT $3`, lat, lon, limit)
+	if err != nil {
+		return nil, fmt.Errorf("models: public upcoming events: %w", err)
+	}
+	defer rows.Close()
+	var out []*Event
+	for rows.Next() {
+		e, err := scanEventWithPost(rows)
+		if err != nil {
+			return nil, fmt.Errorf("models: public upcoming events: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -200,6 +200,8 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.GET("/@:name", h.ProfileRedirect)
 	e.GET("/", h.HomePage)
 	e.GET("/groups", h.DirectoryPage)
+	e.GET("/events", h.EventsPage)
+	e.GET("/events/:id", h.EventPage)
 	e.GET("/join", h.JoinPage)
 	e.POST("/join", h.JoinPage)
 

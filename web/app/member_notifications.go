@@ -141,6 +141,11 @@ func (h *Handler) NotificationsPage(c echo.Context) error {
 			}
 		case models.NotifyAdminReport:
 			h.reportNotice(&item, n, who, actors)
+		case models.NotifyEventUpdate, models.NotifyEventReminder:
+			item.Sentence = sentence("notification." + n.Type)
+			if n.PostID != nil {
+				item.ActionURL, item.ActionLabel = "/events/"+strconv.FormatInt(*n.PostID, 10), i18n.Text("meetups.open")
+			}
 		default:
 			item.Sentence = sentence("notify.other", who)
 		}

@@ -49,6 +49,7 @@ type groupData struct {
 	// moderators only; Posts stays empty then.
 	MemberPosts []memberPost
 	Speaking    speakingView // topics that need a content warning; anonymous posts
+	Meetups     []meetupLine // upcoming, shown above the posts (events.go)
 }
 
 // ActorPage is the page a browser gets at a local actor's URL.
@@ -115,6 +116,11 @@ func (h *Handler) groupPage(c echo.Context, g *models.Group) error {
 		}
 		if d.Posts, err = h.listViews(ctx, posts, g.Actor.ID); err != nil {
 			return err
+		}
+	}
+	if !d.MembersOnly || d.State == memberJoined || d.ModeratesHere {
+		if d.Meetups, err = h.groupMeetups(ctx, g.Actor.ID); err != nil {
+			return fmt.Errorf("web: group page: %w", err)
 		}
 	}
 	return h.page(c, http.StatusOK, "group", g.Title, d)

@@ -1,0 +1,31 @@
+package i18n
+
+// meetups are the strings of meetups: lists, a meetup's page, notifications.
+var meetups = map[string]string{
+	"meetups.title":               "Upcoming meetups",
+	"meetups.lead":                "Meetups of public groups, nearest first.",
+	"meetups.near":                "Near",
+	"meetups.search":              "Find meetups",
+	"meetups.place.unknown":       "We know no group near that place; here are all upcoming meetups.",
+	"meetups.none":                "No upcoming meetups yet.",
+	"meetups.group":               "Upcoming meetups",
+	"meetups.going":               "%d going",
+	"meetups.maybe":               "%d maybe",
+	"meetups.waitlist":            "%d waiting",
+	"meetups.cancelled":           "Cancelled",
+	"meetups.cancelled.text":      "The organizer called this meetup off.",
+	"meetups.when":                "When",
+	"meetups.zone":                "(time in %s)",
+	"meetups.where":               "Where",
+	"meetups.noplace":             "No place given.",
+	"meetups.address.going":       "The exact address is shown to people going.",
+	"meetups.map":                 "Open in a map",
+	"meetups.organizer":           "Organizer",
+	"meetups.capacity":            "Room for %d people",
+	"meetups.nolimit":             "No limit on numbers",
+	"meetups.about":               "About",
+	"meetups.open":                "See the meetup",
+	"meetups.comments":            "Comments",
+	"notification.event_update":   "A meetup you are going to changed",
+	"notification.event_reminder": "Reminder: a meetup you are going to is tomorrow",
+}
