@@ -202,6 +202,9 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.GET("/groups", h.DirectoryPage)
 	e.GET("/events", h.EventsPage)
 	e.GET("/events/:id", h.EventPage)
+	e.POST("/events/:id/rsvp", h.AnswerEventForm)
+	e.POST("/events/:id/attendees/:actor/approve", h.DecideAttendeeForm(true))
+	e.POST("/events/:id/attendees/:actor/refuse", h.DecideAttendeeForm(false))
 	e.GET("/join", h.JoinPage)
 	e.POST("/join", h.JoinPage)
 

@@ -11,7 +11,7 @@ import (
 )
 
 // english is the table; it is never written after start.
-var english = joinTables(basics, publicPages, accountPages, staffPages, memberPages, safetyPages, appPages, meetups)
+var english = joinTables(basics, publicPages, accountPages, staffPages, memberPages, safetyPages, appPages, meetups, rsvp)
 
 // basics are the strings every page has: the name, the navigation, times
 // and errors.

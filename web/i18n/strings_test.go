@@ -6,7 +6,7 @@ import "testing"
 // two parts would silently lose one of its texts.
 func TestEveryStringHasOneKey(t *testing.T) {
 	parts := map[string]map[string]string{"basics": basics, "publicPages": publicPages, "accountPages": accountPages,
-		"staffPages": staffPages, "memberPages": memberPages, "safetyPages": safetyPages, "appPages": appPages, "meetups": meetups}
+		"staffPages": staffPages, "memberPages": memberPages, "safetyPages": safetyPages, "appPages": appPages, "meetups": meetups, "rsvp": rsvp}
 	owner := map[string]string{}
 	total := 0
 	for name, part := range parts {
