@@ -80,7 +80,10 @@ func (o *Outbox) PublishEvent(ctx context.Context, m Meetup) (*models.Post, erro
 		if _, err := models.InsertEvent(ctx, tx, e); err != nil {
 			return err
 		}
-		return o.sendAbout(ctx, tx, m.Organizer, post, aud, "Create")
+		if err := o.sendAbout(ctx, tx, m.Organizer, post, aud, "Create"); err != nil {
+			return err
+		}
+		return o.SendRSVPQuestion(ctx, tx, &m, "Create") // rsvp_question.go
 	})
 	if err != nil {
 		return nil, fmt.Errorf("outbox: publish meetup: %w", err)
@@ -169,12 +172,7 @@ func (o *Outbox) EditEvent(ctx context.Context, c EventChange) error {
 		if err != nil {
 			return err
 		}
-		for _, r := range promoted {
-			if err := models.Notify(ctx, tx, r.ActorID, models.NotifyEventUpdate, c.Editor.ID, &c.Post.ID, nil); err != nil {
-				return err
-			}
-		}
-		return nil
+		return o.tellPromoted(ctx, tx, c.Event.PostID, promoted) // each as they answered: rsvp_question.go
 	}, "Update")
 }
 
@@ -215,7 +213,10 @@ func (o *Outbox) changeEvent(ctx context.Context, editor *models.Actor, post *mo
 			models.RSVPGoing, models.RSVPMaybe); err != nil {
 			return err
 		}
-		return apply(tx, organizer)
+		if err := apply(tx, organizer); err != nil {
+			return err
+		}
+		return o.rsvpQuestionAfterChange(ctx, tx, post, kind) // rsvp_question.go
 	})
 }
 

@@ -92,6 +92,7 @@ type eventPageData struct {
 	Capacity    *int
 	Counts      models.RSVPCounts
 	ThreadURL   string
+	RSVP        *rsvpArea // the answer area (event_rsvp.go)
 }
 
 // EventPage shows a meetup: title, picture, description, when (zone
@@ -151,6 +152,9 @@ func (h *Handler) EventPage(c echo.Context) error {
 			l := h.linkActor(g)
 			d.GroupTitle, d.GroupURL = l.Name, l.URL
 		}
+	}
+	if d.RSVP, err = h.rsvpAreaOf(c, e, viewerID); err != nil {
+		return err
 	}
 	return h.page(c, http.StatusOK, "event", e.Post.Name, d)
 }
