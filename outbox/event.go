@@ -119,19 +119,6 @@ func mayPostIn(ctx context.Context, tx pgx.Tx, group, who *models.Actor) error {
 	return nil
 }
 
-// MayChangeEvent reports whether who may edit, cancel or delete a meetup:
-// its organizer, or a moderator of its group.
-func MayChangeEvent(ctx context.Context, db models.DB, post *models.Post, who *models.Actor) (bool, error) {
-	if post.AuthorID == who.ID {
-		return true, nil
-	}
-	if post.GroupID == nil {
-		return false, nil
-	}
-	role, err := models.ModeratorRole(ctx, db, *post.GroupID, who.ID)
-	return role != "", err
-}
-
 // EventChange is an edit of a local meetup: the post's new title and
 // description and the event's new calendar side (nil fields of Post and
 // Event are what the caller read and changed).
@@ -197,7 +184,7 @@ func (o *Outbox) DeleteEvent(ctx context.Context, editor *models.Actor, post *mo
 // and sends the change as the organizer (Mastodon honours an Update or
 // Delete only from the author).
 func (o *Outbox) changeEvent(ctx context.Context, editor *models.Actor, post *models.Post, apply func(pgx.Tx, *models.Actor) error, kind string) error {
-	allowed, err := MayChangeEvent(ctx, o.db, post, editor)
+	allowed, err := models.MayChangeEvent(ctx, o.db, post, editor.ID)
 	if err != nil {
 		return err
 	}

@@ -139,7 +139,7 @@ func (o *Outbox) DecideAnswer(ctx context.Context, decider *models.Actor, postID
 		if !m.Post.Local {
 			return ErrNotMeetup
 		}
-		if ok, err := MayChangeEvent(ctx, tx, m.Post, decider); err != nil || !ok {
+		if ok, err := models.MayChangeEvent(ctx, tx, m.Post, decider.ID); err != nil || !ok {
 			if err == nil {
 				err = ErrNotOrganizer
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/village-social/village/models"
-	"github.com/village-social/village/outbox"
 )
 
 // Attendance is how much of a meetup's answers a viewer sees: the web
@@ -27,10 +26,11 @@ const (
 	AttendanceEveryone
 )
 
-// AttendanceFor is what viewerID (0 for nobody signed in) sees of a meetup's answers.
-func AttendanceFor(ctx context.Context, db models.DB, m *outbox.Meetup, viewerID int64) (Attendance, error) {
+// AttendanceFor is what viewerID (0 for nobody signed in) sees of the
+// answers to a meetup, post, in group (nil when it is in none).
+func AttendanceFor(ctx context.Context, db models.DB, post *models.Post, group *models.Actor, viewerID int64) (Attendance, error) {
 	if viewerID != 0 {
-		organizer, err := outbox.MayChangeEvent(ctx, db, m.Post, &models.Actor{ID: viewerID})
+		organizer, err := models.MayChangeEvent(ctx, db, post, viewerID)
 		if err != nil {
 			return AttendanceHidden, err
 		}
@@ -38,20 +38,20 @@ func AttendanceFor(ctx context.Context, db models.DB, m *outbox.Meetup, viewerID
 			return AttendanceEveryone, nil
 		}
 	}
-	if m.Group == nil {
+	if group == nil {
 		return AttendanceCounts, nil
 	}
 	member := false
 	if viewerID != 0 {
 		var err error
-		if member, err = models.IsMember(ctx, db, m.Group.ID, viewerID); err != nil {
+		if member, err = models.IsMember(ctx, db, group.ID, viewerID); err != nil {
 			return AttendanceHidden, err
 		}
 	}
 	if member {
 		return AttendanceNames, nil
 	}
-	membersOnly, err := models.GroupIsMembersOnly(ctx, db, m.Group.ID)
+	membersOnly, err := models.GroupIsMembersOnly(ctx, db, group.ID)
 	if err != nil || membersOnly {
 		return AttendanceHidden, err
 	}

@@ -161,7 +161,7 @@ func (h *Handler) EventAttendees(c echo.Context) error {
 	if err != nil {
 		return rsvpRefusal(err)
 	}
-	level, err := access.AttendanceFor(ctx, h.db, m, viewerID(c))
+	level, err := access.AttendanceFor(ctx, h.db, m.Post, m.Group, viewerID(c))
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func (h *Handler) rsvpAreaFor(c echo.Context, e *models.Event, viewerID int64) (
 			return a, err
 		}
 	}
-	if a.Level, err = access.AttendanceFor(ctx, h.db, m, viewerID); err != nil {
+	if a.Level, err = access.AttendanceFor(ctx, h.db, m.Post, m.Group, viewerID); err != nil {
 		return a, err
 	}
 	a.CanDecide = a.Level == access.AttendanceEveryone && e.Post.Local
