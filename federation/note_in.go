@@ -26,7 +26,8 @@ type IncomingPost struct {
 	Author    string      // attributedTo
 	To, Cc    []string
 	Audience  string
-	Mentioned []string // hrefs of Mention tags
+	Mentioned []string     // hrefs of Mention tags
+	Poll      *models.Poll // a Question's poll (question.go); PostID unset
 }
 
 // PostFromObject reads a Note, Page or Article. Its id must be on the
@@ -67,6 +68,16 @@ func PostFromObject(o Object) (*IncomingPost, error) {
 		p.PublishedAt = time.Now()
 	}
 	p.Visibility = visibility(in.To, in.Cc)
+	if p.Type == "Question" {
+		poll, err := PollFromQuestion(o, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		in.Poll = poll
+		if poll == nil {
+			p.Type = "Note" // a Question without options is a plain post
+		}
+	}
 	for _, t := range objects(o["tag"]) {
 		switch t.Type() {
 		case "Mention":

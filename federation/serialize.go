@@ -37,6 +37,7 @@ func Context() []any {
 			"schema":        "http://schema.org#",
 			"PropertyValue": "schema:PropertyValue",
 			"value":         "schema:value",
+			"votersCount":   "toot:votersCount", // polls (question.go)
 		},
 	}
 }

@@ -183,6 +183,9 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 			if err := p.keepEvent(ctx, tx, post, an.post.event); err != nil {
 				return err
 			}
+			if err := storePoll(ctx, tx, post, an.post); err != nil {
+				return err
+			}
 			if err := p.notifyMentions(ctx, tx, post, an.post.Mentioned); err != nil {
 				return err
 			}
@@ -192,6 +195,9 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 		case stored.DeletedAt != nil:
 			return nil
 		case an.kind == "Update":
+			if pollOnly, err := refreshPoll(ctx, tx, stored, an.post); err != nil || pollOnly {
+				return err // new counts of a poll (poll.go), not an edit
+			}
 			stored.Content, stored.Summary, stored.Sensitive, stored.Name = post.Content, post.Summary, post.Sensitive, post.Name
 			stored.Attachments, stored.Tags = post.Attachments, post.Tags
 			if err := models.UpdatePost(ctx, tx, stored); err != nil {

@@ -194,11 +194,20 @@ func (p *Processor) apply(ctx context.Context, tx pgx.Tx, a *activity, pre *prep
 	switch a.Type() {
 	case "Follow":
 		return p.follow(ctx, tx, a)
-	case "Accept":
-		return p.answerToFollow(ctx, tx, a, true)
-	case "Reject":
-		return p.answerToFollow(ctx, tx, a, false)
+	case "Accept", "Reject", "TentativeAccept":
+		// An answer to a meetup or to a Join (rsvp.go), else to a Follow.
+		if handled, err := p.eventAnswer(ctx, tx, a); handled || err != nil {
+			return err
+		}
+		return p.answerToFollow(ctx, tx, a, a.Type() == "Accept")
+	case "Join":
+		return p.joinMeetup(ctx, tx, a)
+	case "Leave":
+		return p.leaveMeetup(ctx, tx, a)
 	case "Undo":
+		if handled, err := p.undoAnswer(ctx, tx, a); handled || err != nil {
+			return err
+		}
 		return p.undo(ctx, tx, a)
 	case "Update":
 		if pre.actorUpdate != nil {
@@ -211,6 +220,10 @@ func (p *Processor) apply(ctx context.Context, tx pgx.Tx, a *activity, pre *prep
 	case "Delete":
 		return p.delete(ctx, tx, a)
 	case "Create":
+		// A vote in a meetup's RSVP poll is an answer, never a post (rsvp.go).
+		if handled, err := p.rsvpVote(ctx, tx, a, pre.post); handled || err != nil {
+			return err
+		}
 		return p.create(ctx, tx, a, pre.post)
 	case "Like", "EmojiReact":
 		return p.like(ctx, tx, a)
@@ -240,7 +253,7 @@ func (p *Processor) apply(ctx context.Context, tx pgx.Tx, a *activity, pre *prep
 func changesState(typ string) bool {
 	switch typ {
 	case "Follow", "Accept", "Reject", "Undo", "Update", "Delete", "Create", "Like", "EmojiReact", "Announce",
-		"Flag", "Block", "Lock", "Add", "Remove":
+		"Flag", "Block", "Lock", "Add", "Remove", "Join", "Leave", "TentativeAccept":
 		return true
 	}
 	return false

@@ -120,6 +120,9 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	if in == nil {
 		return nil
 	}
+	if vote, err := p.pollVote(ctx, tx, a, in); vote || err != nil {
+		return err // a vote in a poll (poll.go) is counted, never stored as a post
+	}
 	if in.Author != a.signer.URI {
 		return refuse(http.StatusForbidden, "%s may not create a post attributed to %s", a.signer.URI, in.Author)
 	}
@@ -185,6 +188,9 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 	if err := p.keepEvent(ctx, tx, post, in.event); err != nil {
 		return err
 	}
+	if err := storePoll(ctx, tx, post, in); err != nil {
+		return err
+	}
 	if err := p.fileDirect(ctx, tx, in); err != nil {
 		return err
 	}
@@ -203,6 +209,9 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 		return err
 	}
 	if err := p.retellEvent(ctx, tx, retold, post, a.signer); err != nil {
+		return err
+	}
+	if err := retoldWithPoll(ctx, tx, post, retold); err != nil {
 		return err
 	}
 	for _, g := range groups {
@@ -300,6 +309,12 @@ func (p *Processor) updatePost(ctx context.Context, tx pgx.Tx, a *activity, in *
 	}
 	if stored.DeletedAt != nil {
 		return nil
+	}
+	if pollOnly, err := refreshPoll(ctx, tx, stored, in); err != nil || pollOnly {
+		if err != nil {
+			return err
+		}
+		return p.shareInLocalGroup(ctx, tx, a, stored, "Update") // new counts, not an edit
 	}
 	if stored.GroupID != nil {
 		if g, err := models.ActorByID(ctx, tx, *stored.GroupID); err != nil {
@@ -416,6 +431,9 @@ func (p *Processor) shareInLocalGroup(ctx context.Context, tx pgx.Tx, a *activit
 		// Like that has no id): the members' servers are not told.
 		p.logger.Debug("inbox: not shared with the group", "id", a.ID(), "error", err)
 		return nil
+	}
+	if err := retoldWithPoll(ctx, tx, post, retold); err != nil {
+		return err
 	}
 	share := outbox.Share{Group: g, Post: post, AuthorURI: a.signer.URI, Activity: retold, Kind: kind}
 	if kind == "Update" && federation.Forwardable(a.Object) {

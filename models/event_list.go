@@ -73,3 +73,16 @@ func PublicUpcomingEvents(ctx context.Context, db DB, lat, lon *float64, limit i
 	}
 	return out, rows.Err()
 }
+
+// MayChangeEvent reports whether an actor may edit, cancel or delete a meetup:
+// its organizer, or a moderator of its group.
+func MayChangeEvent(ctx context.Context, db DB, post *Post, actorID int64) (bool, error) {
+	if post.AuthorID == actorID {
+		return true, nil
+	}
+	if post.GroupID == nil {
+		return false, nil
+	}
+	role, err := ModeratorRole(ctx, db, *post.GroupID, actorID)
+	return role != "", err
+}

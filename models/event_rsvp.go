@@ -358,7 +358,7 @@ func CountRSVPs(ctx context.Context, db DB, eventID int64) (RSVPCounts, error) {
 // none are given), with each person, in the order they took their status.
 func EventAttendees(ctx context.Context, db DB, eventID int64, statuses ...string) ([]RSVP, error) {
 	rows, err := db.Query(ctx, `SELECT `+rsvpColumns+`, `+actorColumns+` FROM event_rsvps r JOIN actors a ON a.id = r.actor_id
-		WHERE r.event_id = $1 AND (cardinality($2::text[]) = 0 OR r.status = ANY($2))
+		WHERE r.event_id = $1 AND (coalesce(cardinality($2::text[]), 0) = 0 OR r.status = ANY($2))
 		ORDER BY r.since, r.id`, eventID, statuses)
 	if err != nil {
 		return nil, fmt.Errorf("models: attendees: %w", err)

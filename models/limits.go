@@ -36,14 +36,17 @@ func PostMediaLimits() MediaLimits {
 
 // PollLimits are the polls a local post may carry.
 type PollLimits struct {
-	MaxOptions             int // 0 while Village writes no polls
+	MaxOptions             int
 	MaxCharactersPerOption int
 	MinExpiration          int // seconds
 	MaxExpiration          int
 }
 
-// PostPollLimits are today's: no polls yet.
-func PostPollLimits() PollLimits { return PollLimits{} }
+// PostPollLimits are the limits of poll.go, as the instance document says them.
+func PostPollLimits() PollLimits {
+	return PollLimits{MaxOptions: MaxPollOptions, MaxCharactersPerOption: MaxPollOptionChars,
+		MinExpiration: int(MinPollExpiration.Seconds()), MaxExpiration: int(MaxPollExpiration.Seconds())}
+}
 
 // linkInText is what counts as a link when a post's length is measured.
 var linkInText = regexp.MustCompile(`https?://[^\s<>"]+`)

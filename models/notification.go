@@ -13,6 +13,7 @@ const (
 	NotifyFollow        = "follow"
 	NotifyFollowRequest = "follow_request"
 	NotifyReblog        = "reblog"
+	NotifyPoll          = "poll" // a poll one voted in, or wrote, ended
 )
 
 // Notification is one thing a local person is told.

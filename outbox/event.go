@@ -80,7 +80,10 @@ func (o *Outbox) PublishEvent(ctx context.Context, m Meetup) (*models.Post, erro
 		if _, err := models.InsertEvent(ctx, tx, e); err != nil {
 			return err
 		}
-		return o.sendAbout(ctx, tx, m.Organizer, post, aud, "Create")
+		if err := o.sendAbout(ctx, tx, m.Organizer, post, aud, "Create"); err != nil {
+			return err
+		}
+		return o.SendRSVPQuestion(ctx, tx, &m, "Create") // rsvp_question.go
 	})
 	if err != nil {
 		return nil, fmt.Errorf("outbox: publish meetup: %w", err)
@@ -114,19 +117,6 @@ func mayPostIn(ctx context.Context, tx pgx.Tx, group, who *models.Actor) error {
 		}
 	}
 	return nil
-}
-
-// MayChangeEvent reports whether who may edit, cancel or delete a meetup:
-// its organizer, or a moderator of its group.
-func MayChangeEvent(ctx context.Context, db models.DB, post *models.Post, who *models.Actor) (bool, error) {
-	if post.AuthorID == who.ID {
-		return true, nil
-	}
-	if post.GroupID == nil {
-		return false, nil
-	}
-	role, err := models.ModeratorRole(ctx, db, *post.GroupID, who.ID)
-	return role != "", err
 }
 
 // EventChange is an edit of a local meetup: the post's new title and
@@ -169,12 +159,7 @@ func (o *Outbox) EditEvent(ctx context.Context, c EventChange) error {
 		if err != nil {
 			return err
 		}
-		for _, r := range promoted {
-			if err := models.Notify(ctx, tx, r.ActorID, models.NotifyEventUpdate, c.Editor.ID, &c.Post.ID, nil); err != nil {
-				return err
-			}
-		}
-		return nil
+		return o.tellPromoted(ctx, tx, c.Event.PostID, promoted) // each as they answered: rsvp_question.go
 	}, "Update")
 }
 
@@ -199,7 +184,7 @@ func (o *Outbox) DeleteEvent(ctx context.Context, editor *models.Actor, post *mo
 // and sends the change as the organizer (Mastodon honours an Update or
 // Delete only from the author).
 func (o *Outbox) changeEvent(ctx context.Context, editor *models.Actor, post *models.Post, apply func(pgx.Tx, *models.Actor) error, kind string) error {
-	allowed, err := MayChangeEvent(ctx, o.db, post, editor)
+	allowed, err := models.MayChangeEvent(ctx, o.db, post, editor.ID)
 	if err != nil {
 		return err
 	}
@@ -215,7 +200,10 @@ func (o *Outbox) changeEvent(ctx context.Context, editor *models.Actor, post *mo
 			models.RSVPGoing, models.RSVPMaybe); err != nil {
 			return err
 		}
-		return apply(tx, organizer)
+		if err := apply(tx, organizer); err != nil {
+			return err
+		}
+		return o.rsvpQuestionAfterChange(ctx, tx, post, kind) // rsvp_question.go
 	})
 }
 

@@ -26,6 +26,8 @@ type Publication struct {
 	// MediaIDs are the author's uploads the post shows, in order: each
 	// unattached (models.ClaimMedia), at most models.MaxMediaAttachments.
 	MediaIDs []int64
+	// Poll, when set, makes the post a Question (poll.go); its PostID is set here.
+	Poll *models.Poll
 }
 
 // audience is who a post goes to: its addressing and the inboxes that
@@ -70,6 +72,9 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 		post.URI = o.urls.Actor(pub.Author) + "/statuses/" + strconv.FormatInt(post.ID, 10)
 		post.URL = post.URI
 		post.AuthorID, post.Local, post.Type = pub.Author.ID, true, "Note"
+		if pub.Poll != nil {
+			post.Type = "Question"
+		}
 		if pub.Parent != nil {
 			post.InReplyToURI, post.InReplyToID = pub.Parent.URI, &pub.Parent.ID
 		}
@@ -85,6 +90,12 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 		}
 		if _, err := models.InsertPost(ctx, tx, post); err != nil {
 			return err
+		}
+		if pub.Poll != nil {
+			pub.Poll.PostID = post.ID
+			if err := models.InsertPoll(ctx, tx, pub.Poll); err != nil {
+				return err
+			}
 		}
 		if len(pub.MediaIDs) > 0 {
 			if err := models.LinkMedia(ctx, tx, post.ID, pub.MediaIDs); err != nil {
@@ -214,6 +225,9 @@ func (o *Outbox) sendAbout(ctx context.Context, tx pgx.Tx, author *models.Actor,
 			note, err = o.eventDocument(ctx, tx, post, author, aud.addr) // a meetup: event.go
 		}
 		if err != nil {
+			return err
+		}
+		if err := o.questionOf(ctx, tx, post, note); err != nil {
 			return err
 		}
 		object = note

@@ -59,8 +59,9 @@ func TestTheInstanceDocumentSaysWhatVillageEnforces(t *testing.T) {
 	if pins := v2.Configuration.Accounts["max_pinned_statuses"]; pins != models.MaxProfilePins {
 		t.Errorf("max_pinned_statuses = %d, want the %d a person may pin (apps hide Pin at 0)", pins, models.MaxProfilePins)
 	}
-	if v2.Configuration.Polls["max_options"] != 0 {
-		t.Errorf("polls %v: Village takes none yet", v2.Configuration.Polls)
+	if p := v2.Configuration.Polls; p["max_options"] != 4 || p["max_characters_per_option"] != 50 ||
+		p["min_expiration"] != 300 || p["max_expiration"] != 2629746 {
+		t.Errorf("configuration.polls = %v, want Mastodon's limits, which the API enforces", p)
 	}
 	wantMediaLimits(t, "v2", v2.Configuration.Media)
 	if _, ok := v2.Configuration.URLs["streaming"]; ok {

@@ -171,6 +171,7 @@ var openToVisitors = map[string]bool{
 	"GET /api/v1/accounts/:id/statuses": true,
 	"GET /api/v1/statuses/:id":          true,
 	"GET /api/v1/statuses/:id/context":  true,
+	"GET /api/v1/polls/:id":             true,
 	"GET /api/v1/timelines/public":      true,
 }
 

@@ -65,6 +65,7 @@ func activityPubRoutes(e *echo.Echo, h *activitypub.Handler) {
 	e.GET("/activities/:id", h.ActivityDocument, signed)
 	e.GET("/users/:name/statuses/:id", h.NoteDocument, signedJSON)
 	e.GET("/groups/:name/statuses/:id", h.NoteDocument, signedJSON)
+	e.GET("/users/:name/statuses/:id/rsvp", h.RSVPQuestion, signedJSON) // a meetup's RSVP poll
 
 	// Inboxes: the shared one and each local actor's
 	e.POST("/inbox", h.PostInbox)
@@ -113,6 +114,8 @@ func apiRoutes(e *echo.Echo, h *api.Handler) {
 	g.POST("/v1/follow_requests/:id/reject", h.RejectFollowRequest, api.Needs("write:follows"))
 	g.POST("/v1/statuses", h.CreateStatus, api.Needs("write:statuses"))
 	g.GET("/v1/statuses/:id", h.GetStatus, api.IfToken("read:statuses"))
+	g.GET("/v1/polls/:id", h.GetPoll, api.IfToken("read:statuses"))
+	g.POST("/v1/polls/:id/votes", h.Vote, api.Needs("write:statuses"))
 	g.PUT("/v1/statuses/:id", h.EditStatus, api.Needs("write:statuses"))
 	g.DELETE("/v1/statuses/:id", h.DeleteStatus, api.Needs("write:statuses"))
 	g.GET("/v1/statuses/:id/context", h.StatusContext, api.IfToken("read:statuses"))
@@ -182,6 +185,11 @@ func apiRoutes(e *echo.Echo, h *api.Handler) {
 	g.PUT("/v1/village/events/:id", h.EditEvent, api.Needs("write:statuses"))
 	g.DELETE("/v1/village/events/:id", h.DeleteEvent, api.Needs("write:statuses"))
 	g.POST("/v1/village/events/:id/cancel", h.CancelEvent, api.Needs("write:statuses"))
+	g.POST("/v1/village/events/:id/rsvp", h.AnswerEvent, api.Needs("write:statuses"))
+	g.DELETE("/v1/village/events/:id/rsvp", h.WithdrawRSVP, api.Needs("write:statuses"))
+	g.GET("/v1/village/events/:id/attendees", h.EventAttendees, api.Needs("read:statuses"))
+	g.POST("/v1/village/events/:id/attendees/:account_id/approve", h.DecideAttendee(true), api.Needs("write:statuses"))
+	g.POST("/v1/village/events/:id/attendees/:account_id/refuse", h.DecideAttendee(false), api.Needs("write:statuses"))
 }
 
 // appRoutes: the HTML app (web/app), for browsers.
@@ -196,6 +204,9 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.GET("/groups", h.DirectoryPage)
 	e.GET("/events", h.EventsPage)
 	e.GET("/events/:id", h.EventPage)
+	e.POST("/events/:id/rsvp", h.AnswerEventForm)
+	e.POST("/events/:id/attendees/:actor/approve", h.DecideAttendeeForm(true))
+	e.POST("/events/:id/attendees/:actor/refuse", h.DecideAttendeeForm(false))
 	e.GET("/join", h.JoinPage)
 	e.POST("/join", h.JoinPage)
 
@@ -233,6 +244,7 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.GET("/posts/:id/delete", h.DeletePostPage)
 	e.POST("/posts/:id/delete", h.DeletePost)
 	e.POST("/posts/:id/like", h.LikePost)
+	e.POST("/posts/:id/vote", h.VotePost)
 	e.POST("/posts/:id/unlike", h.UnlikePost)
 	e.POST("/posts/:id/bookmark", h.BookmarkPost)
 	e.POST("/posts/:id/unbookmark", h.UnbookmarkPost)

@@ -86,15 +86,21 @@ func (a *app) serve(ctx context.Context) error {
 		}
 		return err
 	}}
+	// Polls' results, closing and "poll" notifications (outbox/poll.go); the
+	// outbox is made below, before the queue starts running tasks.
+	var out *outbox.Outbox
+	polls := delivery.PeriodicTask{Name: "poll-upkeep", Every: outbox.PollUpkeepEvery, Run: func(ctx context.Context) error {
+		return out.PollUpkeep(ctx, time.Now())
+	}}
 	queue, err := delivery.New(st.pool, delivery.Options{
 		URLs: urls, AllowPrivate: cfg.AllowPrivate, UserAgent: userAgent, Logger: a.logger,
 		Timeout: cfg.DeliveryTimeout, RetryBase: cfg.DeliveryRetryBase, RescueAfter: cfg.DeliveryRescueAfter,
-		Periodic: []delivery.PeriodicTask{cleanup, meetupReminders(st.pool, a.logger)},
+		Periodic: []delivery.PeriodicTask{cleanup, polls, meetupReminders(st.pool, a.logger)},
 	})
 	if err != nil {
 		return err
 	}
-	out := outbox.New(st.pool, urls, delivery.Enqueue, a.logger)
+	out = outbox.New(st.pool, urls, delivery.Enqueue, a.logger)
 	auth := federation.NewAuthenticator(resolver)
 	// Moderation on the command line reaches the running server at once.
 	changes := make(chan struct{}, 1)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // PeriodicTask is upkeep the queue runs every so often on behalf of the
@@ -63,8 +64,11 @@ func periodicJobs(workers *river.Workers, tasks []PeriodicTask) ([]*river.Period
 		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(t.Every),
 			func() (river.JobArgs, *river.InsertOpts) {
 				// Unique while one waits or runs: a slow run is not doubled.
+				// River's default states count a completed job too, which
+				// would stop the task until River's cleaner removes it (a day).
 				return periodicArgs{Task: name}, &river.InsertOpts{Queue: maintenanceQueue, MaxAttempts: 3,
-					UniqueOpts: river.UniqueOpts{ByArgs: true}}
+					UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable,
+						rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}
 			}, &river.PeriodicJobOpts{ID: name, RunOnStart: true}))
 	}
 	if err := river.AddWorkerSafely(workers, w); err != nil {

@@ -289,7 +289,7 @@ func (h *Handler) EditEvent(c echo.Context) error {
 	if !e.Post.Local {
 		return echo.NewHTTPError(http.StatusForbidden, "A meetup from another server is changed there")
 	}
-	if ok, err := outbox.MayChangeEvent(ctx, h.db, e.Post, me); err != nil || !ok {
+	if ok, err := models.MayChangeEvent(ctx, h.db, e.Post, me.ID); err != nil || !ok {
 		if err != nil {
 			return err
 		}

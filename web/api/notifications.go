@@ -22,7 +22,7 @@ type apiNotification struct {
 }
 
 var notificationTypes = []string{models.NotifyMention, models.NotifyFavourite, models.NotifyFollow,
-	models.NotifyFollowRequest, models.NotifyReblog, "update"}
+	models.NotifyFollowRequest, models.NotifyReblog, "update", models.NotifyPoll}
 
 // Notifications answers GET /api/v1/notifications (types[], exclude_types[], max_id, limit).
 func (h *Handler) Notifications(c echo.Context) error {

@@ -38,7 +38,7 @@ type apiStatus struct {
 	Tags               []apiTag       `json:"tags"`
 	Emojis             []struct{}     `json:"emojis"`
 	Card               *struct{}      `json:"card"`
-	Poll               *struct{}      `json:"poll"`
+	Poll               *apiPoll       `json:"poll"`
 	Group              *apiAccount    `json:"group,omitempty"` // Village: the group it was posted into
 	Application        map[string]any `json:"application,omitempty"`
 
@@ -102,6 +102,9 @@ func (h *Handler) status(ctx context.Context, p *models.Post, viewerID int64) (*
 		}
 	}
 	s.MediaAttachments = mediaOf(p.ID, p.Attachments)
+	if s.Poll, err = h.pollEntity(ctx, p, viewerID); err != nil {
+		return nil, err
+	}
 	for _, t := range p.Tags {
 		switch t.Type {
 		case "Mention":

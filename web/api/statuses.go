@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -30,6 +31,12 @@ type statusForm struct {
 	MediaIDs *[]string `form:"media_ids[]" json:"media_ids"`
 	// Village: post into a group as written by the group (it must allow it).
 	Anonymous bool `form:"anonymous" json:"anonymous"`
+	// A poll (polls.go): an object in JSON, poll[...] fields in a form.
+	Poll           *pollForm `form:"-" json:"poll"`
+	PollOptions    []string  `form:"poll[options][]" json:"-"`
+	PollExpiresIn  string    `form:"poll[expires_in]" json:"-"`
+	PollMultiple   string    `form:"poll[multiple]" json:"-"`
+	PollHideTotals string    `form:"poll[hide_totals]" json:"-"`
 
 	mediaIDs   []int64 // MediaIDs read by validate
 	keepsMedia bool    // an edit that keeps the post's photos (its text may be blank)
@@ -105,11 +112,15 @@ func (h *Handler) CreateStatus(c echo.Context) error {
 	if err := f.validate(prefs); err != nil {
 		return err
 	}
+	poll, err := f.pollOf(time.Now())
+	if err != nil {
+		return err
+	}
 	if err := h.limits.Post(currentAccount(c).ID); err != nil {
 		return apiLimited(c, err.(*ratelimit.Error))
 	}
 	html, tags, mentions := h.composer.Render(ctx, f.Status)
-	pub := outbox.Publication{Author: me, Mentions: mentions, MediaIDs: f.mediaIDs, Post: &models.Post{
+	pub := outbox.Publication{Author: me, Mentions: mentions, MediaIDs: f.mediaIDs, Poll: poll, Post: &models.Post{
 		Content: html, Source: f.Status, Summary: strings.TrimSpace(f.SpoilerText), Sensitive: *f.Sensitive || f.SpoilerText != "",
 		Visibility: f.Visibility, Language: f.Language, Tags: tags}}
 	if f.InReplyToID != "" {

@@ -92,6 +92,7 @@ type eventPageData struct {
 	Capacity    *int
 	Counts      models.RSVPCounts
 	ThreadURL   string
+	RSVP        *rsvpArea // the answer area (event_rsvp.go)
 	// meetup_page.go: "Add to calendar", the organizer's buttons, comments.
 	Calendar  calendarLink
 	CanChange bool // the viewer organizes it or moderates its group
@@ -156,6 +157,9 @@ func (h *Handler) EventPage(c echo.Context) error {
 			l := h.linkActor(g)
 			d.GroupTitle, d.GroupURL = l.Name, l.URL
 		}
+	}
+	if d.RSVP, err = h.rsvpAreaOf(c, e, viewerID); err != nil {
+		return err
 	}
 	if err := h.meetupExtras(c, e, v, &d); err != nil {
 		return err

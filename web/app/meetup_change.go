@@ -51,7 +51,7 @@ func (h *Handler) changeableMeetup(c echo.Context, back func(id int64) string) (
 	if !e.Post.Local {
 		return nil, nil, h.refuseMeetup(c, i18n.Text("meetups.error.remote"))
 	}
-	allowed, err := outbox.MayChangeEvent(ctx, h.db, e.Post, v.Actor)
+	allowed, err := models.MayChangeEvent(ctx, h.db, e.Post, v.Actor.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("web: change a meetup: %w", err)
 	}

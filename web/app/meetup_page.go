@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
-	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/access"
 	"github.com/village-social/village/web/i18n"
 )
@@ -43,7 +42,7 @@ func (h *Handler) meetupExtras(c echo.Context, e *models.Event, v *models.Accoun
 	}
 	d.Calendar = calendarLink{ID: e.PostID, Public: membersOnly == 0 && e.Post.Visibility == models.VisibilityPublicPost}
 	if v != nil && e.Post.Local {
-		if d.CanChange, err = outbox.MayChangeEvent(ctx, h.db, e.Post, v.Actor); err != nil {
+		if d.CanChange, err = models.MayChangeEvent(ctx, h.db, e.Post, v.Actor.ID); err != nil {
 			return fmt.Errorf("web: meetup page: %w", err)
 		}
 	}

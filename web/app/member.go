@@ -165,6 +165,10 @@ type composeForm struct {
 	Uploads   bool
 	Alts      []string
 	Sensitive bool
+	// A poll (polls.go): the options typed, the duration chosen, its kind.
+	PollOptions                  []string
+	PollDuration                 string
+	PollMultiple, PollHideTotals bool
 }
 
 // photoSlot is one photo field of a compose form, with its alt text.

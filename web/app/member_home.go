@@ -117,6 +117,9 @@ func (h *Handler) homeData(c echo.Context, v *models.Account) (memberHomeData, e
 		sharedBy = append(sharedBy, boosters[e.BoosterID])
 	}
 	views, err := h.newPostViews(ctx, list)
+	if err == nil {
+		err = views.withVoter(ctx, v.Actor.ID)
+	}
 	if err != nil {
 		return d, err
 	}
@@ -148,6 +151,7 @@ func (h *Handler) homeData(c echo.Context, v *models.Account) (memberHomeData, e
 func (h *Handler) memberView(views *postViews, p *models.Post, v *models.Account, csrf, next string, full bool) memberPost {
 	pv := views.view(p, full)
 	pv.URL = "/posts/" + strconv.FormatInt(p.ID, 10)
+	views.memberPoll(&pv, p, v.Actor, csrf, next)
 	return memberPost{postView: pv, member: &postMember{ID: p.ID, CSRF: csrf, Next: next, Likes: p.LikesCount,
 		Liked: p.LikedByViewer, CanLike: true, Own: p.AuthorID == v.Actor.ID || writtenAnonymouslyBy(p, v), Reply: true,
 		Anonymous: writtenAnonymouslyBy(p, v), Bookmarked: p.Viewer.Bookmarked, Private: p.Visibility == models.VisibilityDirect}}

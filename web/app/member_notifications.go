@@ -146,6 +146,11 @@ func (h *Handler) NotificationsPage(c echo.Context) error {
 			if n.PostID != nil {
 				item.ActionURL, item.ActionLabel = "/events/"+strconv.FormatInt(*n.PostID, 10), i18n.Text("meetups.open")
 			}
+		case models.NotifyPoll:
+			item.Sentence = sentence("notify.poll", who)
+			if n.FromID == v.Actor.ID {
+				item.Sentence = sentence("notify.poll_own")
+			}
 		default:
 			item.Sentence = sentence("notify.other", who)
 		}

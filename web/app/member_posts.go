@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -76,6 +77,10 @@ func (h *Handler) CreatePost(c echo.Context) error {
 		return err
 	}
 	body := checkPostText(&f, len(photos) > 0)
+	var poll *models.Poll
+	if !f.Private && parent == nil {
+		poll = readPoll(r, &f, len(photos) > 0, time.Now())
+	}
 	if len(f.Errors) > 0 {
 		return h.composeAgain(c, v, f, parent)
 	}
@@ -107,7 +112,7 @@ func (h *Handler) CreatePost(c echo.Context) error {
 	if f.Private {
 		visibility = models.VisibilityDirect
 	}
-	pub := outbox.Publication{Author: v.Actor, Mentions: mentions, MediaIDs: mediaIDs(saved), Post: &models.Post{Content: html, Source: body,
+	pub := outbox.Publication{Author: v.Actor, Mentions: mentions, MediaIDs: mediaIDs(saved), Poll: poll, Post: &models.Post{Content: html, Source: body,
 		Summary: f.Summary, Sensitive: f.Summary != "" || (f.Sensitive && len(saved) > 0), Visibility: visibility, Tags: tags}}
 	if parent != nil {
 		pub.Parent, pub.ParentBy = parent, parent.Author
@@ -284,6 +289,9 @@ func (h *Handler) MemberThread(c echo.Context) error {
 		list = append(list, p)
 	}
 	views, err := h.newPostViews(ctx, list)
+	if err == nil {
+		err = views.withVoter(ctx, v.Actor.ID)
+	}
 	if err != nil {
 		return err
 	}

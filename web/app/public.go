@@ -115,6 +115,7 @@ type postView struct {
 	Replies      int
 	Current      bool // the post the page is about
 	Depth        int  // indentation in a thread, 0–4
+	Poll         *pollView
 }
 
 // postViews builds postViews for one page. Every post's HTML passes the
@@ -127,6 +128,9 @@ type postViews struct {
 	// inGroup is the group whose page lists the posts: they need not say
 	// where they were posted.
 	inGroup int64
+	// The posts' polls, and the viewer's choices in them (polls.go).
+	polls    map[int64]*models.Poll
+	ownVotes map[int64][]int
 }
 
 // newPostViews loads what the posts' views need besides the posts (the
@@ -142,7 +146,8 @@ func (h *Handler) newPostViews(ctx context.Context, posts []*models.Post) (*post
 	if err != nil {
 		return nil, fmt.Errorf("web: groups of posts: %w", err)
 	}
-	return &postViews{h: h, groups: groups, budget: pageContentBudget}, nil
+	views := &postViews{h: h, groups: groups, budget: pageContentBudget}
+	return views, views.loadPolls(ctx, posts)
 }
 
 // view makes one post's view; full shows its whole content whatever the
@@ -167,6 +172,9 @@ func (v *postViews) view(p *models.Post, full bool) postView {
 		}
 	}
 	pv.Sensitive = p.Sensitive && pv.Warning == "" && len(pv.Attachments) > 0
+	if poll := v.polls[p.ID]; poll != nil {
+		pv.Poll = pollViewOf(poll, time.Now())
+	}
 	clean := h.sanitizer.Sanitize(p.Content)
 	if full || (len(clean) <= maxFullPostBytes && len(clean) <= v.budget) {
 		pv.Content = clean
