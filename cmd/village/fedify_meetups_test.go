@@ -131,8 +131,9 @@ func TestFedifyVotesInAGroupPoll(t *testing.T) {
 		return counted(p)
 	})
 
-	// Village sends the new counts as Update{Question}; Fedify reads them.
-	q = waitObject(t, f, "alice's Update{Question} with the count", asked.URI, "Update", aliceURL, func(o testenv.FedifyObject) bool {
+	// Village sends the new counts as alice's Update{Question}, which the
+	// group passes on to its members; Fedify reads them.
+	q = waitObject(t, f, "the group's Announce{Update{Question}} with the count", asked.URI, "Announce/Update", groupURL, func(o testenv.FedifyObject) bool {
 		got := optionTotals(o.Understood, "oneOf")
 		return got["Library"] == 1.0 && got["Prospect Park"] == 0.0 && o.Understood["votersCount"] == 1.0
 	})

@@ -212,7 +212,7 @@ async function record(ctx, activity) {
   }
   received.push(json);
   log(`received ${json.type} ${json.id} from ${activity.actorId?.href}`);
-  await keepObjects(ctx, activity, json, []).catch((error) =>
+  await keepObjects(ctx, activity, json, json, []).catch((error) =>
     log(`cannot read the object of ${json.id}:`, error?.stack ?? String(error)),
   );
 }
@@ -221,8 +221,9 @@ async function record(ctx, activity) {
 // deep (Create, Update, a group's Announce of either), by id: the last
 // version as sent ("raw") and as Fedify's vocabulary read it
 // ("understood"), so a test sees what an independent reader makes of the
-// sender's JSON-LD. Only embedded objects are read: nothing is fetched.
-async function keepObjects(ctx, activity, json, path) {
+// sender's JSON-LD, and which activity (outer: the one delivered) carried
+// it. Only embedded objects are read: nothing is fetched.
+async function keepObjects(ctx, activity, json, outer, path) {
   const inner = json?.object;
   if (inner == null || typeof inner !== "object" || Array.isArray(inner)) return;
   const via = [...path, json.type];
@@ -233,10 +234,10 @@ async function keepObjects(ctx, activity, json, path) {
     const entry = objects.get(id) ?? { id, via: [] };
     entry.raw = inner;
     entry.understood = await understood(ctx, object);
-    entry.via.push({ path: via.join("/"), activity: json.id, actor: json.actor });
+    entry.via.push({ path: via.join("/"), activity: outer.id, actor: outer.actor });
     objects.set(id, entry);
   } else if (object instanceof Activity) {
-    await keepObjects(ctx, object, inner, via);
+    await keepObjects(ctx, object, inner, outer, via);
   }
 }
 

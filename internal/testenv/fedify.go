@@ -310,8 +310,8 @@ func (f *Fedify) RSVP(event, typ string) string {
 // id, type, name, content, summary, attributedTo, audience, startTime,
 // endTime, updated; a Question's oneOf and anyOf as {name, totalItems},
 // votersCount and closed; an Event's location as {name, latitude,
-// longitude}). Via lists the activities that carried it ("Announce/Create"
-// for a group's share of a Create).
+// longitude}). Via lists the activities delivered with it: their path
+// ("Announce/Create" for a group's share of a Create), id and actor.
 type FedifyObject struct {
 	ID         string         `json:"id"`
 	Raw        map[string]any `json:"raw"`
