@@ -204,7 +204,7 @@ func TestFedifyAnswersAGroupMeetup(t *testing.T) {
 	// The group shares alice's Create{Event}: Mobilizon's terms as sent,
 	// and what Fedify's own vocabulary reads of it.
 	e := waitObject(t, f, "the group's Announce{Create{Event}}", created.URI, "Announce/Create", groupURL, nil)
-	raw, got := e.Raw, e.Understood
+	raw, got, terms := e.Raw, e.Understood, e.Expanded
 	location, _ := raw["location"].(map[string]any)
 	address, _ := location["address"].(map[string]any)
 	for _, c := range []struct {
@@ -230,6 +230,13 @@ func TestFedifyAnswersAGroupMeetup(t *testing.T) {
 		{"Fedify's endTime", instant(got["endTime"]), start.Add(2 * time.Hour).UTC().Format(time.RFC3339)},
 		{"Fedify's location", fmt.Sprint(got["location"]), "map[latitude:52.53 longitude:13.4 name:Volkspark]"},
 		{"Fedify's audience", fmt.Sprint(got["audience"]), "[" + groupURL + "]"},
+		// The group's Announce must define the Event's terms: it carries
+		// the Create without its @context.
+		{"JSON-LD mz:timezone", terms["https://joinmobilizon.org/ns#timezone"], "Europe/Berlin"},
+		{"JSON-LD mz:joinMode", terms["https://joinmobilizon.org/ns#joinMode"], "free"},
+		{"JSON-LD ical:status", terms["http://www.w3.org/2002/12/cal/ical#status"], "CONFIRMED"},
+		{"JSON-LD sc:maximumAttendeeCapacity", terms["http://schema.org#maximumAttendeeCapacity"], 1.0},
+		{"JSON-LD as:location", terms["https://www.w3.org/ns/activitystreams#location"] != nil, true},
 	} {
 		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
 			t.Errorf("the Event at Fedify: %s is %v, want %v", c.what, c.got, c.want)
@@ -302,6 +309,9 @@ func TestFedifyAnswersAGroupMeetup(t *testing.T) {
 	alice.Post("/api/v1/village/events/"+created.ID+"/cancel", nil, nil)
 	e = waitObject(t, f, "the Update{Event} with ical:status CANCELLED", created.URI, "Announce/Update", groupURL,
 		func(o testenv.FedifyObject) bool { return o.Raw["ical:status"] == "CANCELLED" })
+	if status := e.Expanded["http://www.w3.org/2002/12/cal/ical#status"]; status != "CANCELLED" {
+		t.Errorf("a JSON-LD reader of the group's Announce{Update{Event}} finds ical:status %v, want CANCELLED", status)
+	}
 	if !strings.Contains(fmt.Sprint(e.Understood["summary"]), "CANCELLED") {
 		t.Errorf("Fedify reads the cancelled meetup's summary as %v", e.Understood["summary"])
 	}

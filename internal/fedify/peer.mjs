@@ -46,6 +46,9 @@ import {
   Update,
 } from "@fedify/vocab";
 import { Temporal } from "@js-temporal/polyfill";
+// The JSON-LD processor Fedify itself uses (its dependency, installed at
+// the top of node_modules by package-lock.json).
+import jsonld from "jsonld";
 import { configure, getConsoleSink } from "@logtape/logtape";
 
 const addr = process.argv[2] ?? process.env.FEDIFY_ADDR ?? "";
@@ -234,11 +237,27 @@ async function keepObjects(ctx, activity, json, outer, path) {
     const entry = objects.get(id) ?? { id, via: [] };
     entry.raw = inner;
     entry.understood = await understood(ctx, object);
+    entry.expanded = await expandedTerms(ctx, outer["@context"], inner);
     entry.via.push({ path: via.join("/"), activity: outer.id, actor: outer.actor });
     objects.set(id, entry);
   } else if (object instanceof Activity) {
     await keepObjects(ctx, object, inner, outer, via);
   }
+}
+
+// expandedTerms is the object's properties as a JSON-LD processor reads
+// them under the @context of the activity delivered (an embedded object
+// has none of its own): full IRI -> first value (or id). A term that
+// context does not define is missing here, whatever the raw JSON says.
+async function expandedTerms(ctx, context, inner) {
+  const [node] = await jsonld.expand({ "@context": context, ...inner }, { documentLoader: ctx.contextLoader });
+  const terms = {};
+  for (const [iri, values] of Object.entries(node ?? {})) {
+    if (iri.startsWith("@")) continue;
+    const [first] = values;
+    terms[iri] = first?.["@value"] ?? first?.["@id"] ?? first ?? null;
+  }
+  return terms;
 }
 
 function readOptions(ctx) {

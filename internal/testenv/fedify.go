@@ -310,12 +310,16 @@ func (f *Fedify) RSVP(event, typ string) string {
 // id, type, name, content, summary, attributedTo, audience, startTime,
 // endTime, updated; a Question's oneOf and anyOf as {name, totalItems},
 // votersCount and closed; an Event's location as {name, latitude,
-// longitude}). Via lists the activities delivered with it: their path
+// longitude}). Expanded is its properties as a JSON-LD processor reads them
+// under the delivered activity's @context, by full IRI (first value or
+// id): a term that context leaves undefined is not there. Via lists the
+// activities delivered with it: their path
 // ("Announce/Create" for a group's share of a Create), id and actor.
 type FedifyObject struct {
 	ID         string         `json:"id"`
 	Raw        map[string]any `json:"raw"`
 	Understood map[string]any `json:"understood"`
+	Expanded   map[string]any `json:"expanded"`
 	Via        []struct {
 		Path     string `json:"path"`
 		Activity string `json:"activity"`
