@@ -174,8 +174,10 @@ func TestFedifyVotesInAGroupPoll(t *testing.T) {
 // Fedify's vocabulary reads its time and place; its Join (Mobilizon's
 // way) is waitlisted, with no Accept; when the local member going leaves,
 // the organizer's Accept{Join} reaches Fedify; Fedify's TentativeAccept
-// (Friendica's way) makes it maybe; the organizer's cancellation reaches
-// Fedify as Update{Event} with ical:status CANCELLED.
+// (Friendica's way) makes it maybe, its Leave takes the answer back; the
+// organizer's cancellation reaches Fedify as Update{Event} with
+// ical:status CANCELLED. A JSON-LD reader of what the group passes on
+// finds the Event's Mobilizon terms and its place.
 func TestFedifyAnswersAGroupMeetup(t *testing.T) {
 	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrFedifyMeetupVillage})
@@ -305,7 +307,13 @@ func TestFedifyAnswersAGroupMeetup(t *testing.T) {
 		t.Errorf("after Fedify's TentativeAccept: going %d, maybe %d; want 0, 1", list.Counts.Going, list.Counts.Maybe)
 	}
 
-	// Alice cancels: Fedify gets the Event again, CANCELLED.
+	// Fedify leaves, as Mobilizon does: its answer goes.
+	f.RSVP(created.URI, "Leave")
+	if list := waitAttendee(fediAcct, ""); list.Counts.Maybe != 0 || list.Counts.Going != 0 {
+		t.Errorf("after Fedify's Leave: going %d, maybe %d; want none", list.Counts.Going, list.Counts.Maybe)
+	}
+
+	// Alice cancels: Fedify, still a member of the group, gets the Event again, CANCELLED.
 	alice.Post("/api/v1/village/events/"+created.ID+"/cancel", nil, nil)
 	e = waitObject(t, f, "the Update{Event} with ical:status CANCELLED", created.URI, "Announce/Update", groupURL,
 		func(o testenv.FedifyObject) bool { return o.Raw["ical:status"] == "CANCELLED" })
