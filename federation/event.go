@@ -11,7 +11,10 @@ import (
 
 // EventContext is Context with the terms Mobilizon declares for its
 // events (its `mz` namespace, iCalendar's `ical`, schema.org's `sc`), so
-// that JSON-LD readers see the same meaning Mobilizon gives them.
+// that JSON-LD readers see the same meaning Mobilizon gives them. All but
+// Mobilizon's "location" as sc:location: a JSON-LD reader (Fedify) then
+// finds no as:location and loses the place, while Mobilizon reads the
+// plain key either way.
 func EventContext() []any {
 	ctx := Context()
 	ctx = append(ctx, map[string]any{
@@ -33,7 +36,6 @@ func EventContext() []any {
 		"addressLocality":           "sc:addressLocality",
 		"addressRegion":             "sc:addressRegion",
 		"addressCountry":            "sc:addressCountry",
-		"location":                  map[string]any{"@id": "sc:location", "@type": "sc:Place"},
 	})
 	return ctx
 }

@@ -2,6 +2,8 @@ package federation
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -221,10 +223,33 @@ func Wrap(typ, id, actor string, addr NoteAddress, object any) (map[string]any, 
 			}
 		}
 		m["object"] = inner
+		m["@context"] = withContextOf(m["@context"], o["@context"])
 	default:
 		return nil, fmt.Errorf("federation: object of %T", object)
 	}
 	return m, nil
+}
+
+// withContextOf adds to an activity's @context the entries of its
+// embedded object's that it lacks: the object goes without its own, so
+// the terms it uses (an Event's Mobilizon and iCalendar ones) must be the
+// activity's, or a JSON-LD reader (Fedify) drops them. Embedded documents
+// are ours (a received activity is retold rebuilt, without its @context).
+func withContextOf(outer, inner any) any {
+	out, ok := outer.([]any)
+	if !ok || inner == nil {
+		return outer
+	}
+	entries, ok := inner.([]any)
+	if !ok {
+		entries = []any{inner}
+	}
+	for _, e := range entries {
+		if !slices.ContainsFunc(out, func(o any) bool { return reflect.DeepEqual(o, e) }) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // IsPublic reports whether an address list contains the public collection

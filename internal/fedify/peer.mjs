@@ -27,19 +27,28 @@ import {
   Create,
   Delete,
   Endpoints,
+  Event as AsEvent,
   Follow,
   isActor,
+  Join,
+  Leave,
   Like,
   Mention,
   Note,
   Person,
+  Place,
   PUBLIC_COLLECTION,
+  Question,
   Reject,
+  TentativeAccept,
   Tombstone,
   Undo,
   Update,
 } from "@fedify/vocab";
 import { Temporal } from "@js-temporal/polyfill";
+// The JSON-LD processor Fedify itself uses (its dependency, installed at
+// the top of node_modules by package-lock.json).
+import jsonld from "jsonld";
 import { configure, getConsoleSink } from "@logtape/logtape";
 
 const addr = process.argv[2] ?? process.env.FEDIFY_ADDR ?? "";
@@ -120,6 +129,7 @@ const incoming = []; // every request to the peer (but /control): method, path, 
 const followers = new Map(); // actor id -> Actor
 const following = new Map(); // actor id -> { follow, actor, state }
 const notes = new Map(); // note id -> { note, mentioned, recipients, updates }
+const objects = new Map(); // Question or Event id -> what we received of it (see keepObjects)
 
 const keys = [
   await generateCryptoKeyPair("RSASSA-PKCS1-v1_5"),
@@ -205,6 +215,95 @@ async function record(ctx, activity) {
   }
   received.push(json);
   log(`received ${json.type} ${json.id} from ${activity.actorId?.href}`);
+  await keepObjects(ctx, activity, json, json, []).catch((error) =>
+    log(`cannot read the object of ${json.id}:`, error?.stack ?? String(error)),
+  );
+}
+
+// keepObjects keeps the Questions and Events an activity carries, however
+// deep (Create, Update, a group's Announce of either), by id: the last
+// version as sent ("raw") and as Fedify's vocabulary read it
+// ("understood"), so a test sees what an independent reader makes of the
+// sender's JSON-LD, and which activity (outer: the one delivered) carried
+// it. Only embedded objects are read: nothing is fetched.
+async function keepObjects(ctx, activity, json, outer, path) {
+  const inner = json?.object;
+  if (inner == null || typeof inner !== "object" || Array.isArray(inner)) return;
+  const via = [...path, json.type];
+  const object = await activity.getObject(readOptions(ctx));
+  // Fedify's Question is an IntransitiveActivity: test it before Activity.
+  if (object instanceof Question || object instanceof AsEvent) {
+    const id = object.id?.href ?? inner.id;
+    const entry = objects.get(id) ?? { id, via: [] };
+    entry.raw = inner;
+    entry.understood = await understood(ctx, object);
+    entry.expanded = await expandedTerms(ctx, outer["@context"], inner);
+    entry.via.push({ path: via.join("/"), activity: outer.id, actor: outer.actor });
+    objects.set(id, entry);
+  } else if (object instanceof Activity) {
+    await keepObjects(ctx, object, inner, outer, via);
+  }
+}
+
+// expandedTerms is the object's properties as a JSON-LD processor reads
+// them under the @context of the activity delivered (an embedded object
+// has none of its own): full IRI -> first value (or id). A term that
+// context does not define is missing here, whatever the raw JSON says.
+async function expandedTerms(ctx, context, inner) {
+  const [node] = await jsonld.expand({ "@context": context, ...inner }, { documentLoader: ctx.contextLoader });
+  const terms = {};
+  for (const [iri, values] of Object.entries(node ?? {})) {
+    if (iri.startsWith("@")) continue;
+    const [first] = values;
+    terms[iri] = first?.["@value"] ?? first?.["@id"] ?? first ?? null;
+  }
+  return terms;
+}
+
+function readOptions(ctx) {
+  return { documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader, suppressError: true };
+}
+
+// understood is what Fedify's vocabulary reads of a Question or an Event:
+// properties it does not know (Mobilizon's, for one) are not there.
+async function understood(ctx, object) {
+  const opts = readOptions(ctx);
+  const text = (v) => (v == null ? null : String(v));
+  const out = {
+    id: object.id?.href ?? null,
+    type: object instanceof Question ? "Question" : "Event",
+    name: text(object.name),
+    content: text(object.content),
+    summary: text(object.summary),
+    attributedTo: object.attributionIds.map((u) => u.href),
+    audience: object.audienceIds.map((u) => u.href),
+    startTime: text(object.startTime),
+    endTime: text(object.endTime),
+    updated: text(object.updated),
+  };
+  if (object instanceof Question) {
+    const options = async (items) => {
+      const list = [];
+      for await (const o of items) {
+        const replies = await o.getReplies(opts);
+        list.push({ name: text(o.name), totalItems: replies?.totalItems ?? null });
+      }
+      return list;
+    };
+    out.oneOf = await options(object.getExclusiveOptions(opts));
+    out.anyOf = await options(object.getInclusiveOptions(opts));
+    out.votersCount = object.voters;
+    out.closed = object.closed === true ? true : text(object.closed || null);
+  } else {
+    const place = await object.getLocation(opts);
+    out.location =
+      place instanceof Place
+        ? { name: text(place.name), latitude: place.latitude, longitude: place.longitude }
+        : place == null
+          ? null
+          : { type: place.constructor.name, href: place.href?.href ?? place.id?.href ?? null };
+  }
+  return out;
 }
 
 federation
@@ -303,6 +402,7 @@ const routes = {
   "GET /control/refused": async () => refused,
   "GET /control/incoming": async () => incoming,
   "GET /control/followers": async () => [...followers.keys()],
+  "GET /control/objects": async () => [...objects.values()],
   "GET /control/following": async () =>
     [...following.entries()].map(([id, f]) => ({ id, state: f.state, follow: f.follow.id.href })),
 
@@ -436,6 +536,61 @@ const routes = {
     }
     const response = await fetch(request);
     return { status: response.status, contentType: response.headers.get("content-type") ?? "", body: await response.text() };
+  },
+
+  // {"question": URL, "choices": ["option name", ...]}: a vote as Mastodon
+  // sends one, Create{Note{name: option, inReplyTo: the Question}} per
+  // choice, to the Question's author only and to its own inbox (not a
+  // shared one). No check of the choices: the author decides.
+  "POST /control/vote": async (body) => {
+    const ctx = context();
+    const question = await lookup(ctx, body.question);
+    if (!(question instanceof Question)) throw new HttpError(422, `${body.question} is not a Question`);
+    const choices = targets(body.choices);
+    if (choices.length === 0 || !choices.every((c) => typeof c === "string")) {
+      throw new HttpError(400, "missing choices");
+    }
+    const authorId = question.attributionIds[0];
+    if (authorId == null) throw new HttpError(422, `${body.question} has no author`);
+    const author = await lookupActor(ctx, authorId.href);
+    const votes = [];
+    for (const choice of choices) {
+      const id = new URL(`${self().href}#votes/${randomUUID()}`);
+      const note = new Note({ id, attribution: self(), name: choice, replyTarget: question.id, tos: [author.id] });
+      const create = new Create({ id: new URL(`${id.href}/activity`), actor: self(), object: note, tos: [author.id] });
+      await ctx.sendActivity({ identifier: username }, author, create, { preferSharedInbox: false });
+      votes.push({ id: id.href, activity: create.id.href });
+    }
+    return { votes };
+  },
+
+  // {"event": URL, "type": "Join" | "Leave" | "TentativeAccept"}: an
+  // answer to an Event with the Event as object, sent to its author and
+  // audience (a group). Join and Leave are Mobilizon's (Fedify's Join has
+  // no participationMessage, so none is sent), TentativeAccept (maybe) is
+  // Friendica's.
+  "POST /control/rsvp": async (body) => {
+    const ctx = context();
+    const kinds = { Join, Leave, TentativeAccept };
+    const Kind = kinds[body.type];
+    if (Kind == null) throw new HttpError(400, `type must be one of ${Object.keys(kinds).join(", ")}`);
+    const event = await lookup(ctx, body.event);
+    if (!(event instanceof AsEvent)) throw new HttpError(422, `${body.event} is not an Event`);
+    const recipients = [];
+    for (const id of [...event.attributionIds, ...event.audienceIds]) {
+      const actor = await lookupActor(ctx, id.href).catch(() => null);
+      if (actor != null) recipients.push(actor);
+    }
+    const others = uniqueActors(recipients);
+    if (others.length === 0) throw new HttpError(422, `nobody to answer ${body.event} to`);
+    const answer = new Kind({
+      id: new URL(`/${body.type.toLowerCase()}s/${randomUUID()}`, origin),
+      actor: self(),
+      object: event.id,
+      tos: others.map((a) => a.id),
+    });
+    await send(ctx, others, answer);
+    return { id: answer.id.href };
   },
 
   // {"object": URL, "to"?: handle/URL or a list}: a Like sent to the

@@ -276,6 +276,70 @@ func (f *Fedify) Delete(noteID string) string {
 	return out.ID
 }
 
+// TryVote votes in a Question as Mastodon does: one
+// Create{Note{name: choice, inReplyTo: question}} per choice, sent to the
+// Question's author's inbox only. It returns the votes' Note ids, or the
+// error the control API reports (with the author's server's status and
+// answer) when that server refused one.
+func (f *Fedify) TryVote(question string, choices ...string) ([]string, error) {
+	var out struct {
+		Votes []struct{ ID string }
+	}
+	err := f.post("/control/vote", map[string]any{"question": question, "choices": choices}, &out)
+	var ids []string
+	for _, v := range out.Votes {
+		ids = append(ids, v.ID)
+	}
+	return ids, err
+}
+
+// RSVP answers an Event with an activity of type typ whose object is the
+// Event: "Join" or "Leave" (Mobilizon's), "TentativeAccept" (Friendica's
+// maybe), sent to the Event's author and audience. It returns the
+// activity's id.
+func (f *Fedify) RSVP(event, typ string) string {
+	f.t.Helper()
+	var out struct{ ID string }
+	f.must("rsvp "+typ, f.post("/control/rsvp", map[string]any{"event": event, "type": typ}, &out))
+	return out.ID
+}
+
+// FedifyObject is a Question or an Event the peer received, embedded in
+// any activity (Create, Update, a group's Announce of either): its last
+// version as sent (Raw) and as Fedify's vocabulary read it (Understood:
+// id, type, name, content, summary, attributedTo, audience, startTime,
+// endTime, updated; a Question's oneOf and anyOf as {name, totalItems},
+// votersCount and closed; an Event's location as {name, latitude,
+// longitude}). Expanded is its properties as a JSON-LD processor reads them
+// under the delivered activity's @context, by full IRI (first value or
+// id): a term that context leaves undefined is not there. Via lists the
+// activities delivered with it: their path
+// ("Announce/Create" for a group's share of a Create), id and actor.
+type FedifyObject struct {
+	ID         string         `json:"id"`
+	Raw        map[string]any `json:"raw"`
+	Understood map[string]any `json:"understood"`
+	Expanded   map[string]any `json:"expanded"`
+	Via        []struct {
+		Path     string `json:"path"`
+		Activity string `json:"activity"`
+		Actor    string `json:"actor"`
+	} `json:"via"`
+}
+
+// Object is the Question or Event with this id the peer received, if any.
+func (f *Fedify) Object(id string) (FedifyObject, bool) {
+	f.t.Helper()
+	var out []FedifyObject
+	f.must("objects", f.get("/control/objects", &out))
+	for _, o := range out {
+		if o.ID == id {
+			return o, true
+		}
+	}
+	return FedifyObject{}, false
+}
+
 // FedifyFetch is what a GET the peer made answered.
 type FedifyFetch struct {
 	Status      int    `json:"status"`
