@@ -200,7 +200,14 @@ func (o *Outbox) changeEvent(ctx context.Context, editor *models.Actor, post *mo
 			models.RSVPGoing, models.RSVPMaybe); err != nil {
 			return err
 		}
+		before, err := models.EventByPostID(ctx, tx, post.ID)
+		if err != nil {
+			return err
+		}
 		if err := apply(tx, organizer); err != nil {
+			return err
+		}
+		if err := o.noteChange(ctx, tx, post, organizer, before, kind); err != nil { // event_change_note.go
 			return err
 		}
 		return o.rsvpQuestionAfterChange(ctx, tx, post, kind) // rsvp_question.go
