@@ -6,13 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/village-social/village/models"
 )
 
 // FuzzParseIncomingObject feeds the parser of what arrives (ParseObject,
-// then the readers of posts and actors) any bytes: it must never panic,
+// then the readers of posts, actors, events and polls) any bytes: it must never panic,
 // and whatever it takes must keep the rules the inbox relies on.
 func FuzzParseIncomingObject(f *testing.F) {
 	for _, seed := range []string{
@@ -20,6 +21,8 @@ func FuzzParseIncomingObject(f *testing.F) {
 		`{"id":"https://a.example/u/rosa","type":["Person"],"preferredUsername":"rosa","inbox":"https://a.example/u/rosa/inbox","publicKey":{"id":"https://a.example/u/rosa#main-key","owner":"https://a.example/u/rosa","publicKeyPem":"-----BEGIN PUBLIC KEY-----\nMFwwDQYJKoZIhvcNAQEBBQADSwAwSAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf\n9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit+CqvjWYzvQwECAwEAAQ==\n-----END PUBLIC KEY-----\n"},"endpoints":{"sharedInbox":"https://b.example/inbox"},"icon":{"url":"data:x"}}`,
 		`{"id":"https://a.example/a/1","type":"Announce","actor":"https://a.example/u/rosa","object":{"id":"https://b.example/n/2","type":"Page","attributedTo":["https://b.example/u/x"],"name":"` + strings.Repeat("é", 300) + `"}}`,
 		`{"type":"Create","object":[{"type":"Note"}],"to":[null,1,{"id":"x"}],"cc":{"href":"y"}}`,
+		`{"id":"https://mz.example/events/1","type":"Event","name":"Park","actor":"https://mz.example/@ana","attributedTo":"https://mz.example/@moms","startTime":"2027-03-27T10:00:00+01:00","endTime":"2027-03-27T12:00:00+01:00","timezone":"Europe/Berlin","maximumAttendeeCapacity":"12","participantCount":3,"location":{"type":"Place","name":"Park","address":{"type":"PostalAddress","streetAddress":"Weg 1"},"latitude":"52.5","longitude":13.4},"ical:status":"CONFIRMED"}`,
+		`{"id":"https://m.example/q/1","type":"Question","attributedTo":"https://m.example/u/a","content":"?","oneOf":{"type":"Note","name":"Yes","replies":{"totalItems":1e300}},"anyOf":[{"name":""},{"content":"Maybe"}],"endTime":"2026-12-31T00:00:00Z","closed":true,"votersCount":-4}`,
 		`{}`, `null`, `[]`, `{"id":5}`,
 	} {
 		f.Add([]byte(seed))
@@ -48,6 +51,8 @@ func FuzzParseIncomingObject(f *testing.F) {
 			}
 			checkIncomingPost(t, candidate)
 			checkIncomingActor(t, candidate)
+			checkIncomingEvent(t, candidate)
+			checkIncomingPoll(t, candidate)
 		}
 	})
 }
@@ -85,6 +90,59 @@ func checkIncomingPost(t *testing.T, o Object) {
 		if tag.Type == "Hashtag" && tag.Href != "" && !isWebURL(tag.Href) {
 			t.Fatalf("hashtag href %q is no http(s) URL", tag.Href)
 		}
+	}
+}
+
+// checkIncomingEvent: an Event taken is one Village would store: within
+// the bounds of a meetup, its place fields cut, its organizer on its origin.
+func checkIncomingEvent(t *testing.T, o Object) {
+	t.Helper()
+	in, err := EventFromObject(o)
+	if err != nil {
+		return
+	}
+	e := in.Event
+	if err := e.Validate(time.Unix(0, 0)); err != nil {
+		t.Fatalf("event %q taken out of bounds: %v", in.Post.URI, err)
+	}
+	if !SameOrigin(in.Post.URI, in.Author) {
+		t.Fatalf("event %q taken from an organizer on another origin, %q", in.Post.URI, in.Author)
+	}
+	if in.Post.Name == "" {
+		t.Fatalf("event %q taken without a name", in.Post.URI)
+	}
+	for _, n := range []*int{e.Capacity, e.RemoteParticipants, e.RemoteRemaining} {
+		if n != nil && (*n < 0 || *n > models.MaxEventCapacity*10) {
+			t.Fatalf("event %q: a count of %d", in.Post.URI, *n)
+		}
+	}
+}
+
+// checkIncomingPoll: a poll taken has as many counts as options, each
+// option named and bounded, no count below zero, an end in range.
+func checkIncomingPoll(t *testing.T, o Object) {
+	t.Helper()
+	now := time.Now()
+	p, err := PollFromQuestion(o, now)
+	if err != nil || p == nil {
+		return
+	}
+	if len(p.Options) == 0 || len(p.Options) > models.MaxRemotePollOptions || len(p.Counts) != len(p.Options) {
+		t.Fatalf("poll of %d options and %d counts", len(p.Options), len(p.Counts))
+	}
+	for i, title := range p.Options {
+		if strings.TrimSpace(title) == "" || utf8.RuneCountInString(title) > models.MaxRemotePollOptionLength {
+			t.Fatalf("option %q", title)
+		}
+		if p.Counts[i] < 0 {
+			t.Fatalf("option %q counts %d", title, p.Counts[i])
+		}
+	}
+	if p.ExpiresAt != nil && p.ExpiresAt.After(now.Add(maxPollAhead)) {
+		t.Fatalf("poll ends at %s", p.ExpiresAt)
+	}
+	if p.VotersCount != nil && *p.VotersCount < 0 {
+		t.Fatalf("poll of %d voters", *p.VotersCount)
 	}
 }
 

@@ -188,7 +188,12 @@ func TestAcceptOfAFollowStillFollows(t *testing.T) {
 		t.Fatalf("follow %q after Accept{Follow}, want accepted", got)
 	}
 	lou := e.Lou(t)
-	refused := e.AskToFollow(t, alice, lou)
+	undecided := e.AskToFollow(t, alice, lou)
+	e.accept(t, lou, e.activity(lou, "TentativeAccept", undecided.URI))
+	if got := e.followState(t, alice, lou); got != models.FollowPending {
+		t.Fatalf("follow %q after TentativeAccept{Follow}, want still pending", got)
+	}
+	refused := undecided
 	e.accept(t, lou, e.activity(lou, "Reject", refused.URI))
 	if got := e.followState(t, alice, lou); got != "" {
 		t.Fatalf("follow %q after Reject{Follow}, want none", got)

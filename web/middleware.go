@@ -44,7 +44,25 @@ func uploadRoutes() []uploadRoute {
 		{http.MethodPost, "/settings/header", picture},
 		// The web app's compose form: up to the post's photos.
 		{http.MethodPost, "/posts", models.MaxMediaAttachments*int64(models.MaxImageBytes) + uploadEnvelope},
+		// The meetup form: one picture.
+		{http.MethodPost, "/groups/:name/events/new", photo},
+		{http.MethodPost, "/events/:id/edit", photo},
 	}
+}
+
+// routeMatches reports whether path is the route pattern's, where a
+// ":name" segment stands for any one segment.
+func routeMatches(pattern, path string) bool {
+	want, got := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(want) != len(got) {
+		return false
+	}
+	for i, w := range want {
+		if w != got[i] && (!strings.HasPrefix(w, ":") || got[i] == "") {
+			return false
+		}
+	}
+	return true
 }
 
 // bodyLimits caps request bodies at limit, except on uploadRoutes, each
@@ -67,7 +85,7 @@ func bodyLimits(limit string) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			for i, u := range routes {
-				if r.Method == u.method && r.URL.Path == u.path {
+				if r.Method == u.method && routeMatches(u.path, r.URL.Path) {
 					return uploads[i](c)
 				}
 			}

@@ -252,6 +252,14 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.GET("/messages", h.MessagesPage)
 	e.GET("/messages/new", h.NewMessagePage)
 	e.GET("/messages/:id", h.ConversationPage)
+	e.GET("/groups/:name/events/new", h.PlanMeetupPage)
+	e.POST("/groups/:name/events/new", h.PlanMeetup) // with a picture; body limit: bodyLimits
+	e.GET("/events/:id/edit", h.EditMeetupPage)
+	e.POST("/events/:id/edit", h.EditMeetup) // with a picture; body limit: bodyLimits
+	e.GET("/events/:id/cancel", h.CancelMeetupPage)
+	e.POST("/events/:id/cancel", h.CancelMeetup)
+	e.GET("/events/:id/delete", h.DeleteMeetupPage)
+	e.POST("/events/:id/delete", h.DeleteMeetup)
 	e.GET("/groups/:name/join", h.MembershipPage)
 	e.POST("/groups/:name/join", h.JoinGroup)
 	e.POST("/groups/:name/leave", h.LeaveGroup)

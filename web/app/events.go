@@ -93,11 +93,15 @@ type eventPageData struct {
 	Counts      models.RSVPCounts
 	ThreadURL   string
 	RSVP        *rsvpArea // the answer area (event_rsvp.go)
+	// meetup_page.go: "Add to calendar", the organizer's buttons, comments.
+	Calendar  calendarLink
+	CanChange bool // the viewer organizes it or moderates its group
+	Comments  meetupComments
 }
 
 // EventPage shows a meetup: title, picture, description, when (zone
 // named), where (with a map link), organizer, capacity and counts, the
-// answer area, and a link to its comments. A members-only group's meetup
+// answer area, its comments and "Add to calendar". A members-only group's meetup
 // shows to its members only; the street, when it is for people going,
 // only to them.
 func (h *Handler) EventPage(c echo.Context) error {
@@ -114,7 +118,8 @@ func (h *Handler) EventPage(c echo.Context) error {
 		return fmt.Errorf("web: meetup page: %w", err)
 	}
 	var viewerID int64
-	if v := h.viewer(c); v != nil {
+	v := h.viewer(c)
+	if v != nil {
 		viewerID = v.Actor.ID
 	}
 	if hidden, err := h.meetupHidden(ctx, e.Post, viewerID); err != nil || hidden {
@@ -154,6 +159,9 @@ func (h *Handler) EventPage(c echo.Context) error {
 		}
 	}
 	if d.RSVP, err = h.rsvpAreaOf(c, e, viewerID); err != nil {
+		return err
+	}
+	if err := h.meetupExtras(c, e, v, &d); err != nil {
 		return err
 	}
 	return h.page(c, http.StatusOK, "event", e.Post.Name, d)

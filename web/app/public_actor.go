@@ -50,6 +50,7 @@ type groupData struct {
 	MemberPosts []memberPost
 	Speaking    speakingView // topics that need a content warning; anonymous posts
 	Meetups     []meetupLine // upcoming, shown above the posts (events.go)
+	PlanURL     string       // "Plan a meetup", for who may plan one here (meetup_plan.go)
 }
 
 // ActorPage is the page a browser gets at a local actor's URL.
@@ -90,6 +91,9 @@ func (h *Handler) groupPage(c echo.Context, g *models.Group) error {
 			return fmt.Errorf("web: group page: %w", err)
 		}
 		d.State, d.Moderator, d.ModeratesHere = m.State, m.Moderator || v.IsAdmin, m.Moderator
+		if d.PlanURL, err = h.planLink(ctx, g, v); err != nil {
+			return fmt.Errorf("web: group page: %w", err)
+		}
 		if d.MembersOnly && (d.State == memberJoined || d.ModeratesHere) {
 			if d.MemberPosts, d.Older, err = h.membersOnlyPosts(c, v, g, d.Path); err != nil {
 				return fmt.Errorf("web: group page: %w", err)
