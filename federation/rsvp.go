@@ -66,13 +66,19 @@ func rsvpContext() []any {
 
 // RSVPQuestion is what the group's RSVP poll of a meetup says.
 type RSVPQuestion struct {
-	PostURI  string // the meetup's post
-	Group    string // the group's id: the poll's author
-	URL      string // the meetup's page
-	Content  string // HTML: the key facts in text, and the link
-	Counts   models.RSVPCounts
-	EndTime  time.Time // the meetup's start: answers close then
-	Closed   bool
+	PostURI string // the meetup's post
+	Group   string // the group's id: the poll's author
+	URL     string // the meetup's page
+	Content string // HTML: the key facts in text, and the link
+	Counts  models.RSVPCounts
+	EndTime time.Time // the meetup's start: answers close then
+	// ClosedAt, when set, is when the poll closed: its end, or the
+	// meetup's cancellation. Mastodon takes it as the poll's end, so a
+	// time past is what stops its members voting.
+	ClosedAt time.Time
+	// Updated, when set, marks the poll edited then (a cancellation):
+	// Mastodon applies a poll's new end only in an edit.
+	Updated  time.Time
 	To, Cc   []string
 	Audience string
 }
@@ -110,8 +116,11 @@ func RSVPQuestionDocument(q RSVPQuestion) map[string]any {
 	if q.Audience != "" {
 		doc["audience"] = q.Audience
 	}
-	if q.Closed {
-		doc["closed"] = q.EndTime.UTC().Format(time.RFC3339)
+	if !q.ClosedAt.IsZero() {
+		doc["closed"] = q.ClosedAt.UTC().Format(time.RFC3339)
+	}
+	if !q.Updated.IsZero() {
+		doc["updated"] = q.Updated.UTC().Format(time.RFC3339)
 	}
 	return doc
 }

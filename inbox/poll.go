@@ -31,6 +31,13 @@ func (p *Processor) pollVote(ctx context.Context, tx pgx.Tx, a *activity, in *in
 	if err != nil {
 		return false, err
 	}
+	if post.RelayOfID != nil {
+		// A vote in a members-only group's copy for Mastodon members
+		// (outbox/relay.go) counts in the member's poll.
+		if post, err = models.PostByID(ctx, tx, *post.RelayOfID); err != nil {
+			return false, err
+		}
+	}
 	if post.Type != "Question" {
 		return false, nil
 	}

@@ -251,6 +251,11 @@ func (p *Processor) rsvpVote(ctx context.Context, tx pgx.Tx, a *activity, in *in
 	}
 	out, err := models.AnswerEvent(ctx, tx, models.Answer{EventID: m.Event.PostID, ActorID: a.signer.ID, Want: want,
 		Via: models.RSVPViaPoll, ActivityURI: in.Post.URI})
+	if errors.Is(err, models.ErrEventCancelled) {
+		// A vote that crossed the poll's closing: Mastodon drops a 422
+		// unseen, so she is told in a note, and nothing else is kept.
+		return true, p.outbox.TellCancelled(ctx, tx, m, a.signer)
+	}
 	if err != nil {
 		return true, answerRefusal(err)
 	}

@@ -182,7 +182,8 @@ func (o *Outbox) DeleteEvent(ctx context.Context, editor *models.Actor, post *mo
 
 // changeEvent checks the editor's right, tells the people going or maybe,
 // and sends the change as the organizer (Mastodon honours an Update or
-// Delete only from the author).
+// Delete only from the author), to remote answerers too (sendAbout,
+// event_reach.go), with a note to those who read no Update of an Event.
 func (o *Outbox) changeEvent(ctx context.Context, editor *models.Actor, post *models.Post, apply func(pgx.Tx, *models.Actor) error, kind string) error {
 	allowed, err := models.MayChangeEvent(ctx, o.db, post, editor.ID)
 	if err != nil {
@@ -200,7 +201,14 @@ func (o *Outbox) changeEvent(ctx context.Context, editor *models.Actor, post *mo
 			models.RSVPGoing, models.RSVPMaybe); err != nil {
 			return err
 		}
+		before, err := models.EventByPostID(ctx, tx, post.ID)
+		if err != nil {
+			return err
+		}
 		if err := apply(tx, organizer); err != nil {
+			return err
+		}
+		if err := o.noteChange(ctx, tx, post, organizer, before, kind); err != nil { // event_change_note.go
 			return err
 		}
 		return o.rsvpQuestionAfterChange(ctx, tx, post, kind) // rsvp_question.go

@@ -250,6 +250,14 @@ func (o *Outbox) sendAbout(ctx context.Context, tx pgx.Tx, author *models.Actor,
 			return err
 		}
 		inboxes = unique(append(append([]string{}, inboxes...), boosted...))
+		if post.Type == "Event" {
+			// People who answered a meetup without following its group: event_reach.go.
+			answerers, err := o.answererInboxes(ctx, tx, aud.group, post)
+			if err != nil {
+				return err
+			}
+			inboxes = unique(append(inboxes, answerers...))
+		}
 	}
 	if _, err := o.Send(ctx, tx, Message{Actor: author, ID: id, Document: activity, ObjectURI: post.URI,
 		Public: public && kind == "Create", Inboxes: inboxes}); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -118,6 +119,9 @@ func (o *Outbox) sendRelay(ctx context.Context, tx pgx.Tx, group *models.Actor, 
 		if err != nil {
 			return err
 		}
+		if err := o.relayPoll(ctx, tx, relay, note); err != nil {
+			return err
+		}
 		object = note
 	}
 	activity, err := federation.Wrap(kind, id, o.urls.Actor(group), addr, object)
@@ -126,6 +130,25 @@ func (o *Outbox) sendRelay(ctx context.Context, tx pgx.Tx, group *models.Actor, 
 	}
 	_, err = o.Send(ctx, tx, Message{Actor: group, ID: id, Document: activity, ObjectURI: relay.URI, Inboxes: inboxes})
 	return err
+}
+
+// relayPoll makes a relay note a Question when the member's post has a
+// poll, so that Mastodon members see it and vote; they send their votes
+// to the copy's author, the group, and they count in the post's poll
+// (inbox/poll.go).
+func (o *Outbox) relayPoll(ctx context.Context, tx pgx.Tx, relay *models.Post, note map[string]any) error {
+	if relay.RelayOfID == nil {
+		return nil
+	}
+	poll, err := models.PollOf(ctx, tx, *relay.RelayOfID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	federation.AsQuestion(note, poll, time.Now())
+	return nil
 }
 
 // fillRelay copies what a member's post says into the group's copy, with

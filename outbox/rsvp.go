@@ -259,10 +259,7 @@ func (o *Outbox) answerJoin(ctx context.Context, tx pgx.Tx, m *Meetup, person *m
 // gives the street address when they are going and the meetup keeps it
 // for people going.
 func (o *Outbox) sendRSVPNote(ctx context.Context, tx pgx.Tx, m *Meetup, person *models.Actor, status string, addressOnly bool) error {
-	from := m.Group
-	if from == nil || !from.IsLocal() {
-		from = m.Organizer
-	}
+	from := noteSender(m)
 	var text string
 	if addressOnly {
 		text = "The address of " + quoted(m.Post.Name) + ":"
@@ -283,6 +280,13 @@ func (o *Outbox) sendRSVPNote(ctx context.Context, tx pgx.Tx, m *Meetup, person 
 		}
 	}
 	body += `<p><a href="` + escape(o.EventPage(m)) + `">` + escape(o.EventPage(m)) + `</a></p>`
+	return o.sendMeetupNote(ctx, tx, from, m, person, body)
+}
+
+// sendMeetupNote sends a remote person a direct note about a meetup from
+// a local actor (its group, or its organizer), to them alone, in reply
+// to the meetup's RSVP poll so that Mastodon threads the notes there.
+func (o *Outbox) sendMeetupNote(ctx context.Context, tx pgx.Tx, from *models.Actor, m *Meetup, person *models.Actor, body string) error {
 	id := o.urls.NewActivityID()
 	doc := federation.CreateDirectNote(id, federation.DirectNote{ID: id + "/note", Author: o.urls.Actor(from),
 		InReplyTo: federation.RSVPQuestionID(m.Post.URI), To: person, Handle: o.handle(person), Content: body})

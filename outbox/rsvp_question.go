@@ -32,7 +32,15 @@ func (o *Outbox) RSVPQuestionDocument(ctx context.Context, db models.DB, m *Meet
 	}
 	q := federation.RSVPQuestion{PostURI: m.Post.URI, Group: groupURI, URL: o.EventPage(m), Content: o.meetupFacts(m),
 		Counts: counts, EndTime: m.Event.StartsAt, To: []string{o.urls.Followers(m.Group)}, Cc: []string{groupURI},
-		Audience: groupURI, Closed: m.Event.Cancelled() || time.Now().After(m.Event.StartsAt)}
+		Audience: groupURI}
+	switch {
+	case m.Event.Cancelled():
+		// Closed when it was called off (the row's last change), not at
+		// the start still ahead, which would leave it open on Mastodon.
+		q.ClosedAt, q.Updated = m.Event.UpdatedAt, m.Event.UpdatedAt
+	case time.Now().After(m.Event.StartsAt):
+		q.ClosedAt = m.Event.StartsAt
+	}
 	if !membersOnly && (m.Post.Visibility == models.VisibilityPublicPost || m.Post.Visibility == models.VisibilityUnlisted) {
 		q.To, q.Cc = []string{federation.Public}, []string{o.urls.Followers(m.Group)}
 	}
@@ -56,6 +64,9 @@ func (o *Outbox) meetupFacts(m *Meetup) string {
 		where += p.Locality
 	}
 	s := "<p>" + escape(quoted(m.Post.Name)) + "<br>" + escape(when)
+	if ev.Cancelled() {
+		s = "<p>" + escape("Cancelled: "+quoted(m.Post.Name)) + "<br>" + escape(when)
+	}
 	if where != "" {
 		s += "<br>" + escape(where)
 	}
