@@ -94,8 +94,8 @@ func (h *Handler) HelpCalendarPage(c echo.Context) error {
 	}
 	d := helpPageData{ID: cal.ID, CSRF: csrfToken(c), Title: cal.Title, Kind: cal.Kind, Status: cal.Status,
 		For: cal.RecipientName, Story: template.HTML(h.sanitizer.Sanitize(cal.Story)), Zone: cal.TimeZone,
-		Dates:    cal.StartsOn.Format(helpDayLayout) + " – " + cal.EndsOn.Format(helpDayLayout),
-		FundURL:  cal.FundURL, FundNote: cal.FundNote, IsFund: cal.Kind == "fund" || cal.FundURL != "",
+		Dates:   cal.StartsOn.Format(helpDayLayout) + " – " + cal.EndsOn.Format(helpDayLayout),
+		FundURL: cal.FundURL, FundNote: cal.FundNote, IsFund: cal.Kind == "fund" || cal.FundURL != "",
 		Organizer: s.Organizer, Moderator: s.Moderator, Open: cal.Status == models.HelpOpen,
 		CanPostNews: (s.Organizer || s.Recipient) && cal.Status != models.HelpClosed,
 		CanThank:    (s.Recipient || (s.Organizer && cal.RecipientID == nil)) && cal.Status != models.HelpClosed}
