@@ -119,5 +119,6 @@ var helpPages = map[string]string{
 	"notification.help_update":   "News from a help calendar you signed up for.",
 	"notification.help_thanks":   "Thanks from a help calendar you signed up for.",
 	"notification.help_reminder": "Reminder: you signed up to help tomorrow.",
+	"calendar.help.bringing":     "You bring: %s",
 	"help.open_calendar":         "Open the calendar",
 }
