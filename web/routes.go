@@ -190,6 +190,20 @@ func apiRoutes(e *echo.Echo, h *api.Handler) {
 	g.GET("/v1/village/events/:id/attendees", h.EventAttendees, api.Needs("read:statuses"))
 	g.POST("/v1/village/events/:id/attendees/:account_id/approve", h.DecideAttendee(true), api.Needs("write:statuses"))
 	g.POST("/v1/village/events/:id/attendees/:account_id/refuse", h.DecideAttendee(false), api.Needs("write:statuses"))
+
+	// Help calendars (Village's own; the group's members only)
+	g.GET("/v1/village/groups/:name/help", h.GroupHelpCalendars, api.Needs("read:statuses"))
+	g.POST("/v1/village/groups/:name/help", h.CreateHelpCalendar, api.Needs("write:statuses"))
+	g.GET("/v1/village/help/:id", h.GetHelpCalendar, api.Needs("read:statuses"))
+	g.POST("/v1/village/help/:id/slots", h.AddHelpSlots(), api.Needs("write:statuses"))
+	g.POST("/v1/village/help/:id/slots/:slot/claim", h.ClaimHelpSlot(), api.Needs("write:statuses"))
+	g.POST("/v1/village/help/:id/slots/:slot/fill", h.FillHelpSlot(), api.Needs("write:statuses"))
+	g.POST("/v1/village/help/:id/slots/:slot/clear", h.ClearHelpSlot(), api.Needs("write:statuses"))
+	g.PUT("/v1/village/help/:id/claims/:claim", h.ChangeHelpClaim(), api.Needs("write:statuses"))
+	g.DELETE("/v1/village/help/:id/claims/:claim", h.GiveBackHelpClaim(), api.Needs("write:statuses"))
+	g.POST("/v1/village/help/:id/status", h.SetHelpStatus(), api.Needs("write:statuses"))
+	g.POST("/v1/village/help/:id/extend", h.ExtendHelpCalendar(), api.Needs("write:statuses"))
+	g.POST("/v1/village/help/:id/updates", h.PostHelpUpdate(), api.Needs("write:statuses"))
 }
 
 // appRoutes: the HTML app (web/app), for browsers.
