@@ -119,10 +119,14 @@ func AddHelpSlots(ctx context.Context, db DB, calendarID int64, slots []NewHelpS
 	return InTx(ctx, db, func(tx pgx.Tx) error {
 		var first, last time.Time
 		var count int
-		err := tx.QueryRow(ctx, `SELECT c.starts_on, c.ends_on, (SELECT count(*) FROM help_slots s WHERE s.calendar_id = c.id)
-			FROM help_calendars c WHERE c.id = $1 FOR UPDATE`, calendarID).Scan(&first, &last, &count)
+		var status string
+		err := tx.QueryRow(ctx, `SELECT c.starts_on, c.ends_on, c.status, (SELECT count(*) FROM help_slots s WHERE s.calendar_id = c.id)
+			FROM help_calendars c WHERE c.id = $1 FOR UPDATE`, calendarID).Scan(&first, &last, &status, &count)
 		if err != nil {
 			return notFoundOr(err, "models: add help slots")
+		}
+		if status == HelpClosed {
+			return ErrHelpClosed
 		}
 		if len(slots) == 0 {
 			return helpInput("slots", "give at least one slot")

@@ -110,7 +110,7 @@ func TestHelpCalendarOpensAndShowsTheAddressOnlyToOrganizersAndHelpers(t *testin
 	wantIn(t, "the organizer's page", h.maria.page(page), helpAddress, helpNotes, "Village does not move money", "lasagna, no nuts")
 	wantIn(t, "the helper's page", h.bea.page(page), helpAddress, helpNotes, "Your sign-ups", "lasagna, no nuts")
 	carolPage := h.carol.page(page)
-	wantIn(t, "a member's page", carolPage, "Meals for Rosa", "lasagna, no nuts")
+	wantIn(t, "a member's page", carolPage, "Meals for Rosa", "lasagna, no nuts", "/report?actor=")
 	wantNotIn(t, "a member's page", carolPage, helpAddress, helpNotes)
 	wantIn(t, "the group's list", h.carol.page("/groups/brooklyn_moms/help"), "Meals for Rosa")
 	wantNotIn(t, "the group's list", h.carol.page("/groups/brooklyn_moms/help"), helpAddress, helpNotes)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -39,6 +40,9 @@ type helpPageData struct {
 	CanThank    bool
 	CanPostNews bool
 	Open        bool
+	// ReportURL reports who opened the calendar through the report flow
+	// (a calendar is not a post: its opener answers for it).
+	ReportURL string
 }
 
 type helpDayView struct {
@@ -136,6 +140,13 @@ func (h *Handler) HelpCalendarPage(c echo.Context) error {
 	if g := actors[cal.GroupID]; g != nil {
 		d.Group = h.linkActor(g)
 		d.Group.URL = "/groups/" + g.Username + "/help"
+	}
+	if opener := actors[cal.OpenedBy]; opener != nil && cal.OpenedBy != v.Actor.ID {
+		d.ReportURL = "/report?actor=" + url.QueryEscape(h.urls.Actor(opener))
+	} else if opener == nil {
+		if a, err := models.ActorByID(ctx, h.db, cal.OpenedBy); err == nil && a.ID != v.Actor.ID {
+			d.ReportURL = "/report?actor=" + url.QueryEscape(h.urls.Actor(a))
+		}
 	}
 	for _, id := range organizers {
 		if a := actors[id]; a != nil {

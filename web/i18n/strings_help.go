@@ -120,5 +120,6 @@ var helpPages = map[string]string{
 	"notification.help_thanks":   "Thanks from a help calendar you signed up for.",
 	"notification.help_reminder": "Reminder: you signed up to help tomorrow.",
 	"calendar.help.bringing":     "You bring: %s",
+	"help.report":                "Report this calendar (it reports who opened it)",
 	"help.open_calendar":         "Open the calendar",
 }
