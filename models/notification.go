@@ -18,12 +18,14 @@ const (
 
 // Notification is one thing a local person is told.
 type Notification struct {
-	ID        int64
-	Type      string
-	FromID    int64
-	PostID    *int64
-	GroupID   *int64 // the group a join request is for
-	CreatedAt time.Time
+	ID      int64
+	Type    string
+	FromID  int64
+	PostID  *int64
+	GroupID *int64 // the group a join request is for
+	// HelpCalendarID is the help calendar a help_* notice is about.
+	HelpCalendarID *int64
+	CreatedAt      time.Time
 }
 
 // Notify tells a local person something, once; it does nothing for remote
@@ -61,7 +63,7 @@ func NotifyModerators(ctx context.Context, db DB, groupID int64, typ string, fro
 // Notifications lists a person's notifications, newest first, of the given
 // types (all when empty); none from someone the person blocks or mutes now.
 func Notifications(ctx context.Context, db DB, recipientID int64, types []string, p Page) ([]*Notification, error) {
-	rows, err := db.Query(ctx, `SELECT id, type, from_id, post_id, group_id, created_at FROM notifications
+	rows, err := db.Query(ctx, `SELECT id, type, from_id, post_id, group_id, help_calendar_id, created_at FROM notifications
 		WHERE recipient_id = $1 AND id < $2 AND (coalesce(cardinality($3::text[]), 0) = 0 OR type = ANY($3))
 		  AND `+notHiddenFrom("from_id", "$1")+`
 		ORDER BY id DESC LIMIT $4`, recipientID, maxID(p), types, p.limit())
@@ -72,7 +74,7 @@ func Notifications(ctx context.Context, db DB, recipientID int64, types []string
 	var out []*Notification
 	for rows.Next() {
 		var n Notification
-		if err := rows.Scan(&n.ID, &n.Type, &n.FromID, &n.PostID, &n.GroupID, &n.CreatedAt); err != nil {
+		if err := rows.Scan(&n.ID, &n.Type, &n.FromID, &n.PostID, &n.GroupID, &n.HelpCalendarID, &n.CreatedAt); err != nil {
 			return nil, fmt.Errorf("models: notifications: %w", err)
 		}
 		out = append(out, &n)

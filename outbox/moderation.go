@@ -236,6 +236,10 @@ func (o *Outbox) Ban(ctx context.Context, tx pgx.Tx, act GroupAction, target *mo
 		Reason: act.Reason, EndsAt: endsAt, ActivityURI: blockID}); err != nil {
 		return err
 	}
+	// A banned member no longer brings help: her places in the group's help calendars are freed.
+	if _, err := models.ReleaseBannedHelpClaims(ctx, tx, act.Group.ID, target.ID); err != nil {
+		return err
+	}
 	follow, err := models.FollowBetween(ctx, tx, target.ID, act.Group.ID)
 	switch {
 	case err == nil:

@@ -32,7 +32,7 @@ var rooms = []room{
 	{name: "federation", packages: []string{"federation/..."}, mayUse: []string{"models", "jsonguard"}},
 	{name: "outbox", packages: []string{"outbox"}, mayUse: []string{"models", "federation", "jsonguard"}},
 	{name: "inbox", packages: []string{"inbox"}, mayUse: []string{"models", "federation", "jsonguard", "outbox"}},
-	{name: "web core", packages: []string{"web/access", "web/blocklist", "web/compose", "web/eventform", "web/httperr", "web/i18n", "web/media",
+	{name: "web core", packages: []string{"web/access", "web/blocklist", "web/compose", "web/eventform", "web/helpform", "web/httperr", "web/i18n", "web/media",
 		"web/negotiate", "web/oauth", "web/ratelimit", "web/reporting"},
 		mayUse: []string{"models", "federation", "jsonguard", "outbox"}},
 	{name: "web/activitypub", packages: []string{"web/activitypub"}, mayUse: []string{"models", "federation", "jsonguard", "inbox", "outbox", "web core"}},

@@ -95,7 +95,7 @@ func (a *app) serve(ctx context.Context) error {
 	queue, err := delivery.New(st.pool, delivery.Options{
 		URLs: urls, AllowPrivate: cfg.AllowPrivate, UserAgent: userAgent, Logger: a.logger,
 		Timeout: cfg.DeliveryTimeout, RetryBase: cfg.DeliveryRetryBase, RescueAfter: cfg.DeliveryRescueAfter,
-		Periodic: []delivery.PeriodicTask{cleanup, polls, meetupReminders(st.pool, a.logger)},
+		Periodic: []delivery.PeriodicTask{cleanup, polls, meetupReminders(st.pool, a.logger), helpReminders(st.pool, a.logger)},
 	})
 	if err != nil {
 		return err

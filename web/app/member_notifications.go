@@ -146,6 +146,11 @@ func (h *Handler) NotificationsPage(c echo.Context) error {
 			if n.PostID != nil {
 				item.ActionURL, item.ActionLabel = "/events/"+strconv.FormatInt(*n.PostID, 10), i18n.Text("meetups.open")
 			}
+		case models.NotifyHelpUpdate, models.NotifyHelpThanks, models.NotifyHelpReminder:
+			item.Sentence = sentence("notification." + n.Type)
+			if n.HelpCalendarID != nil {
+				item.ActionURL, item.ActionLabel = "/help/"+strconv.FormatInt(*n.HelpCalendarID, 10), i18n.Text("help.open_calendar")
+			}
 		case models.NotifyPoll:
 			item.Sentence = sentence("notify.poll", who)
 			if n.FromID == v.Actor.ID {

@@ -111,6 +111,11 @@ func (h *Handler) MemberCalendar(c echo.Context) error {
 		ev.Attendee = &calendarPerson{URI: h.urls.Actor(me), Name: me.ShownName(), PartStat: partStat(en.Answer)}
 		doc.Events = append(doc.Events, ev)
 	}
+	help, err := h.helpSlotEvents(ctx, me) // her places in help calendars
+	if err != nil {
+		return err
+	}
+	doc.Events = append(doc.Events, help...)
 	c.Response().Header().Set("Referrer-Policy", "no-referrer")
 	return h.writeCalendar(c, doc, memberCalendarCache)
 }
