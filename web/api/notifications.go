@@ -21,32 +21,55 @@ type apiNotification struct {
 	Group     *apiAccount `json:"group,omitempty"`
 }
 
-var notificationTypes = []string{models.NotifyMention, models.NotifyFavourite, models.NotifyFollow,
-	models.NotifyFollowRequest, models.NotifyReblog, "update", models.NotifyPoll}
+// appTypes are the notification types Mastodon apps know, each with the
+// stored types it stands for: a meetup's change (event_update) reaches
+// apps as an edit ("update") of the status its people answered. Village's
+// other notices (meetup and help reminders, help calendars' news) have no
+// Mastodon type, and apps that meet an unknown one may drop the whole
+// list, so they stay in the web app.
+var appTypes = map[string][]string{
+	models.NotifyMention: {models.NotifyMention}, models.NotifyFavourite: {models.NotifyFavourite},
+	models.NotifyFollow: {models.NotifyFollow}, models.NotifyFollowRequest: {models.NotifyFollowRequest},
+	models.NotifyReblog: {models.NotifyReblog}, "update": {"update", models.NotifyEventUpdate},
+	models.NotifyPoll: {models.NotifyPoll}, models.NotifyAdminReport: {models.NotifyAdminReport},
+}
+
+// appType is the type an app is told a stored notification has.
+func appType(stored string) string {
+	if stored == models.NotifyEventUpdate {
+		return "update"
+	}
+	return stored
+}
+
+// storedTypes are the stored types behind the app types asked for (all
+// of appTypes when none), less those excluded.
+func storedTypes(include, exclude []string) []string {
+	if len(include) == 0 {
+		for t := range appTypes {
+			include = append(include, t)
+		}
+	}
+	skip := map[string]bool{}
+	for _, t := range exclude {
+		skip[t] = true
+	}
+	var out []string
+	for _, t := range include {
+		if !skip[t] {
+			out = append(out, appTypes[t]...)
+		}
+	}
+	return out
+}
 
 // Notifications answers GET /api/v1/notifications (types[], exclude_types[], max_id, limit).
 func (h *Handler) Notifications(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
-	types := c.QueryParams()["types[]"]
-	if exclude := c.QueryParams()["exclude_types[]"]; len(exclude) > 0 {
-		skip := map[string]bool{}
-		for _, t := range exclude {
-			skip[t] = true
-		}
-		base := types
-		if len(base) == 0 {
-			base = notificationTypes
-		}
-		types = nil
-		for _, t := range base {
-			if !skip[t] {
-				types = append(types, t)
-			}
-		}
-		if len(types) == 0 {
-			return c.JSON(http.StatusOK, []any{})
-		}
+	types := storedTypes(c.QueryParams()["types[]"], c.QueryParams()["exclude_types[]"])
+	if len(types) == 0 {
+		return c.JSON(http.StatusOK, []any{})
 	}
 	p := pageParams(c)
 	list, err := models.Notifications(ctx, h.db, me.ID, types, p)
@@ -65,7 +88,7 @@ func (h *Handler) Notifications(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		item := &apiNotification{ID: strconv.FormatInt(n.ID, 10), Type: n.Type,
+		item := &apiNotification{ID: strconv.FormatInt(n.ID, 10), Type: appType(n.Type),
 			CreatedAt: n.CreatedAt.UTC().Format(apiTime), Account: acc}
 		if n.PostID != nil {
 			statuses, err := h.statuses(ctx, []models.Entry{{ID: *n.PostID, PostID: *n.PostID}}, me.ID)

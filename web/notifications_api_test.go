@@ -1,0 +1,62 @@
+package web_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/village-social/village/models"
+)
+
+// TestAppsAreToldOnlyTypesMastodonKnows: a meetup's change reaches
+// Mastodon apps as "update" with the meetup's status, under types[]=update
+// too; meetup and help reminders and help calendars' news, which have no
+// Mastodon type, are left out of every list an app reads.
+func TestAppsAreToldOnlyTypesMastodonKnows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStatusSite(t)
+	alice, bea := s.users["alice"], s.users["bea"]
+	meetup, err := strconv.ParseInt(alice.status("Saturday park", "public"), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range []string{models.NotifyEventReminder, models.NotifyEventUpdate, models.NotifyFavourite} {
+		if err := models.Notify(ctx, s.db, bea.actor.ID, typ, alice.actor.ID, &meetup, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.db.Exec(ctx, `INSERT INTO notifications (recipient_id, type, from_id) VALUES ($1, 'help_reminder', $2)`,
+		bea.actor.ID, alice.actor.ID); err != nil {
+		t.Fatal(err)
+	}
+	type told struct {
+		Type   string `json:"type"`
+		Status *struct {
+			ID string `json:"id"`
+		} `json:"status"`
+	}
+	cases := []struct {
+		query string
+		want  []string
+	}{
+		{"", []string{"favourite", "update"}},
+		{"?types[]=update", []string{"update"}},
+		{"?exclude_types[]=update", []string{"favourite"}},
+		{"?types[]=event_reminder", nil},
+	}
+	for _, c := range cases {
+		var list []told
+		bea.get("/api/v1/notifications"+c.query, &list)
+		var got []string
+		for _, n := range list {
+			got = append(got, n.Type)
+			if n.Status == nil || n.Status.ID != strconv.FormatInt(meetup, 10) {
+				t.Errorf("%q: a %s without the meetup's status: %+v", c.query, n.Type, n.Status)
+			}
+		}
+		if len(got) != len(c.want) || (len(got) > 0 && got[0] != c.want[0]) || (len(got) > 1 && got[1] != c.want[1]) {
+			t.Errorf("notifications%s: %v, want %v", c.query, got, c.want)
+		}
+	}
+}
