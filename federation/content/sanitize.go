@@ -126,10 +126,35 @@ func (s *Sanitizer) Sanitize(htmlText string) string {
 	if strings.TrimSpace(cleaned) == "" {
 		return cleaned
 	}
-	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-	nodes, err := html.ParseFragment(strings.NewReader(cleaned), ctx)
-	if err != nil {
+	// A tree the cleaning left may parse into another one: a heading
+	// unwrapped between two list items leaves <li><li></li></li>, which
+	// the parser reads as two siblings. Reshaping until the text stops
+	// changing (twice is enough in practice) keeps the promise that
+	// sanitizing twice gives what sanitizing once gave.
+	out, ok := reshape(cleaned)
+	for i := 0; ok && i < maxReshapes; i++ {
+		again, reparsed := reshape(out)
+		if !reparsed || again == out {
+			break
+		}
+		out = again
+	}
+	if !ok {
 		return ""
+	}
+	return out
+}
+
+// maxReshapes bounds the passes Sanitize makes after the first.
+const maxReshapes = 3
+
+// reshape parses allowed HTML as the content of a div, applies cleanTree
+// and renders it again, every element closed; false when it cannot.
+func reshape(allowed string) (string, bool) {
+	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
+	nodes, err := html.ParseFragment(strings.NewReader(allowed), ctx)
+	if err != nil {
+		return "", false
 	}
 	root := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
 	for _, n := range nodes {
@@ -140,10 +165,10 @@ func (s *Sanitizer) Sanitize(htmlText string) string {
 	var b strings.Builder
 	for c := root.FirstChild; c != nil; c = c.NextSibling {
 		if err := html.Render(&b, c); err != nil {
-			return ""
+			return "", false
 		}
 	}
-	return b.String()
+	return b.String(), true
 }
 
 // cleanTree applies the rules bluemonday cannot express to the children of
