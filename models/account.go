@@ -12,8 +12,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// bcryptCost is above the library default: log-ins are rare, guesses are not.
-const bcryptCost = 11
 
 // MinPasswordLength is the shortest password accepted.
 const MinPasswordLength = 8

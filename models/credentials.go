@@ -24,11 +24,6 @@ var (
 	ErrWrongPassword = errors.New("the current password is not right")
 )
 
-// missingAccountHash is a bcrypt hash (of random bytes nobody kept) at
-// bcryptCost: comparing against it when no account matches makes a failed
-// log-in take as long whether or not the name exists.
-const missingAccountHash = "$2a$11$U9UYsg1MSZk7pWOmHoU6Mu/DOEMkGShEckmwW93QVE/yVVQ/gaM4i"
-
 // Credentials are what a log-in is checked against. Found for a name or
 // email that matches no account too, so that callers treat both alike.
 type Credentials struct {

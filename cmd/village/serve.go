@@ -137,6 +137,9 @@ func (a *app) serve(ctx context.Context) error {
 		return err
 	}
 	a.logger.Info("village serving", "version", Version, "listen", ln.Addr().String(), "url", cfg.BaseURL(), "data", st.dataDir)
+	if models.WeakPasswordHashing {
+		a.logger.Warn("this binary was built with -tags testpasswords for the test suite: passwords are hashed at bcrypt's lowest cost; build it without that tag to run it for people")
+	}
 	err = web.Serve(ctx, ln, handler, shutdownGrace)
 	// HTTP first, so nothing new is queued; then the deliveries under way.
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)

@@ -266,7 +266,7 @@ func Binary(t testing.TB) string {
 		t.Fatalf("testenv: %v", err)
 	}
 	bin := filepath.Join(dir, "village")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/village")
+	cmd := exec.Command("go", "build", "-tags", villageBuildTags, "-o", bin, "./cmd/village")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
