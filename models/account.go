@@ -12,7 +12,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-
 // MinPasswordLength is the shortest password accepted.
 const MinPasswordLength = 8
 
