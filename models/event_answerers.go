@@ -52,22 +52,7 @@ func RemoteAnswererInboxes(ctx context.Context, db DB, eventID int64, f Answerer
 // RemoteAnswerers are a meetup's remote answers the filter keeps, each
 // with its person, in the order they took their status.
 func RemoteAnswerers(ctx context.Context, db DB, eventID int64, f AnswererFilter) ([]RSVP, error) {
-	rows, err := db.Query(ctx, `SELECT `+rsvpColumns+`, `+actorColumns+`
+	return rsvpsWithActors(ctx, db, "remote answerers", `SELECT `+rsvpColumns+`, `+actorColumns+`
 		FROM event_rsvps r JOIN actors a ON a.id = r.actor_id
 		WHERE `+answererWhere+` ORDER BY r.since, r.id`, eventID, f.Statuses, f.Vias, f.MembersOf)
-	if err != nil {
-		return nil, fmt.Errorf("models: remote answerers: %w", err)
-	}
-	defer rows.Close()
-	var out []RSVP
-	for rows.Next() {
-		var a Actor
-		r, err := scanRSVP(rows, a.dest()...)
-		if err != nil {
-			return nil, fmt.Errorf("models: remote answerers: %w", err)
-		}
-		r.Actor = &a
-		out = append(out, *r)
-	}
-	return out, rows.Err()
 }

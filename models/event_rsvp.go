@@ -357,11 +357,17 @@ func CountRSVPs(ctx context.Context, db DB, eventID int64) (RSVPCounts, error) {
 // EventAttendees are a meetup's answers in the given statuses (all when
 // none are given), with each person, in the order they took their status.
 func EventAttendees(ctx context.Context, db DB, eventID int64, statuses ...string) ([]RSVP, error) {
-	rows, err := db.Query(ctx, `SELECT `+rsvpColumns+`, `+actorColumns+` FROM event_rsvps r JOIN actors a ON a.id = r.actor_id
+	return rsvpsWithActors(ctx, db, "attendees", `SELECT `+rsvpColumns+`, `+actorColumns+` FROM event_rsvps r JOIN actors a ON a.id = r.actor_id
 		WHERE r.event_id = $1 AND (coalesce(cardinality($2::text[]), 0) = 0 OR r.status = ANY($2))
 		ORDER BY r.since, r.id`, eventID, statuses)
+}
+
+// rsvpsWithActors runs query, which selects rsvpColumns then actorColumns,
+// into answers each with its person; what names it in errors.
+func rsvpsWithActors(ctx context.Context, db DB, what, query string, args ...any) ([]RSVP, error) {
+	rows, err := db.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("models: attendees: %w", err)
+		return nil, fmt.Errorf("models: %s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []RSVP
@@ -369,7 +375,7 @@ func EventAttendees(ctx context.Context, db DB, eventID int64, statuses ...strin
 		var a Actor
 		r, err := scanRSVP(rows, a.dest()...)
 		if err != nil {
-			return nil, fmt.Errorf("models: attendees: %w", err)
+			return nil, fmt.Errorf("models: %s: %w", what, err)
 		}
 		r.Actor = &a
 		out = append(out, *r)

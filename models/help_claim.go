@@ -143,20 +143,25 @@ func ClaimHelpSlot(ctx context.Context, db DB, calendarID, slotID, actorID int64
 	return claim, err
 }
 
-// ownClaim loads a claim of the calendar that actorID made: ErrNotFound
-// when there is none, ErrHelpNotYours when someone else made it.
-func ownClaim(ctx context.Context, db DB, calendarID, claimID, actorID int64) (status string, err error) {
+// ownOpenClaim locks a claim of the calendar that actorID made, for her
+// to change: ErrNotFound when there is none, ErrHelpNotYours when someone
+// else made it, ErrHelpClosed when the calendar is closed.
+func ownOpenClaim(ctx context.Context, db DB, calendarID, claimID, actorID int64) error {
 	var owner *int64
-	err = db.QueryRow(ctx, `SELECT k.actor_id, c.status FROM help_claims k JOIN help_slots s ON s.id = k.slot_id
+	var status string
+	err := db.QueryRow(ctx, `SELECT k.actor_id, c.status FROM help_claims k JOIN help_slots s ON s.id = k.slot_id
 		JOIN help_calendars c ON c.id = s.calendar_id WHERE k.id = $1 AND c.id = $2 FOR UPDATE OF k`,
 		claimID, calendarID).Scan(&owner, &status)
 	if err != nil {
-		return "", notFoundOr(err, "models: help claim")
+		return notFoundOr(err, "models: help claim")
 	}
 	if owner == nil || *owner != actorID {
-		return "", ErrHelpNotYours
+		return ErrHelpNotYours
 	}
-	return status, nil
+	if status == HelpClosed {
+		return ErrHelpClosed
+	}
+	return nil
 }
 
 // ChangeHelpClaim changes what a helper brings; only she may.
@@ -166,12 +171,8 @@ func ChangeHelpClaim(ctx context.Context, db DB, calendarID, claimID, actorID in
 		return err
 	}
 	return InTx(ctx, db, func(tx pgx.Tx) error {
-		status, err := ownClaim(ctx, tx, calendarID, claimID, actorID)
-		if err != nil {
+		if err := ownOpenClaim(ctx, tx, calendarID, claimID, actorID); err != nil {
 			return err
-		}
-		if status == HelpClosed {
-			return ErrHelpClosed
 		}
 		if _, err := tx.Exec(ctx, `UPDATE help_claims SET bringing = $2, updated_at = now() WHERE id = $1`, claimID, bringing); err != nil {
 			return fmt.Errorf("models: change help claim: %w", err)
@@ -183,12 +184,8 @@ func ChangeHelpClaim(ctx context.Context, db DB, calendarID, claimID, actorID in
 // GiveBackHelpClaim frees a helper's place; only she may.
 func GiveBackHelpClaim(ctx context.Context, db DB, calendarID, claimID, actorID int64) error {
 	return InTx(ctx, db, func(tx pgx.Tx) error {
-		status, err := ownClaim(ctx, tx, calendarID, claimID, actorID)
-		if err != nil {
+		if err := ownOpenClaim(ctx, tx, calendarID, claimID, actorID); err != nil {
 			return err
-		}
-		if status == HelpClosed {
-			return ErrHelpClosed
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM help_claims WHERE id = $1`, claimID); err != nil {
 			return fmt.Errorf("models: give back help claim: %w", err)

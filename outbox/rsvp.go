@@ -75,91 +75,83 @@ func LoadMeetup(ctx context.Context, db models.DB, postID int64) (*Meetup, error
 // under its rules (models.AnswerEvent), telling whoever moves off the
 // waitlist; for a remote one, in the form its server takes (remoteAnswer).
 func (o *Outbox) AnswerMeetup(ctx context.Context, who *models.Actor, postID int64, want string) (models.Outcome, error) {
-	var out models.Outcome
-	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
-		m, err := LoadMeetup(ctx, tx, postID)
-		if err != nil {
-			return err
-		}
+	return o.changeAnswer(ctx, postID, "answer meetup", func(tx pgx.Tx, m *Meetup) (models.Outcome, error) {
 		if !m.Post.Local {
-			out, err = o.remoteAnswer(ctx, tx, m, who, want)
-			return err
+			return o.remoteAnswer(ctx, tx, m, who, want)
 		}
 		if m.Group != nil {
 			if err := MayAnswer(ctx, tx, m.Group.ID, who.ID); err != nil {
-				return err
+				return models.Outcome{}, err
 			}
 		}
-		out, err = models.AnswerEvent(ctx, tx, models.Answer{EventID: postID, ActorID: who.ID, Want: want, Via: models.RSVPViaLocal})
+		out, err := models.AnswerEvent(ctx, tx, models.Answer{EventID: postID, ActorID: who.ID, Want: want, Via: models.RSVPViaLocal})
 		if err != nil {
-			return err
+			return out, err
 		}
-		return o.AfterRSVP(ctx, tx, m, who, RSVPNews{Via: models.RSVPViaLocal, Outcome: out, Own: true})
+		return out, o.AfterRSVP(ctx, tx, m, who, RSVPNews{Via: models.RSVPViaLocal, Outcome: out, Own: true})
 	})
-	if err != nil {
-		return models.Outcome{}, fmt.Errorf("outbox: answer meetup: %w", err)
-	}
-	return out, nil
 }
 
 // WithdrawFromMeetup takes a local person's answer back; a remote meetup's
 // server is told (Leave, or Undo of the answer sent).
 func (o *Outbox) WithdrawFromMeetup(ctx context.Context, who *models.Actor, postID int64) (models.Outcome, error) {
-	var out models.Outcome
-	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
-		m, err := LoadMeetup(ctx, tx, postID)
-		if err != nil {
-			return err
-		}
+	return o.changeAnswer(ctx, postID, "withdraw from meetup", func(tx pgx.Tx, m *Meetup) (models.Outcome, error) {
 		if !m.Post.Local {
-			out, err = o.remoteWithdraw(ctx, tx, m, who)
-			return err
+			return o.remoteWithdraw(ctx, tx, m, who)
 		}
-		if out, err = models.WithdrawRSVP(ctx, tx, postID, who.ID); err != nil {
-			return err
+		out, err := models.WithdrawRSVP(ctx, tx, postID, who.ID)
+		if err != nil {
+			return out, err
 		}
-		return o.AfterRSVP(ctx, tx, m, who, RSVPNews{Via: models.RSVPViaLocal, Outcome: out, Own: true})
+		return out, o.AfterRSVP(ctx, tx, m, who, RSVPNews{Via: models.RSVPViaLocal, Outcome: out, Own: true})
 	})
-	if err != nil {
-		return models.Outcome{}, fmt.Errorf("outbox: withdraw from meetup: %w", err)
-	}
-	return out, nil
 }
 
 // DecideAnswer is the organizer's or a group moderator's decision on a
 // pending answer to a local meetup; the person hears of it in the way
 // they answered.
 func (o *Outbox) DecideAnswer(ctx context.Context, decider *models.Actor, postID, personID int64, approve bool) (models.Outcome, error) {
+	return o.changeAnswer(ctx, postID, "decide answer", func(tx pgx.Tx, m *Meetup) (models.Outcome, error) {
+		if !m.Post.Local {
+			return models.Outcome{}, ErrNotMeetup
+		}
+		if ok, err := models.MayChangeEvent(ctx, tx, m.Post, decider.ID); err != nil || !ok {
+			if err == nil {
+				err = ErrNotOrganizer
+			}
+			return models.Outcome{}, err
+		}
+		before, err := models.RSVPOf(ctx, tx, postID, personID)
+		if err != nil {
+			return models.Outcome{}, err
+		}
+		out, err := models.DecideRSVP(ctx, tx, postID, personID, approve)
+		if err != nil {
+			return out, err
+		}
+		person, err := models.ActorByID(ctx, tx, personID)
+		if err != nil {
+			return out, err
+		}
+		return out, o.AfterRSVP(ctx, tx, m, person, RSVPNews{Via: before.Via, ActivityURI: before.ActivityURI, Outcome: out, Decided: true})
+	})
+}
+
+// changeAnswer runs change on the meetup of postID in one transaction,
+// so that a change of answers and what it sends stand or fall together;
+// what names it in errors.
+func (o *Outbox) changeAnswer(ctx context.Context, postID int64, what string, change func(tx pgx.Tx, m *Meetup) (models.Outcome, error)) (models.Outcome, error) {
 	var out models.Outcome
 	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
 		m, err := LoadMeetup(ctx, tx, postID)
 		if err != nil {
 			return err
 		}
-		if !m.Post.Local {
-			return ErrNotMeetup
-		}
-		if ok, err := models.MayChangeEvent(ctx, tx, m.Post, decider.ID); err != nil || !ok {
-			if err == nil {
-				err = ErrNotOrganizer
-			}
-			return err
-		}
-		before, err := models.RSVPOf(ctx, tx, postID, personID)
-		if err != nil {
-			return err
-		}
-		if out, err = models.DecideRSVP(ctx, tx, postID, personID, approve); err != nil {
-			return err
-		}
-		person, err := models.ActorByID(ctx, tx, personID)
-		if err != nil {
-			return err
-		}
-		return o.AfterRSVP(ctx, tx, m, person, RSVPNews{Via: before.Via, ActivityURI: before.ActivityURI, Outcome: out, Decided: true})
+		out, err = change(tx, m)
+		return err
 	})
 	if err != nil {
-		return models.Outcome{}, fmt.Errorf("outbox: decide answer: %w", err)
+		return models.Outcome{}, fmt.Errorf("outbox: %s: %w", what, err)
 	}
 	return out, nil
 }

@@ -39,16 +39,15 @@ func storedEvent(t *testing.T, v *testenv.Village, uri string) (remoteEvent, boo
 	return e, true
 }
 
-// A meetup planned in a group on A reaches the group's member on B as a
-// meetup (its instant and zone), and its edit and cancellation follow;
-// the group's Mastodon member gets the group's boost of it.
-func TestMeetupCreatedOnOneInstanceIsSeenEditedAndCancelledOnAnother(t *testing.T) {
-	t.Parallel()
-	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrMeetupA})
-	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrMeetupB})
+// parkAcrossTwoVillages starts two instances: A, with the group park
+// and alice in it, and B, whose bob follows the group from there.
+func parkAcrossTwoVillages(t *testing.T, addrA, addrB string) (a, b *testenv.Village, alice, bob *testenv.Client) {
+	t.Helper()
+	a = testenv.StartVillage(t, testenv.VillageOptions{Addr: addrA})
+	b = testenv.StartVillage(t, testenv.VillageOptions{Addr: addrB})
 	a.Admin("admin", "group", "create", "park", "--title", "Park parents", "--location", "Berlin")
-	alice := a.User("alice")
-	bob := b.User("bob")
+	alice = a.User("alice")
+	bob = b.User("bob")
 	var rel relationship
 	alice.Post("/api/v1/accounts/"+lookup(t, alice, "park").ID+"/follow", nil, &rel)
 	group := resolve(t, bob, "@park@"+a.Addr)
@@ -56,6 +55,15 @@ func TestMeetupCreatedOnOneInstanceIsSeenEditedAndCancelledOnAnother(t *testing.
 	testenv.Eventually(t, 30*time.Second, "the group's Accept of bob", func() bool {
 		return relationshipOf(t, bob, group.ID).Following
 	})
+	return a, b, alice, bob
+}
+
+// A meetup planned in a group on A reaches the group's member on B as a
+// meetup (its instant and zone), and its edit and cancellation follow;
+// the group's Mastodon member gets the group's boost of it.
+func TestMeetupCreatedOnOneInstanceIsSeenEditedAndCancelledOnAnother(t *testing.T) {
+	t.Parallel()
+	a, b, alice, bob := parkAcrossTwoVillages(t, addrMeetupA, addrMeetupB)
 	rex := testenv.NewRemote(t, "rex")
 	rex.Software = "mastodon"
 	joinGroup(t, a, rex, "park")

@@ -52,18 +52,7 @@ func rsvpOn(t *testing.T, v *testenv.Village, uri, username string) string {
 // organizer sees it) and B's stored answer agree.
 func TestRSVPBetweenTwoVillages(t *testing.T) {
 	t.Parallel()
-	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrRSVPA})
-	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrRSVPB})
-	a.Admin("admin", "group", "create", "park", "--title", "Park parents", "--location", "Berlin")
-	alice := a.User("alice")
-	bob := b.User("bob")
-	var rel relationship
-	alice.Post("/api/v1/accounts/"+lookup(t, alice, "park").ID+"/follow", nil, &rel)
-	group := resolve(t, bob, "@park@"+a.Addr)
-	bob.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
-	testenv.Eventually(t, 30*time.Second, "the group's Accept of bob", func() bool {
-		return relationshipOf(t, bob, group.ID).Following
-	})
+	_, b, alice, bob := parkAcrossTwoVillages(t, addrRSVPA, addrRSVPB)
 	var created struct{ ID, URI string }
 	alice.Post("/api/v1/village/groups/park/events", url.Values{"title": {"Saturday in the park"},
 		"start_time": {time.Now().AddDate(0, 1, 0).Format("2006-01-02") + "T10:00"}, "time_zone": {"Europe/Berlin"},

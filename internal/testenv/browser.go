@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -637,60 +635,8 @@ func AxeInstall(ctx context.Context) (string, error) {
 	}
 	dir := filepath.Join(root, "internal", "browsertest")
 	axe := filepath.Join(dir, "node_modules", "axe-core", "axe.min.js")
-	if fresh, err := npmModulesFresh(dir, axe); err != nil || fresh {
-		return axe, err
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		return "", fmt.Errorf("the accessibility check needs npm to install axe-core: run `make test` (or apt-get install nodejs npm): %w", err)
-	}
-	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "village-browsertest-install-"+strconv.Itoa(os.Getuid())+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return "", fmt.Errorf("open the install lock: %w", err)
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", fmt.Errorf("take the install lock: %w", err)
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	// Another test binary may have installed it while we waited.
-	if fresh, err := npmModulesFresh(dir, axe); err != nil || fresh {
-		return axe, err
-	}
-	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("npm ci in %s: %w\n%s", dir, err, out.String())
-	}
-	if fresh, err := npmModulesFresh(dir, axe); err != nil || !fresh {
-		return "", fmt.Errorf("npm ci in %s left no usable %s (%v)\n%s", dir, axe, err, out.String())
+	if err := npmInstall(ctx, dir, axe, "the accessibility check needs npm to install axe-core: run `make test`"); err != nil {
+		return "", err
 	}
 	return axe, nil
-}
-
-// npmModulesFresh reports whether dir's node_modules was installed after the
-// last change of package.json and package-lock.json and holds file.
-func npmModulesFresh(dir, file string) (bool, error) {
-	installed, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json"))
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("check the node modules of %s: %w", dir, err)
-	}
-	if _, err := os.Stat(file); err != nil {
-		return false, nil
-	}
-	for _, name := range []string{"package.json", "package-lock.json"} {
-		st, err := os.Stat(filepath.Join(dir, name))
-		if err != nil {
-			return false, fmt.Errorf("check the node modules of %s: %w", dir, err)
-		}
-		if st.ModTime().After(installed.ModTime()) {
-			return false, nil
-		}
-	}
-	return true, nil
 }

@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -112,62 +109,10 @@ func FedifyInstall(ctx context.Context) (dir, node string, err error) {
 	}
 	dir = filepath.Join(root, "internal", "fedify")
 	node = filepath.Join(dir, "node_modules", "node", "bin", "node")
-	if fresh, err := fedifyModulesFresh(dir, node); err != nil || fresh {
-		return dir, node, err
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		return "", "", fmt.Errorf("the Fedify peer needs npm to install its modules: run `make prereqs` (or apt-get install nodejs npm): %w", err)
-	}
-	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "village-fedify-install-"+strconv.Itoa(os.Getuid())+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return "", "", fmt.Errorf("open the install lock: %w", err)
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", "", fmt.Errorf("take the install lock: %w", err)
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	// Another test binary may have installed them while we waited.
-	if fresh, err := fedifyModulesFresh(dir, node); err != nil || fresh {
-		return dir, node, err
-	}
-	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return "", "", fmt.Errorf("npm ci in %s: %w\n%s", dir, err, out.String())
-	}
-	if fresh, err := fedifyModulesFresh(dir, node); err != nil || !fresh {
-		return "", "", fmt.Errorf("npm ci in %s left no usable %s (%v)\n%s", dir, node, err, out.String())
+	if err := npmInstall(ctx, dir, node, "the Fedify peer needs npm to install its modules: run `make prereqs`"); err != nil {
+		return "", "", err
 	}
 	return dir, node, nil
-}
-
-// fedifyModulesFresh reports whether node_modules was installed after the
-// last change of package.json and package-lock.json and holds the node binary.
-func fedifyModulesFresh(dir, node string) (bool, error) {
-	installed, err := os.Stat(filepath.Join(dir, "node_modules", ".package-lock.json"))
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("check the Fedify peer's modules: %w", err)
-	}
-	if _, err := os.Stat(node); err != nil {
-		return false, nil
-	}
-	for _, name := range []string{"package.json", "package-lock.json"} {
-		st, err := os.Stat(filepath.Join(dir, name))
-		if err != nil {
-			return false, fmt.Errorf("check the Fedify peer's modules: %w", err)
-		}
-		if st.ModTime().After(installed.ModTime()) {
-			return false, nil
-		}
-	}
-	return true, nil
 }
 
 func (f *Fedify) waitHealthy(limit time.Duration) error {

@@ -1,15 +1,11 @@
 package testenv
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"syscall"
 )
 
 // ICalJS makes sure internal/icaltest has ical.js (an iCalendar parser
@@ -31,38 +27,8 @@ func ICalJS(ctx context.Context) (node, script string, err error) {
 		}
 	}
 	module := filepath.Join(dir, "node_modules", "ical.js", "dist", "ical.js")
-	if fresh, err := npmModulesFresh(dir, module); err != nil || fresh {
-		return node, script, err
-	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		return "", "", fmt.Errorf("the calendar tests need npm to install ical.js: run `make test` (or apt-get install nodejs npm): %w", err)
-	}
-	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "village-icaltest-install-"+strconv.Itoa(os.Getuid())+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return "", "", fmt.Errorf("open the install lock: %w", err)
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", "", fmt.Errorf("take the install lock: %w", err)
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	// Another test binary may have installed it while we waited.
-	if fresh, err := npmModulesFresh(dir, module); err != nil || fresh {
-		return node, script, err
-	}
-	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return "", "", fmt.Errorf("npm ci in %s: %w\n%s", dir, err, out.String())
-	}
-	if fresh, err := npmModulesFresh(dir, module); err != nil || !fresh {
-		if err == nil {
-			err = errors.New("ical.js is missing")
-		}
-		return "", "", fmt.Errorf("npm ci in %s left no usable %s: %w\n%s", dir, module, err, out.String())
+	if err := npmInstall(ctx, dir, module, "the calendar tests need npm to install ical.js: run `make test`"); err != nil {
+		return "", "", err
 	}
 	return node, script, nil
 }

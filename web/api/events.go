@@ -191,17 +191,10 @@ func (h *Handler) CreateEvent(c echo.Context) error {
 		m.Post.AppID = &t.App.ID
 	}
 	post, err := h.outbox.PublishEvent(ctx, m)
-	if refusal := eventRefusal(err); refusal != nil {
-		return refusal
-	}
-	if err != nil {
+	if err := eventFailure(err); err != nil {
 		return err
 	}
-	out, err := h.eventEntity(ctx, post.ID, me.ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return h.writeEvent(c, post.ID, me.ID)
 }
 
 // eventParam loads the meetup named by :id as the viewer may see it.
@@ -224,17 +217,44 @@ func (h *Handler) eventParam(c echo.Context) (*models.Event, error) {
 	return e, nil
 }
 
+// localEventParam is eventParam for a change, which only the meetup's
+// own server makes.
+func (h *Handler) localEventParam(c echo.Context) (*models.Event, error) {
+	e, err := h.eventParam(c)
+	if err != nil {
+		return nil, err
+	}
+	if !e.Post.Local {
+		return nil, echo.NewHTTPError(http.StatusForbidden, "A meetup from another server is changed there")
+	}
+	return e, nil
+}
+
+// eventFailure is how the API answers an outbox error about a meetup:
+// a refusal as its 4xx, any other error as it is, nil as nil.
+func eventFailure(err error) error {
+	if refusal := eventRefusal(err); refusal != nil {
+		return refusal
+	}
+	return err
+}
+
+// writeEvent answers with the meetup as viewerID sees it.
+func (h *Handler) writeEvent(c echo.Context, postID, viewerID int64) error {
+	out, err := h.eventEntity(c.Request().Context(), postID, viewerID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
 // GetEvent answers GET /api/v1/village/events/:id.
 func (h *Handler) GetEvent(c echo.Context) error {
 	e, err := h.eventParam(c)
 	if err != nil {
 		return err
 	}
-	out, err := h.eventEntity(c.Request().Context(), e.PostID, viewerID(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return h.writeEvent(c, e.PostID, viewerID(c))
 }
 
 // GroupEvents answers GET /api/v1/village/groups/:name/events: the group's
@@ -282,12 +302,9 @@ func (h *Handler) GroupEvents(c echo.Context) error {
 func (h *Handler) EditEvent(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
-	e, err := h.eventParam(c)
+	e, err := h.localEventParam(c)
 	if err != nil {
 		return err
-	}
-	if !e.Post.Local {
-		return echo.NewHTTPError(http.StatusForbidden, "A meetup from another server is changed there")
 	}
 	if ok, err := models.MayChangeEvent(ctx, h.db, e.Post, me.ID); err != nil || !ok {
 		if err != nil {
@@ -325,17 +342,10 @@ func (h *Handler) EditEvent(c echo.Context) error {
 	post.Content, post.Tags, _ = h.composer.Render(ctx, strings.TrimSpace(f.Description))
 	post.Tags = keepMentionOf(post.Tags, e.Post.Tags)
 	err = h.outbox.EditEvent(ctx, outbox.EventChange{Editor: me, Post: &post, Event: &changed, MediaIDs: mediaIDs})
-	if refusal := eventRefusal(err); refusal != nil {
-		return refusal
-	}
-	if err != nil {
+	if err := eventFailure(err); err != nil {
 		return err
 	}
-	out, err := h.eventEntity(ctx, e.PostID, me.ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return h.writeEvent(c, e.PostID, me.ID)
 }
 
 // keepMentionOf keeps the Mention tags of old (the group's) that the new
@@ -353,47 +363,30 @@ func keepMentionOf(tags, old []models.Tag) []models.Tag {
 func (h *Handler) CancelEvent(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
-	e, err := h.eventParam(c)
+	e, err := h.localEventParam(c)
 	if err != nil {
 		return err
 	}
-	if !e.Post.Local {
-		return echo.NewHTTPError(http.StatusForbidden, "A meetup from another server is changed there")
-	}
-	err = h.outbox.CancelEvent(ctx, me, e.Post)
-	if refusal := eventRefusal(err); refusal != nil {
-		return refusal
-	}
-	if err != nil {
+	if err := eventFailure(h.outbox.CancelEvent(ctx, me, e.Post)); err != nil {
 		return err
 	}
-	out, err := h.eventEntity(ctx, e.PostID, me.ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return h.writeEvent(c, e.PostID, me.ID)
 }
 
 // DeleteEvent answers DELETE /api/v1/village/events/:id.
 func (h *Handler) DeleteEvent(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor
-	e, err := h.eventParam(c)
+	e, err := h.localEventParam(c)
 	if err != nil {
 		return err
 	}
-	if !e.Post.Local {
-		return echo.NewHTTPError(http.StatusForbidden, "A meetup from another server is changed there")
-	}
+	// Rendered before it goes: the answer is the meetup as it was.
 	out, err := h.eventEntity(ctx, e.PostID, me.ID)
 	if err != nil {
 		return err
 	}
-	err = h.outbox.DeleteEvent(ctx, me, e.Post)
-	if refusal := eventRefusal(err); refusal != nil {
-		return refusal
-	}
-	if err != nil {
+	if err := eventFailure(h.outbox.DeleteEvent(ctx, me, e.Post)); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, out)

@@ -188,15 +188,7 @@ func (h *Handler) AddHelpSlots() echo.HandlerFunc {
 		if err := c.Bind(&f); err != nil {
 			return &models.HelpInputError{Field: "body", Reason: "unreadable"}
 		}
-		first, err := helpform.Date("starts_on", f.StartsOn)
-		if err != nil {
-			return err
-		}
-		last, err := helpform.Date("ends_on", f.EndsOn)
-		if err != nil {
-			return err
-		}
-		slots, err := helpform.Slots(f, first, last)
+		slots, err := helpform.SlotsToAdd(f)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -12,15 +13,35 @@ import (
 // A member's places in a calendar: claim one with what she brings,
 // change what she brings, give it back.
 
-// helpAction reads the signed-in sender of a calendar's form and the
-// calendar; a nil calendar means the request was answered.
-func (h *Handler) helpAction(c echo.Context) (*models.Account, *models.HelpCalendar, models.HelpStanding, error) {
+// helpPost is the shape of the forms posted on a calendar's page: the
+// signed-in sender and the calendar in the path, then act (models says
+// who may); a refusal is answered as a page, anything else sends the
+// person back to the calendar with done at anchor.
+func (h *Handler) helpPost(c echo.Context, done, anchor string, act func(ctx context.Context, v *models.Account, cal *models.HelpCalendar, s models.HelpStanding) error) error {
 	v := h.viewer(c)
 	if v == nil {
-		return nil, nil, models.HelpStanding{}, c.Redirect(http.StatusSeeOther, "/login")
+		return c.Redirect(http.StatusSeeOther, "/login")
 	}
 	cal, s, err := h.helpCalendarOf(c, v)
-	return v, cal, s, err
+	if err != nil {
+		return err
+	}
+	if err := act(c.Request().Context(), v, cal, s); err != nil {
+		return h.helpRefused(c, err)
+	}
+	return doneAt(c, cal.ID, done, anchor)
+}
+
+// helpItemPost is helpPost on one slot or claim, whose id is the path's
+// param: act gets the calendar's id, the item's and the sender's actor.
+func (h *Handler) helpItemPost(c echo.Context, param, done, anchor string, act func(ctx context.Context, cal, item, actor int64) error) error {
+	return h.helpPost(c, done, anchor, func(ctx context.Context, v *models.Account, cal *models.HelpCalendar, _ models.HelpStanding) error {
+		item, err := idParam(c, param)
+		if err != nil {
+			return err // a 404, which helpRefused passes on as it is
+		}
+		return act(ctx, cal.ID, item, v.Actor.ID)
+	})
 }
 
 func idParam(c echo.Context, name string) (int64, error) {
@@ -38,48 +59,22 @@ func doneAt(c echo.Context, id int64, done, anchor string) error {
 
 // ClaimHelpSlotForm is POST /help/:id/slots/:slot/claim (bringing).
 func (h *Handler) ClaimHelpSlotForm(c echo.Context) error {
-	v, cal, _, err := h.helpAction(c)
-	if cal == nil {
+	return h.helpItemPost(c, "slot", "claimed", "#mine", func(ctx context.Context, cal, slot, actor int64) error {
+		_, err := models.ClaimHelpSlot(ctx, h.db, cal, slot, actor, c.FormValue("bringing"))
 		return err
-	}
-	slot, err := idParam(c, "slot")
-	if err != nil {
-		return err
-	}
-	if _, err := models.ClaimHelpSlot(c.Request().Context(), h.db, cal.ID, slot, v.Actor.ID, c.FormValue("bringing")); err != nil {
-		return h.helpRefused(c, err)
-	}
-	return doneAt(c, cal.ID, "claimed", "#mine")
+	})
 }
 
 // ChangeHelpClaimForm is POST /help/:id/claims/:claim (bringing).
 func (h *Handler) ChangeHelpClaimForm(c echo.Context) error {
-	v, cal, _, err := h.helpAction(c)
-	if cal == nil {
-		return err
-	}
-	claim, err := idParam(c, "claim")
-	if err != nil {
-		return err
-	}
-	if err := models.ChangeHelpClaim(c.Request().Context(), h.db, cal.ID, claim, v.Actor.ID, c.FormValue("bringing")); err != nil {
-		return h.helpRefused(c, err)
-	}
-	return doneAt(c, cal.ID, "changed", "#mine")
+	return h.helpItemPost(c, "claim", "changed", "#mine", func(ctx context.Context, cal, claim, actor int64) error {
+		return models.ChangeHelpClaim(ctx, h.db, cal, claim, actor, c.FormValue("bringing"))
+	})
 }
 
 // GiveBackHelpClaimForm is POST /help/:id/claims/:claim/give_back.
 func (h *Handler) GiveBackHelpClaimForm(c echo.Context) error {
-	v, cal, _, err := h.helpAction(c)
-	if cal == nil {
-		return err
-	}
-	claim, err := idParam(c, "claim")
-	if err != nil {
-		return err
-	}
-	if err := models.GiveBackHelpClaim(c.Request().Context(), h.db, cal.ID, claim, v.Actor.ID); err != nil {
-		return h.helpRefused(c, err)
-	}
-	return doneAt(c, cal.ID, "given_back", "#slots")
+	return h.helpItemPost(c, "claim", "given_back", "#slots", func(ctx context.Context, cal, claim, actor int64) error {
+		return models.GiveBackHelpClaim(ctx, h.db, cal, claim, actor)
+	})
 }

@@ -103,12 +103,11 @@ func (h *Handler) EditMeetup(c echo.Context) error {
 	if len(d.Errors) > 0 {
 		return h.meetupFormAgain(c, d)
 	}
-	cf := composeForm{Errors: d.Errors}
-	saved, err := h.savePhotos(ctx, v, photos, &cf)
+	saved, err := h.storeMeetupPicture(ctx, v, &d, photos)
 	if err != nil {
 		return fmt.Errorf("web: edit a meetup: %w", err)
 	}
-	if pictureErrorOf(&d, &cf); len(d.Errors) > 0 {
+	if len(d.Errors) > 0 {
 		return h.meetupFormAgain(c, d)
 	}
 	post := *e.Post
@@ -125,10 +124,7 @@ func (h *Handler) EditMeetup(c echo.Context) error {
 		change.MediaIDs = &ids
 	}
 	if err := h.outbox.EditEvent(ctx, change); err != nil {
-		if len(saved) > 0 {
-			h.media.DiscardPhotos(ctx, v.Actor.ID, mediaIDs(saved))
-			d.Errors["picture"] = i18n.Text("meetups.error.picture_again")
-		}
+		h.dropMeetupPicture(ctx, v, &d, saved)
 		return h.meetupRefused(c, d, "", err)
 	}
 	return c.Redirect(http.StatusSeeOther, meetupPath(e.PostID))

@@ -111,6 +111,27 @@ func (h *Handler) readMeetupForm(c echo.Context, d *meetupFormData) ([]photoUplo
 	return photos, err
 }
 
+// storeMeetupPicture stores the picture of a form that is otherwise
+// right; one it cannot take is noted in d, nothing stored.
+func (h *Handler) storeMeetupPicture(ctx context.Context, v *models.Account, d *meetupFormData, photos []photoUpload) ([]*models.Media, error) {
+	cf := composeForm{Errors: d.Errors}
+	saved, err := h.savePhotos(ctx, v, photos, &cf)
+	if err != nil {
+		return nil, err
+	}
+	pictureErrorOf(d, &cf)
+	return saved, nil
+}
+
+// dropMeetupPicture discards the picture stored for a meetup the outbox
+// refused, so that nothing is left of it: the form asks for it again.
+func (h *Handler) dropMeetupPicture(ctx context.Context, v *models.Account, d *meetupFormData, saved []*models.Media) {
+	if len(saved) > 0 {
+		h.media.DiscardPhotos(ctx, v.Actor.ID, mediaIDs(saved))
+		d.Errors["picture"] = i18n.Text("meetups.error.picture_again")
+	}
+}
+
 // pictureErrorOf moves what the photo reader found wrong to the form's
 // picture field.
 func pictureErrorOf(d *meetupFormData, cf *composeForm) {

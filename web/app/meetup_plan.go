@@ -120,22 +120,18 @@ func (h *Handler) PlanMeetup(c echo.Context) error {
 	if len(d.Errors) > 0 {
 		return h.meetupFormAgain(c, d)
 	}
-	cf := composeForm{Errors: d.Errors}
-	saved, err := h.savePhotos(ctx, v, photos, &cf)
+	saved, err := h.storeMeetupPicture(ctx, v, &d, photos)
 	if err != nil {
 		return fmt.Errorf("web: plan a meetup: %w", err)
 	}
-	if pictureErrorOf(&d, &cf); len(d.Errors) > 0 {
+	if len(d.Errors) > 0 {
 		return h.meetupFormAgain(c, d)
 	}
 	html, tags, _ := h.composer.Render(ctx, strings.TrimSpace(d.Fields.Description))
 	post, err := h.outbox.PublishEvent(ctx, outbox.Meetup{Organizer: v.Actor, Group: g.Actor, Event: e,
 		Post: &models.Post{Name: title, Content: html, Source: d.Fields.Description, Tags: tags}, MediaIDs: mediaIDs(saved)})
 	if err != nil {
-		if len(saved) > 0 { // refused: the picture goes too, and is asked for again
-			h.media.DiscardPhotos(ctx, v.Actor.ID, mediaIDs(saved))
-			d.Errors["picture"] = i18n.Text("meetups.error.picture_again")
-		}
+		h.dropMeetupPicture(ctx, v, &d, saved)
 		return h.meetupRefused(c, d, g.Title, err)
 	}
 	return c.Redirect(http.StatusSeeOther, "/events/"+strconv.FormatInt(post.ID, 10))

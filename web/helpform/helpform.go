@@ -84,6 +84,20 @@ func Slots(f Fields, first, last time.Time) ([]models.NewHelpSlot, error) {
 	return slots, nil
 }
 
+// SlotsToAdd reads the slots to add to an open calendar: those of
+// Slots from StartsOn to EndsOn.
+func SlotsToAdd(f Fields) ([]models.NewHelpSlot, error) {
+	first, err := Date("starts_on", f.StartsOn)
+	if err != nil {
+		return nil, err
+	}
+	last, err := Date("ends_on", f.EndsOn)
+	if err != nil {
+		return nil, err
+	}
+	return Slots(f, first, last)
+}
+
 // Read makes the calendar to open in a group from its fields, with
 // storyHTML (the story made into sanitized HTML by the caller). A member
 // named as recipient or co-organizer must be a local member of the group.
