@@ -292,11 +292,13 @@ func releaseFromToday(ctx context.Context, db DB, cond string, args ...any) (int
 	return int(tag.RowsAffected()), nil
 }
 
-// ReleaseBannedHelpClaims frees the places a member banned from a group
-// took in its calendars from today on, and ends her organizing of them
-// (the group's moderators can still close them); it reports how many
-// places it freed. Called where a ban is applied.
-func ReleaseBannedHelpClaims(ctx context.Context, db DB, groupID, actorID int64) (int, error) {
+// ReleaseHelpClaimsOf frees the places someone who is no longer a
+// member of a group (banned, removed, or gone of her own accord) took in
+// its calendars from today on, and ends her organizing of them (the
+// group's moderators can still close them); it reports how many places it
+// freed. She can no longer see the calendars: a place kept in her name
+// would be a meal nobody brings.
+func ReleaseHelpClaimsOf(ctx context.Context, db DB, groupID, actorID int64) (int, error) {
 	n, err := releaseFromToday(ctx, db, `c.group_id = $1 AND k.actor_id = $2`, groupID, actorID)
 	if err != nil {
 		return 0, err

@@ -239,7 +239,7 @@ func TestHelpClosingAndABanReleaseClaims(t *testing.T) {
 	h := newHelpFixture(t, 3, 2)
 	claim(t, h, h.members[0])
 	claim(t, h, h.members[1])
-	if n, err := models.ReleaseBannedHelpClaims(ctx, h.f.DB, h.group.ID, h.members[0].ID); err != nil || n != 1 {
+	if n, err := models.ReleaseHelpClaimsOf(ctx, h.f.DB, h.group.ID, h.members[0].ID); err != nil || n != 1 {
 		t.Fatalf("ban released %d (%v)", n, err)
 	}
 	if got := h.claims(t); got != 1 {

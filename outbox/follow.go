@@ -96,6 +96,9 @@ func (o *Outbox) Unfollow(ctx context.Context, follower, target *models.Actor) e
 		if _, err := models.DeleteFollow(ctx, tx, follow.ID); err != nil {
 			return err
 		}
+		if err := releaseFormerMember(ctx, tx, target, follower); err != nil {
+			return err
+		}
 		if target.IsLocal() {
 			return o.WithdrawJoin(ctx, tx, follow) // a request to join a group here
 		}
@@ -153,6 +156,9 @@ func (o *Outbox) RejectFollow(ctx context.Context, tx pgx.Tx, follow *models.Fol
 	if _, err := models.DeleteFollow(ctx, tx, follow.ID); err != nil {
 		return err
 	}
+	if err := releaseFormerMember(ctx, tx, followee, follower); err != nil {
+		return err
+	}
 	if follower.IsLocal() {
 		return nil
 	}
@@ -178,4 +184,19 @@ func (o *Outbox) ends(ctx context.Context, tx pgx.Tx, follow *models.Follow) (fo
 		return nil, nil, fmt.Errorf("outbox: only a local actor answers a follow of itself")
 	}
 	return follower, followee, nil
+}
+
+// releaseFormerMember frees the help-calendar places of someone who has
+// just stopped following a local group, unless she is still a member
+// some other way (a moderator).
+func releaseFormerMember(ctx context.Context, tx pgx.Tx, group, former *models.Actor) error {
+	if group.Type != models.ActorGroup || !group.IsLocal() {
+		return nil
+	}
+	member, err := models.IsMember(ctx, tx, group.ID, former.ID)
+	if err != nil || member {
+		return err
+	}
+	_, err = models.ReleaseHelpClaimsOf(ctx, tx, group.ID, former.ID)
+	return err
 }

@@ -237,7 +237,7 @@ func (o *Outbox) Ban(ctx context.Context, tx pgx.Tx, act GroupAction, target *mo
 		return err
 	}
 	// A banned member no longer brings help: her places in the group's help calendars are freed.
-	if _, err := models.ReleaseBannedHelpClaims(ctx, tx, act.Group.ID, target.ID); err != nil {
+	if _, err := models.ReleaseHelpClaimsOf(ctx, tx, act.Group.ID, target.ID); err != nil {
 		return err
 	}
 	follow, err := models.FollowBetween(ctx, tx, target.ID, act.Group.ID)

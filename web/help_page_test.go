@@ -183,6 +183,25 @@ func TestHelpClaimOfAnotherIsRefusedAndAFullSlotToo(t *testing.T) {
 	}
 }
 
+// TestHelpPlacesOfSomeoneWhoLeavesTheGroupAreFreed: a helper who leaves
+// the group can no longer see its calendars, so her places go back to
+// the calendar (a meal in her name would be one nobody brings); another
+// helper's stay.
+func TestHelpPlacesOfSomeoneWhoLeavesTheGroupAreFreed(t *testing.T) {
+	t.Parallel()
+	h := newHelpSite(t)
+	page := h.open(h.maria, helpForm())
+	wantStatus(t, "bea claims", h.bea.submit(page, firstFreeSlot(t, h.bea, page)+"/claim", url.Values{}), http.StatusSeeOther)
+	wantStatus(t, "carol claims", h.carol.submit(page, firstFreeSlot(t, h.carol, page)+"/claim", url.Values{}), http.StatusSeeOther)
+	wantStatus(t, "bea leaves", h.bea.submit("/groups/brooklyn_moms", "/groups/brooklyn_moms/leave", url.Values{}), http.StatusSeeOther)
+	if got := h.claims(t, "bea"); len(got) != 0 {
+		t.Errorf("a member who left still holds %v", got)
+	}
+	if got := h.claims(t, "carol"); len(got) != 1 {
+		t.Errorf("carol, still a member, holds %v, want her one place", got)
+	}
+}
+
 func TestHelpClosingAndABanReleaseClaims(t *testing.T) {
 	t.Parallel()
 	h := newHelpSite(t)
