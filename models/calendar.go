@@ -95,23 +95,11 @@ func scanCalendarEvent(row pgx.Row, extra ...any) (*Event, error) {
 // soonest first, cancelled ones included so that calendars show them
 // called off. Deleted meetups are left out.
 func GroupCalendarEvents(ctx context.Context, db DB, groupID int64, since time.Time, limit int) ([]*Event, error) {
-	rows, err := db.Query(ctx, `SELECT `+calendarColumns+` FROM `+calendarTables+`
+	return queryList(ctx, db, "group calendar", func(r pgx.Row) (*Event, error) { return scanCalendarEvent(r) },
+		`SELECT `+calendarColumns+` FROM `+calendarTables+`
 		WHERE p.group_id = $1 AND p.deleted_at IS NULL AND p.relay_of_id IS NULL AND p.visibility IN ('public', 'unlisted')
 		  AND coalesce(e.ends_at, e.starts_at) >= $2
 		ORDER BY e.starts_at, e.post_id LIMIT $3`, groupID, since, limit)
-	if err != nil {
-		return nil, fmt.Errorf("models: group calendar: %w", err)
-	}
-	defer rows.Close()
-	var out []*Event
-	for rows.Next() {
-		e, err := scanCalendarEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("models: group calendar: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // CalendarEventWithOrganizer loads one meetup with its post and organizer,

@@ -67,3 +67,25 @@ func uniqueViolation(err error) (constraint string, ok bool) {
 	}
 	return "", false
 }
+
+// queryList runs query and reads each row with scan, in order; what names
+// the list in errors.
+func queryList[T any](ctx context.Context, db DB, what string, scan func(pgx.Row) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("models: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("models: %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("models: %s: %w", what, err)
+	}
+	return out, nil
+}

@@ -258,20 +258,8 @@ func EventWithPost(ctx context.Context, db DB, postID int64) (*Event, error) {
 // UpcomingGroupEvents are a group's meetups that have not ended, soonest
 // first, cancelled ones included (people going must see that), at most limit.
 func UpcomingGroupEvents(ctx context.Context, db DB, groupID int64, limit int) ([]*Event, error) {
-	rows, err := db.Query(ctx, `SELECT `+postColumns+`, `+eventColumns+` FROM events e JOIN posts p ON p.id = e.post_id
+	return queryList(ctx, db, "upcoming events", scanEventWithPost,
+		`SELECT `+postColumns+`, `+eventColumns+` FROM events e JOIN posts p ON p.id = e.post_id
 		WHERE p.group_id = $1 AND p.deleted_at IS NULL AND coalesce(e.ends_at, e.starts_at + interval '3 hours') > now()
 		ORDER BY e.starts_at, e.post_id LIMIT $2`, groupID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("models: upcoming events: %w", err)
-	}
-	defer rows.Close()
-	var out []*Event
-	for rows.Next() {
-		e, err := scanEventWithPost(rows)
-		if err != nil {
-			return nil, fmt.Errorf("models: upcoming events: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }

@@ -2,7 +2,8 @@ package models
 
 import (
 	"context"
-	"fmt"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Who must hear of a change to a local meetup beyond its group's
@@ -30,23 +31,14 @@ const answererWhere = `r.event_id = $1 AND r.status = ANY($2) AND a.domain IS NO
 // RemoteAnswererInboxes are the inboxes that reach a meetup's remote
 // answerers: each server's shared inbox when it has one, each once.
 func RemoteAnswererInboxes(ctx context.Context, db DB, eventID int64, f AnswererFilter) ([]string, error) {
-	rows, err := db.Query(ctx, `SELECT DISTINCT coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url)
+	return queryList(ctx, db, "answerer inboxes", func(r pgx.Row) (string, error) {
+		var inbox string
+		return inbox, r.Scan(&inbox)
+	},
+		`SELECT DISTINCT coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url)
 		FROM event_rsvps r JOIN actors a ON a.id = r.actor_id
 		WHERE `+answererWhere+` AND coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url) IS NOT NULL ORDER BY 1`,
 		eventID, f.Statuses, f.Vias, f.MembersOf)
-	if err != nil {
-		return nil, fmt.Errorf("models: answerer inboxes: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var inbox string
-		if err := rows.Scan(&inbox); err != nil {
-			return nil, fmt.Errorf("models: answerer inboxes: %w", err)
-		}
-		out = append(out, inbox)
-	}
-	return out, rows.Err()
 }
 
 // RemoteAnswerers are a meetup's remote answers the filter keeps, each

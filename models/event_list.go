@@ -49,7 +49,8 @@ func PublicUpcomingEvents(ctx context.Context, db DB, lat, lon *float64, limit i
 	if limit <= 0 || limit > 200 {
 		limit = 50
 	}
-	rows, err := db.Query(ctx, `SELECT `+postColumns+`, `+eventColumns+` FROM events e
+	return queryList(ctx, db, "public upcoming events", scanEventWithPost,
+		`SELECT `+postColumns+`, `+eventColumns+` FROM events e
 		JOIN posts p ON p.id = e.post_id JOIN groups g ON g.actor_id = p.group_id
 		CROSS JOIN LATERAL (SELECT coalesce(e.latitude, g.latitude) AS lat, coalesce(e.longitude, g.longitude) AS lon) c
 		WHERE g.visibility = 'public' AND p.deleted_at IS NULL AND p.visibility = 'public'
@@ -59,19 +60,6 @@ func PublicUpcomingEvents(ctx context.Context, db DB, lat, lon *float64, limit i
 			+ cos(radians($1::float8)) * cos(radians(c.lat)) * power(sin(radians(c.lon - $2::float8) / 2), 2)))) END NULLS LAST,
 			e.starts_at, e.post_id
 		LIMIT $3`, lat, lon, limit)
-	if err != nil {
-		return nil, fmt.Errorf("models: public upcoming events: %w", err)
-	}
-	defer rows.Close()
-	var out []*Event
-	for rows.Next() {
-		e, err := scanEventWithPost(rows)
-		if err != nil {
-			return nil, fmt.Errorf("models: public upcoming events: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // MayChangeEvent reports whether an actor may edit, cancel or delete a meetup:

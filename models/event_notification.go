@@ -53,23 +53,14 @@ type DueReminder struct {
 // reminded of since their start last changed; each is claimed once, so
 // two workers never remind twice.
 func ClaimDueReminders(ctx context.Context, db DB, now time.Time, ahead time.Duration) ([]DueReminder, error) {
-	rows, err := db.Query(ctx, `UPDATE events e SET reminded_at = $1 FROM posts p
+	return queryList(ctx, db, "due reminders", func(r pgx.Row) (DueReminder, error) {
+		var d DueReminder
+		return d, r.Scan(&d.EventID, &d.FromID)
+	},
+		`UPDATE events e SET reminded_at = $1 FROM posts p
 		WHERE p.id = e.post_id AND p.deleted_at IS NULL AND e.reminded_at IS NULL AND e.status <> 'CANCELLED'
 		  AND e.starts_at > $1 AND e.starts_at <= $2
 		RETURNING e.post_id, coalesce(p.group_id, p.author_id)`, now, now.Add(ahead))
-	if err != nil {
-		return nil, fmt.Errorf("models: due reminders: %w", err)
-	}
-	defer rows.Close()
-	var out []DueReminder
-	for rows.Next() {
-		var d DueReminder
-		if err := rows.Scan(&d.EventID, &d.FromID); err != nil {
-			return nil, fmt.Errorf("models: due reminders: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
 }
 
 // ReminderAhead is how long before a meetup people going are reminded.

@@ -217,23 +217,17 @@ func promote(ctx context.Context, db DB, eventID int64, l *ledger) ([]RSVP, erro
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := db.Query(ctx, `UPDATE event_rsvps r SET status = 'going', since = now()
+	return queryList(ctx, db, "promote", func(r pgx.Row) (RSVP, error) {
+		rsvp, err := scanRSVP(r)
+		if err != nil {
+			return RSVP{}, err
+		}
+		return *rsvp, nil
+	},
+		`UPDATE event_rsvps r SET status = 'going', since = now()
 		WHERE r.id IN (SELECT id FROM event_rsvps WHERE event_id = $1 AND status = 'waitlist'
 			ORDER BY since, id LIMIT $2)
 		RETURNING `+rsvpColumns, eventID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("models: promote: %w", err)
-	}
-	defer rows.Close()
-	var out []RSVP
-	for rows.Next() {
-		r, err := scanRSVP(rows)
-		if err != nil {
-			return nil, fmt.Errorf("models: promote: %w", err)
-		}
-		out = append(out, *r)
-	}
-	return out, rows.Err()
 }
 
 // PromoteWaitlist lets people off a meetup's waitlist while there is room
@@ -365,20 +359,13 @@ func EventAttendees(ctx context.Context, db DB, eventID int64, statuses ...strin
 // rsvpsWithActors runs query, which selects rsvpColumns then actorColumns,
 // into answers each with its person; what names it in errors.
 func rsvpsWithActors(ctx context.Context, db DB, what, query string, args ...any) ([]RSVP, error) {
-	rows, err := db.Query(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("models: %s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []RSVP
-	for rows.Next() {
+	return queryList(ctx, db, what, func(r pgx.Row) (RSVP, error) {
 		var a Actor
-		r, err := scanRSVP(rows, a.dest()...)
+		rsvp, err := scanRSVP(r, a.dest()...)
 		if err != nil {
-			return nil, fmt.Errorf("models: %s: %w", what, err)
+			return RSVP{}, err
 		}
-		r.Actor = &a
-		out = append(out, *r)
-	}
-	return out, rows.Err()
+		rsvp.Actor = &a
+		return *rsvp, nil
+	}, query, args...)
 }

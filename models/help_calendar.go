@@ -267,22 +267,10 @@ func HelpCalendarByID(ctx context.Context, db DB, id int64) (*HelpCalendar, erro
 // GroupHelpCalendars lists a group's calendars that are not closed,
 // soonest first, and the closed ones viewerID organizes.
 func GroupHelpCalendars(ctx context.Context, db DB, groupID, viewerID int64) ([]*HelpCalendar, error) {
-	rows, err := db.Query(ctx, `SELECT `+helpCalendarColumns+` FROM help_calendars c WHERE c.group_id = $1
+	return queryList(ctx, db, "help calendars", scanHelpCalendar,
+		`SELECT `+helpCalendarColumns+` FROM help_calendars c WHERE c.group_id = $1
 		AND (c.status <> 'closed' OR EXISTS (SELECT 1 FROM help_organizers o WHERE o.calendar_id = c.id AND o.actor_id = $2))
 		ORDER BY c.status = 'closed', c.starts_on, c.id LIMIT 100`, groupID, viewerID)
-	if err != nil {
-		return nil, fmt.Errorf("models: help calendars: %w", err)
-	}
-	defer rows.Close()
-	var out []*HelpCalendar
-	for rows.Next() {
-		c, err := scanHelpCalendar(rows)
-		if err != nil {
-			return nil, fmt.Errorf("models: help calendars: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // HelpOrganizers lists a calendar's organizers' actor ids, the opener first.

@@ -49,21 +49,9 @@ func scanHelpClaim(row pgx.Row) (*HelpClaim, error) {
 }
 
 func calendarClaims(ctx context.Context, db DB, calendarID int64) ([]*HelpClaim, error) {
-	rows, err := db.Query(ctx, `SELECT `+helpClaimColumns+` FROM help_claims k JOIN help_slots s ON s.id = k.slot_id
+	return queryList(ctx, db, "help claims", scanHelpClaim,
+		`SELECT `+helpClaimColumns+` FROM help_claims k JOIN help_slots s ON s.id = k.slot_id
 		WHERE s.calendar_id = $1 ORDER BY k.created_at, k.id`, calendarID)
-	if err != nil {
-		return nil, fmt.Errorf("models: help claims: %w", err)
-	}
-	defer rows.Close()
-	var out []*HelpClaim
-	for rows.Next() {
-		c, err := scanHelpClaim(rows)
-		if err != nil {
-			return nil, fmt.Errorf("models: help claims: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // lockedSlot is a slot read with its row locked, so that claims of it

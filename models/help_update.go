@@ -93,19 +93,10 @@ func PostHelpUpdate(ctx context.Context, db DB, c *HelpCalendar, authorID int64,
 
 // HelpUpdates lists a calendar's words, newest first.
 func HelpUpdates(ctx context.Context, db DB, calendarID int64) ([]*HelpUpdate, error) {
-	rows, err := db.Query(ctx, `SELECT id, author_id, kind, body, created_at FROM help_updates WHERE calendar_id = $1
-		ORDER BY id DESC LIMIT 200`, calendarID)
-	if err != nil {
-		return nil, fmt.Errorf("models: help updates: %w", err)
-	}
-	defer rows.Close()
-	var out []*HelpUpdate
-	for rows.Next() {
+	return queryList(ctx, db, "help updates", func(r pgx.Row) (*HelpUpdate, error) {
 		var u HelpUpdate
-		if err := rows.Scan(&u.ID, &u.AuthorID, &u.Kind, &u.Body, &u.CreatedAt); err != nil {
-			return nil, fmt.Errorf("models: help updates: %w", err)
-		}
-		out = append(out, &u)
-	}
-	return out, rows.Err()
+		return &u, r.Scan(&u.ID, &u.AuthorID, &u.Kind, &u.Body, &u.CreatedAt)
+	},
+		`SELECT id, author_id, kind, body, created_at FROM help_updates WHERE calendar_id = $1
+		ORDER BY id DESC LIMIT 200`, calendarID)
 }

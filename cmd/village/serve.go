@@ -95,7 +95,9 @@ func (a *app) serve(ctx context.Context) error {
 	queue, err := delivery.New(st.pool, delivery.Options{
 		URLs: urls, AllowPrivate: cfg.AllowPrivate, UserAgent: userAgent, Logger: a.logger,
 		Timeout: cfg.DeliveryTimeout, RetryBase: cfg.DeliveryRetryBase, RescueAfter: cfg.DeliveryRescueAfter,
-		Periodic: []delivery.PeriodicTask{cleanup, polls, meetupReminders(st.pool, a.logger), helpReminders(st.pool, a.logger)},
+		Periodic: []delivery.PeriodicTask{cleanup, polls,
+			reminderTask("meetup-reminders", "meetups: reminded people going", models.RemindEvents, st.pool, a.logger),
+			reminderTask("help-reminders", "help calendars: reminded helpers", models.RemindHelpers, st.pool, a.logger)},
 	})
 	if err != nil {
 		return err
