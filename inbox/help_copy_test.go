@@ -27,7 +27,7 @@ func remoteHelpGroup(t *testing.T, e *env) (*models.Actor, federation.HelpCalend
 	return group, federation.HelpCalendarDoc{ID: cal, Group: group.URI, Followers: group.URI + "/followers", Title: "Meals for Ana",
 		Content: "<p>Meals</p>", Story: "<p>Ana had a baby<script>x()</script></p>", Kind: "meals", Status: models.HelpOpen,
 		TimeZone: "UTC", StartsOn: today, EndsOn: today.AddDate(0, 0, 7), RecipientName: "Ana", OpenedBy: group.URI,
-		Slots: []federation.HelpSlotDoc{{ID: federation.HelpSlotID(cal, 5), Name: "dinner", Day: today.AddDate(0, 0, 1), Places: 1}},
+		Slots:     []federation.HelpSlotDoc{{ID: federation.HelpSlotID(cal, 5), Name: "dinner", Day: today.AddDate(0, 0, 1), Places: 1}},
 		Published: time.Now()}
 }
 
