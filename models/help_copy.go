@@ -234,3 +234,22 @@ func HelpCopySlotTaken(ctx context.Context, db DB, calendarID int64) (map[int64]
 	}
 	return out, nil
 }
+
+// HelpCopyPendingClaims are the claims of a copy whose Join the group has
+// not answered yet.
+func HelpCopyPendingClaims(ctx context.Context, db DB, calendarID int64) (map[int64]bool, error) {
+	rows, err := db.Query(ctx, `SELECT k.id FROM help_claims k JOIN help_slots s ON s.id = k.slot_id
+		WHERE s.calendar_id = $1 AND k.pending`, calendarID)
+	if err != nil {
+		return nil, fmt.Errorf("models: pending help copy claims: %w", err)
+	}
+	ids, err := collectIDs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("models: pending help copy claims: %w", err)
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}

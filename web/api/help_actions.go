@@ -133,6 +133,12 @@ func (h *Handler) helpAction(sub string, act func(c echo.Context, cal *models.He
 				return err
 			}
 		}
+		if cp, err := h.helpCopyOf(c.Request().Context(), cal); err != nil || cp != nil {
+			if err != nil {
+				return err
+			}
+			return h.helpCopyAction(c, cal, cp, sub, subID) // kept from another Village (help_copy.go)
+		}
 		if err := act(c, cal, s, currentAccount(c).Actor.ID, subID); err != nil {
 			return helpRefusal(err)
 		}
