@@ -286,3 +286,16 @@ func HelpOrganizers(ctx context.Context, db DB, calendarID int64) ([]int64, erro
 	}
 	return ids, nil
 }
+
+// MemberHelpCalendars lists the calendars of every group actorID belongs
+// to, here or on another server (kept copies), soonest first: the open
+// and paused ones, and the closed ones she organizes. Callers still ask
+// HelpStandingOf, which also weighs bans.
+func MemberHelpCalendars(ctx context.Context, db DB, actorID int64) ([]*HelpCalendar, error) {
+	return queryList(ctx, db, "member help calendars", scanHelpCalendar,
+		`SELECT `+helpCalendarColumns+` FROM help_calendars c
+		WHERE (EXISTS (SELECT 1 FROM follows f WHERE f.followee_id = c.group_id AND f.follower_id = $1 AND f.state = 'accepted')
+		       OR EXISTS (SELECT 1 FROM group_moderators m WHERE m.group_id = c.group_id AND m.actor_id = $1))
+		AND (c.status <> 'closed' OR EXISTS (SELECT 1 FROM help_organizers o WHERE o.calendar_id = c.id AND o.actor_id = $1))
+		ORDER BY c.status = 'closed', c.ends_on < current_date, c.starts_on, c.id LIMIT 100`, actorID)
+}

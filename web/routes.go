@@ -194,6 +194,7 @@ func apiRoutes(e *echo.Echo, h *api.Handler) {
 	g.POST("/v1/village/events/:id/attendees/:account_id/refuse", h.DecideAttendee(false), api.Needs("write:statuses"))
 
 	// Help calendars (Village's own; the group's members only)
+	g.GET("/v1/village/help", h.MemberHelpCalendars, api.Needs("read:statuses"))
 	g.GET("/v1/village/groups/:name/help", h.GroupHelpCalendars, api.Needs("read:statuses"))
 	g.POST("/v1/village/groups/:name/help", h.CreateHelpCalendar, api.Needs("write:statuses"))
 	g.GET("/v1/village/help/:id", h.GetHelpCalendar, api.Needs("read:statuses"))
@@ -277,6 +278,7 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.GET("/events/:id/delete", h.DeleteMeetupPage)
 	e.POST("/events/:id/delete", h.DeleteMeetup)
 	// Help calendars (help_*.go): the group's members only
+	e.GET("/help", h.MyHelpCalendarsPage)
 	e.GET("/groups/:name/help", h.HelpCalendarsPage)
 	e.GET("/groups/:name/help/new", h.OpenHelpCalendarPage)
 	e.POST("/groups/:name/help/new", h.OpenHelpCalendar)

@@ -70,21 +70,28 @@ func TestHelpAcrossTwoVillages(t *testing.T) {
 		t.Fatalf("the calendar on A: %+v", opened)
 	}
 
-	// bea sees it on B, page and API.
+	// bea sees it on B, among her groups' calendars (page and API).
 	var onB helpOnB
-	testenv.Eventually(t, 30*time.Second, "the calendar's copy on B", func() bool {
-		var id string
-		if safetyQuery(t, b, `SELECT count(*) FROM help_calendars WHERE uri = $1`, opened.URI) == 0 {
+	testenv.Eventually(t, 30*time.Second, "the calendar's copy among bea's on B", func() bool {
+		var mine []helpOnB
+		bea.Get("/api/v1/village/help", &mine)
+		if len(mine) != 1 || mine[0].URI != opened.URI {
 			return false
 		}
-		queryOne(t, b, &id, `SELECT id::text FROM help_calendars WHERE uri = $1`, opened.URI)
-		bea.Get("/api/v1/village/help/"+id, &onB)
+		bea.Get("/api/v1/village/help/"+mine[0].ID, &onB)
 		return len(onB.Slots) == 1
 	})
+	var samsList []helpOnB
+	if sam.Get("/api/v1/village/help", &samsList); len(samsList) != 0 {
+		t.Errorf("sam, no member, is listed %d calendars on B", len(samsList))
+	}
 	if onB.Home != a.Addr || onB.Slots[0].Free != 1 || onB.Private != nil {
 		t.Fatalf("the copy as bea sees it before claiming: %+v", onB)
 	}
 	beaWeb := b.SignIn("bea")
+	if code, page := beaWeb.Get("/help"); code != http.StatusOK || !strings.Contains(page, `href="/help/`+onB.ID+`"`) {
+		t.Errorf("bea's list of her groups' calendars on B: %d, no link to the copy", code)
+	}
 	if code, page := beaWeb.Get("/help/" + onB.ID); code != http.StatusOK || !strings.Contains(page, "Meals for Ana") ||
 		!strings.Contains(page, "Organized on "+a.Addr) {
 		t.Errorf("bea's page of the copy: %d", code)

@@ -102,6 +102,16 @@ func (h *Handler) helpEntity(ctx context.Context, cal *models.HelpCalendar, s mo
 		Viewer: apiHelpViewer{Organizer: s.Organizer, Recipient: s.Recipient, Helper: s.Claimer, Moderator: s.Moderator}}
 	if g, err := models.ActorByID(ctx, h.db, cal.GroupID); err == nil {
 		out.Group = g.Username
+		if !g.IsLocal() {
+			out.Group += "@" + g.Domain // as Mastodon writes a remote acct
+		}
+	}
+	cp, err := h.helpCopyOf(ctx, cal)
+	if err != nil {
+		return nil, err
+	}
+	if cp != nil {
+		out.URI, out.Home = cp.URI, hostOf(cp.URI)
 	}
 	if cal.RecipientID != nil {
 		id := idString(*cal.RecipientID)
@@ -139,10 +149,7 @@ func (h *Handler) helpEntity(ctx context.Context, cal *models.HelpCalendar, s mo
 		}
 		out.Slots = append(out.Slots, v)
 	}
-	if cp, err := h.helpCopyOf(ctx, cal); err != nil {
-		return nil, err
-	} else if cp != nil {
-		out.URI, out.Home = cp.URI, hostOf(cp.URI)
+	if cp != nil {
 		if err := h.copySlots(ctx, cal.ID, out.Slots); err != nil {
 			return nil, err
 		}

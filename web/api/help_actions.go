@@ -48,6 +48,23 @@ func (h *Handler) GroupHelpCalendars(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return h.answerHelpList(c, list, me)
+}
+
+// MemberHelpCalendars answers GET /api/v1/village/help: the calendars of
+// every group the member belongs to, here or on other servers.
+func (h *Handler) MemberHelpCalendars(c echo.Context) error {
+	me := currentAccount(c).Actor.ID
+	list, err := models.MemberHelpCalendars(c.Request().Context(), h.db, me)
+	if err != nil {
+		return err
+	}
+	return h.answerHelpList(c, list, me)
+}
+
+// answerHelpList answers with the calendars of list that me may see.
+func (h *Handler) answerHelpList(c echo.Context, list []*models.HelpCalendar, me int64) error {
+	ctx := c.Request().Context()
 	out := []*apiHelpCalendar{}
 	for _, cal := range list {
 		s, err := models.HelpStandingOf(ctx, h.db, cal, me)
@@ -63,6 +80,7 @@ func (h *Handler) GroupHelpCalendars(c echo.Context) error {
 		}
 		out = append(out, e)
 	}
+	c.Response().Header().Set("Cache-Control", "private, no-store")
 	return c.JSON(http.StatusOK, out)
 }
 

@@ -29,6 +29,7 @@ type helpListItem struct {
 	Kind   string
 	Status string
 	Dates  string
+	Group  string // on the list of all her groups' calendars
 }
 
 type helpFormData struct {

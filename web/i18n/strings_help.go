@@ -8,6 +8,11 @@ var helpPages = map[string]string{
 	"help.list.open":    "Open a help calendar",
 	"help.list.none":    "No help calendar is open in this group.",
 	"help.members.link": "Help calendars: meals, rides and more for members in a hard time",
+	"help.mine.title":   "Help calendars in your groups",
+	"help.mine.heading": "Help calendars in your groups",
+	"help.mine.lead":    "Every help calendar of the groups you belong to, here and on other servers: claim a slot where you can.",
+	"help.mine.none":    "No group of yours has a help calendar open.",
+	"nav.help":          "Help calendars",
 
 	"help.kind.meals":     "Meals",
 	"help.kind.rides":     "Rides",
