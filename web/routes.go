@@ -66,7 +66,7 @@ func activityPubRoutes(e *echo.Echo, h *activitypub.Handler) {
 	e.GET("/users/:name/statuses/:id", h.NoteDocument, signedJSON)
 	e.GET("/groups/:name/statuses/:id", h.NoteDocument, signedJSON)
 	e.GET("/users/:name/statuses/:id/rsvp", h.RSVPQuestion, signedJSON) // a meetup's RSVP poll
-	e.GET("/help/:id/signup", h.HelpSignup, signedJSON)                  // a help calendar's sign-up poll
+	e.GET("/help/:id/signup", h.HelpSignup, signedJSON)                 // a help calendar's sign-up poll
 
 	// Inboxes: the shared one and each local actor's
 	e.POST("/inbox", h.PostInbox)
