@@ -83,6 +83,20 @@ func (o *Outbox) openSlotNames(ctx context.Context, tx pgx.Tx, cal *models.HelpC
 	return out, nil
 }
 
+// PostHelpUpdate is models.PostHelpUpdate, and helpers on other servers
+// hear of it (TellRemoteHelpers) in the same transaction.
+func (o *Outbox) PostHelpUpdate(ctx context.Context, cal *models.HelpCalendar, authorID int64, kind, body string) (*models.HelpUpdate, error) {
+	var u *models.HelpUpdate
+	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
+		var err error
+		if u, err = models.PostHelpUpdate(ctx, tx, cal, authorID, kind, body); err != nil {
+			return err
+		}
+		return o.TellRemoteHelpers(ctx, tx, cal, u)
+	})
+	return u, err
+}
+
 // TellRemoteHelpers sends an organizer's update or the recipient's
 // thanks to each helper on another server who is still a member, as
 // PostHelpUpdate notifies local ones; notes of support tell no one.

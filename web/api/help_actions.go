@@ -220,7 +220,7 @@ func (h *Handler) ExtendHelpCalendar() echo.HandlerFunc {
 // PostHelpUpdate answers POST /api/v1/village/help/:id/updates (kind: update, support, thanks; text).
 func (h *Handler) PostHelpUpdate() echo.HandlerFunc {
 	return h.helpAction("", func(c echo.Context, cal *models.HelpCalendar, _ models.HelpStanding, me, _ int64) error {
-		_, err := models.PostHelpUpdate(c.Request().Context(), h.db, cal, me, c.FormValue("kind"), c.FormValue("text"))
+		_, err := h.outbox.PostHelpUpdate(c.Request().Context(), cal, me, c.FormValue("kind"), c.FormValue("text"))
 		return err
 	})
 }
