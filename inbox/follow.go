@@ -152,6 +152,9 @@ func (p *Processor) undo(ctx context.Context, tx pgx.Tx, a *activity) error {
 	if _, err = models.DeleteFollow(ctx, tx, follow.ID); err != nil {
 		return err
 	}
+	if err := p.outbox.MemberLeft(ctx, tx, follow); err != nil {
+		return err
+	}
 	return p.outbox.WithdrawJoin(ctx, tx, follow)
 }
 

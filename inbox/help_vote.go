@@ -80,7 +80,7 @@ func (p *Processor) helpVote(ctx context.Context, tx pgx.Tx, a *activity, in *in
 	if reply != outbox.HelpVoteClaimed {
 		return true, nil
 	}
-	return true, p.outbox.SendHelpQuestion(ctx, tx, cal.ID, "Update")
+	return true, p.outbox.HelpChanged(ctx, tx, cal.ID)
 }
 
 // mayHelp refuses a vote from someone the group banned or who is not

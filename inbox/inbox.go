@@ -201,8 +201,14 @@ func (p *Processor) apply(ctx context.Context, tx pgx.Tx, a *activity, pre *prep
 		}
 		return p.answerToFollow(ctx, tx, a, a.Type() == "Accept")
 	case "Join":
+		if handled, err := p.helpJoin(ctx, tx, a); handled || err != nil {
+			return err // a claim of a help calendar's slot (help_join.go)
+		}
 		return p.joinMeetup(ctx, tx, a)
 	case "Leave":
+		if handled, err := p.helpLeave(ctx, tx, a); handled || err != nil {
+			return err
+		}
 		return p.leaveMeetup(ctx, tx, a)
 	case "Undo":
 		if handled, err := p.undoAnswer(ctx, tx, a); handled || err != nil {

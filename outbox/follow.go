@@ -96,7 +96,7 @@ func (o *Outbox) Unfollow(ctx context.Context, follower, target *models.Actor) e
 		if _, err := models.DeleteFollow(ctx, tx, follow.ID); err != nil {
 			return err
 		}
-		if err := releaseFormerMember(ctx, tx, target, follower); err != nil {
+		if err := o.releaseFormerMember(ctx, tx, target, follower); err != nil {
 			return err
 		}
 		if target.IsLocal() {
@@ -156,7 +156,7 @@ func (o *Outbox) RejectFollow(ctx context.Context, tx pgx.Tx, follow *models.Fol
 	if _, err := models.DeleteFollow(ctx, tx, follow.ID); err != nil {
 		return err
 	}
-	if err := releaseFormerMember(ctx, tx, followee, follower); err != nil {
+	if err := o.releaseFormerMember(ctx, tx, followee, follower); err != nil {
 		return err
 	}
 	if follower.IsLocal() {
@@ -189,7 +189,7 @@ func (o *Outbox) ends(ctx context.Context, tx pgx.Tx, follow *models.Follow) (fo
 // releaseFormerMember frees the help-calendar places of someone who has
 // just stopped following a local group, unless she is still a member
 // some other way (a moderator).
-func releaseFormerMember(ctx context.Context, tx pgx.Tx, group, former *models.Actor) error {
+func (o *Outbox) releaseFormerMember(ctx context.Context, tx pgx.Tx, group, former *models.Actor) error {
 	if group.Type != models.ActorGroup || !group.IsLocal() {
 		return nil
 	}
@@ -197,6 +197,24 @@ func releaseFormerMember(ctx context.Context, tx pgx.Tx, group, former *models.A
 	if err != nil || member {
 		return err
 	}
-	_, err = models.ReleaseHelpClaimsOf(ctx, tx, group.ID, former.ID)
-	return err
+	freed, err := models.ReleaseHelpClaimsOf(ctx, tx, group.ID, former.ID)
+	if err != nil || freed == 0 {
+		return err
+	}
+	return o.helpGroupChanged(ctx, tx, group.ID)
+}
+
+// MemberLeft frees the help-calendar places of a remote member whose
+// Undo{Follow} of a local group was just applied, as releaseFormerMember
+// does for local ones.
+func (o *Outbox) MemberLeft(ctx context.Context, tx pgx.Tx, follow *models.Follow) error {
+	group, err := models.ActorByID(ctx, tx, follow.FolloweeID)
+	if err != nil {
+		return err
+	}
+	former, err := models.ActorByID(ctx, tx, follow.FollowerID)
+	if err != nil {
+		return err
+	}
+	return o.releaseFormerMember(ctx, tx, group, former)
 }

@@ -84,10 +84,11 @@ func (o *Outbox) openSlotNames(ctx context.Context, tx pgx.Tx, cal *models.HelpC
 }
 
 // PostHelpUpdate is models.PostHelpUpdate, and helpers on other servers
-// hear of it (TellRemoteHelpers) in the same transaction.
-func (o *Outbox) PostHelpUpdate(ctx context.Context, cal *models.HelpCalendar, authorID int64, kind, body string) (*models.HelpUpdate, error) {
+// hear of it (TellRemoteHelpers) in the same transaction (db is usually
+// the caller's).
+func (o *Outbox) PostHelpUpdate(ctx context.Context, db models.DB, cal *models.HelpCalendar, authorID int64, kind, body string) (*models.HelpUpdate, error) {
 	var u *models.HelpUpdate
-	err := models.InTx(ctx, o.db, func(tx pgx.Tx) error {
+	err := models.InTx(ctx, db, func(tx pgx.Tx) error {
 		var err error
 		if u, err = models.PostHelpUpdate(ctx, tx, cal, authorID, kind, body); err != nil {
 			return err

@@ -58,8 +58,9 @@ func helpFacts(cal *models.HelpCalendar) string {
 
 // SendHelpQuestion sends a local calendar's sign-up poll from its group
 // to the group's Mastodon-family members, in tx: Create the first time
-// (whatever kind says), Update after that, with the places taken; a burst
-// of changes is one Update, the one not yet delivered taking the latest.
+// (whatever kind says), Update after that when the poll says something
+// new (help_reach.go's alreadyTold); a burst of changes is one Update,
+// the one not yet delivered taking the latest.
 func (o *Outbox) SendHelpQuestion(ctx context.Context, tx pgx.Tx, calendarID int64, kind string) error {
 	cal, err := models.HelpCalendarByID(ctx, tx, calendarID)
 	if err != nil {
@@ -92,6 +93,11 @@ func (o *Outbox) SendHelpQuestion(ctx context.Context, tx pgx.Tx, calendarID int
 	question, err := o.HelpQuestionDocument(ctx, tx, cal, group)
 	if err != nil {
 		return err
+	}
+	if kind == "Update" {
+		if same, err := o.alreadyTold(ctx, tx, qid, question); err != nil || same {
+			return err // nothing Mastodon shows has changed
+		}
 	}
 	groupURI := o.urls.Actor(group)
 	addr := federation.NoteAddress{To: []string{o.urls.Followers(group)}, Cc: []string{}, Audience: groupURI}

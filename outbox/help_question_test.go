@@ -150,7 +150,7 @@ func TestTellRemoteHelpersSendsUpdatesAndThanksToRemoteHelpers(t *testing.T) {
 	} {
 		t.Run(tt.kind, func(t *testing.T) {
 			mark := h.QueueMark(t)
-			if _, err := h.outbox.PostHelpUpdate(ctx, h.cal, h.alice.ID, tt.kind, tt.text); err != nil {
+			if _, err := h.outbox.PostHelpUpdate(ctx, h.DB, h.cal, h.alice.ID, tt.kind, tt.text); err != nil {
 				t.Fatal(err)
 			}
 			notes := h.notesTo(t, mark)

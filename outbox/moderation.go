@@ -237,7 +237,8 @@ func (o *Outbox) Ban(ctx context.Context, tx pgx.Tx, act GroupAction, target *mo
 		return err
 	}
 	// A banned member no longer brings help: her places in the group's help calendars are freed.
-	if _, err := models.ReleaseHelpClaimsOf(ctx, tx, act.Group.ID, target.ID); err != nil {
+	freed, err := models.ReleaseHelpClaimsOf(ctx, tx, act.Group.ID, target.ID)
+	if err != nil {
 		return err
 	}
 	follow, err := models.FollowBetween(ctx, tx, target.ID, act.Group.ID)
@@ -248,6 +249,12 @@ func (o *Outbox) Ban(ctx context.Context, tx pgx.Tx, act GroupAction, target *mo
 		}
 	case !errors.Is(err, models.ErrNotFound):
 		return err
+	}
+	if freed > 0 {
+		// Told once she is no longer a follower: her server hears it only for its other members.
+		if err := o.helpGroupChanged(ctx, tx, act.Group.ID); err != nil {
+			return err
+		}
 	}
 	var extra []string
 	if !target.IsLocal() {

@@ -66,6 +66,8 @@ func activityPubRoutes(e *echo.Echo, h *activitypub.Handler) {
 	e.GET("/users/:name/statuses/:id", h.NoteDocument, signedJSON)
 	e.GET("/groups/:name/statuses/:id", h.NoteDocument, signedJSON)
 	e.GET("/users/:name/statuses/:id/rsvp", h.RSVPQuestion, signedJSON) // a meetup's RSVP poll
+	e.GET("/help/:id", h.HelpCalendar, signedJSON)                      // a help calendar, to its members' servers
+	e.GET(federation.HelpContextPath, h.HelpContext)                    // Village's JSON-LD vocabulary
 	e.GET("/help/:id/signup", h.HelpSignup, signedJSON)                 // a help calendar's sign-up poll
 
 	// Inboxes: the shared one and each local actor's
@@ -279,7 +281,7 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.GET("/groups/:name/help", h.HelpCalendarsPage)
 	e.GET("/groups/:name/help/new", h.OpenHelpCalendarPage)
 	e.POST("/groups/:name/help/new", h.OpenHelpCalendar)
-	e.GET("/help/:id", h.HelpCalendarPage)
+	// GET /help/:id is activityPubRoutes': the page for browsers, the document for members' servers
 	e.POST("/help/:id/slots", h.AddHelpSlotsForm)
 	e.POST("/help/:id/slots/:slot/claim", h.ClaimHelpSlotForm)
 	e.POST("/help/:id/slots/:slot/fill", h.FillHelpSlotForm)

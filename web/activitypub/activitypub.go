@@ -34,6 +34,8 @@ type Pages interface {
 	ThreadPage(c echo.Context, p *models.Post) error
 	// ErrorPage is the page of an HTTP error status.
 	ErrorPage(c echo.Context, status int) error
+	// HelpCalendarPage is a help calendar's page (/help/:id), for its group's members.
+	HelpCalendarPage(c echo.Context) error
 }
 
 // Options are what the ActivityPub face needs from the rest of Village.

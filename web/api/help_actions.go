@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
@@ -83,7 +84,13 @@ func (h *Handler) CreateHelpCalendar(c echo.Context) error {
 	if err != nil {
 		return helpRefusal(err)
 	}
-	cal, err := models.CreateHelpCalendar(ctx, h.db, n)
+	var cal *models.HelpCalendar
+	err = models.InTx(ctx, h.db, func(tx pgx.Tx) error {
+		if cal, err = models.CreateHelpCalendar(ctx, tx, n); err != nil {
+			return err
+		}
+		return h.outbox.HelpChanged(ctx, tx, cal.ID)
+	})
 	if err != nil {
 		return helpRefusal(err)
 	}
@@ -120,8 +127,10 @@ func pathID(c echo.Context, name string) (int64, error) {
 }
 
 // helpAction runs an action on :id, and its :sub id (a slot or a claim),
-// for the token's member, and answers with the calendar.
-func (h *Handler) helpAction(sub string, act func(c echo.Context, cal *models.HelpCalendar, s models.HelpStanding, me, subID int64) error) echo.HandlerFunc {
+// for the token's member, and answers with the calendar. The action and
+// the calendar's news to members on other servers (outbox.HelpChanged)
+// are one transaction, db in act.
+func (h *Handler) helpAction(sub string, act func(c echo.Context, db models.DB, cal *models.HelpCalendar, s models.HelpStanding, me, subID int64) error) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		cal, s, err := h.helpCalendar(c)
 		if err != nil {
@@ -133,7 +142,14 @@ func (h *Handler) helpAction(sub string, act func(c echo.Context, cal *models.He
 				return err
 			}
 		}
-		if err := act(c, cal, s, currentAccount(c).Actor.ID, subID); err != nil {
+		ctx := c.Request().Context()
+		err = models.InTx(ctx, h.db, func(tx pgx.Tx) error {
+			if err := act(c, tx, cal, s, currentAccount(c).Actor.ID, subID); err != nil {
+				return err
+			}
+			return h.outbox.HelpChanged(ctx, tx, cal.ID)
+		})
+		if err != nil {
 			return helpRefusal(err)
 		}
 		return h.answerHelp(c, cal.ID)
@@ -142,37 +158,37 @@ func (h *Handler) helpAction(sub string, act func(c echo.Context, cal *models.He
 
 // ClaimHelpSlot answers POST /api/v1/village/help/:id/slots/:slot/claim (bringing).
 func (h *Handler) ClaimHelpSlot() echo.HandlerFunc {
-	return h.helpAction("slot", func(c echo.Context, cal *models.HelpCalendar, _ models.HelpStanding, me, slot int64) error {
-		_, err := models.ClaimHelpSlot(c.Request().Context(), h.db, cal.ID, slot, me, c.FormValue("bringing"))
+	return h.helpAction("slot", func(c echo.Context, db models.DB, cal *models.HelpCalendar, _ models.HelpStanding, me, slot int64) error {
+		_, err := models.ClaimHelpSlot(c.Request().Context(), db, cal.ID, slot, me, c.FormValue("bringing"))
 		return err
 	})
 }
 
 // ChangeHelpClaim answers PUT /api/v1/village/help/:id/claims/:claim (bringing).
 func (h *Handler) ChangeHelpClaim() echo.HandlerFunc {
-	return h.helpAction("claim", func(c echo.Context, cal *models.HelpCalendar, _ models.HelpStanding, me, claim int64) error {
-		return models.ChangeHelpClaim(c.Request().Context(), h.db, cal.ID, claim, me, c.FormValue("bringing"))
+	return h.helpAction("claim", func(c echo.Context, db models.DB, cal *models.HelpCalendar, _ models.HelpStanding, me, claim int64) error {
+		return models.ChangeHelpClaim(c.Request().Context(), db, cal.ID, claim, me, c.FormValue("bringing"))
 	})
 }
 
 // GiveBackHelpClaim answers DELETE /api/v1/village/help/:id/claims/:claim.
 func (h *Handler) GiveBackHelpClaim() echo.HandlerFunc {
-	return h.helpAction("claim", func(c echo.Context, cal *models.HelpCalendar, _ models.HelpStanding, me, claim int64) error {
-		return models.GiveBackHelpClaim(c.Request().Context(), h.db, cal.ID, claim, me)
+	return h.helpAction("claim", func(c echo.Context, db models.DB, cal *models.HelpCalendar, _ models.HelpStanding, me, claim int64) error {
+		return models.GiveBackHelpClaim(c.Request().Context(), db, cal.ID, claim, me)
 	})
 }
 
 // FillHelpSlot answers POST /api/v1/village/help/:id/slots/:slot/fill (name).
 func (h *Handler) FillHelpSlot() echo.HandlerFunc {
-	return h.helpAction("slot", func(c echo.Context, cal *models.HelpCalendar, _ models.HelpStanding, me, slot int64) error {
-		return models.FillHelpSlot(c.Request().Context(), h.db, cal.ID, slot, me, c.FormValue("name"))
+	return h.helpAction("slot", func(c echo.Context, db models.DB, cal *models.HelpCalendar, _ models.HelpStanding, me, slot int64) error {
+		return models.FillHelpSlot(c.Request().Context(), db, cal.ID, slot, me, c.FormValue("name"))
 	})
 }
 
 // ClearHelpSlot answers POST /api/v1/village/help/:id/slots/:slot/clear.
 func (h *Handler) ClearHelpSlot() echo.HandlerFunc {
-	return h.helpAction("slot", func(c echo.Context, cal *models.HelpCalendar, _ models.HelpStanding, me, slot int64) error {
-		_, err := models.ClearHelpSlot(c.Request().Context(), h.db, cal.ID, slot, me)
+	return h.helpAction("slot", func(c echo.Context, db models.DB, cal *models.HelpCalendar, _ models.HelpStanding, me, slot int64) error {
+		_, err := models.ClearHelpSlot(c.Request().Context(), db, cal.ID, slot, me)
 		return err
 	})
 }
@@ -180,7 +196,7 @@ func (h *Handler) ClearHelpSlot() echo.HandlerFunc {
 // AddHelpSlots answers POST /api/v1/village/help/:id/slots (starts_on,
 // ends_on, days, slots, places: as when opening).
 func (h *Handler) AddHelpSlots() echo.HandlerFunc {
-	return h.helpAction("", func(c echo.Context, cal *models.HelpCalendar, s models.HelpStanding, _, _ int64) error {
+	return h.helpAction("", func(c echo.Context, db models.DB, cal *models.HelpCalendar, s models.HelpStanding, _, _ int64) error {
 		if !s.Organizer {
 			return models.ErrHelpNotOrganizer
 		}
@@ -192,20 +208,20 @@ func (h *Handler) AddHelpSlots() echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return models.AddHelpSlots(c.Request().Context(), h.db, cal.ID, slots)
+		return models.AddHelpSlots(c.Request().Context(), db, cal.ID, slots)
 	})
 }
 
 // SetHelpStatus answers POST /api/v1/village/help/:id/status (open, paused, closed).
 func (h *Handler) SetHelpStatus() echo.HandlerFunc {
-	return h.helpAction("", func(c echo.Context, cal *models.HelpCalendar, _ models.HelpStanding, me, _ int64) error {
-		return models.SetHelpStatus(c.Request().Context(), h.db, cal.ID, me, c.FormValue("status"))
+	return h.helpAction("", func(c echo.Context, db models.DB, cal *models.HelpCalendar, _ models.HelpStanding, me, _ int64) error {
+		return models.SetHelpStatus(c.Request().Context(), db, cal.ID, me, c.FormValue("status"))
 	})
 }
 
 // ExtendHelpCalendar answers POST /api/v1/village/help/:id/extend (ends_on).
 func (h *Handler) ExtendHelpCalendar() echo.HandlerFunc {
-	return h.helpAction("", func(c echo.Context, cal *models.HelpCalendar, s models.HelpStanding, _, _ int64) error {
+	return h.helpAction("", func(c echo.Context, db models.DB, cal *models.HelpCalendar, s models.HelpStanding, _, _ int64) error {
 		if !s.Organizer {
 			return models.ErrHelpNotOrganizer
 		}
@@ -213,14 +229,14 @@ func (h *Handler) ExtendHelpCalendar() echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return models.ExtendHelpCalendar(c.Request().Context(), h.db, cal.ID, end)
+		return models.ExtendHelpCalendar(c.Request().Context(), db, cal.ID, end)
 	})
 }
 
 // PostHelpUpdate answers POST /api/v1/village/help/:id/updates (kind: update, support, thanks; text).
 func (h *Handler) PostHelpUpdate() echo.HandlerFunc {
-	return h.helpAction("", func(c echo.Context, cal *models.HelpCalendar, _ models.HelpStanding, me, _ int64) error {
-		_, err := h.outbox.PostHelpUpdate(c.Request().Context(), cal, me, c.FormValue("kind"), c.FormValue("text"))
+	return h.helpAction("", func(c echo.Context, db models.DB, cal *models.HelpCalendar, _ models.HelpStanding, me, _ int64) error {
+		_, err := h.outbox.PostHelpUpdate(c.Request().Context(), db, cal, me, c.FormValue("kind"), c.FormValue("text"))
 		return err
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
@@ -17,7 +18,10 @@ import (
 // signed-in sender and the calendar in the path, then act (models says
 // who may); a refusal is answered as a page, anything else sends the
 // person back to the calendar with done at anchor.
-func (h *Handler) helpPost(c echo.Context, done, anchor string, act func(ctx context.Context, v *models.Account, cal *models.HelpCalendar, s models.HelpStanding) error) error {
+//
+// The action and the calendar's news to members on other servers
+// (outbox.HelpChanged) are one transaction, db in act.
+func (h *Handler) helpPost(c echo.Context, done, anchor string, act func(ctx context.Context, db models.DB, v *models.Account, cal *models.HelpCalendar, s models.HelpStanding) error) error {
 	v := h.viewer(c)
 	if v == nil {
 		return c.Redirect(http.StatusSeeOther, "/login")
@@ -26,7 +30,14 @@ func (h *Handler) helpPost(c echo.Context, done, anchor string, act func(ctx con
 	if err != nil {
 		return err
 	}
-	if err := act(c.Request().Context(), v, cal, s); err != nil {
+	ctx := c.Request().Context()
+	err = models.InTx(ctx, h.db, func(tx pgx.Tx) error {
+		if err := act(ctx, tx, v, cal, s); err != nil {
+			return err
+		}
+		return h.outbox.HelpChanged(ctx, tx, cal.ID)
+	})
+	if err != nil {
 		return h.helpRefused(c, err)
 	}
 	return doneAt(c, cal.ID, done, anchor)
@@ -34,13 +45,13 @@ func (h *Handler) helpPost(c echo.Context, done, anchor string, act func(ctx con
 
 // helpItemPost is helpPost on one slot or claim, whose id is the path's
 // param: act gets the calendar's id, the item's and the sender's actor.
-func (h *Handler) helpItemPost(c echo.Context, param, done, anchor string, act func(ctx context.Context, cal, item, actor int64) error) error {
-	return h.helpPost(c, done, anchor, func(ctx context.Context, v *models.Account, cal *models.HelpCalendar, _ models.HelpStanding) error {
+func (h *Handler) helpItemPost(c echo.Context, param, done, anchor string, act func(ctx context.Context, db models.DB, cal, item, actor int64) error) error {
+	return h.helpPost(c, done, anchor, func(ctx context.Context, db models.DB, v *models.Account, cal *models.HelpCalendar, _ models.HelpStanding) error {
 		item, err := idParam(c, param)
 		if err != nil {
 			return err // a 404, which helpRefused passes on as it is
 		}
-		return act(ctx, cal.ID, item, v.Actor.ID)
+		return act(ctx, db, cal.ID, item, v.Actor.ID)
 	})
 }
 
@@ -59,22 +70,22 @@ func doneAt(c echo.Context, id int64, done, anchor string) error {
 
 // ClaimHelpSlotForm is POST /help/:id/slots/:slot/claim (bringing).
 func (h *Handler) ClaimHelpSlotForm(c echo.Context) error {
-	return h.helpItemPost(c, "slot", "claimed", "#mine", func(ctx context.Context, cal, slot, actor int64) error {
-		_, err := models.ClaimHelpSlot(ctx, h.db, cal, slot, actor, c.FormValue("bringing"))
+	return h.helpItemPost(c, "slot", "claimed", "#mine", func(ctx context.Context, db models.DB, cal, slot, actor int64) error {
+		_, err := models.ClaimHelpSlot(ctx, db, cal, slot, actor, c.FormValue("bringing"))
 		return err
 	})
 }
 
 // ChangeHelpClaimForm is POST /help/:id/claims/:claim (bringing).
 func (h *Handler) ChangeHelpClaimForm(c echo.Context) error {
-	return h.helpItemPost(c, "claim", "changed", "#mine", func(ctx context.Context, cal, claim, actor int64) error {
-		return models.ChangeHelpClaim(ctx, h.db, cal, claim, actor, c.FormValue("bringing"))
+	return h.helpItemPost(c, "claim", "changed", "#mine", func(ctx context.Context, db models.DB, cal, claim, actor int64) error {
+		return models.ChangeHelpClaim(ctx, db, cal, claim, actor, c.FormValue("bringing"))
 	})
 }
 
 // GiveBackHelpClaimForm is POST /help/:id/claims/:claim/give_back.
 func (h *Handler) GiveBackHelpClaimForm(c echo.Context) error {
-	return h.helpItemPost(c, "claim", "given_back", "#slots", func(ctx context.Context, cal, claim, actor int64) error {
-		return models.GiveBackHelpClaim(ctx, h.db, cal, claim, actor)
+	return h.helpItemPost(c, "claim", "given_back", "#slots", func(ctx context.Context, db models.DB, cal, claim, actor int64) error {
+		return models.GiveBackHelpClaim(ctx, db, cal, claim, actor)
 	})
 }

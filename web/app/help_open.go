@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
@@ -124,7 +125,12 @@ func (h *Handler) OpenHelpCalendar(c echo.Context) error {
 	n, err := helpform.Read(ctx, h.db, g.Actor.ID, v.Actor.ID, f, story)
 	var cal *models.HelpCalendar
 	if err == nil {
-		cal, err = models.CreateHelpCalendar(ctx, h.db, n)
+		err = models.InTx(ctx, h.db, func(tx pgx.Tx) error {
+			if cal, err = models.CreateHelpCalendar(ctx, tx, n); err != nil {
+				return err
+			}
+			return h.outbox.HelpChanged(ctx, tx, cal.ID)
+		})
 	}
 	var input *models.HelpInputError
 	if errors.As(err, &input) {

@@ -16,15 +16,15 @@ import (
 
 // FillHelpSlotForm is POST /help/:id/slots/:slot/fill (name).
 func (h *Handler) FillHelpSlotForm(c echo.Context) error {
-	return h.helpItemPost(c, "slot", "filled", "#slots", func(ctx context.Context, cal, slot, actor int64) error {
-		return models.FillHelpSlot(ctx, h.db, cal, slot, actor, c.FormValue("name"))
+	return h.helpItemPost(c, "slot", "filled", "#slots", func(ctx context.Context, db models.DB, cal, slot, actor int64) error {
+		return models.FillHelpSlot(ctx, db, cal, slot, actor, c.FormValue("name"))
 	})
 }
 
 // ClearHelpSlotForm is POST /help/:id/slots/:slot/clear.
 func (h *Handler) ClearHelpSlotForm(c echo.Context) error {
-	return h.helpItemPost(c, "slot", "cleared", "#slots", func(ctx context.Context, cal, slot, actor int64) error {
-		_, err := models.ClearHelpSlot(ctx, h.db, cal, slot, actor)
+	return h.helpItemPost(c, "slot", "cleared", "#slots", func(ctx context.Context, db models.DB, cal, slot, actor int64) error {
+		_, err := models.ClearHelpSlot(ctx, db, cal, slot, actor)
 		return err
 	})
 }
@@ -32,7 +32,7 @@ func (h *Handler) ClearHelpSlotForm(c echo.Context) error {
 // AddHelpSlotsForm is POST /help/:id/slots: slots over a range, as the
 // opening form makes them.
 func (h *Handler) AddHelpSlotsForm(c echo.Context) error {
-	return h.helpPost(c, "slots", "#slots", func(ctx context.Context, _ *models.Account, cal *models.HelpCalendar, s models.HelpStanding) error {
+	return h.helpPost(c, "slots", "#slots", func(ctx context.Context, db models.DB, _ *models.Account, cal *models.HelpCalendar, s models.HelpStanding) error {
 		if !s.Organizer {
 			return models.ErrHelpNotOrganizer
 		}
@@ -44,20 +44,20 @@ func (h *Handler) AddHelpSlotsForm(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return models.AddHelpSlots(ctx, h.db, cal.ID, slots)
+		return models.AddHelpSlots(ctx, db, cal.ID, slots)
 	})
 }
 
 // HelpStatusForm is POST /help/:id/status (open, paused, closed).
 func (h *Handler) HelpStatusForm(c echo.Context) error {
-	return h.helpPost(c, "status", "", func(ctx context.Context, v *models.Account, cal *models.HelpCalendar, _ models.HelpStanding) error {
-		return models.SetHelpStatus(ctx, h.db, cal.ID, v.Actor.ID, c.FormValue("status"))
+	return h.helpPost(c, "status", "", func(ctx context.Context, db models.DB, v *models.Account, cal *models.HelpCalendar, _ models.HelpStanding) error {
+		return models.SetHelpStatus(ctx, db, cal.ID, v.Actor.ID, c.FormValue("status"))
 	})
 }
 
 // ExtendHelpForm is POST /help/:id/extend (ends_on).
 func (h *Handler) ExtendHelpForm(c echo.Context) error {
-	return h.helpPost(c, "extended", "", func(ctx context.Context, _ *models.Account, cal *models.HelpCalendar, s models.HelpStanding) error {
+	return h.helpPost(c, "extended", "", func(ctx context.Context, db models.DB, _ *models.Account, cal *models.HelpCalendar, s models.HelpStanding) error {
 		if !s.Organizer {
 			return models.ErrHelpNotOrganizer
 		}
@@ -65,15 +65,15 @@ func (h *Handler) ExtendHelpForm(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return models.ExtendHelpCalendar(ctx, h.db, cal.ID, end)
+		return models.ExtendHelpCalendar(ctx, db, cal.ID, end)
 	})
 }
 
 // PostHelpUpdateForm is POST /help/:id/updates (kind: update, support,
 // thanks; text).
 func (h *Handler) PostHelpUpdateForm(c echo.Context) error {
-	return h.helpPost(c, "posted", "#updates", func(ctx context.Context, v *models.Account, cal *models.HelpCalendar, _ models.HelpStanding) error {
-		_, err := h.outbox.PostHelpUpdate(ctx, cal, v.Actor.ID, c.FormValue("kind"), c.FormValue("text"))
+	return h.helpPost(c, "posted", "#updates", func(ctx context.Context, db models.DB, v *models.Account, cal *models.HelpCalendar, _ models.HelpStanding) error {
+		_, err := h.outbox.PostHelpUpdate(ctx, db, cal, v.Actor.ID, c.FormValue("kind"), c.FormValue("text"))
 		return err
 	})
 }
