@@ -62,6 +62,9 @@ func helpFacts(cal *models.HelpCalendar) string {
 // new (help_reach.go's alreadyTold); a burst of changes is one Update,
 // the one not yet delivered taking the latest.
 func (o *Outbox) SendHelpQuestion(ctx context.Context, tx pgx.Tx, calendarID int64, kind string) error {
+	if kind != "Create" && kind != "Update" {
+		return fmt.Errorf("outbox: help sign-up poll: no %q of it", kind)
+	}
 	cal, err := models.HelpCalendarByID(ctx, tx, calendarID)
 	if err != nil {
 		return err

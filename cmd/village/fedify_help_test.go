@@ -26,11 +26,11 @@ const (
 
 const helpE2EAddress = "12 Elm Street, apt 3"
 
-// Two Fedify users join a members-only group whose moderator opened a
-// help calendar (a dinner for one person on each of two days). Their
-// server is recorded as Mastodon, whose members sign up by poll: the
-// group's sign-up Question is served to a member's signed fetch only
-// (404 to a stranger's and to an unsigned one). fedi votes for the first
+// Two Fedify users ask to join a members-only group; once fedi is in, its
+// moderator opens a help calendar (a dinner for one person on each of two
+// days). Fedify's server is recorded as Mastodon, whose members sign up
+// by poll: the group's sign-up Question reaches fedi, and is served to a
+// member's signed fetch only (404 to a stranger's and to an unsigned one). fedi votes for the first
 // dinner and gets the group's direct note with the address, and the poll
 // that reaches her offers only the second dinner; fedo's vote for the
 // full first dinner gets the "just taken" note naming the open one, and
@@ -59,6 +59,34 @@ func TestFedifyHelpSignupPoll(t *testing.T) {
 		return nil
 	})
 
+	// Both ask to join; maria lets fedi in first.
+	fedi.Follow("@nicu@" + v.Addr)
+	fedo.Follow("@nicu@" + v.Addr)
+	var requests []account
+	testenv.Eventually(t, 30*time.Second, "the Fedify users' requests", func() bool {
+		maria.Get("/api/v1/follow_requests", &requests)
+		return len(requests) == 2
+	})
+	var rel relationship
+	admit := func(f *testenv.Fedify) {
+		t.Helper()
+		for _, r := range requests {
+			if r.Acct == f.Username+"@"+f.Addr {
+				maria.Post("/api/v1/follow_requests/"+r.ID+"/authorize", nil, &rel)
+			}
+		}
+		testenv.Eventually(t, 30*time.Second, "the group's Accept at "+f.Addr, func() bool {
+			for _, a := range f.ReceivedOfType("Accept") {
+				if a["actor"] == groupURL {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	admit(fedi)
+
+	// maria opens the calendar: the sign-up poll reaches fedi, a member.
 	tomorrow := time.Now().UTC().AddDate(0, 0, 1)
 	var cal struct{ ID json.Number }
 	maria.Post("/api/v1/village/groups/nicu/help", url.Values{"title": {"Meals for Rosa"}, "kind": {"meals"},
@@ -71,32 +99,19 @@ func TestFedifyHelpSignupPoll(t *testing.T) {
 	signup := v.BaseURL + "/help/" + cal.ID.String() + "/signup"
 	first := tomorrow.Format("Mon 2 Jan") + " 18:00 · dinner"
 	second := tomorrow.AddDate(0, 0, 1).Format("Mon 2 Jan") + " 18:00 · dinner"
+	sent := waitObject(t, fedi, "the group's Create{Question}", signup, "Create", groupURL, nil)
+	if totals := optionTotals(sent.Understood, "anyOf"); len(totals) != 2 || totals[first] != 0.0 || totals[second] != 0.0 {
+		t.Errorf("Fedify reads the poll's options (anyOf) as %v, want both dinners at 0", totals)
+	}
+	if fmt.Sprint(sent.Raw["to"]) != groupURL+"/followers" && fmt.Sprint(sent.Raw["to"]) != "["+groupURL+"/followers]" {
+		t.Errorf("the poll is addressed to %v, want the group's followers", sent.Raw["to"])
+	}
 
-	// Both ask to join; a stranger's signed fetch of the poll is a 404.
-	fedi.Follow("@nicu@" + v.Addr)
-	fedo.Follow("@nicu@" + v.Addr)
-	var requests []account
-	testenv.Eventually(t, 30*time.Second, "the Fedify users' requests", func() bool {
-		maria.Get("/api/v1/follow_requests", &requests)
-		return len(requests) == 2
-	})
-	if got := fedi.Fetch(signup, true); got.Status != http.StatusNotFound {
+	// fedo, still waiting, is a stranger: its signed fetch is a 404.
+	if got := fedo.Fetch(signup, true); got.Status != http.StatusNotFound {
 		t.Errorf("a non-member's signed fetch of the poll: %d, want 404", got.Status)
 	}
-	var rel relationship
-	for _, r := range requests {
-		maria.Post("/api/v1/follow_requests/"+r.ID+"/authorize", nil, &rel)
-	}
-	for _, f := range []*testenv.Fedify{fedi, fedo} {
-		testenv.Eventually(t, 30*time.Second, "the group's Accept at "+f.Addr, func() bool {
-			for _, a := range f.ReceivedOfType("Accept") {
-				if a["actor"] == groupURL {
-					return true
-				}
-			}
-			return false
-		})
-	}
+	admit(fedo)
 
 	// A member's signed fetch gets the Question; an unsigned one a 404.
 	got := fedi.Fetch(signup, true)
