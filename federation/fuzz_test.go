@@ -23,7 +23,7 @@ func FuzzParseIncomingObject(f *testing.F) {
 		`{"type":"Create","object":[{"type":"Note"}],"to":[null,1,{"id":"x"}],"cc":{"href":"y"}}`,
 		`{"id":"https://mz.example/events/1","type":"Event","name":"Park","actor":"https://mz.example/@ana","attributedTo":"https://mz.example/@moms","startTime":"2027-03-27T10:00:00+01:00","endTime":"2027-03-27T12:00:00+01:00","timezone":"Europe/Berlin","maximumAttendeeCapacity":"12","participantCount":3,"location":{"type":"Place","name":"Park","address":{"type":"PostalAddress","streetAddress":"Weg 1"},"latitude":"52.5","longitude":13.4},"ical:status":"CONFIRMED"}`,
 		`{"id":"https://m.example/q/1","type":"Question","attributedTo":"https://m.example/u/a","content":"?","oneOf":{"type":"Note","name":"Yes","replies":{"totalItems":1e300}},"anyOf":[{"name":""},{"content":"Maybe"}],"endTime":"2026-12-31T00:00:00Z","closed":true,"votersCount":-4}`,
-		`{}`, `null`, `[]`, `{"id":5}`,
+		`{}`, `null`, `[]`, `{"id":5}`, helpSeed,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -53,6 +53,7 @@ func FuzzParseIncomingObject(f *testing.F) {
 			checkIncomingActor(t, candidate)
 			checkIncomingEvent(t, candidate)
 			checkIncomingPoll(t, candidate)
+			checkIncomingHelp(t, candidate)
 		}
 	})
 }

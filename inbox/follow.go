@@ -223,6 +223,9 @@ func (p *Processor) delete(ctx context.Context, tx pgx.Tx, a *activity) error {
 		if !federation.SameOrigin(object, a.signer.URI) {
 			return refuse(http.StatusForbidden, "%s may not delete %s", a.signer.URI, object)
 		}
+		if copied, err := p.helpCopyGone(ctx, tx, a, object); copied || err != nil {
+			return err // another Village's help calendar (help_copy.go)
+		}
 		return p.deletePost(ctx, tx, a, object)
 	}
 	_, err := models.DeleteRemoteActor(ctx, tx, a.signer.URI)

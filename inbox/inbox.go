@@ -195,7 +195,11 @@ func (p *Processor) apply(ctx context.Context, tx pgx.Tx, a *activity, pre *prep
 	case "Follow":
 		return p.follow(ctx, tx, a)
 	case "Accept", "Reject", "TentativeAccept":
-		// An answer to a meetup or to a Join (rsvp.go), else to a Follow.
+		// An answer to a member's Join of a help slot (help_copy.go), to a
+		// meetup or to a Join (rsvp.go), else to a Follow.
+		if handled, err := p.helpJoinAnswered(ctx, tx, a); handled || err != nil {
+			return err
+		}
 		if handled, err := p.eventAnswer(ctx, tx, a); handled || err != nil {
 			return err
 		}

@@ -117,6 +117,9 @@ func (p *Processor) missingAncestors(ctx context.Context, uri string) []*federat
 // addressed to (from members only; the group passes it on), or because
 // someone here follows the author, is mentioned, or is answered.
 func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *incomingPost) error {
+	if calendar, err := p.helpCopy(ctx, tx, a); calendar || err != nil {
+		return err // another Village's help calendar is kept as a copy, never as a post (help_copy.go)
+	}
 	if in == nil {
 		return nil
 	}
@@ -297,6 +300,9 @@ func (p *Processor) relevant(ctx context.Context, tx pgx.Tx, in *incomingPost) (
 
 // update applies an author's edit of a post.
 func (p *Processor) updatePost(ctx context.Context, tx pgx.Tx, a *activity, in *incomingPost) error {
+	if calendar, err := p.helpCopy(ctx, tx, a); calendar || err != nil {
+		return err // another Village's help calendar brings its copy up to date (help_copy.go)
+	}
 	stored, err := models.PostByURI(ctx, tx, in.Post.URI)
 	if errors.Is(err, models.ErrNotFound) {
 		return p.create(ctx, tx, a, in) // an edit of a post we never saw: take it as new

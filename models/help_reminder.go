@@ -72,7 +72,8 @@ func RemindHelpersThen(ctx context.Context, db DB, now time.Time, remote func(tx
 }
 
 // HelpFeedSlot is a place a member took, for her own calendar feed: the
-// only feed where its address appears, since the feed is hers.
+// only feed where its address appears, since the feed is hers (a copy's
+// once the group accepted her place).
 type HelpFeedSlot struct {
 	CalendarID int64
 	SlotID     int64
@@ -91,7 +92,7 @@ type HelpFeedSlot struct {
 // closed, of groups she is still a member of, from 30 days ago on.
 func MemberHelpSlots(ctx context.Context, db DB, actorID int64) ([]HelpFeedSlot, error) {
 	rows, err := db.Query(ctx, `SELECT c.id, s.id, k.id, c.title, s.label, s.day, coalesce(to_char(s.at_time, 'HH24:MI'), ''),
-			c.time_zone, c.address, k.bringing, greatest(k.updated_at, c.updated_at)
+			c.time_zone, CASE WHEN k.pending THEN '' ELSE c.address END, k.bringing, greatest(k.updated_at, c.updated_at)
 		FROM help_claims k JOIN help_slots s ON s.id = k.slot_id JOIN help_calendars c ON c.id = s.calendar_id
 		WHERE k.actor_id = $1 AND c.status <> 'closed' AND s.day >= current_date - 30
 		  AND (EXISTS (SELECT 1 FROM follows f WHERE f.followee_id = c.group_id AND f.follower_id = $1 AND f.state = 'accepted')

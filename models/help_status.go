@@ -54,7 +54,7 @@ type HelpStanding struct {
 	Member    bool // of the group, not banned
 	Organizer bool
 	Recipient bool
-	Claimer   bool // took a place in one of its slots
+	Claimer   bool // took a place in one of its slots (a copy's: the group accepted it)
 	Moderator bool // of the group
 }
 
@@ -85,7 +85,8 @@ func HelpStandingOf(ctx context.Context, db DB, c *HelpCalendar, actorID int64) 
 	}
 	err = db.QueryRow(ctx, `SELECT
 			EXISTS (SELECT 1 FROM help_organizers WHERE calendar_id = $1 AND actor_id = $2),
-			EXISTS (SELECT 1 FROM help_claims k JOIN help_slots s ON s.id = k.slot_id WHERE s.calendar_id = $1 AND k.actor_id = $2),
+			EXISTS (SELECT 1 FROM help_claims k JOIN help_slots s ON s.id = k.slot_id WHERE s.calendar_id = $1 AND k.actor_id = $2
+				AND NOT k.pending),
 			EXISTS (SELECT 1 FROM group_moderators WHERE group_id = $3 AND actor_id = $2)`,
 		c.ID, actorID, c.GroupID).Scan(&s.Organizer, &s.Claimer, &s.Moderator)
 	if err != nil {

@@ -39,6 +39,8 @@ type apiHelpCalendar struct {
 	Slots         []apiHelpSlot  `json:"slots,omitempty"`
 	Updates       []apiHelpWords `json:"updates,omitempty"`
 	Viewer        apiHelpViewer  `json:"viewer"`
+	// Home is the server a calendar kept from another Village is organized on; "" for ours.
+	Home string `json:"home,omitempty"`
 }
 
 type apiHelpNotes struct {
@@ -65,6 +67,8 @@ type apiHelpClaim struct {
 	AccountID *string `json:"account_id"`
 	Name      string  `json:"name"`
 	Bringing  string  `json:"bringing"`
+	// Pending: a claim of another Village's calendar its group has not answered yet.
+	Pending bool `json:"pending"`
 }
 
 type apiHelpWords struct {
@@ -134,6 +138,14 @@ func (h *Handler) helpEntity(ctx context.Context, cal *models.HelpCalendar, s mo
 			v.Claims = append(v.Claims, cv)
 		}
 		out.Slots = append(out.Slots, v)
+	}
+	if cp, err := h.helpCopyOf(ctx, cal); err != nil {
+		return nil, err
+	} else if cp != nil {
+		out.URI, out.Home = cp.URI, hostOf(cp.URI)
+		if err := h.copySlots(ctx, cal.ID, out.Slots); err != nil {
+			return nil, err
+		}
 	}
 	updates, err := models.HelpUpdates(ctx, h.db, cal.ID)
 	if err != nil {

@@ -142,6 +142,12 @@ func (h *Handler) helpAction(sub string, act func(c echo.Context, db models.DB, 
 				return err
 			}
 		}
+		if cp, err := h.helpCopyOf(c.Request().Context(), cal); err != nil || cp != nil {
+			if err != nil {
+				return err
+			}
+			return h.helpCopyAction(c, cal, cp, sub, subID) // kept from another Village (help_copy.go)
+		}
 		ctx := c.Request().Context()
 		err = models.InTx(ctx, h.db, func(tx pgx.Tx) error {
 			if err := act(c, tx, cal, s, currentAccount(c).Actor.ID, subID); err != nil {

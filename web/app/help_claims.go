@@ -30,6 +30,12 @@ func (h *Handler) helpPost(c echo.Context, done, anchor string, act func(ctx con
 	if err != nil {
 		return err
 	}
+	if cp, err := h.helpCopyOf(c.Request().Context(), cal); err != nil || cp != nil {
+		if err != nil {
+			return err
+		}
+		return h.helpCopyPost(c, v, cal, cp, done) // kept from another Village (help_copy.go)
+	}
 	ctx := c.Request().Context()
 	err = models.InTx(ctx, h.db, func(tx pgx.Tx) error {
 		if err := act(ctx, tx, v, cal, s); err != nil {

@@ -43,6 +43,8 @@ type helpPageData struct {
 	// ReportURL reports who opened the calendar through the report flow
 	// (a calendar is not a post: its opener answers for it).
 	ReportURL string
+	// Home is the server a calendar kept from another Village is organized on.
+	Home string
 }
 
 type helpDayView struct {
@@ -74,6 +76,7 @@ type helpMineView struct {
 	ClaimID  int64
 	Slot     string
 	Bringing string
+	Pending  bool // the group on another Village has not answered yet
 }
 
 type helpUpdateView struct {
@@ -160,6 +163,9 @@ func (h *Handler) HelpCalendarPage(c echo.Context) error {
 		}
 	}
 	d.Days, d.Mine = h.helpDays(cal, s, slots, actors, v.Actor.ID)
+	if err := h.helpCopyView(ctx, cal, &d); err != nil {
+		return err
+	}
 	for _, u := range updates {
 		view := helpUpdateView{Kind: u.Kind, Body: u.Body, Created: since(u.CreatedAt)}
 		if a := actors[u.AuthorID]; a != nil {

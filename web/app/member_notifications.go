@@ -146,7 +146,7 @@ func (h *Handler) NotificationsPage(c echo.Context) error {
 			if n.PostID != nil {
 				item.ActionURL, item.ActionLabel = "/events/"+strconv.FormatInt(*n.PostID, 10), i18n.Text("meetups.open")
 			}
-		case models.NotifyHelpUpdate, models.NotifyHelpThanks, models.NotifyHelpReminder:
+		case models.NotifyHelpUpdate, models.NotifyHelpThanks, models.NotifyHelpReminder, models.NotifyHelpReleased:
 			item.Sentence = sentence("notification." + n.Type)
 			if n.HelpCalendarID != nil {
 				item.ActionURL, item.ActionLabel = "/help/"+strconv.FormatInt(*n.HelpCalendarID, 10), i18n.Text("help.open_calendar")

@@ -119,6 +119,13 @@ var helpPages = map[string]string{
 	"notification.help_update":   "News from a help calendar you signed up for.",
 	"notification.help_thanks":   "Thanks from a help calendar you signed up for.",
 	"notification.help_reminder": "Reminder: you signed up to help tomorrow.",
+	// Calendars of groups on other Villages (help_copy.go).
+	"notification.help_released": "Your place in a help calendar of another server's group is no longer held for you: the group said no, or it changed.",
+	"help.copy.home":             "Organized on %s: sign up here, the group's server confirms your place.",
+	"help.copy.pending":          "Waiting for the group's answer.",
+	"help.refused.copy":          "This calendar is organized on %s: do that there.",
+	"help.done.claim_sent":       "Thank you: the group's server confirms your place shortly.",
+	"help.copies.heading":        "Help calendars of your groups on other servers",
 	"calendar.help.bringing":     "You bring: %s",
 	"help.report":                "Report this calendar (it reports who opened it)",
 	"help.open_calendar":         "Open the calendar",
