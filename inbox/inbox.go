@@ -234,6 +234,10 @@ func (p *Processor) apply(ctx context.Context, tx pgx.Tx, a *activity, pre *prep
 		if handled, err := p.rsvpVote(ctx, tx, a, pre.post); handled || err != nil {
 			return err
 		}
+		// So is a vote in a help calendar's sign-up poll (help_vote.go): a claim.
+		if handled, err := p.helpVote(ctx, tx, a, pre.post); handled || err != nil {
+			return err
+		}
 		return p.create(ctx, tx, a, pre.post)
 	case "Like", "EmojiReact":
 		return p.like(ctx, tx, a)

@@ -8,6 +8,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// HelpReminder is a place due its day-before reminder.
+type HelpReminder struct {
+	ActorID, SlotID, CalendarID, GroupID int64
+}
+
 // RemindHelpers reminds each member who took a place of a slot on the
 // day before it (in the calendar's zone), once per place, from the
 // group; a closed calendar reminds nobody. It reports how many places it
@@ -15,35 +20,52 @@ import (
 // claims are marked in the same transaction, so two workers never
 // remind twice.
 func RemindHelpers(ctx context.Context, db DB, now time.Time) (int, error) {
+	return RemindHelpersThen(ctx, db, now, nil)
+}
+
+// RemindHelpersThen is RemindHelpers, marking the places of helpers on
+// other servers reminded too; remote, when set, is given those in the
+// same transaction, to send their reminders (a notice reaches local
+// members only).
+func RemindHelpersThen(ctx context.Context, db DB, now time.Time, remote func(tx pgx.Tx, due []HelpReminder) error) (int, error) {
 	n := 0
 	err := InTx(ctx, db, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `UPDATE help_claims k SET reminded_at = $1 FROM help_slots s, help_calendars c
-			WHERE s.id = k.slot_id AND c.id = s.calendar_id AND k.actor_id IS NOT NULL AND k.reminded_at IS NULL
+		rows, err := tx.Query(ctx, `UPDATE help_claims k SET reminded_at = $1 FROM help_slots s, help_calendars c, actors a
+			WHERE s.id = k.slot_id AND c.id = s.calendar_id AND a.id = k.actor_id AND k.reminded_at IS NULL
 			  AND c.status <> 'closed' AND s.day - 1 = ($1::timestamptz AT TIME ZONE c.time_zone)::date
-			RETURNING k.actor_id, c.id, c.group_id`, now)
+			RETURNING k.actor_id, k.slot_id, c.id, c.group_id, a.domain IS NOT NULL`, now)
 		if err != nil {
 			return fmt.Errorf("models: remind helpers: %w", err)
 		}
-		type due struct{ actor, calendar, group int64 }
-		var list []due
+		var local, far []HelpReminder
 		for rows.Next() {
-			var d due
-			if err := rows.Scan(&d.actor, &d.calendar, &d.group); err != nil {
+			var d HelpReminder
+			var isRemote bool
+			if err := rows.Scan(&d.ActorID, &d.SlotID, &d.CalendarID, &d.GroupID, &isRemote); err != nil {
 				rows.Close()
 				return fmt.Errorf("models: remind helpers: %w", err)
 			}
-			list = append(list, d)
+			if isRemote {
+				far = append(far, d)
+			} else {
+				local = append(local, d)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("models: remind helpers: %w", err)
 		}
-		for _, d := range list {
-			if err := notifyHelp(ctx, tx, d.actor, NotifyHelpReminder, d.group, d.calendar); err != nil {
+		for _, d := range local {
+			if err := notifyHelp(ctx, tx, d.ActorID, NotifyHelpReminder, d.GroupID, d.CalendarID); err != nil {
 				return err
 			}
 		}
-		n = len(list)
+		if remote != nil && len(far) > 0 {
+			if err := remote(tx, far); err != nil {
+				return err
+			}
+		}
+		n = len(local) + len(far)
 		return nil
 	})
 	return n, err

@@ -50,6 +50,10 @@ func (o *Outbox) HelpChanged(ctx context.Context, tx pgx.Tx, calendarID int64) e
 	if err != nil || !group.IsLocal() {
 		return err // another server's calendar: told by its own group
 	}
+	// Mastodon's kin see no calendar: their sign-up poll (help_question.go) follows it.
+	if err := o.SendHelpQuestion(ctx, tx, calendarID, "Update"); err != nil {
+		return err
+	}
 	inboxes, err := models.FollowerInboxes(ctx, tx, group.ID)
 	if err != nil || len(inboxes) == 0 {
 		return err

@@ -68,6 +68,7 @@ func activityPubRoutes(e *echo.Echo, h *activitypub.Handler) {
 	e.GET("/users/:name/statuses/:id/rsvp", h.RSVPQuestion, signedJSON) // a meetup's RSVP poll
 	e.GET("/help/:id", h.HelpCalendar, signedJSON)                      // a help calendar, to its members' servers
 	e.GET(federation.HelpContextPath, h.HelpContext)                    // Village's JSON-LD vocabulary
+	e.GET("/help/:id/signup", h.HelpSignup, signedJSON)                 // a help calendar's sign-up poll
 
 	// Inboxes: the shared one and each local actor's
 	e.POST("/inbox", h.PostInbox)

@@ -11,7 +11,7 @@ import (
 
 // reminderTask runs remind every quarter hour (early enough for a day
 // ahead): the day-before reminders of meetups (models.RemindEvents) and
-// of help calendars' slots (models.RemindHelpers), each sent once.
+// of help calendars' slots (outbox.RemindHelpers), each sent once.
 func reminderTask(name, done string, remind func(context.Context, models.DB, time.Time) (int, error),
 	db models.DB, logger *slog.Logger) delivery.PeriodicTask {
 	return delivery.PeriodicTask{Name: name, Every: 15 * time.Minute, Run: func(ctx context.Context) error {

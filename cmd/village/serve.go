@@ -97,7 +97,10 @@ func (a *app) serve(ctx context.Context) error {
 		Timeout: cfg.DeliveryTimeout, RetryBase: cfg.DeliveryRetryBase, RescueAfter: cfg.DeliveryRescueAfter,
 		Periodic: []delivery.PeriodicTask{cleanup, polls,
 			reminderTask("meetup-reminders", "meetups: reminded people going", models.RemindEvents, st.pool, a.logger),
-			reminderTask("help-reminders", "help calendars: reminded helpers", models.RemindHelpers, st.pool, a.logger)},
+			// Helpers on other servers are reminded by a direct note (outbox/help_notes.go).
+			reminderTask("help-reminders", "help calendars: reminded helpers", func(ctx context.Context, db models.DB, now time.Time) (int, error) {
+				return out.RemindHelpers(ctx, db, now)
+			}, st.pool, a.logger)},
 	})
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -47,12 +48,23 @@ type Remote struct {
 // NewRemote starts a remote peer with an actor named username.
 func NewRemote(t testing.TB, username string) *Remote {
 	t.Helper()
+	return newRemote(t, username, nil)
+}
+
+// newRemote starts the peer on listener, or on 127.0.0.1 when it is nil.
+func newRemote(t testing.TB, username string, listener net.Listener) *Remote {
+	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := &Remote{t: t, Key: key, Username: username, docs: map[string]any{}}
-	r.Server = httptest.NewServer(http.HandlerFunc(r.serve))
+	r.Server = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
+	if listener != nil {
+		r.Server.Listener.Close()
+		r.Server.Listener = listener
+	}
+	r.Server.Start()
 	t.Cleanup(r.Server.Close)
 	r.ActorID = r.Server.URL + "/users/" + username
 	r.KeyID = r.ActorID + "#main-key"

@@ -260,7 +260,7 @@ func (h *Handler) ExtendHelpCalendar() echo.HandlerFunc {
 // PostHelpUpdate answers POST /api/v1/village/help/:id/updates (kind: update, support, thanks; text).
 func (h *Handler) PostHelpUpdate() echo.HandlerFunc {
 	return h.helpAction("", func(c echo.Context, db models.DB, cal *models.HelpCalendar, _ models.HelpStanding, me, _ int64) error {
-		_, err := models.PostHelpUpdate(c.Request().Context(), db, cal, me, c.FormValue("kind"), c.FormValue("text"))
+		_, err := h.outbox.PostHelpUpdate(c.Request().Context(), db, cal, me, c.FormValue("kind"), c.FormValue("text"))
 		return err
 	})
 }

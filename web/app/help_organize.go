@@ -73,7 +73,7 @@ func (h *Handler) ExtendHelpForm(c echo.Context) error {
 // thanks; text).
 func (h *Handler) PostHelpUpdateForm(c echo.Context) error {
 	return h.helpPost(c, "posted", "#updates", func(ctx context.Context, db models.DB, v *models.Account, cal *models.HelpCalendar, _ models.HelpStanding) error {
-		_, err := models.PostHelpUpdate(ctx, db, cal, v.Actor.ID, c.FormValue("kind"), c.FormValue("text"))
+		_, err := h.outbox.PostHelpUpdate(ctx, db, cal, v.Actor.ID, c.FormValue("kind"), c.FormValue("text"))
 		return err
 	})
 }
