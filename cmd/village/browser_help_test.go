@@ -82,6 +82,22 @@ func TestBrowserHelpCalendarOnAPhone(t *testing.T) {
 		b.Click("input[name=no_visits]")
 		b.Screenshot("help-form", testenv.PhoneWidth)
 
+		// A last day before the first gives the form back, saying so in
+		// the form's words, with nothing she typed lost.
+		setValue(t, b, "#h-ends", tue.AddDate(0, 0, -1).Format(time.DateOnly))
+		if code := b.Submit("main form.meetup-form [type=submit]"); code != http.StatusUnprocessableEntity {
+			t.Fatalf("a calendar ending before it starts answered %d", code)
+		}
+		if got := b.Text("main .form-error"); got != "Please check Last day: the last day comes after the first." {
+			t.Errorf("the form given back says %q", got)
+		}
+		for field, want := range map[string]string{"#h-title": "Meals for the Okafors", "#h-address": helpAddress, "#h-slots": "18:00 dinner"} {
+			if got := value(t, b, field); got != want {
+				t.Errorf("the form given back has %s = %q, want %q", field, got, want)
+			}
+		}
+		checkPhone(t, b, "")
+		setValue(t, b, "#h-ends", tue.AddDate(0, 0, 6).Format(time.DateOnly))
 		if code := b.Submit("main form.meetup-form [type=submit]"); code != http.StatusOK {
 			t.Fatalf("opening answered %d: %s", code, b.Text("main"))
 		}
@@ -119,7 +135,7 @@ func TestBrowserHelpCalendarOnAPhone(t *testing.T) {
 		b.Fill("#slots form[action$='/claim'] input[name=bringing]", "lasagna, no nuts")
 		b.Submit("#slots form[action$='/claim'] [type=submit]")
 		b.WaitText("main .flash", "Thank you for signing up")
-		b.WaitText("#mine", tueDay+", dinner")
+		b.WaitText("#mine", tueDay+", 18:00 dinner")
 		if got := value(t, b, "#mine input[name=bringing]"); got != "lasagna, no nuts" {
 			t.Errorf("her sign-up says she brings %q", got)
 		}
