@@ -185,6 +185,10 @@ func TestBrowserHelpCalendarOnAPhone(t *testing.T) {
 		b.WaitText("main .flash", "The slot is filled")
 		wantSlots(t, b, tueDay+": 18:00 dinner 0 of 1 places free Joan from church", thuDay+": 18:00 dinner 1 of 1 places free")
 		checkPhone(t, b, "help-organizer")
+		// The richest page in the dark theme too (its badges and quiet buttons).
+		b.ColorScheme("dark")
+		b.CheckAccessibility(t)
+		b.ColorScheme("light")
 
 		b.Submit("#slots form[action$='/clear'] [type=submit]")
 		b.WaitText("main .flash", "The slot is free again")
@@ -208,6 +212,12 @@ func TestBrowserHelpCalendarOnAPhone(t *testing.T) {
 			}
 		}
 		b.WaitText("#updates article", "Ada is home and resting")
+		checkPhone(t, b, "")
+
+		// The group's list says it is closed.
+		b.Visit("/groups/park_slope/help")
+		b.WaitText("main article", "Meals for the Okafors")
+		b.WaitText("main article .badge", "Closed")
 		checkPhone(t, b, "")
 	})
 }
