@@ -53,7 +53,7 @@ func (h *Handler) helpRefused(c echo.Context, err error) error {
 	status, text := http.StatusUnprocessableEntity, ""
 	switch {
 	case errors.As(err, &input):
-		text = i18n.Format("help.refused.input", input.Field, input.Reason)
+		text = i18n.Format("help.refused.input", helpFieldName(input.Field), input.Reason)
 	case helpReason(err) != "":
 		text = i18n.Text(helpReason(err))
 		if helpForbidden(err) {
@@ -66,6 +66,28 @@ func (h *Handler) helpRefused(c echo.Context, err error) error {
 	}
 	d := errorData{Status: status, Heading: i18n.Text("help.refused.title"), Text: text}
 	return h.page(c, status, "error", d.Heading, d)
+}
+
+// helpFieldName is the form's label of a field models names in a
+// refusal ("ends_on" reads "Last day"): a person never saw the field's name.
+func helpFieldName(field string) string {
+	key := "help.form." + field
+	switch field { // the fields whose label is not help.form.<field>
+	case "for":
+		key = "help.form.for_member"
+	case "time_zone":
+		key = "help.form.zone"
+	case "bringing":
+		key = "help.bringing"
+	case "name":
+		key = "help.fill.name"
+	case "text":
+		key = "help.update.text"
+	}
+	if i18n.Text(key) == key {
+		return field
+	}
+	return i18n.Text(key)
 }
 
 // helpReason is the string key that says why models refused, "" for

@@ -135,7 +135,7 @@ func (h *Handler) OpenHelpCalendar(c echo.Context) error {
 	}
 	var input *models.HelpInputError
 	if errors.As(err, &input) {
-		return h.helpForm(c, g, f, i18n.Format("help.refused.input", input.Field, input.Reason), http.StatusUnprocessableEntity)
+		return h.helpForm(c, g, f, i18n.Format("help.refused.input", helpFieldName(input.Field), input.Reason), http.StatusUnprocessableEntity)
 	}
 	if err != nil {
 		return h.helpRefused(c, err)

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -63,7 +64,7 @@ type helpSlotView struct {
 	CanClaim  bool
 	CanFill   bool
 	CanClear  bool
-	LabelFull string // label and time, for screen readers on its buttons
+	LabelFull string // day, time and label, for screen readers on its buttons and her list of sign-ups
 }
 
 type helpClaimView struct {
@@ -194,7 +195,7 @@ func (h *Handler) helpDays(cal *models.HelpCalendar, s models.HelpStanding, slot
 			days = append(days, helpDayView{Day: day})
 		}
 		view := helpSlotView{ID: sl.ID, Label: sl.Label, At: sl.At, Places: sl.Places, Free: sl.Free(),
-			LabelFull: day + ", " + sl.Label}
+			LabelFull: day + ", " + strings.TrimSpace(sl.At+" "+sl.Label)}
 		for _, k := range sl.Claims {
 			cv := helpClaimView{Name: k.Name, Bringing: k.Bringing}
 			if k.ActorID != nil {
