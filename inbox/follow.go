@@ -106,10 +106,12 @@ func (p *Processor) answerToFollow(ctx context.Context, tx pgx.Tx, a *activity, 
 	}
 	if accepted {
 		_, err = models.AcceptFollow(ctx, tx, follow.ID)
-	} else {
-		_, err = models.DeleteFollow(ctx, tx, follow.ID)
+		return err
 	}
-	return err
+	if _, err = models.DeleteFollow(ctx, tx, follow.ID); err != nil {
+		return err
+	}
+	return p.outbox.MemberLeft(ctx, tx, follow)
 }
 
 // undo applies Undo{Follow} by the follower.

@@ -182,10 +182,8 @@ func keepCopySlot(ctx context.Context, tx pgx.Tx, calendarID int64, s HelpCopySl
 	if helpers == nil {
 		helpers = []int64{}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE help_claims SET pending = false WHERE slot_id = $1 AND pending AND actor_id = ANY($2)`,
-		slotID, helpers); err != nil {
-		return nil, fmt.Errorf("models: keep help copy slot: %w", err)
-	}
+	// A pending claim home lists stays pending: only the Accept, which
+	// carries the address, confirms it (the Update may arrive first).
 	rows, err := tx.Query(ctx, `DELETE FROM help_claims WHERE slot_id = $1 AND actor_id IS NOT NULL AND actor_id <> ALL($2)
 		AND NOT (pending AND updated_at > now() - $3::interval) RETURNING actor_id`,
 		slotID, helpers, fmt.Sprintf("%d seconds", int(helpJoinGrace.Seconds())))

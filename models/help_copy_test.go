@@ -105,7 +105,7 @@ func TestHelpCopyClaimsFollowHomesHelpers(t *testing.T) {
 		kept      bool
 		pending   bool
 	}{
-		{name: "a member home lists keeps her place, confirmed", sent: 2 * time.Minute, listed: true, kept: true},
+		{name: "a member home lists keeps her place, waiting for the Accept", sent: 2 * time.Minute, listed: true, kept: true, pending: true},
 		{name: "a confirmed member home no longer lists loses her place", confirmed: true, kept: false},
 		{name: "a claim whose Join just left waits for home", sent: 5 * time.Second, kept: true, pending: true},
 		{name: "a claim home never took goes after a minute", sent: 2 * time.Minute, kept: false},

@@ -189,8 +189,12 @@ func (o *Outbox) ends(ctx context.Context, tx pgx.Tx, follow *models.Follow) (fo
 // releaseFormerMember frees the help-calendar places of someone who has
 // just stopped following a local group, unless she is still a member
 // some other way (a moderator).
+//
+// A group on another server frees her places itself when her Undo or its
+// Reject of the follow arrives there; here her claims on the copies of
+// its calendars go, since she can no longer see them.
 func (o *Outbox) releaseFormerMember(ctx context.Context, tx pgx.Tx, group, former *models.Actor) error {
-	if group.Type != models.ActorGroup || !group.IsLocal() {
+	if group.Type != models.ActorGroup {
 		return nil
 	}
 	member, err := models.IsMember(ctx, tx, group.ID, former.ID)
@@ -198,15 +202,15 @@ func (o *Outbox) releaseFormerMember(ctx context.Context, tx pgx.Tx, group, form
 		return err
 	}
 	freed, err := models.ReleaseHelpClaimsOf(ctx, tx, group.ID, former.ID)
-	if err != nil || freed == 0 {
+	if err != nil || freed == 0 || !group.IsLocal() {
 		return err
 	}
 	return o.helpGroupChanged(ctx, tx, group.ID)
 }
 
-// MemberLeft frees the help-calendar places of a remote member whose
-// Undo{Follow} of a local group was just applied, as releaseFormerMember
-// does for local ones.
+// MemberLeft frees the help-calendar places of someone whose follow of a
+// group the inbox just ended: a remote member's Undo{Follow} of a local
+// group, or a remote group's Reject of a local member's follow (a ban).
 func (o *Outbox) MemberLeft(ctx context.Context, tx pgx.Tx, follow *models.Follow) error {
 	group, err := models.ActorByID(ctx, tx, follow.FolloweeID)
 	if err != nil {

@@ -61,13 +61,17 @@ func TestHelpAcrossTwoVillages(t *testing.T) {
 	mia.Post("/api/v1/follow_requests/"+lookup(t, mia, "ann").ID+"/authorize", nil, &rel)
 	testenv.Eventually(t, 30*time.Second, "bea let in", func() bool { return relationshipOf(t, bea, group.ID).Following })
 
-	tomorrow := time.Now().AddDate(0, 0, 1).Format("2006-01-02")
+	tomorrow := time.Now().UTC().AddDate(0, 0, 1)
 	var opened helpOnB
 	mia.Post("/api/v1/village/groups/moms/help", url.Values{"title": {"Meals for Ana"}, "kind": {"meals"},
-		"recipient_name": {"Ana"}, "starts_on": {tomorrow}, "ends_on": {tomorrow}, "slots": {"18:00 dinner"}, "places": {"1"},
-		"address": {"12 Elm Street"}, "notes": {"no nuts"}, "time_zone": {"UTC"}}, &opened)
-	if opened.URI == "" {
+		"recipient_name": {"Ana"}, "starts_on": {tomorrow.Format(time.DateOnly)}, "ends_on": {tomorrow.AddDate(0, 0, 1).Format(time.DateOnly)},
+		"slots": {"18:00 dinner"}, "places": {"1"}, "address": {"12 Elm Street"}, "notes": {"no nuts"}, "time_zone": {"UTC"}}, &opened)
+	if opened.URI == "" || len(opened.Slots) != 2 {
 		t.Fatalf("the calendar on A: %+v", opened)
+	}
+	first, second := opened.Slots[0].ID, opened.Slots[1].ID
+	claimsOnA := func(who string) int {
+		return safetyQuery(t, a, `SELECT count(*) FROM help_claims k JOIN actors p ON p.id = k.actor_id WHERE p.username = $1`, who)
 	}
 
 	// bea sees it on B, among her groups' calendars (page and API).
@@ -79,7 +83,7 @@ func TestHelpAcrossTwoVillages(t *testing.T) {
 			return false
 		}
 		bea.Get("/api/v1/village/help/"+mine[0].ID, &onB)
-		return len(onB.Slots) == 1
+		return len(onB.Slots) == 2
 	})
 	var samsList []helpOnB
 	if sam.Get("/api/v1/village/help", &samsList); len(samsList) != 0 {
@@ -100,17 +104,21 @@ func TestHelpAcrossTwoVillages(t *testing.T) {
 		t.Errorf("a stranger on B gets the copy: %d", code)
 	}
 
-	// bea claims the one place on B: A keeps it, B shows her the address after the Accept.
-	var claimed helpOnB
-	if code := bea.Do(http.MethodPost, "/api/v1/village/help/"+onB.ID+"/slots/"+onB.Slots[0].ID+"/claim",
-		url.Values{"bringing": {"lasagna"}}, &claimed); code != http.StatusOK {
-		t.Fatalf("bea's claim on B: %d", code)
+	// bea claims the first evening on B: A keeps it, B shows her the address after the Accept.
+	beaClaims := func(want string) {
+		t.Helper()
+		var claimed helpOnB
+		if code := bea.Do(http.MethodPost, "/api/v1/village/help/"+onB.ID+"/slots/"+onB.Slots[0].ID+"/claim",
+			url.Values{"bringing": {"lasagna"}}, &claimed); code != http.StatusOK {
+			t.Fatalf("bea's claim on B: %d", code)
+		}
+		testenv.Eventually(t, 30*time.Second, "bea's claim at home and her address on B"+want, func() bool {
+			bea.Get("/api/v1/village/help/"+onB.ID, &onB)
+			return safetyQuery(t, a, `SELECT count(*) FROM help_claims k JOIN actors p ON p.id = k.actor_id
+				WHERE p.username = 'bea' AND k.bringing = 'lasagna' AND k.slot_id = $1`, first) == 1 && onB.Private != nil
+		})
 	}
-	testenv.Eventually(t, 30*time.Second, "bea's claim at home and her address on B", func() bool {
-		bea.Get("/api/v1/village/help/"+onB.ID, &onB)
-		return safetyQuery(t, a, `SELECT count(*) FROM help_claims k JOIN actors p ON p.id = k.actor_id
-			WHERE p.username = 'bea' AND k.bringing = 'lasagna'`) == 1 && onB.Private != nil
-	})
+	beaClaims("")
 	if onB.Private.Address != "12 Elm Street" || onB.Slots[0].Free != 0 {
 		t.Errorf("bea's copy after the Accept: %+v", onB)
 	}
@@ -118,15 +126,14 @@ func TestHelpAcrossTwoVillages(t *testing.T) {
 		t.Error("bea's page after the Accept shows no address, or still waits")
 	}
 
-	// The place is full for a member of A.
-	if code := ann.Do(http.MethodPost, "/api/v1/village/help/"+opened.ID+"/slots/"+opened.Slots[0].ID+"/claim", nil, nil); code != http.StatusUnprocessableEntity {
-		t.Errorf("ann's claim of the full slot: %d, want 422", code)
-	}
-	// Nobody else sees the address: not ann on A, not sam on B, not an unsigned fetch of the calendar's document.
-	for name, body := range map[string]string{"ann on A": getBody(t, ann, "/api/v1/village/help/"+opened.ID),
-		"sam on B": getBody(t, sam, "/api/v1/village/help/"+onB.ID)} {
-		if strings.Contains(body, "12 Elm") {
-			t.Errorf("%s gets the address", name)
+	// Nobody else sees the address: not ann on A before she claims (API
+	// and page), not sam on B, not an unsigned fetch of the calendar's document.
+	annWeb := a.SignIn("ann")
+	_, annPage := annWeb.Get("/help/" + opened.ID)
+	for name, body := range map[string]string{"ann's API on A": getBody(t, ann, "/api/v1/village/help/"+opened.ID),
+		"ann's page on A": annPage, "sam's API on B": getBody(t, sam, "/api/v1/village/help/"+onB.ID)} {
+		if strings.Contains(body, "12 Elm") || strings.Contains(body, "no nuts") {
+			t.Errorf("%s shows the address or notes", name)
 		}
 	}
 	req, _ := http.NewRequest(http.MethodGet, opened.URI, nil)
@@ -137,6 +144,18 @@ func TestHelpAcrossTwoVillages(t *testing.T) {
 		res.Body.Close()
 	}
 
+	// ann, a member on A, takes the second evening; the first is full for her.
+	if code := ann.Do(http.MethodPost, "/api/v1/village/help/"+opened.ID+"/slots/"+second+"/claim", nil, nil); code != http.StatusOK {
+		t.Errorf("ann's claim of the second evening: %d", code)
+	}
+	if code := ann.Do(http.MethodPost, "/api/v1/village/help/"+opened.ID+"/slots/"+first+"/claim", nil, nil); code != http.StatusUnprocessableEntity {
+		t.Errorf("ann's claim of the full first evening: %d, want 422", code)
+	}
+	testenv.Eventually(t, 30*time.Second, "ann's place counted on B", func() bool {
+		bea.Get("/api/v1/village/help/"+onB.ID, &onB)
+		return onB.Slots[1].Free == 0
+	})
+
 	// bea's calendar feed on B holds her slot.
 	var token string
 	queryOne(t, b, &token, `INSERT INTO calendar_tokens (actor_id, token) SELECT id, 'bea-feed-token' FROM actors
@@ -146,14 +165,31 @@ func TestHelpAcrossTwoVillages(t *testing.T) {
 		t.Errorf("bea's feed on B: %d %q", code, feed)
 	}
 
-	// Closing the calendar on A frees her place; B follows and tells her.
-	mia.Post("/api/v1/village/help/"+opened.ID+"/status", url.Values{"status": {"closed"}}, nil)
+	// The organizer clears bea's evening on A; B follows and tells her.
+	mia.Post("/api/v1/village/help/"+opened.ID+"/slots/"+first+"/clear", nil, nil)
 	testenv.Eventually(t, 30*time.Second, "bea's place freed on B", func() bool {
 		return safetyQuery(t, b, `SELECT count(*) FROM help_claims`) == 0
 	})
 	if n := safetyQuery(t, b, `SELECT count(*) FROM notifications n JOIN actors p ON p.id = n.recipient_id
 		WHERE p.username = 'bea' AND n.type = 'help_released'`); n != 1 {
 		t.Errorf("bea told %d times that her place went", n)
+	}
+
+	// She takes it again; then a ban frees it on A, and on B she loses the calendar.
+	beaClaims(" again")
+	miaWeb := a.SignIn("mia")
+	miaWeb.MustSubmit("/groups/moms/bans", url.Values{"handle": {"@bea@" + b.Addr}, "reason": {"test"}})
+	testenv.Eventually(t, 30*time.Second, "bea's places gone on A and B", func() bool {
+		return claimsOnA("bea") == 0 && safetyQuery(t, b, `SELECT count(*) FROM help_claims`) == 0
+	})
+	if code := bea.Do(http.MethodGet, "/api/v1/village/help/"+onB.ID, nil, nil); code != http.StatusNotFound {
+		t.Errorf("bea, banned, still gets the copy on B: %d", code)
+	}
+
+	// Closing the calendar frees ann's place from today on.
+	mia.Post("/api/v1/village/help/"+opened.ID+"/status", url.Values{"status": {"closed"}}, nil)
+	if n := claimsOnA("ann"); n != 0 {
+		t.Errorf("ann holds %d places in the closed calendar", n)
 	}
 }
 
