@@ -284,3 +284,30 @@ func TestHelpCopyClaimRules(t *testing.T) {
 		}
 	})
 }
+
+// A member's place in a copy's slot is reminded here, the day before,
+// once: her own server reminds her (home sends no note to a Village).
+func TestHelpCopyPlacesAreRemindedTheDayBeforeOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newCopyFixture(t, 2, 0)
+	bea := c.members[0]
+	k, err := c.claim(t, bea, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := models.InTx(ctx, c.f.DB, func(tx pgx.Tx) error { return models.AcceptHelpCopyClaim(ctx, tx, k, nil) }); err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour).Add(9 * time.Hour)
+	for i, want := range []int{1, 0} {
+		n, err := models.RemindHelpers(ctx, c.f.DB, today)
+		if err != nil || n != want {
+			t.Fatalf("run %d reminded %d places (%v), want %d", i+1, n, err, want)
+		}
+	}
+	if got := c.count(t, `SELECT count(*) FROM notifications WHERE recipient_id = $1 AND type = 'help_reminder' AND help_calendar_id = $2`,
+		bea.ID, c.cal); got != 1 {
+		t.Fatalf("bea has %d reminders of her place in the copy, want 1", got)
+	}
+}
