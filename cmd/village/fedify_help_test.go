@@ -182,6 +182,13 @@ func TestFedifyHelpSignupPoll(t *testing.T) {
 			t.Errorf("votes from %s stored as %d posts", base, n)
 		}
 	}
+	// The reminders run when Village starts (and every quarter hour):
+	// a restart the day before fedi's dinner reminds her by note, once.
+	v.Stop()
+	v.Start()
+	if note := waitGroupNote(t, fedi, groupURL, "A reminder: tomorrow"); !strings.Contains(note, helpE2EAddress) {
+		t.Errorf("fedi's reminder lacks the address: %s", note)
+	}
 	for _, f := range []*testenv.Fedify{fedi, fedo} {
 		if r := f.Refused(); len(r) != 0 {
 			t.Errorf("%s refused Village's activities: %v", f.Addr, r)

@@ -165,6 +165,15 @@ func TestHelpAcrossTwoVillages(t *testing.T) {
 		t.Errorf("bea's feed on B: %d %q", code, feed)
 	}
 
+	// B's reminders run when it starts: the day before, bea is reminded
+	// there of her place, which her own server keeps.
+	b.Stop()
+	b.Start()
+	testenv.Eventually(t, 30*time.Second, "bea's reminder on B", func() bool {
+		return safetyQuery(t, b, `SELECT count(*) FROM notifications n JOIN actors p ON p.id = n.recipient_id
+			WHERE p.username = 'bea' AND n.type = 'help_reminder'`) == 1
+	})
+
 	// The organizer clears bea's evening on A; B follows and tells her.
 	mia.Post("/api/v1/village/help/"+opened.ID+"/slots/"+first+"/clear", nil, nil)
 	testenv.Eventually(t, 30*time.Second, "bea's place freed on B", func() bool {
