@@ -35,6 +35,8 @@ type Config struct {
 
 	AuthorizedFetch bool // ActivityPub documents only for signed GETs of servers not blocked
 
+	PprofListen string // "" or a private host:port for /debug/pprof/
+
 	given map[string]bool // the variables set by flag or environment, not defaulted
 }
 
@@ -61,6 +63,7 @@ var settings = []setting{
 	{"VILLAGE_DELIVERY_RESCUE_AFTER", "delivery-rescue-after", "2m", "a delivery left running by a crashed process is retried after this; must exceed the delivery timeout"},
 	{"VILLAGE_INBOX_RATE", "inbox-rate", strconv.Itoa(web.DefaultInboxRate), "activities one remote host may post to our inboxes per minute (more get 429 with Retry-After)"},
 	{"VILLAGE_AUTHORIZED_FETCH", "authorized-fetch", "false", "true: ActivityPub documents (but discovery and the instance actor) only for signed GETs of servers not blocked, as Mastodon's secure mode"},
+	{"VILLAGE_PPROF_LISTEN", "pprof-listen", "", "loopback or private host:port to serve Go's profiles on (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty"},
 }
 
 // addConfigFlags registers one flag per setting.
@@ -168,6 +171,10 @@ func loadConfig(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) 
 	case "false", "0", "no", "off":
 	default:
 		return nil, &configError{"VILLAGE_AUTHORIZED_FETCH", fmt.Sprintf("expected true or false, got %q", vals["VILLAGE_AUTHORIZED_FETCH"])}
+	}
+	cfg.PprofListen = vals["VILLAGE_PPROF_LISTEN"]
+	if err := checkPprofListen(cfg.PprofListen); err != nil {
+		return nil, &configError{"VILLAGE_PPROF_LISTEN", err.Error()}
 	}
 	if cfg.DeliveryRescueAfter <= cfg.DeliveryTimeout {
 		return nil, &configError{"VILLAGE_DELIVERY_RESCUE_AFTER", fmt.Sprintf("must be longer than VILLAGE_DELIVERY_TIMEOUT (%s)", cfg.DeliveryTimeout)}

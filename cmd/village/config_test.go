@@ -27,6 +27,8 @@ func TestConfigErrorsNameTheVariableAndWhatIsExpected(t *testing.T) {
 		{"log level loud", map[string]string{"VILLAGE_LOG_LEVEL": "loud"}, []string{"version"}, "VILLAGE_LOG_LEVEL", "debug, info, warn or error"},
 		{"log format xml", map[string]string{"VILLAGE_LOG_FORMAT": "xml"}, []string{"version"}, "VILLAGE_LOG_FORMAT", "text or json"},
 		{"authorized fetch maybe", map[string]string{"VILLAGE_AUTHORIZED_FETCH": "maybe"}, []string{"version"}, "VILLAGE_AUTHORIZED_FETCH", "expected true or false"},
+		{"pprof on a public address", map[string]string{"VILLAGE_PPROF_LISTEN": "8.8.8.8:6060"}, []string{"version"}, "VILLAGE_PPROF_LISTEN", "loopback or private"},
+		{"pprof without a port", map[string]string{"VILLAGE_PPROF_LISTEN": "127.0.0.1"}, []string{"version"}, "VILLAGE_PPROF_LISTEN", "host:port"},
 		{"flag overrides a valid variable with a bad value", map[string]string{"VILLAGE_PROTOCOL": "https"}, []string{"--protocol", "gopher", "version"}, "VILLAGE_PROTOCOL", "gopher"},
 	}
 	for _, tt := range tests {

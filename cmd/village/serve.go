@@ -137,6 +137,12 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (VILLAGE_LISTEN): %w", cfg.Listen, err)
 	}
+	if cfg.PprofListen != "" {
+		if _, err := servePprof(ctx, cfg.PprofListen, a.logger); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
 		return err
