@@ -19,11 +19,12 @@ const visibleReplies = `(SELECT count(*) FROM posts r WHERE r.in_reply_to_id = p
 
 // PublicFilter chooses the posts of a public page or feed.
 type PublicFilter struct {
-	AuthorID int64 // posts by this actor; 0 for any author
-	GroupID  int64 // posts into this group or by it; 0 for any
-	TopLevel bool  // leave replies out
-	MaxID    int64 // only posts older than this id; 0 for the newest
-	Limit    int   // 1–100, default 20
+	AuthorID int64  // posts by this actor; 0 for any author
+	GroupID  int64  // posts into this group or by it; 0 for any
+	TopLevel bool   // leave replies out
+	MaxID    int64  // only posts older than this id; 0 for the newest
+	Limit    int    // 1–100, default 20
+	Tag      string // with this hashtag (NormalizeTag); "" for any
 }
 
 // PublicPosts lists public posts for pages and feeds, newest first, with
@@ -39,8 +40,8 @@ func PublicPosts(ctx context.Context, db DB, f PublicFilter) ([]*Post, error) {
 		  AND ($1 = 0 OR p.author_id = $1)
 		  AND ($2 = 0 OR p.group_id = $2 OR p.author_id = $2)
 		  AND (NOT $3 OR p.in_reply_to_uri = '')
-		  AND p.id < $4
-		ORDER BY p.id DESC LIMIT $5`, f.AuthorID, f.GroupID, f.TopLevel, maxID(Page{MaxID: f.MaxID}), limit)
+		  AND p.id < $4 AND ($6 = '' OR post_hashtags(p.tags) @> ARRAY[$6::text])
+		ORDER BY p.id DESC LIMIT $5`, f.AuthorID, f.GroupID, f.TopLevel, maxID(Page{MaxID: f.MaxID}), limit, f.Tag)
 	if err != nil {
 		return nil, fmt.Errorf("models: public posts: %w", err)
 	}

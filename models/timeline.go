@@ -43,15 +43,22 @@ func maxID(p Page) int64 {
 
 // HomeTimeline is what viewerID follows: their posts, and what they boosted
 // (a group's share of a member's post shows as the group's boost), with the
-// viewer's own posts, newest first.
+// viewer's own posts, and the public posts of the hashtags she follows,
+// newest first.
 func HomeTimeline(ctx context.Context, db DB, viewerID int64, p Page) ([]Entry, error) {
 	return collectEntries(ctx, db, `WITH followed AS (
 			SELECT followee_id AS id FROM follows WHERE follower_id = $1 AND state = 'accepted'
-			UNION SELECT $1)
+			UNION SELECT $1),
+		tags AS (SELECT coalesce(array_agg(tag), '{}') AS list FROM followed_tags WHERE actor_id = $1)
 		SELECT * FROM (
 			SELECT p.id, p.id, NULL::bigint FROM posts p
 			WHERE p.author_id IN (SELECT id FROM followed) AND p.deleted_at IS NULL
 			  AND p.visibility <> 'direct' AND p.relay_of_id IS NULL AND p.id < $2 AND `+notHiddenFrom("p.author_id", "$1")+`
+			UNION ALL
+			SELECT p.id, p.id, NULL::bigint FROM posts p
+			WHERE post_hashtags(p.tags) && (SELECT list FROM tags) AND p.deleted_at IS NULL
+			  AND p.author_id NOT IN (SELECT id FROM followed) AND p.visibility = 'public' AND p.relay_of_id IS NULL
+			  AND p.id < $2 AND `+notMembersOnly+` AND `+authorShownPublicly+` AND `+notHiddenFrom("p.author_id", "$1")+`
 			UNION ALL
 			SELECT b.id, b.post_id, b.actor_id FROM boosts b JOIN posts p ON p.id = b.post_id
 			WHERE b.actor_id IN (SELECT id FROM followed) AND p.deleted_at IS NULL AND b.id < $2

@@ -51,7 +51,7 @@ func filterContextOfPath(path string) string {
 	switch {
 	case strings.HasSuffix(path, "/timelines/home"):
 		return models.FilterHome
-	case strings.HasSuffix(path, "/timelines/public"):
+	case strings.HasSuffix(path, "/timelines/public"), strings.Contains(path, "/timelines/tag/"):
 		return models.FilterPublic
 	case strings.HasPrefix(path, "/api/v1/accounts/"):
 		return models.FilterAccount

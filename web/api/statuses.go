@@ -440,21 +440,30 @@ func (h *Handler) HomeTimeline(c echo.Context) error {
 // instance only); visitors read it unless an admin closed it to them.
 func (h *Handler) PublicTimeline(c echo.Context) error {
 	if currentAccount(c) == nil {
-		settings, err := models.InstancePublicSettings(c.Request().Context(), h.db)
-		if err != nil {
+		if err := h.publicPreviewAllowed(c); err != nil {
 			return err
-		}
-		if !settings.TimelinePreview {
-			if requestToken(c) == nil {
-				return errInvalidToken()
-			}
-			return echo.NewHTTPError(http.StatusUnprocessableEntity, "This method requires an authenticated user")
 		}
 	}
 	local := c.QueryParam("local") == "true"
 	return h.timeline(c, func(ctx context.Context, p models.Page) ([]models.Entry, error) {
 		return models.PublicTimeline(ctx, h.db, local, p)
 	})
+}
+
+// publicPreviewAllowed refuses a visitor the public timelines unless the
+// instance shows them to visitors, with Mastodon's answers.
+func (h *Handler) publicPreviewAllowed(c echo.Context) error {
+	settings, err := models.InstancePublicSettings(c.Request().Context(), h.db)
+	if err != nil {
+		return err
+	}
+	if !settings.TimelinePreview {
+		if requestToken(c) == nil {
+			return errInvalidToken()
+		}
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "This method requires an authenticated user")
+	}
+	return nil
 }
 
 // AccountStatuses answers GET /api/v1/accounts/:id/statuses: a person's

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	mastodon "github.com/mattn/go-mastodon"
+
+	"github.com/village-social/village/internal/testenv"
+)
+
+const addrHashtags = "127.0.0.251:0"
+
+// Hashtags as a Mastodon client library reads them: a public post's
+// #Playground is found in the tag's timeline in any case (any/all/none
+// too), its Tag entity counts today's use; following the tag brings its
+// public posts to the follower's home timeline, and unfollowing takes
+// them away; a members-only group's post never shows; the tag's page
+// lists the post for a visitor.
+func TestHashtagsThroughAMastodonClientLibrary(t *testing.T) {
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrHashtags})
+	v.Admin("admin", "group", "create", "nicu", "--title", "NICU parents", "--private")
+	alice, bob := v.User("alice"), v.User("bob")
+	mc, ctx := mastodonClient(t, bob)
+	ac, _ := mastodonClient(t, alice)
+
+	public := must[*mastodon.Status](t, "alice's public post")(ac.PostStatus(ctx, &mastodon.Toot{
+		Status: "Meet at the #Playground at four? #rain", Visibility: "public"}))
+	must[*mastodon.Status](t, "alice's unlisted post")(ac.PostStatus(ctx, &mastodon.Toot{
+		Status: "unlisted #playground", Visibility: "unlisted"}))
+	v.Admin("admin", "group", "moderator", "add", "nicu", "alice")
+	alice.Post("/api/v1/statuses", url.Values{"status": {"@nicu members only #playground"}, "visibility": {"public"}}, nil)
+
+	ids := func(list []*mastodon.Status) []string {
+		var out []string
+		for _, s := range list {
+			out = append(out, string(s.ID))
+		}
+		return out
+	}
+	want := []string{string(public.ID)}
+	if got := ids(must[[]*mastodon.Status](t, "the tag's timeline")(mc.GetTimelineHashtag(ctx, "PLAYGROUND", false, nil))); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("#playground's timeline: %v, want only alice's public post %v", got, want)
+	}
+	if got := ids(must[[]*mastodon.Status](t, "all[]=rain")(mc.GetTimelineHashtagMultiple(ctx, "playground", true,
+		&mastodon.TagData{All: []string{"rain"}}, nil))); len(got) != 1 {
+		t.Errorf("#playground with all #rain, local: %v", got)
+	}
+	if got := must[[]*mastodon.Status](t, "none[]=rain")(mc.GetTimelineHashtagMultiple(ctx, "playground", false,
+		&mastodon.TagData{None: []string{"rain"}}, nil)); len(got) != 0 {
+		t.Errorf("#playground without #rain: %v", ids(got))
+	}
+	tag := must[*mastodon.FollowedTag](t, "the tag")(mc.TagInfo(ctx, "playground"))
+	if tag.Name != "playground" || tag.Following || len(tag.History) != 7 || tag.History[0].Uses != 1 {
+		t.Errorf("the Tag entity: %+v", tag)
+	}
+
+	home := func() []string {
+		return ids(must[[]*mastodon.Status](t, "bob's home")(mc.GetTimelineHome(ctx, nil)))
+	}
+	if got := home(); len(got) != 0 {
+		t.Fatalf("bob's home before following the tag: %v", got)
+	}
+	if tag = must[*mastodon.FollowedTag](t, "follow")(mc.TagFollow(ctx, "Playground")); !tag.Following {
+		t.Errorf("after following: %+v", tag)
+	}
+	if got := home(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("bob's home after following #playground: %v, want %v", got, want)
+	}
+	if list := must[[]*mastodon.FollowedTag](t, "followed tags")(mc.TagsFollowed(ctx, nil)); len(list) != 1 || list[0].Name != "playground" {
+		t.Errorf("bob's followed tags: %+v", list)
+	}
+	must[*mastodon.FollowedTag](t, "unfollow")(mc.TagUnfollow(ctx, "playground"))
+	if got := home(); len(got) != 0 {
+		t.Errorf("bob's home after unfollowing: %v", got)
+	}
+
+	page, code := httpGet(t, v, "/tags/playground")
+	if code != http.StatusOK || !strings.Contains(page, "Meet at the") || strings.Contains(page, "members only") || strings.Contains(page, "unlisted") {
+		t.Errorf("the tag's page for a visitor: %d", code)
+	}
+	if _, code := httpGet(t, v, "/tags/not%20a%20tag"); code != http.StatusNotFound {
+		t.Errorf("a page of no possible tag: %d, want 404", code)
+	}
+}
