@@ -46,7 +46,7 @@ func TestTagTimelineFindsPublicPostsOfTheTagInAnyCase(t *testing.T) {
 	park := tagged(t, f, alice, models.VisibilityPublicPost, nil, "Playground", "brooklyn")
 	remote := tagged(t, f, maria, models.VisibilityPublicPost, nil, "playground")
 	both := tagged(t, f, alice, models.VisibilityPublicPost, nil, "playground", "rain")
-	tagged(t, f, alice, models.VisibilityUnlisted, nil, "playground")       // not public
+	tagged(t, f, alice, models.VisibilityUnlisted, nil, "playground")      // not public
 	tagged(t, f, alice, models.VisibilityPublicPost, closed, "playground") // a members-only group's
 	tagged(t, f, alice, models.VisibilityPublicPost, nil, "playgrounds")   // another tag
 	for _, tc := range []struct {
