@@ -18,8 +18,9 @@ const addrHashtags = "127.0.0.251:0"
 // too), its Tag entity counts today's use; following the tag brings its
 // public posts to the follower's home timeline, and unfollowing takes
 // them away; a members-only group's post never shows; the tag's page
-// lists the post for a visitor.
-func TestHashtagsThroughAMastodonClientLibrary(t *testing.T) {
+// lists the post for a visitor. Search finds tags, and only the posts
+// the searcher may find again.
+func TestHashtagsAndSearchThroughAMastodonClientLibrary(t *testing.T) {
 	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrHashtags})
 	v.Admin("admin", "group", "create", "nicu", "--title", "NICU parents", "--private")
@@ -76,6 +77,29 @@ func TestHashtagsThroughAMastodonClientLibrary(t *testing.T) {
 	must[*mastodon.FollowedTag](t, "unfollow")(mc.TagUnfollow(ctx, "playground"))
 	if got := home(); len(got) != 0 {
 		t.Errorf("bob's home after unfollowing: %v", got)
+	}
+
+	// Search: bob finds the tag, but no post of alice's until he liked
+	// one, and never the members-only group's; alice finds her group's
+	// post by its words; a pasted link finds the post it names.
+	found := must[*mastodon.Results](t, "bob searches")(mc.Search(ctx, "playg", false))
+	if len(found.Hashtags) != 1 || found.Hashtags[0].Name != "playground" || len(found.Statuses) != 0 {
+		t.Errorf("bob's search for playg: %d tags %+v, %d statuses", len(found.Hashtags), found.Hashtags, len(found.Statuses))
+	}
+	must[*mastodon.Status](t, "bob likes alice's post")(mc.Favourite(ctx, public.ID))
+	if found = must[*mastodon.Results](t, "bob searches again")(mc.Search(ctx, "meet four", false)); len(found.Statuses) != 1 ||
+		found.Statuses[0].ID != public.ID {
+		t.Errorf("bob's search for a post he liked: %v", ids(found.Statuses))
+	}
+	if found = must[*mastodon.Results](t, "bob searches the group")(mc.Search(ctx, "members", false)); len(found.Statuses) != 0 {
+		t.Errorf("bob finds the members-only group's post: %v", ids(found.Statuses))
+	}
+	if found = must[*mastodon.Results](t, "alice searches her group")(ac.Search(ctx, "members only", false)); len(found.Statuses) != 1 {
+		t.Errorf("alice's search of her group's post: %v", ids(found.Statuses))
+	}
+	if found = must[*mastodon.Results](t, "a pasted link")(mc.Search(ctx, public.URI, true)); len(found.Statuses) != 1 ||
+		found.Statuses[0].ID != public.ID {
+		t.Errorf("searching the post's own id: %v", ids(found.Statuses))
 	}
 
 	page, code := httpGet(t, v, "/tags/playground")

@@ -247,8 +247,26 @@ func (h *Handler) writeAccountPage(c echo.Context, p models.Page, entries []mode
 func (h *Handler) Search(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := strings.TrimSpace(c.QueryParam("q"))
-	result := map[string]any{"accounts": []*apiAccount{}, "statuses": []any{}, "hashtags": []any{}}
-	if q == "" || (c.QueryParam("type") != "" && c.QueryParam("type") != "accounts") {
+	result := map[string]any{"accounts": []*apiAccount{}, "statuses": []*apiStatus{}, "hashtags": []*apiTagEntity{}}
+	typ := c.QueryParam("type")
+	if q == "" {
+		return c.JSON(http.StatusOK, result)
+	}
+	if typ == "" || typ == "statuses" {
+		statuses, err := h.searchStatuses(c, q)
+		if err != nil {
+			return err
+		}
+		result["statuses"] = statuses
+	}
+	if typ == "" || typ == "hashtags" {
+		tags, err := h.searchHashtags(c, q)
+		if err != nil {
+			return err
+		}
+		result["hashtags"] = tags
+	}
+	if typ != "" && typ != "accounts" {
 		return c.JSON(http.StatusOK, result)
 	}
 	resolve := c.QueryParam("resolve") == "true"
