@@ -105,3 +105,16 @@ func NotifyOfFollow(ctx context.Context, db DB, followee *Actor, followerID int6
 		return Notify(ctx, db, followee.ID, NotifyFollow, followerID, nil, nil)
 	}
 }
+
+// CountNotificationsAfter counts recipientID's notifications of the types
+// with an id above afterID, up to limit (an app shows "99+").
+func CountNotificationsAfter(ctx context.Context, db DB, recipientID int64, types []string, afterID int64, limit int) (int, error) {
+	var n int
+	err := db.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM notifications
+		WHERE recipient_id = $1 AND id > $2 AND type = ANY($3) AND `+notHiddenFrom("from_id", "$1")+` LIMIT $4) unread`,
+		recipientID, afterID, types, limit).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("models: count notifications: %w", err)
+	}
+	return n, nil
+}

@@ -135,6 +135,8 @@ func apiRoutes(e *echo.Echo, h *api.Handler) {
 	g.GET("/v1/followed_tags", h.FollowedTags, api.Needs("read:follows"))
 	g.GET("/v1/accounts/:id/statuses", h.AccountStatuses, api.IfToken("read:statuses"))
 	g.GET("/v1/notifications", h.Notifications, api.Needs("read:notifications"))
+	g.GET("/v1/notifications/unread_count", h.UnreadNotifications, api.Needs("read:notifications"))
+	g.GET("/v1/notifications/:id", h.GetNotification, api.Needs("read:notifications"))
 	g.POST("/v1/notifications/clear", h.ClearNotifications, api.Needs("write:notifications"))
 	g.POST("/v1/notifications/:id/dismiss", h.DismissNotification, api.Needs("write:notifications"))
 	g.POST("/v1/accounts/:id/block", h.Block, api.Needs("write:blocks"))

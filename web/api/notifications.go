@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -80,41 +81,13 @@ func (h *Handler) Notifications(c echo.Context) error {
 	var last int64
 	for _, n := range list {
 		last = n.ID
-		from, err := models.ActorByID(ctx, h.db, n.FromID)
+		item, err := h.notificationEntity(ctx, me, n)
 		if err != nil {
 			return err
 		}
-		acc, err := h.account(ctx, from)
-		if err != nil {
-			return err
+		if item != nil {
+			out = append(out, item)
 		}
-		item := &apiNotification{ID: strconv.FormatInt(n.ID, 10), Type: appType(n.Type),
-			CreatedAt: n.CreatedAt.UTC().Format(apiTime), Account: acc}
-		if n.PostID != nil {
-			statuses, err := h.statuses(ctx, []models.Entry{{ID: *n.PostID, PostID: *n.PostID}}, me.ID)
-			if err != nil {
-				return err
-			}
-			if statuses, err = h.applyFilters(ctx, me.ID, models.FilterNotifications, statuses); err != nil {
-				return err
-			}
-			if len(statuses) == 0 {
-				continue // the post is gone, or the viewer's filters hide it
-			}
-			item.Status = statuses[0]
-		}
-		if n.GroupID != nil {
-			g, err := models.ActorByID(ctx, h.db, *n.GroupID)
-			if err != nil && !errors.Is(err, models.ErrNotFound) {
-				return err
-			}
-			if g != nil {
-				if item.Group, err = h.account(ctx, g); err != nil {
-					return err
-				}
-			}
-		}
-		out = append(out, item)
 	}
 	h.setNextLink(c, p, len(list), last)
 	return c.JSON(http.StatusOK, out)
@@ -138,4 +111,99 @@ func (h *Handler) DismissNotification(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{})
+}
+
+// notificationEntity is a notification as apps read it; nil when its post
+// is gone or the viewer's filters hide it.
+func (h *Handler) notificationEntity(ctx context.Context, me *models.Actor, n *models.Notification) (*apiNotification, error) {
+	from, err := models.ActorByID(ctx, h.db, n.FromID)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := h.account(ctx, from)
+	if err != nil {
+		return nil, err
+	}
+	item := &apiNotification{ID: strconv.FormatInt(n.ID, 10), Type: appType(n.Type),
+		CreatedAt: n.CreatedAt.UTC().Format(apiTime), Account: acc}
+	if n.PostID != nil {
+		statuses, err := h.statuses(ctx, []models.Entry{{ID: *n.PostID, PostID: *n.PostID}}, me.ID)
+		if err != nil {
+			return nil, err
+		}
+		if statuses, err = h.applyFilters(ctx, me.ID, models.FilterNotifications, statuses); err != nil {
+			return nil, err
+		}
+		if len(statuses) == 0 {
+			return nil, nil
+		}
+		item.Status = statuses[0]
+	}
+	if n.GroupID != nil {
+		g, err := models.ActorByID(ctx, h.db, *n.GroupID)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return nil, err
+		}
+		if g != nil {
+			if item.Group, err = h.account(ctx, g); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return item, nil
+}
+
+// GetNotification answers GET /api/v1/notifications/:id: one of hers
+// that apps show (404 for anyone else's, or a kind apps do not know).
+func (h *Handler) GetNotification(c echo.Context) error {
+	ctx := c.Request().Context()
+	me := currentAccount(c).Actor
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusNotFound, "Record not found")
+	}
+	list, err := models.Notifications(ctx, h.db, me.ID, storedTypes(nil, nil), models.Page{MaxID: id + 1, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(list) != 1 || list[0].ID != id {
+		return echo.NewHTTPError(http.StatusNotFound, "Record not found")
+	}
+	item, err := h.notificationEntity(ctx, me, list[0])
+	if err != nil {
+		return err
+	}
+	if item == nil {
+		return echo.NewHTTPError(http.StatusNotFound, "Record not found")
+	}
+	return c.JSON(http.StatusOK, item)
+}
+
+// UnreadNotifications answers GET /api/v1/notifications/unread_count
+// (Mastodon 4.3): those newer than her notifications marker, of the
+// types asked, counted up to limit (default 100, at most 1000).
+func (h *Handler) UnreadNotifications(c echo.Context) error {
+	ctx := c.Request().Context()
+	me := currentAccount(c).Actor.ID
+	limit, _ := strconv.Atoi(c.QueryParam("limit"))
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	var after int64
+	markers, err := models.Markers(ctx, h.db, me, []string{models.MarkerNotifications})
+	if err != nil {
+		return err
+	}
+	if len(markers) == 1 {
+		after, _ = strconv.ParseInt(markers[0].LastReadID, 10, 64)
+	}
+	types := storedTypes(c.QueryParams()["types[]"], c.QueryParams()["exclude_types[]"])
+	n := 0
+	if len(types) > 0 {
+		if n, err = models.CountNotificationsAfter(ctx, h.db, me, types, after, limit); err != nil {
+			return err
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]int{"count": n})
 }
