@@ -48,6 +48,7 @@ func maxID(p Page) int64 {
 func HomeTimeline(ctx context.Context, db DB, viewerID int64, p Page) ([]Entry, error) {
 	return collectEntries(ctx, db, `WITH followed AS (
 			SELECT followee_id AS id FROM follows WHERE follower_id = $1 AND state = 'accepted'
+			  AND followee_id NOT IN (`+exclusivelyListed+`)
 			UNION SELECT $1),
 		tags AS (SELECT coalesce(array_agg(tag), '{}') AS list FROM followed_tags WHERE actor_id = $1)
 		SELECT * FROM (
@@ -57,7 +58,8 @@ func HomeTimeline(ctx context.Context, db DB, viewerID int64, p Page) ([]Entry, 
 			UNION ALL
 			SELECT p.id, p.id, NULL::bigint FROM posts p
 			WHERE post_hashtags(p.tags) && (SELECT list FROM tags) AND p.deleted_at IS NULL
-			  AND p.author_id NOT IN (SELECT id FROM followed) AND p.visibility = 'public' AND p.relay_of_id IS NULL
+			  AND p.author_id NOT IN (SELECT id FROM followed) AND p.author_id NOT IN (`+exclusivelyListed+`)
+			  AND p.visibility = 'public' AND p.relay_of_id IS NULL
 			  AND p.id < $2 AND `+notMembersOnly+` AND `+authorShownPublicly+` AND `+notHiddenFrom("p.author_id", "$1")+`
 			UNION ALL
 			SELECT b.id, b.post_id, b.actor_id FROM boosts b JOIN posts p ON p.id = b.post_id
@@ -65,6 +67,10 @@ func HomeTimeline(ctx context.Context, db DB, viewerID int64, p Page) ([]Entry, 
 			  AND `+notHiddenFrom("p.author_id", "$1")+` AND `+notHiddenFrom("b.actor_id", "$1")+`
 		) e ORDER BY 1 DESC LIMIT $3`, viewerID, maxID(p), p.limit())
 }
+
+// exclusivelyListed are the accounts on the viewer's ($1) exclusive
+// lists: read there, not at home.
+const exclusivelyListed = `SELECT m.actor_id FROM list_members m JOIN lists l ON l.id = m.list_id WHERE l.owner_id = $1 AND l.exclusive`
 
 // PublicTimeline lists public posts, only local ones when localOnly; none
 // from a silenced or suspended domain, or a suspended account.
