@@ -175,6 +175,9 @@ var openToVisitors = map[string]bool{
 	"GET /api/v1/timelines/public":       true,
 	"GET /api/v1/timelines/tag/:hashtag": true,
 	"GET /api/v1/tags/:name":             true,
+	"GET /api/v1/trends":                 true,
+	"GET /api/v1/trends/tags":            true,
+	"GET /api/v1/trends/statuses":        true,
 }
 
 // apiRoutesOf lists the client API's routes.

@@ -19,7 +19,8 @@ const addrHashtags = "127.0.0.251:0"
 // public posts to the follower's home timeline, and unfollowing takes
 // them away; a members-only group's post never shows; the tag's page
 // lists the post for a visitor. Search finds tags, and only the posts
-// the searcher may find again.
+// the searcher may find again. Trends and suggestions come from the
+// instance's public groups.
 func TestHashtagsAndSearchThroughAMastodonClientLibrary(t *testing.T) {
 	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrHashtags})
@@ -100,6 +101,33 @@ func TestHashtagsAndSearchThroughAMastodonClientLibrary(t *testing.T) {
 	if found = must[*mastodon.Results](t, "a pasted link")(mc.Search(ctx, public.URI, true)); len(found.Statuses) != 1 ||
 		found.Statuses[0].ID != public.ID {
 		t.Errorf("searching the post's own id: %v", ids(found.Statuses))
+	}
+
+	// Trends come from the instance's public groups: alice's post into
+	// the park group, which bob liked, is trending with its #rain; the
+	// group is suggested to bob, who is not in it.
+	v.Admin("admin", "group", "create", "park", "--title", "Park parents")
+	var rel relationship
+	alice.Post("/api/v1/accounts/"+lookup(t, alice, "park").ID+"/follow", nil, &rel)
+	var inPark struct{ ID string }
+	alice.Post("/api/v1/statuses", url.Values{"status": {"@park who is out in the #rain?"}, "visibility": {"public"}}, &inPark)
+	must[*mastodon.Status](t, "bob likes the group post")(mc.Favourite(ctx, mastodon.ID(inPark.ID)))
+	trending := must[[]*mastodon.Status](t, "trending statuses")(mc.GetTrendingStatuses(ctx, nil))
+	if len(trending) != 1 || string(trending[0].ID) != inPark.ID {
+		t.Errorf("trending statuses: %v, want the park group's post", ids(trending))
+	}
+	var trendTags []struct{ Name string }
+	bob.Get("/api/v1/trends/tags", &trendTags)
+	if len(trendTags) != 1 || trendTags[0].Name != "rain" {
+		t.Errorf("trending tags: %+v, want #rain alone (the other posts are in no group)", trendTags)
+	}
+	var suggested []struct {
+		Source  string
+		Account struct{ Acct string }
+	}
+	bob.Get("/api/v2/suggestions", &suggested)
+	if len(suggested) != 1 || suggested[0].Account.Acct != "park" {
+		t.Errorf("suggestions for bob: %+v, want the park group", suggested)
 	}
 
 	page, code := httpGet(t, v, "/tags/playground")
