@@ -243,6 +243,7 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.GET("/", h.HomePage)
 	e.GET("/groups", h.DirectoryPage)
 	e.GET("/tags/:name", h.TagPage)
+	e.GET("/search", h.SearchPage)
 	e.POST("/tags/:name/follow", h.FollowTagForm(true))
 	e.POST("/tags/:name/unfollow", h.FollowTagForm(false))
 	e.GET("/events", h.EventsPage)

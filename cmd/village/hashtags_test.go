@@ -130,6 +130,18 @@ func TestHashtagsAndSearchThroughAMastodonClientLibrary(t *testing.T) {
 		t.Errorf("suggestions for bob: %+v, want the park group", suggested)
 	}
 
+	// The web app's search box: a visitor finds the tag; alice finds her
+	// group's post, bob does not.
+	if page, code := httpGet(t, v, "/search?q=playg"); code != http.StatusOK || !strings.Contains(page, `href="/tags/playground"`) {
+		t.Errorf("a visitor's search for playg: %d, no link to the tag", code)
+	}
+	if _, page := v.SignIn("alice").Get("/search?q=members"); !strings.Contains(page, "members only") {
+		t.Error("alice's search does not find her group's post")
+	}
+	if _, page := v.SignIn("bob").Get("/search?q=members"); strings.Contains(page, "members only") {
+		t.Error("bob's search finds the members-only group's post")
+	}
+
 	page, code := httpGet(t, v, "/tags/playground")
 	if code != http.StatusOK || !strings.Contains(page, "Meet at the") || strings.Contains(page, "members only") || strings.Contains(page, "unlisted") {
 		t.Errorf("the tag's page for a visitor: %d", code)

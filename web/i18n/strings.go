@@ -12,7 +12,7 @@ import (
 
 // english is the table; it is never written after start.
 var english = joinTables(basics, publicPages, accountPages, staffPages, memberPages, safetyPages, appPages, calendarPages,
-	meetups, pollPages, rsvp, meetupForm, helpPages, tagPages)
+	meetups, pollPages, rsvp, meetupForm, helpPages, tagPages, searchPage)
 
 // basics are the strings every page has: the name, the navigation, times
 // and errors.

@@ -9,3 +9,19 @@ var tagPages = map[string]string{
 	"tag.unfollow":  "Unfollow #%s",
 	"tag.following": "You follow #%s: its public posts come to your home page.",
 }
+
+// searchPage are the strings of the search box (/search).
+var searchPage = map[string]string{
+	"search.title":        "Search",
+	"search.title.q":      "Search: %s",
+	"search.heading":      "Search",
+	"search.label":        "Search people, groups, hashtags and posts",
+	"search.hint.member":  "Posts: yours, your groups' and those you liked, shared or kept. Every word counts from its start.",
+	"search.hint.visitor": "People, groups and hashtags. Log in to search posts too.",
+	"search.submit":       "Search",
+	"search.people":       "People and groups",
+	"search.tags":         "Hashtags",
+	"search.posts":        "Posts",
+	"search.none":         "Nothing found.",
+	"nav.search":          "Search",
+}
