@@ -206,21 +206,7 @@ func ListMembers(ctx context.Context, db DB, listID int64, p Page) ([]*Actor, er
 	if err != nil {
 		return nil, fmt.Errorf("models: list members: %w", err)
 	}
-	ids, err := collectIDs(rows)
-	if err != nil {
-		return nil, fmt.Errorf("models: list members: %w", err)
-	}
-	byID, err := ActorsByID(ctx, db, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*Actor, 0, len(ids))
-	for _, id := range ids {
-		if a := byID[id]; a != nil {
-			out = append(out, a)
-		}
-	}
-	return out, nil
+	return actorsOfRows(ctx, db, rows, "list members")
 }
 
 // ListTimeline is what a list's accounts posted and boosted, newest

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Trends from the instance's own public groups, and nothing from outside:
@@ -83,9 +85,14 @@ func SuggestedGroups(ctx context.Context, db DB, viewerID int64, limit int) ([]*
 	if err != nil {
 		return nil, fmt.Errorf("models: suggested groups: %w", err)
 	}
+	return actorsOfRows(ctx, db, rows, "suggested groups")
+}
+
+// actorsOfRows loads the actors whose ids rows list, in the rows' order.
+func actorsOfRows(ctx context.Context, db DB, rows pgx.Rows, what string) ([]*Actor, error) {
 	ids, err := collectIDs(rows)
 	if err != nil {
-		return nil, fmt.Errorf("models: suggested groups: %w", err)
+		return nil, fmt.Errorf("models: %s: %w", what, err)
 	}
 	byID, err := ActorsByID(ctx, db, ids)
 	if err != nil {
