@@ -1,6 +1,7 @@
 package activitypub
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -21,16 +22,24 @@ func (h *Handler) HelpCalendar(c echo.Context) error {
 	if !negotiate.WantsActivityJSON(c.Request()) {
 		return h.pages.HelpCalendarPage(c)
 	}
+	return h.serveHelpDocument(c, "help calendar not found", h.outbox.HelpCalendarDocument)
+}
+
+// serveHelpDocument answers with a local calendar's document (the
+// calendar, or its sign-up poll) when the fetch is a member's, else with
+// notFound.
+func (h *Handler) serveHelpDocument(c echo.Context, notFound string,
+	document func(context.Context, models.DB, *models.HelpCalendar, *models.Actor) (map[string]any, error)) error {
 	c.Response().Header().Set("Vary", "Accept")
 	ctx := c.Request().Context()
-	notFound := echo.NewHTTPError(http.StatusNotFound, "help calendar not found")
+	missing := echo.NewHTTPError(http.StatusNotFound, notFound)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		return notFound
+	if err != nil || id <= 0 {
+		return missing
 	}
 	cal, err := models.HelpCalendarByID(ctx, h.db, id)
 	if errors.Is(err, models.ErrNotFound) {
-		return notFound
+		return missing
 	}
 	if err != nil {
 		return err
@@ -40,9 +49,9 @@ func (h *Handler) HelpCalendar(c echo.Context) error {
 		return err
 	}
 	if !group.IsLocal() || !h.fetchedForMember(c, group.ID) {
-		return notFound // another server's calendar is served by it
+		return missing // another server's calendar is served by it
 	}
-	doc, err := h.outbox.HelpCalendarDocument(ctx, h.db, cal, group)
+	doc, err := document(ctx, h.db, cal, group)
 	if err != nil {
 		return err
 	}
