@@ -131,6 +131,9 @@ type Options struct {
 	// Periodic is upkeep to run every so often besides deliveries (see
 	// PeriodicTask).
 	Periodic []PeriodicTask
+	// FanoutBatch is how many deliveries one step of a fan-out job queues
+	// (see FanoutArgs). Default DefaultFanoutBatch.
+	FanoutBatch int
 }
 
 func (o Options) withDefaults() Options {
@@ -157,6 +160,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.FanoutBatch <= 0 {
+		o.FanoutBatch = DefaultFanoutBatch
 	}
 	return o
 }
@@ -220,6 +226,9 @@ func New(pool *pgxpool.Pool, opts Options) (*Queue, error) {
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{q: q}); err != nil {
+		return nil, fmt.Errorf("delivery: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &fanoutWorker{q: q}); err != nil {
 		return nil, fmt.Errorf("delivery: %w", err)
 	}
 	periodic, err := periodicJobs(workers, opts.Periodic)
