@@ -35,10 +35,9 @@ import (
 // and of 10,000 followers, with the group's shares queued as listed
 // deliveries in the inbox's transaction (one job per follower inbox, as
 // before issue 12) and as one fan-out job per share that the queue expands
-// later. The followers live as in BenchmarkGroupPostFanout: on up to 500
-// hosts, nine in ten with a shared inbox, Mastodon and Lemmy alternating;
-// 10,000 of them have 950 inboxes. No queue runs: only the inbox's own
-// work is timed.
+// later. The followers live on up to 500 hosts, nine in ten with a shared
+// inbox, Mastodon and Lemmy alternating: 10,000 of them (20 on each host)
+// have 1,450 inboxes. No queue runs: only the inbox's own work is timed.
 func BenchmarkGroupPostAccepted(b *testing.B) {
 	for _, fanout := range []bool{false, true} {
 		for _, followers := range []int{100, 10_000} {
