@@ -525,7 +525,9 @@ func (f *gfFediverse) handler(host int) http.HandlerFunc {
 			http.Error(w, "read", http.StatusBadRequest)
 			return
 		}
-		f.record(host, r.URL.Path, r.Header.Get("Signature"), body)
+		// Draft-cavage names the key in Signature, RFC 9421 (which
+		// deliveries try first) in Signature-Input.
+		f.record(host, r.URL.Path, r.Header.Get("Signature")+" "+r.Header.Get("Signature-Input"), body)
 		w.WriteHeader(http.StatusAccepted)
 	}
 }
@@ -579,7 +581,7 @@ func (f *gfFediverse) record(host int, path, sig string, body []byte) {
 // classify tells a boost from an Announce{Create}; why says what is wrong
 // with anything else.
 func (r *gfRound) classify(sig string, body []byte) (kind, why string) {
-	if !strings.Contains(sig, `keyId="`+r.keyID+`"`) {
+	if !strings.Contains(sig, `keyId="`+r.keyID+`"`) && !strings.Contains(sig, `keyid="`+r.keyID+`"`) {
 		return "", "not signed with the group's key: " + sig
 	}
 	var a gfWire
