@@ -23,9 +23,11 @@ import (
 // DefaultFanoutBatch is how many deliveries one expansion step queues.
 const DefaultFanoutBatch = 500
 
-// fanoutTimeout bounds one run of a fan-out job: a batch takes
-// milliseconds, a group of 100,000 a few seconds.
-const fanoutTimeout = 5 * time.Minute
+// fanoutSlice bounds one run of a fan-out job: a run that has queued for
+// this long snoozes and goes on from its cursor, so that the job keeps
+// within the queue's job timeout, and River's rescuer, which waits that
+// timeout, picks up a killed expansion as soon as a killed delivery.
+const fanoutSlice = 5 * time.Second
 
 // FanoutArgs is a fan-out job: deliver the stored activity ActivityID to
 // every inbox of a family of an actor's followers.
@@ -63,12 +65,10 @@ type fanoutWorker struct {
 	q *Queue
 }
 
-func (w *fanoutWorker) Timeout(*river.Job[FanoutArgs]) time.Duration { return fanoutTimeout }
-
 // Work queues the deliveries of the fan-out, batch by batch, until every
 // inbox has one.
 func (w *fanoutWorker) Work(ctx context.Context, job *river.Job[FanoutArgs]) error {
-	queued := 0
+	queued, start := 0, time.Now()
 	for {
 		n, done, err := w.q.expandBatch(ctx, job.Args)
 		if err != nil {
@@ -79,6 +79,9 @@ func (w *fanoutWorker) Work(ctx context.Context, job *river.Job[FanoutArgs]) err
 			w.q.log.Debug("delivery: fan-out expanded", slog.Int64("activity_id", job.Args.ActivityID),
 				slog.Int("queued", queued))
 			return nil
+		}
+		if time.Since(start) > fanoutSlice {
+			return river.JobSnooze(time.Millisecond)
 		}
 	}
 }
