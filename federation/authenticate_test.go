@@ -111,11 +111,17 @@ func TestForgedSignaturesCostTheNamedActorAtMostOneFetch(t *testing.T) {
 			if before == "" || fetches != 1 {
 				t.Fatalf("after a genuine request: row %q, %d fetches", before, fetches)
 			}
+			checks := federation.Verifications(auth)
 			for i := range forgeries {
 				_, err := auth.Authenticate(context.Background(), inboxPost(t, scheme, body, victim.KeyID, forger, clk.now()), body)
 				if !errors.Is(err, federation.ErrUnauthenticated) {
 					t.Fatalf("forgery %d: %v, want ErrUnauthenticated", i, err)
 				}
+			}
+			// The refreshed key is the one held, which already failed: the
+			// signature is not checked again with it.
+			if n := federation.Verifications(auth) - checks; n != forgeries {
+				t.Errorf("%d forged requests cost %d signature checks, want one each", forgeries, n)
 			}
 			if n := victim.ActorFetches() - fetches; n > 1 {
 				t.Errorf("%d forged requests fetched the actor %d times, want at most 1", forgeries, n)
@@ -151,6 +157,9 @@ func TestForgedSignaturesCostTheNamedActorAtMostOneFetch(t *testing.T) {
 			if !errors.Is(err, federation.ErrUnauthenticated) {
 				t.Fatalf("forgery %d: %v, want ErrUnauthenticated", i, err)
 			}
+		}
+		if n := federation.Verifications(auth); n != forgeries {
+			t.Errorf("%d forged requests cost %d signature checks, want one each", forgeries, n)
 		}
 		if n := victim.ActorFetches(); n != 1 {
 			t.Errorf("%d forged requests fetched the actor %d times, want 1", forgeries, n)

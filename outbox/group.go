@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -22,6 +23,19 @@ var mastodonFamily = map[string]bool{
 
 // IsMastodonFamily reports whether a server software reads group shares as boosts.
 func IsMastodonFamily(software string) bool { return mastodonFamily[strings.ToLower(software)] }
+
+// followerFamilies are a group's followers on servers that read FEP-1b12
+// announces, and those on Mastodon-family servers, as IsMastodonFamily
+// splits them.
+func (o *Outbox) followerFamilies(group *models.Actor) (fep, mastodon models.FollowerFamily) {
+	names := make([]string, 0, len(mastodonFamily))
+	for name := range mastodonFamily {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return models.FollowerFamily{ActorID: group.ID, Software: names, Except: true},
+		models.FollowerFamily{ActorID: group.ID, Software: names}
+}
 
 // Share is a member's activity that a local group passes on to its members.
 type Share struct {
@@ -47,18 +61,9 @@ type Share struct {
 // share through the boost recorded here.
 func (o *Outbox) Redistribute(ctx context.Context, tx pgx.Tx, s Share) error {
 	group, post := s.Group, s.Post
-	followers, err := models.FollowerInboxesWithSoftware(ctx, tx, group.ID)
-	if err != nil {
-		return err
-	}
-	var fep, mastodon []string
-	for _, f := range followers {
-		if IsMastodonFamily(f.Software) {
-			mastodon = append(mastodon, f.Inbox)
-		} else {
-			fep = append(fep, f.Inbox)
-		}
-	}
+	// The followers are not listed here: each family gets its share as one
+	// fan-out job (see Outbox.WithFanout), whatever the group's size.
+	fep, mastodon := o.followerFamilies(group)
 	groupURI := o.urls.Actor(group)
 	membersOnly, err := models.GroupIsMembersOnly(ctx, tx, group.ID)
 	if err != nil {
@@ -77,7 +82,7 @@ func (o *Outbox) Redistribute(ctx context.Context, tx pgx.Tx, s Share) error {
 		return fmt.Errorf("outbox: announce: %w", err)
 	}
 	if _, err := o.Send(ctx, tx, Message{Actor: group, ID: id, Document: announce, ObjectURI: post.URI,
-		Public: public, Inboxes: fep}); err != nil {
+		Public: public, Followers: &fep}); err != nil {
 		return err
 	}
 	if membersOnly {
@@ -100,7 +105,7 @@ func (o *Outbox) Redistribute(ctx context.Context, tx pgx.Tx, s Share) error {
 		if err != nil {
 			return fmt.Errorf("outbox: boost: %w", err)
 		}
-		_, err = o.Send(ctx, tx, Message{Actor: group, ID: boostID, Document: boost, ObjectURI: post.URI, Inboxes: mastodon})
+		_, err = o.Send(ctx, tx, Message{Actor: group, ID: boostID, Document: boost, ObjectURI: post.URI, Followers: &mastodon})
 		return err
 	case "Update":
 		return o.forwardEdit(ctx, tx, s, topLevel && public, mastodon)
@@ -108,7 +113,10 @@ func (o *Outbox) Redistribute(ctx context.Context, tx pgx.Tx, s Share) error {
 		// Mastodon honours a Delete only from the author; undoing the
 		// group's boost takes the post out of its members' timelines.
 		boostURI, err := models.BoostURI(ctx, tx, group.ID, post.ID)
-		if err != nil || boostURI == "" || len(mastodon) == 0 {
+		if err != nil || boostURI == "" {
+			return err
+		}
+		if some, err := models.HasFollowerFamily(ctx, tx, mastodon); err != nil || !some {
 			return err
 		}
 		undoID := o.urls.NewActivityID()
@@ -117,7 +125,7 @@ func (o *Outbox) Redistribute(ctx context.Context, tx pgx.Tx, s Share) error {
 		if err != nil {
 			return fmt.Errorf("outbox: undo boost: %w", err)
 		}
-		_, err = o.Send(ctx, tx, Message{Actor: group, ID: undoID, Document: undo, ObjectURI: boostURI, Inboxes: mastodon})
+		_, err = o.Send(ctx, tx, Message{Actor: group, ID: undoID, Document: undo, ObjectURI: boostURI, Followers: &mastodon})
 		return err
 	}
 	return nil
@@ -145,11 +153,14 @@ func (o *Outbox) Redistribute(ctx context.Context, tx pgx.Tx, s Share) error {
 // drops it unread, as it would drop an unsigned original. A local
 // author's edit needs none of this: sendAbout sends the author's own
 // Update to these members too.
-func (o *Outbox) forwardEdit(ctx context.Context, tx pgx.Tx, s Share, boosted bool, mastodon []string) error {
-	if !boosted || len(mastodon) == 0 || o.urls.IsLocal(s.AuthorURI) {
+func (o *Outbox) forwardEdit(ctx context.Context, tx pgx.Tx, s Share, boosted bool, mastodon models.FollowerFamily) error {
+	if !boosted || o.urls.IsLocal(s.AuthorURI) {
 		return nil
 	}
-	m := Message{Actor: s.Group, ID: o.urls.NewActivityID(), ObjectURI: s.Post.URI, Inboxes: mastodon}
+	if some, err := models.HasFollowerFamily(ctx, tx, mastodon); err != nil || !some {
+		return err
+	}
+	m := Message{Actor: s.Group, ID: o.urls.NewActivityID(), ObjectURI: s.Post.URI, Followers: &mastodon}
 	if s.Forward != nil {
 		m.Body, m.Type = s.Forward, "Update"
 	} else {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 
 	"github.com/go-fed/activity/streams/vocab"
 	"github.com/jackc/pgx/v5"
@@ -21,11 +22,17 @@ import (
 // transaction (the delivery queue's Enqueue).
 type Enqueuer func(ctx context.Context, tx pgx.Tx, activityID int64, inboxes []string) error
 
+// FanoutEnqueuer queues, inside the caller's transaction, the delivery of
+// a stored activity to a family of an actor's followers as one job that
+// the queue expands later (the delivery queue's EnqueueFanout).
+type FanoutEnqueuer func(ctx context.Context, tx pgx.Tx, activityID int64, to models.FollowerFamily) error
+
 // Outbox sends activities on behalf of local actors.
 type Outbox struct {
 	db      *pgxpool.Pool
 	urls    federation.URLs
 	enqueue Enqueuer
+	fanout  FanoutEnqueuer // nil: followers are listed in the sender's transaction
 	logger  *slog.Logger
 }
 
@@ -35,6 +42,14 @@ func New(db *pgxpool.Pool, u federation.URLs, enqueue Enqueuer, logger *slog.Log
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Outbox{db: db, urls: u, enqueue: enqueue, logger: logger}
+}
+
+// WithFanout makes a group's shares leave as one fan-out job each instead
+// of one delivery per follower inbox, so that the transaction of a post
+// into a group does not grow with the group.
+func (o *Outbox) WithFanout(f FanoutEnqueuer) *Outbox {
+	o.fanout = f
+	return o
 }
 
 // URLs is the URL scheme the outbox mints ids with.
@@ -56,6 +71,9 @@ type Message struct {
 	ObjectURI string
 	Public    bool // listed in the actor's outbox
 	Inboxes   []string
+	// Followers, besides Inboxes, is a family of an actor's followers to
+	// deliver to (a group's share).
+	Followers *models.FollowerFamily
 }
 
 // Send stores the activity and queues one delivery per distinct inbox, in tx.
@@ -80,6 +98,19 @@ func (o *Outbox) Send(ctx context.Context, tx pgx.Tx, m Message) (*models.Activi
 		ObjectURI: m.ObjectURI, Public: m.Public, Body: body}
 	if err := models.InsertActivity(ctx, tx, act); err != nil {
 		return nil, err
+	}
+	if m.Followers != nil {
+		if o.fanout != nil {
+			if err := o.fanout(ctx, tx, act.ID, *m.Followers); err != nil {
+				return nil, fmt.Errorf("outbox: queue fan-out: %w", err)
+			}
+		} else {
+			all, err := models.FollowerFamilyInboxes(ctx, tx, *m.Followers, "", math.MaxInt32)
+			if err != nil {
+				return nil, err
+			}
+			m.Inboxes = append(all, m.Inboxes...)
+		}
 	}
 	inboxes := make([]string, 0, len(m.Inboxes))
 	for _, in := range m.Inboxes {

@@ -24,15 +24,15 @@ import (
 // Replies to a relay note are taken as replies to the member's post (see
 // inbox/post.go). Local followers see the group's share as a boost, as in
 // public groups; relay notes never show locally.
-func (o *Outbox) relay(ctx context.Context, tx pgx.Tx, s Share, mastodon []string) error {
+func (o *Outbox) relay(ctx context.Context, tx pgx.Tx, s Share, mastodon models.FollowerFamily) error {
 	group, post := s.Group, s.Post
 	switch s.Kind {
 	case "Create":
 		if _, err := models.PutBoost(ctx, tx, group.ID, post.ID, o.urls.NewActivityID()); err != nil {
 			return err
 		}
-		if len(mastodon) == 0 {
-			return nil // nobody needs a copy (a later Update has nothing to change)
+		if some, err := models.HasFollowerFamily(ctx, tx, mastodon); err != nil || !some {
+			return err // nobody needs a copy (a later Update has nothing to change)
 		}
 		return o.createRelay(ctx, tx, group, post, mastodon)
 	case "Update", "Delete":
@@ -56,7 +56,7 @@ func (o *Outbox) relayAddress(group *models.Actor) federation.NoteAddress {
 	return federation.NoteAddress{To: []string{o.urls.Followers(group)}, Audience: o.urls.Actor(group)}
 }
 
-func (o *Outbox) createRelay(ctx context.Context, tx pgx.Tx, group *models.Actor, post *models.Post, inboxes []string) error {
+func (o *Outbox) createRelay(ctx context.Context, tx pgx.Tx, group *models.Actor, post *models.Post, to models.FollowerFamily) error {
 	relay := &models.Post{AuthorID: group.ID, GroupID: &group.ID, RelayOfID: &post.ID, Local: true, Type: "Note",
 		Visibility: models.VisibilityPrivate, PublishedAt: post.PublishedAt}
 	if err := o.fillRelay(ctx, tx, relay, post); err != nil {
@@ -84,10 +84,10 @@ func (o *Outbox) createRelay(ctx context.Context, tx pgx.Tx, group *models.Actor
 	if _, err := models.InsertPost(ctx, tx, relay); err != nil {
 		return err
 	}
-	return o.sendRelay(ctx, tx, group, relay, "Create", relay.URI+"/activity", inboxes)
+	return o.sendRelay(ctx, tx, group, relay, "Create", relay.URI+"/activity", to)
 }
 
-func (o *Outbox) updateRelay(ctx context.Context, tx pgx.Tx, group *models.Actor, post, relay *models.Post, inboxes []string) error {
+func (o *Outbox) updateRelay(ctx context.Context, tx pgx.Tx, group *models.Actor, post, relay *models.Post, to models.FollowerFamily) error {
 	if err := o.fillRelay(ctx, tx, relay, post); err != nil {
 		return err
 	}
@@ -98,11 +98,11 @@ func (o *Outbox) updateRelay(ctx context.Context, tx pgx.Tx, group *models.Actor
 	if err != nil {
 		return err
 	}
-	return o.sendRelay(ctx, tx, group, fresh, "Update", o.urls.NewActivityID(), inboxes)
+	return o.sendRelay(ctx, tx, group, fresh, "Update", o.urls.NewActivityID(), to)
 }
 
-func (o *Outbox) deleteRelay(ctx context.Context, tx pgx.Tx, group *models.Actor, relay *models.Post, inboxes []string) error {
-	if err := o.sendRelay(ctx, tx, group, relay, "Delete", o.urls.NewActivityID(), inboxes); err != nil {
+func (o *Outbox) deleteRelay(ctx context.Context, tx pgx.Tx, group *models.Actor, relay *models.Post, to models.FollowerFamily) error {
+	if err := o.sendRelay(ctx, tx, group, relay, "Delete", o.urls.NewActivityID(), to); err != nil {
 		return err
 	}
 	_, err := models.TombstonePost(ctx, tx, relay.ID)
@@ -111,7 +111,7 @@ func (o *Outbox) deleteRelay(ctx context.Context, tx pgx.Tx, group *models.Actor
 
 // sendRelay sends Create, Update or Delete of a relay note from the group.
 // It is never public: it stays out of the group's outbox.
-func (o *Outbox) sendRelay(ctx context.Context, tx pgx.Tx, group *models.Actor, relay *models.Post, kind, id string, inboxes []string) error {
+func (o *Outbox) sendRelay(ctx context.Context, tx pgx.Tx, group *models.Actor, relay *models.Post, kind, id string, to models.FollowerFamily) error {
 	addr := o.relayAddress(group)
 	var object any = relay.URI
 	if kind != "Delete" {
@@ -128,7 +128,7 @@ func (o *Outbox) sendRelay(ctx context.Context, tx pgx.Tx, group *models.Actor, 
 	if err != nil {
 		return fmt.Errorf("outbox: relay %s: %w", kind, err)
 	}
-	_, err = o.Send(ctx, tx, Message{Actor: group, ID: id, Document: activity, ObjectURI: relay.URI, Inboxes: inboxes})
+	_, err = o.Send(ctx, tx, Message{Actor: group, ID: id, Document: activity, ObjectURI: relay.URI, Followers: &to})
 	return err
 }
 

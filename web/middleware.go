@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -71,10 +70,10 @@ func routeMatches(pattern, path string) bool {
 // the routes.
 func bodyLimits(limit string) echo.MiddlewareFunc {
 	routes := uploadRoutes()
-	small := middleware.BodyLimit(limit)
+	small := bodyLimit(parseBodyLimit(limit))
 	large := make([]echo.MiddlewareFunc, len(routes))
 	for i, u := range routes {
-		large[i] = middleware.BodyLimit(strconv.FormatInt(u.limit, 10) + "B")
+		large[i] = bodyLimit(u.limit)
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		def := small(next)

@@ -74,7 +74,7 @@ func collectStrings(rows interface {
 // federatedServer is Village served on a loopback address with its inbox,
 // its outbox queueing deliveries in River, and a fetch client that may
 // reach loopback peers.
-func federatedServer(t *testing.T) (*httptest.Server, models.DB, federation.URLs, *federation.Resolver) {
+func federatedServer(t testing.TB) (*httptest.Server, models.DB, federation.URLs, *federation.Resolver) {
 	t.Helper()
 	db := testenv.DB(t)
 	urls := federation.NewURLs("http://127.0.0.2:8080")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/village-social/village/federation/delivery"
 	"github.com/village-social/village/web"
 )
 
@@ -32,6 +33,9 @@ type Config struct {
 	DeliveryRescueAfter time.Duration // a delivery left running by a killed process runs again after this
 
 	InboxRate int // activities one remote host may post per minute
+	// FanoutBatch is how many deliveries one step of a group share's
+	// fan-out queues.
+	FanoutBatch int
 
 	AuthorizedFetch bool // ActivityPub documents only for signed GETs of servers not blocked
 
@@ -61,6 +65,7 @@ var settings = []setting{
 	{"VILLAGE_DELIVERY_TIMEOUT", "delivery-timeout", "15s", "time limit of one outgoing delivery POST"},
 	{"VILLAGE_DELIVERY_RETRY_BASE", "delivery-retry-base", "30s", "delay before a failed delivery's first retry; each next retry doubles it"},
 	{"VILLAGE_DELIVERY_RESCUE_AFTER", "delivery-rescue-after", "2m", "a delivery left running by a crashed process is retried after this; must exceed the delivery timeout"},
+	{"VILLAGE_DELIVERY_FANOUT_BATCH", "delivery-fanout-batch", strconv.Itoa(delivery.DefaultFanoutBatch), "deliveries a group share's fan-out queues per transaction"},
 	{"VILLAGE_INBOX_RATE", "inbox-rate", strconv.Itoa(web.DefaultInboxRate), "activities one remote host may post to our inboxes per minute (more get 429 with Retry-After)"},
 	{"VILLAGE_AUTHORIZED_FETCH", "authorized-fetch", "false", "true: ActivityPub documents (but discovery and the instance actor) only for signed GETs of servers not blocked, as Mastodon's secure mode"},
 	{"VILLAGE_PPROF_LISTEN", "pprof-listen", "", "loopback or private host:port to serve Go's profiles on (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty"},
@@ -165,6 +170,11 @@ func loadConfig(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) 
 		return nil, &configError{"VILLAGE_INBOX_RATE", fmt.Sprintf("expected a whole number of activities per minute, such as 300, got %q", vals["VILLAGE_INBOX_RATE"])}
 	}
 	cfg.InboxRate = rate
+	batch, err := strconv.Atoi(vals["VILLAGE_DELIVERY_FANOUT_BATCH"])
+	if err != nil || batch <= 0 {
+		return nil, &configError{"VILLAGE_DELIVERY_FANOUT_BATCH", fmt.Sprintf("expected a whole number such as 500, got %q", vals["VILLAGE_DELIVERY_FANOUT_BATCH"])}
+	}
+	cfg.FanoutBatch = batch
 	switch strings.ToLower(vals["VILLAGE_AUTHORIZED_FETCH"]) {
 	case "true", "1", "yes", "on":
 		cfg.AuthorizedFetch = true

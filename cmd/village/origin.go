@@ -84,7 +84,7 @@ func (a *app) withOutboxIfKnown(ctx context.Context, fn func(db *pgxpool.Pool, o
 	}
 	var out *outbox.Outbox
 	if base != "" {
-		out = outbox.New(st.pool, federation.NewURLs(base), delivery.Enqueue, a.logger)
+		out = outbox.New(st.pool, federation.NewURLs(base), delivery.Enqueue, a.logger).WithFanout(delivery.EnqueueFanout)
 	}
 	return fn(st.pool, out)
 }

@@ -95,6 +95,7 @@ func (a *app) serve(ctx context.Context) error {
 	queue, err := delivery.New(st.pool, delivery.Options{
 		URLs: urls, AllowPrivate: cfg.AllowPrivate, UserAgent: userAgent, Logger: a.logger,
 		Timeout: cfg.DeliveryTimeout, RetryBase: cfg.DeliveryRetryBase, RescueAfter: cfg.DeliveryRescueAfter,
+		FanoutBatch: cfg.FanoutBatch,
 		Periodic: []delivery.PeriodicTask{cleanup, polls,
 			reminderTask("meetup-reminders", "meetups: reminded people going", models.RemindEvents, st.pool, a.logger),
 			// Helpers on other servers are reminded by a direct note (outbox/help_notes.go).
@@ -105,7 +106,7 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	out = outbox.New(st.pool, urls, delivery.Enqueue, a.logger)
+	out = outbox.New(st.pool, urls, delivery.Enqueue, a.logger).WithFanout(delivery.EnqueueFanout)
 	auth := federation.NewAuthenticator(resolver)
 	// Moderation on the command line reaches the running server at once.
 	changes := make(chan struct{}, 1)

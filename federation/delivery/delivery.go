@@ -30,10 +30,11 @@
 // probes the host while the others keep waiting.
 //
 // Slow or dead hosts never hold up healthy ones: within one process at most
-// Options.PerHost POSTs go to one host at a time, and a job that cannot get
-// one of its host's slots quickly snoozes briefly instead of holding a
-// worker; a POST left unanswered for a second gives its worker back while
-// it waits out its Timeout (see Options.Workers).
+// Options.PerHost POSTs go to one host at a time (up to Options.MaxPerHost
+// to a host that answers slowly but well: see hostPace), and a job that
+// cannot get one of its host's slots quickly snoozes briefly instead of
+// holding a worker; a POST left unanswered for a second gives its worker
+// back while it waits out its Timeout (see Options.Workers).
 package delivery
 
 import (
@@ -61,6 +62,7 @@ import (
 const (
 	DefaultWorkers     = 50
 	DefaultPerHost     = 4
+	DefaultMaxPerHost  = 16
 	DefaultTimeout     = 15 * time.Second
 	DefaultRetryBase   = 30 * time.Second
 	DefaultPauseAfter  = 10
@@ -111,6 +113,10 @@ type Options struct {
 	// PerHost is how many POSTs may go to one host (host:port) at once in
 	// this process. Default 4.
 	PerHost int
+	// MaxPerHost is how many POSTs may go at once to a host whose recent
+	// answers are slow but successful (see hostPace); never fewer than
+	// PerHost. Default 16.
+	MaxPerHost int
 	// Timeout bounds one POST: connecting, sending and the response.
 	// Default 15s.
 	Timeout time.Duration
@@ -131,6 +137,9 @@ type Options struct {
 	// Periodic is upkeep to run every so often besides deliveries (see
 	// PeriodicTask).
 	Periodic []PeriodicTask
+	// FanoutBatch is how many deliveries one step of a fan-out job queues
+	// (see FanoutArgs). Default DefaultFanoutBatch.
+	FanoutBatch int
 }
 
 func (o Options) withDefaults() Options {
@@ -140,6 +149,10 @@ func (o Options) withDefaults() Options {
 	if o.PerHost <= 0 {
 		o.PerHost = DefaultPerHost
 	}
+	if o.MaxPerHost <= 0 {
+		o.MaxPerHost = DefaultMaxPerHost
+	}
+	o.MaxPerHost = max(o.MaxPerHost, o.PerHost)
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
@@ -157,6 +170,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.FanoutBatch <= 0 {
+		o.FanoutBatch = DefaultFanoutBatch
 	}
 	return o
 }
@@ -178,6 +194,7 @@ type Queue struct {
 	http      *http.Client
 	transport *http.Transport
 	hosts     *hostSlots
+	pace      *hostPace
 	active    activeSlots
 	keys      *keyCache
 	schemes   *schemeMemo
@@ -203,13 +220,14 @@ func New(pool *pgxpool.Pool, opts Options) (*Queue, error) {
 		opts:    opts,
 		log:     opts.Logger,
 		guard:   fetch.NewGuard(opts.AllowPrivate),
-		hosts:   newHostSlots(opts.PerHost),
+		pace:    newHostPace(opts.PerHost, opts.MaxPerHost),
 		active:  make(activeSlots, opts.Workers),
 		keys:    newKeyCache(keyCacheSize),
 		schemes: newSchemeMemo(schemeMemoSize, SchemeMemoTTL),
 		retry:   &RetryPolicy{Base: opts.RetryBase},
 		pause:   newPauseRule(opts),
 	}
+	q.hosts = newHostSlots(q.pace)
 	q.transport = newTransport(q.guard, opts)
 	q.http = &http.Client{
 		Transport: q.transport,
@@ -220,6 +238,9 @@ func New(pool *pgxpool.Pool, opts Options) (*Queue, error) {
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &worker{q: q}); err != nil {
+		return nil, fmt.Errorf("delivery: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &fanoutWorker{q: q}); err != nil {
 		return nil, fmt.Errorf("delivery: %w", err)
 	}
 	periodic, err := periodicJobs(workers, opts.Periodic)
@@ -250,7 +271,7 @@ func New(pool *pgxpool.Pool, opts Options) (*Queue, error) {
 }
 
 // newTransport builds the HTTP transport of deliveries: every connection
-// passes the address guard at dial time, no proxy, and at most PerHost
+// passes the address guard at dial time, no proxy, and at most MaxPerHost
 // connections to one host.
 func newTransport(guard *fetch.Guard, opts Options) *http.Transport {
 	dialer := &net.Dialer{
@@ -269,8 +290,8 @@ func newTransport(guard *fetch.Guard, opts Options) *http.Transport {
 		ResponseHeaderTimeout:  opts.Timeout,
 		IdleConnTimeout:        90 * time.Second,
 		MaxIdleConns:           1000,
-		MaxIdleConnsPerHost:    opts.PerHost,
-		MaxConnsPerHost:        opts.PerHost,
+		MaxIdleConnsPerHost:    opts.MaxPerHost,
+		MaxConnsPerHost:        opts.MaxPerHost,
 		MaxResponseHeaderBytes: 64 << 10,
 	}
 }

@@ -45,22 +45,25 @@ func hostKey(u *url.URL) (string, bool) {
 	return net.JoinHostPort(name, port), true
 }
 
-// hostSlots limits concurrent POSTs per host within the process. A host's
-// semaphore exists only while some job holds or waits for it, so the map
-// stays as small as the set of hosts being delivered to.
+// hostSlots limits concurrent POSTs per host within the process, each
+// host to what its pace allows (see hostPace). A host's entry exists only
+// while some job holds or waits for one of its slots, so the map stays as
+// small as the set of hosts being delivered to.
 type hostSlots struct {
-	per   int
+	pace  *hostPace
 	mu    sync.Mutex
 	hosts map[string]*hostSlot
 }
 
+// hostSlot is one host's slots; guarded by hostSlots.mu.
 type hostSlot struct {
-	sem   chan struct{}
-	users int // jobs holding or waiting for a slot; guarded by hostSlots.mu
+	held  int           // slots taken
+	users int           // jobs holding or waiting for a slot
+	freed chan struct{} // closed (and replaced) when a slot is given back
 }
 
-func newHostSlots(per int) *hostSlots {
-	return &hostSlots{per: per, hosts: make(map[string]*hostSlot)}
+func newHostSlots(pace *hostPace) *hostSlots {
+	return &hostSlots{pace: pace, hosts: make(map[string]*hostSlot)}
 }
 
 // acquire takes one of host's slots, waiting at most wait (not at all when
@@ -70,41 +73,59 @@ func (h *hostSlots) acquire(ctx context.Context, host string, wait time.Duration
 	h.mu.Lock()
 	s := h.hosts[host]
 	if s == nil {
-		s = &hostSlot{sem: make(chan struct{}, h.per)}
+		s = &hostSlot{freed: make(chan struct{})}
 		h.hosts[host] = s
 	}
 	s.users++
 	h.mu.Unlock()
 
-	leave := func() {
+	release = func() {
 		h.mu.Lock()
-		s.users--
-		if s.users == 0 {
-			delete(h.hosts, host)
-		}
+		s.held--
+		close(s.freed)
+		s.freed = make(chan struct{})
+		h.leave(host, s)
 		h.mu.Unlock()
 	}
-	release = func() {
-		<-s.sem
-		leave()
+	var timer <-chan time.Time
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		timer = t.C
 	}
-	select {
-	case s.sem <- struct{}{}:
-		return release, true
-	default:
-	}
-	if wait <= 0 {
-		leave()
+	for {
+		limit := h.pace.limit(host, time.Now())
+		h.mu.Lock()
+		if s.held < limit {
+			s.held++
+			h.mu.Unlock()
+			return release, true
+		}
+		freed := s.freed
+		if wait <= 0 {
+			h.leave(host, s)
+			h.mu.Unlock()
+			return nil, false
+		}
+		h.mu.Unlock()
+		select {
+		case <-freed:
+			continue
+		case <-timer:
+		case <-ctx.Done():
+		}
+		h.mu.Lock()
+		h.leave(host, s)
+		h.mu.Unlock()
 		return nil, false
 	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case s.sem <- struct{}{}:
-		return release, true
-	case <-timer.C:
-	case <-ctx.Done():
+}
+
+// leave drops one user of the host's slots, and the entry with the last.
+// The caller holds mu.
+func (h *hostSlots) leave(host string, s *hostSlot) {
+	s.users--
+	if s.users == 0 {
+		delete(h.hosts, host)
 	}
-	leave()
-	return nil, false
 }

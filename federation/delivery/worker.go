@@ -140,7 +140,11 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 		defer release()
 	}
 
+	sent := time.Now()
 	status, header, err := q.post(ctx, u, host, body, keyID, key, active)
+	if ctx.Err() == nil {
+		q.pace.observe(host, time.Since(sent), answeredWell(status, err), time.Now())
+	}
 	switch {
 	case err != nil:
 		if ctx.Err() != nil {
@@ -186,6 +190,14 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 	default: // 3xx (redirects are not followed), 5xx, anything else
 		return q.failed(ctx, job, log, host, status, fmt.Errorf("HTTP %d", status))
 	}
+}
+
+// answeredWell tells an answer that shows the host up and coping (2xx, or
+// a 4xx refusal of this one activity) from a failure, after which the
+// host is not pressed harder.
+func answeredWell(status int, err error) bool {
+	return err == nil && status >= 200 && status < 500 &&
+		status != http.StatusRequestTimeout && status != http.StatusTooManyRequests && (status < 300 || status >= 400)
 }
 
 // goneError marks a job that can never be delivered: its activity or its

@@ -57,12 +57,18 @@ func (h *Handler) verifyInboxPost(c echo.Context) (*models.Actor, []byte, error)
 	if !acceptableActivityType(req.Header.Get("Content-Type")) {
 		return nil, nil, echo.NewHTTPError(http.StatusUnsupportedMediaType, "send application/activity+json or application/ld+json")
 	}
+	if !carriesSignature(req) {
+		// Refused before the body is read: an unsigned POST costs no more
+		// than a GET.
+		h.logger.Info("inbox: refused", "reason", "unsigned", "remote", c.RealIP())
+		return nil, nil, echo.NewHTTPError(http.StatusUnauthorized, "the request is not signed")
+	}
 	if err := h.guardInbox(c); err != nil {
 		return nil, nil, err // a suspended domain, or a host over its rate: nothing verified, fetched or stored
 	}
 	body, err := io.ReadAll(req.Body)
 	if err != nil {
-		return nil, nil, err // BodyLimit turns an oversized body into 413
+		return nil, nil, err // the body limit (web/body_limit.go) stops at limit+1 bytes with 413
 	}
 	// Strict JSON at the door: too deep or too wide is refused before a
 	// signature is checked, a key fetched or anything decoded.

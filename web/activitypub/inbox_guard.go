@@ -37,6 +37,14 @@ func claimedHost(r *http.Request) string {
 	return strings.ToLower(u.Host)
 }
 
+// carriesSignature reports whether the request has a signature of either
+// scheme (draft-cavage in Signature or Authorization, RFC 9421 in
+// Signature-Input), whatever it is worth.
+func carriesSignature(r *http.Request) bool {
+	return r.Header.Get("Signature") != "" || r.Header.Get("Signature-Input") != "" ||
+		strings.HasPrefix(strings.ToLower(r.Header.Get("Authorization")), "signature ")
+}
+
 // guardInbox refuses, before verification, an inbox POST claiming to come
 // from a suspended domain (403) or from a host over its rate (429 with
 // Retry-After). Nothing is stored or fetched for either.
