@@ -466,8 +466,11 @@ func (p *Processor) notifyMentions(ctx context.Context, tx pgx.Tx, post *models.
 	}
 	// The author of the local post it answers (told once, if also named).
 	parent, err := models.PostByID(ctx, tx, *post.InReplyToID)
-	if err != nil || !parent.Local {
+	if errors.Is(err, models.ErrNotFound) {
 		return nil
+	}
+	if err != nil || !parent.Local {
+		return err
 	}
 	return models.Notify(ctx, tx, models.WriterOf(parent), models.NotifyMention, post.AuthorID, &post.ID, nil)
 }
