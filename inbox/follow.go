@@ -65,7 +65,7 @@ func (p *Processor) follow(ctx context.Context, tx pgx.Tx, a *activity) error {
 		return p.outbox.TellRemoteModeratorsOfJoin(ctx, tx, followee, follow)
 	}
 	// Accepted now or before: (re)send Accept, as Mastodon does for a repeated Follow.
-	return p.outbox.AcceptFollow(ctx, tx, follow)
+	return p.outbox.AcceptFollowOf(ctx, tx, follow, a.signer, followee)
 }
 
 // followState is how a new Follow starts: pending when the followee

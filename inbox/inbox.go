@@ -89,10 +89,11 @@ func (p *Processor) Process(ctx context.Context, signer *models.Actor, body []by
 		return err
 	}
 
-	if changesState(typ) && fetchesFirst(typ) {
+	if changesState(typ) && fetchesFirst(typ) && !p.selfContainedPost(a) {
 		// A replay needs no fetching: answer it before any network work.
 		// Others are de-duplicated by the insert in the transaction alone,
-		// which spares the hot path (likes, undos) a round trip.
+		// which spares the hot path (likes, undos, posts that carry all
+		// they need) a round trip.
 		if seen, err := models.InboxActivitySeen(ctx, p.db, id); err != nil || seen {
 			return err
 		}
@@ -281,6 +282,21 @@ func fetchesFirst(typ string) bool {
 		return true
 	}
 	return false
+}
+
+// selfContainedPost reports whether a is a Create or Update of a post that
+// prepare reads without the network: embedded, from the signer's origin,
+// and answering nothing or a local post (a remote parent may be fetched).
+func (p *Processor) selfContainedPost(a *activity) bool {
+	if a.Type() != "Create" && a.Type() != "Update" {
+		return false
+	}
+	obj := a.Embedded("object")
+	if obj == nil || obj.ID() == "" || !federation.IsPostType(obj.Type()) || !federation.SameOrigin(obj.ID(), a.signer.URI) {
+		return false
+	}
+	parent := obj.Ref("inReplyTo")
+	return parent == "" || p.urls.IsLocal(parent)
 }
 
 func isActorType(t string) bool {

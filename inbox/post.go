@@ -451,25 +451,28 @@ func (p *Processor) shareInLocalGroup(ctx context.Context, tx pgx.Tx, a *activit
 // notifyMentions tells local people a post mentions, and the author of the
 // local post it answers.
 func (p *Processor) notifyMentions(ctx context.Context, tx pgx.Tx, post *models.Post, mentioned []string) error {
-	ids := map[int64]bool{}
+	var people []string
 	for _, m := range mentioned {
 		if ref, ok := p.urls.ParseLocalActor(m); ok && !ref.Group && !ref.Instance {
-			if a, err := models.LocalActorByRef(ctx, tx, false, false, ref.Username); err == nil {
-				ids[a.ID] = true
-			}
+			people = append(people, ref.Username)
 		}
 	}
-	if post.InReplyToID != nil {
-		if parent, err := models.PostByID(ctx, tx, *post.InReplyToID); err == nil && parent.Local {
-			ids[models.WriterOf(parent)] = true
-		}
+	// One statement for everyone named: a busy inbox is full of mentions.
+	if err := models.NotifyNamed(ctx, tx, people, models.NotifyMention, post.AuthorID, &post.ID); err != nil {
+		return err
 	}
-	for id := range ids {
-		if err := models.Notify(ctx, tx, id, models.NotifyMention, post.AuthorID, &post.ID, nil); err != nil {
-			return err
-		}
+	if post.InReplyToID == nil {
+		return nil
 	}
-	return nil
+	// The author of the local post it answers (told once, if also named).
+	parent, err := models.PostByID(ctx, tx, *post.InReplyToID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil || !parent.Local {
+		return err
+	}
+	return models.Notify(ctx, tx, models.WriterOf(parent), models.NotifyMention, post.AuthorID, &post.ID, nil)
 }
 
 // othersNamed counts the actors a post names (Mention tags, to, cc,

@@ -133,6 +133,27 @@ func (o *Outbox) AcceptFollow(ctx context.Context, tx pgx.Tx, follow *models.Fol
 	if _, err := models.AcceptFollow(ctx, tx, follow.ID); err != nil {
 		return err
 	}
+	return o.sendAccept(ctx, tx, follow, follower, followee)
+}
+
+// AcceptFollowOf is AcceptFollow for a follow its follower's Follow has
+// just stored in tx, whose two ends the caller holds: the inbox answers
+// every Follow, so it is spared reading them again, and the update when
+// the follow was stored accepted.
+func (o *Outbox) AcceptFollowOf(ctx context.Context, tx pgx.Tx, follow *models.Follow, follower, followee *models.Actor) error {
+	if follower.ID != follow.FollowerID || followee.ID != follow.FolloweeID || !followee.IsLocal() {
+		return fmt.Errorf("outbox: accept: the follow %d is not %s's of %s", follow.ID, follower.URI, followee.Username)
+	}
+	if follow.State != models.FollowAccepted {
+		if _, err := models.AcceptFollow(ctx, tx, follow.ID); err != nil {
+			return err
+		}
+	}
+	return o.sendAccept(ctx, tx, follow, follower, followee)
+}
+
+// sendAccept queues Accept{Follow} to a remote follower.
+func (o *Outbox) sendAccept(ctx context.Context, tx pgx.Tx, follow *models.Follow, follower, followee *models.Actor) error {
 	if follower.IsLocal() {
 		return nil
 	}
