@@ -79,7 +79,12 @@ func newWorkload(ctx context.Context, b *testing.B) *workload {
 		UserAgent: "Village/bench", Signer: signer.SignGet})
 	b.Cleanup(client.CloseIdleConnections)
 	resolver := federation.NewResolver(db, w.urls, client, federation.ResolverOptions{Scheme: "http"})
-	out := outbox.New(db, w.urls, delivery.Enqueue, nil)
+	// Queued as `village serve` queues: through one shared insert-only client.
+	inserter, err := delivery.NewInserter()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := outbox.New(db, w.urls, inserter.Enqueue, nil).WithFanout(inserter.EnqueueFanout)
 	auth := federation.NewAuthenticator(resolver)
 	village.Config.Handler = web.New(web.Options{DB: db, URLs: w.urls, Version: "bench", Auth: auth,
 		Resolver: resolver, Outbox: out, Inbox: inbox.New(db, w.urls, resolver, out, auth, nil)})

@@ -84,7 +84,11 @@ func (a *app) withOutboxIfKnown(ctx context.Context, fn func(db *pgxpool.Pool, o
 	}
 	var out *outbox.Outbox
 	if base != "" {
-		out = outbox.New(st.pool, federation.NewURLs(base), delivery.Enqueue, a.logger).WithFanout(delivery.EnqueueFanout)
+		inserter, err := delivery.NewInserter()
+		if err != nil {
+			return err
+		}
+		out = outbox.New(st.pool, federation.NewURLs(base), inserter.Enqueue, a.logger).WithFanout(inserter.EnqueueFanout)
 	}
 	return fn(st.pool, out)
 }

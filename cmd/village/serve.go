@@ -106,7 +106,11 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	out = outbox.New(st.pool, urls, delivery.Enqueue, a.logger).WithFanout(delivery.EnqueueFanout)
+	inserter, err := delivery.NewInserter()
+	if err != nil {
+		return err
+	}
+	out = outbox.New(st.pool, urls, inserter.Enqueue, a.logger).WithFanout(inserter.EnqueueFanout)
 	auth := federation.NewAuthenticator(resolver)
 	// Moderation on the command line reaches the running server at once.
 	changes := make(chan struct{}, 1)

@@ -35,7 +35,37 @@ func (Args) InsertOpts() river.InsertOpts {
 // Jobs are inserted so that consecutive ones go to different hosts: a
 // fan-out then reaches every host early instead of queueing behind one
 // host's PerHost slots.
+//
+// Enqueue makes an insert-only client for each call; a server queues
+// through one Inserter instead.
 func Enqueue(ctx context.Context, tx pgx.Tx, activityID int64, inboxes []string) error {
+	in, err := NewInserter()
+	if err != nil {
+		return err
+	}
+	return in.Enqueue(ctx, tx, activityID, inboxes)
+}
+
+// Inserter queues deliveries and fan-outs through one insert-only River
+// client (no pool, no queues: it writes through the caller's tx and sends
+// River's insert notification with it). Made once and shared: a client
+// asks the database for its version before its first insert, which a
+// client per call paid on every enqueue.
+type Inserter struct {
+	client *river.Client[pgx.Tx]
+}
+
+// NewInserter makes the insert-only client.
+func NewInserter() (*Inserter, error) {
+	client, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return nil, fmt.Errorf("delivery: enqueue: %w", err)
+	}
+	return &Inserter{client: client}, nil
+}
+
+// Enqueue is the package's Enqueue through the shared client.
+func (in *Inserter) Enqueue(ctx context.Context, tx pgx.Tx, activityID int64, inboxes []string) error {
 	ordered := interleaveByHost(inboxes)
 	if len(ordered) == 0 {
 		return nil
@@ -44,13 +74,7 @@ func Enqueue(ctx context.Context, tx pgx.Tx, activityID int64, inboxes []string)
 	for i, inbox := range ordered {
 		params[i] = river.InsertManyParams{Args: Args{ActivityID: activityID, Inbox: inbox}}
 	}
-	// An insert-only client (no pool, no queues) is a few allocations; it
-	// writes through tx and sends River's insert notification with it.
-	client, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		return fmt.Errorf("delivery: enqueue: %w", err)
-	}
-	if _, err := client.InsertManyFastTx(ctx, tx, params); err != nil {
+	if _, err := in.client.InsertManyFastTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("delivery: enqueue %d deliveries of activity %d: %w", len(params), activityID, err)
 	}
 	return nil

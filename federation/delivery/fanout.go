@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/village-social/village/models"
 )
@@ -49,11 +48,16 @@ func (FanoutArgs) InsertOpts() river.InsertOpts {
 // of followers to, within tx (see Enqueue): one job row, however many
 // followers there are.
 func EnqueueFanout(ctx context.Context, tx pgx.Tx, activityID int64, to models.FollowerFamily) error {
-	client, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Logger: slog.New(slog.DiscardHandler)})
+	in, err := NewInserter()
 	if err != nil {
-		return fmt.Errorf("delivery: enqueue fan-out: %w", err)
+		return err
 	}
-	if _, err := client.InsertTx(ctx, tx, FanoutArgs{ActivityID: activityID, To: to}, nil); err != nil {
+	return in.EnqueueFanout(ctx, tx, activityID, to)
+}
+
+// EnqueueFanout is the package's EnqueueFanout through the shared client.
+func (in *Inserter) EnqueueFanout(ctx context.Context, tx pgx.Tx, activityID int64, to models.FollowerFamily) error {
+	if _, err := in.client.InsertTx(ctx, tx, FanoutArgs{ActivityID: activityID, To: to}, nil); err != nil {
 		return fmt.Errorf("delivery: enqueue fan-out of activity %d: %w", activityID, err)
 	}
 	return nil
