@@ -24,11 +24,12 @@ build:
 # How many test binaries run at once (go test -p), and how many tests of one
 # package (those that call t.Parallel; go test -parallel). The end-to-end
 # tests mostly wait for the processes they start, so more than the CPU count
-# pays: with 4 and 4 the web tests start beside cmd/village's instead of
-# after the smaller packages. Much more only makes a 2-core machine thrash
-# (browser tests take turns whatever these say).
+# pays: with -p 4 the web tests start beside cmd/village's instead of after
+# the smaller packages. A browser test waiting for its turn (two at a time)
+# holds one of the -parallel places, so cmd/village takes 6: at 4 a run used
+# about half of the 2 cores.
 TEST_PROCS    ?= 4
-TEST_PARALLEL ?= 4
+TEST_PARALLEL ?= 6
 
 # go test through internal/testsummary: the usual output (failing tests'
 # whole output, a line per package), then the packages by elapsed time and

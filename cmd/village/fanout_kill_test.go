@@ -58,7 +58,7 @@ func (f *fanoutInboxes) received(path string) []string {
 	return append([]string(nil), f.seen[path]...)
 }
 
-// A member's post into a group of 1,200 followers leaves as two fan-out
+// A member's post into a group of 600 followers leaves as two fan-out
 // jobs (boosts for the Mastodon hosts, Announce{Create} for the Lemmy
 // ones), expanded 20 deliveries at a time. Village is killed -9 while an
 // expansion is half done; after the restart each follower inbox has
@@ -82,9 +82,9 @@ func TestKillingTheServerDuringAFanOutExpansionLosesAndDoublesNothing(t *testing
 			WHERE a.uri = $1 AND f.state = 'accepted'`, mia.ActorID) == 1
 	})
 
-	// 24 hosts of 50 followers each, every follower with her own inbox;
+	// 12 hosts of 50 followers each, every follower with her own inbox;
 	// even hosts run Mastodon, odd ones Lemmy.
-	const hostsN, perHost = 24, 50
+	const hostsN, perHost = 12, 50
 	hosts := make([]*fanoutInboxes, hostsN)
 	for i := range hosts {
 		l, err := net.Listen("tcp", fanoutFollowerAddrs[i%len(fanoutFollowerAddrs)]+":0")
