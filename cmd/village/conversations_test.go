@@ -50,6 +50,7 @@ func conversationWith(t *testing.T, ctx context.Context, app *mastodon.Client, t
 // mentioned), and it was delivered to bea's server only. A direct post
 // that mentions a group stays out of the group.
 func TestAPrivateConversationBetweenTwoInstances(t *testing.T) {
+	t.Parallel()
 	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrConvA})
 	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrConvB})
 	a.Admin("admin", "group", "create", "moms", "--title", "Moms")
@@ -215,6 +216,7 @@ func TestAPrivateConversationBetweenTwoInstances(t *testing.T) {
 // only to the person it mentions, notifies her and fills her
 // conversations, and the group it names never passes it on.
 func TestAMastodonDirectNoteShowsOnlyToTheMentionedMember(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrConvMasto})
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice, dave := v.User("alice"), v.User("dave")

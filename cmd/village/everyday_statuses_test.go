@@ -23,6 +23,7 @@ const addrEveryday = "127.0.0.100:0"
 // library has no calls for pin and markers; those go through our own
 // client, and are read back through the library where it can.
 func TestEverydayStatusesThroughAMastodonClientLibrary(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrEveryday})
 	alice, bea := v.User("alice"), v.User("bea")
 	app, ctx := mastodonClient(t, alice)
