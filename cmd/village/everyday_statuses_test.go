@@ -110,7 +110,7 @@ func TestEverydayStatusesThroughAMastodonClientLibrary(t *testing.T) {
 			t.Errorf("actor featured %q holds %v, want the pinned Note", actor.Featured, featured.OrderedItems)
 		}
 		testenv.Eventually(t, 30*time.Second, "the Add at mia's server", func() bool {
-			for _, a := range received(mia, "Add") {
+			for _, a := range testenv.ReceivedOfType(mia, "Add") {
 				if a["object"] == st.URI && a["target"] == actor.Featured && a["actor"] == v.BaseURL+"/users/alice" {
 					return true
 				}
@@ -122,7 +122,7 @@ func TestEverydayStatusesThroughAMastodonClientLibrary(t *testing.T) {
 			t.Errorf("after unpinning: pinned %v, %d pins", pinned.Pinned, len(pins))
 		}
 		testenv.Eventually(t, 30*time.Second, "the Remove at mia's server", func() bool {
-			for _, a := range received(mia, "Remove") {
+			for _, a := range testenv.ReceivedOfType(mia, "Remove") {
 				if a["object"] == st.URI && a["target"] == actor.Featured {
 					return true
 				}

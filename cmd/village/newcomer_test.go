@@ -242,7 +242,7 @@ func TestAdminCommandsWithoutADomainUseTheOneServeRecorded(t *testing.T) {
 	v.Admin("admin", "user", "create", "alice", "--password", "correct horse")
 	v.Admin("admin", "user", "create", "bob", "--password", "correct horse")
 	leo := testenv.NewRemote(t, "leo")
-	joinGroup(t, v, leo, "moms")
+	testenv.JoinGroup(t, v, leo, "moms")
 
 	// As typed by hand: the database, and no VILLAGE_DOMAIN or VILLAGE_PROTOCOL.
 	byHandEnv := map[string]string{"DATABASE_URL": v.DatabaseURL}
@@ -252,7 +252,7 @@ func TestAdminCommandsWithoutADomainUseTheOneServeRecorded(t *testing.T) {
 	}
 	moms := v.BaseURL + "/groups/moms"
 	testenv.Eventually(t, 30*time.Second, "Announce{Add alice to moderators} at leo's server", func() bool {
-		for _, add := range announcedOfType(leo.Received(), moms, "Add") {
+		for _, add := range testenv.AnnouncedOfType(leo.Received(), moms, "Add") {
 			if add["object"] == v.BaseURL+"/users/alice" && add["target"] == moms+"/moderators" {
 				return true
 			}
