@@ -73,18 +73,19 @@ func Lookup(t testing.TB, c *Client, acct string) Account {
 // RelationshipOf is c's relationship to the account id.
 func RelationshipOf(t testing.TB, c *Client, id string) Relationship {
 	t.Helper()
-	var rels []Relationship
-	c.Get("/api/v1/accounts/relationships?id[]="+id, &rels)
-	if len(rels) != 1 {
-		t.Fatalf("relationships of %s: %v", id, rels)
-	}
-	return rels[0]
+	return relationshipOf[Relationship](t, c, id)
 }
 
 // BlockRelationshipOf is c's relationship to the account id, as blocks change it.
 func BlockRelationshipOf(t testing.TB, c *Client, id string) BlockRelationship {
 	t.Helper()
-	var rels []BlockRelationship
+	return relationshipOf[BlockRelationship](t, c, id)
+}
+
+// relationshipOf reads c's relationship to the account id into the part T.
+func relationshipOf[T any](t testing.TB, c *Client, id string) T {
+	t.Helper()
+	var rels []T
 	c.Get("/api/v1/accounts/relationships?id[]="+id, &rels)
 	if len(rels) != 1 {
 		t.Fatalf("relationships of %s: %v", id, rels)
