@@ -11,12 +11,8 @@ import (
 	"github.com/village-social/village/internal/testenv"
 )
 
-// The tests of this package run in parallel (t.Parallel; `make test` says
-// how many at once with -parallel): each has databases of its own and
-// starts its own instances and peers, each on a loopback address of its
-// own (127.0.0.N with a port picked at start). Not on 127.0.0.1: every
-// outgoing connection takes its source port there, and one could take an
-// instance's port before the instance listens on it.
+// The tests run in parallel as cmd/village's do (its main_test.go says
+// how): databases, instances and loopback addresses of their own.
 func TestMain(m *testing.M) { testenv.Run(m) }
 
 // browsers holds one token per headless Chromium running: a page load or an
