@@ -77,13 +77,14 @@ type entryTeller struct {
 	asked   bool // the public timeline was asked
 	anon    *apiStatus
 	ownView map[string]*apiStatus // viewer and filter context: her render
+	shared  map[int64]string      // viewer: the shared render as she gets it
 }
 
 // tellEntry tells the entry with id as event; posts says it is a post
 // (public and hashtag streams may show it), not a boost.
 func (s *streams) tellEntry(ctx context.Context, conns []*streamConn, id int64, event string, posts bool) error {
 	t := &entryTeller{s: s, id: id, event: event, home: map[int64]*models.Entry{}, lists: map[int64]*models.Entry{},
-		tags: map[string]*models.Entry{}, ownView: map[string]*apiStatus{}}
+		tags: map[string]*models.Entry{}, ownView: map[string]*apiStatus{}, shared: map[int64]string{}}
 	if posts {
 		p, err := models.StreamPostByID(ctx, s.h.db, id)
 		if errors.Is(err, models.ErrNotFound) {
@@ -227,6 +228,9 @@ func (t *entryTeller) ownRender(ctx context.Context, viewer int64, e models.Entr
 // viewer if she blocks or mutes its author, and marked or dropped by her
 // filters of public timelines.
 func (t *entryTeller) sharedRender(ctx context.Context, viewer int64) (string, error) {
+	if payload, ok := t.shared[viewer]; ok {
+		return payload, nil
+	}
 	h := t.s.h
 	if t.anon == nil {
 		list, err := h.statuses(ctx, []models.Entry{{ID: t.id, PostID: t.id}}, 0)
@@ -243,10 +247,17 @@ func (t *entryTeller) sharedRender(ctx context.Context, viewer int64) (string, e
 	if err == nil {
 		list, err = h.applyFilters(ctx, viewer, models.FilterPublic, list)
 	}
-	if err != nil || len(list) != 1 {
+	if err != nil {
 		return "", err
 	}
-	return encodePayload(list[0])
+	var payload string
+	if len(list) == 1 {
+		if payload, err = encodePayload(list[0]); err != nil {
+			return "", err
+		}
+	}
+	t.shared[viewer] = payload
+	return payload, nil
 }
 
 // encodePayload is an entity's JSON, as the payload string carries it;
