@@ -64,9 +64,9 @@ func NotifyModerators(ctx context.Context, db DB, groupID int64, typ string, fro
 // types (all when empty); none from someone the person blocks or mutes now.
 func Notifications(ctx context.Context, db DB, recipientID int64, types []string, p Page) ([]*Notification, error) {
 	rows, err := db.Query(ctx, `SELECT id, type, from_id, post_id, group_id, help_calendar_id, created_at FROM notifications
-		WHERE recipient_id = $1 AND id < $2 AND (coalesce(cardinality($3::text[]), 0) = 0 OR type = ANY($3))
+		WHERE recipient_id = $1 AND id < $2 AND id > $5 AND (coalesce(cardinality($3::text[]), 0) = 0 OR type = ANY($3))
 		  AND `+notHiddenFrom("from_id", "$1")+`
-		ORDER BY id DESC LIMIT $4`, recipientID, maxID(p), types, p.limit())
+		ORDER BY id DESC LIMIT $4`, recipientID, maxID(p), types, p.limit(), p.SinceID)
 	if err != nil {
 		return nil, fmt.Errorf("models: notifications: %w", err)
 	}

@@ -149,6 +149,13 @@ func apiRoutes(e *echo.Echo, h *api.Handler) {
 	g.POST("/v1/tags/:name/unfollow", h.FollowTag(false), api.Needs("write:follows"))
 	g.GET("/v1/followed_tags", h.FollowedTags, api.Needs("read:follows"))
 	g.GET("/v1/accounts/:id/statuses", h.AccountStatuses, api.IfToken("read:statuses"))
+	// Streaming: a WebSocket, and an event stream per stream. They check
+	// their tokens themselves (also from access_token or, for a
+	// WebSocket, Sec-WebSocket-Protocol) and answer as Mastodon's
+	// streaming server does.
+	g.GET("/v1/streaming", h.StreamingSocket)
+	g.GET("/v1/streaming/health", h.StreamingHealth)
+	g.GET("/v1/streaming/*", h.StreamingEvents)
 	g.GET("/v1/notifications", h.Notifications, api.Needs("read:notifications"))
 	g.GET("/v1/notifications/unread_count", h.UnreadNotifications, api.Needs("read:notifications"))
 	g.GET("/v1/notifications/:id", h.GetNotification, api.Needs("read:notifications"))

@@ -22,6 +22,11 @@ import (
 // shutdownGrace is how long requests in flight may take to finish on shutdown.
 const shutdownGrace = 30 * time.Second
 
+// streamEventBuffer is how many changes may wait for the streaming API
+// while it tells apps of earlier ones; beyond it, changes are dropped
+// (apps read them from the REST API) rather than held in memory.
+const streamEventBuffer = 4096
+
 func (a *app) serveCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
@@ -127,6 +132,20 @@ func (a *app) serve(ctx context.Context) error {
 		})
 	}()
 	defer func() { stopListening(); <-listening }()
+	// What the streaming API tells apps, from every process on this
+	// database. It stops with the server's signal, so that open streams
+	// end at once instead of holding the shutdown for its whole grace.
+	streamEvents := make(chan models.StreamEvent, streamEventBuffer)
+	go func() {
+		defer close(streamEvents)
+		models.ListenForStreamEvents(ctx, st.pool, a.logger, func(e models.StreamEvent) {
+			select {
+			case streamEvents <- e:
+			default:
+				a.logger.Warn("streaming: too many events waiting; one was not told to apps", "kind", e.Kind, "id", e.ID)
+			}
+		})
+	}()
 	handler := web.New(web.Options{
 		DB: st.pool, Logger: a.logger, URLs: urls, Version: Version,
 		Auth: auth, Resolver: resolver, Outbox: out, Fetcher: client,
@@ -136,6 +155,7 @@ func (a *app) serve(ctx context.Context) error {
 		// Mastodon's secure mode: documents only for signed fetches.
 		AuthorizedFetch: cfg.AuthorizedFetch,
 		Changes:         changes,
+		StreamEvents:    streamEvents,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Listen)

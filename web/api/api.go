@@ -7,6 +7,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -38,6 +39,7 @@ type Options struct {
 	Clock    func() time.Time  // filters expire by it; codes and announcements too
 	Version  string            // Village's, in the instance document
 	Media    *media.Library    // uploads: photos, avatars, headers
+	Logger   *slog.Logger
 }
 
 // Handler serves the client API.
@@ -53,14 +55,25 @@ type Handler struct {
 	clock        func() time.Time
 	version      string
 	media        *media.Library
+	streams      *streams
 }
 
 // New returns the client API.
 func New(opts Options) *Handler {
-	return &Handler{db: opts.DB, urls: opts.URLs, resolver: opts.Resolver, outbox: opts.Outbox, limits: opts.Limits,
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{db: opts.DB, urls: opts.URLs, resolver: opts.Resolver, outbox: opts.Outbox, limits: opts.Limits,
 		domainBlocks: opts.Blocks, reports: opts.Reports, composer: opts.Composer, clock: opts.Clock, version: opts.Version,
 		media: opts.Media}
+	h.streams = newStreams(h, opts.Logger)
+	return h
 }
+
+// RunStreams tells the apps streaming from this process of each event
+// until events is closed, then closes their streams. Without it running,
+// streams open but stay quiet.
+func (h *Handler) RunStreams(events <-chan models.StreamEvent) { h.streams.run(events) }
 
 // actorParam loads the actor named by the :id path parameter.
 func (h *Handler) actorParam(c echo.Context) (*models.Actor, error) {
@@ -79,6 +92,7 @@ func (h *Handler) actorParam(c echo.Context) (*models.Actor, error) {
 func pageParams(c echo.Context) models.Page {
 	var p models.Page
 	p.MaxID, _ = strconv.ParseInt(c.QueryParam("max_id"), 10, 64)
+	p.SinceID, _ = strconv.ParseInt(c.QueryParam("since_id"), 10, 64)
 	p.Limit, _ = strconv.Atoi(c.QueryParam("limit"))
 	if p.Limit <= 0 || p.Limit > 80 {
 		p.Limit = 40

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -88,8 +89,7 @@ func (h *Handler) instanceFacts(ctx context.Context) (*instanceFacts, error) {
 	return f, nil
 }
 
-// InstanceV2 answers GET /api/v2/instance. There is no streaming API yet,
-// so configuration.urls has no "streaming": apps then poll.
+// InstanceV2 answers GET /api/v2/instance.
 func (h *Handler) InstanceV2(c echo.Context) error {
 	f, err := h.instanceFacts(c.Request().Context())
 	if err != nil {
@@ -106,7 +106,8 @@ func (h *Handler) InstanceV2(c echo.Context) error {
 		"icon":        []any{},
 		"languages":   []string{"en"},
 		"configuration": map[string]any{
-			"urls":              map[string]any{"about": h.urls.Base + "/", "privacy_policy": nil, "terms_of_service": nil, "status": nil},
+			"urls": map[string]any{"streaming": h.streamingURL(), "about": h.urls.Base + "/",
+				"privacy_policy": nil, "terms_of_service": nil, "status": nil},
 			"vapid":             map[string]string{"public_key": ""},
 			"accounts":          map[string]int{"max_featured_tags": 0, "max_pinned_statuses": models.MaxProfilePins},
 			"statuses":          f.statuses,
@@ -122,6 +123,15 @@ func (h *Handler) InstanceV2(c echo.Context) error {
 	})
 }
 
+// streamingURL is where apps open the streaming API's WebSocket: this
+// server, as ws:// or wss://.
+func (h *Handler) streamingURL() string {
+	if rest, ok := strings.CutPrefix(h.urls.Base, "https://"); ok {
+		return "wss://" + rest
+	}
+	return "ws://" + strings.TrimPrefix(h.urls.Base, "http://")
+}
+
 // InstanceV1 answers GET /api/v1/instance, the older shape many apps read first.
 func (h *Handler) InstanceV1(c echo.Context) error {
 	f, err := h.instanceFacts(c.Request().Context())
@@ -135,7 +145,7 @@ func (h *Handler) InstanceV1(c echo.Context) error {
 		"description":       f.info.Description,
 		"email":             f.info.ContactEmail,
 		"version":           f.version,
-		"urls":              map[string]string{},
+		"urls":              map[string]string{"streaming_api": h.streamingURL()},
 		"stats":             map[string]int{"user_count": f.users.Total, "status_count": f.posts, "domain_count": f.domains},
 		"thumbnail":         h.urls.Base + "/static/icon-512.png",
 		"languages":         []string{"en"},
