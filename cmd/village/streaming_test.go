@@ -54,10 +54,10 @@ func TestStreamingThroughAMastodonClientLibrary(t *testing.T) {
 		Env: map[string]string{"VILLAGE_DOMAIN": a.Addr}})
 	carolOnSecond := second.ClientFor("carol")
 
-	bobOnA := resolve(t, alice, "@bob@"+b.Addr)
+	bobOnA := testenv.Resolve(t, alice, "@bob@"+b.Addr)
 	alice.Post("/api/v1/accounts/"+bobOnA.ID+"/follow", nil, nil)
-	alice.Post("/api/v1/accounts/"+lookup(t, alice, "carol").ID+"/follow", nil, nil)
-	testenv.Eventually(t, 30*time.Second, "bob's Accept", func() bool { return relationshipOf(t, alice, bobOnA.ID).Following })
+	alice.Post("/api/v1/accounts/"+testenv.Lookup(t, alice, "carol").ID+"/follow", nil, nil)
+	testenv.Eventually(t, 30*time.Second, "bob's Accept", func() bool { return testenv.RelationshipOf(t, alice, bobOnA.ID).Following })
 
 	mc, ctx := mastodonClient(t, alice)
 	ctx, cancel := context.WithCancel(ctx)
@@ -111,13 +111,13 @@ func TestStreamingThroughAMastodonClientLibrary(t *testing.T) {
 
 	// A followed account on another instance posts: both streams show it.
 	posted := time.Now()
-	post(t, bob, url.Values{"status": {"hello from the other village"}})
+	testenv.PostStatus(t, bob, url.Values{"status": {"hello from the other village"}})
 	awaitEvent(t, socket, 30*time.Second, "bob's post on the WebSocket", isFrom("hello from the other village"))
 	t.Logf("bob's post on B reached alice's WebSocket on A in %v (federation included)", time.Since(posted).Round(time.Millisecond))
 	awaitEvent(t, sse, 30*time.Second, "bob's post on the event stream", isFrom("hello from the other village"))
 
 	// A mention from the other instance: a notification, on both.
-	post(t, bob, url.Values{"status": {"@alice@" + a.Addr + " are you coming?"}})
+	testenv.PostStatus(t, bob, url.Values{"status": {"@alice@" + a.Addr + " are you coming?"}})
 	for name, events := range map[string]chan mastodon.Event{"WebSocket": socket, "event stream": sse} {
 		e := awaitEvent(t, events, 30*time.Second, "the mention's notification on the "+name, func(e mastodon.Event) bool {
 			_, ok := e.(*mastodon.NotificationEvent)
