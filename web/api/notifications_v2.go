@@ -43,9 +43,9 @@ type apiPartialAccount struct {
 // apiGroupedNotifications is the answer of GET /api/v2/notifications: each
 // account and status once, the groups pointing at them by id.
 type apiGroupedNotifications struct {
-	Accounts           []*apiAccount          `json:"accounts"`
-	PartialAccounts    []*apiPartialAccount   `json:"partial_accounts,omitempty"`
-	Statuses           []*apiStatus           `json:"statuses"`
+	Accounts           []*apiAccount           `json:"accounts"`
+	PartialAccounts    []*apiPartialAccount    `json:"partial_accounts,omitempty"`
+	Statuses           []*apiStatus            `json:"statuses"`
 	NotificationGroups []*apiNotificationGroup `json:"notification_groups"`
 }
 
