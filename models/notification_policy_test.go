@@ -25,7 +25,10 @@ func TestNotificationPolicyDecidesWhatIsShownHeldOrDropped(t *testing.T) {
 		}
 		return p.ID
 	}
-	filter := func(p models.NotificationPolicy) models.NotificationPolicy { p.ForNotFollowing = models.PolicyFilter; return p }
+	filter := func(p models.NotificationPolicy) models.NotificationPolicy {
+		p.ForNotFollowing = models.PolicyFilter
+		return p
+	}
 	cases := []struct {
 		name        string
 		policy      func(models.NotificationPolicy) models.NotificationPolicy
