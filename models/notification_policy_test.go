@@ -280,3 +280,33 @@ func TestNotificationGroupsFollowMastodonsKeys(t *testing.T) {
 		}
 	}
 }
+
+// A sign-up is told to the instance's admins and moderators
+// (admin.sign_up), and to nobody else; sign-ups group by kind.
+func TestSignUpsAreToldToStaff(t *testing.T) {
+	ctx := context.Background()
+	f := testenv.NewFixtures(t)
+	admin, err := models.CreateAccount(ctx, f.DB, models.NewAccount{Username: "ada", Password: "correct horse", Admin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := f.Person(t, "member")
+	for _, name := range []string{"newbie", "second"} {
+		if _, _, err := models.Register(ctx, f.DB, models.SignUp{Account: models.NewAccount{Username: name, Password: "correct horse"},
+			Mode: models.SignupOpen, Now: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for who, want := range map[int64]int{admin.Actor.ID: 2, member.ID: 0} {
+		list, err := models.Notifications(ctx, f.DB, who, []string{models.NotifyAdminSignUp}, models.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != want {
+			t.Errorf("actor %d has %d sign-up notifications, want %d", who, len(list), want)
+		}
+		if len(list) == 2 && (list[0].GroupKey == "" || list[0].GroupKey != list[1].GroupKey) {
+			t.Errorf("sign-ups in groups %q and %q, want one", list[0].GroupKey, list[1].GroupKey)
+		}
+	}
+}

@@ -194,8 +194,8 @@ func (h *Handler) GroupedNotifications(c echo.Context) error {
 				if q.MaxID == 0 {
 					hi = 0
 				}
-			} else if q.SinceID > 0 {
-				lo = q.SinceID + 1
+			} else {
+				lo = q.SinceID + 1 // the last page reaches down to since_id, or to the start
 			}
 		}
 		var keys []string
