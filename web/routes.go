@@ -242,6 +242,7 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	// Public pages, and assets
 	e.GET("/static/*", app.StaticFiles())
 	e.GET("/favicon.ico", h.Favicon)
+	e.GET("/sw.js", app.ServiceWorker())
 	e.GET("/robots.txt", h.Robots)
 	e.GET("/manifest.webmanifest", h.Manifest)
 	e.GET("/@:name", h.ProfileRedirect)
@@ -274,6 +275,9 @@ func appRoutes(e *echo.Echo, h *app.Handler) {
 	e.POST("/settings/apps/:id/revoke", h.RevokeApp)
 	e.GET("/settings/calendar", h.CalendarSettingsPage)
 	e.POST("/settings/calendar/reset", h.ResetCalendar)
+	e.GET("/settings/push", h.BrowserPushState) // Web Push opt-in of this browser (web/app/settings_push.go)
+	e.POST("/settings/push", h.SubscribeBrowser)
+	e.POST("/settings/push/delete", h.UnsubscribeBrowser)
 
 	// OAuth 2: the consent page of Mastodon apps (the token endpoint is the API's)
 	e.GET("/oauth/authorize", h.AuthorizePage)

@@ -17,7 +17,6 @@ var pushStrings = map[string]string{
 
 	"push.settings.title":   "Notifications on this device",
 	"push.settings.hint":    "Get a notification on this device when someone mentions you, follows you or answers you, even when Village is closed. Each browser chooses for itself.",
-	"push.settings.nojs":    "This needs JavaScript and a browser that supports notifications.",
 	"push.settings.enable":  "Turn on notifications on this device",
 	"push.settings.disable": "Turn off notifications on this device",
 	"push.settings.on":      "Notifications are on for this device.",
