@@ -119,7 +119,7 @@ func New(opts Options) *echo.Echo {
 			Blocks: blocks, Pages: pages, AuthorizedFetch: opts.AuthorizedFetch}),
 		api: api.New(api.Options{DB: opts.DB, URLs: opts.URLs, Resolver: opts.Resolver, Outbox: opts.Outbox,
 			Limits: limits, Blocks: blocks, Reports: reports, Composer: composer, Clock: opts.Clock,
-			Version: opts.Version, Media: library, Logger: opts.Logger}),
+			Version: opts.Version, Media: library, Logger: opts.Logger, PushGuard: opts.Fetcher.Guard()}),
 		app:   pages,
 		feeds: feeds.New(opts.DB, opts.URLs),
 		media: library,

@@ -17,6 +17,7 @@ import (
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web"
 	"github.com/village-social/village/web/media"
+	"github.com/village-social/village/web/push"
 )
 
 // shutdownGrace is how long requests in flight may take to finish on shutdown.
@@ -97,10 +98,12 @@ func (a *app) serve(ctx context.Context) error {
 	polls := delivery.PeriodicTask{Name: "poll-upkeep", Every: outbox.PollUpkeepEvery, Run: func(ctx context.Context) error {
 		return out.PollUpkeep(ctx, time.Now())
 	}}
+	// Web Push messages are jobs of the same River client (web/push).
+	pushes := push.NewSender(st.pool, urls, cfg.AllowPrivate, a.logger)
 	queue, err := delivery.New(st.pool, delivery.Options{
 		URLs: urls, AllowPrivate: cfg.AllowPrivate, UserAgent: userAgent, Logger: a.logger,
 		Timeout: cfg.DeliveryTimeout, RetryBase: cfg.DeliveryRetryBase, RescueAfter: cfg.DeliveryRescueAfter,
-		FanoutBatch: cfg.FanoutBatch,
+		FanoutBatch: cfg.FanoutBatch, Extra: []delivery.ExtraJobs{pushes.Jobs()},
 		Periodic: []delivery.PeriodicTask{cleanup, polls,
 			reminderTask("meetup-reminders", "meetups: reminded people going", models.RemindEvents, st.pool, a.logger),
 			// Helpers on other servers are reminded by a direct note (outbox/help_notes.go).

@@ -156,3 +156,14 @@ BEGIN
     RETURN prefix || '-' || bucket;
 END
 $$;
+
+-- A notification its recipient's policy holds back is neither pushed
+-- (migration 030) nor streamed (029): she sees it only among her
+-- requests, and accepting them later tells no device either, as on
+-- Mastodon.
+DROP TRIGGER notifications_web_push ON notifications;
+CREATE TRIGGER notifications_web_push AFTER INSERT ON notifications
+    FOR EACH ROW WHEN (NOT NEW.filtered) EXECUTE FUNCTION queue_web_push();
+DROP TRIGGER notifications_stream ON notifications;
+CREATE TRIGGER notifications_stream AFTER INSERT ON notifications
+    FOR EACH ROW WHEN (NOT NEW.filtered) EXECUTE FUNCTION stream_notifications_changed();

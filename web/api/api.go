@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/federation"
+	"github.com/village-social/village/federation/fetch"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/blocklist"
@@ -40,6 +41,9 @@ type Options struct {
 	Version  string            // Village's, in the instance document
 	Media    *media.Library    // uploads: photos, avatars, headers
 	Logger   *slog.Logger
+	// PushGuard decides which push endpoints apps may subscribe with: the
+	// outgoing address guard (nil: public addresses only).
+	PushGuard *fetch.Guard
 }
 
 // Handler serves the client API.
@@ -56,6 +60,7 @@ type Handler struct {
 	version      string
 	media        *media.Library
 	streams      *streams
+	pushGuard    *fetch.Guard
 }
 
 // New returns the client API.
@@ -65,7 +70,7 @@ func New(opts Options) *Handler {
 	}
 	h := &Handler{db: opts.DB, urls: opts.URLs, resolver: opts.Resolver, outbox: opts.Outbox, limits: opts.Limits,
 		domainBlocks: opts.Blocks, reports: opts.Reports, composer: opts.Composer, clock: opts.Clock, version: opts.Version,
-		media: opts.Media}
+		media: opts.Media, pushGuard: opts.PushGuard}
 	h.streams = newStreams(h, opts.Logger)
 	return h
 }

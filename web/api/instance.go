@@ -34,6 +34,7 @@ type instanceFacts struct {
 	statuses map[string]int
 	media    map[string]any
 	polls    map[string]int
+	vapid    string // the Web Push public key apps and browsers subscribe with
 }
 
 // apiRule is Mastodon's Rule entity.
@@ -77,6 +78,11 @@ func (h *Handler) instanceFacts(ctx context.Context) (*instanceFacts, error) {
 		}
 	}
 	f.rules = apiRules(f.public.Rules)
+	vapid, err := models.InstanceVAPIDKeys(ctx, h.db)
+	if err != nil {
+		return nil, err
+	}
+	f.vapid = vapid.Public
 	media, polls := models.PostMediaLimits(), models.PostPollLimits()
 	f.statuses = map[string]int{"max_characters": models.MaxPostLength, "max_media_attachments": media.MaxAttachments,
 		"characters_reserved_per_url": models.CharactersReservedPerURL}
@@ -108,7 +114,7 @@ func (h *Handler) InstanceV2(c echo.Context) error {
 		"configuration": map[string]any{
 			"urls": map[string]any{"streaming": h.streamingURL(), "about": h.urls.Base + "/",
 				"privacy_policy": nil, "terms_of_service": nil, "status": nil},
-			"vapid":             map[string]string{"public_key": ""},
+			"vapid":             map[string]string{"public_key": f.vapid},
 			"accounts":          map[string]int{"max_featured_tags": 0, "max_pinned_statuses": models.MaxProfilePins},
 			"statuses":          f.statuses,
 			"media_attachments": f.media,
