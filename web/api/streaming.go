@@ -136,13 +136,6 @@ func (s *streams) snapshot() []*streamConn {
 	return out
 }
 
-// Count is how many streams are open in this process.
-func (s *streams) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.conns)
-}
-
 // run tells the connections of each event until events is closed (the
 // process is stopping), then closes every stream. Events are handled one
 // at a time, in the order PostgreSQL announced them.
