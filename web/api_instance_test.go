@@ -64,8 +64,8 @@ func TestTheInstanceDocumentSaysWhatVillageEnforces(t *testing.T) {
 		t.Errorf("configuration.polls = %v, want Mastodon's limits, which the API enforces", p)
 	}
 	wantMediaLimits(t, "v2", v2.Configuration.Media)
-	if _, ok := v2.Configuration.URLs["streaming"]; ok {
-		t.Errorf("a streaming URL without a streaming API: %v", v2.Configuration.URLs)
+	if got := v2.Configuration.URLs["streaming"]; got != "ws://127.0.0.2:8080" {
+		t.Errorf("configuration.urls.streaming = %v, want the WebSocket of this server", got)
 	}
 	if !v2.Registrations.Enabled || !v2.Registrations.ApprovalRequired || v2.Contact.Email != "admins@park.example" ||
 		v2.Contact.Account == nil || v2.Contact.Account.Username != "ada" {
