@@ -133,24 +133,36 @@ func payload(t *testing.T, m map[string]any) map[string]any {
 	return out
 }
 
-// warmUp posts from a followed account until the stream shows a post:
-// from then on the server hears the database, and each later event
-// arrives in the order it happened.
+// warmUp posts from a followed account until the stream shows a post,
+// then reads until it has shown the last one posted: from then on the
+// server hears the database, nothing of the warm-up is left to come, and
+// each later event arrives in the order it happened.
 func warmUp(t *testing.T, srv *httptest.Server, s *socket, poster string) {
 	t.Helper()
-	for i := 0; ; i++ {
-		apiPost(t, srv, poster, "POST", "/api/v1/statuses", url.Values{"status": {fmt.Sprintf("warming up %d", i)}})
-		select {
-		case m := <-s.in:
-			if m["event"] == "update" {
-				return
-			}
-			t.Fatalf("first message: %v", m)
-		case <-time.After(500 * time.Millisecond):
-		}
+	last := ""
+	for i := 0; last == "" || !s.showedWarmUp(last); i++ {
 		if i > 40 {
 			t.Fatal("the stream never showed a post")
 		}
+		if last == "" || i%4 == 0 {
+			text := fmt.Sprintf("warming up, round %d.", i)
+			apiPost(t, srv, poster, "POST", "/api/v1/statuses", url.Values{"status": {text}})
+			last = text
+		}
+	}
+}
+
+// showedWarmUp waits half a second for a message, and reports whether it
+// was the warm-up post that says text.
+func (s *socket) showedWarmUp(text string) bool {
+	select {
+	case m := <-s.in:
+		if m["event"] != "update" {
+			s.t.Fatalf("while warming up: %v", m)
+		}
+		return strings.Contains(fmt.Sprint(payload(s.t, m)["content"]), text)
+	case <-time.After(500 * time.Millisecond):
+		return false
 	}
 }
 
