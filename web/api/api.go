@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/federation"
+	"github.com/village-social/village/inbox"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/blocklist"
@@ -38,6 +39,7 @@ type Options struct {
 	Clock    func() time.Time  // filters expire by it; codes and announcements too
 	Version  string            // Village's, in the instance document
 	Media    *media.Library    // uploads: photos, avatars, headers
+	Inbox    *inbox.Processor  // keeps posts a search fetches (resolve=true)
 }
 
 // Handler serves the client API.
@@ -53,13 +55,14 @@ type Handler struct {
 	clock        func() time.Time
 	version      string
 	media        *media.Library
+	inbox        *inbox.Processor
 }
 
 // New returns the client API.
 func New(opts Options) *Handler {
 	return &Handler{db: opts.DB, urls: opts.URLs, resolver: opts.Resolver, outbox: opts.Outbox, limits: opts.Limits,
 		domainBlocks: opts.Blocks, reports: opts.Reports, composer: opts.Composer, clock: opts.Clock, version: opts.Version,
-		media: opts.Media}
+		media: opts.Media, inbox: opts.Inbox}
 }
 
 // actorParam loads the actor named by the :id path parameter.
