@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/village-social/village/models"
@@ -113,5 +114,33 @@ func TestIndexableThroughUpdateCredentialsAndTheActor(t *testing.T) {
 	}
 	if rec := alice.send(http.MethodPatch, "/api/v1/accounts/update_credentials", url.Values{"indexable": {"maybe"}}, ""); rec.Code != http.StatusUnprocessableEntity {
 		t.Errorf("indexable=maybe: %d", rec.Code)
+	}
+}
+
+// The settings page offers indexable as a checkbox: ticked, the profile
+// is saved indexable and the box shows ticked; unticked, it is not.
+func TestSettingsPageSavesIndexable(t *testing.T) {
+	t.Parallel()
+	s := newSiteWith(t, models.SignupOpen, siteBase, nil)
+	acc := s.account("sam", "correct horse battery")
+	b := s.browser()
+	wantStatus(t, "log in", b.logIn("sam", "correct horse battery"), http.StatusSeeOther)
+	for _, tt := range []struct {
+		form url.Values
+		want bool
+	}{
+		{url.Values{"display_name": {"Sam"}, "indexable": {"1"}}, true},
+		{url.Values{"display_name": {"Sam"}}, false},
+	} {
+		wantStatus(t, "profile", b.submit("/settings", "/settings/profile", tt.form), http.StatusSeeOther)
+		a, err := models.ActorByID(context.Background(), s.db, acc.Actor.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := b.get("/settings").Body.String()
+		if a.Indexable != tt.want || strings.Contains(page, `name="indexable" type="checkbox" value="1" checked`) != tt.want {
+			t.Errorf("form %v: saved indexable %v, page shows it ticked: %v; want %v", tt.form, a.Indexable,
+				strings.Contains(page, `name="indexable" type="checkbox" value="1" checked`), tt.want)
+		}
 	}
 }
