@@ -13,8 +13,9 @@ import (
 
 // The one search box (/search?q=): people and groups known here, hashtags
 // of public posts, and, for a signed-in member, the posts she may find
-// again (models.SearchPosts: hers, her groups', those she liked, shared
-// or kept). Nothing is fetched from other servers.
+// (models.SearchPosts: hers, her groups', those she liked, shared, kept
+// or was mentioned in, and indexable people's public posts). Nothing is
+// fetched from other servers here; apps resolve pasted links.
 
 type searchData struct {
 	Q        string
