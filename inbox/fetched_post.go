@@ -12,8 +12,9 @@ import (
 
 // ErrNoSuchPost means a pasted address leads to no post Village keeps:
 // its server does not answer with one, it is not a post, or it comes from
-// a suspended domain or account.
-var ErrNoSuchPost = errors.New("inbox: no post at that address")
+// a suspended domain or account. It is a models.ErrNotFound, so that
+// callers outside the inbox tell it from a failure of ours.
+var ErrNoSuchPost = fmt.Errorf("inbox: no post at that address: %w", models.ErrNotFound)
 
 // errSuspendedAuthor refuses a fetched post whose author's domain is
 // suspended here.
@@ -29,7 +30,7 @@ var pastedTypes = map[string]bool{"Note": true, "Question": true, "Article": tru
 // remote post. A post known here already is returned without a fetch.
 // ErrNoSuchPost when the address leads to none.
 func (p *Processor) FetchPost(ctx context.Context, address string) (*models.Post, error) {
-	if post, err := knownPost(ctx, p.db, address); !errors.Is(err, models.ErrNotFound) {
+	if post, err := knownPost(ctx, p.db, address); !errors.Is(err, models.ErrNotFound) || errors.Is(err, ErrNoSuchPost) {
 		return post, err
 	}
 	obj, err := p.resolver.FetchPasted(ctx, address)
@@ -39,7 +40,7 @@ func (p *Processor) FetchPost(ctx context.Context, address string) (*models.Post
 	if !pastedTypes[obj.Type()] {
 		return nil, fmt.Errorf("%w: %s is a %s", ErrNoSuchPost, address, obj.Type())
 	}
-	if post, err := knownPost(ctx, p.db, obj.ID()); !errors.Is(err, models.ErrNotFound) {
+	if post, err := knownPost(ctx, p.db, obj.ID()); !errors.Is(err, models.ErrNotFound) || errors.Is(err, ErrNoSuchPost) {
 		return post, err // the page of a post known here
 	}
 	in, err := p.readFetched(ctx, obj)

@@ -108,13 +108,17 @@ func New(opts Options) *echo.Echo {
 	if err != nil {
 		panic(err) // the templates are embedded: a parse error is a bug, caught by every test
 	}
+	var fetchPost api.PostFetcher // pasted links in search, kept by the inbox
+	if opts.Inbox != nil {
+		fetchPost = opts.Inbox.FetchPost
+	}
 	f := faces{
 		activityPub: activitypub.New(activitypub.Options{DB: opts.DB, Logger: opts.Logger, URLs: opts.URLs,
 			Version: opts.Version, Auth: opts.Auth, Inbox: opts.Inbox, Outbox: opts.Outbox, Limits: limits,
 			Blocks: blocks, Pages: pages, AuthorizedFetch: opts.AuthorizedFetch}),
 		api: api.New(api.Options{DB: opts.DB, URLs: opts.URLs, Resolver: opts.Resolver, Outbox: opts.Outbox,
 			Limits: limits, Blocks: blocks, Reports: reports, Composer: composer, Clock: opts.Clock,
-			Version: opts.Version, Media: library, Inbox: opts.Inbox}),
+			Version: opts.Version, Media: library, FetchPost: fetchPost}),
 		app:   pages,
 		feeds: feeds.New(opts.DB, opts.URLs),
 		media: library,

@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,7 +17,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/federation"
-	"github.com/village-social/village/inbox"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/blocklist"
@@ -39,8 +39,15 @@ type Options struct {
 	Clock    func() time.Time  // filters expire by it; codes and announcements too
 	Version  string            // Village's, in the instance document
 	Media    *media.Library    // uploads: photos, avatars, headers
-	Inbox    *inbox.Processor  // keeps posts a search fetches (resolve=true)
+	// FetchPost fetches and keeps the post a pasted address names
+	// (search with resolve=true; the inbox's FetchPost); models.ErrNotFound
+	// when there is none. Nil: searches find only what is here.
+	FetchPost PostFetcher
 }
+
+// PostFetcher fetches and keeps the post a pasted address names (its id
+// or its page); models.ErrNotFound when there is none to keep.
+type PostFetcher func(ctx context.Context, address string) (*models.Post, error)
 
 // Handler serves the client API.
 type Handler struct {
@@ -55,14 +62,14 @@ type Handler struct {
 	clock        func() time.Time
 	version      string
 	media        *media.Library
-	inbox        *inbox.Processor
+	fetchPost    PostFetcher
 }
 
 // New returns the client API.
 func New(opts Options) *Handler {
 	return &Handler{db: opts.DB, urls: opts.URLs, resolver: opts.Resolver, outbox: opts.Outbox, limits: opts.Limits,
 		domainBlocks: opts.Blocks, reports: opts.Reports, composer: opts.Composer, clock: opts.Clock, version: opts.Version,
-		media: opts.Media, inbox: opts.Inbox}
+		media: opts.Media, fetchPost: opts.FetchPost}
 }
 
 // actorParam loads the actor named by the :id path parameter.

@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/village-social/village/inbox"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/web/ratelimit"
 )
@@ -26,7 +25,7 @@ func (h *Handler) postByAddress(c echo.Context, address string) (*models.Post, e
 	if errors.Is(err, models.ErrNotFound) {
 		p, err = models.PostByURL(ctx, h.db, address)
 	}
-	if !errors.Is(err, models.ErrNotFound) || c.QueryParam("resolve") != "true" || h.inbox == nil {
+	if !errors.Is(err, models.ErrNotFound) || c.QueryParam("resolve") != "true" || h.fetchPost == nil {
 		return p, err
 	}
 	acc := currentAccount(c)
@@ -42,11 +41,7 @@ func (h *Handler) postByAddress(c echo.Context, address string) (*models.Post, e
 			return nil, err
 		}
 	}
-	p, err = h.inbox.FetchPost(ctx, address)
-	if errors.Is(err, inbox.ErrNoSuchPost) {
-		return nil, models.ErrNotFound
-	}
-	return p, err
+	return h.fetchPost(ctx, address)
 }
 
 // onlyFollowed keeps, when the search asks for following=true, the
