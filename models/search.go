@@ -68,7 +68,7 @@ func SearchPosts(ctx context.Context, db DB, s PostSearch) ([]int64, error) {
 		           EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.actor_id = $2)
 		           OR EXISTS (SELECT 1 FROM boosts b WHERE b.post_id = p.id AND b.actor_id = $2)
 		           OR EXISTS (SELECT 1 FROM bookmarks bm WHERE bm.post_id = p.id AND bm.actor_id = $2)))
-		       OR (p.visibility <> 'direct' AND `+notMembersOnly+` AND EXISTS (SELECT 1 FROM notifications n
+		       OR (`+notMembersOnly+` AND EXISTS (SELECT 1 FROM notifications n
 		           WHERE n.post_id = p.id AND n.recipient_id = $2 AND n.type = 'mention'))
 		       OR (p.visibility = 'public' AND `+notMembersOnly+` AND `+authorShownPublicly+`
 		           AND EXISTS (SELECT 1 FROM actors ia WHERE ia.id = p.author_id AND ia.indexable)))

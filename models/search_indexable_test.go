@@ -11,7 +11,7 @@ import (
 
 // Strangers' posts are found by their words only when their authors opted
 // in (indexable), and then only public ones outside members-only groups;
-// a post she was mentioned in is hers to find; min_id and max_id bound
+// a post she was mentioned in, even a direct one, is hers to find; min_id and max_id bound
 // the ids, as Mastodon's search takes them.
 func TestSearchPostsFollowsTheIndexableRule(t *testing.T) {
 	t.Parallel()
@@ -30,9 +30,12 @@ func TestSearchPostsFollowsTheIndexableRule(t *testing.T) {
 	localIndexable := said(t, f, bea, models.VisibilityPublicPost, nil, "strollers from bea")
 	membersOnly := said(t, f, bea, models.VisibilityPublicPost, closed, "strollers in the closed group")
 	mentioned := said(t, f, lou, models.VisibilityPublicPost, nil, "strollers, @alice?")
-	if _, err := f.DB.Exec(ctx, `INSERT INTO notifications (recipient_id, type, from_id, post_id) VALUES ($1, 'mention', $2, $3)`,
-		alice.ID, lou.ID, mentioned); err != nil {
-		t.Fatal(err)
+	mentionedDirect := said(t, f, lou, models.VisibilityDirect, nil, "strollers, just between us, @alice")
+	for _, p := range []int64{mentioned, mentionedDirect} {
+		if _, err := f.DB.Exec(ctx, `INSERT INTO notifications (recipient_id, type, from_id, post_id) VALUES ($1, 'mention', $2, $3)`,
+			alice.ID, lou.ID, p); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tests := []struct {
 		name   string
@@ -41,14 +44,14 @@ func TestSearchPostsFollowsTheIndexableRule(t *testing.T) {
 		want   []int64
 	}{
 		{name: "indexable public posts and mentions; not unlisted, private, opted out or members-only",
-			viewer: alice, want: []int64{mentioned, localIndexable, indexablePublic}},
+			viewer: alice, want: []int64{mentionedDirect, mentioned, localIndexable, indexablePublic}},
 		{name: "a member finds her group's members-only posts", viewer: bea,
 			want: []int64{membersOnly, localIndexable, indexablePublic}},
 		{name: "min_id bounds from below", viewer: alice, mod: func(s *models.PostSearch) { s.MinID = indexablePublic },
-			want: []int64{mentioned, localIndexable}},
+			want: []int64{mentionedDirect, mentioned, localIndexable}},
 		{name: "max_id bounds from above", viewer: alice, mod: func(s *models.PostSearch) { s.MaxID = mentioned },
 			want: []int64{localIndexable, indexablePublic}},
-		{name: "offset skips", viewer: alice, mod: func(s *models.PostSearch) { s.Offset = 1; s.Limit = 1 },
+		{name: "offset skips", viewer: alice, mod: func(s *models.PostSearch) { s.Offset = 2; s.Limit = 1 },
 			want: []int64{localIndexable}},
 		{name: "account_id", viewer: alice, mod: func(s *models.PostSearch) { s.AccountID = maria.ID },
 			want: []int64{indexablePublic}},
