@@ -102,15 +102,15 @@ func New(opts Options) *echo.Echo {
 		library = media.NewLibrary(opts.DB, media.NewFolder(opts.MediaDir), opts.URLs, opts.Logger)
 	}
 
-	pages, err := app.New(app.Options{DB: opts.DB, Logger: opts.Logger, URLs: opts.URLs, Resolver: opts.Resolver,
-		Outbox: opts.Outbox, Fetcher: opts.Fetcher, Clock: opts.Clock, Media: library, Limits: limits,
-		Blocks: blocks, Reports: reports, Composer: composer})
-	if err != nil {
-		panic(err) // the templates are embedded: a parse error is a bug, caught by every test
-	}
 	var fetchPost api.PostFetcher // pasted links in search, kept by the inbox
 	if opts.Inbox != nil {
 		fetchPost = opts.Inbox.FetchPost
+	}
+	pages, err := app.New(app.Options{DB: opts.DB, Logger: opts.Logger, URLs: opts.URLs, Resolver: opts.Resolver,
+		Outbox: opts.Outbox, Fetcher: opts.Fetcher, Clock: opts.Clock, Media: library, Limits: limits,
+		Blocks: blocks, Reports: reports, Composer: composer, FetchPost: fetchPost})
+	if err != nil {
+		panic(err) // the templates are embedded: a parse error is a bug, caught by every test
 	}
 	f := faces{
 		activityPub: activitypub.New(activitypub.Options{DB: opts.DB, Logger: opts.Logger, URLs: opts.URLs,

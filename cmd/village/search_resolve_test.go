@@ -26,7 +26,8 @@ const (
 // Search across two Villages, through a Mastodon client library: a
 // member of A pastes the address of a post on B (its id, or a web page
 // naming it as its ActivityPub alternate) with resolve=true and gets the
-// status, stored once (with B gone, the same search still finds it);
+// status, stored once (with B gone, the same search still finds it), and
+// in the web app's search box lands on the post;
 // without resolve nothing is fetched, and an actor's address is no post.
 // Full-text search on A finds an indexable author's public post from B,
 // not a non-indexable one's, and never a members-only group's posts but
@@ -80,6 +81,12 @@ func TestSearchResolvesPastedPostsAndHonoursIndexable(t *testing.T) {
 	if got := search(ac, page+"/found/scooter", true); len(got.Statuses) != 1 || got.Statuses[0].URI != carolsOther.URI {
 		t.Fatalf("pasting a page of carol's other post: %+v", got.Statuses)
 	}
+	// The web app's search box: a member pasting an address lands on the post.
+	carolsThird := post(cc, "Swimming lessons start in June")
+	web := a.SignIn("alice").Following()
+	if code, body := web.Get("/search?q=" + url.QueryEscape(carolsThird.URI)); code != http.StatusOK || !strings.Contains(body, "Swimming lessons") {
+		t.Errorf("pasting carol's third post into the web app's search box: %d\n%s", code, body)
+	}
 	if got := search(ac, b.BaseURL+"/users/carol", true); len(got.Statuses) != 0 || len(got.Accounts) != 1 {
 		t.Errorf("an actor's address: %d statuses, %d accounts; want it as an account only", len(got.Statuses), len(got.Accounts))
 	}
@@ -89,17 +96,17 @@ func TestSearchResolvesPastedPostsAndHonoursIndexable(t *testing.T) {
 
 	// Stored once; with B gone, the same searches find them, from here.
 	var stored int
-	queryOne(t, a, &stored, `SELECT count(*) FROM posts WHERE uri = ANY($1)`, []string{carols.URI, carolsOther.URI, daves.URI})
-	if stored != 3 {
-		t.Fatalf("A stored %d of the three pasted posts", stored)
+	queryOne(t, a, &stored, `SELECT count(*) FROM posts WHERE uri = ANY($1)`, []string{carols.URI, carolsOther.URI, daves.URI, carolsThird.URI})
+	if stored != 4 {
+		t.Fatalf("A stored %d of the four pasted posts", stored)
 	}
 	b.Stop()
 	if got := search(ac, carols.URI, true); len(got.Statuses) != 1 {
 		t.Errorf("pasting carol's post again, with B gone: %+v", got.Statuses)
 	}
-	queryOne(t, a, &stored, `SELECT count(*) FROM posts WHERE uri = ANY($1)`, []string{carols.URI, carolsOther.URI, daves.URI})
-	if stored != 3 {
-		t.Errorf("after searching again A has %d rows for the three posts", stored)
+	queryOne(t, a, &stored, `SELECT count(*) FROM posts WHERE uri = ANY($1)`, []string{carols.URI, carolsOther.URI, daves.URI, carolsThird.URI})
+	if stored != 4 {
+		t.Errorf("after searching again A has %d rows for the four posts", stored)
 	}
 
 	// Full text: bob finds carol's public post (she is indexable), not
