@@ -161,24 +161,26 @@ var openToEveryone = map[string]bool{
 // openToVisitors are the routes a request without a token may call, as on
 // Mastodon (a token, when sent, must still hold the route's scope).
 var openToVisitors = map[string]bool{
-	"POST /api/v1/apps":                      true,
-	"GET /api/v1/instance":                   true,
-	"GET /api/v2/instance":                   true,
-	"GET /api/v1/instance/rules":             true,
-	"GET /api/v1/custom_emojis":              true,
-	"GET /api/v1/accounts/lookup":            true,
-	"GET /api/v1/accounts/:id":               true,
-	"GET /api/v1/accounts/:id/statuses":      true,
+	"POST /api/v1/apps":                  true,
+	"GET /api/v1/instance":               true,
+	"GET /api/v2/instance":               true,
+	"GET /api/v1/instance/rules":         true,
+	"GET /api/v1/custom_emojis":          true,
+	"GET /api/v1/accounts/lookup":        true,
+	"GET /api/v1/accounts/:id":           true,
+	"GET /api/v1/accounts/:id/statuses":  true,
+	"GET /api/v1/statuses/:id":           true,
+	"GET /api/v1/statuses/:id/context":   true,
+	"GET /api/v1/polls/:id":              true,
+	"GET /api/v1/timelines/public":       true,
+	"GET /api/v1/timelines/tag/:hashtag": true,
+	"GET /api/v1/tags/:name":             true,
+	"GET /api/v1/trends":                 true,
+	"GET /api/v1/trends/tags":            true,
+	"GET /api/v1/trends/statuses":        true,
+
+	// Featured tags: what a profile shows, to anyone.
 	"GET /api/v1/accounts/:id/featured_tags": true,
-	"GET /api/v1/statuses/:id":               true,
-	"GET /api/v1/statuses/:id/context":       true,
-	"GET /api/v1/polls/:id":                  true,
-	"GET /api/v1/timelines/public":           true,
-	"GET /api/v1/timelines/tag/:hashtag":     true,
-	"GET /api/v1/tags/:name":                 true,
-	"GET /api/v1/trends":                     true,
-	"GET /api/v1/trends/tags":                true,
-	"GET /api/v1/trends/statuses":            true,
 }
 
 // apiRoutesOf lists the client API's routes.
