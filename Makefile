@@ -24,12 +24,15 @@ build:
 # How many test binaries run at once (go test -p), and how many tests of one
 # package (those that call t.Parallel; go test -parallel). The end-to-end
 # tests mostly wait for the processes they start, so more than the CPU count
-# pays: with -p 4 the web tests start beside cmd/village's instead of after
-# the smaller packages. A browser test waiting for its turn (two at a time)
-# holds one of the -parallel places, so cmd/village takes 6: at 4 a run used
-# about half of the 2 cores.
+# pays: six (at 4 a run used about half of the 2 cores, at 8 it thrashed).
+# A browser test waiting for its turn (two Chromiums at a time) holds one of
+# the places of cmd/village/browsertests, its own test binary.
 TEST_PROCS    ?= 4
 TEST_PARALLEL ?= 6
+# go test starts packages in the order named: the three long ones first
+# (cmd/village's end-to-end tests, the browser tests beside them, web), and
+# the short ones one after another in the fourth place.
+TEST_PACKAGES := ./cmd/village ./cmd/village/browsertests ./web $(PACKAGES)
 
 # go test through internal/testsummary: the usual output (failing tests'
 # whole output, a line per package), then the packages by elapsed time and
@@ -40,7 +43,7 @@ TEST_PARALLEL ?= 6
 TEST_TAGS ?= testpasswords
 test: prereqs-test vet staticcheck fmt-check fuzz
 	$(GO) run ./internal/testsummary -json test-artifacts/go-test.json -- \
-		-count=1 -timeout 20m -p $(TEST_PROCS) -parallel $(TEST_PARALLEL) -tags "$(TEST_TAGS)" $(PACKAGES)
+		-count=1 -timeout 20m -p $(TEST_PROCS) -parallel $(TEST_PARALLEL) -tags "$(TEST_TAGS)" $(TEST_PACKAGES)
 
 vet:
 	$(GO) vet $(PACKAGES)

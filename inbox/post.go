@@ -463,8 +463,11 @@ func (p *Processor) shareInLocalGroup(ctx context.Context, tx pgx.Tx, a *activit
 }
 
 // notifyMentions tells local people a post mentions, and the author of the
-// local post it answers.
+// local post it answers; followers who asked hear of it too.
 func (p *Processor) notifyMentions(ctx context.Context, tx pgx.Tx, post *models.Post, mentioned []string) error {
+	if err := models.NotifyFollowersOfPost(ctx, tx, post); err != nil {
+		return err
+	}
 	var people []string
 	for _, m := range mentioned {
 		if ref, ok := p.urls.ParseLocalActor(m); ok && !ref.Group && !ref.Instance {

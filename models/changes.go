@@ -32,25 +32,32 @@ func notifyChanged(ctx context.Context, db DB) error {
 // to a minute); changed is called once it is back, since announcements
 // may have been missed meanwhile.
 func ListenForChanges(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger, changed func()) {
+	listen(ctx, pool, logger, changesChannel, func(string) { changed() }, changed)
+}
+
+// listen calls heard with the payload of every notification on channel
+// until ctx ends, opening the connection again when it is lost, and
+// calling reconnected once it is back.
+func listen(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger, channel string, heard func(payload string), reconnected func()) {
 	retry := time.Second
 	for ctx.Err() == nil {
-		err := listenOnce(ctx, pool, changed)
+		err := listenOnce(ctx, pool, channel, heard)
 		if ctx.Err() != nil {
 			return
 		}
-		logger.Warn("models: listening for changes failed; trying again", "error", err, "retry", retry)
+		logger.Warn("models: listening failed; trying again", "channel", channel, "error", err, "retry", retry)
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(retry):
 		}
 		retry = min(2*retry, time.Minute)
-		changed()
+		reconnected()
 	}
 }
 
 // listenOnce listens until ctx ends or the connection fails.
-func listenOnce(ctx context.Context, pool *pgxpool.Pool, changed func()) error {
+func listenOnce(ctx context.Context, pool *pgxpool.Pool, channel string, heard func(payload string)) error {
 	pooled, err := pool.Acquire(ctx)
 	if err != nil {
 		return err
@@ -58,16 +65,17 @@ func listenOnce(ctx context.Context, pool *pgxpool.Pool, changed func()) error {
 	// A listening connection must not go back to the pool.
 	conn := pooled.Hijack()
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, `LISTEN `+changesChannel); err != nil {
+	if _, err := conn.Exec(ctx, `LISTEN `+channel); err != nil {
 		return err
 	}
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 				return ctx.Err()
 			}
 			return err
 		}
-		changed()
+		heard(n.Payload)
 	}
 }

@@ -222,9 +222,3 @@ func DomainSilenced(ctx context.Context, db DB, domain string) (bool, error) {
 const authorShownPublicly = `NOT EXISTS (SELECT 1 FROM actors sa WHERE sa.id = p.author_id AND sa.domain IS NOT NULL
 	AND blocked_domain_severity(sa.domain) IS NOT NULL)
 	AND NOT EXISTS (SELECT 1 FROM accounts sacc WHERE sacc.actor_id = p.author_id AND sacc.suspended_at IS NOT NULL)`
-
-// notSilencedStranger is a condition of Notify ($1 recipient, $3 sender):
-// the sender is not on a silenced domain, unless the recipient follows them.
-const notSilencedStranger = `NOT EXISTS (SELECT 1 FROM actors sa WHERE sa.id = $3 AND sa.domain IS NOT NULL
-	AND blocked_domain_severity(sa.domain) IS NOT NULL
-	AND NOT EXISTS (SELECT 1 FROM follows sf WHERE sf.follower_id = $1 AND sf.followee_id = $3 AND sf.state = 'accepted'))`

@@ -89,7 +89,10 @@ func DeleteFollow(ctx context.Context, db DB, id int64) (bool, error) {
 // MaxID (when set), at most Limit of them.
 type Page struct {
 	MaxID int64
-	Limit int
+	// SinceID, where a list takes it, keeps only entries newer than it
+	// (Mastodon's since_id); 0 keeps all.
+	SinceID int64
+	Limit   int
 }
 
 func (p Page) limit() int {

@@ -51,9 +51,9 @@ func TagTimeline(ctx context.Context, db DB, q TagQuery, p Page) ([]Entry, error
 	all, none := nonNil(q.All), nonNil(q.None)
 	return collectEntries(ctx, db, `SELECT p.id, p.id, NULL::bigint FROM posts p
 		WHERE post_hashtags(p.tags) && $1::text[] AND post_hashtags(p.tags) @> $2::text[] AND NOT post_hashtags(p.tags) && $3::text[]
-		  AND p.deleted_at IS NULL AND p.visibility = 'public' AND (p.local OR NOT $4) AND p.id < $5
+		  AND p.deleted_at IS NULL AND p.visibility = 'public' AND (p.local OR NOT $4) AND p.id < $5 AND p.id > $8
 		  AND `+notMembersOnly+` AND `+authorShownPublicly+` AND ($7 = 0 OR `+notHiddenFrom("p.author_id", "$7")+`)
-		ORDER BY p.id DESC LIMIT $6`, anyOf, all, none, q.LocalOnly, maxID(p), p.limit(), q.ViewerID)
+		ORDER BY p.id DESC LIMIT $6`, anyOf, all, none, q.LocalOnly, maxID(p), p.limit(), q.ViewerID, p.SinceID)
 }
 
 // TagUse is a hashtag's use on one day: posts, and distinct authors.

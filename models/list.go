@@ -218,7 +218,7 @@ func ListTimeline(ctx context.Context, db DB, l *List, p Page) ([]Entry, error) 
 		SELECT * FROM (
 			SELECT p.id, p.id, NULL::bigint FROM posts p
 			WHERE p.author_id IN (SELECT id FROM members) AND p.deleted_at IS NULL
-			  AND p.visibility <> 'direct' AND p.relay_of_id IS NULL AND p.id < $3 AND `+notHiddenFrom("p.author_id", "$2")+`
+			  AND p.visibility <> 'direct' AND p.relay_of_id IS NULL AND p.id < $3 AND p.id > $6 AND `+notHiddenFrom("p.author_id", "$2")+`
 			  AND (p.in_reply_to_uri = '' OR CASE $5
 			       WHEN 'none' THEN false
 			       WHEN 'list' THEN EXISTS (SELECT 1 FROM posts r WHERE r.id = p.in_reply_to_id
@@ -228,7 +228,7 @@ func ListTimeline(ctx context.Context, db DB, l *List, p Page) ([]Entry, error) 
 			       END)
 			UNION ALL
 			SELECT b.id, b.post_id, b.actor_id FROM boosts b JOIN posts p ON p.id = b.post_id
-			WHERE b.actor_id IN (SELECT id FROM members) AND p.deleted_at IS NULL AND b.id < $3
+			WHERE b.actor_id IN (SELECT id FROM members) AND p.deleted_at IS NULL AND b.id < $3 AND b.id > $6
 			  AND `+notHiddenFrom("p.author_id", "$2")+` AND `+notHiddenFrom("b.actor_id", "$2")+`
-		) e ORDER BY 1 DESC LIMIT $4`, l.ID, l.OwnerID, maxID(p), p.limit(), l.RepliesPolicy)
+		) e ORDER BY 1 DESC LIMIT $4`, l.ID, l.OwnerID, maxID(p), p.limit(), l.RepliesPolicy, p.SinceID)
 }

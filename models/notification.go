@@ -26,20 +26,22 @@ type Notification struct {
 	// HelpCalendarID is the help calendar a help_* notice is about.
 	HelpCalendarID *int64
 	CreatedAt      time.Time
+	// GroupKey is the group Mastodon's grouped notifications put it in;
+	// empty for a kind that is not grouped.
+	GroupKey string
 }
 
 // Notify tells a local person something, once; it does nothing for remote
 // actors, groups, or someone's own doing, nor for what comes from someone
-// the person blocks or mutes, from a stranger on a silenced domain, or
-// about a post in a thread the person muted.
+// the person blocks or mutes, or about a post in a thread the person
+// muted; her notification policy (notification_policy.go) holds back or
+// drops what comes from strangers, those on a silenced domain included.
 func Notify(ctx context.Context, db DB, recipientID int64, typ string, fromID int64, postID, groupID *int64) error {
 	if recipientID == fromID {
 		return nil
 	}
-	_, err := db.Exec(ctx, `INSERT INTO notifications (recipient_id, type, from_id, post_id, group_id)
-		SELECT $1, $2, $3, $4, $5 FROM actors WHERE id = $1 AND domain IS NULL AND type = 'Person'
-		  AND `+notHiddenFrom("$3", "$1")+` AND `+notSilencedStranger+` AND `+notInMutedThread+`
-		ON CONFLICT DO NOTHING`, recipientID, typ, fromID, postID, groupID)
+	_, err := db.Exec(ctx, notifyInsert(`SELECT id AS rid FROM actors WHERE id = $1 AND domain IS NULL AND type = 'Person'
+		  AND `+notHiddenFrom("$3", "$1")+` AND `+notInMutedThread), recipientID, typ, fromID, postID, groupID)
 	if err != nil {
 		return fmt.Errorf("models: notify: %w", err)
 	}
@@ -63,10 +65,10 @@ func NotifyModerators(ctx context.Context, db DB, groupID int64, typ string, fro
 // Notifications lists a person's notifications, newest first, of the given
 // types (all when empty); none from someone the person blocks or mutes now.
 func Notifications(ctx context.Context, db DB, recipientID int64, types []string, p Page) ([]*Notification, error) {
-	rows, err := db.Query(ctx, `SELECT id, type, from_id, post_id, group_id, help_calendar_id, created_at FROM notifications
-		WHERE recipient_id = $1 AND id < $2 AND (coalesce(cardinality($3::text[]), 0) = 0 OR type = ANY($3))
+	rows, err := db.Query(ctx, `SELECT id, type, from_id, post_id, group_id, help_calendar_id, created_at, coalesce(group_key, '')
+		FROM notifications WHERE recipient_id = $1 AND NOT filtered AND id < $2 AND id > $5 AND (coalesce(cardinality($3::text[]), 0) = 0 OR type = ANY($3))
 		  AND `+notHiddenFrom("from_id", "$1")+`
-		ORDER BY id DESC LIMIT $4`, recipientID, maxID(p), types, p.limit())
+		ORDER BY id DESC LIMIT $4`, recipientID, maxID(p), types, p.limit(), p.SinceID)
 	if err != nil {
 		return nil, fmt.Errorf("models: notifications: %w", err)
 	}
@@ -74,7 +76,7 @@ func Notifications(ctx context.Context, db DB, recipientID int64, types []string
 	var out []*Notification
 	for rows.Next() {
 		var n Notification
-		if err := rows.Scan(&n.ID, &n.Type, &n.FromID, &n.PostID, &n.GroupID, &n.HelpCalendarID, &n.CreatedAt); err != nil {
+		if err := rows.Scan(&n.ID, &n.Type, &n.FromID, &n.PostID, &n.GroupID, &n.HelpCalendarID, &n.CreatedAt, &n.GroupKey); err != nil {
 			return nil, fmt.Errorf("models: notifications: %w", err)
 		}
 		out = append(out, &n)
@@ -111,7 +113,7 @@ func NotifyOfFollow(ctx context.Context, db DB, followee *Actor, followerID int6
 func CountNotificationsAfter(ctx context.Context, db DB, recipientID int64, types []string, afterID int64, limit int) (int, error) {
 	var n int
 	err := db.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM notifications
-		WHERE recipient_id = $1 AND id > $2 AND type = ANY($3) AND `+notHiddenFrom("from_id", "$1")+` LIMIT $4) unread`,
+		WHERE recipient_id = $1 AND NOT filtered AND id > $2 AND type = ANY($3) AND `+notHiddenFrom("from_id", "$1")+` LIMIT $4) unread`,
 		recipientID, afterID, types, limit).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("models: count notifications: %w", err)

@@ -11,11 +11,9 @@ import (
 // spares a post that mentions people here a look-up per person. Notify's
 // conditions name the recipient $1; here that is the row r.
 func notifyNamedQuery() string {
-	return `INSERT INTO notifications (recipient_id, type, from_id, post_id)
-	SELECT r.id, $2, $3, $4 FROM actors r
+	return notifyInsert(`SELECT r.id AS rid FROM actors r
 	WHERE r.username = ANY($1) AND r.domain IS NULL AND r.type = 'Person' AND r.id <> $3
-	  AND ` + notHiddenFrom("$3", "r.id") + ` AND ` + strings.ReplaceAll(notSilencedStranger+` AND `+notInMutedThread, "$1", "r.id") + `
-	ON CONFLICT DO NOTHING`
+	  AND ` + notHiddenFrom("$3", "r.id") + ` AND ` + strings.ReplaceAll(notInMutedThread, "$1", "r.id"))
 }
 
 // NotifyNamed tells each local person among usernames what Notify would
@@ -25,7 +23,7 @@ func NotifyNamed(ctx context.Context, db DB, usernames []string, typ string, fro
 	if len(usernames) == 0 {
 		return nil
 	}
-	if _, err := db.Exec(ctx, notifyNamedQuery(), usernames, typ, fromID, postID); err != nil {
+	if _, err := db.Exec(ctx, notifyNamedQuery(), usernames, typ, fromID, postID, nil); err != nil {
 		return fmt.Errorf("models: notify named: %w", err)
 	}
 	return nil

@@ -200,6 +200,9 @@ func UpdatePost(ctx context.Context, db DB, p *Post) error {
 	if err := keepVersion(ctx, db, p.ID, p.Name, p.Content, p.Summary, p.Sensitive, attachments); err != nil {
 		return err
 	}
+	if err := notifyBoostersOfEdit(ctx, db, p); err != nil {
+		return err
+	}
 	_, err = db.Exec(ctx, `UPDATE posts SET content = $2, summary = $3, sensitive = $4, name = $5, language = $6,
 		attachments = $7, tags = $8, source = $9, edited_at = now() WHERE id = $1 AND deleted_at IS NULL`,
 		p.ID, p.Content, p.Summary, p.Sensitive, p.Name, p.Language, attachments, tags, p.Source)

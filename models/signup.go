@@ -63,6 +63,9 @@ func Register(ctx context.Context, db DB, s SignUp) (acc *Account, pending bool,
 		if err != nil {
 			return err
 		}
+		if err := NotifyStaffOfSignUp(ctx, tx, created.Actor.ID); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `UPDATE accounts SET approved_at = CASE WHEN $2 THEN NULL ELSE approved_at END,
 			invite_id = nullif($3, 0::bigint), signup_reason = $4 WHERE id = $1`,
 			created.ID, pending, inviteID, s.Reason)

@@ -54,18 +54,18 @@ func HomeTimeline(ctx context.Context, db DB, viewerID int64, p Page) ([]Entry, 
 		SELECT * FROM (
 			SELECT p.id, p.id, NULL::bigint FROM posts p
 			WHERE p.author_id IN (SELECT id FROM followed) AND p.deleted_at IS NULL
-			  AND p.visibility <> 'direct' AND p.relay_of_id IS NULL AND p.id < $2 AND `+notHiddenFrom("p.author_id", "$1")+`
+			  AND p.visibility <> 'direct' AND p.relay_of_id IS NULL AND p.id < $2 AND p.id > $4 AND `+notHiddenFrom("p.author_id", "$1")+`
 			UNION ALL
 			SELECT p.id, p.id, NULL::bigint FROM posts p
 			WHERE post_hashtags(p.tags) && (SELECT list FROM tags) AND p.deleted_at IS NULL
 			  AND p.author_id NOT IN (SELECT id FROM followed) AND p.author_id NOT IN (`+exclusivelyListed+`)
 			  AND p.visibility = 'public' AND p.relay_of_id IS NULL
-			  AND p.id < $2 AND `+notMembersOnly+` AND `+authorShownPublicly+` AND `+notHiddenFrom("p.author_id", "$1")+`
+			  AND p.id < $2 AND p.id > $4 AND `+notMembersOnly+` AND `+authorShownPublicly+` AND `+notHiddenFrom("p.author_id", "$1")+`
 			UNION ALL
 			SELECT b.id, b.post_id, b.actor_id FROM boosts b JOIN posts p ON p.id = b.post_id
-			WHERE b.actor_id IN (SELECT id FROM followed) AND p.deleted_at IS NULL AND b.id < $2
+			WHERE b.actor_id IN (SELECT id FROM followed) AND p.deleted_at IS NULL AND b.id < $2 AND b.id > $4
 			  AND `+notHiddenFrom("p.author_id", "$1")+` AND `+notHiddenFrom("b.actor_id", "$1")+`
-		) e ORDER BY 1 DESC LIMIT $3`, viewerID, maxID(p), p.limit())
+		) e ORDER BY 1 DESC LIMIT $3`, viewerID, maxID(p), p.limit(), p.SinceID)
 }
 
 // exclusivelyListed are the accounts on the viewer's ($1) exclusive
@@ -76,9 +76,9 @@ const exclusivelyListed = `SELECT m.actor_id FROM list_members m JOIN lists l ON
 // from a silenced or suspended domain, or a suspended account.
 func PublicTimeline(ctx context.Context, db DB, localOnly bool, p Page) ([]Entry, error) {
 	return collectEntries(ctx, db, `SELECT p.id, p.id, NULL::bigint FROM posts p
-		WHERE p.deleted_at IS NULL AND p.visibility = 'public' AND (p.local OR NOT $1) AND p.id < $2
+		WHERE p.deleted_at IS NULL AND p.visibility = 'public' AND (p.local OR NOT $1) AND p.id < $2 AND p.id > $4
 		  AND `+notMembersOnly+` AND `+authorShownPublicly+`
-		ORDER BY p.id DESC LIMIT $3`, localOnly, maxID(p), p.limit())
+		ORDER BY p.id DESC LIMIT $3`, localOnly, maxID(p), p.limit(), p.SinceID)
 }
 
 // ActorTimeline lists what an actor shows: a person's own public and

@@ -120,6 +120,9 @@ func (o *Outbox) Publish(ctx context.Context, pub Publication) (*models.Post, er
 				}
 			}
 		}
+		if err := models.NotifyFollowersOfPost(ctx, tx, post); err != nil {
+			return err
+		}
 		if pub.Parent != nil && pub.Parent.RealAuthorID != nil { // an anonymous post's writer hears of replies
 			if err := models.Notify(ctx, tx, *pub.Parent.RealAuthorID, models.NotifyMention, pub.Author.ID, &post.ID, nil); err != nil {
 				return err

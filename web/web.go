@@ -18,6 +18,7 @@ import (
 	"github.com/village-social/village/federation"
 	"github.com/village-social/village/federation/fetch"
 	"github.com/village-social/village/inbox"
+	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/activitypub"
 	"github.com/village-social/village/web/api"
@@ -72,6 +73,10 @@ type Options struct {
 	// moderation action on the command line): each drops what the
 	// handlers keep in memory. Closing it ends the watch.
 	Changes <-chan struct{}
+	// StreamEvents, when set, are the changes the streaming API tells
+	// apps of (models.ListenForStreamEvents); closing it closes every
+	// stream, as the server stops.
+	StreamEvents <-chan models.StreamEvent
 }
 
 // New builds the Echo instance with every face, route and middleware.
@@ -118,7 +123,8 @@ func New(opts Options) *echo.Echo {
 			Blocks: blocks, Pages: pages, AuthorizedFetch: opts.AuthorizedFetch}),
 		api: api.New(api.Options{DB: opts.DB, URLs: opts.URLs, Resolver: opts.Resolver, Outbox: opts.Outbox,
 			Limits: limits, Blocks: blocks, Reports: reports, Composer: composer, Clock: opts.Clock,
-			Version: opts.Version, Media: library, FetchPost: fetchPost}),
+			Version: opts.Version, Media: library, Logger: opts.Logger, PushGuard: opts.Fetcher.Guard(),
+			FetchPost: fetchPost}),
 		app:   pages,
 		feeds: feeds.New(opts.DB, opts.URLs),
 		media: library,
@@ -147,6 +153,9 @@ func New(opts Options) *echo.Echo {
 				blocks.Forget()
 			}
 		}()
+	}
+	if opts.StreamEvents != nil {
+		go f.api.RunStreams(opts.StreamEvents)
 	}
 	routes(e, f, healthz(opts.DB, opts.Logger, opts.Version))
 	return e

@@ -54,11 +54,11 @@ func TestAuthorizedFetchInstanceStillFederates(t *testing.T) {
 
 	// A member of A joins B's group: A's signed fetch of the group and its
 	// signed Follow pass, and B's Accept comes back.
-	group := resolve(t, alice, "@park_slope@"+b.Addr)
-	var rel relationship
+	group := testenv.Resolve(t, alice, "@park_slope@"+b.Addr)
+	var rel testenv.Relationship
 	alice.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
 	testenv.Eventually(t, 30*time.Second, "the group's Accept", func() bool {
-		return relationshipOf(t, alice, group.ID).Following
+		return testenv.RelationshipOf(t, alice, group.ID).Following
 	})
 
 	// Fedify's signed fetches of B's group: draft-cavage and RFC 9421 are

@@ -27,12 +27,12 @@ func TestABanCanTakeTheMembersPostsDownWithIt(t *testing.T) {
 	t.Parallel()
 	m := startModeratedGroup(t, addrBanRemoveA, addrBanRemoveB, addrBanRemoveFedify)
 	a, f, alice, bob := m.a, m.f, m.alice, m.bob
-	groupStatuses := func(c *testenv.Client, group account) []status {
+	groupStatuses := func(c *testenv.Client, group testenv.Account) []testenv.Status {
 		return timeline(t, c, "/api/v1/accounts/"+group.ID+"/statuses")
 	}
-	bobsFirst := post(t, bob, url.Values{"status": {m.groupHandle + " your kids are a disgrace"}})
-	bobsSecond := post(t, bob, url.Values{"status": {m.groupHandle + " and so are you all"}})
-	post(t, alice, url.Values{"status": {"@moms playground clean-up on Saturday"}})
+	bobsFirst := testenv.PostStatus(t, bob, url.Values{"status": {m.groupHandle + " your kids are a disgrace"}})
+	bobsSecond := testenv.PostStatus(t, bob, url.Values{"status": {m.groupHandle + " and so are you all"}})
+	testenv.PostStatus(t, alice, url.Values{"status": {"@moms playground clean-up on Saturday"}})
 	testenv.Eventually(t, 30*time.Second, "all three posts in the group on A and on B", func() bool {
 		onA, onB := groupStatuses(alice, m.moms), groupStatuses(bob, m.momsOnB)
 		for _, text := range []string{"disgrace", "so are you all", "clean-up"} {
@@ -69,12 +69,12 @@ func TestABanCanTakeTheMembersPostsDownWithIt(t *testing.T) {
 	}
 	testenv.Eventually(t, 30*time.Second, "Block{removeData} and a Delete per post at the Fedify member, the posts gone on B", func() bool {
 		removeData := false
-		for _, block := range announcedOfType(f.Received(), m.groupURL, "Block") {
+		for _, block := range testenv.AnnouncedOfType(f.Received(), m.groupURL, "Block") {
 			removeData = removeData || block["removeData"] == true
 		}
 		deleted := map[string]bool{}
-		for _, del := range announcedOfType(f.Received(), m.groupURL, "Delete") {
-			deleted[objectID(del["object"])] = true
+		for _, del := range testenv.AnnouncedOfType(f.Received(), m.groupURL, "Delete") {
+			deleted[testenv.ObjectID(del["object"])] = true
 		}
 		onB := groupStatuses(bob, m.momsOnB)
 		first, _ := find(onB, "disgrace")
@@ -90,6 +90,6 @@ func TestABanCanTakeTheMembersPostsDownWithIt(t *testing.T) {
 func actorRowID(t *testing.T, v *testenv.Village, uri string) string {
 	t.Helper()
 	var id int64
-	queryOne(t, v, &id, `SELECT id FROM actors WHERE uri = $1`, uri)
+	testenv.QueryOne(t, v, &id, `SELECT id FROM actors WHERE uri = $1`, uri)
 	return strconv.FormatInt(id, 10)
 }

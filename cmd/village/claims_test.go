@@ -26,14 +26,14 @@ func TestAForgedEmbeddedNoteShowsNowhereAndTheOriginsNoteDoes(t *testing.T) {
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrClaims})
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice := v.User("alice")
-	moms := lookup(t, alice, "moms")
+	moms := testenv.Lookup(t, alice, "moms")
 	alice.Post("/api/v1/accounts/"+moms.ID+"/follow", nil, nil)
 	group := v.BaseURL + "/groups/moms"
 	const public = "https://www.w3.org/ns/activitystreams#Public"
 
 	mia := testenv.NewRemote(t, "mia")
-	joinGroup(t, v, mia, "moms")
-	miaAcct := lookup(t, alice, "mia@"+strings.TrimPrefix(mia.Server.URL, "http://"))
+	testenv.JoinGroup(t, v, mia, "moms")
+	miaAcct := testenv.Lookup(t, alice, "mia@"+strings.TrimPrefix(mia.Server.URL, "http://"))
 	alice.Post("/api/v1/accounts/"+miaAcct.ID+"/follow", nil, nil)
 	accept := testenv.Activity(t, map[string]any{"id": mia.ActorID + "/accepts/1", "type": "Accept", "actor": mia.ActorID,
 		"object": map[string]any{"type": "Follow", "actor": v.BaseURL + "/users/alice", "object": mia.ActorID}})
@@ -143,7 +143,7 @@ func TestAForgedEmbeddedNoteShowsNowhereAndTheOriginsNoteDoes(t *testing.T) {
 	if s == nil || by != miaAcct.Acct || s.URI != tessNote(1) {
 		t.Fatalf("tess's note is not in alice's home timeline as mia's boost (%+v, by %q)", s, by)
 	}
-	var full status
+	var full testenv.Status
 	alice.Get("/api/v1/statuses/"+s.ID, &full)
 	if !strings.Contains(full.Content, "real words of tess") {
 		t.Errorf("tess's note by id says %q, want what her server serves", full.Content)

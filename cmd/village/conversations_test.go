@@ -50,6 +50,7 @@ func conversationWith(t *testing.T, ctx context.Context, app *mastodon.Client, t
 // mentioned), and it was delivered to bea's server only. A direct post
 // that mentions a group stays out of the group.
 func TestAPrivateConversationBetweenTwoInstances(t *testing.T) {
+	t.Parallel()
 	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrConvA})
 	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrConvB})
 	a.Admin("admin", "group", "create", "moms", "--title", "Moms")
@@ -59,13 +60,13 @@ func TestAPrivateConversationBetweenTwoInstances(t *testing.T) {
 	beaApp, _ := mastodonClient(t, bea)
 	hostA, hostB := strings.TrimPrefix(a.BaseURL, "http://"), strings.TrimPrefix(b.BaseURL, "http://")
 	// Dave and carol follow alice: her followers, yet not in the conversation.
-	dave.Post("/api/v1/accounts/"+lookup(t, dave, "alice").ID+"/follow", nil, nil)
-	aliceOnB := resolve(t, carol, "@alice@"+hostA)
+	dave.Post("/api/v1/accounts/"+testenv.Lookup(t, dave, "alice").ID+"/follow", nil, nil)
+	aliceOnB := testenv.Resolve(t, carol, "@alice@"+hostA)
 	carol.Post("/api/v1/accounts/"+aliceOnB.ID+"/follow", nil, nil)
-	testenv.Eventually(t, 60*time.Second, "carol following alice", func() bool { return relationshipOf(t, carol, aliceOnB.ID).Following })
+	testenv.Eventually(t, 60*time.Second, "carol following alice", func() bool { return testenv.RelationshipOf(t, carol, aliceOnB.ID).Following })
 	// A remote member of moms, to see that the group passes nothing on.
 	mia := testenv.NewRemote(t, "mia")
-	joinGroup(t, a, mia, "moms")
+	testenv.JoinGroup(t, a, mia, "moms")
 
 	secret := "the surprise party is on Saturday"
 	dm := must[*mastodon.Status](t, "direct post")(aliceApp.PostStatus(ctx, &mastodon.Toot{
@@ -160,19 +161,19 @@ func TestAPrivateConversationBetweenTwoInstances(t *testing.T) {
 
 	t.Run("addressed to bea and delivered to her server only", func(t *testing.T) {
 		var body []byte
-		queryOne(t, a, &body, `SELECT body FROM activities WHERE object_uri = $1 AND type = 'Create'`, dm.URI)
+		testenv.QueryOne(t, a, &body, `SELECT body FROM activities WHERE object_uri = $1 AND type = 'Create'`, dm.URI)
 		var create map[string]any
 		if err := json.Unmarshal(body, &create); err != nil {
 			t.Fatal(err)
 		}
-		bURI, note := b.BaseURL+"/users/bea", innerOf(create)
+		bURI, note := b.BaseURL+"/users/bea", testenv.InnerOf(create)
 		for _, doc := range []map[string]any{create, note} {
 			if !slices.Equal(refs(doc["to"]), []string{bURI}) || doc["cc"] != nil || doc["bto"] != nil || doc["bcc"] != nil {
 				t.Errorf("%s addressed to %v cc %v, want bea alone", doc["type"], doc["to"], doc["cc"])
 			}
 		}
 		var inboxes []string
-		dbQuery(t, a, func(ctx context.Context, conn *pgx.Conn) error {
+		testenv.DBQuery(t, a, func(ctx context.Context, conn *pgx.Conn) error {
 			rows, err := conn.Query(ctx, `SELECT j.args->>'inbox' FROM river_job j JOIN activities act ON act.id = (j.args->>'activity_id')::bigint
 				WHERE j.kind = 'deliver' AND act.object_uri = $1`, dm.URI)
 			if err != nil {
@@ -191,14 +192,14 @@ func TestAPrivateConversationBetweenTwoInstances(t *testing.T) {
 		st := must[*mastodon.Status](t, "direct post")(aliceApp.PostStatus(ctx, &mastodon.Toot{
 			Status: "@moms @dave " + words, Visibility: "direct"}))
 		var groupID *int64
-		queryOne(t, a, &groupID, `SELECT group_id FROM posts WHERE uri = $1`, st.URI)
+		testenv.QueryOne(t, a, &groupID, `SELECT group_id FROM posts WHERE uri = $1`, st.URI)
 		if groupID != nil {
 			t.Errorf("the post went into group %d", *groupID)
 		}
 		daveApp, _ := mastodonClient(t, dave)
 		conversationWith(t, ctx, daveApp, words)
 		var list []any
-		dave.Get("/api/v1/accounts/"+lookup(t, dave, "moms").ID+"/statuses", &list)
+		dave.Get("/api/v1/accounts/"+testenv.Lookup(t, dave, "moms").ID+"/statuses", &list)
 		if strings.Contains(mustJSON(t, list), words) {
 			t.Errorf("the group's statuses show the direct post")
 		}
@@ -215,11 +216,12 @@ func TestAPrivateConversationBetweenTwoInstances(t *testing.T) {
 // only to the person it mentions, notifies her and fills her
 // conversations, and the group it names never passes it on.
 func TestAMastodonDirectNoteShowsOnlyToTheMentionedMember(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrConvMasto})
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice, dave := v.User("alice"), v.User("dave")
 	mia := testenv.NewRemote(t, "mia")
-	joinGroup(t, v, mia, "moms")
+	testenv.JoinGroup(t, v, mia, "moms")
 	fill := strings.NewReplacer("{{ACTOR}}", mia.ActorID, "{{ORIGIN}}", mia.Server.URL, "{{TARGET}}", v.BaseURL+"/users/alice",
 		"{{GROUP}}", v.BaseURL+"/groups/moms", "{{HOST}}", strings.TrimPrefix(v.BaseURL, "http://"))
 	if code := mia.Post(v.BaseURL+"/inbox", payload(t, "mastodon_direct_note.json", fill), time.Now()); code != http.StatusAccepted {
@@ -228,8 +230,8 @@ func TestAMastodonDirectNoteShowsOnlyToTheMentionedMember(t *testing.T) {
 	noteURI := mia.ActorID + "/statuses/200"
 	var visibility string
 	var groupID *int64
-	queryOne(t, v, &visibility, `SELECT visibility FROM posts WHERE uri = $1`, noteURI)
-	queryOne(t, v, &groupID, `SELECT group_id FROM posts WHERE uri = $1`, noteURI)
+	testenv.QueryOne(t, v, &visibility, `SELECT visibility FROM posts WHERE uri = $1`, noteURI)
+	testenv.QueryOne(t, v, &groupID, `SELECT group_id FROM posts WHERE uri = $1`, noteURI)
 	if visibility != "direct" || groupID != nil {
 		t.Fatalf("stored as %s in a group (%v), want direct and in none", visibility, groupID != nil)
 	}
@@ -246,7 +248,7 @@ func TestAMastodonDirectNoteShowsOnlyToTheMentionedMember(t *testing.T) {
 	if code := dave.Do(http.MethodGet, "/api/v1/statuses/"+id, nil, nil); code != http.StatusNotFound {
 		t.Errorf("dave reads it: %d, want 404", code)
 	}
-	for _, path := range []string{"/api/v1/timelines/public", "/api/v1/accounts/" + lookup(t, dave, "moms").ID + "/statuses"} {
+	for _, path := range []string{"/api/v1/timelines/public", "/api/v1/accounts/" + testenv.Lookup(t, dave, "moms").ID + "/statuses"} {
 		var list []any
 		dave.Get(path, &list)
 		if strings.Contains(mustJSON(t, list), "mastodon-direct") {
@@ -256,7 +258,7 @@ func TestAMastodonDirectNoteShowsOnlyToTheMentionedMember(t *testing.T) {
 	if code, body := pageText(t, v.BaseURL+"/groups/moms"); code != 200 || strings.Contains(body, "mastodon-direct") {
 		t.Errorf("the group's page: %d, or it shows the direct Note", code)
 	}
-	if n := len(received(mia, "Announce")); n != 0 {
+	if n := len(testenv.ReceivedOfType(mia, "Announce")); n != 0 {
 		t.Errorf("the group announced %d activities", n)
 	}
 }
@@ -265,15 +267,15 @@ func TestAMastodonDirectNoteShowsOnlyToTheMentionedMember(t *testing.T) {
 func accountOn(t *testing.T, c *testenv.Client, name, host string) string {
 	t.Helper()
 	if c.BaseURL == "http://"+host {
-		return lookup(t, c, name).ID
+		return testenv.Lookup(t, c, name).ID
 	}
-	return resolve(t, c, "@"+name+"@"+host).ID
+	return testenv.Resolve(t, c, "@"+name+"@"+host).ID
 }
 
 // postIDOn is the id of the post uri on v (it must be stored there).
 func postIDOn(t *testing.T, v *testenv.Village, uri string) string {
 	t.Helper()
 	var id string
-	queryOne(t, v, &id, `SELECT id::text FROM posts WHERE uri = $1`, uri)
+	testenv.QueryOne(t, v, &id, `SELECT id::text FROM posts WHERE uri = $1`, uri)
 	return id
 }

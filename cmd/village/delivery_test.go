@@ -24,18 +24,18 @@ func TestAReceiverThatIsDownGetsTheActivityWhenItComesBack(t *testing.T) {
 	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrDownB})
 	b.Admin("admin", "group", "create", "park_slope", "--title", "Park Slope Parents")
 	alice := a.User("alice")
-	group := resolve(t, alice, "@park_slope@"+b.Addr)
+	group := testenv.Resolve(t, alice, "@park_slope@"+b.Addr)
 
 	b.Stop()
-	var rel relationship
+	var rel testenv.Relationship
 	alice.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
 	time.Sleep(2 * time.Second) // several delivery attempts fail meanwhile
-	if r := relationshipOf(t, alice, group.ID); r.Following || !r.Requested {
+	if r := testenv.RelationshipOf(t, alice, group.ID); r.Following || !r.Requested {
 		t.Fatalf("while B is down: %+v, want still requested", r)
 	}
 	b.Start()
 	testenv.Eventually(t, 60*time.Second, "the Follow delivered after B came back, and its Accept", func() bool {
-		return relationshipOf(t, alice, group.ID).Following
+		return testenv.RelationshipOf(t, alice, group.ID).Following
 	})
 }
 

@@ -23,6 +23,7 @@ const addrEveryday = "127.0.0.100:0"
 // library has no calls for pin and markers; those go through our own
 // client, and are read back through the library where it can.
 func TestEverydayStatusesThroughAMastodonClientLibrary(t *testing.T) {
+	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrEveryday})
 	alice, bea := v.User("alice"), v.User("bea")
 	app, ctx := mastodonClient(t, alice)
@@ -109,7 +110,7 @@ func TestEverydayStatusesThroughAMastodonClientLibrary(t *testing.T) {
 			t.Errorf("actor featured %q holds %v, want the pinned Note", actor.Featured, featured.OrderedItems)
 		}
 		testenv.Eventually(t, 30*time.Second, "the Add at mia's server", func() bool {
-			for _, a := range received(mia, "Add") {
+			for _, a := range testenv.ReceivedOfType(mia, "Add") {
 				if a["object"] == st.URI && a["target"] == actor.Featured && a["actor"] == v.BaseURL+"/users/alice" {
 					return true
 				}
@@ -121,7 +122,7 @@ func TestEverydayStatusesThroughAMastodonClientLibrary(t *testing.T) {
 			t.Errorf("after unpinning: pinned %v, %d pins", pinned.Pinned, len(pins))
 		}
 		testenv.Eventually(t, 30*time.Second, "the Remove at mia's server", func() bool {
-			for _, a := range received(mia, "Remove") {
+			for _, a := range testenv.ReceivedOfType(mia, "Remove") {
 				if a["object"] == st.URI && a["target"] == actor.Featured {
 					return true
 				}

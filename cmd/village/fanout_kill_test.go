@@ -78,7 +78,7 @@ func TestKillingTheServerDuringAFanOutExpansionLosesAndDoublesNothing(t *testing
 		t.Fatalf("mia's Follow: %d", code)
 	}
 	testenv.Eventually(t, 30*time.Second, "mia follows the group", func() bool {
-		return safetyQuery(t, a, `SELECT count(*) FROM follows f JOIN actors a ON a.id = f.follower_id
+		return testenv.QueryCount(t, a, `SELECT count(*) FROM follows f JOIN actors a ON a.id = f.follower_id
 			WHERE a.uri = $1 AND f.state = 'accepted'`, mia.ActorID) == 1
 	})
 
@@ -99,7 +99,7 @@ func TestKillingTheServerDuringAFanOutExpansionLosesAndDoublesNothing(t *testing
 		t.Cleanup(h.srv.Close)
 		hosts[i] = h
 	}
-	dbQuery(t, a, func(ctx context.Context, conn *pgx.Conn) error {
+	testenv.DBQuery(t, a, func(ctx context.Context, conn *pgx.Conn) error {
 		rows := make([][]any, 0, hostsN*perHost)
 		for i, h := range hosts {
 			domain := strings.TrimPrefix(h.srv.URL, "http://")
@@ -137,17 +137,17 @@ func TestKillingTheServerDuringAFanOutExpansionLosesAndDoublesNothing(t *testing
 	}
 	// Kill as soon as an expansion is seen half done.
 	deadline := time.Now().Add(30 * time.Second)
-	for safetyQuery(t, a, `SELECT count(*) FROM delivery_fanouts WHERE after_inbox <> '' AND NOT done`) == 0 {
+	for testenv.QueryCount(t, a, `SELECT count(*) FROM delivery_fanouts WHERE after_inbox <> '' AND NOT done`) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("no fan-out was ever seen half expanded (%d fan-outs, %d follows, %d jobs); the test proves nothing",
-				safetyQuery(t, a, `SELECT count(*) FROM delivery_fanouts`), safetyQuery(t, a, `SELECT count(*) FROM follows`),
-				safetyQuery(t, a, `SELECT count(*) FROM river_job`))
+				testenv.QueryCount(t, a, `SELECT count(*) FROM delivery_fanouts`), testenv.QueryCount(t, a, `SELECT count(*) FROM follows`),
+				testenv.QueryCount(t, a, `SELECT count(*) FROM river_job`))
 		}
 	}
 	a.Kill()
-	undone := safetyQuery(t, a, `SELECT count(*) FROM delivery_fanouts WHERE NOT done`)
-	queued := safetyQuery(t, a, `SELECT count(*) FROM river_job WHERE kind = 'deliver'`)
-	inFlight := safetyQuery(t, a, `SELECT count(*) FROM river_job WHERE kind = 'deliver' AND state = 'running'`)
+	undone := testenv.QueryCount(t, a, `SELECT count(*) FROM delivery_fanouts WHERE NOT done`)
+	queued := testenv.QueryCount(t, a, `SELECT count(*) FROM river_job WHERE kind = 'deliver'`)
+	inFlight := testenv.QueryCount(t, a, `SELECT count(*) FROM river_job WHERE kind = 'deliver' AND state = 'running'`)
 	if undone == 0 || queued >= hostsN*perHost {
 		t.Fatalf("at the kill %d fan-outs undone, %d of %d deliveries queued: the kill came after the expansion", undone, queued, hostsN*perHost)
 	}
@@ -175,12 +175,12 @@ func TestKillingTheServerDuringAFanOutExpansionLosesAndDoublesNothing(t *testing
 			}
 		}
 	}
-	if n := safetyQuery(t, a, `SELECT count(*) FROM delivery_fanouts WHERE NOT done`); n != 0 {
+	if n := testenv.QueryCount(t, a, `SELECT count(*) FROM delivery_fanouts WHERE NOT done`); n != 0 {
 		t.Errorf("%d fan-outs not done after the restart", n)
 	}
-	perInbox := safetyQuery(t, a, `SELECT count(*) FROM (SELECT args->>'inbox', args->>'activity_id' FROM river_job
+	perInbox := testenv.QueryCount(t, a, `SELECT count(*) FROM (SELECT args->>'inbox', args->>'activity_id' FROM river_job
 		WHERE kind = 'deliver' AND args->>'inbox' LIKE '%/users/u%' GROUP BY 1, 2 HAVING count(*) > 1) d`)
-	total := safetyQuery(t, a, `SELECT count(*) FROM river_job WHERE kind = 'deliver' AND args->>'inbox' LIKE '%/users/u%'`)
+	total := testenv.QueryCount(t, a, `SELECT count(*) FROM river_job WHERE kind = 'deliver' AND args->>'inbox' LIKE '%/users/u%'`)
 	if perInbox != 0 || total != hostsN*perHost {
 		t.Errorf("%d delivery jobs for %d inboxes, %d of them queued twice; want exactly one each", total, hostsN*perHost, perInbox)
 	}

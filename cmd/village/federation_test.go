@@ -24,47 +24,9 @@ const (
 	addrJoinB   = "127.0.0.8:0"
 )
 
-type account struct {
-	ID       string `json:"id"`
-	Acct     string `json:"acct"`
-	Username string `json:"username"`
-	Group    bool   `json:"group"`
-	Locked   bool   `json:"locked"`
-}
-
-type relationship struct {
-	ID         string `json:"id"`
-	Following  bool   `json:"following"`
-	Requested  bool   `json:"requested"`
-	FollowedBy bool   `json:"followed_by"`
-}
-
-// resolve finds a handle through the API's search with resolve=true.
-func resolve(t *testing.T, c *testenv.Client, handle string) account {
+func followers(t *testing.T, c *testenv.Client, id string) []testenv.Account {
 	t.Helper()
-	var res struct {
-		Accounts []account `json:"accounts"`
-	}
-	c.Get("/api/v2/search?"+url.Values{"q": {handle}, "resolve": {"true"}, "type": {"accounts"}}.Encode(), &res)
-	if len(res.Accounts) != 1 {
-		t.Fatalf("search %s: %d accounts, want 1", handle, len(res.Accounts))
-	}
-	return res.Accounts[0]
-}
-
-func relationshipOf(t *testing.T, c *testenv.Client, id string) relationship {
-	t.Helper()
-	var rels []relationship
-	c.Get("/api/v1/accounts/relationships?id[]="+id, &rels)
-	if len(rels) != 1 {
-		t.Fatalf("relationships of %s: %v", id, rels)
-	}
-	return rels[0]
-}
-
-func followers(t *testing.T, c *testenv.Client, id string) []account {
-	t.Helper()
-	var out []account
+	var out []testenv.Account
 	c.Get("/api/v1/accounts/"+id+"/followers", &out)
 	return out
 }
@@ -89,20 +51,20 @@ func TestFollowAcrossInstances(t *testing.T) {
 	bob := b.User("bob")
 	alice := a.User("alice")
 
-	group := resolve(t, alice, "@brooklyn_moms@"+b.Addr)
+	group := testenv.Resolve(t, alice, "@brooklyn_moms@"+b.Addr)
 	if !group.Group || group.Acct != "brooklyn_moms@"+b.Addr {
 		t.Fatalf("resolved group = %+v", group)
 	}
-	var rel relationship
+	var rel testenv.Relationship
 	alice.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
 	testenv.Eventually(t, 30*time.Second, "the group's Accept", func() bool {
-		return relationshipOf(t, alice, group.ID).Following
+		return testenv.RelationshipOf(t, alice, group.ID).Following
 	})
 
 	// B sees alice among the group's followers, in the API and on the wire.
-	var aliceOnB account
+	var aliceOnB testenv.Account
 	bob.Get("/api/v1/accounts/lookup?acct=alice@"+a.Addr, &aliceOnB)
-	groupOnB := lookup(t, bob, "brooklyn_moms")
+	groupOnB := testenv.Lookup(t, bob, "brooklyn_moms")
 	if f := followers(t, bob, groupOnB.ID); len(f) != 1 || f[0].Acct != "alice@"+a.Addr {
 		t.Fatalf("group followers on B = %+v", f)
 	}
@@ -111,28 +73,28 @@ func TestFollowAcrossInstances(t *testing.T) {
 	}
 
 	// A remote person, not locked: followed at once.
-	bobOnA := resolve(t, alice, "@bob@"+b.Addr)
+	bobOnA := testenv.Resolve(t, alice, "@bob@"+b.Addr)
 	alice.Post("/api/v1/accounts/"+bobOnA.ID+"/follow", nil, &rel)
 	testenv.Eventually(t, 30*time.Second, "bob's Accept", func() bool {
-		return relationshipOf(t, alice, bobOnA.ID).Following
+		return testenv.RelationshipOf(t, alice, bobOnA.ID).Following
 	})
-	if rel := relationshipOf(t, bob, aliceOnB.ID); !rel.FollowedBy {
+	if rel := testenv.RelationshipOf(t, bob, aliceOnB.ID); !rel.FollowedBy {
 		t.Errorf("bob does not see alice following him: %+v", rel)
 	}
-	var following []account
+	var following []testenv.Account
 	alice.Get("/api/v1/accounts/"+alice.MeID()+"/following", &following)
 	if len(following) != 2 {
 		t.Errorf("alice follows %d accounts, want 2", len(following))
 	}
 
 	// Bob's posts reach his follower; her boost reaches him.
-	post(t, bob, url.Values{"status": {"hello from bob"}})
-	var bobsPost *status
+	testenv.PostStatus(t, bob, url.Values{"status": {"hello from bob"}})
+	var bobsPost *testenv.Status
 	testenv.Eventually(t, 30*time.Second, "bob's post in alice's home timeline", func() bool {
 		bobsPost, _ = find(timeline(t, alice, "/api/v1/timelines/home"), "hello from bob")
 		return bobsPost != nil
 	})
-	var boosted status
+	var boosted testenv.Status
 	alice.Post("/api/v1/statuses/"+bobsPost.ID+"/reblog", nil, &boosted)
 	if boosted.Reblog == nil || boosted.Reblog.ID != bobsPost.ID {
 		t.Errorf("reblog answered %+v, want the boost of bob's post", boosted)
@@ -156,13 +118,6 @@ func TestFollowAcrossInstances(t *testing.T) {
 	}
 }
 
-func lookup(t *testing.T, c *testenv.Client, acct string) account {
-	t.Helper()
-	var out account
-	c.Get("/api/v1/accounts/lookup?acct="+acct, &out)
-	return out
-}
-
 func TestMembersOnlyGroupWaitsForAModerator(t *testing.T) {
 	t.Parallel()
 	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrJoinA})
@@ -173,18 +128,18 @@ func TestMembersOnlyGroupWaitsForAModerator(t *testing.T) {
 	stranger := b.User("stranger")
 	alice, carol := a.User("alice"), a.User("carol")
 
-	group := resolve(t, alice, "@nicu_leeds@"+b.Addr)
+	group := testenv.Resolve(t, alice, "@nicu_leeds@"+b.Addr)
 	if !group.Locked {
 		t.Errorf("members-only group not shown as locked: %+v", group)
 	}
-	var rel relationship
+	var rel testenv.Relationship
 	alice.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
 	carol.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
 	if !rel.Requested || rel.Following {
 		t.Fatalf("follow of a members-only group: %+v, want requested", rel)
 	}
 
-	var requests []account
+	var requests []testenv.Account
 	testenv.Eventually(t, 30*time.Second, "two join requests on B", func() bool {
 		mod.Get("/api/v1/follow_requests", &requests)
 		return len(requests) == 2
@@ -198,25 +153,25 @@ func TestMembersOnlyGroupWaitsForAModerator(t *testing.T) {
 	if len(requests) != 0 {
 		t.Errorf("a non-moderator sees %d join requests", len(requests))
 	}
-	if code := stranger.Do("POST", "/api/v1/follow_requests/"+lookup(t, mod, "alice@"+a.Addr).ID+"/authorize", url.Values{}, nil); code != 404 {
+	if code := stranger.Do("POST", "/api/v1/follow_requests/"+testenv.Lookup(t, mod, "alice@"+a.Addr).ID+"/authorize", url.Values{}, nil); code != 404 {
 		t.Errorf("a non-moderator authorizing: %d, want 404", code)
 	}
 	// Still pending: nobody may let alice in but a moderator.
 	time.Sleep(500 * time.Millisecond)
-	if rel := relationshipOf(t, alice, group.ID); rel.Following || !rel.Requested {
+	if rel := testenv.RelationshipOf(t, alice, group.ID); rel.Following || !rel.Requested {
 		t.Fatalf("alice's follow before approval: %+v", rel)
 	}
 
-	mod.Post("/api/v1/follow_requests/"+lookup(t, mod, "alice@"+a.Addr).ID+"/authorize", nil, &rel)
-	mod.Post("/api/v1/follow_requests/"+lookup(t, mod, "carol@"+a.Addr).ID+"/reject", nil, &rel)
+	mod.Post("/api/v1/follow_requests/"+testenv.Lookup(t, mod, "alice@"+a.Addr).ID+"/authorize", nil, &rel)
+	mod.Post("/api/v1/follow_requests/"+testenv.Lookup(t, mod, "carol@"+a.Addr).ID+"/reject", nil, &rel)
 	testenv.Eventually(t, 30*time.Second, "alice let in", func() bool {
-		return relationshipOf(t, alice, group.ID).Following
+		return testenv.RelationshipOf(t, alice, group.ID).Following
 	})
 	testenv.Eventually(t, 30*time.Second, "carol turned away", func() bool {
-		r := relationshipOf(t, carol, group.ID)
+		r := testenv.RelationshipOf(t, carol, group.ID)
 		return !r.Following && !r.Requested
 	})
-	groupOnB := lookup(t, mod, "nicu_leeds")
+	groupOnB := testenv.Lookup(t, mod, "nicu_leeds")
 	if f := followers(t, mod, groupOnB.ID); len(f) != 1 {
 		t.Errorf("members seen by the moderator: %v, want alice only", f)
 	}

@@ -39,10 +39,10 @@ func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
 	groupURL := v.BaseURL + "/groups/park_slope"
 	aliceURL := v.BaseURL + "/users/alice"
 	fediAcct := strings.TrimPrefix(f.Handle(), "@")
-	group := lookup(t, alice, "park_slope")
-	var rel relationship
+	group := testenv.Lookup(t, alice, "park_slope")
+	var rel testenv.Relationship
 	alice.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
-	groupPosts := func() []status { return timeline(t, alice, "/api/v1/accounts/"+group.ID+"/statuses") }
+	groupPosts := func() []testenv.Status { return timeline(t, alice, "/api/v1/accounts/"+group.ID+"/statuses") }
 
 	// waitShare waits for the group's Announce (verified by Fedify) whose
 	// object is an activity matching match, and returns that activity.
@@ -51,8 +51,8 @@ func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
 		var found map[string]any
 		testenv.Eventually(t, 15*time.Second, what+" at the Fedify peer", func() bool {
 			for _, a := range f.ReceivedOfType("Announce") {
-				if a["actor"] == groupURL && match(innerOf(a)) {
-					found = innerOf(a)
+				if a["actor"] == groupURL && match(testenv.InnerOf(a)) {
+					found = testenv.InnerOf(a)
 					return true
 				}
 			}
@@ -65,7 +65,7 @@ func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
 	followID := f.Follow(groupHandle)
 	testenv.Eventually(t, 15*time.Second, "the group's Accept at the Fedify peer", func() bool {
 		for _, a := range f.ReceivedOfType("Accept") {
-			if a["actor"] == groupURL && objectID(a["object"]) == followID {
+			if a["actor"] == groupURL && testenv.ObjectID(a["object"]) == followID {
 				return true
 			}
 		}
@@ -76,7 +76,7 @@ func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
 		for _, a := range followers(t, alice, group.ID) {
 			accts = append(accts, a.Acct)
 		}
-		return relationshipOf(t, alice, group.ID).Following && len(accts) == 2 &&
+		return testenv.RelationshipOf(t, alice, group.ID).Following && len(accts) == 2 &&
 			strings.Contains(strings.Join(accts, " "), fediAcct)
 	})
 
@@ -92,7 +92,7 @@ func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
 	// 2. Fedify posts into the group as Mastodon does: a public Note to
 	// Public and the group, with a Mention of it.
 	noteID := f.Note(testenv.FedifyNote{To: []string{groupHandle}, Content: "anyone know a pediatrician near Prospect Park?"})
-	var question *status
+	var question *testenv.Status
 	testenv.Eventually(t, 15*time.Second, "Fedify's post in the group", func() bool {
 		question, _ = find(groupPosts(), "pediatrician")
 		return question != nil
@@ -108,7 +108,7 @@ func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
 	}
 	// Fedify gets its own activity back, unchanged, announced by the group.
 	create := waitShare("the group's Announce{Create} of Fedify's Note", func(in map[string]any) bool {
-		return in["type"] == "Create" && objectID(in["object"]) == noteID
+		return in["type"] == "Create" && testenv.ObjectID(in["object"]) == noteID
 	})
 	if create["id"] != noteID+"/activity" || create["actor"] != f.ActorURL() {
 		t.Errorf("the group's share carries %v by %v, want Fedify's Create %s/activity", create["id"], create["actor"], noteID)
@@ -121,21 +121,21 @@ func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
 
 	// 3. Alice answers in the thread: Fedify gets her reply as the parent's
 	// author and as the group's share.
-	reply := post(t, alice, url.Values{"status": {"Dr. Rivera on 7th Ave is lovely"}, "in_reply_to_id": {question.ID}})
+	reply := testenv.PostStatus(t, alice, url.Values{"status": {"Dr. Rivera on 7th Ave is lovely"}, "in_reply_to_id": {question.ID}})
 	if reply.InReplyToID == nil || *reply.InReplyToID != question.ID || reply.Group == nil || reply.Group.ID != group.ID {
 		t.Errorf("alice's reply: in_reply_to_id %v, group %+v; want %s in park_slope", reply.InReplyToID, reply.Group, question.ID)
 	}
 	var direct map[string]any
 	testenv.Eventually(t, 15*time.Second, "alice's reply at the Fedify peer", func() bool {
 		for _, a := range f.ReceivedOfType("Create") {
-			if a["actor"] == aliceURL && objectID(a["object"]) == reply.URI {
+			if a["actor"] == aliceURL && testenv.ObjectID(a["object"]) == reply.URI {
 				direct = a
 				return true
 			}
 		}
 		return false
 	})
-	if n := innerOf(direct); n["inReplyTo"] != noteID || n["audience"] != groupURL {
+	if n := testenv.InnerOf(direct); n["inReplyTo"] != noteID || n["audience"] != groupURL {
 		t.Errorf("alice's reply: inReplyTo %v, audience %v; want %s, %s", n["inReplyTo"], n["audience"], noteID, groupURL)
 	} else if cc := fmt.Sprint(n["cc"]); !strings.Contains(cc, groupURL) || !strings.Contains(cc, f.ActorURL()) {
 		t.Errorf("alice's reply is cc %v, want the group and the parent's author", n["cc"])
@@ -143,7 +143,7 @@ func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
 		t.Errorf("alice's reply tags %v, want Mentions of the group and the parent's author", n["tag"])
 	}
 	shared := waitShare("the group's Announce of alice's reply", func(in map[string]any) bool {
-		return in["type"] == "Create" && objectID(in["object"]) == reply.URI
+		return in["type"] == "Create" && testenv.ObjectID(in["object"]) == reply.URI
 	})
 	if shared["id"] != direct["id"] {
 		t.Errorf("the group shared %v, want alice's activity %v unchanged", shared["id"], direct["id"])
@@ -154,7 +154,7 @@ func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
 		Content: "thanks! does she take walk-ins?", InReplyTo: reply.URI})
 	testenv.Eventually(t, 15*time.Second, "Fedify's answer in the thread", func() bool {
 		var ctx struct {
-			Descendants []status `json:"descendants"`
+			Descendants []testenv.Status `json:"descendants"`
 		}
 		alice.Get("/api/v1/statuses/"+question.ID+"/context", &ctx)
 		r, _ := find(ctx.Descendants, "Dr. Rivera")
@@ -163,7 +163,7 @@ func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
 			a.Account.Acct == fediAcct
 	})
 	var replyCtx struct {
-		Ancestors []status `json:"ancestors"`
+		Ancestors []testenv.Status `json:"ancestors"`
 	}
 	alice.Get("/api/v1/statuses/"+reply.ID+"/context", &replyCtx)
 	if q, _ := find(replyCtx.Ancestors, "pediatrician"); q == nil {
@@ -173,13 +173,13 @@ func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
 		t.Errorf("Fedify's answer is not in the group")
 	}
 	waitShare("the group's Announce of Fedify's answer", func(in map[string]any) bool {
-		return in["type"] == "Create" && objectID(in["object"]) == answerID
+		return in["type"] == "Create" && testenv.ObjectID(in["object"]) == answerID
 	})
 
 	// 5. Fedify likes alice's reply: Village counts it, the group shares it.
 	likeID := f.Like(reply.URI)
 	testenv.Eventually(t, 15*time.Second, "Fedify's like of alice's reply", func() bool {
-		var s status
+		var s testenv.Status
 		alice.Get("/api/v1/statuses/"+reply.ID, &s)
 		return s.FavouritesCount == 1
 	})
@@ -190,7 +190,7 @@ func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
 	// 6. Fedify edits its question: Village shows the new text, the group shares the Update.
 	updateID := f.Update(noteID, "anyone know a Spanish-speaking pediatrician near Prospect Park?")
 	testenv.Eventually(t, 15*time.Second, "Fedify's edit in Village", func() bool {
-		var s status
+		var s testenv.Status
 		alice.Get("/api/v1/statuses/"+question.ID, &s)
 		return strings.Contains(s.Content, "Spanish-speaking")
 	})
@@ -215,7 +215,7 @@ func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
 	del := waitShare("the group's Announce{Delete}", func(in map[string]any) bool {
 		return in["type"] == "Delete" && in["id"] == deleteID
 	})
-	if objectID(del["object"]) != noteID {
+	if testenv.ObjectID(del["object"]) != noteID {
 		t.Errorf("the shared Delete is of %v, want %s", del["object"], noteID)
 	}
 	for _, a := range f.ReceivedOfType("Undo") {

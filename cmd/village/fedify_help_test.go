@@ -49,7 +49,7 @@ func TestFedifyHelpSignupPoll(t *testing.T) {
 	groupURL := v.BaseURL + "/groups/nicu"
 
 	// Fedify votes as Mastodon does: its server stands in for one.
-	dbQuery(t, v, func(ctx context.Context, conn *pgx.Conn) error {
+	testenv.DBQuery(t, v, func(ctx context.Context, conn *pgx.Conn) error {
 		for _, host := range []string{fedi.Addr, fedo.Addr} {
 			if _, err := conn.Exec(ctx, `INSERT INTO instances (host, software, version) VALUES ($1, 'mastodon', '4.3.0')
 				ON CONFLICT (host) DO UPDATE SET software = 'mastodon'`, host); err != nil {
@@ -62,12 +62,12 @@ func TestFedifyHelpSignupPoll(t *testing.T) {
 	// Both ask to join; maria lets fedi in first.
 	fedi.Follow("@nicu@" + v.Addr)
 	fedo.Follow("@nicu@" + v.Addr)
-	var requests []account
+	var requests []testenv.Account
 	testenv.Eventually(t, 30*time.Second, "the Fedify users' requests", func() bool {
 		maria.Get("/api/v1/follow_requests", &requests)
 		return len(requests) == 2
 	})
-	var rel relationship
+	var rel testenv.Relationship
 	admit := func(f *testenv.Fedify) {
 		t.Helper()
 		for _, r := range requests {
@@ -158,7 +158,7 @@ func TestFedifyHelpSignupPoll(t *testing.T) {
 		t.Errorf("fedo's answer: %s", note)
 	}
 	claims := func() int {
-		return safetyQuery(t, v, `SELECT count(*) FROM help_claims k JOIN help_slots s ON s.id = k.slot_id
+		return testenv.QueryCount(t, v, `SELECT count(*) FROM help_claims k JOIN help_slots s ON s.id = k.slot_id
 			WHERE s.calendar_id = $1`, cal.ID.String())
 	}
 	if n := claims(); n != 1 {
@@ -178,7 +178,7 @@ func TestFedifyHelpSignupPoll(t *testing.T) {
 		t.Errorf("%d claims after a forged vote, want 1", n)
 	}
 	for _, base := range []string{fedi.BaseURL, fedo.BaseURL, forger.Server.URL} {
-		if n := safetyQuery(t, v, `SELECT count(*) FROM posts WHERE uri LIKE $1`, base+"%"); n != 0 {
+		if n := testenv.QueryCount(t, v, `SELECT count(*) FROM posts WHERE uri LIKE $1`, base+"%"); n != 0 {
 			t.Errorf("votes from %s stored as %d posts", base, n)
 		}
 	}
@@ -215,7 +215,7 @@ func waitGroupNote(t *testing.T, f *testenv.Fedify, groupURL, want string) strin
 	var text string
 	testenv.Eventually(t, 30*time.Second, "the group's note saying "+want+" at "+f.Addr, func() bool {
 		for _, c := range f.ReceivedOfType("Create") {
-			if n := innerOf(c); c["actor"] == groupURL && n["type"] == "Note" {
+			if n := testenv.InnerOf(c); c["actor"] == groupURL && n["type"] == "Note" {
 				content := strings.ReplaceAll(fmt.Sprint(n["content"]), "&#39;", "'")
 				if strings.Contains(content, want) {
 					text = content

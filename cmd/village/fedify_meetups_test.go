@@ -22,10 +22,10 @@ const (
 
 // joinWithFedify makes alice (local) and the Fedify peer members of the
 // group name on v, and returns the group's account as alice sees it.
-func joinWithFedify(t *testing.T, v *testenv.Village, f *testenv.Fedify, alice *testenv.Client, name string) account {
+func joinWithFedify(t *testing.T, v *testenv.Village, f *testenv.Fedify, alice *testenv.Client, name string) testenv.Account {
 	t.Helper()
-	group := lookup(t, alice, name)
-	var rel relationship
+	group := testenv.Lookup(t, alice, name)
+	var rel testenv.Relationship
 	alice.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
 	f.Follow("@" + name + "@" + v.Addr)
 	fediAcct := strings.TrimPrefix(f.Handle(), "@")
@@ -34,7 +34,7 @@ func joinWithFedify(t *testing.T, v *testenv.Village, f *testenv.Fedify, alice *
 		for _, a := range followers(t, alice, group.ID) {
 			accts = append(accts, a.Acct)
 		}
-		return relationshipOf(t, alice, group.ID).Following && strings.Contains(strings.Join(accts, " "), fediAcct)
+		return testenv.RelationshipOf(t, alice, group.ID).Following && strings.Contains(strings.Join(accts, " "), fediAcct)
 	})
 	return group
 }
@@ -161,7 +161,7 @@ func TestFedifyVotesInAGroupPoll(t *testing.T) {
 			t.Errorf("after a second vote for %q: %+v", again.choice, p.Options)
 		}
 	}
-	if n := safetyQuery(t, v, `SELECT count(*) FROM posts WHERE uri LIKE $1`, f.BaseURL+"%"); n != 0 {
+	if n := testenv.QueryCount(t, v, `SELECT count(*) FROM posts WHERE uri LIKE $1`, f.BaseURL+"%"); n != 0 {
 		t.Errorf("Fedify's votes were stored as %d posts", n)
 	}
 	if r := f.Refused(); len(r) != 0 {
@@ -185,7 +185,7 @@ func TestFedifyAnswersAGroupMeetup(t *testing.T) {
 	alice, bob := v.User("alice"), v.User("bob")
 	f := testenv.StartFedify(t, addrFedifyMeetupPeer, "fedi")
 	group := joinWithFedify(t, v, f, alice, "park")
-	var rel relationship
+	var rel testenv.Relationship
 	bob.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
 	groupURL, aliceURL := v.BaseURL+"/groups/park", v.BaseURL+"/users/alice"
 	fediAcct := strings.TrimPrefix(f.Handle(), "@")
@@ -262,7 +262,7 @@ func TestFedifyAnswersAGroupMeetup(t *testing.T) {
 	acceptsOf := func(joinID string) int {
 		n := 0
 		for _, a := range f.ReceivedOfType("Accept") {
-			if a["actor"] == aliceURL && objectID(a["object"]) == joinID {
+			if a["actor"] == aliceURL && testenv.ObjectID(a["object"]) == joinID {
 				n++
 			}
 		}
@@ -270,7 +270,7 @@ func TestFedifyAnswersAGroupMeetup(t *testing.T) {
 	}
 	groupNote := func(text string) bool {
 		for _, c := range f.ReceivedOfType("Create") {
-			if n := innerOf(c); c["actor"] == groupURL && n["type"] == "Note" && strings.Contains(fmt.Sprint(n["content"]), text) {
+			if n := testenv.InnerOf(c); c["actor"] == groupURL && n["type"] == "Note" && strings.Contains(fmt.Sprint(n["content"]), text) {
 				return true
 			}
 		}

@@ -45,10 +45,10 @@ func TestFedifyPeerFollowsAVillageGroup(t *testing.T) {
 		}
 		return false
 	})
-	if id := objectID(accept["object"]); id != followID {
+	if id := testenv.ObjectID(accept["object"]); id != followID {
 		t.Errorf("the Accept's object is %v, want the Follow %s", accept["object"], followID)
 	}
-	group := lookup(t, alice, "park_slope")
+	group := testenv.Lookup(t, alice, "park_slope")
 	if got := followers(t, alice, group.ID); len(got) != 1 || got[0].Acct != fedifyAcct {
 		t.Fatalf("the group's followers = %+v, want only %s", got, fedifyAcct)
 	}
@@ -60,18 +60,18 @@ func TestFedifyPeerFollowsAVillageGroup(t *testing.T) {
 
 	// A Village member follows the Fedify actor by its handle; Fedify
 	// verifies Village's signed Follow and accepts it at once.
-	fediOnV := resolve(t, alice, f.Handle())
+	fediOnV := testenv.Resolve(t, alice, f.Handle())
 	if fediOnV.Acct != fedifyAcct {
 		t.Errorf("resolved %s as %+v", f.Handle(), fediOnV)
 	}
-	var rel relationship
+	var rel testenv.Relationship
 	alice.Post("/api/v1/accounts/"+fediOnV.ID+"/follow", nil, &rel)
 	testenv.Eventually(t, 15*time.Second, "Fedify's Accept of alice's Follow", func() bool {
-		return relationshipOf(t, alice, fediOnV.ID).Following
+		return testenv.RelationshipOf(t, alice, fediOnV.ID).Following
 	})
 	var follows []map[string]any
 	for _, a := range f.ReceivedOfType("Follow") {
-		if a["actor"] == v.BaseURL+"/users/alice" && objectID(a["object"]) == f.ActorURL() {
+		if a["actor"] == v.BaseURL+"/users/alice" && testenv.ObjectID(a["object"]) == f.ActorURL() {
 			follows = append(follows, a)
 		}
 	}
@@ -141,7 +141,7 @@ func TestFedifyPeerControlAPI(t *testing.T) {
 
 	noteID := f.Note(testenv.FedifyNote{To: []string{r.ActorID}, Content: "anyone know a pediatrician near Prospect Park?"})
 	create := waitFor("Create{Note}", func(a map[string]any) bool {
-		return a["type"] == "Create" && objectID(a["object"]) == noteID
+		return a["type"] == "Create" && testenv.ObjectID(a["object"]) == noteID
 	})
 	note, _ := create["object"].(map[string]any)
 	if !strings.Contains(fmt.Sprint(note["content"]), "pediatrician") || note["attributedTo"] != f.ActorURL() {
@@ -177,7 +177,7 @@ func TestFedifyPeerControlAPI(t *testing.T) {
 
 	deleteID := f.Delete(noteID)
 	del := waitFor("Delete", func(a map[string]any) bool { return a["id"] == deleteID })
-	if del["type"] != "Delete" || objectID(del["object"]) != noteID {
+	if del["type"] != "Delete" || testenv.ObjectID(del["object"]) != noteID {
 		t.Errorf("delete = %v", del)
 	}
 	if code := testenv.GetActivity(t, noteID, nil); code == http.StatusOK {
@@ -186,7 +186,7 @@ func TestFedifyPeerControlAPI(t *testing.T) {
 
 	f.Unfollow(r.ActorID)
 	waitFor("Undo{Follow}", func(a map[string]any) bool {
-		return a["type"] == "Undo" && objectID(a["object"]) == followID
+		return a["type"] == "Undo" && testenv.ObjectID(a["object"]) == followID
 	})
 
 	// A draft-cavage signed Follow (as Village sends) is verified and accepted.
@@ -198,7 +198,7 @@ func TestFedifyPeerControlAPI(t *testing.T) {
 		t.Fatalf("signed Follow to the Fedify inbox: %d; refused: %v", code, f.Refused())
 	}
 	waitFor("Accept{Follow}", func(a map[string]any) bool {
-		return a["type"] == "Accept" && objectID(a["object"]) == r.ActorID+"/follows/1"
+		return a["type"] == "Accept" && testenv.ObjectID(a["object"]) == r.ActorID+"/follows/1"
 	})
 	if got := f.Followers(); len(got) != 1 || got[0] != r.ActorID {
 		t.Errorf("Fedify's followers = %v, want %s", got, r.ActorID)
@@ -213,18 +213,6 @@ func TestFedifyPeerControlAPI(t *testing.T) {
 	if code := testenv.Send(t, req); code < 400 {
 		t.Errorf("unsigned Follow to the Fedify inbox: %d, want a refusal", code)
 	}
-}
-
-// objectID is the id of an activity's object, given inline or by id.
-func objectID(o any) string {
-	switch o := o.(type) {
-	case string:
-		return o
-	case map[string]any:
-		id, _ := o["id"].(string)
-		return id
-	}
-	return ""
 }
 
 // tookRFC9421 checks that every POST Fedify sent to base was signed with

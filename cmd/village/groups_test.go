@@ -16,20 +16,8 @@ const (
 	addrGroupsB = "127.0.0.59:0"
 )
 
-type status struct {
-	ID              string   `json:"id"`
-	URI             string   `json:"uri"`
-	Content         string   `json:"content"`
-	SpoilerText     string   `json:"spoiler_text"`
-	InReplyToID     *string  `json:"in_reply_to_id"`
-	FavouritesCount int      `json:"favourites_count"`
-	Account         account  `json:"account"`
-	Reblog          *status  `json:"reblog"`
-	Group           *account `json:"group"`
-}
-
 // find returns the status (or the status a boost carries) whose text contains text.
-func find(list []status, text string) (s *status, boostedBy string) {
+func find(list []testenv.Status, text string) (s *testenv.Status, boostedBy string) {
 	for _, st := range list {
 		if st.Reblog != nil && strings.Contains(st.Reblog.Content, text) {
 			r := *st.Reblog
@@ -43,18 +31,11 @@ func find(list []status, text string) (s *status, boostedBy string) {
 	return nil, ""
 }
 
-func timeline(t *testing.T, c *testenv.Client, path string) []status {
+func timeline(t *testing.T, c *testenv.Client, path string) []testenv.Status {
 	t.Helper()
-	var list []status
+	var list []testenv.Status
 	c.Get(path, &list)
 	return list
-}
-
-func post(t *testing.T, c *testenv.Client, form url.Values) status {
-	t.Helper()
-	var s status
-	c.Post("/api/v1/statuses", form, &s)
-	return s
 }
 
 func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
@@ -64,19 +45,19 @@ func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
 	b.Admin("admin", "group", "create", "brooklyn_moms", "--title", "Brooklyn Moms")
 	bob := b.User("bob")
 	alice, carol, dave := a.User("alice"), a.User("carol"), a.User("dave")
-	groupOnB := lookup(t, bob, "brooklyn_moms")
-	var rel relationship
+	groupOnB := testenv.Lookup(t, bob, "brooklyn_moms")
+	var rel testenv.Relationship
 	bob.Post("/api/v1/accounts/"+groupOnB.ID+"/follow", nil, &rel)
-	group := resolve(t, alice, "@brooklyn_moms@"+b.Addr)
+	group := testenv.Resolve(t, alice, "@brooklyn_moms@"+b.Addr)
 	for _, c := range []*testenv.Client{alice, carol} {
 		c.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
 	}
 	testenv.Eventually(t, 30*time.Second, "alice and carol in the group", func() bool {
-		return relationshipOf(t, alice, group.ID).Following && relationshipOf(t, carol, group.ID).Following
+		return testenv.RelationshipOf(t, alice, group.ID).Following && testenv.RelationshipOf(t, carol, group.ID).Following
 	})
 
 	// Alice, on A, asks the group.
-	question := post(t, alice, url.Values{"status": {"@brooklyn_moms@" + b.Addr + " anyone know a pediatrician near Prospect Park?"},
+	question := testenv.PostStatus(t, alice, url.Values{"status": {"@brooklyn_moms@" + b.Addr + " anyone know a pediatrician near Prospect Park?"},
 		"spoiler_text": {"kids' health"}})
 	if question.Group == nil || question.Group.Acct != "brooklyn_moms@"+b.Addr {
 		t.Fatalf("the post is not in the group: %+v", question.Group)
@@ -86,7 +67,7 @@ func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
 	}
 
 	// B stores it in the group; bob (local member) sees the group's share.
-	var onB *status
+	var onB *testenv.Status
 	testenv.Eventually(t, 30*time.Second, "the post in the group on B", func() bool {
 		onB, _ = find(timeline(t, bob, "/api/v1/accounts/"+groupOnB.ID+"/statuses"), "pediatrician")
 		return onB != nil
@@ -115,10 +96,10 @@ func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
 	}
 
 	// Bob answers in the thread; alice sees the reply under her post.
-	post(t, bob, url.Values{"status": {"Dr. Rivera on 7th Ave is lovely"}, "in_reply_to_id": {onB.ID}})
+	testenv.PostStatus(t, bob, url.Values{"status": {"Dr. Rivera on 7th Ave is lovely"}, "in_reply_to_id": {onB.ID}})
 	testenv.Eventually(t, 30*time.Second, "bob's reply in alice's thread", func() bool {
 		var ctx struct {
-			Descendants []status `json:"descendants"`
+			Descendants []testenv.Status `json:"descendants"`
 		}
 		alice.Get("/api/v1/statuses/"+question.ID+"/context", &ctx)
 		s, _ := find(ctx.Descendants, "Dr. Rivera")
@@ -129,7 +110,7 @@ func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
 	carolsCopy, _ := find(timeline(t, carol, "/api/v1/timelines/home"), "pediatrician")
 	carol.Post("/api/v1/statuses/"+carolsCopy.ID+"/favourite", nil, nil)
 	testenv.Eventually(t, 30*time.Second, "carol's like on B", func() bool {
-		var s status
+		var s testenv.Status
 		bob.Get("/api/v1/statuses/"+onB.ID, &s)
 		return s.FavouritesCount == 1
 	})
@@ -147,19 +128,19 @@ func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
 	})
 
 	// Alice edits: the new text shows everywhere.
-	var edited status
+	var edited testenv.Status
 	if code := alice.Do("PUT", "/api/v1/statuses/"+question.ID, url.Values{"status": {"@brooklyn_moms@" + b.Addr +
 		" anyone know a pediatrician near Prospect Park? (Spanish-speaking ideally)"}}, &edited); code != 200 {
 		t.Fatalf("edit: %d", code)
 	}
 	testenv.Eventually(t, 30*time.Second, "the edit on B", func() bool {
-		var s status
+		var s testenv.Status
 		bob.Get("/api/v1/statuses/"+onB.ID, &s)
 		return strings.Contains(s.Content, "Spanish-speaking")
 	})
 
 	// Dave is not a member: his post into the group is refused by B.
-	post(t, dave, url.Values{"status": {"@brooklyn_moms@" + b.Addr + " buy cheap watches"}})
+	testenv.PostStatus(t, dave, url.Values{"status": {"@brooklyn_moms@" + b.Addr + " buy cheap watches"}})
 	time.Sleep(2 * time.Second)
 	if s, _ := find(timeline(t, bob, "/api/v1/accounts/"+groupOnB.ID+"/statuses"), "cheap watches"); s != nil {
 		t.Errorf("a non-member's post reached the group")
@@ -189,10 +170,10 @@ func TestGroupSharesAMembersPostWithEveryMember(t *testing.T) {
 }
 
 type notification struct {
-	Type    string   `json:"type"`
-	Account account  `json:"account"`
-	Status  *status  `json:"status"`
-	Group   *account `json:"group"`
+	Type    string           `json:"type"`
+	Account testenv.Account  `json:"account"`
+	Status  *testenv.Status  `json:"status"`
+	Group   *testenv.Account `json:"group"`
 }
 
 func hasNotification(ns []notification, typ, from string) bool {

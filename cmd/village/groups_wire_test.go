@@ -10,65 +10,34 @@ import (
 	"github.com/village-social/village/internal/testenv"
 )
 
-// joinGroup has a remote peer follow a local group and waits for the Accept.
-func joinGroup(t *testing.T, v *testenv.Village, r *testenv.Remote, group string) {
-	t.Helper()
-	body := testenv.Activity(t, map[string]any{"id": r.ActorID + "/follows/" + group, "type": "Follow",
-		"actor": r.ActorID, "object": v.BaseURL + "/groups/" + group})
-	if code := r.Post(v.BaseURL+"/inbox", body, time.Now()); code != 202 {
-		t.Fatalf("%s follows %s: %d", r.Username, group, code)
-	}
-	testenv.Eventually(t, 30*time.Second, r.Username+"'s Accept", func() bool { return len(received(r, "Accept")) > 0 })
-}
-
-// received lists what a peer got of one activity type.
-func received(r *testenv.Remote, typ string) []map[string]any {
-	var out []map[string]any
-	for _, a := range r.Received() {
-		if a["type"] == typ {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-// innerOf returns the object of an activity as a map ("" type when it is an IRI).
-func innerOf(a map[string]any) map[string]any {
-	m, _ := a["object"].(map[string]any)
-	if m == nil {
-		m = map[string]any{}
-	}
-	return m
-}
-
 func TestGroupSharesWithMastodonAsBoostsAndWithOthersAsFEP1b12(t *testing.T) {
 	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.63:0"})
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice := v.User("alice")
-	var rel relationship
-	alice.Post("/api/v1/accounts/"+lookup(t, alice, "moms").ID+"/follow", nil, &rel)
+	var rel testenv.Relationship
+	alice.Post("/api/v1/accounts/"+testenv.Lookup(t, alice, "moms").ID+"/follow", nil, &rel)
 	masto := testenv.NewRemote(t, "mia")
 	masto.Software = "mastodon"
 	lemmy := testenv.NewRemote(t, "leo")
 	lemmy.Software = "lemmy"
-	joinGroup(t, v, masto, "moms")
-	joinGroup(t, v, lemmy, "moms")
+	testenv.JoinGroup(t, v, masto, "moms")
+	testenv.JoinGroup(t, v, lemmy, "moms")
 
-	top := post(t, alice, url.Values{"status": {"@moms who is up for the playground at 4?"}})
+	top := testenv.PostStatus(t, alice, url.Values{"status": {"@moms who is up for the playground at 4?"}})
 	testenv.Eventually(t, 30*time.Second, "the group's shares", func() bool {
-		return len(received(masto, "Announce")) == 1 && len(received(lemmy, "Announce")) == 1
+		return len(testenv.ReceivedOfType(masto, "Announce")) == 1 && len(testenv.ReceivedOfType(lemmy, "Announce")) == 1
 	})
-	boost := received(masto, "Announce")[0]
+	boost := testenv.ReceivedOfType(masto, "Announce")[0]
 	if boost["object"] != top.URI || boost["actor"] != v.BaseURL+"/groups/moms" {
 		t.Errorf("Mastodon got %v, want Announce{%s} by the group", boost, top.URI)
 	}
-	create := innerOf(received(lemmy, "Announce")[0])
-	if create["type"] != "Create" || innerOf(create)["id"] != top.URI || create["actor"] != v.BaseURL+"/users/alice" {
+	create := testenv.InnerOf(testenv.ReceivedOfType(lemmy, "Announce")[0])
+	if create["type"] != "Create" || testenv.InnerOf(create)["id"] != top.URI || create["actor"] != v.BaseURL+"/users/alice" {
 		t.Errorf("Lemmy got Announce{%v}, want Announce{Create{Note %s}} by alice", create, top.URI)
 	}
-	if innerOf(create)["audience"] != v.BaseURL+"/groups/moms" {
-		t.Errorf("the Note's audience is %v, want the group", innerOf(create)["audience"])
+	if testenv.InnerOf(create)["audience"] != v.BaseURL+"/groups/moms" {
+		t.Errorf("the Note's audience is %v, want the group", testenv.InnerOf(create)["audience"])
 	}
 
 	// The group's outbox lists its share.
@@ -76,15 +45,15 @@ func TestGroupSharesWithMastodonAsBoostsAndWithOthersAsFEP1b12(t *testing.T) {
 		OrderedItems []map[string]any `json:"orderedItems"`
 	}
 	if code := testenv.GetActivity(t, v.BaseURL+"/groups/moms/outbox?page=true", &outbox); code != 200 || len(outbox.OrderedItems) == 0 ||
-		outbox.OrderedItems[0]["type"] != "Announce" || innerOf(innerOf(outbox.OrderedItems[0]))["id"] != top.URI {
+		outbox.OrderedItems[0]["type"] != "Announce" || testenv.InnerOf(testenv.InnerOf(outbox.OrderedItems[0]))["id"] != top.URI {
 		t.Errorf("the group's outbox: %d %v, want its Announce of the post", code, outbox.OrderedItems)
 	}
 
 	// A comment in the thread: Lemmy gets it, Mastodon gets no boost of it.
-	post(t, alice, url.Values{"status": {"bringing snacks"}, "in_reply_to_id": {top.ID}})
-	testenv.Eventually(t, 30*time.Second, "the comment shared with Lemmy", func() bool { return len(received(lemmy, "Announce")) == 2 })
+	testenv.PostStatus(t, alice, url.Values{"status": {"bringing snacks"}, "in_reply_to_id": {top.ID}})
+	testenv.Eventually(t, 30*time.Second, "the comment shared with Lemmy", func() bool { return len(testenv.ReceivedOfType(lemmy, "Announce")) == 2 })
 	time.Sleep(time.Second)
-	if n := len(received(masto, "Announce")); n != 1 {
+	if n := len(testenv.ReceivedOfType(masto, "Announce")); n != 1 {
 		t.Errorf("Mastodon got %d Announces, want 1 (comments are not boosted)", n)
 	}
 
@@ -93,10 +62,10 @@ func TestGroupSharesWithMastodonAsBoostsAndWithOthersAsFEP1b12(t *testing.T) {
 		t.Fatalf("delete: %d", code)
 	}
 	testenv.Eventually(t, 30*time.Second, "the delete shared", func() bool {
-		undos := received(masto, "Undo")
-		return len(received(lemmy, "Announce")) == 3 && len(undos) == 1 && innerOf(undos[0])["id"] == boost["id"]
+		undos := testenv.ReceivedOfType(masto, "Undo")
+		return len(testenv.ReceivedOfType(lemmy, "Announce")) == 3 && len(undos) == 1 && testenv.InnerOf(undos[0])["id"] == boost["id"]
 	})
-	if d := innerOf(received(lemmy, "Announce")[2]); d["type"] != "Delete" {
+	if d := testenv.InnerOf(testenv.ReceivedOfType(lemmy, "Announce")[2]); d["type"] != "Delete" {
 		t.Errorf("Lemmy's third Announce carries %v, want Delete", d["type"])
 	}
 }
@@ -106,12 +75,12 @@ func TestRemoteMembersPostIntoAGroup(t *testing.T) {
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.63:0"})
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice := v.User("alice")
-	moms := lookup(t, alice, "moms")
+	moms := testenv.Lookup(t, alice, "moms")
 	mia := testenv.NewRemote(t, "mia")
 	mia.Software = "mastodon"
 	leo := testenv.NewRemote(t, "leo")
-	joinGroup(t, v, mia, "moms")
-	joinGroup(t, v, leo, "moms")
+	testenv.JoinGroup(t, v, mia, "moms")
+	testenv.JoinGroup(t, v, leo, "moms")
 	groupURL := v.BaseURL + "/groups/moms"
 	note := func(r *testenv.Remote, n int, html string, extra map[string]any) map[string]any {
 		m := map[string]any{"id": fmt.Sprintf("%s/statuses/%d", r.ActorID, n), "type": "Note", "attributedTo": r.ActorID,
@@ -128,7 +97,7 @@ func TestRemoteMembersPostIntoAGroup(t *testing.T) {
 			"id": fmt.Sprintf("%s/statuses/%d/activity", r.ActorID, n), "type": "Create", "actor": r.ActorID,
 			"to": obj["to"], "cc": obj["cc"], "object": obj})
 	}
-	groupPosts := func() []status { return timeline(t, alice, "/api/v1/accounts/"+moms.ID+"/statuses") }
+	groupPosts := func() []testenv.Status { return timeline(t, alice, "/api/v1/accounts/"+moms.ID+"/statuses") }
 
 	// Hostile HTML is stored without its hostile parts; the same Create twice is one post.
 	hostile := `<p>Hi <script>alert(1)</script><a href="javascript:alert(2)" onclick="steal()">click</a>` +
@@ -152,12 +121,12 @@ func TestRemoteMembersPostIntoAGroup(t *testing.T) {
 	if !strings.Contains(posts[0].Content, "nap tips?") || !strings.Contains(posts[0].Content, `class="u-url mention"`) {
 		t.Errorf("stored content lost its text or mention: %s", posts[0].Content)
 	}
-	testenv.Eventually(t, 30*time.Second, "the share to Leo", func() bool { return len(received(leo, "Announce")) == 1 })
+	testenv.Eventually(t, 30*time.Second, "the share to Leo", func() bool { return len(testenv.ReceivedOfType(leo, "Announce")) == 1 })
 	time.Sleep(500 * time.Millisecond)
-	if n := len(received(leo, "Announce")); n != 1 {
+	if n := len(testenv.ReceivedOfType(leo, "Announce")); n != 1 {
 		t.Errorf("Leo got %d Announces of one post delivered twice, want 1", n)
 	}
-	if got := innerOf(received(leo, "Announce")[0]); got["id"] != fmt.Sprintf("%s/statuses/1/activity", mia.ActorID) {
+	if got := testenv.InnerOf(testenv.ReceivedOfType(leo, "Announce")[0]); got["id"] != fmt.Sprintf("%s/statuses/1/activity", mia.ActorID) {
 		t.Errorf("the share does not carry mia's activity unchanged: %v", got["id"])
 	}
 
@@ -171,7 +140,7 @@ func TestRemoteMembersPostIntoAGroup(t *testing.T) {
 	for i := range 6 {
 		name := fmt.Sprintf("group%d", i)
 		v.Admin("admin", "group", "create", name, "--title", name)
-		joinGroup(t, v, leo, name)
+		testenv.JoinGroup(t, v, leo, name)
 		tags = append(tags, map[string]any{"type": "Mention", "href": v.BaseURL + "/groups/" + name})
 		to = append(to, v.BaseURL+"/groups/"+name)
 	}
@@ -210,8 +179,8 @@ func TestRemoteMembersPostIntoAGroup(t *testing.T) {
 		t.Errorf("after the author's delete the group still shows %d posts", len(posts))
 	}
 	testenv.Eventually(t, 30*time.Second, "the delete shared with Leo", func() bool {
-		for _, a := range received(leo, "Announce") {
-			if innerOf(a)["type"] == "Delete" {
+		for _, a := range testenv.ReceivedOfType(leo, "Announce") {
+			if testenv.InnerOf(a)["type"] == "Delete" {
 				return true
 			}
 		}
@@ -226,8 +195,8 @@ func TestMissingAncestorsOfAReplyAreFetched(t *testing.T) {
 	mia := testenv.NewRemote(t, "mia")
 	rob := testenv.NewRemote(t, "rob")
 	// Alice follows mia, so mia's posts concern this instance.
-	miaAcct := resolve(t, alice, mia.ActorID)
-	var rel relationship
+	miaAcct := testenv.Resolve(t, alice, mia.ActorID)
+	var rel testenv.Relationship
 	alice.Post("/api/v1/accounts/"+miaAcct.ID+"/follow", nil, &rel)
 	accept := testenv.Activity(t, map[string]any{"id": mia.ActorID + "/accepts/1", "type": "Accept", "actor": mia.ActorID,
 		"object": map[string]any{"type": "Follow", "actor": v.BaseURL + "/users/alice", "object": mia.ActorID}})
@@ -251,7 +220,7 @@ func TestMissingAncestorsOfAReplyAreFetched(t *testing.T) {
 		t.Fatal("mia's reply is not in alice's home timeline")
 	}
 	var ctx struct {
-		Ancestors []status `json:"ancestors"`
+		Ancestors []testenv.Status `json:"ancestors"`
 	}
 	alice.Get("/api/v1/statuses/"+s.ID+"/context", &ctx)
 	if len(ctx.Ancestors) != 1 || !strings.Contains(ctx.Ancestors[0].Content, "sleep training") ||
@@ -266,7 +235,7 @@ func TestAGroupPinsAWelcomeNoteItWrote(t *testing.T) {
 	v.Admin("admin", "group", "create", "moms", "--title", "Park Slope Moms", "--location", "Park Slope")
 	mia := testenv.NewRemote(t, "mia")
 	mia.Software = "mastodon"
-	joinGroup(t, v, mia, "moms")
+	testenv.JoinGroup(t, v, mia, "moms")
 	featured := func() []map[string]any {
 		var doc struct {
 			TotalItems   int              `json:"totalItems"`
@@ -286,8 +255,8 @@ func TestAGroupPinsAWelcomeNoteItWrote(t *testing.T) {
 		t.Errorf("a second look wrote another welcome note: %v", again)
 	}
 	testenv.Eventually(t, 30*time.Second, "the welcome note sent to the member", func() bool {
-		for _, a := range received(mia, "Create") {
-			if innerOf(a)["id"] == items[0]["id"] {
+		for _, a := range testenv.ReceivedOfType(mia, "Create") {
+			if testenv.InnerOf(a)["id"] == items[0]["id"] {
 				return true
 			}
 		}

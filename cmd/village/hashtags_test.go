@@ -107,8 +107,8 @@ func TestHashtagsAndSearchThroughAMastodonClientLibrary(t *testing.T) {
 	// the park group, which bob liked, is trending with its #rain; the
 	// group is suggested to bob, who is not in it.
 	v.Admin("admin", "group", "create", "park", "--title", "Park parents")
-	var rel relationship
-	alice.Post("/api/v1/accounts/"+lookup(t, alice, "park").ID+"/follow", nil, &rel)
+	var rel testenv.Relationship
+	alice.Post("/api/v1/accounts/"+testenv.Lookup(t, alice, "park").ID+"/follow", nil, &rel)
 	var inPark struct{ ID string }
 	alice.Post("/api/v1/statuses", url.Values{"status": {"@park who is out in the #rain?"}, "visibility": {"public"}}, &inPark)
 	must[*mastodon.Status](t, "bob likes the group post")(mc.Favourite(ctx, mastodon.ID(inPark.ID)))

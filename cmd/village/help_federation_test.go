@@ -48,18 +48,18 @@ func TestHelpAcrossTwoVillages(t *testing.T) {
 	a.Admin("admin", "group", "moderator", "add", "moms", "mia")
 	bea, sam := b.User("bea"), b.User("sam")
 
-	var rel relationship
-	group := resolve(t, bea, "@moms@"+a.Addr)
+	var rel testenv.Relationship
+	group := testenv.Resolve(t, bea, "@moms@"+a.Addr)
 	bea.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
-	ann.Post("/api/v1/accounts/"+lookup(t, ann, "moms").ID+"/follow", nil, &rel)
+	ann.Post("/api/v1/accounts/"+testenv.Lookup(t, ann, "moms").ID+"/follow", nil, &rel)
 	testenv.Eventually(t, 30*time.Second, "bea's join request on A", func() bool {
-		var requests []account
+		var requests []testenv.Account
 		mia.Get("/api/v1/follow_requests", &requests)
 		return len(requests) == 2
 	})
-	mia.Post("/api/v1/follow_requests/"+lookup(t, mia, "bea@"+b.Addr).ID+"/authorize", nil, &rel)
-	mia.Post("/api/v1/follow_requests/"+lookup(t, mia, "ann").ID+"/authorize", nil, &rel)
-	testenv.Eventually(t, 30*time.Second, "bea let in", func() bool { return relationshipOf(t, bea, group.ID).Following })
+	mia.Post("/api/v1/follow_requests/"+testenv.Lookup(t, mia, "bea@"+b.Addr).ID+"/authorize", nil, &rel)
+	mia.Post("/api/v1/follow_requests/"+testenv.Lookup(t, mia, "ann").ID+"/authorize", nil, &rel)
+	testenv.Eventually(t, 30*time.Second, "bea let in", func() bool { return testenv.RelationshipOf(t, bea, group.ID).Following })
 
 	tomorrow := time.Now().UTC().AddDate(0, 0, 1)
 	var opened helpOnB
@@ -71,7 +71,7 @@ func TestHelpAcrossTwoVillages(t *testing.T) {
 	}
 	first, second := opened.Slots[0].ID, opened.Slots[1].ID
 	claimsOnA := func(who string) int {
-		return safetyQuery(t, a, `SELECT count(*) FROM help_claims k JOIN actors p ON p.id = k.actor_id WHERE p.username = $1`, who)
+		return testenv.QueryCount(t, a, `SELECT count(*) FROM help_claims k JOIN actors p ON p.id = k.actor_id WHERE p.username = $1`, who)
 	}
 
 	// bea sees it on B, among her groups' calendars (page and API).
@@ -114,7 +114,7 @@ func TestHelpAcrossTwoVillages(t *testing.T) {
 		}
 		testenv.Eventually(t, 30*time.Second, "bea's claim at home and her address on B"+want, func() bool {
 			bea.Get("/api/v1/village/help/"+onB.ID, &onB)
-			return safetyQuery(t, a, `SELECT count(*) FROM help_claims k JOIN actors p ON p.id = k.actor_id
+			return testenv.QueryCount(t, a, `SELECT count(*) FROM help_claims k JOIN actors p ON p.id = k.actor_id
 				WHERE p.username = 'bea' AND k.bringing = 'lasagna' AND k.slot_id = $1`, first) == 1 && onB.Private != nil
 		})
 	}
@@ -158,7 +158,7 @@ func TestHelpAcrossTwoVillages(t *testing.T) {
 
 	// bea's calendar feed on B holds her slot.
 	var token string
-	queryOne(t, b, &token, `INSERT INTO calendar_tokens (actor_id, token) SELECT id, 'bea-feed-token' FROM actors
+	testenv.QueryOne(t, b, &token, `INSERT INTO calendar_tokens (actor_id, token) SELECT id, 'bea-feed-token' FROM actors
 		WHERE username = 'bea' AND domain IS NULL RETURNING token`)
 	feed, code := httpGet(t, b, "/calendars/"+token+"/meetups.ics")
 	if code != http.StatusOK || !strings.Contains(feed, "dinner") || !strings.Contains(feed, "12 Elm Street") {
@@ -170,16 +170,16 @@ func TestHelpAcrossTwoVillages(t *testing.T) {
 	b.Stop()
 	b.Start()
 	testenv.Eventually(t, 30*time.Second, "bea's reminder on B", func() bool {
-		return safetyQuery(t, b, `SELECT count(*) FROM notifications n JOIN actors p ON p.id = n.recipient_id
+		return testenv.QueryCount(t, b, `SELECT count(*) FROM notifications n JOIN actors p ON p.id = n.recipient_id
 			WHERE p.username = 'bea' AND n.type = 'help_reminder'`) == 1
 	})
 
 	// The organizer clears bea's evening on A; B follows and tells her.
 	mia.Post("/api/v1/village/help/"+opened.ID+"/slots/"+first+"/clear", nil, nil)
 	testenv.Eventually(t, 30*time.Second, "bea's place freed on B", func() bool {
-		return safetyQuery(t, b, `SELECT count(*) FROM help_claims`) == 0
+		return testenv.QueryCount(t, b, `SELECT count(*) FROM help_claims`) == 0
 	})
-	if n := safetyQuery(t, b, `SELECT count(*) FROM notifications n JOIN actors p ON p.id = n.recipient_id
+	if n := testenv.QueryCount(t, b, `SELECT count(*) FROM notifications n JOIN actors p ON p.id = n.recipient_id
 		WHERE p.username = 'bea' AND n.type = 'help_released'`); n != 1 {
 		t.Errorf("bea told %d times that her place went", n)
 	}
@@ -189,7 +189,7 @@ func TestHelpAcrossTwoVillages(t *testing.T) {
 	miaWeb := a.SignIn("mia")
 	miaWeb.MustSubmit("/groups/moms/bans", url.Values{"handle": {"@bea@" + b.Addr}, "reason": {"test"}})
 	testenv.Eventually(t, 30*time.Second, "bea's places gone on A and B", func() bool {
-		return claimsOnA("bea") == 0 && safetyQuery(t, b, `SELECT count(*) FROM help_claims`) == 0
+		return claimsOnA("bea") == 0 && testenv.QueryCount(t, b, `SELECT count(*) FROM help_claims`) == 0
 	})
 	if code := bea.Do(http.MethodGet, "/api/v1/village/help/"+onB.ID, nil, nil); code != http.StatusNotFound {
 		t.Errorf("bea, banned, still gets the copy on B: %d", code)

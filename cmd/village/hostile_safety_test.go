@@ -27,7 +27,7 @@ const (
 func moderationState(t *testing.T, v *testenv.Village) string {
 	t.Helper()
 	var out string
-	queryOne(t, v, &out, `SELECT concat_ws(' ',
+	testenv.QueryOne(t, v, &out, `SELECT concat_ws(' ',
 		'log', (SELECT count(*) FROM moderation_log),
 		'bans', (SELECT count(*) FROM group_bans),
 		'reports', (SELECT count(*) FROM reports),
@@ -52,8 +52,8 @@ func TestHostileModerationActivitiesAreRefusedOrIgnoredWithoutFetches(t *testing
 	remo := testenv.NewRemote(t, "remo") // a remote moderator of park
 	rex := testenv.NewRemote(t, "rex")   // a remote member, no moderator
 	bait := testenv.NewRemote(t, "bait") // named in activities: must never be fetched
-	joinGroup(t, v, remo, "park")
-	joinGroup(t, v, rex, "park")
+	testenv.JoinGroup(t, v, remo, "park")
+	testenv.JoinGroup(t, v, rex, "park")
 	mona := v.SignIn("mona")
 	if code, body := mona.Submit("/groups/park/moderators", url.Values{"handle": {remo.ActorID}}); code != 303 {
 		t.Fatalf("remo named moderator: %d %.300s", code, body)
@@ -193,21 +193,21 @@ func TestHostileModerationActivitiesAreRefusedOrIgnoredWithoutFetches(t *testing
 		t.Errorf("a real Flag among 5,000 objects: %d %s", resp.StatusCode, body)
 	}
 	var comment string
-	queryOne(t, v, &comment, `SELECT coalesce(string_agg(comment, '|'), '') FROM reports`)
+	testenv.QueryOne(t, v, &comment, `SELECT coalesce(string_agg(comment, '|'), '') FROM reports`)
 	if strings.Contains(comment, "<script") || strings.Contains(comment, "<img") || !strings.Contains(comment, "rude") {
 		t.Errorf("the report's comment: %q", comment)
 	}
-	if n := safetyQuery(t, v, `SELECT count(*) FROM reports`); n != 1 {
+	if n := testenv.QueryCount(t, v, `SELECT count(*) FROM reports`); n != 1 {
 		t.Errorf("%d reports, want 1", n)
 	}
 	if resp, body := remo.Deliver(groupInbox, map[string]any{"id": id(remo), "type": "Block", "actor": remo.ActorID, "object": rex.ActorID,
 		"target": group, "summary": strings.Repeat("spam ", 100_000)}); resp.StatusCode >= 300 {
 		t.Errorf("a real ban with a long summary: %d %s", resp.StatusCode, body)
 	}
-	if n := safetyQuery(t, v, `SELECT coalesce(max(char_length(reason)), -1) FROM group_bans`); n < 1 || n > 5000 {
+	if n := testenv.QueryCount(t, v, `SELECT coalesce(max(char_length(reason)), -1) FROM group_bans`); n < 1 || n > 5000 {
 		t.Errorf("the ban's reason is %d characters long, want it cut to at most 5000", n)
 	}
-	if n := safetyQuery(t, v, `SELECT coalesce(max(char_length(reason)), -1) FROM moderation_log`); n > 5000 {
+	if n := testenv.QueryCount(t, v, `SELECT coalesce(max(char_length(reason)), -1) FROM moderation_log`); n > 5000 {
 		t.Errorf("the log's reason is %d characters long, want at most 5000", n)
 	}
 	if hits := bait.Hits(); hits != 0 {
@@ -241,10 +241,10 @@ func TestHostileRelayNoteEscapesTheAuthorsName(t *testing.T) {
 		}
 	}
 	testenv.Eventually(t, 30*time.Second, "two join requests", func() bool {
-		return safetyQuery(t, v, `SELECT count(*) FROM follows WHERE state = 'pending'`) == 2
+		return testenv.QueryCount(t, v, `SELECT count(*) FROM follows WHERE state = 'pending'`) == 2
 	})
 	var ids []int64
-	dbQuery(t, v, func(ctx context.Context, conn *pgx.Conn) error {
+	testenv.DBQuery(t, v, func(ctx context.Context, conn *pgx.Conn) error {
 		rows, err := conn.Query(ctx, `SELECT id FROM follows WHERE state = 'pending' ORDER BY id`)
 		if err != nil {
 			return err
@@ -257,7 +257,7 @@ func TestHostileRelayNoteEscapesTheAuthorsName(t *testing.T) {
 			t.Fatalf("approve: %d %.300s", code, body)
 		}
 	}
-	testenv.Eventually(t, 30*time.Second, "mia's Accept", func() bool { return len(received(mia, "Accept")) > 0 })
+	testenv.Eventually(t, 30*time.Second, "mia's Accept", func() bool { return len(testenv.ReceivedOfType(mia, "Accept")) > 0 })
 	postURI := evil.ActorID + "/statuses/1"
 	if resp, body := evil.Deliver(group+"/inbox", map[string]any{"id": postURI + "/activity", "type": "Create", "actor": evil.ActorID,
 		"to": []any{group}, "object": map[string]any{"id": postURI, "type": "Note", "attributedTo": evil.ActorID, "to": []any{group},
@@ -266,9 +266,9 @@ func TestHostileRelayNoteEscapesTheAuthorsName(t *testing.T) {
 	}
 	var relay map[string]any
 	testenv.Eventually(t, 30*time.Second, "the relay note at mia", func() bool {
-		for _, a := range received(mia, "Create") {
+		for _, a := range testenv.ReceivedOfType(mia, "Create") {
 			if a["actor"] == group {
-				relay = innerOf(a)
+				relay = testenv.InnerOf(a)
 				return true
 			}
 		}

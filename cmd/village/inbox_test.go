@@ -202,7 +202,7 @@ func TestFetchesOfPrivateAddressesAreRefusedUnlessAllowed(t *testing.T) {
 	alice := v.User("alice")
 	remote := testenv.NewRemote(t, "lena")
 	var res struct {
-		Accounts []account `json:"accounts"`
+		Accounts []testenv.Account `json:"accounts"`
 	}
 	alice.Get("/api/v2/search?"+url.Values{"q": {remote.ActorID}, "resolve": {"true"}}.Encode(), &res)
 	if len(res.Accounts) != 0 || remote.Hits() != 0 {
@@ -225,7 +225,7 @@ func TestFetchedDocumentWhoseIDIsNotItsURLIsDiscarded(t *testing.T) {
 	remote.Serve("/users/impostor", impostor)
 	before := stored(t, v)
 	var res struct {
-		Accounts []account `json:"accounts"`
+		Accounts []testenv.Account `json:"accounts"`
 	}
 	alice.Get("/api/v2/search?"+url.Values{"q": {remote.Server.URL + "/users/impostor"}, "resolve": {"true"}}.Encode(), &res)
 	if len(res.Accounts) != 0 {
@@ -252,7 +252,7 @@ func TestActorUpdatesAndDeletesApply(t *testing.T) {
 		t.Fatalf("follow: %d", code)
 	}
 	juneAcct := "june@" + strings.TrimPrefix(remote.Server.URL, "http://")
-	june := lookup(t, alice, juneAcct)
+	june := testenv.Lookup(t, alice, juneAcct)
 
 	// A new display name is applied.
 	doc := remote.ActorDocument()

@@ -32,7 +32,7 @@ func hostOf(t *testing.T, u string) string {
 // postStored reports whether an instance keeps a post with this id.
 func postStored(t *testing.T, v *testenv.Village, uri string) bool {
 	t.Helper()
-	return safetyQuery(t, v, `SELECT count(*) FROM posts WHERE uri = $1`, uri) > 0
+	return testenv.QueryCount(t, v, `SELECT count(*) FROM posts WHERE uri = $1`, uri) > 0
 }
 
 // pageText loads a public page as a browser would and returns its HTML.
@@ -64,37 +64,31 @@ func createBy(r *testenv.Remote, note map[string]any) map[string]any {
 		"type": "Create", "actor": r.ActorID, "to": note["to"], "cc": note["cc"], "object": note}
 }
 
-// send posts an activity signed by r to v's shared inbox and returns the status.
-func send(t *testing.T, v *testenv.Village, r *testenv.Remote, activity map[string]any) int {
-	t.Helper()
-	return r.Post(v.BaseURL+"/inbox", testenv.Activity(t, activity), time.Now())
-}
-
 // followedBy has a peer follow a local person and waits for the Accept.
 func followedBy(t *testing.T, v *testenv.Village, r *testenv.Remote, user string) {
 	t.Helper()
-	n := len(received(r, "Accept"))
+	n := len(testenv.ReceivedOfType(r, "Accept"))
 	follow := map[string]any{"id": r.ActorID + "/follows/" + user + fmt.Sprint(n), "type": "Follow", "actor": r.ActorID,
 		"object": v.BaseURL + "/users/" + user}
-	if code := send(t, v, r, follow); code != http.StatusAccepted {
+	if code := testenv.PostToInbox(t, v, r, follow); code != http.StatusAccepted {
 		t.Fatalf("%s follows %s: %d", r.Username, user, code)
 	}
-	testenv.Eventually(t, 30*time.Second, r.Username+"'s Accept", func() bool { return len(received(r, "Accept")) > n })
+	testenv.Eventually(t, 30*time.Second, r.Username+"'s Accept", func() bool { return len(testenv.ReceivedOfType(r, "Accept")) > n })
 }
 
 // follows has a local person follow a peer, which accepts.
-func follows(t *testing.T, v *testenv.Village, c *testenv.Client, r *testenv.Remote) account {
+func follows(t *testing.T, v *testenv.Village, c *testenv.Client, r *testenv.Remote) testenv.Account {
 	t.Helper()
-	acc := resolve(t, c, r.ActorID)
-	n := len(received(r, "Follow"))
+	acc := testenv.Resolve(t, c, r.ActorID)
+	n := len(testenv.ReceivedOfType(r, "Follow"))
 	c.Post("/api/v1/accounts/"+acc.ID+"/follow", nil, nil)
-	testenv.Eventually(t, 30*time.Second, "the Follow at "+r.Username, func() bool { return len(received(r, "Follow")) > n })
-	follow := received(r, "Follow")[n]
+	testenv.Eventually(t, 30*time.Second, "the Follow at "+r.Username, func() bool { return len(testenv.ReceivedOfType(r, "Follow")) > n })
+	follow := testenv.ReceivedOfType(r, "Follow")[n]
 	accept := map[string]any{"id": r.ActorID + "/accepts/" + fmt.Sprint(n), "type": "Accept", "actor": r.ActorID, "object": follow}
-	if code := send(t, v, r, accept); code != http.StatusAccepted {
+	if code := testenv.PostToInbox(t, v, r, accept); code != http.StatusAccepted {
 		t.Fatalf("%s accepts: %d", r.Username, code)
 	}
-	if rel := relationshipOf(t, c, acc.ID); !rel.Following {
+	if rel := testenv.RelationshipOf(t, c, acc.ID); !rel.Following {
 		t.Fatalf("following %s: %+v", r.Username, rel)
 	}
 	return acc
@@ -105,12 +99,12 @@ func TestDomainSuspendRefusesItsActivitiesAlsoInsideAnAnnounce(t *testing.T) {
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.30:0"})
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice := v.User("alice")
-	alice.Post("/api/v1/accounts/"+lookup(t, alice, "moms").ID+"/follow", nil, nil)
+	alice.Post("/api/v1/accounts/"+testenv.Lookup(t, alice, "moms").ID+"/follow", nil, nil)
 	bad := testenv.NewRemote(t, "bad")   // its domain gets blocked
 	gina := testenv.NewRemote(t, "gina") // an allowed server that passes things on
 	olga := testenv.NewRemote(t, "olga") // an allowed author: the control
-	joinGroup(t, v, bad, "moms")
-	joinGroup(t, v, olga, "moms")
+	testenv.JoinGroup(t, v, bad, "moms")
+	testenv.JoinGroup(t, v, olga, "moms")
 	badNote := remoteNote(bad, 1, "from the blocked domain")
 	bad.Serve("/users/bad/statuses/1", badNote)
 	olgaNote := remoteNote(olga, 1, "from an allowed domain")
@@ -124,10 +118,10 @@ func TestDomainSuspendRefusesItsActivitiesAlsoInsideAnAnnounce(t *testing.T) {
 	if list := v.Admin("admin", "domain", "list"); !strings.Contains(list, badHost) || !strings.Contains(list, "spam waves") {
 		t.Errorf("domain list: %q", list)
 	}
-	if n := safetyQuery(t, v, `SELECT count(*) FROM follows f JOIN actors a ON a.id = f.follower_id WHERE a.uri = $1`, bad.ActorID); n != 0 {
+	if n := testenv.QueryCount(t, v, `SELECT count(*) FROM follows f JOIN actors a ON a.id = f.follower_id WHERE a.uri = $1`, bad.ActorID); n != 0 {
 		t.Errorf("the blocked domain's follow of the group is still there (%d)", n)
 	}
-	if n := safetyQuery(t, v, `SELECT count(*) FROM moderation_log WHERE action = 'block_domain' AND group_id IS NULL AND target_text LIKE $1`, badHost+"%"); n != 1 {
+	if n := testenv.QueryCount(t, v, `SELECT count(*) FROM moderation_log WHERE action = 'block_domain' AND group_id IS NULL AND target_text LIKE $1`, badHost+"%"); n != 1 {
 		t.Errorf("moderation log rows for the block: %d", n)
 	}
 	time.Sleep(domainBlockDelay)
@@ -135,7 +129,7 @@ func TestDomainSuspendRefusesItsActivitiesAlsoInsideAnAnnounce(t *testing.T) {
 	// Its own Create: 403, nothing stored, nothing fetched from it.
 	before, hits := stored(t, v), bad.Hits()
 	second := remoteNote(bad, 2, "posting into the group while blocked", v.BaseURL+"/groups/moms")
-	if code := send(t, v, bad, createBy(bad, second)); code != http.StatusForbidden {
+	if code := testenv.PostToInbox(t, v, bad, createBy(bad, second)); code != http.StatusForbidden {
 		t.Errorf("the blocked domain's Create: %d, want 403", code)
 	}
 	if after := stored(t, v); after != before || postStored(t, v, second["id"].(string)) {
@@ -154,7 +148,7 @@ func TestDomainSuspendRefusesItsActivitiesAlsoInsideAnAnnounce(t *testing.T) {
 			"to": []any{"https://www.w3.org/ns/activitystreams#Public"}},
 	}
 	for i, a := range announces {
-		if code := send(t, v, gina, a); code != http.StatusAccepted {
+		if code := testenv.PostToInbox(t, v, gina, a); code != http.StatusAccepted {
 			t.Fatalf("announce %d: %d", i+1, code)
 		}
 	}
@@ -172,17 +166,17 @@ func TestDomainSuspendRefusesItsActivitiesAlsoInsideAnAnnounce(t *testing.T) {
 	}
 
 	// Nothing goes to it: a post into the group reaches olga, not bad.
-	post(t, alice, url.Values{"status": {"@moms playground at four?"}})
-	testenv.Eventually(t, 30*time.Second, "the group's share at olga", func() bool { return len(received(olga, "Announce")) > 0 })
+	testenv.PostStatus(t, alice, url.Values{"status": {"@moms playground at four?"}})
+	testenv.Eventually(t, 30*time.Second, "the group's share at olga", func() bool { return len(testenv.ReceivedOfType(olga, "Announce")) > 0 })
 	time.Sleep(500 * time.Millisecond)
-	if n := len(received(bad, "Announce")); n != 0 {
+	if n := len(testenv.ReceivedOfType(bad, "Announce")); n != 0 {
 		t.Errorf("the blocked domain got %d shares", n)
 	}
 
 	// Lifted: it is heard again.
 	v.Admin("admin", "domain", "unblock", badHost)
 	time.Sleep(domainBlockDelay)
-	joinGroup(t, v, bad, "moms")
+	testenv.JoinGroup(t, v, bad, "moms")
 }
 
 func TestDomainSilenceKeepsPostsOffPublicPagesButFollowersStillSeeThem(t *testing.T) {
@@ -200,7 +194,7 @@ func TestDomainSilenceKeepsPostsOffPublicPagesButFollowersStillSeeThem(t *testin
 		{sil, remoteNote(sil, 1, "followed and public")},
 		{str, remoteNote(str, 1, "a stranger says hello", aliceURL)},
 	} {
-		if code := send(t, v, n.r, createBy(n.r, n.note)); code != http.StatusAccepted {
+		if code := testenv.PostToInbox(t, v, n.r, createBy(n.r, n.note)); code != http.StatusAccepted {
 			t.Fatalf("create: %d", code)
 		}
 	}
@@ -228,8 +222,8 @@ func TestDomainSilenceKeepsPostsOffPublicPagesButFollowersStillSeeThem(t *testin
 	}
 
 	// Mentions: from the stranger, no notification; from whom alice follows, one.
-	send(t, v, str, createBy(str, remoteNote(str, 2, "hey alice, look", aliceURL)))
-	send(t, v, sil, createBy(sil, remoteNote(sil, 2, "hi alice", aliceURL)))
+	testenv.PostToInbox(t, v, str, createBy(str, remoteNote(str, 2, "hey alice, look", aliceURL)))
+	testenv.PostToInbox(t, v, sil, createBy(sil, remoteNote(sil, 2, "hi alice", aliceURL)))
 	var ns []notification
 	alice.Get("/api/v1/notifications", &ns)
 	var fromStranger, fromFollowed int
@@ -252,7 +246,7 @@ func TestSuspendedUserCannotLogInUseTheAPIOrBeFetched(t *testing.T) {
 	bob, carol := v.User("bob"), v.User("carol")
 	fan := testenv.NewRemote(t, "fan")
 	followedBy(t, v, fan, "bob")
-	post(t, bob, url.Values{"status": {"bob was here"}})
+	testenv.PostStatus(t, bob, url.Values{"status": {"bob was here"}})
 	bobShown := func() bool {
 		s, _ := find(timeline(t, carol, "/api/v1/timelines/public"), "bob was here")
 		return s != nil
@@ -291,7 +285,7 @@ func TestSuspendedUserCannotLogInUseTheAPIOrBeFetched(t *testing.T) {
 		t.Errorf("WebFinger of bob: %v %v, want 410", resp.StatusCode, err)
 	}
 	testenv.Eventually(t, 30*time.Second, "Delete{bob} at his follower's server", func() bool {
-		for _, d := range received(fan, "Delete") {
+		for _, d := range testenv.ReceivedOfType(fan, "Delete") {
 			if d["actor"] == actorURL && d["object"] == actorURL {
 				return true
 			}
@@ -302,11 +296,11 @@ func TestSuspendedUserCannotLogInUseTheAPIOrBeFetched(t *testing.T) {
 		t.Errorf("suspending twice: %v %q", err, stderr)
 	}
 	newFan := testenv.NewRemote(t, "newfan")
-	if code := send(t, v, newFan, map[string]any{"id": newFan.ActorID + "/follows/1", "type": "Follow", "actor": newFan.ActorID,
+	if code := testenv.PostToInbox(t, v, newFan, map[string]any{"id": newFan.ActorID + "/follows/1", "type": "Follow", "actor": newFan.ActorID,
 		"object": actorURL}); code != http.StatusGone {
 		t.Errorf("a new Follow of suspended bob: %d, want 410", code)
 	}
-	if n := safetyQuery(t, v, `SELECT count(*) FROM moderation_log WHERE action = 'suspend_user' AND group_id IS NULL AND reason = 'spam'`); n != 1 {
+	if n := testenv.QueryCount(t, v, `SELECT count(*) FROM moderation_log WHERE action = 'suspend_user' AND group_id IS NULL AND reason = 'spam'`); n != 1 {
 		t.Errorf("moderation log rows: %d", n)
 	}
 	if bobShown() {
@@ -320,7 +314,7 @@ func TestSuspendedUserCannotLogInUseTheAPIOrBeFetched(t *testing.T) {
 	if code := testenv.GetActivity(t, actorURL, nil); code != http.StatusOK {
 		t.Errorf("after unsuspending, bob's actor: %d", code)
 	}
-	testenv.Eventually(t, 30*time.Second, "Update{bob} at his follower's server", func() bool { return len(received(fan, "Update")) > 0 })
+	testenv.Eventually(t, 30*time.Second, "Update{bob} at his follower's server", func() bool { return len(testenv.ReceivedOfType(fan, "Update")) > 0 })
 	if !bobShown() {
 		t.Error("after unsuspending, bob's post is not public again")
 	}
@@ -336,7 +330,7 @@ func TestInstanceRolesFromTheCommandLine(t *testing.T) {
 	if list := v.Admin("admin", "user", "list"); !strings.Contains(list, "moderator") {
 		t.Errorf("user list shows no role: %q", list)
 	}
-	if n := safetyQuery(t, v, `SELECT count(*) FROM accounts WHERE is_moderator AND NOT is_admin`); n != 1 {
+	if n := testenv.QueryCount(t, v, `SELECT count(*) FROM accounts WHERE is_moderator AND NOT is_admin`); n != 1 {
 		t.Errorf("moderators stored: %d", n)
 	}
 	for _, bad := range []struct {
@@ -353,28 +347,9 @@ func TestInstanceRolesFromTheCommandLine(t *testing.T) {
 			t.Errorf("%v: %v %q, want an error saying %q", bad.args, err, stderr, bad.want)
 		}
 	}
-	if n := safetyQuery(t, v, `SELECT count(*) FROM domain_blocks`); n != 0 {
+	if n := testenv.QueryCount(t, v, `SELECT count(*) FROM domain_blocks`); n != 0 {
 		t.Errorf("a refused block was stored (%d)", n)
 	}
-}
-
-// blockRelationship is the part of Mastodon's Relationship blocks change.
-type blockRelationship struct {
-	Following  bool `json:"following"`
-	FollowedBy bool `json:"followed_by"`
-	Blocking   bool `json:"blocking"`
-	BlockedBy  bool `json:"blocked_by"`
-	Muting     bool `json:"muting"`
-}
-
-func blockRelationshipOf(t *testing.T, c *testenv.Client, id string) blockRelationship {
-	t.Helper()
-	var rels []blockRelationship
-	c.Get("/api/v1/accounts/relationships?id[]="+id, &rels)
-	if len(rels) != 1 {
-		t.Fatalf("relationships of %s: %v", id, rels)
-	}
-	return rels[0]
 }
 
 func TestUserBlockReachesTheRemoteServerAndUnblockSendsUndo(t *testing.T) {
@@ -392,17 +367,17 @@ func TestUserBlockReachesTheRemoteServerAndUnblockSendsUndo(t *testing.T) {
 		t.Fatalf("no follow notification from rob before the block: the control failed (%v)", before)
 	}
 
-	var rel blockRelationship
+	var rel testenv.BlockRelationship
 	alice.Post("/api/v1/accounts/"+acc.ID+"/block", nil, &rel)
 	if !rel.Blocking || rel.Following || rel.FollowedBy {
 		t.Errorf("after the block: %+v, want blocking and no follows either way", rel)
 	}
-	testenv.Eventually(t, 30*time.Second, "the Block at rob's server", func() bool { return len(received(rob, "Block")) == 1 })
-	block := received(rob, "Block")[0]
+	testenv.Eventually(t, 30*time.Second, "the Block at rob's server", func() bool { return len(testenv.ReceivedOfType(rob, "Block")) == 1 })
+	block := testenv.ReceivedOfType(rob, "Block")[0]
 	if block["actor"] != aliceURL || block["object"] != rob.ActorID {
 		t.Errorf("Block %v, want actor alice, object rob", block)
 	}
-	var blocked []account
+	var blocked []testenv.Account
 	alice.Get("/api/v1/blocks", &blocked)
 	if len(blocked) != 1 || blocked[0].ID != acc.ID {
 		t.Errorf("GET /api/v1/blocks: %v", blocked)
@@ -411,21 +386,21 @@ func TestUserBlockReachesTheRemoteServerAndUnblockSendsUndo(t *testing.T) {
 	// What rob does now does not reach her: his Follow is rejected, his
 	// mention makes no notification, his posts stay off her home.
 	follow := map[string]any{"id": rob.ActorID + "/follows/again", "type": "Follow", "actor": rob.ActorID, "object": aliceURL}
-	if code := send(t, v, rob, follow); code != http.StatusAccepted {
+	if code := testenv.PostToInbox(t, v, rob, follow); code != http.StatusAccepted {
 		t.Fatalf("rob's Follow: %d", code)
 	}
 	testenv.Eventually(t, 30*time.Second, "the Reject at rob's server", func() bool {
-		for _, r := range received(rob, "Reject") {
-			if innerOf(r)["id"] == follow["id"] {
+		for _, r := range testenv.ReceivedOfType(rob, "Reject") {
+			if testenv.InnerOf(r)["id"] == follow["id"] {
 				return true
 			}
 		}
 		return false
 	})
-	if rel := blockRelationshipOf(t, alice, acc.ID); rel.FollowedBy {
+	if rel := testenv.BlockRelationshipOf(t, alice, acc.ID); rel.FollowedBy {
 		t.Error("rob's Follow was kept")
 	}
-	send(t, v, rob, createBy(rob, remoteNote(rob, 1, "alice, answer me", aliceURL)))
+	testenv.PostToInbox(t, v, rob, createBy(rob, remoteNote(rob, 1, "alice, answer me", aliceURL)))
 	var ns []notification
 	alice.Get("/api/v1/notifications", &ns)
 	for _, n := range ns {
@@ -451,8 +426,8 @@ func TestUserBlockReachesTheRemoteServerAndUnblockSendsUndo(t *testing.T) {
 		t.Error("still blocking after unblock")
 	}
 	testenv.Eventually(t, 30*time.Second, "the Undo{Block} at rob's server", func() bool {
-		for _, u := range received(rob, "Undo") {
-			if o := innerOf(u); o["type"] == "Block" && o["id"] == block["id"] && u["actor"] == aliceURL {
+		for _, u := range testenv.ReceivedOfType(rob, "Undo") {
+			if o := testenv.InnerOf(u); o["type"] == "Block" && o["id"] == block["id"] && u["actor"] == aliceURL {
 				return true
 			}
 		}
@@ -462,7 +437,7 @@ func TestUserBlockReachesTheRemoteServerAndUnblockSendsUndo(t *testing.T) {
 	// A mute stays here: listed, nothing sent.
 	sent := len(rob.Received())
 	alice.Post("/api/v1/accounts/"+acc.ID+"/mute", nil, &rel)
-	var muted []account
+	var muted []testenv.Account
 	alice.Get("/api/v1/mutes", &muted)
 	if !rel.Muting || len(muted) != 1 {
 		t.Errorf("mute: %+v, mutes %v", rel, muted)
@@ -483,10 +458,10 @@ func TestRemoteBlockOfALocalUserEndsFollowsAndIsRecorded(t *testing.T) {
 	aliceURL := v.BaseURL + "/users/alice"
 
 	block := map[string]any{"id": rob.ActorID + "/blocks/1", "type": "Block", "actor": rob.ActorID, "object": aliceURL}
-	if code := send(t, v, rob, block); code != http.StatusAccepted {
+	if code := testenv.PostToInbox(t, v, rob, block); code != http.StatusAccepted {
 		t.Fatalf("rob's Block: %d", code)
 	}
-	if rel := blockRelationshipOf(t, alice, acc.ID); !rel.BlockedBy || rel.Following || rel.FollowedBy {
+	if rel := testenv.BlockRelationshipOf(t, alice, acc.ID); !rel.BlockedBy || rel.Following || rel.FollowedBy {
 		t.Errorf("after rob's Block: %+v, want blocked_by and no follows", rel)
 	}
 	if code := alice.Do(http.MethodPost, "/api/v1/accounts/"+acc.ID+"/follow", url.Values{}, nil); code != http.StatusForbidden {
@@ -494,10 +469,10 @@ func TestRemoteBlockOfALocalUserEndsFollowsAndIsRecorded(t *testing.T) {
 	}
 
 	undo := map[string]any{"id": rob.ActorID + "/blocks/1/undo", "type": "Undo", "actor": rob.ActorID, "object": block}
-	if code := send(t, v, rob, undo); code != http.StatusAccepted {
+	if code := testenv.PostToInbox(t, v, rob, undo); code != http.StatusAccepted {
 		t.Fatalf("rob's Undo{Block}: %d", code)
 	}
-	if rel := blockRelationshipOf(t, alice, acc.ID); rel.BlockedBy {
+	if rel := testenv.BlockRelationshipOf(t, alice, acc.ID); rel.BlockedBy {
 		t.Error("still blocked_by after Undo{Block}")
 	}
 	if code := alice.Do(http.MethodPost, "/api/v1/accounts/"+acc.ID+"/follow", url.Values{}, nil); code != http.StatusOK {
@@ -513,14 +488,14 @@ func TestDomainSuspendBetweenVillagesDropsAGroupsShareOfTheBlockedVillagesPost(t
 	c.Admin("admin", "group", "create", "town", "--title", "Town")
 	alice, bob, cara := a.User("alice"), b.User("bob"), c.User("cara")
 	for _, m := range []*testenv.Client{alice, bob, cara} {
-		town := resolve(t, m, "@town@"+c.Addr)
+		town := testenv.Resolve(t, m, "@town@"+c.Addr)
 		m.Post("/api/v1/accounts/"+town.ID+"/follow", nil, nil)
-		testenv.Eventually(t, 30*time.Second, "membership of town", func() bool { return relationshipOf(t, m, town.ID).Following })
+		testenv.Eventually(t, 30*time.Second, "membership of town", func() bool { return testenv.RelationshipOf(t, m, town.ID).Following })
 	}
 	announcesAtA := func() int {
-		return safetyQuery(t, a, `SELECT count(*) FROM inbox_activities WHERE type = 'Announce'`)
+		return testenv.QueryCount(t, a, `SELECT count(*) FROM inbox_activities WHERE type = 'Announce'`)
 	}
-	post(t, cara, url.Values{"status": {"@town control before the block"}})
+	testenv.PostStatus(t, cara, url.Values{"status": {"@town control before the block"}})
 	testenv.Eventually(t, 30*time.Second, "the control share at alice's", func() bool {
 		s, _ := find(timeline(t, alice, "/api/v1/timelines/home"), "control before the block")
 		return s != nil
@@ -532,7 +507,7 @@ func TestDomainSuspendBetweenVillagesDropsAGroupsShareOfTheBlockedVillagesPost(t
 	// bob's post into the town group: the group shares it with its members,
 	// alice's village among them, which drops it.
 	seen := announcesAtA()
-	blocked := post(t, bob, url.Values{"status": {"@town@" + c.Addr + " from the blocked village"}})
+	blocked := testenv.PostStatus(t, bob, url.Values{"status": {"@town@" + c.Addr + " from the blocked village"}})
 	testenv.Eventually(t, 30*time.Second, "the group's share of bob's post at alice's village", func() bool { return announcesAtA() > seen })
 	if postStored(t, a, blocked.URI) {
 		t.Error("alice's village stored the blocked village's post from the group's share")
@@ -541,7 +516,7 @@ func TestDomainSuspendBetweenVillagesDropsAGroupsShareOfTheBlockedVillagesPost(t
 		t.Error("alice sees the blocked village's post")
 	}
 	// The same group's share of an allowed member's post still arrives.
-	post(t, cara, url.Values{"status": {"@town control after the block"}})
+	testenv.PostStatus(t, cara, url.Values{"status": {"@town control after the block"}})
 	testenv.Eventually(t, 30*time.Second, "the control share after the block", func() bool {
 		s, _ := find(timeline(t, alice, "/api/v1/timelines/home"), "control after the block")
 		return s != nil
@@ -552,72 +527,23 @@ func TestDomainSuspendBetweenVillagesDropsAGroupsShareOfTheBlockedVillagesPost(t
 	if aliceOnB != nil {
 		bob.Post("/api/v1/accounts/"+aliceOnB.ID+"/follow", nil, nil)
 		time.Sleep(2 * time.Second)
-		if n := safetyQuery(t, a, `SELECT count(*) FROM follows f JOIN actors x ON x.id = f.follower_id WHERE x.domain = $1`, b.Addr); n != 0 {
+		if n := testenv.QueryCount(t, a, `SELECT count(*) FROM follows f JOIN actors x ON x.id = f.follower_id WHERE x.domain = $1`, b.Addr); n != 0 {
 			t.Errorf("alice's village keeps %d follows from the blocked village", n)
 		}
 	}
 }
 
 // resolveOrNil is resolve for a handle that a block may keep from resolving.
-func resolveOrNil(t *testing.T, c *testenv.Client, handle string) *account {
+func resolveOrNil(t *testing.T, c *testenv.Client, handle string) *testenv.Account {
 	t.Helper()
 	var res struct {
-		Accounts []account `json:"accounts"`
+		Accounts []testenv.Account `json:"accounts"`
 	}
 	code := c.Do(http.MethodGet, "/api/v2/search?"+url.Values{"q": {handle}, "resolve": {"true"}, "type": {"accounts"}}.Encode(), nil, &res)
 	if code != http.StatusOK || len(res.Accounts) != 1 {
 		return nil
 	}
 	return &res.Accounts[0]
-}
-
-// TestInstanceModeratorSuspendsBlocksAndMembersBlockInARealBrowser: an
-// instance moderator logs in in headless Chromium, suspends a member and
-// blocks a server from the moderation page; a member blocks someone from
-// their profile. Both pages pass axe-core's WCAG A/AA rules in both themes
-// at phone and desktop widths (screenshots in test-artifacts/).
-func TestInstanceModeratorSuspendsBlocksAndMembersBlockInARealBrowser(t *testing.T) {
-	t.Parallel()
-	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.37:0"})
-	v.User("mo")
-	v.Admin("admin", "user", "role", "mo", "moderator")
-	v.User("tess")
-	pia := v.User("pia")
-	post(t, pia, url.Values{"status": {"Swings are fixed at the park!"}})
-	v.Admin("admin", "domain", "block", "loud.example", "--severity", "silence", "--reason", "too many ads")
-
-	b := newBrowser(t)
-	b.BaseURL = v.BaseURL
-	b.Visit("/login?next=%2Fadmin%2Fmoderation")
-	b.Fill("#login", "mo")
-	b.Fill("#password", "password-mo")
-	b.Submit("main form[action='/login'] [type=submit]")
-	b.WaitText("main", "Keeping this village safe")
-	b.WaitText("main", "loud.example")
-	t.Run("moderation page", func(t *testing.T) { checkEveryWay(t, b.In(t), "moderation") })
-
-	b.Fill("#reason-tess", "harassment")
-	b.Submit("main form[action='/admin/users/tess/suspend'] button")
-	b.WaitText("main", "Suspended: they can no longer log in")
-	if !b.Has("main form[action='/admin/users/tess/unsuspend']") {
-		t.Error("no button to lift tess's suspension")
-	}
-	b.Fill("#domain", "spam.example")
-	b.Submit("main form[action='/admin/domain_blocks'] [type=submit]")
-	b.WaitText("main", "The server is blocked.")
-	b.WaitText("#log", "spam.example")
-	if out := v.Admin("admin", "domain", "list"); !strings.Contains(out, "spam.example") || !strings.Contains(out, "suspend") {
-		t.Errorf("the block made on the page: %q", out)
-	}
-
-	b.Visit("/users/pia")
-	b.WaitText("main", "Block or mute")
-	t.Run("profile with block and mute", func(t *testing.T) { checkEveryWay(t, b.In(t), "profile-block") })
-	b.Submit("main .profile-safety form[action$='/block'] button")
-	b.WaitText("main", "Unblock")
-	if rel := blockRelationshipOf(t, v.ClientFor("mo"), pia.MeID()); !rel.Blocking {
-		t.Errorf("after the profile's Block button: %+v", rel)
-	}
 }
 
 func TestDeliveriesQueuedBeforeADomainBlockAreDropped(t *testing.T) {
@@ -633,9 +559,9 @@ func TestDeliveriesQueuedBeforeADomainBlockAreDropped(t *testing.T) {
 	v.Admin("admin", "user", "suspend", "bob")
 	v.Admin("admin", "domain", "block", hostOf(t, fan.ActorID))
 	v.Start()
-	testenv.Eventually(t, 30*time.Second, "the Delete at the allowed server", func() bool { return len(received(other, "Delete")) == 1 })
+	testenv.Eventually(t, 30*time.Second, "the Delete at the allowed server", func() bool { return len(testenv.ReceivedOfType(other, "Delete")) == 1 })
 	time.Sleep(time.Second)
-	if n := len(received(fan, "Delete")); n != 0 {
+	if n := len(testenv.ReceivedOfType(fan, "Delete")); n != 0 {
 		t.Errorf("the blocked server got %d Deletes queued before its block", n)
 	}
 }

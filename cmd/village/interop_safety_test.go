@@ -43,8 +43,8 @@ func TestFlagsAndBlocksInTheShapesRealServersSend(t *testing.T) {
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrInteropFlags})
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice := v.User("alice")
-	joinFromVillage(t, alice, "moms")
-	st := post(t, alice, url.Values{"status": {"@moms who has a stroller to lend?"}})
+	testenv.JoinFromVillage(t, alice, "moms")
+	st := testenv.PostStatus(t, alice, url.Values{"status": {"@moms who has a stroller to lend?"}})
 	// Mastodon, GoToSocial and Misskey report from their instance actor.
 	inst := testenv.NewRemote(t, "instance")
 	doc := inst.ActorDocument()
@@ -54,8 +54,8 @@ func TestFlagsAndBlocksInTheShapesRealServersSend(t *testing.T) {
 	mia := testenv.NewRemote(t, "mia") // a Mastodon person
 	aliceURI, groupURI := v.BaseURL+"/users/alice", v.BaseURL+"/groups/moms"
 	var groupID, aliceID int64
-	queryOne(t, v, &groupID, `SELECT id FROM actors WHERE username = 'moms' AND type = 'Group' AND domain IS NULL`)
-	queryOne(t, v, &aliceID, `SELECT id FROM actors WHERE username = 'alice' AND type = 'Person' AND domain IS NULL`)
+	testenv.QueryOne(t, v, &groupID, `SELECT id FROM actors WHERE username = 'moms' AND type = 'Group' AND domain IS NULL`)
+	testenv.QueryOne(t, v, &aliceID, `SELECT id FROM actors WHERE username = 'alice' AND type = 'Person' AND domain IS NULL`)
 	fill := func(r *testenv.Remote) *strings.Replacer {
 		return strings.NewReplacer("{{ACTOR}}", r.ActorID, "{{ORIGIN}}", r.Server.URL, "{{TARGET}}", aliceURI,
 			"{{STATUS}}", st.URI, "{{GROUP}}", groupURI)
@@ -68,17 +68,19 @@ func TestFlagsAndBlocksInTheShapesRealServersSend(t *testing.T) {
 	reportOf := func(flagID string) *report {
 		var r report
 		var n int
-		queryOne(t, v, &n, `SELECT count(*) FROM reports WHERE flag_uri = $1`, flagID)
+		testenv.QueryOne(t, v, &n, `SELECT count(*) FROM reports WHERE flag_uri = $1`, flagID)
 		if n != 1 {
 			return nil
 		}
-		queryOne(t, v, &r.target, `SELECT target_id FROM reports WHERE flag_uri = $1`, flagID)
-		queryOne(t, v, &r.group, `SELECT group_id FROM reports WHERE flag_uri = $1`, flagID)
-		queryOne(t, v, &r.comment, `SELECT comment FROM reports WHERE flag_uri = $1`, flagID)
-		queryOne(t, v, &r.posts, `SELECT count(*) FROM report_posts rp JOIN reports r ON r.id = rp.report_id WHERE r.flag_uri = $1`, flagID)
+		testenv.QueryOne(t, v, &r.target, `SELECT target_id FROM reports WHERE flag_uri = $1`, flagID)
+		testenv.QueryOne(t, v, &r.group, `SELECT group_id FROM reports WHERE flag_uri = $1`, flagID)
+		testenv.QueryOne(t, v, &r.comment, `SELECT comment FROM reports WHERE flag_uri = $1`, flagID)
+		testenv.QueryOne(t, v, &r.posts, `SELECT count(*) FROM report_posts rp JOIN reports r ON r.id = rp.report_id WHERE r.flag_uri = $1`, flagID)
 		return &r
 	}
-	blocks := func() int { return safetyQuery(t, v, `SELECT count(*) FROM blocks WHERE blocked_id = $1`, aliceID) }
+	blocks := func() int {
+		return testenv.QueryCount(t, v, `SELECT count(*) FROM blocks WHERE blocked_id = $1`, aliceID)
+	}
 
 	steps := []struct {
 		file  string
@@ -94,7 +96,7 @@ func TestFlagsAndBlocksInTheShapesRealServersSend(t *testing.T) {
 			return ""
 		}},
 		{"mastodon_flag.json", inst, "/users/alice/inbox", func(id string) string { // delivered twice
-			if n := safetyQuery(t, v, `SELECT count(*) FROM reports WHERE flag_uri = $1`, id); n != 1 {
+			if n := testenv.QueryCount(t, v, `SELECT count(*) FROM reports WHERE flag_uri = $1`, id); n != 1 {
 				return fmt.Sprintf("a replayed Flag made %d reports", n)
 			}
 			return ""
@@ -158,13 +160,13 @@ func TestFlagsAndBlocksInTheShapesRealServersSend(t *testing.T) {
 		}
 	}
 	// A Flag that names nothing here is refused and stored nowhere.
-	before := safetyQuery(t, v, `SELECT count(*) FROM reports`)
+	before := testenv.QueryCount(t, v, `SELECT count(*) FROM reports`)
 	stray := strings.NewReplacer("{{ACTOR}}", inst.ActorID, "{{ORIGIN}}", inst.Server.URL, "{{TARGET}}", mia.ActorID,
 		"{{STATUS}}", mia.ActorID+"/statuses/9", "7c1e5f0a", "7c1e5f0b")
 	if code := inst.Post(v.BaseURL+"/inbox", payload(t, "mastodon_flag.json", stray), time.Now()); code != http.StatusBadRequest {
 		t.Errorf("a Flag about nobody here: %d, want 400", code)
 	}
-	if n := safetyQuery(t, v, `SELECT count(*) FROM reports`); n != before {
+	if n := testenv.QueryCount(t, v, `SELECT count(*) FROM reports`); n != before {
 		t.Errorf("a Flag about nobody here was stored")
 	}
 }
@@ -206,11 +208,11 @@ func TestLemmyCommunityModerationAppliesOnlyFromItsModerators(t *testing.T) {
 			"{{USER}}", ann.ActorID, "{{POST}}", postID, "{{EXPIRES}}", expires.Format(time.RFC3339Nano))
 	}
 	state := func() (deleted, locked bool, bans int, banEnds *time.Time) {
-		queryOne(t, b, &deleted, `SELECT deleted_at IS NOT NULL FROM posts WHERE uri = $1`, postID)
-		queryOne(t, b, &locked, `SELECT locked_at IS NOT NULL FROM posts WHERE uri = $1`, postID)
-		queryOne(t, b, &bans, `SELECT count(*) FROM group_bans`)
+		testenv.QueryOne(t, b, &deleted, `SELECT deleted_at IS NOT NULL FROM posts WHERE uri = $1`, postID)
+		testenv.QueryOne(t, b, &locked, `SELECT locked_at IS NOT NULL FROM posts WHERE uri = $1`, postID)
+		testenv.QueryOne(t, b, &bans, `SELECT count(*) FROM group_bans`)
 		if bans == 1 {
-			queryOne(t, b, &banEnds, `SELECT ends_at FROM group_bans`)
+			testenv.QueryOne(t, b, &banEnds, `SELECT ends_at FROM group_bans`)
 		}
 		return
 	}
@@ -262,7 +264,7 @@ func TestLemmyCommunityModerationAppliesOnlyFromItsModerators(t *testing.T) {
 	if code := club.Post(b.BaseURL+"/inbox", []byte(banBea), time.Now()); code != http.StatusAccepted {
 		t.Errorf("the ban of a member here: %d, want 202", code)
 	}
-	if n := safetyQuery(t, b, `SELECT count(*) FROM group_bans g JOIN actors a ON a.id = g.actor_id WHERE a.username = 'bea' AND a.domain IS NULL AND g.ends_at IS NOT NULL`); n != 1 {
+	if n := testenv.QueryCount(t, b, `SELECT count(*) FROM group_bans g JOIN actors a ON a.id = g.actor_id WHERE a.username = 'bea' AND a.domain IS NULL AND g.ends_at IS NOT NULL`); n != 1 {
 		t.Errorf("the ban of bea, a member here, is not kept with its end (%d rows)", n)
 	}
 
@@ -274,7 +276,7 @@ func TestLemmyCommunityModerationAppliesOnlyFromItsModerators(t *testing.T) {
 		t.Fatalf("Announce{Update{Group}}: %d", code)
 	}
 	var name string
-	queryOne(t, b, &name, `SELECT display_name FROM actors WHERE uri = $1`, club.ActorID)
+	testenv.QueryOne(t, b, &name, `SELECT display_name FROM actors WHERE uri = $1`, club.ActorID)
 	if name != "Club, renamed" {
 		t.Errorf("the community is called %q here, want the name its origin serves", name)
 	}
@@ -295,20 +297,20 @@ func TestModerationWeSendHasTheFieldsLemmyAndMastodonRead(t *testing.T) {
 	a.Admin("admin", "group", "moderator", "add", "moms", "olga", "--owner")
 	a.Admin("admin", "group", "moderator", "add", "circle", "olga", "--owner")
 	alice := a.User("alice")
-	joinFromVillage(t, alice, "moms")
+	testenv.JoinFromVillage(t, alice, "moms")
 	leo, mia := testenv.NewRemote(t, "leo"), testenv.NewRemote(t, "mia")
 	leo.Software, mia.Software = "lemmy", "mastodon"
-	joinGroup(t, a, leo, "moms")
-	joinGroup(t, a, mia, "moms")
+	testenv.JoinGroup(t, a, leo, "moms")
+	testenv.JoinGroup(t, a, mia, "moms")
 	olga := a.SignIn("olga")
 	groupURL, olgaURI := a.BaseURL+"/groups/moms", a.BaseURL+"/users/olga"
-	st := post(t, alice, url.Values{"status": {"@moms strollers for twins?"}})
-	testenv.Eventually(t, 30*time.Second, "the group's boost at the Mastodon member", func() bool { return len(received(mia, "Announce")) > 0 })
+	st := testenv.PostStatus(t, alice, url.Values{"status": {"@moms strollers for twins?"}})
+	testenv.Eventually(t, 30*time.Second, "the group's boost at the Mastodon member", func() bool { return len(testenv.ReceivedOfType(mia, "Announce")) > 0 })
 
 	inner := func(r *testenv.Remote, typ string, match func(map[string]any) bool) map[string]any {
 		var found map[string]any
 		testenv.Eventually(t, 30*time.Second, "Announce{"+typ+"} at "+r.Username, func() bool {
-			for _, an := range announcedOfType(r.Received(), groupURL, typ) {
+			for _, an := range testenv.AnnouncedOfType(r.Received(), groupURL, typ) {
 				if match(an) {
 					found = an
 					return true
@@ -343,8 +345,8 @@ func TestModerationWeSendHasTheFieldsLemmyAndMastodonRead(t *testing.T) {
 		t.Errorf("the Delete's actor is %v, want the moderator", del["actor"])
 	}
 	testenv.Eventually(t, 30*time.Second, "Undo{Announce} at the Mastodon member", func() bool {
-		for _, u := range received(mia, "Undo") {
-			in := innerOf(u)
+		for _, u := range testenv.ReceivedOfType(mia, "Undo") {
+			in := testenv.InnerOf(u)
 			if in["type"] == "Announce" && in["object"] == st.URI && in["id"] != nil && in["actor"] == groupURL {
 				return true
 			}
@@ -354,17 +356,17 @@ func TestModerationWeSendHasTheFieldsLemmyAndMastodonRead(t *testing.T) {
 
 	// Restore: the Undo embeds the whole Delete.
 	olga.MustSubmit("/groups/moms/restore", url.Values{"post": {st.ID}})
-	undo := inner(leo, "Undo", func(m map[string]any) bool { return innerOf(m)["type"] == "Delete" })
+	undo := inner(leo, "Undo", func(m map[string]any) bool { return testenv.InnerOf(m)["type"] == "Delete" })
 	hasAll("Undo{Delete}", undo, "id", "actor", "to", "cc")
-	hasAll("the Delete inside Undo", innerOf(undo), "id", "actor", "to", "cc", "summary", "object")
+	hasAll("the Delete inside Undo", testenv.InnerOf(undo), "id", "actor", "to", "cc", "summary", "object")
 
 	// Lock and unlock: the Undo embeds the whole Lock.
 	olga.MustSubmit("/groups/moms/lock", url.Values{"post": {st.ID}})
 	lock := inner(leo, "Lock", func(m map[string]any) bool { return m["object"] == st.URI })
 	hasAll("Lock", lock, "id", "actor", "to", "cc")
 	olga.MustSubmit("/groups/moms/unlock", url.Values{"post": {st.ID}})
-	unlock := inner(leo, "Undo", func(m map[string]any) bool { return innerOf(m)["type"] == "Lock" })
-	hasAll("the Lock inside Undo", innerOf(unlock), "id", "actor", "to", "cc", "object")
+	unlock := inner(leo, "Undo", func(m map[string]any) bool { return testenv.InnerOf(m)["type"] == "Lock" })
+	hasAll("the Lock inside Undo", testenv.InnerOf(unlock), "id", "actor", "to", "cc", "object")
 
 	// A ban for a week: endTime and expires; lifted: the Undo embeds the whole Block.
 	olga.MustSubmit("/groups/moms/bans", url.Values{"handle": {mia.ActorID}, "reason": {"spam"}, "days": {"7"}})
@@ -374,27 +376,27 @@ func TestModerationWeSendHasTheFieldsLemmyAndMastodonRead(t *testing.T) {
 		t.Errorf("endTime %v and expires %v differ", block["endTime"], block["expires"])
 	}
 	var miaID int64
-	queryOne(t, a, &miaID, `SELECT id FROM actors WHERE uri = $1`, mia.ActorID)
+	testenv.QueryOne(t, a, &miaID, `SELECT id FROM actors WHERE uri = $1`, mia.ActorID)
 	olga.MustSubmit("/groups/moms/unban", url.Values{"actor": {fmt.Sprint(miaID)}})
-	unban := inner(leo, "Undo", func(m map[string]any) bool { return innerOf(m)["type"] == "Block" })
-	hasAll("the Block inside Undo", innerOf(unban), "id", "actor", "to", "cc", "target", "object")
+	unban := inner(leo, "Undo", func(m map[string]any) bool { return testenv.InnerOf(m)["type"] == "Block" })
+	hasAll("the Block inside Undo", testenv.InnerOf(unban), "id", "actor", "to", "cc", "target", "object")
 
 	// A pin: Lemmy gets the moderator's Add announced, Mastodon the group's own Add.
 	// The ban ended mia's follow: she follows again (a new Follow id).
-	accepts := len(received(mia, "Accept"))
+	accepts := len(testenv.ReceivedOfType(mia, "Accept"))
 	again := testenv.Activity(t, map[string]any{"id": mia.ActorID + "/follows/moms-again", "type": "Follow", "actor": mia.ActorID, "object": groupURL})
 	if code := mia.Post(a.BaseURL+"/inbox", again, time.Now()); code != http.StatusAccepted {
 		t.Fatalf("mia follows again: %d", code)
 	}
-	testenv.Eventually(t, 30*time.Second, "mia's new Accept", func() bool { return len(received(mia, "Accept")) > accepts })
-	st2 := post(t, alice, url.Values{"status": {"@moms welcome, read the rules"}})
+	testenv.Eventually(t, 30*time.Second, "mia's new Accept", func() bool { return len(testenv.ReceivedOfType(mia, "Accept")) > accepts })
+	st2 := testenv.PostStatus(t, alice, url.Values{"status": {"@moms welcome, read the rules"}})
 	olga.MustSubmit("/groups/moms/pins", url.Values{"post": {st2.ID}})
 	add := inner(leo, "Add", func(m map[string]any) bool { return m["object"] == st2.URI })
 	if add["actor"] != olgaURI || add["target"] != groupURL+"/featured" {
 		t.Errorf("the announced Add: actor %v target %v, want the moderator and the featured collection", add["actor"], add["target"])
 	}
 	testenv.Eventually(t, 30*time.Second, "the group's own Add at the Mastodon member", func() bool {
-		for _, m := range received(mia, "Add") {
+		for _, m := range testenv.ReceivedOfType(mia, "Add") {
 			if m["actor"] == groupURL && m["object"] == st2.URI && m["target"] == groupURL+"/featured" {
 				return true
 			}
@@ -405,14 +407,14 @@ func TestModerationWeSendHasTheFieldsLemmyAndMastodonRead(t *testing.T) {
 	// Saving the settings: the group's own Update{Group} for Mastodon, the
 	// moderator's Update announced for Lemmy.
 	olga.MustSubmit("/groups/moms/settings", url.Values{"title": {"Moms of Park Slope"}, "summary": {"Parents helping parents."}})
-	edit := inner(leo, "Update", func(m map[string]any) bool { return innerOf(m)["type"] == "Group" })
-	if edit["actor"] != olgaURI || innerOf(edit)["id"] != groupURL || innerOf(edit)["name"] != "Moms of Park Slope" {
-		t.Errorf("the announced Update: actor %v, object %v; want the moderator and the group's new document", edit["actor"], innerOf(edit)["id"])
+	edit := inner(leo, "Update", func(m map[string]any) bool { return testenv.InnerOf(m)["type"] == "Group" })
+	if edit["actor"] != olgaURI || testenv.InnerOf(edit)["id"] != groupURL || testenv.InnerOf(edit)["name"] != "Moms of Park Slope" {
+		t.Errorf("the announced Update: actor %v, object %v; want the moderator and the group's new document", edit["actor"], testenv.InnerOf(edit)["id"])
 	}
 	hasAll("the announced Update{Group}", edit, "id", "actor", "to", "cc")
 	testenv.Eventually(t, 30*time.Second, "the group's own Update{Group} at the Mastodon member", func() bool {
-		for _, m := range received(mia, "Update") {
-			if m["actor"] == groupURL && innerOf(m)["name"] == "Moms of Park Slope" {
+		for _, m := range testenv.ReceivedOfType(mia, "Update") {
+			if m["actor"] == groupURL && testenv.InnerOf(m)["name"] == "Moms of Park Slope" {
 				return true
 			}
 		}
@@ -432,8 +434,8 @@ func TestModerationWeSendHasTheFieldsLemmyAndMastodonRead(t *testing.T) {
 	answered := func(r *testenv.Remote, typ, followID string) {
 		t.Helper()
 		testenv.Eventually(t, 30*time.Second, typ+" at "+r.Username, func() bool {
-			for _, m := range received(r, typ) {
-				f := innerOf(m)
+			for _, m := range testenv.ReceivedOfType(r, typ) {
+				f := testenv.InnerOf(m)
 				if m["actor"] == a.BaseURL+"/groups/circle" && f["type"] == "Follow" && f["id"] == followID &&
 					f["actor"] == r.ActorID && f["object"] == a.BaseURL+"/groups/circle" {
 					return true
@@ -444,8 +446,8 @@ func TestModerationWeSendHasTheFieldsLemmyAndMastodonRead(t *testing.T) {
 	}
 	leoFollow, miaFollow := follow(leo), follow(mia)
 	var leoReq, miaReq int64
-	queryOne(t, a, &leoReq, `SELECT id FROM follows WHERE uri = $1`, leoFollow)
-	queryOne(t, a, &miaReq, `SELECT id FROM follows WHERE uri = $1`, miaFollow)
+	testenv.QueryOne(t, a, &leoReq, `SELECT id FROM follows WHERE uri = $1`, leoFollow)
+	testenv.QueryOne(t, a, &miaReq, `SELECT id FROM follows WHERE uri = $1`, miaFollow)
 	olga.MustSubmit(fmt.Sprintf("/groups/circle/requests/%d/approve", leoReq), url.Values{})
 	olga.MustSubmit(fmt.Sprintf("/groups/circle/requests/%d/reject", miaReq), url.Values{})
 	answered(leo, "Accept", leoFollow)
@@ -457,26 +459,26 @@ func TestModerationWeSendHasTheFieldsLemmyAndMastodonRead(t *testing.T) {
 	olga.MustSubmit("/groups/circle/bans", url.Values{"handle": {mia.ActorID}, "reason": {"spam"}})
 	var private map[string]any
 	testenv.Eventually(t, 30*time.Second, "Announce{Block} of the members-only group at leo", func() bool {
-		for _, an := range received(leo, "Announce") {
-			if an["actor"] == circleURL && innerOf(an)["type"] == "Block" {
+		for _, an := range testenv.ReceivedOfType(leo, "Announce") {
+			if an["actor"] == circleURL && testenv.InnerOf(an)["type"] == "Block" {
 				private = an
 				return true
 			}
 		}
 		return false
 	})
-	post(t, olgaAPI, url.Values{"status": {"@circle welcome, all"}})
+	testenv.PostStatus(t, olgaAPI, url.Values{"status": {"@circle welcome, all"}})
 	var shared map[string]any
 	testenv.Eventually(t, 30*time.Second, "Announce{Create} of the members-only group at leo", func() bool {
-		for _, an := range received(leo, "Announce") {
-			if an["actor"] == circleURL && innerOf(an)["type"] == "Create" {
+		for _, an := range testenv.ReceivedOfType(leo, "Announce") {
+			if an["actor"] == circleURL && testenv.InnerOf(an)["type"] == "Create" {
 				shared = an
 				return true
 			}
 		}
 		return false
 	})
-	for what, m := range map[string]map[string]any{"Announce{Block}": private, "Block": innerOf(private), "Announce{Create}": shared} {
+	for what, m := range map[string]map[string]any{"Announce{Block}": private, "Block": testenv.InnerOf(private), "Announce{Create}": shared} {
 		hasAll(what+" in a members-only group", m, "to", "cc")
 		if strings.Contains(fmt.Sprint(m["to"], m["cc"]), asPublic) {
 			t.Errorf("%s in a members-only group is addressed Public: to %v cc %v", what, m["to"], m["cc"])
@@ -485,11 +487,11 @@ func TestModerationWeSendHasTheFieldsLemmyAndMastodonRead(t *testing.T) {
 
 	// A report forwarded to Mastodon: Flag from the instance actor, the
 	// account first in object, the comment in content.
-	miaAcct := lookup(t, alice, "mia@"+strings.TrimPrefix(mia.Server.URL, "http://"))
+	miaAcct := testenv.Lookup(t, alice, "mia@"+strings.TrimPrefix(mia.Server.URL, "http://"))
 	var rep map[string]any
 	alice.Post("/api/v1/reports", url.Values{"account_id": {miaAcct.ID}, "comment": {"rude to new parents"}, "forward": {"true"}}, &rep)
 	testenv.Eventually(t, 30*time.Second, "the Flag at the Mastodon member's server", func() bool {
-		for _, f := range received(mia, "Flag") {
+		for _, f := range testenv.ReceivedOfType(mia, "Flag") {
 			// One object may come as a plain IRI: Mastodon reads both (Array()).
 			objs, _ := f["object"].([]any)
 			if s, ok := f["object"].(string); ok {
@@ -508,13 +510,13 @@ func TestModerationWeSendHasTheFieldsLemmyAndMastodonRead(t *testing.T) {
 	aliceURI := a.BaseURL + "/users/alice"
 	testenv.Eventually(t, 30*time.Second, "Block and Undo{Block} at mia", func() bool {
 		var blockID any
-		for _, b := range received(mia, "Block") {
+		for _, b := range testenv.ReceivedOfType(mia, "Block") {
 			if b["actor"] == aliceURI && b["object"] == mia.ActorID && b["id"] != nil {
 				blockID = b["id"]
 			}
 		}
-		for _, u := range received(mia, "Undo") {
-			in := innerOf(u)
+		for _, u := range testenv.ReceivedOfType(mia, "Undo") {
+			in := testenv.InnerOf(u)
 			if blockID != nil && u["actor"] == aliceURI && in["type"] == "Block" && in["id"] == blockID && in["object"] == mia.ActorID {
 				return true
 			}

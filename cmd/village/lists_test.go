@@ -22,11 +22,11 @@ func TestListsThroughAMastodonClientLibrary(t *testing.T) {
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrLists})
 	alice, bob, carol, dave := v.User("alice"), v.User("bob"), v.User("carol"), v.User("dave")
 	mc, ctx := mastodonClient(t, bob)
-	var rel relationship
+	var rel testenv.Relationship
 	for _, name := range []string{"alice", "carol"} {
-		bob.Post("/api/v1/accounts/"+lookup(t, bob, name).ID+"/follow", nil, &rel)
+		bob.Post("/api/v1/accounts/"+testenv.Lookup(t, bob, name).ID+"/follow", nil, &rel)
 	}
-	aliceID, daveID := mastodon.ID(lookup(t, bob, "alice").ID), mastodon.ID(lookup(t, bob, "dave").ID)
+	aliceID, daveID := mastodon.ID(testenv.Lookup(t, bob, "alice").ID), mastodon.ID(testenv.Lookup(t, bob, "dave").ID)
 
 	list := must[*mastodon.List](t, "create")(mc.CreateList(ctx, "School run"))
 	if err := mc.AddToList(ctx, list.ID, daveID); err == nil {

@@ -16,23 +16,6 @@ import (
 // instance's port before the instance listens on it.
 func TestMain(m *testing.M) { testenv.Run(m) }
 
-// browsers holds one token per headless Chromium running: a page load or an
-// accessibility check can take seconds of a small machine's CPU, and more
-// browsers at once would push the browser tests' steps past their time
-// limits while slowing every other test. Two, not one: a test waiting for
-// its turn holds one of the -parallel slots, and nine tests take turns.
-var browsers = make(chan struct{}, 2)
-
-// newBrowser starts a browser for t (testenv.NewBrowser) once fewer than
-// cap(browsers) tests of the package have one open, and gives its turn to
-// the next test after t's browser has stopped.
-func newBrowser(t *testing.T) *testenv.Browser {
-	t.Helper()
-	browsers <- struct{}{}
-	t.Cleanup(func() { <-browsers }) // runs after the browser's own cleanup
-	return testenv.NewBrowser(t)
-}
-
 // runVillage runs the command line in-process with only the given
 // environment, and returns its exit code and output.
 func runVillage(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {

@@ -27,15 +27,15 @@ type remoteEvent struct {
 func storedEvent(t *testing.T, v *testenv.Village, uri string) (remoteEvent, bool) {
 	t.Helper()
 	var e remoteEvent
-	n := safetyQuery(t, v, `SELECT count(*) FROM events e JOIN posts p ON p.id = e.post_id WHERE p.uri = $1`, uri)
+	n := testenv.QueryCount(t, v, `SELECT count(*) FROM events e JOIN posts p ON p.id = e.post_id WHERE p.uri = $1`, uri)
 	if n == 0 {
 		return e, false
 	}
-	queryOne(t, v, &e.Name, `SELECT p.name FROM posts p WHERE p.uri = $1`, uri)
-	queryOne(t, v, &e.StartsAt, `SELECT e.starts_at FROM events e JOIN posts p ON p.id = e.post_id WHERE p.uri = $1`, uri)
-	queryOne(t, v, &e.Zone, `SELECT e.time_zone FROM events e JOIN posts p ON p.id = e.post_id WHERE p.uri = $1`, uri)
-	queryOne(t, v, &e.Status, `SELECT e.status FROM events e JOIN posts p ON p.id = e.post_id WHERE p.uri = $1`, uri)
-	queryOne(t, v, &e.Capacity, `SELECT e.capacity FROM events e JOIN posts p ON p.id = e.post_id WHERE p.uri = $1`, uri)
+	testenv.QueryOne(t, v, &e.Name, `SELECT p.name FROM posts p WHERE p.uri = $1`, uri)
+	testenv.QueryOne(t, v, &e.StartsAt, `SELECT e.starts_at FROM events e JOIN posts p ON p.id = e.post_id WHERE p.uri = $1`, uri)
+	testenv.QueryOne(t, v, &e.Zone, `SELECT e.time_zone FROM events e JOIN posts p ON p.id = e.post_id WHERE p.uri = $1`, uri)
+	testenv.QueryOne(t, v, &e.Status, `SELECT e.status FROM events e JOIN posts p ON p.id = e.post_id WHERE p.uri = $1`, uri)
+	testenv.QueryOne(t, v, &e.Capacity, `SELECT e.capacity FROM events e JOIN posts p ON p.id = e.post_id WHERE p.uri = $1`, uri)
 	return e, true
 }
 
@@ -48,12 +48,12 @@ func parkAcrossTwoVillages(t *testing.T, addrA, addrB string) (a, b *testenv.Vil
 	a.Admin("admin", "group", "create", "park", "--title", "Park parents", "--location", "Berlin")
 	alice = a.User("alice")
 	bob = b.User("bob")
-	var rel relationship
-	alice.Post("/api/v1/accounts/"+lookup(t, alice, "park").ID+"/follow", nil, &rel)
-	group := resolve(t, bob, "@park@"+a.Addr)
+	var rel testenv.Relationship
+	alice.Post("/api/v1/accounts/"+testenv.Lookup(t, alice, "park").ID+"/follow", nil, &rel)
+	group := testenv.Resolve(t, bob, "@park@"+a.Addr)
 	bob.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
 	testenv.Eventually(t, 30*time.Second, "the group's Accept of bob", func() bool {
-		return relationshipOf(t, bob, group.ID).Following
+		return testenv.RelationshipOf(t, bob, group.ID).Following
 	})
 	return a, b, alice, bob
 }
@@ -66,7 +66,7 @@ func TestMeetupCreatedOnOneInstanceIsSeenEditedAndCancelledOnAnother(t *testing.
 	a, b, alice, bob := parkAcrossTwoVillages(t, addrMeetupA, addrMeetupB)
 	rex := testenv.NewRemote(t, "rex")
 	rex.Software = "mastodon"
-	joinGroup(t, a, rex, "park")
+	testenv.JoinGroup(t, a, rex, "park")
 
 	var created struct {
 		ID  string
@@ -89,7 +89,7 @@ func TestMeetupCreatedOnOneInstanceIsSeenEditedAndCancelledOnAnother(t *testing.
 		t.Errorf("the meetup on B: %+v", onB)
 	}
 	testenv.Eventually(t, 30*time.Second, "the group's boost to its Mastodon member", func() bool {
-		for _, an := range received(rex, "Announce") {
+		for _, an := range testenv.ReceivedOfType(rex, "Announce") {
 			if an["object"] == created.URI && an["actor"] == a.BaseURL+"/groups/park" {
 				return true
 			}

@@ -97,7 +97,7 @@ func sendFollow(t *testing.T, v *testenv.Village, r *testenv.Remote, group strin
 func moderationLog(t *testing.T, v *testenv.Village, group string) []string {
 	t.Helper()
 	var rows []string
-	dbQuery(t, v, func(ctx context.Context, conn *pgx.Conn) error {
+	testenv.DBQuery(t, v, func(ctx context.Context, conn *pgx.Conn) error {
 		r, err := conn.Query(ctx, `SELECT l.action, coalesce(nullif(m.uri, ''), m.username, ''), l.target_text FROM moderation_log l
 			JOIN actors g ON g.id = l.group_id LEFT JOIN actors m ON m.id = l.moderator_id
 			WHERE g.username = $1 AND g.domain IS NULL ORDER BY l.id`, group)
@@ -122,7 +122,7 @@ func moderationLog(t *testing.T, v *testenv.Village, group string) []string {
 // it is listed publicly.
 func sentAbout(t *testing.T, v *testenv.Village, group string) (bodies []string, public []bool) {
 	t.Helper()
-	dbQuery(t, v, func(ctx context.Context, conn *pgx.Conn) error {
+	testenv.DBQuery(t, v, func(ctx context.Context, conn *pgx.Conn) error {
 		r, err := conn.Query(ctx, `SELECT x.body::text, x.public FROM activities x
 			WHERE x.object_uri IN (SELECT p.uri FROM posts p JOIN actors g ON g.id = p.group_id
 				WHERE g.username = $1 AND g.domain IS NULL AND (p.author_id <> g.id OR p.relay_of_id IS NOT NULL))
@@ -167,21 +167,21 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 
 	// alice (local) joins with maria's approval; bea (Village B) and
 	// Fedify ask and wait.
-	group := lookup(t, alice, "nicu")
-	var rel relationship
+	group := testenv.Lookup(t, alice, "nicu")
+	var rel testenv.Relationship
 	alice.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
-	maria.Post("/api/v1/follow_requests/"+lookup(t, maria, "alice").ID+"/authorize", nil, &rel)
-	groupOnB := resolve(t, bea, groupHandle)
+	maria.Post("/api/v1/follow_requests/"+testenv.Lookup(t, maria, "alice").ID+"/authorize", nil, &rel)
+	groupOnB := testenv.Resolve(t, bea, groupHandle)
 	bea.Post("/api/v1/accounts/"+groupOnB.ID+"/follow", nil, &rel)
 	followID := f.Follow(groupHandle)
-	var requests []account
+	var requests []testenv.Account
 	testenv.Eventually(t, 30*time.Second, "bea's and Fedify's requests on A", func() bool {
 		maria.Get("/api/v1/follow_requests", &requests)
 		return len(requests) == 2
 	})
 
 	// 1. Pending: nothing reaches them, nothing can be fetched.
-	first := post(t, alice, url.Values{"status": {groupHandle + " zebra-one: where do you park at the hospital?"}})
+	first := testenv.PostStatus(t, alice, url.Values{"status": {groupHandle + " zebra-one: where do you park at the hospital?"}})
 	if first.URI == "" {
 		t.Fatal("alice's post into the group was not created")
 	}
@@ -232,17 +232,17 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 	}
 
 	// 2. maria approves both through the API; the audit log says so.
-	maria.Post("/api/v1/follow_requests/"+lookup(t, maria, "bea@"+b.Addr).ID+"/authorize", nil, &rel)
-	maria.Post("/api/v1/follow_requests/"+lookup(t, maria, "fedi@"+f.Addr).ID+"/authorize", nil, &rel)
+	maria.Post("/api/v1/follow_requests/"+testenv.Lookup(t, maria, "bea@"+b.Addr).ID+"/authorize", nil, &rel)
+	maria.Post("/api/v1/follow_requests/"+testenv.Lookup(t, maria, "fedi@"+f.Addr).ID+"/authorize", nil, &rel)
 	testenv.Eventually(t, 30*time.Second, "the group's Accept at Fedify", func() bool {
 		for _, acc := range f.ReceivedOfType("Accept") {
-			if acc["actor"] == groupURL && objectID(acc["object"]) == followID {
+			if acc["actor"] == groupURL && testenv.ObjectID(acc["object"]) == followID {
 				return true
 			}
 		}
 		return false
 	})
-	testenv.Eventually(t, 30*time.Second, "bea let in", func() bool { return relationshipOf(t, bea, groupOnB.ID).Following })
+	testenv.Eventually(t, 30*time.Second, "bea let in", func() bool { return testenv.RelationshipOf(t, bea, groupOnB.ID).Following })
 	log := moderationLog(t, a, "nicu")
 	for _, who := range []string{"@alice", "@bea@" + b.Addr, "@fedi@" + f.Addr} {
 		if !slices.Contains(log, "approve_member maria "+who) {
@@ -251,11 +251,11 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 	}
 
 	// 3. Approved: the next post reaches both, and Fedify may fetch both posts.
-	second := post(t, alice, url.Values{"status": {groupHandle + " zebra-two: the blue car park is free after 6, tell @sam"}})
+	second := testenv.PostStatus(t, alice, url.Values{"status": {groupHandle + " zebra-two: the blue car park is free after 6, tell @sam"}})
 	var share map[string]any
 	testenv.Eventually(t, 30*time.Second, "the group's Announce of zebra-two at Fedify", func() bool {
 		for _, an := range f.ReceivedOfType("Announce") {
-			if an["actor"] == groupURL && objectID(innerOf(an)["object"]) == second.URI {
+			if an["actor"] == groupURL && testenv.ObjectID(testenv.InnerOf(an)["object"]) == second.URI {
 				share = an
 				return true
 			}
@@ -265,11 +265,11 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 	if hasPublic(share) {
 		t.Errorf("the group's Announce of a members-only post names Public: %s", mustJSON(t, share))
 	}
-	if note := innerOf(innerOf(share)); !strings.Contains(mustJSON(t, note["to"]), groupURL) ||
+	if note := testenv.InnerOf(testenv.InnerOf(share)); !strings.Contains(mustJSON(t, note["to"]), groupURL) ||
 		!strings.Contains(mustJSON(t, note["cc"]), groupURL+"/followers") {
 		t.Errorf("alice's Note is to %v cc %v; want to the group, cc its followers", note["to"], note["cc"])
 	}
-	for _, p := range []status{first, second} {
+	for _, p := range []testenv.Status{first, second} {
 		got := f.Fetch(p.URI, true)
 		var doc map[string]any
 		if got.Status != 200 || json.Unmarshal([]byte(got.Body), &doc) != nil || doc["id"] != p.URI {
@@ -310,7 +310,7 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 	if s, _ := find(timeline(t, maria, "/api/v1/accounts/"+group.ID+"/statuses"), "zebra-two"); s == nil {
 		t.Errorf("a member does not see the group's post in its statuses")
 	}
-	aliceID := lookup(t, sam, "alice").ID
+	aliceID := testenv.Lookup(t, sam, "alice").ID
 	for _, path := range []string{"/api/v1/timelines/public", "/api/v1/timelines/public?local=true",
 		"/api/v1/accounts/" + aliceID + "/statuses", "/api/v1/accounts/" + group.ID + "/statuses"} {
 		if s, _ := find(timeline(t, sam, path), "zebra"); s != nil {
@@ -384,7 +384,7 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 		if err := json.Unmarshal([]byte(body), &doc); err != nil {
 			t.Fatal(err)
 		}
-		if inner := innerOf(doc); inner["actor"] == f.ActorURL() {
+		if inner := testenv.InnerOf(doc); inner["actor"] == f.ActorURL() {
 			// The group passes a remote member's activity on unchanged (its
 			// signatures must hold): only the group's own addressing is ours.
 			doc = map[string]any{"to": doc["to"], "cc": doc["cc"], "bto": doc["bto"], "bcc": doc["bcc"], "audience": doc["audience"]}
@@ -393,7 +393,7 @@ func TestMembersOnlyGroupPendingMemberSeesNothingApprovedMemberDoes(t *testing.T
 			t.Errorf("a members-only activity names Public: %s", body)
 		}
 	}
-	dbQuery(t, a, func(ctx context.Context, conn *pgx.Conn) error {
+	testenv.DBQuery(t, a, func(ctx context.Context, conn *pgx.Conn) error {
 		var n int
 		err := conn.QueryRow(ctx, `SELECT count(*) FROM posts WHERE uri = ANY($1) AND visibility <> 'private'`,
 			[]string{first.URI, second.URI, fediNote}).Scan(&n)
@@ -437,20 +437,20 @@ func TestMembersOnlyGroupRelaysPostsToMastodonAsItsOwnNotes(t *testing.T) {
 	stranger := testenv.NewRemote(t, "stranger")
 	groupHandle := "@nicu@" + a.Addr
 	groupURL := a.BaseURL + "/groups/nicu"
-	group := lookup(t, alice, "nicu")
-	var rel relationship
+	group := testenv.Lookup(t, alice, "nicu")
+	var rel testenv.Relationship
 	alice.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
-	maria.Post("/api/v1/follow_requests/"+lookup(t, maria, "alice").ID+"/authorize", nil, &rel)
+	maria.Post("/api/v1/follow_requests/"+testenv.Lookup(t, maria, "alice").ID+"/authorize", nil, &rel)
 	sendFollow(t, a, mia, "nicu")
-	maria.Post("/api/v1/follow_requests/"+lookup(t, maria, "mia@"+strings.TrimPrefix(mia.Server.URL, "http://")).ID+"/authorize", nil, &rel)
-	testenv.Eventually(t, 30*time.Second, "mia's Accept", func() bool { return len(received(mia, "Accept")) == 1 })
+	maria.Post("/api/v1/follow_requests/"+testenv.Lookup(t, maria, "mia@"+strings.TrimPrefix(mia.Server.URL, "http://")).ID+"/authorize", nil, &rel)
+	testenv.Eventually(t, 30*time.Second, "mia's Accept", func() bool { return len(testenv.ReceivedOfType(mia, "Accept")) == 1 })
 
 	// relayOf waits for the group's Create of a relay note whose content has text.
 	relayOf := func(typ, text string) map[string]any {
 		t.Helper()
 		var found map[string]any
 		testenv.Eventually(t, 30*time.Second, "the group's "+typ+" carrying "+text+" at mia", func() bool {
-			for _, act := range received(mia, typ) {
+			for _, act := range testenv.ReceivedOfType(mia, typ) {
 				if act["actor"] == groupURL && strings.Contains(mustJSON(t, act), text) {
 					found = act
 					return true
@@ -461,9 +461,9 @@ func TestMembersOnlyGroupRelaysPostsToMastodonAsItsOwnNotes(t *testing.T) {
 		return found
 	}
 
-	top := post(t, alice, url.Values{"status": {groupHandle + " zebra-three: milk bank opening hours?"}})
+	top := testenv.PostStatus(t, alice, url.Values{"status": {groupHandle + " zebra-three: milk bank opening hours?"}})
 	create := relayOf("Create", "zebra-three")
-	note := innerOf(create)
+	note := testenv.InnerOf(create)
 	relayURI, _ := note["id"].(string)
 	if note["attributedTo"] != groupURL || !strings.HasPrefix(relayURI, groupURL+"/statuses/") {
 		t.Errorf("the relay note is %s attributed to %v; want a note of the group", relayURI, note["attributedTo"])
@@ -475,8 +475,8 @@ func TestMembersOnlyGroupRelaysPostsToMastodonAsItsOwnNotes(t *testing.T) {
 		!strings.Contains(c, "@alice@"+a.Addr) || !strings.Contains(c, "zebra-three") {
 		t.Errorf("the relay note does not credit alice and carry her words: %s", c)
 	}
-	if len(received(mia, "Announce")) != 0 {
-		t.Errorf("mia got an Announce (Mastodon drops boosts of followers-only posts): %v", received(mia, "Announce"))
+	if len(testenv.ReceivedOfType(mia, "Announce")) != 0 {
+		t.Errorf("mia got an Announce (Mastodon drops boosts of followers-only posts): %v", testenv.ReceivedOfType(mia, "Announce"))
 	}
 	// Mia's server may fetch the relay; a stranger may not.
 	if got := remoteFetch(t, mia, relayURI); got.Status != 200 || !strings.Contains(got.Body, "zebra-three") {
@@ -487,11 +487,11 @@ func TestMembersOnlyGroupRelaysPostsToMastodonAsItsOwnNotes(t *testing.T) {
 	}
 
 	// A reply in the thread: its relay threads under the first relay.
-	reply := post(t, alice, url.Values{"status": {"zebra-four: 8 to 8 on weekdays"}, "in_reply_to_id": {top.ID}})
+	reply := testenv.PostStatus(t, alice, url.Values{"status": {"zebra-four: 8 to 8 on weekdays"}, "in_reply_to_id": {top.ID}})
 	if reply.Group == nil || reply.Group.ID != group.ID {
 		t.Fatalf("alice's reply is not in the group: %+v", reply)
 	}
-	if n := innerOf(relayOf("Create", "zebra-four")); n["inReplyTo"] != relayURI {
+	if n := testenv.InnerOf(relayOf("Create", "zebra-four")); n["inReplyTo"] != relayURI {
 		t.Errorf("the reply's relay answers %v, want the first relay %s", n["inReplyTo"], relayURI)
 	}
 
@@ -506,7 +506,7 @@ func TestMembersOnlyGroupRelaysPostsToMastodonAsItsOwnNotes(t *testing.T) {
 		t.Fatalf("mia's reply to the relay note: %d", code)
 	}
 	var thread struct {
-		Descendants []status `json:"descendants"`
+		Descendants []testenv.Status `json:"descendants"`
 	}
 	alice.Get("/api/v1/statuses/"+top.ID+"/context", &thread)
 	if s, _ := find(thread.Descendants, "zebra-five"); s == nil || s.InReplyToID == nil || *s.InReplyToID != top.ID {
@@ -515,7 +515,7 @@ func TestMembersOnlyGroupRelaysPostsToMastodonAsItsOwnNotes(t *testing.T) {
 	if len(thread.Descendants) != 2 {
 		t.Errorf("the thread has %d replies, want 2 (relay notes never show): %+v", len(thread.Descendants), thread.Descendants)
 	}
-	if n := innerOf(relayOf("Create", "zebra-five")); n["inReplyTo"] != relayURI {
+	if n := testenv.InnerOf(relayOf("Create", "zebra-five")); n["inReplyTo"] != relayURI {
 		t.Errorf("the relay of mia's reply answers %v, want %s", n["inReplyTo"], relayURI)
 	}
 
@@ -538,7 +538,7 @@ func TestMembersOnlyGroupRelaysPostsToMastodonAsItsOwnNotes(t *testing.T) {
 	if code := mia.Post(a.BaseURL+"/groups/nicu/inbox", like, time.Now()); code != 202 {
 		t.Fatalf("mia's like of the relay note: %d", code)
 	}
-	var liked status
+	var liked testenv.Status
 	alice.Get("/api/v1/statuses/"+top.ID, &liked)
 	if liked.FavouritesCount != 1 {
 		t.Errorf("alice's post has %d favourites after mia liked its relay, want 1", liked.FavouritesCount)
@@ -548,15 +548,15 @@ func TestMembersOnlyGroupRelaysPostsToMastodonAsItsOwnNotes(t *testing.T) {
 	if code := alice.Do("PUT", "/api/v1/statuses/"+top.ID, url.Values{"status": {groupHandle + " zebra-six: milk bank hours, edited"}}, nil); code != 200 {
 		t.Fatalf("edit: %d", code)
 	}
-	if n := innerOf(relayOf("Update", "zebra-six")); n["id"] != relayURI {
+	if n := testenv.InnerOf(relayOf("Update", "zebra-six")); n["id"] != relayURI {
 		t.Errorf("the Update is of %v, want the relay %s", n["id"], relayURI)
 	}
 	if code := alice.Do("DELETE", "/api/v1/statuses/"+top.ID, nil, nil); code != 200 {
 		t.Fatalf("delete: %d", code)
 	}
 	testenv.Eventually(t, 30*time.Second, "the relay's Delete at mia", func() bool {
-		for _, d := range received(mia, "Delete") {
-			if d["actor"] == groupURL && objectID(d["object"]) == relayURI {
+		for _, d := range testenv.ReceivedOfType(mia, "Delete") {
+			if d["actor"] == groupURL && testenv.ObjectID(d["object"]) == relayURI {
 				return true
 			}
 		}
@@ -590,9 +590,9 @@ func TestMembersOnlyJoinRequestsAnsweredByARemoteModerator(t *testing.T) {
 	rmod, other, applicant := testenv.NewRemote(t, "rmod"), testenv.NewRemote(t, "other"), testenv.NewRemote(t, "applicant")
 	groupURL := a.BaseURL + "/groups/nicu"
 	// A knows rmod and other; rmod is named moderator of the group.
-	resolve(t, alice, rmod.ActorID)
-	resolve(t, alice, other.ActorID)
-	dbQuery(t, a, func(ctx context.Context, conn *pgx.Conn) error {
+	testenv.Resolve(t, alice, rmod.ActorID)
+	testenv.Resolve(t, alice, other.ActorID)
+	testenv.DBQuery(t, a, func(ctx context.Context, conn *pgx.Conn) error {
 		_, err := conn.Exec(ctx, `INSERT INTO group_moderators (group_id, actor_id)
 			SELECT g.id, m.id FROM actors g, actors m WHERE g.username = 'nicu' AND g.domain IS NULL AND m.uri = $1`, rmod.ActorID)
 		return err
@@ -602,7 +602,7 @@ func TestMembersOnlyJoinRequestsAnsweredByARemoteModerator(t *testing.T) {
 	applicantFollow := sendFollow(t, a, applicant, "nicu")
 	followState := func(follower string) string {
 		var state string
-		dbQuery(t, a, func(ctx context.Context, conn *pgx.Conn) error {
+		testenv.DBQuery(t, a, func(ctx context.Context, conn *pgx.Conn) error {
 			err := conn.QueryRow(ctx, `SELECT f.state FROM follows f JOIN actors a ON a.id = f.follower_id WHERE a.uri = $1`, follower).Scan(&state)
 			if err == pgx.ErrNoRows {
 				state, err = "none", nil
@@ -645,7 +645,7 @@ func TestMembersOnlyJoinRequestsAnsweredByARemoteModerator(t *testing.T) {
 	}
 	testenv.Eventually(t, 30*time.Second, "the group's Accept at Fedify", func() bool {
 		for _, acc := range f.ReceivedOfType("Accept") {
-			if acc["actor"] == groupURL && objectID(acc["object"]) == followID {
+			if acc["actor"] == groupURL && testenv.ObjectID(acc["object"]) == followID {
 				return true
 			}
 		}
@@ -659,7 +659,7 @@ func TestMembersOnlyJoinRequestsAnsweredByARemoteModerator(t *testing.T) {
 		t.Fatalf("the remote moderator's Reject: %d", code)
 	}
 	testenv.Eventually(t, 30*time.Second, "the group's Reject at the applicant", func() bool {
-		for _, rej := range received(applicant, "Reject") {
+		for _, rej := range testenv.ReceivedOfType(applicant, "Reject") {
 			if rej["actor"] == groupURL {
 				return true
 			}

@@ -24,18 +24,7 @@ const (
 	addrModB2      = "127.0.0.25:0"
 	addrModFedify2 = "127.0.0.26:0"
 	addrModB3      = "127.0.0.27:0"
-	addrModBrowser = "127.0.0.28:0"
 )
-
-// joinFromVillage makes a local user of one instance join a group on another.
-func joinFromVillage(t *testing.T, c *testenv.Client, handle string) account {
-	t.Helper()
-	g := resolve(t, c, handle)
-	var rel relationship
-	c.Post("/api/v1/accounts/"+g.ID+"/follow", nil, &rel)
-	testenv.Eventually(t, 30*time.Second, "the follow of "+handle+" accepted", func() bool { return relationshipOf(t, c, g.ID).Following })
-	return g
-}
 
 // joinFromFedify makes the Fedify peer join a group and waits for the Accept.
 func joinFromFedify(t *testing.T, f *testenv.Fedify, handle, groupURL string) {
@@ -43,24 +32,12 @@ func joinFromFedify(t *testing.T, f *testenv.Fedify, handle, groupURL string) {
 	followID := f.Follow(handle)
 	testenv.Eventually(t, 30*time.Second, "the group's Accept at the Fedify peer", func() bool {
 		for _, a := range f.ReceivedOfType("Accept") {
-			if a["actor"] == groupURL && objectID(a["object"]) == followID {
+			if a["actor"] == groupURL && testenv.ObjectID(a["object"]) == followID {
 				return true
 			}
 		}
 		return false
 	})
-}
-
-// announcedOfType lists the activities of type typ a group announced to a
-// set of received activities.
-func announcedOfType(received []map[string]any, groupURL, typ string) []map[string]any {
-	var out []map[string]any
-	for _, a := range received {
-		if a["type"] == "Announce" && a["actor"] == groupURL && innerOf(a)["type"] == typ {
-			out = append(out, innerOf(a))
-		}
-	}
-	return out
 }
 
 // execSQL changes an instance's database (to move a ban's end into the past).
@@ -86,11 +63,6 @@ func remoteActivity(t *testing.T, r *testenv.Remote, id, typ string, fields map[
 	return testenv.Activity(t, m)
 }
 
-// statusCode is the API's answer to GET /api/v1/statuses/:id.
-func statusCode(c *testenv.Client, id string) int {
-	return c.Do(http.MethodGet, "/api/v1/statuses/"+id, nil, nil)
-}
-
 // moderatedGroup is the scene of the moderation tests: the group moms on
 // a, owned by olga; alice (on a), bob (on b), the Fedify peer and mia (a
 // Mastodon-shaped peer) are members.
@@ -100,7 +72,7 @@ type moderatedGroup struct {
 	alice, bob            *testenv.Client
 	mia                   *testenv.Remote
 	groupURL, groupHandle string
-	moms, momsOnB         account // the group as alice's and bob's servers know it
+	moms, momsOnB         testenv.Account // the group as alice's and bob's servers know it
 }
 
 func startModeratedGroup(t *testing.T, addrA, addrB, addrFedify string) moderatedGroup {
@@ -113,8 +85,8 @@ func startModeratedGroup(t *testing.T, addrA, addrB, addrFedify string) moderate
 	m.a.Admin("admin", "group", "moderator", "add", "moms", "olga", "--owner")
 	m.alice, m.bob = m.a.User("alice"), m.b.User("bob")
 	m.groupURL, m.groupHandle = m.a.BaseURL+"/groups/moms", "@moms@"+m.a.Addr
-	m.moms = joinFromVillage(t, m.alice, "moms")
-	m.momsOnB = joinFromVillage(t, m.bob, m.groupHandle)
+	m.moms = testenv.JoinFromVillage(t, m.alice, "moms")
+	m.momsOnB = testenv.JoinFromVillage(t, m.bob, m.groupHandle)
 	joinFromFedify(t, m.f, m.groupHandle, m.groupURL)
 	m.mia = testenv.NewRemote(t, "mia")
 	m.mia.Software = "mastodon"
@@ -135,7 +107,7 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 	m := startModeratedGroup(t, addrModA, addrModB, addrModFedify)
 	a, b, f, alice, bob, mia := m.a, m.b, m.f, m.alice, m.bob, m.mia
 	groupURL, groupHandle, moms, momsOnB := m.groupURL, m.groupHandle, m.moms, m.momsOnB
-	joinGroup(t, a, mia, "moms")
+	testenv.JoinGroup(t, a, mia, "moms")
 	rita := testenv.NewRemote(t, "rita") // a moderator on another server
 
 	// The owner names rita a moderator by her actor's address: the
@@ -149,7 +121,7 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 		t.Fatalf("moderators collection: %d %v, want rita listed", code, mods.OrderedItems)
 	}
 	testenv.Eventually(t, 30*time.Second, "Announce{Add rita to moderators} at the Fedify peer", func() bool {
-		for _, add := range announcedOfType(f.Received(), groupURL, "Add") {
+		for _, add := range testenv.AnnouncedOfType(f.Received(), groupURL, "Add") {
 			if add["object"] == rita.ActorID && add["target"] == groupURL+"/moderators" {
 				return true
 			}
@@ -162,9 +134,9 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 	testenv.Eventually(t, 30*time.Second, "the post in the group on A, on B and boosted to Mastodon", func() bool {
 		onA, _ := find(timeline(t, alice, "/api/v1/accounts/"+moms.ID+"/statuses"), "stroller")
 		onB, _ := find(timeline(t, bob, "/api/v1/accounts/"+momsOnB.ID+"/statuses"), "stroller")
-		return onA != nil && onB != nil && len(received(mia, "Announce")) == 1
+		return onA != nil && onB != nil && len(testenv.ReceivedOfType(mia, "Announce")) == 1
 	})
-	boostID := received(mia, "Announce")[0]["id"]
+	boostID := testenv.ReceivedOfType(mia, "Announce")[0]["id"]
 
 	// A member who is no moderator cannot remove, ban or lock.
 	for i, act := range []struct {
@@ -195,7 +167,7 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 	if s, _ := find(timeline(t, alice, "/api/v1/accounts/"+moms.ID+"/statuses"), "stroller"); s == nil {
 		t.Fatalf("the post is gone from A after refused moderation activities")
 	}
-	if n := len(announcedOfType(f.Received(), groupURL, "Delete")) + len(received(mia, "Undo")); n != 0 {
+	if n := len(testenv.AnnouncedOfType(f.Received(), groupURL, "Delete")) + len(testenv.ReceivedOfType(mia, "Undo")); n != 0 {
 		t.Errorf("refused moderation activities were passed on: %d", n)
 	}
 
@@ -204,11 +176,11 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 		t.Fatalf("the moderator's Delete: %d, want 202", code)
 	}
 	testenv.Eventually(t, 30*time.Second, "the removal at Fedify (Announce{Delete}), at Mastodon (Undo{Announce}) and on B", func() bool {
-		deletes := announcedOfType(f.Received(), groupURL, "Delete")
-		undos := received(mia, "Undo")
+		deletes := testenv.AnnouncedOfType(f.Received(), groupURL, "Delete")
+		undos := testenv.ReceivedOfType(mia, "Undo")
 		onB, _ := find(timeline(t, bob, "/api/v1/accounts/"+momsOnB.ID+"/statuses"), "stroller")
-		return len(deletes) == 1 && deletes[0]["actor"] == rita.ActorID && objectID(deletes[0]["object"]) == noteID &&
-			len(undos) == 1 && innerOf(undos[0])["id"] == boostID && onB == nil
+		return len(deletes) == 1 && deletes[0]["actor"] == rita.ActorID && testenv.ObjectID(deletes[0]["object"]) == noteID &&
+			len(undos) == 1 && testenv.InnerOf(undos[0])["id"] == boostID && onB == nil
 	})
 	if s, _ := find(timeline(t, alice, "/api/v1/accounts/"+moms.ID+"/statuses"), "stroller"); s != nil {
 		t.Errorf("the removed post is still in the group on A")
@@ -219,14 +191,14 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 
 	// Rita removes bob's post, written on B: on B it leaves the group, and
 	// stays bob's own.
-	bobs := post(t, bob, url.Values{"status": {groupHandle + " free baby clothes, pick up today"}})
+	bobs := testenv.PostStatus(t, bob, url.Values{"status": {groupHandle + " free baby clothes, pick up today"}})
 	// B lists bob's post in the group at once; the group's share of it must
 	// have reached B too, or it could land after the removal and bring the
 	// post back (B applies the two as they come).
 	testenv.Eventually(t, 30*time.Second, "bob's post in the group on A and on B, and the group's share of it on B", func() bool {
 		onA, _ := find(timeline(t, alice, "/api/v1/accounts/"+moms.ID+"/statuses"), "baby clothes")
 		onB, _ := find(timeline(t, bob, "/api/v1/accounts/"+momsOnB.ID+"/statuses"), "baby clothes")
-		return onA != nil && onB != nil && safetyQuery(t, b, `SELECT count(*) FROM inbox_activities
+		return onA != nil && onB != nil && testenv.QueryCount(t, b, `SELECT count(*) FROM inbox_activities
 			WHERE type = 'Announce' AND body->>'actor' = $1 AND strpos(body::text, $2) > 0`, groupURL, bobs.URI) > 0
 	})
 	delBobs := remoteActivity(t, rita, "remove/2", "Delete", map[string]any{"object": bobs.URI, "audience": groupURL})
@@ -238,20 +210,20 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 		onB, _ := find(timeline(t, bob, "/api/v1/accounts/"+momsOnB.ID+"/statuses"), "baby clothes")
 		return onA == nil && onB == nil
 	})
-	if code := statusCode(bob, bobs.ID); code != http.StatusOK {
+	if code := testenv.StatusCode(bob, bobs.ID); code != http.StatusOK {
 		t.Errorf("bob's own post on B after its removal from the group: %d, want 200 (it stays his)", code)
 	}
 
 	// Olga removes alice's post on the manage page, with a reason.
-	mine := post(t, alice, url.Values{"status": {"@moms my neighbour is a terrible mother, here is her address"}})
+	mine := testenv.PostStatus(t, alice, url.Values{"status": {"@moms my neighbour is a terrible mother, here is her address"}})
 	testenv.Eventually(t, 30*time.Second, "alice's post shared", func() bool {
-		return len(received(mia, "Announce")) == 3 && len(announcedOfType(f.Received(), groupURL, "Create")) >= 3
+		return len(testenv.ReceivedOfType(mia, "Announce")) == 3 && len(testenv.AnnouncedOfType(f.Received(), groupURL, "Create")) >= 3
 	})
 	if _, page := olga.Get("/groups/moms/manage"); !strings.Contains(page, "terrible mother") || !strings.Contains(page, `action="/groups/moms/remove"`) {
 		t.Errorf("the manage page does not offer the post for removal")
 	}
 	olga.MustSubmit("/groups/moms/remove", url.Values{"post": {mine.ID}, "reason": {"shaming"}})
-	if code := statusCode(alice, mine.ID); code != http.StatusNotFound {
+	if code := testenv.StatusCode(alice, mine.ID); code != http.StatusNotFound {
 		t.Errorf("the removed post through the API: %d, want 404", code)
 	}
 	for _, path := range []string{"/api/v1/accounts/" + moms.ID + "/statuses", "/api/v1/timelines/home", "/api/v1/timelines/public"} {
@@ -266,10 +238,10 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 		}
 	}
 	testenv.Eventually(t, 30*time.Second, "olga's removal at Fedify and at Mastodon", func() bool {
-		deletes := announcedOfType(f.Received(), groupURL, "Delete")
+		deletes := testenv.AnnouncedOfType(f.Received(), groupURL, "Delete")
 		last := len(deletes) - 1
 		return len(deletes) == 3 && deletes[last]["actor"] == a.BaseURL+"/users/olga" && deletes[last]["summary"] == "shaming" &&
-			objectID(deletes[last]["object"]) == mine.URI && len(received(mia, "Undo")) == 3
+			testenv.ObjectID(deletes[last]["object"]) == mine.URI && len(testenv.ReceivedOfType(mia, "Undo")) == 3
 	})
 
 	// Removed by mistake: olga restores it. It is back here; the group
@@ -278,16 +250,16 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 		t.Errorf("the manage page does not offer the removed post for restoring")
 	}
 	olga.MustSubmit("/groups/moms/restore", url.Values{"post": {mine.ID}})
-	var back status
+	var back testenv.Status
 	if code := alice.Do(http.MethodGet, "/api/v1/statuses/"+mine.ID, nil, &back); code != http.StatusOK || !strings.Contains(back.Content, "terrible mother") {
 		t.Errorf("the restored post through the API: %d %q", code, back.Content)
 	}
 	testenv.Eventually(t, 30*time.Second, "the restore at Fedify (Announce{Undo{Delete}}) and at Mastodon (a new boost)", func() bool {
 		restored := false
-		for _, undo := range announcedOfType(f.Received(), groupURL, "Undo") {
-			restored = restored || (innerOf(undo)["type"] == "Delete" && innerOf(undo)["object"] == mine.URI)
+		for _, undo := range testenv.AnnouncedOfType(f.Received(), groupURL, "Undo") {
+			restored = restored || (testenv.InnerOf(undo)["type"] == "Delete" && testenv.InnerOf(undo)["object"] == mine.URI)
 		}
-		boosts := received(mia, "Announce")
+		boosts := testenv.ReceivedOfType(mia, "Announce")
 		return restored && len(boosts) == 4 && boosts[3]["object"] == mine.URI
 	})
 
@@ -300,9 +272,9 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 	// Her server is Mastodon's, which reads any Announce as a boost: since
 	// issue 11 it is told with the Reject of her follow alone.
 	testenv.Eventually(t, 30*time.Second, "mia told of her ban (Reject{Follow})", func() bool {
-		return len(received(mia, "Reject")) == 1
+		return len(testenv.ReceivedOfType(mia, "Reject")) == 1
 	})
-	if blocks := announcedOfType(mia.Received(), groupURL, "Block"); len(blocks) != 0 {
+	if blocks := testenv.AnnouncedOfType(mia.Received(), groupURL, "Block"); len(blocks) != 0 {
 		t.Errorf("mia's Mastodon server got the group's Announce{Block}: %v", blocks)
 	}
 	spam := remoteActivity(t, mia, "statuses/9/activity", "Create", map[string]any{"object": map[string]any{
@@ -317,14 +289,14 @@ func TestGroupModeratorsRemovePostsEverywhere(t *testing.T) {
 		t.Fatalf("the remote moderator's Undo{Block}: %d", code)
 	}
 	var banned int
-	queryOne(t, a, &banned, `SELECT count(*) FROM group_bans`)
+	testenv.QueryOne(t, a, &banned, `SELECT count(*) FROM group_bans`)
 	if banned != 0 {
 		t.Errorf("%d bans left after Undo{Block}", banned)
 	}
 
 	// Rita pins a post through the group's inbox: the group tells its
 	// members with Add{featured}. Only an owner names moderators.
-	cake := post(t, alice, url.Values{"status": {"@moms cake sale on Sunday"}})
+	cake := testenv.PostStatus(t, alice, url.Values{"status": {"@moms cake sale on Sunday"}})
 	pin := remoteActivity(t, rita, "pin/1", "Add", map[string]any{"object": cake.URI, "target": groupURL + "/featured"})
 	if code := rita.Post(groupURL+"/inbox", pin, time.Now()); code != http.StatusAccepted {
 		t.Fatalf("the remote moderator's Add{featured}: %d", code)
@@ -372,8 +344,8 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 	groupURL, groupHandle, moms, momsOnB := m.groupURL, m.groupHandle, m.moms, m.momsOnB
 	leo := testenv.NewRemote(t, "leo")
 	leo.Software = "lemmy"
-	joinGroup(t, a, mia, "moms")
-	joinGroup(t, a, leo, "moms")
+	testenv.JoinGroup(t, a, mia, "moms")
+	testenv.JoinGroup(t, a, leo, "moms")
 	olga := a.SignIn("olga")
 	memberAccts := func() string {
 		var accts []string
@@ -387,7 +359,7 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 	// 1. Olga bans the Fedify member for 30 days.
 	olga.MustSubmit("/groups/moms/bans", url.Values{"handle": {f.Handle()}, "reason": {"harassment"}, "days": {"30"}})
 	testenv.Eventually(t, 30*time.Second, "Reject{Follow} and Announce{Block} at the Fedify peer", func() bool {
-		blocks := announcedOfType(f.Received(), groupURL, "Block")
+		blocks := testenv.AnnouncedOfType(f.Received(), groupURL, "Block")
 		return len(receivedFrom(f.Received(), groupURL, "Reject")) == 1 && len(blocks) == 1 &&
 			blocks[0]["object"] == f.ActorURL() && blocks[0]["target"] == groupURL && blocks[0]["summary"] == "harassment" &&
 			blocks[0]["endTime"] != nil && blocks[0]["actor"] == a.BaseURL+"/users/olga"
@@ -399,11 +371,11 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 		t.Errorf("the manage page does not list the ban with a way to lift it")
 	}
 	testenv.Eventually(t, 30*time.Second, "Announce{Block} at the Lemmy member", func() bool {
-		return len(announcedOfType(leo.Received(), groupURL, "Block")) == 1
+		return len(testenv.AnnouncedOfType(leo.Received(), groupURL, "Block")) == 1
 	})
 
 	// Its later posts are refused and reach nobody.
-	leoBefore, miaBefore := len(received(leo, "Announce")), len(received(mia, "Announce"))
+	leoBefore, miaBefore := len(testenv.ReceivedOfType(leo, "Announce")), len(testenv.ReceivedOfType(mia, "Announce"))
 	if _, err := f.TryNote(testenv.FedifyNote{To: []string{groupHandle}, Content: "you cannot keep me out"}); err == nil {
 		t.Errorf("a banned member's post was taken, want a refusal")
 	}
@@ -412,12 +384,12 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 		return strings.Contains(a.Log(), f.ActorURL()+" is banned from "+groupURL)
 	})
 	var stored int
-	queryOne(t, a, &stored, `SELECT count(*) FROM posts WHERE content LIKE '%keep me out%'`)
+	testenv.QueryOne(t, a, &stored, `SELECT count(*) FROM posts WHERE content LIKE '%keep me out%'`)
 	if stored != 0 {
 		t.Errorf("a banned member's post was stored on A")
 	}
 	time.Sleep(2 * time.Second)
-	if n, m := len(received(leo, "Announce")), len(received(mia, "Announce")); n != leoBefore || m != miaBefore {
+	if n, m := len(testenv.ReceivedOfType(leo, "Announce")), len(testenv.ReceivedOfType(mia, "Announce")); n != leoBefore || m != miaBefore {
 		t.Errorf("members got %d and %d new Announces after a banned member's post, want none", n-leoBefore, m-miaBefore)
 	}
 	if s, _ := find(timeline(t, alice, "/api/v1/accounts/"+moms.ID+"/statuses"), "keep me out"); s != nil {
@@ -432,7 +404,7 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 	followID := f.Follow(groupHandle)
 	testenv.Eventually(t, 30*time.Second, "the Reject of a banned member's Follow", func() bool {
 		for _, r := range receivedFrom(f.Received(), groupURL, "Reject") {
-			if objectID(r["object"]) == followID {
+			if testenv.ObjectID(r["object"]) == followID {
 				return true
 			}
 		}
@@ -447,14 +419,14 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 	// Banned again until lifted, then lifted: Undo{Block} reaches them.
 	olga.MustSubmit("/groups/moms/bans", url.Values{"handle": {f.ActorURL()}, "reason": {"again"}})
 	testenv.Eventually(t, 30*time.Second, "the second ban at the Fedify peer", func() bool {
-		return len(announcedOfType(f.Received(), groupURL, "Block")) == 2
+		return len(testenv.AnnouncedOfType(f.Received(), groupURL, "Block")) == 2
 	})
 	var fediID int64
-	queryOne(t, a, &fediID, `SELECT actor_id FROM group_bans WHERE ends_at IS NULL`)
+	testenv.QueryOne(t, a, &fediID, `SELECT actor_id FROM group_bans WHERE ends_at IS NULL`)
 	olga.MustSubmit("/groups/moms/unban", url.Values{"actor": {fmt.Sprint(fediID)}})
 	testenv.Eventually(t, 30*time.Second, "Announce{Undo{Block}} at the Fedify peer", func() bool {
-		for _, undo := range announcedOfType(f.Received(), groupURL, "Undo") {
-			if innerOf(undo)["type"] == "Block" && innerOf(undo)["object"] == f.ActorURL() {
+		for _, undo := range testenv.AnnouncedOfType(f.Received(), groupURL, "Undo") {
+			if testenv.InnerOf(undo)["type"] == "Block" && testenv.InnerOf(undo)["object"] == f.ActorURL() {
 				return true
 			}
 		}
@@ -463,16 +435,16 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 	joinFromFedify(t, f, groupHandle, groupURL)
 
 	// 2. A locked thread takes no replies.
-	top := post(t, alice, url.Values{"status": {"@moms playground at 4?"}})
-	var onB *status
+	top := testenv.PostStatus(t, alice, url.Values{"status": {"@moms playground at 4?"}})
+	var onB *testenv.Status
 	testenv.Eventually(t, 30*time.Second, "the post on B", func() bool {
 		onB, _ = find(timeline(t, bob, "/api/v1/accounts/"+momsOnB.ID+"/statuses"), "playground")
 		return onB != nil
 	})
 	olga.MustSubmit("/groups/moms/lock", url.Values{"post": {top.ID}})
 	testenv.Eventually(t, 30*time.Second, "Announce{Lock} at the Lemmy member and at the Fedify peer", func() bool {
-		locks := announcedOfType(leo.Received(), groupURL, "Lock")
-		return len(locks) == 1 && locks[0]["object"] == top.URI && len(announcedOfType(f.Received(), groupURL, "Lock")) == 1
+		locks := testenv.AnnouncedOfType(leo.Received(), groupURL, "Lock")
+		return len(locks) == 1 && locks[0]["object"] == top.URI && len(testenv.AnnouncedOfType(f.Received(), groupURL, "Lock")) == 1
 	})
 	if code := alice.Do(http.MethodPost, "/api/v1/statuses", url.Values{"status": {"me too"}, "in_reply_to_id": {top.ID}}, nil); code != http.StatusUnprocessableEntity {
 		t.Errorf("a reply in a locked thread through the API: %d, want 422", code)
@@ -495,14 +467,14 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 	}
 	testenv.Eventually(t, 30*time.Second, "the lock applied on B", func() bool {
 		var locked bool
-		queryOne(t, b, &locked, `SELECT locked_at IS NOT NULL FROM posts WHERE uri = $1`, top.URI)
+		testenv.QueryOne(t, b, &locked, `SELECT locked_at IS NOT NULL FROM posts WHERE uri = $1`, top.URI)
 		return locked
 	})
 	if code := bob.Do(http.MethodPost, "/api/v1/statuses", url.Values{"status": {"me too"}, "in_reply_to_id": {onB.ID}}, nil); code != http.StatusUnprocessableEntity {
 		t.Errorf("a reply on B in a thread the group locked: %d, want 422", code)
 	}
 	var ctx struct {
-		Descendants []status `json:"descendants"`
+		Descendants []testenv.Status `json:"descendants"`
 	}
 	alice.Get("/api/v1/statuses/"+top.ID+"/context", &ctx)
 	if len(ctx.Descendants) != 0 {
@@ -513,14 +485,14 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 		t.Error("the unlocked thread's page should offer the reply form again")
 	}
 	testenv.Eventually(t, 30*time.Second, "Announce{Undo{Lock}} at the Lemmy member", func() bool {
-		for _, undo := range announcedOfType(leo.Received(), groupURL, "Undo") {
-			if innerOf(undo)["type"] == "Lock" && innerOf(undo)["object"] == top.URI {
+		for _, undo := range testenv.AnnouncedOfType(leo.Received(), groupURL, "Undo") {
+			if testenv.InnerOf(undo)["type"] == "Lock" && testenv.InnerOf(undo)["object"] == top.URI {
 				return true
 			}
 		}
 		return false
 	})
-	post(t, alice, url.Values{"status": {"me too"}, "in_reply_to_id": {top.ID}})
+	testenv.PostStatus(t, alice, url.Values{"status": {"me too"}, "in_reply_to_id": {top.ID}})
 
 	// 3. Pins: Add and Remove on the featured collection, from the group.
 	olga.MustSubmit("/groups/moms/pins", url.Values{"post": {top.ID}})
@@ -538,7 +510,7 @@ func TestGroupBansLocksPinsAndEditsFederate(t *testing.T) {
 	testenv.Eventually(t, 30*time.Second, "Update{Group} at the members' servers", func() bool {
 		for _, peer := range []*testenv.Remote{mia, leo} {
 			updates := receivedFrom(peer.Received(), groupURL, "Update")
-			if len(updates) != 1 || innerOf(updates[0])["type"] != "Group" || innerOf(updates[0])["name"] != "Moms of Park Slope" {
+			if len(updates) != 1 || testenv.InnerOf(updates[0])["type"] != "Group" || testenv.InnerOf(updates[0])["name"] != "Moms of Park Slope" {
 				return false
 			}
 		}
@@ -606,13 +578,13 @@ func TestMembersOfARemoteGroupHeedOnlyItsModeratorsThroughIt(t *testing.T) {
 		return m
 	}
 	postState := func() (deleted, locked bool) {
-		queryOne(t, b, &deleted, `SELECT deleted_at IS NOT NULL FROM posts WHERE uri = $1`, noteID)
-		queryOne(t, b, &locked, `SELECT locked_at IS NOT NULL FROM posts WHERE uri = $1`, noteID)
+		testenv.QueryOne(t, b, &deleted, `SELECT deleted_at IS NOT NULL FROM posts WHERE uri = $1`, noteID)
+		testenv.QueryOne(t, b, &locked, `SELECT locked_at IS NOT NULL FROM posts WHERE uri = $1`, noteID)
 		return
 	}
 	bans := func() int {
 		var count int
-		queryOne(t, b, &count, `SELECT count(*) FROM group_bans`)
+		testenv.QueryOne(t, b, &count, `SELECT count(*) FROM group_bans`)
 		return count
 	}
 
@@ -621,7 +593,7 @@ func TestMembersOfARemoteGroupHeedOnlyItsModeratorsThroughIt(t *testing.T) {
 		t.Fatalf("the group's share: %d", code)
 	}
 	var inGroup bool
-	queryOne(t, b, &inGroup, `SELECT p.group_id = a.id FROM posts p, actors a WHERE p.uri = $1 AND a.uri = $2`, noteID, club.ActorID)
+	testenv.QueryOne(t, b, &inGroup, `SELECT p.group_id = a.id FROM posts p, actors a WHERE p.uri = $1 AND a.uri = $2`, noteID, club.ActorID)
 	if !inGroup {
 		t.Fatalf("the shared post is not in the group on B")
 	}
@@ -683,7 +655,7 @@ func TestMembersOfARemoteGroupHeedOnlyItsModeratorsThroughIt(t *testing.T) {
 		}
 	}
 	var content string
-	queryOne(t, b, &content, `SELECT content FROM posts WHERE uri = $1`, noteID)
+	testenv.QueryOne(t, b, &content, `SELECT content FROM posts WHERE uri = $1`, noteID)
 	if !strings.Contains(content, "spare car seat") {
 		t.Errorf("the restored post says %q, want what its origin serves", content)
 	}
@@ -695,58 +667,5 @@ func TestMembersOfARemoteGroupHeedOnlyItsModeratorsThroughIt(t *testing.T) {
 	}
 	if deleted, _ := postState(); !deleted {
 		t.Errorf("ann's post stayed after the group announced her ban with removeData")
-	}
-}
-
-// A moderator bans a member and removes a post in a real browser, then
-// reads the audit log; the pages pass the accessibility checks, in both
-// colour schemes and both widths.
-func TestModeratorBansRemovesAndReadsTheLogInARealBrowser(t *testing.T) {
-	t.Parallel()
-	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrModBrowser})
-	v.Admin("admin", "group", "create", "park", "--title", "Park Parents")
-	v.User("olga")
-	v.Admin("admin", "group", "moderator", "add", "park", "olga")
-	maya := v.User("maya")
-	joinFromVillage(t, maya, "park")
-	raffle := post(t, maya, url.Values{"status": {"@park selling raffle tickets, DM me"}})
-	nina := v.User("nina")
-	joinFromVillage(t, nina, "park")
-	post(t, nina, url.Values{"status": {"nobody wants your tickets"}, "in_reply_to_id": {raffle.ID}})
-
-	b := newBrowser(t)
-	b.BaseURL = v.BaseURL
-	b.Visit("/login?next=%2Fgroups%2Fpark%2Fmanage")
-	b.Fill("#login", "olga")
-	b.Fill("#password", "password-olga")
-	b.Submit("main form[action='/login'] [type=submit]")
-
-	if text := b.Text("#moderation"); !strings.Contains(text, "nobody wants your tickets") || !strings.Contains(text, "raffle tickets") {
-		t.Errorf("the moderation list does not offer both the post and its reply")
-	}
-	b.Fill("#ban-handle", "nina")
-	b.Fill("#ban-reason", "rude to new members")
-	b.Submit("form[action='/groups/park/bans'] [type=submit]")
-	b.WaitText("main", "The member is banned")
-	if !strings.Contains(b.Text("#moderation"), "rude to new members") {
-		t.Errorf("the ban list lacks the ban")
-	}
-	b.Fill("#reason-"+raffle.ID, "no selling")
-	b.Submit("#moderation form[action='/groups/park/remove']:has(#reason-" + raffle.ID + ") [type=submit]")
-	b.WaitText("main", "The post was removed")
-	if code := statusCode(maya, raffle.ID); code != http.StatusNotFound {
-		t.Errorf("the removed post through the API: %d, want 404", code)
-	}
-	t.Run("manage page", func(t *testing.T) { checkEveryWay(t, b.In(t), "manage-moderation") })
-
-	b.Visit("/groups/park/log")
-	for _, want := range []string{"banned", "rude to new members", "removed a post", "no selling"} {
-		if !strings.Contains(b.Text("main"), want) {
-			t.Errorf("the audit log lacks %q", want)
-		}
-	}
-	t.Run("audit log", func(t *testing.T) { checkEveryWay(t, b.In(t), "manage-log") })
-	if code := nina.Do(http.MethodPost, "/api/v1/accounts/"+lookup(t, nina, "park").ID+"/follow", nil, nil); code != http.StatusForbidden {
-		t.Errorf("a banned member following again through the API: %d, want 403", code)
 	}
 }

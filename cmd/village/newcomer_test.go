@@ -19,6 +19,13 @@ import (
 	"github.com/village-social/village/internal/testenv"
 )
 
+// addrServedByHand is where the instances these tests serve listen: the
+// serve tests' address (serve_test.go, a port picked at start), not
+// 127.0.0.1, where other tests' outgoing connections take their source
+// ports and one could take the instance's port before it listens; so they
+// run in parallel.
+const addrServedByHand = "127.0.0.66:0"
+
 // configOf is the configuration a command line and an environment give.
 func configOf(t *testing.T, env map[string]string, args ...string) *Config {
 	t.Helper()
@@ -34,6 +41,7 @@ func configOf(t *testing.T, env map[string]string, args ...string) *Config {
 }
 
 func TestDataDirIsDecidedByOneRuleForServeAndEveryCommand(t *testing.T) {
+	t.Parallel()
 	const work = "/home/ann/village"
 	tests := []struct {
 		name      string
@@ -70,6 +78,7 @@ func TestDataDirIsDecidedByOneRuleForServeAndEveryCommand(t *testing.T) {
 }
 
 func TestDataDirOnThisMachineFallsBackOnlyWherePostgresCannotEnter(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg := configOf(t, nil)
 	open := testenv.DataDir(t)
@@ -83,6 +92,7 @@ func TestDataDirOnThisMachineFallsBackOnlyWherePostgresCannotEnter(t *testing.T)
 }
 
 func TestBaseURLOfCommandsRunByHand(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		env         map[string]string
@@ -168,6 +178,7 @@ func readmeAdminCommands(t *testing.T) []string {
 }
 
 func TestReadmeSetUpAdminCommandsFindServesDataAndPrintNoDomainWarning(t *testing.T) {
+	t.Parallel()
 	commands := readmeAdminCommands(t)
 	// The checkout: make run serves from it with no VILLAGE_DATA_DIR and no
 	// DATABASE_URL, and the README's commands run there as ./bin/village.
@@ -178,7 +189,7 @@ func TestReadmeSetUpAdminCommandsFindServesDataAndPrintNoDomainWarning(t *testin
 	if err := os.Symlink(testenv.Binary(t), filepath.Join(checkout, "bin", "village")); err != nil {
 		t.Fatal(err)
 	}
-	v := testenv.StartVillage(t, testenv.VillageOptions{PrivateCluster: true, Dir: checkout, Env: map[string]string{"VILLAGE_DATA_DIR": ""}})
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrServedByHand, PrivateCluster: true, Dir: checkout, Env: map[string]string{"VILLAGE_DATA_DIR": ""}})
 	data := filepath.Join(checkout, "data")
 	if !strings.Contains(v.Log(), "data="+data) {
 		t.Errorf("serve does not say it keeps its data in %s:\n%s", data, v.Log())
@@ -209,6 +220,7 @@ func TestReadmeSetUpAdminCommandsFindServesDataAndPrintNoDomainWarning(t *testin
 }
 
 func TestAdminCommandWhereThereIsNoDataSaysWhereItLookedAndMakesNothing(t *testing.T) {
+	t.Parallel()
 	elsewhere := testenv.DataDir(t)
 	code, _, stderr := byHand(t, elsewhere, nil, testenv.Binary(t), "admin", "user", "list")
 	if code == 0 {
@@ -224,12 +236,13 @@ func TestAdminCommandWhereThereIsNoDataSaysWhereItLookedAndMakesNothing(t *testi
 }
 
 func TestAdminCommandsWithoutADomainUseTheOneServeRecorded(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrServedByHand})
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	v.Admin("admin", "user", "create", "alice", "--password", "correct horse")
 	v.Admin("admin", "user", "create", "bob", "--password", "correct horse")
 	leo := testenv.NewRemote(t, "leo")
-	joinGroup(t, v, leo, "moms")
+	testenv.JoinGroup(t, v, leo, "moms")
 
 	// As typed by hand: the database, and no VILLAGE_DOMAIN or VILLAGE_PROTOCOL.
 	byHandEnv := map[string]string{"DATABASE_URL": v.DatabaseURL}
@@ -239,7 +252,7 @@ func TestAdminCommandsWithoutADomainUseTheOneServeRecorded(t *testing.T) {
 	}
 	moms := v.BaseURL + "/groups/moms"
 	testenv.Eventually(t, 30*time.Second, "Announce{Add alice to moderators} at leo's server", func() bool {
-		for _, add := range announcedOfType(leo.Received(), moms, "Add") {
+		for _, add := range testenv.AnnouncedOfType(leo.Received(), moms, "Add") {
 			if add["object"] == v.BaseURL+"/users/alice" && add["target"] == moms+"/moderators" {
 				return true
 			}
@@ -269,6 +282,7 @@ func TestAdminCommandsWithoutADomainUseTheOneServeRecorded(t *testing.T) {
 }
 
 func TestServeThatCannotStartLeavesNoDataFolderBehind(t *testing.T) {
+	t.Parallel()
 	closed := testenv.ClosedDir(t) // as /root is
 	data := filepath.Join(closed, "data")
 	code, _, stderr := byHand(t, closed, map[string]string{"VILLAGE_DOMAIN": "localhost:8080", "VILLAGE_LISTEN": "127.0.0.1:0", "VILLAGE_DATA_DIR": data},

@@ -23,10 +23,17 @@ import (
 	"github.com/village-social/village/internal/testenv"
 )
 
+// addrApps is where the app tests' instances listen: the address of the
+// other Mastodon-client tests (a port picked at start), not 127.0.0.1,
+// where other tests' outgoing connections take their source ports and one
+// could take the instance's port before it listens; so they run in parallel.
+const addrApps = addrEveryday
+
 func TestAMastodonClientLibraryRegistersLogsInPostsAndRevokes(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrApps})
 	v.Admin("admin", "user", "create", "alice", "--password", "password-alice", "--admin")
 
 	app, err := mastodon.RegisterApp(ctx, &mastodon.AppConfig{Server: v.BaseURL, ClientName: "Village test app",
@@ -126,7 +133,8 @@ func pkcePair(seed string) (verifier, challenge string) {
 }
 
 func TestAnAppLogsInWithPKCEOverPlainHTTP(t *testing.T) {
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	t.Parallel()
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrApps})
 	v.Admin("admin", "user", "create", "bea", "--password", "password-bea")
 	const redirect = "http://127.0.0.1:9/callback"
 

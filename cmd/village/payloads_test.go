@@ -20,9 +20,9 @@ func TestPayloadsInTheShapesRealServersSend(t *testing.T) {
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.65:0"})
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice := v.User("alice")
-	moms := lookup(t, alice, "moms")
+	moms := testenv.Lookup(t, alice, "moms")
 	mia := testenv.NewRemote(t, "mia")
-	joinGroup(t, v, mia, "moms")
+	testenv.JoinGroup(t, v, mia, "moms")
 	// Another server's post, which mia shares: served by its own origin.
 	rob := testenv.NewRemote(t, "rob")
 	robsNote := rob.Server.URL + "/notes/1"
@@ -32,7 +32,7 @@ func TestPayloadsInTheShapesRealServersSend(t *testing.T) {
 		"{{ORIGIN}}", mia.Server.URL, "{{HOST}}", strings.TrimPrefix(v.BaseURL, "http://"), "{{BASE}}", v.BaseURL,
 		"{{OTHER}}", rob.ActorID, "{{OTHER_NOTE}}", robsNote)
 	// Alice follows mia, so what mia shares reaches her home timeline.
-	miaAcct := lookup(t, alice, "mia@"+strings.TrimPrefix(mia.Server.URL, "http://"))
+	miaAcct := testenv.Lookup(t, alice, "mia@"+strings.TrimPrefix(mia.Server.URL, "http://"))
 	alice.Post("/api/v1/accounts/"+miaAcct.ID+"/follow", nil, nil)
 	accept := testenv.Activity(t, map[string]any{"id": mia.ActorID + "/accepts/1", "type": "Accept", "actor": mia.ActorID,
 		"object": map[string]any{"type": "Follow", "actor": v.BaseURL + "/users/alice", "object": mia.ActorID}})
@@ -45,7 +45,7 @@ func TestPayloadsInTheShapesRealServersSend(t *testing.T) {
 	}
 	miaHandle := "mia@" + strings.TrimPrefix(mia.Server.URL, "http://")
 
-	byURI := func(uri string) *status {
+	byURI := func(uri string) *testenv.Status {
 		for _, s := range timeline(t, alice, "/api/v1/accounts/"+moms.ID+"/statuses?limit=40") {
 			if s.URI == uri {
 				return &s
@@ -59,7 +59,7 @@ func TestPayloadsInTheShapesRealServersSend(t *testing.T) {
 		if s == nil {
 			return -1
 		}
-		var full status
+		var full testenv.Status
 		alice.Get("/api/v1/statuses/"+s.ID, &full)
 		return full.FavouritesCount
 	}

@@ -173,9 +173,9 @@ func TestAMastodonAppPostsAPhotoWithoutItsGPSAndEditsTheProfileSeenOnAnotherInst
 	beaApp, _ := mastodonClient(t, bea)
 	hostA := strings.TrimPrefix(a.BaseURL, "http://")
 
-	aliceOnB := resolve(t, bea, "@alice@"+hostA)
+	aliceOnB := testenv.Resolve(t, bea, "@alice@"+hostA)
 	bea.Post("/api/v1/accounts/"+aliceOnB.ID+"/follow", nil, nil)
-	testenv.Eventually(t, 60*time.Second, "bea following alice", func() bool { return relationshipOf(t, bea, aliceOnB.ID).Following })
+	testenv.Eventually(t, 60*time.Second, "bea following alice", func() bool { return testenv.RelationshipOf(t, bea, aliceOnB.ID).Following })
 
 	const alt = "Two children on the red slide at the park"
 	photo := phoneJPEG(t, 900, 600)

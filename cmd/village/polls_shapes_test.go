@@ -184,7 +184,7 @@ func TestMastodonAndMisskeyPollsAreShownVotedAndRefreshed(t *testing.T) {
 			t.Errorf("a Question with %s: %d %s, want a 4xx", name, resp.StatusCode, body)
 		}
 		var n int
-		queryOne(t, v, &n, `SELECT count(*) FROM posts WHERE uri = $1`, id)
+		testenv.QueryOne(t, v, &n, `SELECT count(*) FROM posts WHERE uri = $1`, id)
 		if n != 0 {
 			t.Errorf("a Question with %s was stored", name)
 		}

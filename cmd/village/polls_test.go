@@ -33,7 +33,7 @@ type pollEntity struct {
 }
 
 type statusWithPoll struct {
-	status
+	testenv.Status
 	Poll *pollEntity `json:"poll"`
 }
 
@@ -81,13 +81,13 @@ func TestARemoteMemberVotesInAGroupsPollAndBothSidesCount(t *testing.T) {
 	b := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrPollsB})
 	a.Admin("admin", "group", "create", "park_slope", "--title", "Park Slope Parents")
 	alice, bob := a.User("alice"), b.User("bob")
-	var rel relationship
-	groupOnA := lookup(t, alice, "park_slope")
+	var rel testenv.Relationship
+	groupOnA := testenv.Lookup(t, alice, "park_slope")
 	alice.Post("/api/v1/accounts/"+groupOnA.ID+"/follow", nil, &rel)
-	group := resolve(t, bob, "@park_slope@"+a.Addr)
+	group := testenv.Resolve(t, bob, "@park_slope@"+a.Addr)
 	bob.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
 	testenv.Eventually(t, 30*time.Second, "alice and bob in the group", func() bool {
-		return relationshipOf(t, alice, groupOnA.ID).Following && relationshipOf(t, bob, group.ID).Following
+		return testenv.RelationshipOf(t, alice, groupOnA.ID).Following && testenv.RelationshipOf(t, bob, group.ID).Following
 	})
 
 	// Alice asks the group, with a poll.
@@ -142,7 +142,7 @@ func TestARemoteMemberVotesInAGroupsPollAndBothSidesCount(t *testing.T) {
 		t.Errorf("counts on A after the refused vote: %+v", p.Options)
 	}
 	var n int
-	queryOne(t, a, &n, `SELECT count(*) FROM posts WHERE type = 'Note' AND name <> ''`)
+	testenv.QueryOne(t, a, &n, `SELECT count(*) FROM posts WHERE type = 'Note' AND name <> ''`)
 	if n != 0 {
 		t.Errorf("a vote was stored as a post on A (%d)", n)
 	}

@@ -69,13 +69,13 @@ func TestPostsPerPersonAreLimitedThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.36:0"})
 	alice, bob := v.User("alice"), v.User("bob")
-	first := post(t, alice, url.Values{"status": {"post 0"}})
+	first := testenv.PostStatus(t, alice, url.Values{"status": {"post 0"}})
 	for i := 1; i < 30; i++ {
 		form := url.Values{"status": {fmt.Sprintf("post %d", i)}}
 		if i%2 == 0 {
 			form.Set("in_reply_to_id", first.ID) // comments count too
 		}
-		post(t, alice, form)
+		testenv.PostStatus(t, alice, form)
 	}
 	req, err := http.NewRequest(http.MethodPost, v.BaseURL+"/api/v1/statuses", strings.NewReader(url.Values{"status": {"one too many"}}.Encode()))
 	if err != nil {
@@ -94,7 +94,7 @@ func TestPostsPerPersonAreLimitedThroughTheAPI(t *testing.T) {
 	if n := len(timeline(t, alice, "/api/v1/accounts/"+alice.MeID()+"/statuses?limit=80")); n != 30 {
 		t.Errorf("alice has %d posts, want 30", n)
 	}
-	post(t, bob, url.Values{"status": {"bob is not limited by alice"}})
+	testenv.PostStatus(t, bob, url.Values{"status": {"bob is not limited by alice"}})
 }
 
 func readBody(t *testing.T, resp *http.Response) string {
@@ -171,7 +171,7 @@ func TestSignupsAndLoginsAreLimitedByTheRunningServer(t *testing.T) {
 		if code != http.StatusTooManyRequests || retry == "" || !strings.Contains(body, "role=\"alert\"") {
 			t.Errorf("the 11th sign-up in an hour: %d, Retry-After %q", code, retry)
 		}
-		if n := safetyQuery(t, v, `SELECT count(*) FROM actors WHERE username = 'patient'`); n != 0 {
+		if n := testenv.QueryCount(t, v, `SELECT count(*) FROM actors WHERE username = 'patient'`); n != 0 {
 			t.Error("the refused sign-up made an account")
 		}
 	})

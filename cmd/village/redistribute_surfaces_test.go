@@ -88,8 +88,8 @@ func TestHostileMarkupInAMembersPostShowsNowhereVillageServesIt(t *testing.T) {
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.141:0"})
 	v.Admin("admin", "group", "create", "park", "--title", "Park")
 	alice := v.User("alice")
-	var rel relationship
-	park := lookup(t, alice, "park")
+	var rel testenv.Relationship
+	park := testenv.Lookup(t, alice, "park")
 	alice.Post("/api/v1/accounts/"+park.ID+"/follow", nil, &rel)
 	groupURL := v.BaseURL + "/groups/park"
 
@@ -100,7 +100,7 @@ func TestHostileMarkupInAMembersPostShowsNowhereVillageServesIt(t *testing.T) {
 	gus := testenv.NewRemote(t, "gus")
 	gus.Software = "gotosocial"
 	for _, r := range []*testenv.Remote{rex, leo, gus} {
-		joinGroup(t, v, r, "park")
+		testenv.JoinGroup(t, v, r, "park")
 	}
 
 	noteID := rex.ActorID + "/statuses/1"
@@ -125,7 +125,7 @@ func TestHostileMarkupInAMembersPostShowsNowhereVillageServesIt(t *testing.T) {
 		}
 	}
 	testenv.Eventually(t, 30*time.Second, "the group's shares and the edit", func() bool {
-		return len(received(leo, "Announce")) >= 2 && len(received(gus, "Update")) >= 1 && len(received(gus, "Announce")) >= 1
+		return len(testenv.ReceivedOfType(leo, "Announce")) >= 2 && len(testenv.ReceivedOfType(gus, "Update")) >= 1 && len(testenv.ReceivedOfType(gus, "Announce")) >= 1
 	})
 
 	var surfaces []struct{ what, body string }

@@ -30,25 +30,25 @@ func TestSuspendingARemoteAccountShutsItOutAndTakesItsPostsDown(t *testing.T) {
 	t.Parallel()
 	m := startModeratedGroup(t, addrSuspendA, addrSuspendB, addrSuspendFedify)
 	a, f, alice, mia := m.a, m.f, m.alice, m.mia
-	joinGroup(t, a, mia, "moms")
+	testenv.JoinGroup(t, a, mia, "moms")
 	leo := testenv.NewRemote(t, "leo") // another remote member: untouched
-	joinGroup(t, a, leo, "moms")
-	pills := groupNote(mia, 1, m.groupURL, "cheap pills, message me")
-	if code := postInto(t, mia, m.groupURL, pills); code != http.StatusAccepted {
+	testenv.JoinGroup(t, a, leo, "moms")
+	pills := testenv.GroupNote(mia, 1, m.groupURL, "cheap pills, message me")
+	if code := testenv.PostInto(t, mia, m.groupURL, pills); code != http.StatusAccepted {
 		t.Fatalf("mia's post into the group: %d", code)
 	}
 	testenv.Eventually(t, 30*time.Second, "mia's post shared with the Fedify member", func() bool {
-		for _, c := range announcedOfType(f.Received(), m.groupURL, "Create") {
-			if objectID(c["object"]) == pills["id"] {
+		for _, c := range testenv.AnnouncedOfType(f.Received(), m.groupURL, "Create") {
+			if testenv.ObjectID(c["object"]) == pills["id"] {
 				return true
 			}
 		}
 		return false
 	})
-	miaOnA := resolve(t, alice, "@mia@"+strings.TrimPrefix(strings.TrimPrefix(mia.Server.URL, "http://"), "https://"))
-	var rel relationship
+	miaOnA := testenv.Resolve(t, alice, "@mia@"+strings.TrimPrefix(strings.TrimPrefix(mia.Server.URL, "http://"), "https://"))
+	var rel testenv.Relationship
 	alice.Post("/api/v1/accounts/"+miaOnA.ID+"/follow", nil, &rel)
-	testenv.Eventually(t, 30*time.Second, "alice's Follow at mia's server", func() bool { return len(received(mia, "Follow")) == 1 })
+	testenv.Eventually(t, 30*time.Second, "alice's Follow at mia's server", func() bool { return len(testenv.ReceivedOfType(mia, "Follow")) == 1 })
 
 	a.Admin("admin", "user", "role", "olga", "moderator")
 	olga := a.SignIn("olga")
@@ -61,7 +61,7 @@ func TestSuspendingARemoteAccountShutsItOutAndTakesItsPostsDown(t *testing.T) {
 			t.Errorf("suspending %q: %d, want 422", handle, code)
 		}
 	}
-	if n := safetyQuery(t, a, `SELECT count(*) FROM remote_suspensions`); n != 0 {
+	if n := testenv.QueryCount(t, a, `SELECT count(*) FROM remote_suspensions`); n != 0 {
 		t.Fatalf("refused forms suspended %d accounts", n)
 	}
 	// A report about the account offers its suspension on the instance's queue.
@@ -80,20 +80,20 @@ func TestSuspendingARemoteAccountShutsItOutAndTakesItsPostsDown(t *testing.T) {
 	}
 	testenv.Eventually(t, 30*time.Second, "the group's Delete at the Fedify member, Reject and Undo{Follow} at mia's server", func() bool {
 		removed := false
-		for _, del := range announcedOfType(f.Received(), m.groupURL, "Delete") {
-			removed = removed || objectID(del["object"]) == pills["id"]
+		for _, del := range testenv.AnnouncedOfType(f.Received(), m.groupURL, "Delete") {
+			removed = removed || testenv.ObjectID(del["object"]) == pills["id"]
 		}
 		rejected := false
-		for _, rej := range received(mia, "Reject") {
-			rejected = rejected || (rej["actor"] == m.groupURL && objectID(rej["object"]) == mia.ActorID+"/follows/moms")
+		for _, rej := range testenv.ReceivedOfType(mia, "Reject") {
+			rejected = rejected || (rej["actor"] == m.groupURL && testenv.ObjectID(rej["object"]) == mia.ActorID+"/follows/moms")
 		}
 		unfollowed := false
-		for _, undo := range received(mia, "Undo") {
-			unfollowed = unfollowed || (undo["actor"] == a.BaseURL+"/users/alice" && innerOf(undo)["type"] == "Follow")
+		for _, undo := range testenv.ReceivedOfType(mia, "Undo") {
+			unfollowed = unfollowed || (undo["actor"] == a.BaseURL+"/users/alice" && testenv.InnerOf(undo)["type"] == "Follow")
 		}
 		return removed && rejected && unfollowed
 	})
-	if n := safetyQuery(t, a, `SELECT count(*) FROM follows f JOIN actors x ON x.id = f.follower_id OR x.id = f.followee_id WHERE x.uri = $1`, mia.ActorID); n != 0 {
+	if n := testenv.QueryCount(t, a, `SELECT count(*) FROM follows f JOIN actors x ON x.id = f.follower_id OR x.id = f.followee_id WHERE x.uri = $1`, mia.ActorID); n != 0 {
 		t.Errorf("%d follows with mia remain", n)
 	}
 
@@ -105,10 +105,10 @@ func TestSuspendingARemoteAccountShutsItOutAndTakesItsPostsDown(t *testing.T) {
 	if code := follow(2); code != http.StatusForbidden {
 		t.Errorf("a suspended account's Follow: %d, want 403", code)
 	}
-	if code := postInto(t, mia, m.groupURL, groupNote(mia, 2, m.groupURL, "still here")); code != http.StatusForbidden {
+	if code := testenv.PostInto(t, mia, m.groupURL, testenv.GroupNote(mia, 2, m.groupURL, "still here")); code != http.StatusForbidden {
 		t.Errorf("a suspended account's post: %d, want 403", code)
 	}
-	if code := postInto(t, leo, m.groupURL, groupNote(leo, 1, m.groupURL, "hello from leo")); code != http.StatusAccepted {
+	if code := testenv.PostInto(t, leo, m.groupURL, testenv.GroupNote(leo, 1, m.groupURL, "hello from leo")); code != http.StatusAccepted {
 		t.Errorf("a post by another account of the same server: %d, want 202", code)
 	}
 	if code := alice.Do(http.MethodPost, "/api/v1/accounts/"+miaOnA.ID+"/follow", nil, nil); code != http.StatusForbidden {
@@ -127,11 +127,11 @@ func TestSuspendingARemoteAccountShutsItOutAndTakesItsPostsDown(t *testing.T) {
 	if code, _ := olga.SubmitFrom("/admin/moderation", "/admin/remote_suspensions/"+miaRow+"/delete", url.Values{}); code != http.StatusNotFound {
 		t.Errorf("lifting a suspension that is not there: %d, want 404", code)
 	}
-	accepts := len(received(mia, "Accept"))
+	accepts := len(testenv.ReceivedOfType(mia, "Accept"))
 	if code := follow(3); code != http.StatusAccepted {
 		t.Fatalf("mia's Follow after the suspension is lifted: %d", code)
 	}
-	testenv.Eventually(t, 30*time.Second, "the group's Accept of mia's new Follow", func() bool { return len(received(mia, "Accept")) > accepts })
+	testenv.Eventually(t, 30*time.Second, "the group's Accept of mia's new Follow", func() bool { return len(testenv.ReceivedOfType(mia, "Accept")) > accepts })
 
 	// The command line: an unknown account is named, a known one suspended,
 	// and the running server refuses it.

@@ -65,7 +65,7 @@ func (c lemmyCommunity) announce(t *testing.T, v *testenv.Village, author *teste
 		t.Fatalf("the community's share of post %d: %d", n, code)
 	}
 	var inGroup bool
-	queryOne(t, v, &inGroup, `SELECT p.group_id = g.id FROM posts p, actors g WHERE p.uri = $1 AND g.uri = $2`, postID, c.ActorID)
+	testenv.QueryOne(t, v, &inGroup, `SELECT p.group_id = g.id FROM posts p, actors g WHERE p.uri = $1 AND g.uri = $2`, postID, c.ActorID)
 	if !inGroup {
 		t.Fatalf("post %d is not stored as the community's", n)
 	}
@@ -145,7 +145,7 @@ func TestAReportInALemmyCommunityReachesLemmyFromTheReportsActor(t *testing.T) {
 	host, _, _ := strings.Cut(strings.TrimPrefix(v.BaseURL, "http://"), ":")
 
 	var annID int64
-	queryOne(t, v, &annID, `SELECT id FROM actors WHERE uri = $1`, ann.ActorID)
+	testenv.QueryOne(t, v, &annID, `SELECT id FROM actors WHERE uri = $1`, ann.ActorID)
 	for i, c := range []struct {
 		name, post, comment, summary string
 	}{
@@ -154,7 +154,7 @@ func TestAReportInALemmyCommunityReachesLemmyFromTheReportsActor(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var postID int64
-			queryOne(t, v, &postID, `SELECT id FROM posts WHERE uri = $1`, c.post)
+			testenv.QueryOne(t, v, &postID, `SELECT id FROM posts WHERE uri = $1`, c.post)
 			if code := alice.Do(http.MethodPost, "/api/v1/reports", url.Values{"account_id": {strconv.FormatInt(annID, 10)},
 				"status_ids[]": {strconv.FormatInt(postID, 10)}, "comment": {c.comment}, "forward": {"true"}}, nil); code != http.StatusOK {
 				t.Fatalf("alice's report: %d", code)
@@ -287,16 +287,16 @@ func TestTheReportsActorIsAServiceAndNoAccount(t *testing.T) {
 	if resp, body := rex.Deliver(v.BaseURL+"/inbox", follow); resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("a Follow of it at the shared inbox: %d %s, want 422", resp.StatusCode, body)
 	}
-	if n := safetyQuery(t, v, `SELECT count(*) FROM follows f JOIN actors a ON a.id = f.followee_id WHERE a.type = 'Service'`); n != 0 {
+	if n := testenv.QueryCount(t, v, `SELECT count(*) FROM follows f JOIN actors a ON a.id = f.followee_id WHERE a.type = 'Service'`); n != 0 {
 		t.Errorf("the reports actor has %d followers, want none", n)
 	}
-	if n := safetyQuery(t, v, `SELECT count(*) FROM activities WHERE uri LIKE $1`, rex.ActorID+"/follows/%"); n != 0 {
+	if n := testenv.QueryCount(t, v, `SELECT count(*) FROM activities WHERE uri LIKE $1`, rex.ActorID+"/follows/%"); n != 0 {
 		t.Errorf("%d Follows of the reports actor were stored", n)
 	}
 
 	// WebFinger and the client API know no such account.
 	var serviceID int64
-	queryOne(t, v, &serviceID, `SELECT id FROM actors WHERE domain IS NULL AND type = 'Service'`)
+	testenv.QueryOne(t, v, &serviceID, `SELECT id FROM actors WHERE domain IS NULL AND type = 'Service'`)
 	for _, resource := range []string{"acct:reports@" + v.Addr, id, "acct:reports-service@" + v.Addr} {
 		if code := testenv.GetActivity(t, v.BaseURL+"/.well-known/webfinger?"+url.Values{"resource": {resource}}.Encode(), nil); code != http.StatusNotFound {
 			t.Errorf("WebFinger of %s: %d, want 404", resource, code)
@@ -310,7 +310,7 @@ func TestTheReportsActorIsAServiceAndNoAccount(t *testing.T) {
 	}
 	for _, q := range []url.Values{{"q": {"reports"}}, {"q": {id}, "resolve": {"true"}}, {"q": {"reports@" + v.Addr}, "resolve": {"true"}}} {
 		var res struct {
-			Accounts []account `json:"accounts"`
+			Accounts []testenv.Account `json:"accounts"`
 		}
 		if code := alice.Do(http.MethodGet, "/api/v2/search?"+q.Encode(), nil, &res); code != http.StatusOK || len(res.Accounts) != 0 {
 			t.Errorf("search %v: %d %+v, want no accounts", q, code, res.Accounts)

@@ -69,8 +69,8 @@ func remoteGroupPost(t *testing.T, v *testenv.Village, r *testenv.Remote, reader
 	if code := r.Post(v.BaseURL+"/inbox", body, time.Now()); code != http.StatusAccepted {
 		t.Fatalf("%s posts into %s: %d", r.Username, group, code)
 	}
-	var found []status
-	reader.Get("/api/v1/accounts/"+lookup(t, reader, group).ID+"/statuses", &found)
+	var found []testenv.Status
+	reader.Get("/api/v1/accounts/"+testenv.Lookup(t, reader, group).ID+"/statuses", &found)
 	for _, s := range found {
 		if s.Reblog != nil {
 			s = *s.Reblog
@@ -94,16 +94,6 @@ func flagBody(t *testing.T, r *testenv.Remote, n int, to []string, objects []str
 	return testenv.Activity(t, m)
 }
 
-// follow has a local user join a local group through the API.
-func follow(t *testing.T, c *testenv.Client, group string) {
-	t.Helper()
-	var rel relationship
-	c.Post("/api/v1/accounts/"+lookup(t, c, group).ID+"/follow", nil, &rel)
-	if !rel.Following {
-		t.Fatalf("follow %s: %+v", group, rel)
-	}
-}
-
 func TestARemoteFlagLandsInTheGroupsQueue(t *testing.T) {
 	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.40:0"})
@@ -112,11 +102,11 @@ func TestARemoteFlagLandsInTheGroupsQueue(t *testing.T) {
 	maria := v.User("maria")
 	v.Admin("admin", "group", "moderator", "add", "moms", "maria")
 	alice := v.User("alice")
-	follow(t, alice, "moms")
-	alicePost := post(t, alice, url.Values{"status": {"@moms who knows a good pediatrician?"}})
+	testenv.JoinLocalGroup(t, alice, "moms")
+	alicePost := testenv.PostStatus(t, alice, url.Values{"status": {"@moms who knows a good pediatrician?"}})
 	mia := testenv.NewRemote(t, "mia")
 	mia.Software = "mastodon"
-	joinGroup(t, v, mia, "moms")
+	testenv.JoinGroup(t, v, mia, "moms")
 	_, miaNote := remoteGroupPost(t, v, mia, alice, "moms", 1, `<p>you are all <script>alert(1)</script>terrible parents</p>`)
 	rita := testenv.NewRemote(t, "rita") // a server whose person reports mia
 
@@ -221,7 +211,7 @@ func TestARemoteFlagLandsInTheGroupsQueue(t *testing.T) {
 }
 
 // flagsTo lists the Flags a peer received.
-func flagsTo(r *testenv.Remote) []map[string]any { return received(r, "Flag") }
+func flagsTo(r *testenv.Remote) []map[string]any { return testenv.ReceivedOfType(r, "Flag") }
 
 // objectsOf are the ids a Flag names.
 func objectsOf(flag map[string]any) []string {
@@ -266,10 +256,10 @@ func TestAMembersReportOfARemotePostIsForwardedByTheInstanceActor(t *testing.T) 
 	v.User("maria")
 	v.Admin("admin", "group", "moderator", "add", "moms", "maria")
 	alice := v.User("alice")
-	follow(t, alice, "moms")
+	testenv.JoinLocalGroup(t, alice, "moms")
 	mia := testenv.NewRemote(t, "mia")
 	mia.Software = "mastodon"
-	joinGroup(t, v, mia, "moms")
+	testenv.JoinGroup(t, v, mia, "moms")
 	noteID, noteURI := remoteGroupPost(t, v, mia, alice, "moms", 1, "<p>nobody here can raise a child</p>")
 
 	// The web form offers to tell mia's server, on by default.
@@ -309,7 +299,7 @@ func TestAMembersReportOfARemotePostIsForwardedByTheInstanceActor(t *testing.T) 
 
 	// Not forwarded when the member says no.
 	var out map[string]any
-	if code := alice.Do(http.MethodPost, "/api/v1/reports", url.Values{"account_id": {lookup(t, alice, "mia@"+miaHost).ID},
+	if code := alice.Do(http.MethodPost, "/api/v1/reports", url.Values{"account_id": {testenv.Lookup(t, alice, "mia@"+miaHost).ID},
 		"status_ids[]": {noteID}, "forward": {"false"}}, &out); code != http.StatusOK || out["forwarded"] != false {
 		t.Fatalf("an unforwarded report: %d %v", code, out)
 	}
@@ -325,20 +315,20 @@ func TestReportsReachRemoteModerators(t *testing.T) {
 	db := storeOf(t, v)
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	ron := testenv.NewRemote(t, "ron") // a moderator of moms on another server
-	joinGroup(t, v, ron, "moms")
+	testenv.JoinGroup(t, v, ron, "moms")
 	if _, err := db.Exec(context.Background(), `INSERT INTO group_moderators (group_id, actor_id)
 		SELECT g.id, r.id FROM actors g, actors r WHERE g.username = 'moms' AND g.domain IS NULL AND r.uri = $1`, ron.ActorID); err != nil {
 		t.Fatal(err)
 	}
 	alice, bob := v.User("alice"), v.User("bob")
-	follow(t, alice, "moms")
-	follow(t, bob, "moms")
-	bobs := post(t, bob, url.Values{"status": {"@moms selling my old stroller, DM me"}})
+	testenv.JoinLocalGroup(t, alice, "moms")
+	testenv.JoinLocalGroup(t, bob, "moms")
+	bobs := testenv.PostStatus(t, bob, url.Values{"status": {"@moms selling my old stroller, DM me"}})
 
 	var out struct {
 		ID string `json:"id"`
 	}
-	alice.Post("/api/v1/reports", url.Values{"account_id": {lookup(t, alice, "bob").ID}, "status_ids[]": {bobs.ID},
+	alice.Post("/api/v1/reports", url.Values{"account_id": {testenv.Lookup(t, alice, "bob").ID}, "status_ids[]": {bobs.ID},
 		"comment": {"spam again"}, "forward": {"true"}}, &out)
 	testenv.Eventually(t, 30*time.Second, "the Flag at ron's server", func() bool { return len(flagsTo(ron)) == 1 })
 	flag := flagsTo(ron)[0]
@@ -371,20 +361,20 @@ func TestReportsAPIAnswersWithTheReportOrSaysWhatIsWrong(t *testing.T) {
 	db := storeOf(t, v)
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice, bob, carol := v.User("alice"), v.User("bob"), v.User("carol")
-	follow(t, bob, "moms")
-	bobs := post(t, bob, url.Values{"status": {"@moms buy my crypto course"}})
-	carols := post(t, carol, url.Values{"status": {"lovely day at the park"}})
-	bobID, carolID := lookup(t, alice, "bob").ID, lookup(t, alice, "carol").ID
+	testenv.JoinLocalGroup(t, bob, "moms")
+	bobs := testenv.PostStatus(t, bob, url.Values{"status": {"@moms buy my crypto course"}})
+	carols := testenv.PostStatus(t, carol, url.Values{"status": {"lovely day at the park"}})
+	bobID, carolID := testenv.Lookup(t, alice, "bob").ID, testenv.Lookup(t, alice, "carol").ID
 
 	var rep struct {
-		ID            string   `json:"id"`
-		ActionTaken   bool     `json:"action_taken"`
-		Category      string   `json:"category"`
-		Comment       string   `json:"comment"`
-		Forwarded     bool     `json:"forwarded"`
-		CreatedAt     string   `json:"created_at"`
-		StatusIDs     []string `json:"status_ids"`
-		TargetAccount account  `json:"target_account"`
+		ID            string          `json:"id"`
+		ActionTaken   bool            `json:"action_taken"`
+		Category      string          `json:"category"`
+		Comment       string          `json:"comment"`
+		Forwarded     bool            `json:"forwarded"`
+		CreatedAt     string          `json:"created_at"`
+		StatusIDs     []string        `json:"status_ids"`
+		TargetAccount testenv.Account `json:"target_account"`
 	}
 	alice.Post("/api/v1/reports", url.Values{"account_id": {bobID}, "status_ids[]": {bobs.ID}, "comment": {"a scam"},
 		"category": {"spam"}}, &rep)
@@ -414,7 +404,7 @@ func TestReportsAPIAnswersWithTheReportOrSaysWhatIsWrong(t *testing.T) {
 		{"a post by someone else", url.Values{"account_id": {bobID}, "status_ids[]": {carols.ID}}},
 		{"a comment over 1000 characters", url.Values{"account_id": {bobID}, "comment": {strings.Repeat("é", 1001)}}},
 		{"an unknown category", url.Values{"account_id": {bobID}, "category": {"rudeness"}}},
-		{"oneself", url.Values{"account_id": {lookup(t, alice, "alice").ID}}},
+		{"oneself", url.Values{"account_id": {testenv.Lookup(t, alice, "alice").ID}}},
 		{"the instance actor", url.Values{"account_id": {instanceActorID(t, db)}}},
 	}
 	for _, c := range bad {
@@ -453,7 +443,7 @@ func TestReportsAreLimitedPerReporterPerHour(t *testing.T) {
 	db := storeOf(t, v)
 	alice, bob := v.User("alice"), v.User("bob")
 	v.User("carol")
-	carolID := lookup(t, alice, "carol").ID
+	carolID := testenv.Lookup(t, alice, "carol").ID
 	for i := 0; i < models.LocalReportsPerHour; i++ {
 		alice.Post("/api/v1/reports", url.Values{"account_id": {carolID}, "comment": {fmt.Sprintf("report %d", i)}}, nil)
 	}
@@ -490,15 +480,15 @@ func TestAFedifyPeerVerifiesTheFlagOfAReportAboutItsMember(t *testing.T) {
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.46:0"})
 	v.Admin("admin", "group", "create", "park_slope", "--title", "Park Slope Parents")
 	alice := v.User("alice")
-	follow(t, alice, "park_slope")
+	testenv.JoinLocalGroup(t, alice, "park_slope")
 	f := testenv.StartFedify(t, "127.0.0.47:0", "fedi")
 	groupHandle := "@park_slope@" + v.Addr
 	f.Follow(groupHandle)
 	testenv.Eventually(t, 15*time.Second, "the group's Accept at the Fedify peer", func() bool { return len(f.ReceivedOfType("Accept")) > 0 })
 	noteID := f.Note(testenv.FedifyNote{To: []string{groupHandle}, Content: "moms who work are bad moms"})
-	var reported *status
+	var reported *testenv.Status
 	testenv.Eventually(t, 15*time.Second, "Fedify's post in the group", func() bool {
-		reported, _ = find(timeline(t, alice, "/api/v1/accounts/"+lookup(t, alice, "park_slope").ID+"/statuses"), "bad moms")
+		reported, _ = find(timeline(t, alice, "/api/v1/accounts/"+testenv.Lookup(t, alice, "park_slope").ID+"/statuses"), "bad moms")
 		return reported != nil
 	})
 
@@ -540,8 +530,8 @@ func TestFlagsInTheShapesMastodonAndLemmySend(t *testing.T) {
 	db := storeOf(t, v)
 	v.Admin("admin", "group", "create", "moms", "--title", "Moms")
 	alice := v.User("alice")
-	follow(t, alice, "moms")
-	mine := post(t, alice, url.Values{"status": {"@moms free stroller, pick up today"}})
+	testenv.JoinLocalGroup(t, alice, "moms")
+	mine := testenv.PostStatus(t, alice, url.Values{"status": {"@moms free stroller, pick up today"}})
 	groupURL := v.BaseURL + "/groups/moms"
 	masto := testenv.NewRemote(t, "masto.example") // stands for a Mastodon server's instance actor
 	lemmy := testenv.NewRemote(t, "lena")

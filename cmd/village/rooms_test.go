@@ -33,7 +33,7 @@ var rooms = []room{
 	{name: "outbox", packages: []string{"outbox"}, mayUse: []string{"models", "federation", "jsonguard"}},
 	{name: "inbox", packages: []string{"inbox"}, mayUse: []string{"models", "federation", "jsonguard", "outbox"}},
 	{name: "web core", packages: []string{"web/access", "web/blocklist", "web/compose", "web/eventform", "web/helpform", "web/httperr", "web/i18n", "web/media",
-		"web/negotiate", "web/oauth", "web/ratelimit", "web/reporting"},
+		"web/negotiate", "web/oauth", "web/push", "web/ratelimit", "web/reporting"},
 		mayUse: []string{"models", "federation", "jsonguard", "outbox"}},
 	{name: "web/activitypub", packages: []string{"web/activitypub"}, mayUse: []string{"models", "federation", "jsonguard", "inbox", "outbox", "web core"}},
 	{name: "web/api", packages: []string{"web/api"}, mayUse: []string{"models", "federation", "jsonguard", "outbox", "web core"}},
@@ -102,6 +102,7 @@ func ourDeps(t *testing.T) map[string][]string {
 }
 
 func TestEveryPackageBelongsToARoomOfTheArchitectureTable(t *testing.T) {
+	t.Parallel()
 	for pkg := range ourDeps(t) {
 		if roomOf(pkg) == nil {
 			t.Errorf("%s is in no room of the architecture table (rooms_test.go and the README): add it deliberately", pkg)
@@ -110,6 +111,7 @@ func TestEveryPackageBelongsToARoomOfTheArchitectureTable(t *testing.T) {
 }
 
 func TestRoomsDependOnlyOnTheRoomsTheTableAllows(t *testing.T) {
+	t.Parallel()
 	for pkg, deps := range ourDeps(t) {
 		from := roomOf(pkg)
 		if from == nil {
@@ -135,6 +137,7 @@ func TestRoomsDependOnlyOnTheRoomsTheTableAllows(t *testing.T) {
 // TestTheRuleCatchesABackEdge checks the checker: the table refuses the
 // back-edges the architecture forbids, so a passing run means something.
 func TestTheRuleCatchesABackEdge(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ from, to string }{
 		{"models", "federation/fetch"},
 		{"federation/jsonguard", "models"},

@@ -37,12 +37,12 @@ func (l attendeeList) statusOf(acct string) string {
 // rsvpOn is a person's stored answer to a meetup (by its post's uri) on an instance, "" for none.
 func rsvpOn(t *testing.T, v *testenv.Village, uri, username string) string {
 	t.Helper()
-	if safetyQuery(t, v, `SELECT count(*) FROM event_rsvps r JOIN posts p ON p.id = r.event_id
+	if testenv.QueryCount(t, v, `SELECT count(*) FROM event_rsvps r JOIN posts p ON p.id = r.event_id
 		JOIN actors a ON a.id = r.actor_id WHERE p.uri = $1 AND a.username = $2`, uri, username) == 0 {
 		return ""
 	}
 	var s string
-	queryOne(t, v, &s, `SELECT r.status FROM event_rsvps r JOIN posts p ON p.id = r.event_id
+	testenv.QueryOne(t, v, &s, `SELECT r.status FROM event_rsvps r JOIN posts p ON p.id = r.event_id
 		JOIN actors a ON a.id = r.actor_id WHERE p.uri = $1 AND a.username = $2`, uri, username)
 	return s
 }
@@ -95,11 +95,11 @@ func TestRSVPPollVoteFromAMastodonMember(t *testing.T) {
 	a := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrRSVPMastodon})
 	a.Admin("admin", "group", "create", "park", "--title", "Park parents", "--location", "Berlin")
 	alice := a.User("alice")
-	var rel relationship
-	alice.Post("/api/v1/accounts/"+lookup(t, alice, "park").ID+"/follow", nil, &rel)
+	var rel testenv.Relationship
+	alice.Post("/api/v1/accounts/"+testenv.Lookup(t, alice, "park").ID+"/follow", nil, &rel)
 	rex := testenv.NewRemote(t, "rex")
 	rex.Software = "mastodon"
-	joinGroup(t, a, rex, "park")
+	testenv.JoinGroup(t, a, rex, "park")
 
 	var created struct{ ID, URI string }
 	alice.Post("/api/v1/village/groups/park/events", url.Values{"title": {"Saturday in the park"},
@@ -109,8 +109,8 @@ func TestRSVPPollVoteFromAMastodonMember(t *testing.T) {
 	questionID := created.URI + "/rsvp"
 	var question map[string]any
 	testenv.Eventually(t, 30*time.Second, "the RSVP poll at rex", func() bool {
-		for _, c := range received(rex, "Create") {
-			if q := innerOf(c); q["id"] == questionID && q["type"] == "Question" {
+		for _, c := range testenv.ReceivedOfType(rex, "Create") {
+			if q := testenv.InnerOf(c); q["id"] == questionID && q["type"] == "Question" {
 				question = q
 				return true
 			}
@@ -139,8 +139,8 @@ func TestRSVPPollVoteFromAMastodonMember(t *testing.T) {
 		var text string
 		testenv.Eventually(t, 30*time.Second, "the group's confirming note", func() bool {
 			var notes []string
-			for _, c := range received(rex, "Create") {
-				if note := innerOf(c); note["type"] == "Note" && c["actor"] == groupURI {
+			for _, c := range testenv.ReceivedOfType(rex, "Create") {
+				if note := testenv.InnerOf(c); note["type"] == "Note" && c["actor"] == groupURI {
 					content, _ := note["content"].(string)
 					notes = append(notes, content)
 				}
@@ -168,13 +168,13 @@ func TestRSVPPollVoteFromAMastodonMember(t *testing.T) {
 	if note := confirmation(2); !strings.Contains(note, "answered maybe") || strings.Contains(note, "Parkweg") {
 		t.Errorf("the note to a voter answering maybe: %s", note)
 	}
-	if n := safetyQuery(t, a, `SELECT count(*) FROM posts WHERE uri LIKE $1`, rex.ActorID+"%"); n != 0 {
+	if n := testenv.QueryCount(t, a, `SELECT count(*) FROM posts WHERE uri LIKE $1`, rex.ActorID+"%"); n != 0 {
 		t.Errorf("votes stored as %d posts", n)
 	}
 	// The poll's counts follow: an Update{Question} reaches rex.
 	testenv.Eventually(t, 30*time.Second, "the poll's new counts", func() bool {
-		for _, u := range received(rex, "Update") {
-			if q := innerOf(u); q["id"] == questionID {
+		for _, u := range testenv.ReceivedOfType(rex, "Update") {
+			if q := testenv.InnerOf(u); q["id"] == questionID {
 				return true
 			}
 		}

@@ -96,7 +96,7 @@ func TestSearchResolvesPastedPostsAndHonoursIndexable(t *testing.T) {
 
 	// Stored once; with B gone, the same searches find them, from here.
 	var stored int
-	queryOne(t, a, &stored, `SELECT count(*) FROM posts WHERE uri = ANY($1)`, []string{carols.URI, carolsOther.URI, daves.URI, carolsThird.URI})
+	testenv.QueryOne(t, a, &stored, `SELECT count(*) FROM posts WHERE uri = ANY($1)`, []string{carols.URI, carolsOther.URI, daves.URI, carolsThird.URI})
 	if stored != 4 {
 		t.Fatalf("A stored %d of the four pasted posts", stored)
 	}
@@ -104,7 +104,7 @@ func TestSearchResolvesPastedPostsAndHonoursIndexable(t *testing.T) {
 	if got := search(ac, carols.URI, true); len(got.Statuses) != 1 {
 		t.Errorf("pasting carol's post again, with B gone: %+v", got.Statuses)
 	}
-	queryOne(t, a, &stored, `SELECT count(*) FROM posts WHERE uri = ANY($1)`, []string{carols.URI, carolsOther.URI, daves.URI, carolsThird.URI})
+	testenv.QueryOne(t, a, &stored, `SELECT count(*) FROM posts WHERE uri = ANY($1)`, []string{carols.URI, carolsOther.URI, daves.URI, carolsThird.URI})
 	if stored != 4 {
 		t.Errorf("after searching again A has %d rows for the four posts", stored)
 	}

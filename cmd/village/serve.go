@@ -17,10 +17,16 @@ import (
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web"
 	"github.com/village-social/village/web/media"
+	"github.com/village-social/village/web/push"
 )
 
 // shutdownGrace is how long requests in flight may take to finish on shutdown.
 const shutdownGrace = 30 * time.Second
+
+// streamEventBuffer is how many changes may wait for the streaming API
+// while it tells apps of earlier ones; beyond it, changes are dropped
+// (apps read them from the REST API) rather than held in memory.
+const streamEventBuffer = 4096
 
 func (a *app) serveCommand() *cobra.Command {
 	return &cobra.Command{
@@ -92,10 +98,12 @@ func (a *app) serve(ctx context.Context) error {
 	polls := delivery.PeriodicTask{Name: "poll-upkeep", Every: outbox.PollUpkeepEvery, Run: func(ctx context.Context) error {
 		return out.PollUpkeep(ctx, time.Now())
 	}}
+	// Web Push messages are jobs of the same River client (web/push).
+	pushes := push.NewSender(st.pool, urls, cfg.AllowPrivate, a.logger)
 	queue, err := delivery.New(st.pool, delivery.Options{
 		URLs: urls, AllowPrivate: cfg.AllowPrivate, UserAgent: userAgent, Logger: a.logger,
 		Timeout: cfg.DeliveryTimeout, RetryBase: cfg.DeliveryRetryBase, RescueAfter: cfg.DeliveryRescueAfter,
-		FanoutBatch: cfg.FanoutBatch,
+		FanoutBatch: cfg.FanoutBatch, Extra: []delivery.ExtraJobs{pushes.Jobs()},
 		Periodic: []delivery.PeriodicTask{cleanup, polls,
 			reminderTask("meetup-reminders", "meetups: reminded people going", models.RemindEvents, st.pool, a.logger),
 			// Helpers on other servers are reminded by a direct note (outbox/help_notes.go).
@@ -127,6 +135,20 @@ func (a *app) serve(ctx context.Context) error {
 		})
 	}()
 	defer func() { stopListening(); <-listening }()
+	// What the streaming API tells apps, from every process on this
+	// database. It stops with the server's signal, so that open streams
+	// end at once instead of holding the shutdown for its whole grace.
+	streamEvents := make(chan models.StreamEvent, streamEventBuffer)
+	go func() {
+		defer close(streamEvents)
+		models.ListenForStreamEvents(ctx, st.pool, a.logger, func(e models.StreamEvent) {
+			select {
+			case streamEvents <- e:
+			default:
+				a.logger.Warn("streaming: too many events waiting; one was not told to apps", "kind", e.Kind, "id", e.ID)
+			}
+		})
+	}()
 	handler := web.New(web.Options{
 		DB: st.pool, Logger: a.logger, URLs: urls, Version: Version,
 		Auth: auth, Resolver: resolver, Outbox: out, Fetcher: client,
@@ -136,6 +158,7 @@ func (a *app) serve(ctx context.Context) error {
 		// Mastodon's secure mode: documents only for signed fetches.
 		AuthorizedFetch: cfg.AuthorizedFetch,
 		Changes:         changes,
+		StreamEvents:    streamEvents,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Listen)

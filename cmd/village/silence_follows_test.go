@@ -28,7 +28,7 @@ func answersTo(t *testing.T, v *testenv.Village, typ, follower string, received 
 	if received {
 		table = "inbox_activities"
 	}
-	return safetyQuery(t, v, `SELECT count(*) FROM `+table+` WHERE type = $1 AND body->'object'->>'actor' = $2`, typ, follower)
+	return testenv.QueryCount(t, v, `SELECT count(*) FROM `+table+` WHERE type = $1 AND body->'object'->>'actor' = $2`, typ, follower)
 }
 
 // followState is the state of v's follow from the remote actor follower
@@ -36,9 +36,9 @@ func answersTo(t *testing.T, v *testenv.Village, typ, follower string, received 
 func followState(t *testing.T, v *testenv.Village, follower, followee string) string {
 	t.Helper()
 	state := ""
-	if safetyQuery(t, v, `SELECT count(*) FROM follows f JOIN actors x ON x.id = f.follower_id JOIN actors y ON y.id = f.followee_id
+	if testenv.QueryCount(t, v, `SELECT count(*) FROM follows f JOIN actors x ON x.id = f.follower_id JOIN actors y ON y.id = f.followee_id
 		WHERE x.uri = $1 AND y.username = $2 AND y.domain IS NULL`, follower, followee) > 0 {
-		queryOne(t, v, &state, `SELECT f.state FROM follows f JOIN actors x ON x.id = f.follower_id JOIN actors y ON y.id = f.followee_id
+		testenv.QueryOne(t, v, &state, `SELECT f.state FROM follows f JOIN actors x ON x.id = f.follower_id JOIN actors y ON y.id = f.followee_id
 			WHERE x.uri = $1 AND y.username = $2 AND y.domain IS NULL`, follower, followee)
 	}
 	return state
@@ -48,7 +48,7 @@ func followState(t *testing.T, v *testenv.Village, follower, followee string) st
 func followID(t *testing.T, v *testenv.Village, follower, followee string) string {
 	t.Helper()
 	var id string
-	queryOne(t, v, &id, `SELECT f.id::text FROM follows f JOIN actors x ON x.id = f.follower_id JOIN actors y ON y.id = f.followee_id
+	testenv.QueryOne(t, v, &id, `SELECT f.id::text FROM follows f JOIN actors x ON x.id = f.follower_id JOIN actors y ON y.id = f.followee_id
 		WHERE x.uri = $1 AND y.username = $2 AND y.domain IS NULL`, follower, followee)
 	return id
 }
@@ -89,14 +89,14 @@ func TestSilencedServersFollowOfAPublicGroupWaitsForItsModerators(t *testing.T) 
 	bob, ben, dan := b.User("bob"), b.User("ben"), b.User("dan")
 	cara := c.User("cara")
 	uri := func(v *testenv.Village, name string) string { return v.BaseURL + "/users/" + name }
-	follow := func(m *testenv.Client) (string, relationship) { return followHandle(t, m, "@moms@"+a.Addr) }
+	follow := func(m *testenv.Client) (string, testenv.Relationship) { return followHandle(t, m, "@moms@"+a.Addr) }
 
 	a.Admin("admin", "domain", "block", b.Addr, "--severity", "silence", "--reason", "ad waves")
 
 	// From a server that is not silenced, a follow of the public group is
 	// accepted at once.
 	caraMoms, _ := follow(cara)
-	testenv.Eventually(t, 30*time.Second, "cara let in at once", func() bool { return relationshipOf(t, cara, caraMoms).Following })
+	testenv.Eventually(t, 30*time.Second, "cara let in at once", func() bool { return testenv.RelationshipOf(t, cara, caraMoms).Following })
 
 	// From the silenced server, it waits.
 	bobMoms, rel := follow(bob)
@@ -144,9 +144,9 @@ func TestSilencedServersFollowOfAPublicGroupWaitsForItsModerators(t *testing.T) 
 
 	// A post into the group reaches its members, and nothing reaches the
 	// silenced server, where nobody is a member yet.
-	post(t, mia, url.Values{"status": {"@moms first news"}})
+	testenv.PostStatus(t, mia, url.Values{"status": {"@moms first news"}})
 	testenv.Eventually(t, 30*time.Second, "the group's share at cara's", func() bool { return seesAtHome(t, cara, "first news") })
-	if n := safetyQuery(t, a, `SELECT count(*) FROM river_job WHERE args->>'inbox' LIKE $1`, b.BaseURL+"/%"); n != 0 {
+	if n := testenv.QueryCount(t, a, `SELECT count(*) FROM river_job WHERE args->>'inbox' LIKE $1`, b.BaseURL+"/%"); n != 0 {
 		t.Errorf("the group's village queued %d deliveries to the silenced server before any approval", n)
 	}
 	if seesAtHome(t, bob, "first news") {
@@ -156,11 +156,11 @@ func TestSilencedServersFollowOfAPublicGroupWaitsForItsModerators(t *testing.T) 
 	// The moderator decides on the web: Accept and Reject reach the server.
 	mod.MustSubmit("/groups/moms/requests/"+followID(t, a, uri(b, "bob"), "moms")+"/approve", url.Values{})
 	mod.MustSubmit("/groups/moms/requests/"+followID(t, a, uri(b, "ben"), "moms")+"/reject", url.Values{})
-	testenv.Eventually(t, 30*time.Second, "bob let in", func() bool { return relationshipOf(t, bob, bobMoms).Following })
+	testenv.Eventually(t, 30*time.Second, "bob let in", func() bool { return testenv.RelationshipOf(t, bob, bobMoms).Following })
 	testenv.Eventually(t, 30*time.Second, "ben's Reject at his server", func() bool {
 		return answersTo(t, b, "Reject", uri(b, "ben"), true) == 1
 	})
-	if rel := relationshipOf(t, ben, benMoms); rel.Following || rel.Requested {
+	if rel := testenv.RelationshipOf(t, ben, benMoms); rel.Following || rel.Requested {
 		t.Errorf("ben after the Reject: %+v", rel)
 	}
 	if n := collectionTotal(t, a.BaseURL+"/groups/moms/followers"); n != 2 {
@@ -169,7 +169,7 @@ func TestSilencedServersFollowOfAPublicGroupWaitsForItsModerators(t *testing.T) 
 	if log := strings.Join(moderationLog(t, a, "moms"), "\n"); !strings.Contains(log, "approve_member") || !strings.Contains(log, "reject_member") {
 		t.Errorf("the group's audit log misses the decisions:\n%s", log)
 	}
-	post(t, mia, url.Values{"status": {"@moms second news"}})
+	testenv.PostStatus(t, mia, url.Values{"status": {"@moms second news"}})
 	testenv.Eventually(t, 30*time.Second, "the group's later post at bob's", func() bool { return seesAtHome(t, bob, "second news") })
 
 	// Lifting the silence decides nothing: dan's request still waits, even
@@ -178,21 +178,21 @@ func TestSilencedServersFollowOfAPublicGroupWaitsForItsModerators(t *testing.T) 
 	testenv.Eventually(t, 30*time.Second, "dan's Follow", func() bool { return followState(t, a, uri(b, "dan"), "moms") == "pending" })
 	a.Admin("admin", "domain", "unblock", b.Addr)
 	var firstURI string
-	queryOne(t, a, &firstURI, `SELECT f.uri FROM follows f JOIN actors x ON x.id = f.follower_id WHERE x.uri = $1`, uri(b, "dan"))
+	testenv.QueryOne(t, a, &firstURI, `SELECT f.uri FROM follows f JOIN actors x ON x.id = f.follower_id WHERE x.uri = $1`, uri(b, "dan"))
 	danMoms, _ := follow(dan)
 	testenv.Eventually(t, 30*time.Second, "dan's second Follow", func() bool {
-		return safetyQuery(t, a, `SELECT count(*) FROM follows f JOIN actors x ON x.id = f.follower_id WHERE x.uri = $1 AND f.uri <> $2`,
+		return testenv.QueryCount(t, a, `SELECT count(*) FROM follows f JOIN actors x ON x.id = f.follower_id WHERE x.uri = $1 AND f.uri <> $2`,
 			uri(b, "dan"), firstURI) == 1
 	})
 	if st := followState(t, a, uri(b, "dan"), "moms"); st != "pending" || answersTo(t, a, "Accept", uri(b, "dan"), false) != 0 {
 		t.Errorf("dan's request after the silence was lifted: %q, want still pending with no Accept", st)
 	}
-	if rel := relationshipOf(t, dan, danMoms); !rel.Requested {
+	if rel := testenv.RelationshipOf(t, dan, danMoms); !rel.Requested {
 		t.Errorf("dan's relationship: %+v, want requested", rel)
 	}
 	eve := b.User("eve")
 	eveMoms, _ := follow(eve)
-	testenv.Eventually(t, 30*time.Second, "eve let in at once", func() bool { return relationshipOf(t, eve, eveMoms).Following })
+	testenv.Eventually(t, 30*time.Second, "eve let in at once", func() bool { return testenv.RelationshipOf(t, eve, eveMoms).Following })
 }
 
 func TestSilencedServersFollowOfAPersonBecomesAFollowRequest(t *testing.T) {
@@ -202,11 +202,11 @@ func TestSilencedServersFollowOfAPersonBecomesAFollowRequest(t *testing.T) {
 	alice := a.User("alice")
 	zoe, bob, ben := b.User("zoe"), b.User("bob"), b.User("ben")
 	uri := func(name string) string { return b.BaseURL + "/users/" + name }
-	follow := func(m *testenv.Client) (string, relationship) { return followHandle(t, m, "@alice@"+a.Addr) }
+	follow := func(m *testenv.Client) (string, testenv.Relationship) { return followHandle(t, m, "@alice@"+a.Addr) }
 
 	// Before the silence: accepted at once, and the follow stays after it.
 	zoeAlice, _ := follow(zoe)
-	testenv.Eventually(t, 30*time.Second, "zoe follows alice at once", func() bool { return relationshipOf(t, zoe, zoeAlice).Following })
+	testenv.Eventually(t, 30*time.Second, "zoe follows alice at once", func() bool { return testenv.RelationshipOf(t, zoe, zoeAlice).Following })
 	a.Admin("admin", "domain", "block", b.Addr, "--severity", "silence")
 
 	bobAlice, rel := follow(bob)
@@ -248,7 +248,7 @@ func TestSilencedServersFollowOfAPersonBecomesAFollowRequest(t *testing.T) {
 	}
 
 	// Her post reaches zoe, not the waiting bob.
-	post(t, alice, url.Values{"status": {"hello followers, once"}})
+	testenv.PostStatus(t, alice, url.Values{"status": {"hello followers, once"}})
 	testenv.Eventually(t, 30*time.Second, "alice's post at zoe's", func() bool { return seesAtHome(t, zoe, "hello followers, once") })
 	if seesAtHome(t, bob, "hello followers, once") {
 		t.Error("bob, still waiting, sees alice's post")
@@ -256,9 +256,9 @@ func TestSilencedServersFollowOfAPersonBecomesAFollowRequest(t *testing.T) {
 
 	// She approves bob on the web and turns ben away through the API.
 	site.MustSubmit("/follow_requests/"+followID(t, a, uri("bob"), "alice")+"/approve", url.Values{})
-	var out relationship
-	alice.Post("/api/v1/follow_requests/"+lookup(t, alice, "ben@"+b.Addr).ID+"/reject", nil, &out)
-	testenv.Eventually(t, 30*time.Second, "bob follows alice", func() bool { return relationshipOf(t, bob, bobAlice).Following })
+	var out testenv.Relationship
+	alice.Post("/api/v1/follow_requests/"+testenv.Lookup(t, alice, "ben@"+b.Addr).ID+"/reject", nil, &out)
+	testenv.Eventually(t, 30*time.Second, "bob follows alice", func() bool { return testenv.RelationshipOf(t, bob, bobAlice).Following })
 	testenv.Eventually(t, 30*time.Second, "ben's Reject at his server", func() bool { return answersTo(t, b, "Reject", uri("ben"), true) == 1 })
 	var requests []limitedAccount
 	alice.Get("/api/v1/follow_requests", &requests)
@@ -268,58 +268,16 @@ func TestSilencedServersFollowOfAPersonBecomesAFollowRequest(t *testing.T) {
 	if code, page := site.Get("/follow_requests"); code != http.StatusOK || strings.Contains(page, "@bob@") {
 		t.Errorf("the follow requests page after deciding: %d", code)
 	}
-	post(t, alice, url.Values{"status": {"hello followers, twice"}})
+	testenv.PostStatus(t, alice, url.Values{"status": {"hello followers, twice"}})
 	testenv.Eventually(t, 30*time.Second, "alice's later post at bob's", func() bool { return seesAtHome(t, bob, "hello followers, twice") })
-}
-
-// TestPersonApprovesALimitedFollowRequestInARealBrowser: a peer on a
-// silenced server follows alice; in headless Chromium her notifications
-// point to her follow requests, the request is marked as from a limited
-// server, and her approval sends the Accept. Both pages pass axe-core's
-// WCAG A/AA rules in both themes at phone and desktop widths.
-func TestPersonApprovesALimitedFollowRequestInARealBrowser(t *testing.T) {
-	t.Parallel()
-	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.75:0"})
-	v.User("alice")
-	rosa := testenv.NewRemote(t, "rosa")
-	// Every test peer serves from 127.0.0.1: silencing that host silences rosa's server.
-	v.Admin("admin", "domain", "block", "127.0.0.1", "--severity", "silence")
-	follow := map[string]any{"id": rosa.ActorID + "/follows/alice", "type": "Follow", "actor": rosa.ActorID,
-		"object": v.BaseURL + "/users/alice"}
-	if code := send(t, v, rosa, follow); code != http.StatusAccepted {
-		t.Fatalf("rosa's Follow: %d", code)
-	}
-	if n := len(received(rosa, "Accept")); n != 0 {
-		t.Fatalf("rosa's follow was accepted at once (%d Accepts)", n)
-	}
-
-	b := newBrowser(t)
-	b.BaseURL = v.BaseURL
-	b.Visit("/login?next=%2Fnotifications")
-	b.Fill("#login", "alice")
-	b.Fill("#password", "password-alice")
-	b.Submit("main form[action='/login'] [type=submit]")
-	b.WaitText("main", "Follow requests")
-	t.Run("notifications", func(t *testing.T) { checkEveryWay(t, b.In(t), "notifications-waiting") })
-	if !b.Has("main .waiting a[href='/follow_requests']") {
-		t.Fatal("the notifications page does not link to the waiting follow request")
-	}
-	b.Visit("/follow_requests")
-	b.WaitText("main", "Limited server")
-	b.WaitText("main", "@rosa@")
-	t.Run("follow requests", func(t *testing.T) { checkEveryWay(t, b.In(t), "follow-requests") })
-	b.Submit("main .request form[action$='/approve'] button")
-	b.WaitText("main", "Approved")
-	b.WaitText("main", "Nobody is waiting for your answer")
-	testenv.Eventually(t, 30*time.Second, "the Accept at rosa's", func() bool { return len(received(rosa, "Accept")) == 1 })
 }
 
 // followHandle has a client follow the account a handle names (through
 // search) and returns its id and the relationship the API answered.
-func followHandle(t *testing.T, c *testenv.Client, handle string) (string, relationship) {
+func followHandle(t *testing.T, c *testenv.Client, handle string) (string, testenv.Relationship) {
 	t.Helper()
-	acc := resolve(t, c, handle)
-	var rel relationship
+	acc := testenv.Resolve(t, c, handle)
+	var rel testenv.Relationship
 	c.Post("/api/v1/accounts/"+acc.ID+"/follow", nil, &rel)
 	return acc.ID, rel
 }

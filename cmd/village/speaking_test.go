@@ -84,11 +84,11 @@ func TestAGroupRequiresAContentWarningOnItsTopics(t *testing.T) {
 	mod := v.User("maria")
 	v.Admin("admin", "group", "moderator", "add", "after_loss", "maria")
 	alice := v.User("alice")
-	group := lookup(t, alice, "after_loss")
-	var rel relationship
+	group := testenv.Lookup(t, alice, "after_loss")
+	var rel testenv.Relationship
 	alice.Post("/api/v1/accounts/"+group.ID+"/follow", nil, &rel)
 	mia := testenv.NewRemote(t, "mia")
-	joinGroup(t, v, mia, "after_loss")
+	testenv.JoinGroup(t, v, mia, "after_loss")
 	_ = mod
 	modWeb := v.SignIn("maria").Following()
 	setSpeaking(t, modWeb, "after_loss", "loss: miscarriage, stillbirth, loss\nfertility: IVF, fertility, trying to conceive", false)
@@ -105,7 +105,7 @@ func TestAGroupRequiresAContentWarningOnItsTopics(t *testing.T) {
 		t.Errorf("the home form does not list the group's topics")
 	}
 
-	groupPosts := func() []status { return timeline(t, alice, "/api/v1/accounts/"+group.ID+"/statuses") }
+	groupPosts := func() []testenv.Status { return timeline(t, alice, "/api/v1/accounts/"+group.ID+"/statuses") }
 
 	// API: refused with the reason, nothing stored; the same text with a warning goes.
 	code, body := apiRaw(t, alice, "POST", "/api/v1/statuses", url.Values{"status": {"@after_loss We are Trying To Conceive again, scared."}})
@@ -113,8 +113,8 @@ func TestAGroupRequiresAContentWarningOnItsTopics(t *testing.T) {
 		t.Errorf("API post about a topic without a warning: %d %s, want 422 naming the topic", code, body)
 	}
 	// Whole words only: "glossy" is not about loss.
-	post(t, alice, url.Values{"status": {"@after_loss the glossy leaflet from the clinic is out of date"}})
-	cw := post(t, alice, url.Values{"status": {"@after_loss We are trying to conceive again, scared."}, "spoiler_text": {"fertility"}})
+	testenv.PostStatus(t, alice, url.Values{"status": {"@after_loss the glossy leaflet from the clinic is out of date"}})
+	cw := testenv.PostStatus(t, alice, url.Values{"status": {"@after_loss We are trying to conceive again, scared."}, "spoiler_text": {"fertility"}})
 	if cw.SpoilerText != "fertility" {
 		t.Errorf("the post with a warning: %+v", cw)
 	}
@@ -147,7 +147,7 @@ func TestAGroupRequiresAContentWarningOnItsTopics(t *testing.T) {
 		return map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": mia.ActorID + "/statuses/" + n + "/activity",
 			"type": "Create", "actor": mia.ActorID, "to": obj["to"], "object": obj}
 	}
-	announcesBefore := len(received(mia, "Announce"))
+	announcesBefore := len(testenv.ReceivedOfType(mia, "Announce"))
 	code, body = signedPost(t, mia, v.BaseURL+"/inbox", note("1", "<p>After the <b>miscarriage</b> I could not sleep</p>", ""))
 	if code != 403 || !strings.Contains(body, "content warning") || !strings.Contains(body, "loss") {
 		t.Errorf("remote post without a warning: %d %s, want 403 with the reason", code, body)
@@ -159,9 +159,9 @@ func TestAGroupRequiresAContentWarningOnItsTopics(t *testing.T) {
 	if code, body := signedPost(t, mia, v.BaseURL+"/inbox", note("3", `<p>see you <a href="https://x.example/stillbirth" title="loss">at the park</a></p>`, "")); code != 202 {
 		t.Errorf("remote post with the word only in markup: %d %s, want accepted", code, body)
 	}
-	testenv.Eventually(t, 30*time.Second, "the warned post shared", func() bool { return len(received(mia, "Announce")) > announcesBefore })
+	testenv.Eventually(t, 30*time.Second, "the warned post shared", func() bool { return len(testenv.ReceivedOfType(mia, "Announce")) > announcesBefore })
 	time.Sleep(500 * time.Millisecond)
-	for _, a := range received(mia, "Announce") {
+	for _, a := range testenv.ReceivedOfType(mia, "Announce") {
 		if strings.Contains(mustJSON(t, a), mia.ActorID+"/statuses/1") {
 			t.Errorf("the group shared the refused post: %v", a)
 		}
@@ -230,24 +230,24 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 		}
 	}
 
-	moms := lookup(t, writer, "moms")
-	var rel relationship
+	moms := testenv.Lookup(t, writer, "moms")
+	var rel testenv.Relationship
 	writer.Post("/api/v1/accounts/"+moms.ID+"/follow", nil, &rel)
 	other.Post("/api/v1/accounts/"+moms.ID+"/follow", nil, &rel)
-	writer.Post("/api/v1/accounts/"+lookup(t, writer, "closed").ID+"/follow", nil, &rel)
-	momsOnB := resolve(t, bob, "@moms@"+a.Addr)
+	writer.Post("/api/v1/accounts/"+testenv.Lookup(t, writer, "closed").ID+"/follow", nil, &rel)
+	momsOnB := testenv.Resolve(t, bob, "@moms@"+a.Addr)
 	bob.Post("/api/v1/accounts/"+momsOnB.ID+"/follow", nil, &rel)
-	testenv.Eventually(t, 30*time.Second, "bob in moms", func() bool { return relationshipOf(t, bob, momsOnB.ID).Following })
+	testenv.Eventually(t, 30*time.Second, "bob in moms", func() bool { return testenv.RelationshipOf(t, bob, momsOnB.ID).Following })
 	// zelda's own follower elsewhere must get nothing of it.
 	fan := testenv.NewRemote(t, "fan")
 	if code := fan.Post(a.BaseURL+"/inbox", testenv.Activity(t, map[string]any{"id": fan.ActorID + "/follows/1", "type": "Follow",
 		"actor": fan.ActorID, "object": writerURI}), time.Now()); code != 202 {
 		t.Fatalf("fan follows zelda: %d", code)
 	}
-	testenv.Eventually(t, 30*time.Second, "the fan's Accept", func() bool { return len(received(fan, "Accept")) > 0 })
+	testenv.Eventually(t, 30*time.Second, "the fan's Accept", func() bool { return len(testenv.ReceivedOfType(fan, "Accept")) > 0 })
 	mia := testenv.NewRemote(t, "mia")
 	mia.Software = "mastodon"
-	joinGroup(t, a, mia, "moms")
+	testenv.JoinGroup(t, a, mia, "moms")
 
 	// A group that does not allow it refuses, on the API and the web.
 	if code, body := apiRaw(t, writer, "POST", "/api/v1/statuses", url.Values{"status": {"@closed hello"}, "anonymous": {"true"}}); code != 422 ||
@@ -267,7 +267,7 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 		t.Errorf("the home form does not offer the anonymous box naming the groups that take it")
 	}
 	nell := a.User("nell") // in the closed group only
-	nell.Post("/api/v1/accounts/"+lookup(t, nell, "closed").ID+"/follow", nil, &rel)
+	nell.Post("/api/v1/accounts/"+testenv.Lookup(t, nell, "closed").ID+"/follow", nil, &rel)
 	if _, page := a.SignIn("nell").Get("/home"); !strings.Contains(page, `name="group"`) || strings.Contains(page, `name="anonymous"`) {
 		t.Errorf("the home form of a member of no group taking anonymous posts offers the anonymous box (or no group choice)")
 	}
@@ -281,9 +281,9 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 
 	// The anonymous post, through the API, mentioning otto.
 	const text = "I feel I am failing at breastfeeding and cannot say it under my name"
-	var anon status
+	var anon testenv.Status
 	otto := "@otto"
-	anon = post(t, writer, url.Values{"status": {"@moms " + text + " " + otto}, "anonymous": {"true"}})
+	anon = testenv.PostStatus(t, writer, url.Values{"status": {"@moms " + text + " " + otto}, "anonymous": {"true"}})
 	if anon.Account.Acct != "moms" || !strings.HasPrefix(anon.URI, a.BaseURL+"/groups/moms/statuses/") {
 		t.Fatalf("the anonymous post: account %q uri %q, want the group's", anon.Account.Acct, anon.URI)
 	}
@@ -297,10 +297,10 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 	}
 
 	// The Mastodon-like member and bob's instance get the group's Create; the fan nothing.
-	testenv.Eventually(t, 30*time.Second, "the group's Creates at mia", func() bool { return len(received(mia, "Create")) >= 2 })
-	for _, c := range received(mia, "Create") {
-		if c["actor"] != a.BaseURL+"/groups/moms" || innerOf(c)["attributedTo"] != a.BaseURL+"/groups/moms" {
-			t.Errorf("Create at mia: actor %v attributedTo %v, want the group", c["actor"], innerOf(c)["attributedTo"])
+	testenv.Eventually(t, 30*time.Second, "the group's Creates at mia", func() bool { return len(testenv.ReceivedOfType(mia, "Create")) >= 2 })
+	for _, c := range testenv.ReceivedOfType(mia, "Create") {
+		if c["actor"] != a.BaseURL+"/groups/moms" || testenv.InnerOf(c)["attributedTo"] != a.BaseURL+"/groups/moms" {
+			t.Errorf("Create at mia: actor %v attributedTo %v, want the group", c["actor"], testenv.InnerOf(c)["attributedTo"])
 		}
 	}
 	testenv.Eventually(t, 30*time.Second, "the post on B", func() bool {
@@ -318,9 +318,9 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 	}
 
 	// Likes and replies reach the writer, from the people who made them.
-	var liked status
+	var liked testenv.Status
 	other.Post("/api/v1/statuses/"+anon.ID+"/favourite", nil, &liked)
-	post(t, other, url.Values{"status": {"sending you love"}, "in_reply_to_id": {anon.ID}})
+	testenv.PostStatus(t, other, url.Values{"status": {"sending you love"}, "in_reply_to_id": {anon.ID}})
 	var ns []notification
 	testenv.Eventually(t, 30*time.Second, "the writer's notifications", func() bool {
 		writer.Get("/api/v1/notifications", &ns)
@@ -366,7 +366,7 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 	if _, page := rawGet(t, writerURI, "text/html"); strings.Contains(page, "breastfeeding") {
 		t.Errorf("the writer's profile lists the anonymous post")
 	}
-	if list := timeline(t, other, "/api/v1/accounts/"+lookup(t, other, "zelda_q").ID+"/statuses"); len(list) != 0 {
+	if list := timeline(t, other, "/api/v1/accounts/"+testenv.Lookup(t, other, "zelda_q").ID+"/statuses"); len(list) != 0 {
 		t.Errorf("the writer's statuses list %d posts, want none", len(list))
 	}
 	// Another member, on the API and the web.
@@ -426,8 +426,8 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 		t.Errorf("the writer deleting it: %d", code)
 	}
 	testenv.Eventually(t, 30*time.Second, "the group's Delete at mia", func() bool {
-		for _, d := range received(mia, "Delete") {
-			if d["actor"] == a.BaseURL+"/groups/moms" && (d["object"] == anon.URI || innerOf(d)["id"] == anon.URI) {
+		for _, d := range testenv.ReceivedOfType(mia, "Delete") {
+			if d["actor"] == a.BaseURL+"/groups/moms" && (d["object"] == anon.URI || testenv.InnerOf(d)["id"] == anon.URI) {
 				leaks("the Delete", mustJSON(t, d))
 				return true
 			}
@@ -439,8 +439,8 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 	}
 
 	// A members-only group: to its followers only, never Public.
-	var req []account
-	nicu := lookup(t, writer, "nicu")
+	var req []testenv.Account
+	nicu := testenv.Lookup(t, writer, "nicu")
 	writer.Post("/api/v1/accounts/"+nicu.ID+"/follow", nil, &rel)
 	mod := a.ClientFor("maria")
 	nina := testenv.NewRemote(t, "nina")
@@ -456,11 +456,11 @@ func TestAnAnonymousPostNeverRevealsItsAuthor(t *testing.T) {
 	for _, r := range req {
 		mod.Post("/api/v1/follow_requests/"+r.ID+"/authorize", nil, &rel)
 	}
-	testenv.Eventually(t, 30*time.Second, "nina's Accept", func() bool { return len(received(nina, "Accept")) > 0 })
-	closed := post(t, writer, url.Values{"status": {"@nicu our twins came home today"}, "anonymous": {"true"}})
-	testenv.Eventually(t, 30*time.Second, "the members-only Create at nina", func() bool { return len(received(nina, "Create")) == 1 })
-	c := received(nina, "Create")[0]
-	if got := mustJSON(t, c["to"]) + mustJSON(t, c["cc"]) + mustJSON(t, innerOf(c)["to"]) + mustJSON(t, innerOf(c)["cc"]); strings.Contains(got, "#Public") ||
+	testenv.Eventually(t, 30*time.Second, "nina's Accept", func() bool { return len(testenv.ReceivedOfType(nina, "Accept")) > 0 })
+	closed := testenv.PostStatus(t, writer, url.Values{"status": {"@nicu our twins came home today"}, "anonymous": {"true"}})
+	testenv.Eventually(t, 30*time.Second, "the members-only Create at nina", func() bool { return len(testenv.ReceivedOfType(nina, "Create")) == 1 })
+	c := testenv.ReceivedOfType(nina, "Create")[0]
+	if got := mustJSON(t, c["to"]) + mustJSON(t, c["cc"]) + mustJSON(t, testenv.InnerOf(c)["to"]) + mustJSON(t, testenv.InnerOf(c)["cc"]); strings.Contains(got, "#Public") ||
 		!strings.Contains(got, a.BaseURL+"/groups/nicu/followers") {
 		t.Errorf("members-only anonymous post addressed %s, want the group's followers only", got)
 	}
@@ -474,11 +474,11 @@ func TestFiltersAPIv2AndWhatFiltersDo(t *testing.T) {
 	t.Parallel()
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: speakA})
 	alice, bob := v.User("alice"), v.User("bob")
-	var rel relationship
-	alice.Post("/api/v1/accounts/"+lookup(t, alice, "bob").ID+"/follow", nil, &rel)
-	post(t, bob, url.Values{"status": {"Sleep training night three went well"}})
-	post(t, bob, url.Values{"status": {"Anyone selling a Spoiler-free cot?"}})
-	post(t, bob, url.Values{"status": {"The IVF clinic moved to Park Road"}})
+	var rel testenv.Relationship
+	alice.Post("/api/v1/accounts/"+testenv.Lookup(t, alice, "bob").ID+"/follow", nil, &rel)
+	testenv.PostStatus(t, bob, url.Values{"status": {"Sleep training night three went well"}})
+	testenv.PostStatus(t, bob, url.Values{"status": {"Anyone selling a Spoiler-free cot?"}})
+	testenv.PostStatus(t, bob, url.Values{"status": {"The IVF clinic moved to Park Road"}})
 
 	// Create with Rails-style keywords, read it back in Mastodon's shape.
 	code, body := apiRaw(t, alice, "POST", "/api/v2/filters", url.Values{
@@ -538,7 +538,7 @@ func TestFiltersAPIv2AndWhatFiltersDo(t *testing.T) {
 		t.Errorf("warned statuses: %v, want the sleep training one and the cot one (a part of a word when whole_word is off)", warned)
 	}
 	// Not in a context the filter does not name.
-	var public []status
+	var public []testenv.Status
 	_, raw := apiRaw(t, alice, "GET", "/api/v1/timelines/public", nil)
 	_ = json.Unmarshal([]byte(raw), &public)
 	if strings.Contains(raw, `"keyword_matches"`) || len(public) != 3 {
@@ -621,7 +621,7 @@ func TestFiltersAPIv2AndWhatFiltersDo(t *testing.T) {
 		t.Errorf("PUT filter: %d %s", resp.StatusCode, b)
 	}
 	// Notifications now: the API marks the status, the web page folds its text.
-	post(t, bob, url.Values{"status": {"@alice any sleep training tips for twins?"}})
+	testenv.PostStatus(t, bob, url.Values{"status": {"@alice any sleep training tips for twins?"}})
 	_, raw = apiRaw(t, alice, "GET", "/api/v1/notifications", nil)
 	if !strings.Contains(raw, `"keyword_matches":["sleep training"]`) {
 		t.Errorf("the mention's status is not marked filtered: %s", raw)
@@ -656,76 +656,4 @@ func TestFiltersAPIv2AndWhatFiltersDo(t *testing.T) {
 	if _, page := web.Get("/home"); strings.Contains(page, "cot?") {
 		t.Errorf("the web home shows a post the new hide filter matches")
 	}
-}
-
-// TestSpeakingSafelyInARealBrowser: a moderator sets her group's topics
-// and allows anonymous posts; she posts anonymously (refused first for a
-// missing warning, the text kept); she makes a filter and sees a post
-// folded under it. Every page passes axe-core's WCAG A/AA rules.
-func TestSpeakingSafelyInARealBrowser(t *testing.T) {
-	t.Parallel()
-	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: speakA})
-	v.Admin("admin", "group", "create", "after_loss", "--title", "After loss")
-	alice, bob := v.User("alice"), v.User("bob")
-	v.Admin("admin", "group", "moderator", "add", "after_loss", "alice")
-	var rel relationship
-	alice.Post("/api/v1/accounts/"+lookup(t, alice, "after_loss").ID+"/follow", nil, &rel)
-	alice.Post("/api/v1/accounts/"+lookup(t, alice, "bob").ID+"/follow", nil, &rel)
-	post(t, bob, url.Values{"status": {"Sleep training night three went well"}})
-
-	b := newBrowser(t)
-	b.BaseURL = v.BaseURL
-	b.Visit("/login")
-	b.Fill("#login", "alice")
-	b.Fill("#password", "password-alice")
-	b.Submit("main form[action='/login'] [type=submit]")
-	b.WaitVisible("header form[action='/logout'] button")
-
-	b.Visit("/groups/after_loss/settings/speaking")
-	b.Fill("#topics", "loss: miscarriage, stillbirth, loss")
-	b.Click("#allow_anonymous")
-	if code := b.Submit("main form.settings [type=submit]"); code != http.StatusOK {
-		t.Fatalf("saving: %d", code)
-	}
-	b.WaitText("main", "settings are saved")
-	checkEveryWay(t, b, "speaking-settings")
-
-	b.Visit("/groups/after_loss")
-	b.WaitText("main", "miscarriage, stillbirth, loss")
-	b.Fill("#group-post-text", "Two years since our stillbirth. Still here.")
-	b.Click("#group-post-anonymous")
-	if code := b.Submit("main form.compose [type=submit]"); code != http.StatusUnprocessableEntity {
-		t.Errorf("posting without a warning: %d, want 422", code)
-	}
-	b.WaitText("main", "content warning")
-	if !strings.Contains(b.Text("main"), "“loss”") {
-		t.Errorf("the refusal does not name the topic: %s", b.Text("main"))
-	}
-	b.CheckAccessibility(t)
-	b.Fill("#post-summary", "loss")
-	if code := b.Submit("main form.compose [type=submit]"); code != http.StatusOK {
-		t.Fatalf("posting with a warning: %d", code)
-	}
-	b.WaitText("main", "After loss")
-	b.Click("main details.cw summary")
-	b.WaitText("main details.cw", "From a member")
-	checkEveryWay(t, b, "speaking-group")
-
-	b.Visit("/settings/filters")
-	b.Fill("#filter-title", "Sleep")
-	b.Fill("#filter-keywords", "sleep training")
-	if code := b.Submit("main form[action='/settings/filters'] [type=submit]"); code != http.StatusOK {
-		t.Fatalf("adding a filter: %d", code)
-	}
-	b.WaitText("main", "Filter added")
-	checkEveryWay(t, b, "settings-filters")
-
-	b.Visit("/home")
-	b.WaitText("main", "Filtered: Sleep")
-	if b.Has("main details.filtered[open]") {
-		t.Error("the filtered post is not folded")
-	}
-	b.Click("main details.filtered summary")
-	b.WaitText("main details.filtered", "night three")
-	checkEveryWay(t, b, "home-filtered")
 }

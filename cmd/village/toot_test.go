@@ -60,13 +60,14 @@ func (l *lockedLines) String() string {
 var authorizeURLInOutput = regexp.MustCompile(`http://\S+/oauth/authorize/\?[^\s\x1b]+`)
 
 func TestTootLogsInThroughOAuthAndPosts(t *testing.T) {
+	t.Parallel()
 	toot, err := exec.LookPath("toot")
 	if err != nil {
 		t.Fatalf("this test needs Debian's toot (%v): `make test` installs it, or run: sudo apt-get install -y toot", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	v := testenv.StartVillage(t, testenv.VillageOptions{})
+	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrApps})
 	v.Admin("admin", "user", "create", "carla", "--password", "password-carla")
 	env := tootEnv(t.TempDir())
 

@@ -140,6 +140,10 @@ type Options struct {
 	// FanoutBatch is how many deliveries one step of a fan-out job queues
 	// (see FanoutArgs). Default DefaultFanoutBatch.
 	FanoutBatch int
+	// Extra are other kinds of jobs this queue's River client works, each
+	// in its own River queue (Web Push). One client per process keeps one
+	// leader for the periodic tasks.
+	Extra []ExtraJobs
 }
 
 func (o Options) withDefaults() Options {
@@ -248,6 +252,9 @@ func New(pool *pgxpool.Pool, opts Options) (*Queue, error) {
 		return nil, err
 	}
 	queues := map[string]river.QueueConfig{queueName: {MaxWorkers: opts.riverWorkers()}}
+	if err := addExtraJobs(workers, queues, opts.Extra); err != nil {
+		return nil, err
+	}
 	if len(periodic) > 0 {
 		queues[maintenanceQueue] = river.QueueConfig{MaxWorkers: 1}
 	}

@@ -98,6 +98,9 @@ func (h *Handler) relationship(ctx context.Context, me, other *models.Actor) (*a
 		rel.Following = out.State == models.FollowAccepted
 		rel.Requested = out.State == models.FollowPending
 		rel.ShowingReblogs = rel.Following
+		if rel.Notifying, err = models.FollowNotifies(ctx, h.db, me.ID, other.ID); err != nil {
+			return nil, err
+		}
 	case !errors.Is(err, models.ErrNotFound):
 		return nil, err
 	}
@@ -164,6 +167,9 @@ func (h *Handler) Follow(c echo.Context) error {
 		if errors.Is(err, outbox.ErrRemoteSuspended) {
 			return echo.NewHTTPError(http.StatusForbidden, "You cannot follow this account: this server's moderators suspended it")
 		}
+		return err
+	}
+	if err := h.keepFollowNotify(c, me, target); err != nil {
 		return err
 	}
 	rel, err := h.relationship(ctx, me, target)

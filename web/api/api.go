@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/federation"
+	"github.com/village-social/village/federation/fetch"
 	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/blocklist"
@@ -39,6 +41,10 @@ type Options struct {
 	Clock    func() time.Time  // filters expire by it; codes and announcements too
 	Version  string            // Village's, in the instance document
 	Media    *media.Library    // uploads: photos, avatars, headers
+	Logger   *slog.Logger
+	// PushGuard decides which push endpoints apps may subscribe with: the
+	// outgoing address guard (nil: public addresses only).
+	PushGuard *fetch.Guard
 	// FetchPost fetches and keeps the post a pasted address names
 	// (search with resolve=true; the inbox's FetchPost); models.ErrNotFound
 	// when there is none. Nil: searches find only what is here.
@@ -62,15 +68,27 @@ type Handler struct {
 	clock        func() time.Time
 	version      string
 	media        *media.Library
+	streams      *streams
+	pushGuard    *fetch.Guard
 	fetchPost    PostFetcher
 }
 
 // New returns the client API.
 func New(opts Options) *Handler {
-	return &Handler{db: opts.DB, urls: opts.URLs, resolver: opts.Resolver, outbox: opts.Outbox, limits: opts.Limits,
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{db: opts.DB, urls: opts.URLs, resolver: opts.Resolver, outbox: opts.Outbox, limits: opts.Limits,
 		domainBlocks: opts.Blocks, reports: opts.Reports, composer: opts.Composer, clock: opts.Clock, version: opts.Version,
-		media: opts.Media, fetchPost: opts.FetchPost}
+		media: opts.Media, pushGuard: opts.PushGuard, fetchPost: opts.FetchPost}
+	h.streams = newStreams(h, opts.Logger)
+	return h
 }
+
+// RunStreams tells the apps streaming from this process of each event
+// until events is closed, then closes their streams. Without it running,
+// streams open but stay quiet.
+func (h *Handler) RunStreams(events <-chan models.StreamEvent) { h.streams.run(events) }
 
 // actorParam loads the actor named by the :id path parameter.
 func (h *Handler) actorParam(c echo.Context) (*models.Actor, error) {
@@ -89,6 +107,7 @@ func (h *Handler) actorParam(c echo.Context) (*models.Actor, error) {
 func pageParams(c echo.Context) models.Page {
 	var p models.Page
 	p.MaxID, _ = strconv.ParseInt(c.QueryParam("max_id"), 10, 64)
+	p.SinceID, _ = strconv.ParseInt(c.QueryParam("since_id"), 10, 64)
 	p.Limit, _ = strconv.Atoi(c.QueryParam("limit"))
 	if p.Limit <= 0 || p.Limit > 80 {
 		p.Limit = 40

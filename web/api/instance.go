@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -33,6 +34,7 @@ type instanceFacts struct {
 	statuses map[string]int
 	media    map[string]any
 	polls    map[string]int
+	vapid    string // the Web Push public key apps and browsers subscribe with
 }
 
 // apiRule is Mastodon's Rule entity.
@@ -76,6 +78,11 @@ func (h *Handler) instanceFacts(ctx context.Context) (*instanceFacts, error) {
 		}
 	}
 	f.rules = apiRules(f.public.Rules)
+	vapid, err := models.InstanceVAPIDKeys(ctx, h.db)
+	if err != nil {
+		return nil, err
+	}
+	f.vapid = vapid.Public
 	media, polls := models.PostMediaLimits(), models.PostPollLimits()
 	f.statuses = map[string]int{"max_characters": models.MaxPostLength, "max_media_attachments": media.MaxAttachments,
 		"characters_reserved_per_url": models.CharactersReservedPerURL}
@@ -88,8 +95,7 @@ func (h *Handler) instanceFacts(ctx context.Context) (*instanceFacts, error) {
 	return f, nil
 }
 
-// InstanceV2 answers GET /api/v2/instance. There is no streaming API yet,
-// so configuration.urls has no "streaming": apps then poll.
+// InstanceV2 answers GET /api/v2/instance.
 func (h *Handler) InstanceV2(c echo.Context) error {
 	f, err := h.instanceFacts(c.Request().Context())
 	if err != nil {
@@ -106,8 +112,9 @@ func (h *Handler) InstanceV2(c echo.Context) error {
 		"icon":        []any{},
 		"languages":   []string{"en"},
 		"configuration": map[string]any{
-			"urls":              map[string]any{"about": h.urls.Base + "/", "privacy_policy": nil, "terms_of_service": nil, "status": nil},
-			"vapid":             map[string]string{"public_key": ""},
+			"urls": map[string]any{"streaming": h.streamingURL(), "about": h.urls.Base + "/",
+				"privacy_policy": nil, "terms_of_service": nil, "status": nil},
+			"vapid":             map[string]string{"public_key": f.vapid},
 			"accounts":          map[string]int{"max_featured_tags": 0, "max_pinned_statuses": models.MaxProfilePins},
 			"statuses":          f.statuses,
 			"media_attachments": f.media,
@@ -120,6 +127,15 @@ func (h *Handler) InstanceV2(c echo.Context) error {
 		"contact":      map[string]any{"email": f.info.ContactEmail, "account": f.contact},
 		"rules":        f.rules,
 	})
+}
+
+// streamingURL is where apps open the streaming API's WebSocket: this
+// server, as ws:// or wss://.
+func (h *Handler) streamingURL() string {
+	if rest, ok := strings.CutPrefix(h.urls.Base, "https://"); ok {
+		return "wss://" + rest
+	}
+	return "ws://" + strings.TrimPrefix(h.urls.Base, "http://")
 }
 
 // InstanceV1 answers GET /api/v1/instance, the older shape many apps read first.
@@ -135,7 +151,7 @@ func (h *Handler) InstanceV1(c echo.Context) error {
 		"description":       f.info.Description,
 		"email":             f.info.ContactEmail,
 		"version":           f.version,
-		"urls":              map[string]string{},
+		"urls":              map[string]string{"streaming_api": h.streamingURL()},
 		"stats":             map[string]int{"user_count": f.users.Total, "status_count": f.posts, "domain_count": f.domains},
 		"thumbnail":         h.urls.Base + "/static/icon-512.png",
 		"languages":         []string{"en"},

@@ -33,6 +33,7 @@ var appTypes = map[string][]string{
 	models.NotifyFollow: {models.NotifyFollow}, models.NotifyFollowRequest: {models.NotifyFollowRequest},
 	models.NotifyReblog: {models.NotifyReblog}, "update": {"update", models.NotifyEventUpdate},
 	models.NotifyPoll: {models.NotifyPoll}, models.NotifyAdminReport: {models.NotifyAdminReport},
+	models.NotifyStatus: {models.NotifyStatus}, models.NotifyAdminSignUp: {models.NotifyAdminSignUp},
 }
 
 // appType is the type an app is told a stored notification has.

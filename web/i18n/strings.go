@@ -12,7 +12,8 @@ import (
 
 // english is the table; it is never written after start.
 var english = joinTables(basics, publicPages, accountPages, staffPages, memberPages, safetyPages, appPages, calendarPages,
-	meetups, pollPages, rsvp, meetupForm, helpPages, tagPages, searchPage)
+	meetups, pollPages, rsvp, meetupForm, helpPages, tagPages, searchPage,
+	pushStrings)
 
 // basics are the strings every page has: the name, the navigation, times
 // and errors.

@@ -7,7 +7,8 @@ import "testing"
 func TestEveryStringHasOneKey(t *testing.T) {
 	parts := map[string]map[string]string{"basics": basics, "publicPages": publicPages, "accountPages": accountPages,
 		"staffPages": staffPages, "memberPages": memberPages, "safetyPages": safetyPages, "appPages": appPages,
-		"calendarPages": calendarPages, "meetups": meetups, "pollPages": pollPages, "rsvp": rsvp, "meetupForm": meetupForm, "helpPages": helpPages, "tagPages": tagPages, "searchPage": searchPage}
+		"calendarPages": calendarPages, "meetups": meetups, "pollPages": pollPages, "rsvp": rsvp, "meetupForm": meetupForm, "helpPages": helpPages, "tagPages": tagPages, "searchPage": searchPage,
+		"pushStrings": pushStrings}
 	owner := map[string]string{}
 	total := 0
 	for name, part := range parts {

@@ -1,4 +1,4 @@
-package main
+package browsertests
 
 import (
 	"io"
@@ -42,7 +42,7 @@ func TestPagesInARealBrowser(t *testing.T) {
 		"--summary", "For families with a little one in neonatal care.", "--location", "Leeds")
 	alice := v.User("alice")
 	v.Admin("admin", "group", "moderator", "add", "park_slope", "alice")
-	var note status
+	var note testenv.Status
 	alice.Post("/api/v1/statuses", url.Values{"status": {"@park_slope Who knows a kind pediatrician near the park?"}}, &note)
 
 	pages := []browserPage{

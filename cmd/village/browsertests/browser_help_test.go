@@ -1,4 +1,4 @@
-package main
+package browsertests
 
 import (
 	"context"
@@ -35,10 +35,10 @@ func TestBrowserHelpCalendarOnAPhone(t *testing.T) {
 	v.Admin("admin", "group", "create", "park_slope", "--title", "Park Slope Parents", "--location", "Park Slope, Brooklyn")
 	for _, name := range []string{"maya", "bea"} {
 		c := v.User(name)
-		var group account
+		var group testenv.Account
 		c.Get("/api/v1/accounts/lookup?acct=park_slope", &group)
 		c.Post("/api/v1/accounts/"+group.ID+"/follow", nil, nil)
-		if !relationshipOf(t, c, group.ID).Following {
+		if !testenv.RelationshipOf(t, c, group.ID).Following {
 			t.Fatalf("%s is not a member of park_slope", name)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package browsertests
 
 import (
 	"context"
@@ -30,10 +30,10 @@ func TestModeratorApprovesAJoinRequestInARealBrowser(t *testing.T) {
 	nina := v.User("nina")
 
 	// Nina asks to join through the API, as a Mastodon app would.
-	var group account
+	var group testenv.Account
 	nina.Get("/api/v1/accounts/lookup?acct=park_slope", &group)
 	nina.Post("/api/v1/accounts/"+group.ID+"/follow", nil, nil)
-	if rel := relationshipOf(t, nina, group.ID); rel.Following || !rel.Requested {
+	if rel := testenv.RelationshipOf(t, nina, group.ID); rel.Following || !rel.Requested {
 		t.Fatalf("before approval: %+v, want requested", rel)
 	}
 	// Her profile, and the answers the member pages would keep with the request.
@@ -102,7 +102,7 @@ func TestModeratorApprovesAJoinRequestInARealBrowser(t *testing.T) {
 	b.Submit("main .request form[action$='/approve'] button")
 	b.WaitText("main", "Approved")
 	b.WaitText("main", "Nobody is waiting to join")
-	if rel := relationshipOf(t, nina, group.ID); !rel.Following || rel.Requested {
+	if rel := testenv.RelationshipOf(t, nina, group.ID); !rel.Following || rel.Requested {
 		t.Errorf("after approval: %+v, want following", rel)
 	}
 

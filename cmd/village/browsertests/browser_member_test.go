@@ -1,4 +1,4 @@
-package main
+package browsertests
 
 import (
 	"net/http"

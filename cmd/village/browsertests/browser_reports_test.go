@@ -1,4 +1,4 @@
-package main
+package browsertests
 
 import (
 	"net/url"
@@ -20,9 +20,9 @@ func TestReportingAPostAndWorkingTheQueueInARealBrowser(t *testing.T) {
 	v.User("mona")
 	v.Admin("admin", "group", "moderator", "add", "park_slope", "mona")
 	nina, bob := v.User("nina"), v.User("bob")
-	follow(t, nina, "park_slope")
-	follow(t, bob, "park_slope")
-	rude := post(t, bob, url.Values{"status": {"@park_slope if your baby cries on the bus you are a bad parent"}})
+	testenv.JoinLocalGroup(t, nina, "park_slope")
+	testenv.JoinLocalGroup(t, bob, "park_slope")
+	rude := testenv.PostStatus(t, bob, url.Values{"status": {"@park_slope if your baby cries on the bus you are a bad parent"}})
 
 	b := newBrowser(t)
 	b.BaseURL = v.BaseURL
