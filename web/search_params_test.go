@@ -11,8 +11,18 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/village-social/village/federation"
+	"github.com/village-social/village/federation/fetch"
+	"github.com/village-social/village/inbox"
+	"github.com/village-social/village/internal/testenv"
 	"github.com/village-social/village/models"
+	"github.com/village-social/village/outbox"
+	"github.com/village-social/village/web"
+	"github.com/village-social/village/web/ratelimit"
 )
 
 // /api/v2/search takes Mastodon's parameters as Mastodon does: offset
@@ -142,5 +152,44 @@ func TestSettingsPageSavesIndexable(t *testing.T) {
 			t.Errorf("form %v: saved indexable %v, page shows it ticked: %v; want %v", tt.form, a.Indexable,
 				strings.Contains(page, `name="indexable" type="checkbox" value="1" checked`), tt.want)
 		}
+	}
+}
+
+// A member's searches may ask other servers for pasted addresses only so
+// often: past the limit, resolve=true is refused with 429 and a wait.
+// (The addresses here are refused by the address guard, quickly; each
+// still counts as asked.)
+func TestSearchResolveIsLimitedPerMember(t *testing.T) {
+	t.Parallel()
+	pool := testenv.DB(t)
+	urls := federation.NewURLs(siteBase)
+	resolver := federation.NewResolver(pool, urls, fetch.New(fetch.Options{Timeout: time.Second}), federation.ResolverOptions{})
+	out := outbox.New(pool, urls, func(context.Context, pgx.Tx, int64, []string) error { return nil }, nil)
+	e := web.New(web.Options{DB: pool, URLs: urls, Resolver: resolver, Outbox: out,
+		Inbox: inbox.New(pool, urls, resolver, out, nil, nil)})
+	acc, err := models.CreateAccount(context.Background(), pool, models.NewAccount{Username: "ruth", Password: "correct horse", Email: "ruth@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := models.CreateToken(context.Background(), pool, acc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	search := func(i int) *httptest.ResponseRecorder {
+		q := url.Values{"q": {fmt.Sprintf("http://127.0.0.177:9/statuses/%d", i)}, "resolve": {"true"}, "type": {"statuses"}}
+		r := httptest.NewRequest(http.MethodGet, "/api/v2/search?"+q.Encode(), nil)
+		r.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, r)
+		return rec
+	}
+	for i := range ratelimit.ResolvesPerAccount {
+		if rec := search(i); rec.Code != http.StatusOK {
+			t.Fatalf("search %d: %d %s", i+1, rec.Code, rec.Body)
+		}
+	}
+	rec := search(ratelimit.ResolvesPerAccount)
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), `"error"`) {
+		t.Errorf("past the limit: %d %s (Retry-After %q)", rec.Code, rec.Body, rec.Header().Get("Retry-After"))
 	}
 }
