@@ -80,6 +80,7 @@ func ActorFromDocument(fetchedURL string, doc Object) (*models.Actor, error) {
 		PublicKeyPEM:              pem,
 		ManuallyApprovesFollowers: doc.Bool("manuallyApprovesFollowers"),
 		Discoverable:              true,
+		Indexable:                 doc.Bool("indexable"), // absent means no, as Mastodon reads it
 	}
 	if d, ok := doc["discoverable"].(bool); ok {
 		a.Discoverable = d

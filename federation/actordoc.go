@@ -181,6 +181,10 @@ func ActorDocument(u URLs, a *models.Actor, g *models.Group, extra ActorExtras) 
 		fp.SetIRI(featured)
 		t.SetTootFeatured(fp)
 	}
+	if a.Type == models.ActorPerson {
+		// The hashtags she shows on her profile, as Mastodon reads them.
+		terms["featuredTags"] = u.FeaturedTags(a)
+	}
 	if a.Type == models.ActorGroup {
 		// Lemmy reads the moderators from the collection attributedTo names;
 		// older Lemmy versions read "moderators".

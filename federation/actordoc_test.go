@@ -83,7 +83,8 @@ func TestActorDocumentHasEveryFieldPeersRead(t *testing.T) {
 				"type": "Person", "preferredUsername": "alice", "name": "Alice Park",
 				"summary":                   "<p>Mom of two &lt;3<br>Brooklyn</p><p>Say hi</p>",
 				"manuallyApprovesFollowers": false, "discoverable": true,
-				"featured": base + "/users/alice/featured",
+				"featured":     base + "/users/alice/featured",
+				"featuredTags": base + "/users/alice/tags",
 			}),
 			absent: []string{"icon", "attributedTo", "moderators", "postingRestrictedToMods"},
 		},
@@ -106,7 +107,7 @@ func TestActorDocumentHasEveryFieldPeersRead(t *testing.T) {
 				"type": "Application", "preferredUsername": "village.example", "name": "village.example",
 				"manuallyApprovesFollowers": true, "discoverable": false,
 			}),
-			absent: []string{"summary", "icon", "featured", "moderators"},
+			absent: []string{"summary", "icon", "featured", "featuredTags", "moderators"},
 		},
 	}
 	for _, tt := range tests {

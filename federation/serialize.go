@@ -29,6 +29,7 @@ func Context() []any {
 			"discoverable":              "toot:discoverable",
 			"indexable":                 "toot:indexable",
 			"featured":                  map[string]any{"@id": "toot:featured", "@type": "@id"},
+			"featuredTags":              map[string]any{"@id": "toot:featuredTags", "@type": "@id"},
 			"postingRestrictedToMods":   "lemmy:postingRestrictedToMods",
 			"moderators":                map[string]any{"@id": "lemmy:moderators", "@type": "@id"},
 			// Attachments (Mastodon's terms) and profile fields (schema.org).

@@ -110,6 +110,10 @@ func (u URLs) Following(a *models.Actor) string  { return u.Actor(a) + "/followi
 func (u URLs) Featured(a *models.Actor) string   { return u.Actor(a) + "/featured" }
 func (u URLs) Moderators(a *models.Actor) string { return u.Actor(a) + "/moderators" }
 
+// FeaturedTags is a person's collection of the hashtags her profile shows
+// (Mastodon's featuredTags).
+func (u URLs) FeaturedTags(a *models.Actor) string { return u.Actor(a) + "/tags" }
+
 // SharedInbox receives activities for every local actor.
 func (u URLs) SharedInbox() string { return u.Base + "/inbox" }
 

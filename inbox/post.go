@@ -94,23 +94,37 @@ func (p *Processor) missingAncestors(ctx context.Context, uri string) []*federat
 		if err != nil || !federation.IsPostType(obj.Type()) {
 			break
 		}
-		in, err := federation.PostFromObject(obj)
+		in, err := p.readFetched(ctx, obj)
 		if err != nil {
 			break
 		}
-		if blocked, err := p.fromSuspendedDomain(ctx, p.db, in.Author); err != nil || blocked {
-			break
-		}
-		author, err := p.resolver.Actor(ctx, in.Author)
-		if err != nil {
-			break
-		}
-		in.Post.AuthorID = author.ID
-		p.clean(in)
 		chain = append([]*federation.IncomingPost{in}, chain...)
 		uri = in.Post.InReplyToURI
 	}
 	return chain
+}
+
+// readFetched reads a post fetched from its origin, with its author
+// (fetched if need be; none from a suspended domain), sanitized.
+func (p *Processor) readFetched(ctx context.Context, obj federation.Object) (*federation.IncomingPost, error) {
+	in, err := federation.PostFromObject(obj)
+	if err != nil {
+		return nil, err
+	}
+	blocked, err := p.fromSuspendedDomain(ctx, p.db, in.Author)
+	if err != nil {
+		return nil, err
+	}
+	if blocked {
+		return nil, errSuspendedAuthor
+	}
+	author, err := p.resolver.Actor(ctx, in.Author)
+	if err != nil {
+		return nil, err
+	}
+	in.Post.AuthorID = author.ID
+	p.clean(in)
+	return in, nil
 }
 
 // create stores a post sent by its author: into the local groups it is

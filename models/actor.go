@@ -48,6 +48,7 @@ type Actor struct {
 	PrivateKeyPEM             string
 	ManuallyApprovesFollowers bool
 	Discoverable              bool
+	Indexable                 bool // public posts may be found by full-text search (Mastodon's opt-in)
 	CreatedAt                 time.Time
 	UpdatedAt                 time.Time
 	FetchedAt                 *time.Time
@@ -100,7 +101,7 @@ const actorColumns = `a.id, a.type, a.username, coalesce(a.domain, ''), coalesce
 	coalesce(a.outbox_url, ''), coalesce(a.followers_url, ''), coalesce(a.following_url, ''),
 	coalesce(a.featured_url, ''), coalesce(a.icon_url, ''), coalesce(a.public_key_id, ''), a.public_key_pem, coalesce(a.private_key_pem, ''),
 	a.manually_approves_followers, a.discoverable, a.created_at, a.updated_at, a.fetched_at,
-	coalesce(a.header_url, ''), a.fields, a.bot`
+	coalesce(a.header_url, ''), a.fields, a.bot, a.indexable`
 
 // dest is where a row of actorColumns is read into.
 func (a *Actor) dest() []any {
@@ -109,7 +110,7 @@ func (a *Actor) dest() []any {
 		&a.OutboxURL, &a.FollowersURL, &a.FollowingURL,
 		&a.FeaturedURL, &a.IconURL, &a.PublicKeyID, &a.PublicKeyPEM, &a.PrivateKeyPEM,
 		&a.ManuallyApprovesFollowers, &a.Discoverable, &a.CreatedAt, &a.UpdatedAt, &a.FetchedAt,
-		&a.HeaderURL, &a.Fields, &a.Bot}
+		&a.HeaderURL, &a.Fields, &a.Bot, &a.Indexable}
 }
 
 func scanActor(row pgx.Row, extra ...any) (*Actor, error) {

@@ -115,6 +115,7 @@ type ProfileChange struct {
 	Locked       *bool // follows wait for the person's approval
 	Bot          *bool
 	Discoverable *bool
+	Indexable    *bool // public posts found by full-text search
 	IconURL      *string
 	HeaderURL    *string
 }
@@ -189,11 +190,11 @@ func ChangeProfile(ctx context.Context, db DB, actorID int64, p ProfileChange) e
 	}
 	tag, err := db.Exec(ctx, `UPDATE actors SET display_name = coalesce($2, display_name), summary = coalesce($3, summary),
 			fields = coalesce($4::jsonb, fields), manually_approves_followers = coalesce($5, manually_approves_followers),
-			bot = coalesce($6, bot), discoverable = coalesce($7, discoverable),
+			bot = coalesce($6, bot), discoverable = coalesce($7, discoverable), indexable = coalesce($10, indexable),
 			icon_url = CASE WHEN $8::text IS NULL THEN icon_url ELSE nullif($8, '') END,
 			header_url = CASE WHEN $9::text IS NULL THEN header_url ELSE nullif($9, '') END, updated_at = now()
 		WHERE id = $1 AND domain IS NULL AND type = 'Person'`,
-		actorID, p.DisplayName, p.Bio, fields, p.Locked, p.Bot, p.Discoverable, p.IconURL, p.HeaderURL)
+		actorID, p.DisplayName, p.Bio, fields, p.Locked, p.Bot, p.Discoverable, p.IconURL, p.HeaderURL, p.Indexable)
 	if err != nil {
 		return fmt.Errorf("models: change profile: %w", err)
 	}

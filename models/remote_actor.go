@@ -58,9 +58,9 @@ func UpsertRemoteActor(ctx context.Context, db DB, a *Actor) (*Actor, error) {
 	}
 	row := db.QueryRow(ctx, `INSERT INTO actors AS a (type, username, domain, uri, url, display_name, summary,
 			inbox_url, shared_inbox_url, outbox_url, followers_url, following_url, featured_url, icon_url,
-			public_key_pem, manually_approves_followers, discoverable, public_key_id, fetched_at, header_url, fields, bot)
+			public_key_pem, manually_approves_followers, discoverable, public_key_id, fetched_at, header_url, fields, bot, indexable)
 		VALUES ($1, $2, $3, $4, nullif($5, ''), $6, $7, nullif($8, ''), nullif($9, ''), nullif($10, ''), nullif($11, ''),
-			nullif($12, ''), nullif($13, ''), nullif($14, ''), $15, $16, $17, nullif($18, ''), now(), nullif($19, ''), $20, $21)
+			nullif($12, ''), nullif($13, ''), nullif($14, ''), $15, $16, $17, nullif($18, ''), now(), nullif($19, ''), $20, $21, $22)
 		ON CONFLICT (uri) DO UPDATE SET type = EXCLUDED.type, username = EXCLUDED.username, domain = EXCLUDED.domain,
 			url = EXCLUDED.url, display_name = EXCLUDED.display_name, summary = EXCLUDED.summary,
 			inbox_url = EXCLUDED.inbox_url, shared_inbox_url = EXCLUDED.shared_inbox_url, outbox_url = EXCLUDED.outbox_url,
@@ -68,11 +68,11 @@ func UpsertRemoteActor(ctx context.Context, db DB, a *Actor) (*Actor, error) {
 			featured_url = EXCLUDED.featured_url, icon_url = EXCLUDED.icon_url, public_key_pem = EXCLUDED.public_key_pem,
 			manually_approves_followers = EXCLUDED.manually_approves_followers, discoverable = EXCLUDED.discoverable,
 			public_key_id = EXCLUDED.public_key_id, fetched_at = now(), updated_at = now(),
-			header_url = EXCLUDED.header_url, fields = EXCLUDED.fields, bot = EXCLUDED.bot
+			header_url = EXCLUDED.header_url, fields = EXCLUDED.fields, bot = EXCLUDED.bot, indexable = EXCLUDED.indexable
 		RETURNING `+actorColumns,
 		a.Type, a.Username, strings.ToLower(a.Domain), a.URI, a.URL, a.DisplayName, a.Summary,
 		a.InboxURL, a.SharedInboxURL, a.OutboxURL, a.FollowersURL, a.FollowingURL, a.FeaturedURL, a.IconURL,
-		a.PublicKeyPEM, a.ManuallyApprovesFollowers, a.Discoverable, a.PublicKeyID, a.HeaderURL, nonNil(a.Fields), a.Bot)
+		a.PublicKeyPEM, a.ManuallyApprovesFollowers, a.Discoverable, a.PublicKeyID, a.HeaderURL, nonNil(a.Fields), a.Bot, a.Indexable)
 	out, err := scanActor(row)
 	if err != nil {
 		return nil, fmt.Errorf("models: upsert actor: %w", err)

@@ -8,12 +8,12 @@ import (
 	"unicode"
 )
 
-// Full-text search of posts (migration 025). What a member finds is what
-// she already has a right to and a reason to look for again: her own
-// posts, the posts of the groups she belongs to (here or elsewhere), and
-// posts she liked, boosted or bookmarked. Strangers' posts elsewhere are
-// not searchable: Mastodon leaves them out too unless their authors opt
-// in, and Village does not keep that choice yet.
+// Full-text search of posts (migration 025). What a member finds follows
+// Mastodon 4.2's rule, as far as Village keeps the same relations: posts
+// she wrote, was mentioned in, liked, boosted or bookmarked; public posts
+// of people who opted in (indexable, migration 032); and, Village's own,
+// the posts of the groups she belongs to (here or elsewhere). Posts of a
+// members-only group are found by its members only.
 
 // PostSearch is a search of posts by viewer.
 type PostSearch struct {
@@ -23,6 +23,8 @@ type PostSearch struct {
 	Following bool  // only posts by people she follows
 	Limit     int   // 1–40, default 20
 	Offset    int
+	MinID     int64 // only posts newer than this id; 0 for no bound
+	MaxID     int64 // only posts older than this id; 0 for no bound
 }
 
 // searchTerms makes typed words a prefix query: every word must match
@@ -65,9 +67,15 @@ func SearchPosts(ctx context.Context, db DB, s PostSearch) ([]int64, error) {
 		       OR (p.visibility IN ('public', 'unlisted') AND `+notMembersOnly+` AND (
 		           EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.actor_id = $2)
 		           OR EXISTS (SELECT 1 FROM boosts b WHERE b.post_id = p.id AND b.actor_id = $2)
-		           OR EXISTS (SELECT 1 FROM bookmarks bm WHERE bm.post_id = p.id AND bm.actor_id = $2))))
+		           OR EXISTS (SELECT 1 FROM bookmarks bm WHERE bm.post_id = p.id AND bm.actor_id = $2)))
+		       OR (`+notMembersOnly+` AND EXISTS (SELECT 1 FROM notifications n
+		           WHERE n.post_id = p.id AND n.recipient_id = $2 AND n.type = 'mention'))
+		       OR (p.visibility = 'public' AND `+notMembersOnly+` AND `+authorShownPublicly+`
+		           AND EXISTS (SELECT 1 FROM actors ia WHERE ia.id = p.author_id AND ia.indexable)))
+		  AND ($7 = 0 OR p.id > $7) AND ($8 = 0 OR p.id < $8)
 		  AND `+notHiddenFrom("p.author_id", "$2")+`
-		ORDER BY p.id DESC LIMIT $5 OFFSET $6`, query, s.ViewerID, s.AccountID, s.Following, limit, max(s.Offset, 0))
+		ORDER BY p.id DESC LIMIT $5 OFFSET $6`, query, s.ViewerID, s.AccountID, s.Following, limit, max(s.Offset, 0),
+		max(s.MinID, 0), max(s.MaxID, 0))
 	if err != nil {
 		return nil, fmt.Errorf("models: search posts: %w", err)
 	}
@@ -81,6 +89,11 @@ func SearchPosts(ctx context.Context, db DB, s PostSearch) ([]int64, error) {
 // SearchTags lists hashtags of public posts starting with prefix, the
 // most used first, at most limit.
 func SearchTags(ctx context.Context, db DB, prefix string, limit int) ([]string, error) {
+	return SearchTagsFrom(ctx, db, prefix, limit, 0)
+}
+
+// SearchTagsFrom is SearchTags past the first offset tags.
+func SearchTagsFrom(ctx context.Context, db DB, prefix string, limit, offset int) ([]string, error) {
 	tag, err := NormalizeTag(prefix)
 	if err != nil {
 		return nil, nil
@@ -88,7 +101,7 @@ func SearchTags(ctx context.Context, db DB, prefix string, limit int) ([]string,
 	rows, err := db.Query(ctx, `SELECT t FROM (
 			SELECT p.tags FROM posts p WHERE p.deleted_at IS NULL AND p.visibility = 'public' AND `+notMembersOnly+`
 			ORDER BY p.id DESC LIMIT 20000) recent, unnest(post_hashtags(recent.tags)) t
-		WHERE starts_with(t, $1) GROUP BY t ORDER BY count(*) DESC, t LIMIT $2`, tag, limit)
+		WHERE starts_with(t, $1) GROUP BY t ORDER BY count(*) DESC, t LIMIT $2 OFFSET $3`, tag, limit, max(offset, 0))
 	if err != nil {
 		return nil, fmt.Errorf("models: search tags: %w", err)
 	}

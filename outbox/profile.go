@@ -47,7 +47,7 @@ func (o *Outbox) ChangeProfile(ctx context.Context, actorID int64, change models
 		if err != nil || len(inboxes) == 0 {
 			return err
 		}
-		doc, err := federation.ActorDocument(o.urls, a, nil, federation.ActorExtras{})
+		doc, err := federation.ActorDocument(o.urls, a, nil, federation.ActorExtras{Indexable: a.Indexable})
 		if err != nil {
 			return err
 		}

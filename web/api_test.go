@@ -178,6 +178,9 @@ var openToVisitors = map[string]bool{
 	"GET /api/v1/trends":                 true,
 	"GET /api/v1/trends/tags":            true,
 	"GET /api/v1/trends/statuses":        true,
+
+	// Featured tags: what a profile shows, to anyone.
+	"GET /api/v1/accounts/:id/featured_tags": true,
 }
 
 // apiRoutesOf lists the client API's routes.

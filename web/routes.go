@@ -55,6 +55,7 @@ func activityPubRoutes(e *echo.Echo, h *activitypub.Handler) {
 	e.GET("/groups/:name/following", h.FollowingCollection(activitypub.GroupActor), signed)
 	e.GET("/groups/:name/moderators", h.ModeratorsCollection, signed)
 	e.GET("/users/:name/featured", h.FeaturedCollection(activitypub.PersonActor), signed)
+	e.GET("/users/:name/tags", h.FeaturedTagsCollection, signed)
 	e.GET("/groups/:name/featured", h.FeaturedCollection(activitypub.GroupActor), signed)
 	e.GET("/actor", h.ActorDocument(activitypub.InstanceActor))
 	e.GET("/actor/outbox", h.OutboxCollection(activitypub.InstanceActor), signed)
@@ -148,6 +149,13 @@ func apiRoutes(e *echo.Echo, h *api.Handler) {
 	g.POST("/v1/tags/:name/follow", h.FollowTag(true), api.Needs("write:follows"))
 	g.POST("/v1/tags/:name/unfollow", h.FollowTag(false), api.Needs("write:follows"))
 	g.GET("/v1/followed_tags", h.FollowedTags, api.Needs("read:follows"))
+	g.POST("/v1/tags/:name/feature", h.FeatureTagByName(true), api.Needs("write:accounts"))
+	g.POST("/v1/tags/:name/unfeature", h.FeatureTagByName(false), api.Needs("write:accounts"))
+	g.GET("/v1/featured_tags", h.FeaturedTags, api.Needs("read:accounts"))
+	g.POST("/v1/featured_tags", h.FeatureTag, api.Needs("write:accounts"))
+	g.DELETE("/v1/featured_tags/:id", h.UnfeatureTag, api.Needs("write:accounts"))
+	g.GET("/v1/featured_tags/suggestions", h.FeaturedTagSuggestions, api.Needs("read:accounts"))
+	g.GET("/v1/accounts/:id/featured_tags", h.AccountFeaturedTags, api.IfToken("read:accounts"))
 	g.GET("/v1/accounts/:id/statuses", h.AccountStatuses, api.IfToken("read:statuses"))
 	// Streaming: a WebSocket, and an event stream per stream. They check
 	// their tokens themselves (also from access_token or, for a

@@ -107,9 +107,13 @@ func New(opts Options) *echo.Echo {
 		library = media.NewLibrary(opts.DB, media.NewFolder(opts.MediaDir), opts.URLs, opts.Logger)
 	}
 
+	var fetchPost api.PostFetcher // pasted links in search, kept by the inbox
+	if opts.Inbox != nil {
+		fetchPost = opts.Inbox.FetchPost
+	}
 	pages, err := app.New(app.Options{DB: opts.DB, Logger: opts.Logger, URLs: opts.URLs, Resolver: opts.Resolver,
 		Outbox: opts.Outbox, Fetcher: opts.Fetcher, Clock: opts.Clock, Media: library, Limits: limits,
-		Blocks: blocks, Reports: reports, Composer: composer})
+		Blocks: blocks, Reports: reports, Composer: composer, FetchPost: fetchPost})
 	if err != nil {
 		panic(err) // the templates are embedded: a parse error is a bug, caught by every test
 	}
@@ -119,7 +123,8 @@ func New(opts Options) *echo.Echo {
 			Blocks: blocks, Pages: pages, AuthorizedFetch: opts.AuthorizedFetch}),
 		api: api.New(api.Options{DB: opts.DB, URLs: opts.URLs, Resolver: opts.Resolver, Outbox: opts.Outbox,
 			Limits: limits, Blocks: blocks, Reports: reports, Composer: composer, Clock: opts.Clock,
-			Version: opts.Version, Media: library, Logger: opts.Logger, PushGuard: opts.Fetcher.Guard()}),
+			Version: opts.Version, Media: library, Logger: opts.Logger, PushGuard: opts.Fetcher.Guard(),
+			FetchPost: fetchPost}),
 		app:   pages,
 		feeds: feeds.New(opts.DB, opts.URLs),
 		media: library,

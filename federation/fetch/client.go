@@ -217,6 +217,12 @@ func (c *Client) get(ctx context.Context, rawURL, accept string, checkType func(
 		return nil, err
 	}
 	defer resp.Body.Close()
+	return c.readDocument(ctx, resp, checkType)
+}
+
+// readDocument reads a final response as one JSON document: status,
+// content type, body cap, shape.
+func (c *Client) readDocument(ctx context.Context, resp *http.Response, checkType func(string) error) (*Document, error) {
 	final := resp.Request.URL.String()
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {

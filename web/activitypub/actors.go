@@ -71,7 +71,7 @@ func (h *Handler) ActorDocument(kind ActorKind) echo.HandlerFunc {
 			return httperr.Lookup(err, "actor")
 		}
 		if asJSON {
-			doc, err := federation.ActorDocument(h.urls, a, g, federation.ActorExtras{})
+			doc, err := federation.ActorDocument(h.urls, a, g, federation.ActorExtras{Indexable: a.Indexable})
 			if err != nil {
 				return fmt.Errorf("web: actor document of %s: %w", a.Username, err)
 			}

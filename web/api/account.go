@@ -20,6 +20,7 @@ type apiAccount struct {
 	Locked         bool       `json:"locked"`
 	Bot            bool       `json:"bot"`
 	Discoverable   bool       `json:"discoverable"`
+	Indexable      bool       `json:"indexable"` // public posts open to full-text search (Mastodon 4.2)
 	Group          bool       `json:"group"`
 	CreatedAt      string     `json:"created_at"`
 	Note           string     `json:"note"`
@@ -125,7 +126,7 @@ func (h *Handler) account(ctx context.Context, a *models.Actor) (*apiAccount, er
 	return &apiAccount{
 		ID: strconv.FormatInt(a.ID, 10), Username: a.Username, Acct: acct, DisplayName: display,
 		Locked: a.ManuallyApprovesFollowers, Bot: a.Bot || a.Type == "Service" || a.Type == "Application",
-		Discoverable: a.Discoverable, Group: a.Type == models.ActorGroup,
+		Discoverable: a.Discoverable, Indexable: a.Indexable, Group: a.Type == models.ActorGroup,
 		CreatedAt: a.CreatedAt.UTC().Truncate(24 * time.Hour).Format("2006-01-02T15:04:05.000Z"),
 		Note:      note, URL: profile, URI: h.urls.Actor(a), Avatar: avatar, AvatarStatic: avatar,
 		Header: header, HeaderStatic: header,

@@ -272,7 +272,10 @@ func (h *Handler) Search(c echo.Context) error {
 		}
 		result["hashtags"] = tags
 	}
-	if typ != "" && typ != "accounts" {
+	if found, _ := result["statuses"].([]*apiStatus); isAddress(q) && len(found) > 0 {
+		return c.JSON(http.StatusOK, result) // the address was a post's
+	}
+	if (typ != "" && typ != "accounts") || strings.HasPrefix(q, "#") {
 		return c.JSON(http.StatusOK, result)
 	}
 	resolve := c.QueryParam("resolve") == "true"
@@ -292,10 +295,16 @@ func (h *Handler) Search(c echo.Context) error {
 			return err
 		}
 	default:
+		limit, offset := searchLimit(c)
 		var err error
-		if found, err = models.SearchActors(ctx, h.db, strings.TrimPrefix(q, "@"), 20); err != nil {
+		if found, err = models.SearchActorsBy(ctx, h.db, models.ActorSearch{Text: strings.TrimPrefix(q, "@"),
+			ViewerID: viewerID(c), Following: c.QueryParam("following") == "true", Limit: limit, Offset: offset}); err != nil {
 			return err
 		}
+	}
+	found, err := h.onlyFollowed(c, found)
+	if err != nil {
+		return err
 	}
 	// A server's own actors are no accounts: an app could do nothing with them.
 	found = slices.DeleteFunc(found, func(a *models.Actor) bool { return a.IsSystemActor() })

@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -44,7 +45,15 @@ type Options struct {
 	// PushGuard decides which push endpoints apps may subscribe with: the
 	// outgoing address guard (nil: public addresses only).
 	PushGuard *fetch.Guard
+	// FetchPost fetches and keeps the post a pasted address names
+	// (search with resolve=true; the inbox's FetchPost); models.ErrNotFound
+	// when there is none. Nil: searches find only what is here.
+	FetchPost PostFetcher
 }
+
+// PostFetcher fetches and keeps the post a pasted address names (its id
+// or its page); models.ErrNotFound when there is none to keep.
+type PostFetcher func(ctx context.Context, address string) (*models.Post, error)
 
 // Handler serves the client API.
 type Handler struct {
@@ -61,6 +70,7 @@ type Handler struct {
 	media        *media.Library
 	streams      *streams
 	pushGuard    *fetch.Guard
+	fetchPost    PostFetcher
 }
 
 // New returns the client API.
@@ -70,7 +80,7 @@ func New(opts Options) *Handler {
 	}
 	h := &Handler{db: opts.DB, urls: opts.URLs, resolver: opts.Resolver, outbox: opts.Outbox, limits: opts.Limits,
 		domainBlocks: opts.Blocks, reports: opts.Reports, composer: opts.Composer, clock: opts.Clock, version: opts.Version,
-		media: opts.Media, pushGuard: opts.PushGuard}
+		media: opts.Media, pushGuard: opts.PushGuard, fetchPost: opts.FetchPost}
 	h.streams = newStreams(h, opts.Logger)
 	return h
 }

@@ -33,7 +33,7 @@ type credentials struct {
 }
 
 // UpdateCredentials answers PATCH /api/v1/accounts/update_credentials
-// (display_name, note, avatar, header, locked, bot, discoverable,
+// (display_name, note, avatar, header, locked, bot, discoverable, indexable,
 // fields_attributes[0..3][name|value], source[privacy|sensitive|language])
 // with the CredentialAccount. Everything is checked, and the pictures
 // processed, before anything is written; the profile and the preferences
@@ -164,6 +164,7 @@ type credentialsJSON struct {
 	Locked           *flexBool       `json:"locked"`
 	Bot              *flexBool       `json:"bot"`
 	Discoverable     *flexBool       `json:"discoverable"`
+	Indexable        *flexBool       `json:"indexable"`
 	FieldsAttributes json.RawMessage `json:"fields_attributes"` // a list, or an object keyed "0".."3"
 	Source           *struct {
 		Privacy   *string   `json:"privacy"`
@@ -180,6 +181,7 @@ func readCredentialsJSON(c echo.Context) (*credentials, error) {
 	in := &credentials{}
 	in.change.DisplayName, in.change.Bio = j.DisplayName, j.Note
 	in.change.Locked, in.change.Bot, in.change.Discoverable = j.Locked.get(), j.Bot.get(), j.Discoverable.get()
+	in.change.Indexable = j.Indexable.get()
 	if len(j.FieldsAttributes) > 0 && string(j.FieldsAttributes) != "null" {
 		var list []models.ProfileField
 		if err := json.Unmarshal(j.FieldsAttributes, &list); err != nil {
@@ -254,6 +256,7 @@ func readCredentialsForm(c echo.Context) (*credentials, error) {
 	}
 	in.change.DisplayName, in.change.Bio = str("display_name"), str("note")
 	in.change.Locked, in.change.Bot, in.change.Discoverable = boolean("locked"), boolean("bot"), boolean("discoverable")
+	in.change.Indexable = boolean("indexable")
 	in.privacy, in.sensitive, in.language = str("source[privacy]"), boolean("source[sensitive]"), str("source[language]")
 	if badBool != nil {
 		return nil, badBool

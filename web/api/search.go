@@ -14,28 +14,39 @@ import (
 // or id pasted in, or the words of posts the member may find again) and
 // hashtags.
 
-// searchLimit reads limit (default 20, at most 40) and offset.
+// searchLimit reads limit (default 20, at most 40) and offset, which
+// Mastodon honours only in a search of one type.
 func searchLimit(c echo.Context) (limit, offset int) {
 	limit, _ = strconv.Atoi(c.QueryParam("limit"))
 	if limit <= 0 || limit > 40 {
 		limit = 20
 	}
+	if c.QueryParam("type") == "" {
+		return limit, 0
+	}
 	offset, _ = strconv.Atoi(c.QueryParam("offset"))
 	return limit, max(offset, 0)
 }
 
-// searchStatuses finds posts: one known here by its URL or id (if the
-// viewer may see it), else by words among those she may find again
-// (models.SearchPosts).
+// isAddress tells a pasted link from words.
+func isAddress(q string) bool {
+	return strings.HasPrefix(q, "https://") || strings.HasPrefix(q, "http://")
+}
+
+// searchStatuses finds posts: one by its URL or id (fetched from its
+// server when resolve=true and unknown here, search_resolve.go), if the
+// viewer may see it, else by words among those she may find
+// (models.SearchPosts). A lone #tag or handle is no full-text search, as
+// on Mastodon.
 func (h *Handler) searchStatuses(c echo.Context, q string) ([]*apiStatus, error) {
 	ctx := c.Request().Context()
 	me := viewerID(c)
 	var ids []int64
-	if strings.HasPrefix(q, "https://") || strings.HasPrefix(q, "http://") {
-		p, err := models.PostByURI(ctx, h.db, q)
-		if errors.Is(err, models.ErrNotFound) {
-			p, err = models.PostByURL(ctx, h.db, q)
+	if isAddress(q) {
+		if _, offset := searchLimit(c); offset > 0 {
+			return []*apiStatus{}, nil // one post is one page
 		}
+		p, err := h.postByAddress(c, q)
 		switch {
 		case errors.Is(err, models.ErrNotFound), errors.Is(err, models.ErrGone):
 			return []*apiStatus{}, nil
@@ -46,12 +57,16 @@ func (h *Handler) searchStatuses(c echo.Context, q string) ([]*apiStatus, error)
 			return []*apiStatus{}, nil // not hers to see: as if unknown
 		}
 		ids = []int64{p.ID}
+	} else if !strings.Contains(q, " ") && (strings.HasPrefix(q, "#") || strings.Contains(q, "@")) {
+		return []*apiStatus{}, nil
 	} else {
 		limit, offset := searchLimit(c)
 		accountID, _ := strconv.ParseInt(c.QueryParam("account_id"), 10, 64)
+		minID, _ := strconv.ParseInt(c.QueryParam("min_id"), 10, 64)
+		maxID, _ := strconv.ParseInt(c.QueryParam("max_id"), 10, 64)
 		var err error
 		ids, err = models.SearchPosts(ctx, h.db, models.PostSearch{ViewerID: me, Text: q, AccountID: accountID,
-			Following: c.QueryParam("following") == "true", Limit: limit, Offset: offset})
+			Following: c.QueryParam("following") == "true", Limit: limit, Offset: offset, MinID: minID, MaxID: maxID})
 		if err != nil {
 			return nil, err
 		}
@@ -73,8 +88,13 @@ func (h *Handler) searchStatuses(c echo.Context, q string) ([]*apiStatus, error)
 // searchHashtags finds the hashtags of public posts that start as q does.
 func (h *Handler) searchHashtags(c echo.Context, q string) ([]*apiTagEntity, error) {
 	ctx := c.Request().Context()
-	limit, _ := searchLimit(c)
-	tags, err := models.SearchTags(ctx, h.db, q, limit)
+	if strings.Contains(q, "@") {
+		return []*apiTagEntity{}, nil // a handle, not a tag (Mastodon's rule)
+	}
+	// exclude_unreviewed: Village has no review of hashtags; every tag
+	// offered comes from public posts already.
+	limit, offset := searchLimit(c)
+	tags, err := models.SearchTagsFrom(ctx, h.db, q, limit, offset)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ type apiTagEntity struct {
 	URL       string          `json:"url"`
 	History   []apiTagHistory `json:"history"`
 	Following bool            `json:"following"`
+	Featuring bool            `json:"featuring"` // on the viewer's profile (Mastodon 4.4)
 }
 
 type apiTagHistory struct {
@@ -58,6 +59,9 @@ func (h *Handler) tagEntity(ctx context.Context, tag string, viewer int64) (*api
 	}
 	if viewer != 0 {
 		if out.Following, err = models.FollowsTag(ctx, h.db, viewer, tag); err != nil {
+			return nil, err
+		}
+		if out.Featuring, err = models.FeaturesTag(ctx, h.db, viewer, tag); err != nil {
 			return nil, err
 		}
 	}

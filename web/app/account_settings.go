@@ -24,6 +24,7 @@ type settingsData struct {
 	Fields         []models.ProfileField // always MaxProfileFields lines, blank ones to fill
 	Locked         bool                  // follows wait for approval
 	Discoverable   bool
+	Indexable      bool               // public posts open to full-text search
 	Bot            bool               // an account that posts by itself
 	Defaults       models.Preferences // what apps post with when they do not say
 	Visibilities   []string           // the choices of Defaults.Visibility
@@ -46,6 +47,7 @@ func (h *Handler) settingsData(ctx context.Context, v *models.Account) (settings
 		Handle:      "@" + v.Actor.Username + "@" + h.urls.Host(),
 		DisplayName: v.Actor.DisplayName, Bio: v.Actor.Summary, Fields: fieldLines(v.Actor.Fields),
 		Locked: v.Actor.ManuallyApprovesFollowers, Discoverable: v.Actor.Discoverable, Bot: v.Actor.Bot,
+		Indexable:     v.Actor.Indexable,
 		Defaults:      defaults,
 		Visibilities:  []string{models.VisibilityPublicPost, models.VisibilityUnlisted, models.VisibilityPrivate},
 		ProfileErrors: map[string]string{}, PasswordErrors: map[string]string{}, PictureErrors: map[string]string{},
@@ -94,9 +96,9 @@ func (h *Handler) SaveProfile(c echo.Context) error {
 			Value: r.PostFormValue("field_value_" + strconv.Itoa(i))}
 	}
 	locked, discoverable := r.PostFormValue("locked") != "", r.PostFormValue("discoverable") != ""
-	bot := r.PostFormValue("bot") != ""
+	bot, indexable := r.PostFormValue("bot") != "", r.PostFormValue("indexable") != ""
 	change := models.ProfileChange{DisplayName: &name, Bio: &bio, Fields: &fields, Locked: &locked,
-		Discoverable: &discoverable, Bot: &bot}.Normalize()
+		Discoverable: &discoverable, Bot: &bot, Indexable: &indexable}.Normalize()
 	defaults := models.Preferences{Visibility: r.PostFormValue("default_visibility"),
 		Sensitive: r.PostFormValue("default_sensitive") != "", Language: strings.TrimSpace(r.PostFormValue("default_language"))}
 	d, err := h.settingsData(r.Context(), v)
@@ -105,6 +107,7 @@ func (h *Handler) SaveProfile(c echo.Context) error {
 	}
 	d.DisplayName, d.Bio, d.Fields = *change.DisplayName, *change.Bio, fieldLines(*change.Fields)
 	d.Locked, d.Discoverable, d.Bot, d.Defaults = locked, discoverable, bot, defaults
+	d.Indexable = indexable
 	if defaults.Visibility == "" {
 		defaults.Visibility = models.VisibilityPublicPost // a form from before the choice
 	}

@@ -7,6 +7,7 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/village-social/village/federation"
 	"github.com/village-social/village/federation/content"
 	"github.com/village-social/village/federation/fetch"
+	"github.com/village-social/village/models"
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web/blocklist"
 	"github.com/village-social/village/web/compose"
@@ -37,6 +39,9 @@ type Options struct {
 	Blocks   *blocklist.Cache // forgotten when moderators change the blocks
 	Reports  *reporting.Filer
 	Composer *compose.Composer
+	// FetchPost fetches and keeps a post pasted into the search box by a
+	// member (the inbox's FetchPost); nil: only posts known here are found.
+	FetchPost func(ctx context.Context, address string) (*models.Post, error)
 }
 
 // Handler serves the HTML app.
@@ -58,6 +63,7 @@ type Handler struct {
 	domainBlocks *blocklist.Cache
 	reports      *reporting.Filer
 	composer     *compose.Composer
+	fetchPost    func(ctx context.Context, address string) (*models.Post, error)
 }
 
 // New returns the HTML app, its templates parsed.
@@ -69,5 +75,5 @@ func New(opts Options) (*Handler, error) {
 	return &Handler{db: opts.DB, logger: opts.Logger, urls: opts.URLs, pages: views, resolver: opts.Resolver,
 		outbox: opts.Outbox, sanitizer: content.NewSanitizer(), fetcher: opts.Fetcher, clock: opts.Clock,
 		csrf: &csrfSecret{}, media: opts.Media, limits: opts.Limits, domainBlocks: opts.Blocks,
-		reports: opts.Reports, composer: opts.Composer}, nil
+		reports: opts.Reports, composer: opts.Composer, fetchPost: opts.FetchPost}, nil
 }

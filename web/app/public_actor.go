@@ -225,6 +225,7 @@ type profileData struct {
 	// Its pictures (here, or where a remote actor keeps them) and fields.
 	AvatarURL, HeaderURL string
 	Fields               []fieldView
+	FeaturedTags         []featuredTagView // hashtags a local person shows
 }
 
 // fieldView is a profile field as the page shows it: the value is HTML
@@ -266,6 +267,9 @@ func (h *Handler) profilePage(c echo.Context, a *models.Actor) error {
 		return err
 	}
 	var err error
+	if d.FeaturedTags, err = h.featuredTagViews(c.Request().Context(), a); err != nil {
+		return err
+	}
 	if d.Safety, err = h.profileSafetyFor(c, a, l.URL); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -13,8 +14,10 @@ import (
 
 // The one search box (/search?q=): people and groups known here, hashtags
 // of public posts, and, for a signed-in member, the posts she may find
-// again (models.SearchPosts: hers, her groups', those she liked, shared
-// or kept). Nothing is fetched from other servers.
+// (models.SearchPosts: hers, her groups', those she liked, shared, kept
+// or was mentioned in, and indexable people's public posts); a post's
+// address pasted by a member opens it, fetched from its server when
+// unknown here (search_pasted.go).
 
 type searchData struct {
 	Q        string
@@ -41,6 +44,15 @@ func (h *Handler) SearchPage(c echo.Context) error {
 	d := searchData{Q: q, Searched: q != "", Member: v != nil}
 	if q == "" {
 		return h.page(c, http.StatusOK, "search", i18n.Text("search.title"), d)
+	}
+	if v != nil && isAddress(q) {
+		p, err := h.pastedPost(c, v, q)
+		if err != nil {
+			return err
+		}
+		if p != nil { // her thread page says whether she may see it
+			return c.Redirect(http.StatusSeeOther, "/posts/"+strconv.FormatInt(p.ID, 10))
+		}
 	}
 	actors, err := models.SearchActors(ctx, h.db, strings.TrimPrefix(q, "@"), 10)
 	if err != nil {

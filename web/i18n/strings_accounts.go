@@ -87,6 +87,8 @@ var accountPages = map[string]string{
 	"settings.locked_hint":             "People who follow you wait until you say yes on your follow requests page.",
 	"settings.discoverable":            "Suggest my profile to others",
 	"settings.discoverable_hint":       "Directories of the fediverse may list you.",
+	"settings.indexable":               "Let people find my public posts in search",
+	"settings.indexable_hint":          "Anyone on Village or other servers may find your public posts by their words. Your own posts, and your groups' posts for their members, are found either way.",
 	"settings.bot":                     "This account posts by itself",
 	"settings.bot_hint":                "Apps show a bot badge beside your name. For a school newsletter or a weather account, not for a person.",
 	"settings.defaults":                "When an app does not say",

@@ -64,6 +64,11 @@ var publicPages = map[string]string{
 	"profile.about":          "About",
 	"profile.posts":          "Posts",
 	"profile.fields":         "Profile fields",
+
+	// The hashtags a profile shows (featured tags).
+	"profile.featured_tags":      "Hashtags",
+	"profile.featured_tag_posts": "posts: %d",
+
 	"profile.noposts":        "No public posts yet.",
 	"profile.remote":         "This account lives on another server; here are its posts known on this one.",
 	"profile.original":       "See it on its own server",

@@ -16,7 +16,7 @@ var searchPage = map[string]string{
 	"search.title.q":      "Search: %s",
 	"search.heading":      "Search",
 	"search.label":        "Search people, groups, hashtags and posts",
-	"search.hint.member":  "Posts: yours, your groups' and those you liked, shared or kept. Every word counts from its start.",
+	"search.hint.member":  "Posts: yours, your groups', those you liked, shared, kept or were named in, and the public posts of people who let themselves be found. Every word counts from its start.",
 	"search.hint.visitor": "People, groups and hashtags. Log in to search posts too.",
 	"search.submit":       "Search",
 	"search.people":       "People and groups",

@@ -14,6 +14,11 @@ import (
 const (
 	PostsPerAccount = 30 // posts and comments, web and API together
 	PostWindow      = 10 * time.Minute
+	// ResolvesPerAccount is how many addresses a member may have fetched
+	// from other servers by pasting them in search (resolve=true) per
+	// ResolveWindow: one paste is one fetch, a script would be many.
+	ResolvesPerAccount = 60
+	ResolveWindow      = 10 * time.Minute
 	// DefaultInboxRate is how many activities one remote host may post to
 	// our inboxes per minute (a burst of as many is allowed): generous,
 	// since a busy server shares a whole town's activity through one host.
@@ -32,6 +37,7 @@ const (
 // models.CreateReport.)
 type Limits struct {
 	Posts        *Limiter      // per account
+	Resolves     *Limiter      // fetches a search asks of other servers, per account
 	Inbox        *TokenBuckets // per remote host (the signer's domain); nil: unlimited
 	LoginAccount *Limiter      // failed log-ins per account (or per name typed, when none matches)
 	LoginAddress *Limiter      // failed log-ins per client address
@@ -43,6 +49,7 @@ type Limits struct {
 func New(now func() time.Time, inboxPerMinute int) *Limits {
 	l := &Limits{
 		Posts:        NewLimiter(PostsPerAccount, PostWindow, now),
+		Resolves:     NewLimiter(ResolvesPerAccount, ResolveWindow, now),
 		LoginAccount: NewLimiter(loginAccountFailures, loginWindow, now),
 		LoginAddress: NewLimiter(loginAddressFailures, loginWindow, now),
 		Signup:       NewLimiter(signupsPerAddress, signupWindow, now),
@@ -57,6 +64,12 @@ func New(now func() time.Time, inboxPerMinute int) *Limits {
 // PostsPerAccount in PostWindow it returns an *Error.
 func (l *Limits) Post(accountID int64) error {
 	return l.Posts.Take("posts", strconv.FormatInt(accountID, 10))
+}
+
+// Resolve counts a fetch a member's search asks of another server; past
+// ResolvesPerAccount in ResolveWindow it returns an *Error.
+func (l *Limits) Resolve(accountID int64) error {
+	return l.Resolves.Take("searches that fetch", strconv.FormatInt(accountID, 10))
 }
 
 // ClientAddress names the client for rate limits. X-Forwarded-For is

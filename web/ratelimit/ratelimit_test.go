@@ -61,6 +61,7 @@ func TestPostLimitsCountPerAccountAndSayWhenToComeBack(t *testing.T) {
 		word   string
 	}{
 		{"posts", l.Post, PostsPerAccount, PostWindow, "too many posts"},
+		{"fetches a search asks for", l.Resolve, ResolvesPerAccount, ResolveWindow, "too many searches that fetch"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			for i := range c.limit {
