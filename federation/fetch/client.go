@@ -200,6 +200,19 @@ func (c *Client) GetJSON(ctx context.Context, rawURL, accept string) (*Document,
 
 // get runs one guarded fetch: redirects, status, content type, body, JSON.
 func (c *Client) get(ctx context.Context, rawURL, accept string, checkType func(string) error) (*Document, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	resp, err := c.open(ctx, rawURL, accept)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return c.readDocument(ctx, resp, checkType)
+}
+
+// open starts a guarded GET of an absolute URL (its fragment dropped,
+// never sent), following redirects; the caller closes the body.
+func (c *Client) open(ctx context.Context, rawURL, accept string) (*http.Response, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidURL, err)
@@ -208,16 +221,7 @@ func (c *Client) get(ctx context.Context, rawURL, accept string, checkType func(
 		return nil, fmt.Errorf("%w: %q is not absolute", ErrInvalidURL, rawURL)
 	}
 	u.Fragment, u.RawFragment = "", ""
-
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-
-	resp, err := c.follow(ctx, u, accept)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	return c.readDocument(ctx, resp, checkType)
+	return c.follow(ctx, u, accept)
 }
 
 // readDocument reads a final response as one JSON document: status,

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net/url"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -34,17 +33,9 @@ type Pasted struct {
 // believing it); an HTML answer gives its alternate link, resolved
 // against the page's address.
 func (c *Client) GetPasted(ctx context.Context, rawURL string) (*Pasted, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidURL, err)
-	}
-	if !u.IsAbs() {
-		return nil, fmt.Errorf("%w: %q is not absolute", ErrInvalidURL, rawURL)
-	}
-	u.Fragment, u.RawFragment = "", ""
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	resp, err := c.follow(ctx, u, PageAccept)
+	resp, err := c.open(ctx, rawURL, PageAccept)
 	if err != nil {
 		return nil, err
 	}

@@ -180,24 +180,34 @@ func (h *Handler) GetNotification(c echo.Context) error {
 	return c.JSON(http.StatusOK, item)
 }
 
+// unreadWindow is what an unread count counts: notifications after her
+// notifications marker (0 without one), up to the limit asked (default
+// 100, at most 1000).
+func (h *Handler) unreadWindow(c echo.Context, me int64) (after int64, limit int, err error) {
+	limit, _ = strconv.Atoi(c.QueryParam("limit"))
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	markers, err := models.Markers(c.Request().Context(), h.db, me, []string{models.MarkerNotifications})
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(markers) == 1 {
+		after, _ = strconv.ParseInt(markers[0].LastReadID, 10, 64)
+	}
+	return after, limit, nil
+}
+
 // UnreadNotifications answers GET /api/v1/notifications/unread_count
 // (Mastodon 4.3): those newer than her notifications marker, of the
 // types asked, counted up to limit (default 100, at most 1000).
 func (h *Handler) UnreadNotifications(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor.ID
-	limit, _ := strconv.Atoi(c.QueryParam("limit"))
-	if limit <= 0 {
-		limit = 100
-	}
-	limit = min(limit, 1000)
-	var after int64
-	markers, err := models.Markers(ctx, h.db, me, []string{models.MarkerNotifications})
+	after, limit, err := h.unreadWindow(c, me)
 	if err != nil {
 		return err
-	}
-	if len(markers) == 1 {
-		after, _ = strconv.ParseInt(markers[0].LastReadID, 10, 64)
 	}
 	types := storedTypes(c.QueryParams()["types[]"], c.QueryParams()["exclude_types[]"])
 	n := 0

@@ -317,18 +317,9 @@ func (h *Handler) NotificationGroupAccounts(c echo.Context) error {
 func (h *Handler) UnreadNotificationGroups(c echo.Context) error {
 	ctx := c.Request().Context()
 	me := currentAccount(c).Actor.ID
-	limit, _ := strconv.Atoi(c.QueryParam("limit"))
-	if limit <= 0 {
-		limit = 100
-	}
-	limit = min(limit, 1000)
-	var after int64
-	markers, err := models.Markers(ctx, h.db, me, []string{models.MarkerNotifications})
+	after, limit, err := h.unreadWindow(c, me)
 	if err != nil {
 		return err
-	}
-	if len(markers) == 1 {
-		after, _ = strconv.ParseInt(markers[0].LastReadID, 10, 64)
 	}
 	qp := c.QueryParams()
 	n, err := models.CountUnreadNotificationGroups(ctx, h.db, me, storedTypes(qp["types[]"], qp["exclude_types[]"]),
