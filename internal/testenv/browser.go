@@ -211,7 +211,13 @@ func chromiumOutput(out string) string {
 // run runs steps on the tab within Timeout, failing the test if they fail.
 func (b *Browser) run(what string, steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.Ctx, b.Timeout)
+	b.runWithin(b.Timeout, what, steps...)
+}
+
+// runWithin is run with a limit of its own.
+func (b *Browser) runWithin(limit time.Duration, what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.Ctx, limit)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		b.t.Fatalf("browser: %s: %v%s", what, err, b.where())
@@ -318,10 +324,12 @@ func (b *Browser) Location() string {
 }
 
 // Fill waits until the field selector matches is visible, empties it and
-// types text into it, key by key.
+// types text into it, key by key. Each key is three messages to Chromium,
+// so a long text gets more time than a click: on a loaded machine a
+// 170-character story took longer than Timeout.
 func (b *Browser) Fill(selector, text string) {
 	b.t.Helper()
-	b.run("fill "+selector,
+	b.runWithin(b.Timeout+time.Duration(len(text))*100*time.Millisecond, "fill "+selector,
 		chromedp.WaitVisible(chromedp.CSS(selector)),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector(`+strconv.Quote(selector)+`).value = ""`),
 		chromedp.SendKeys(chromedp.CSS(selector), text),
