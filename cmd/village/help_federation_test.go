@@ -115,7 +115,8 @@ func TestHelpAcrossTwoVillages(t *testing.T) {
 		testenv.Eventually(t, 30*time.Second, "bea's claim at home and her address on B"+want, func() bool {
 			bea.Get("/api/v1/village/help/"+onB.ID, &onB)
 			return testenv.QueryCount(t, a, `SELECT count(*) FROM help_claims k JOIN actors p ON p.id = k.actor_id
-				WHERE p.username = 'bea' AND k.bringing = 'lasagna' AND k.slot_id = $1`, first) == 1 && onB.Private != nil
+				WHERE p.username = 'bea' AND k.bringing = 'lasagna' AND k.slot_id = $1`, first) == 1 && onB.Private != nil &&
+				onB.Private.Address != ""
 		})
 	}
 	beaClaims("")
