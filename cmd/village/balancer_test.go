@@ -1,0 +1,319 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/village-social/village/internal/testenv"
+)
+
+// The addresses of the balancer test: HAProxy, the two Village processes,
+// the remote member's server, then the followers' 50 servers (ports of
+// three addresses; a host is host:port, so each port is an instance).
+const (
+	addrBalancer        = "127.0.0.125:0"
+	addrBalancedA       = "127.0.0.126:0"
+	addrBalancedB       = "127.0.0.127:0"
+	addrBalancerRemote  = "127.0.0.128:0"
+	balancerInstancesN  = 50
+	balancerFollowersOf = 10 // followers on each instance, each with her own inbox
+)
+
+var balancerFollowerAddrs = []string{"127.0.0.129", "127.0.0.130", "127.0.0.131"}
+
+// countingInboxes is one follower instance: it counts the POSTs each
+// inbox answered. It holds each answer back (delay) so that deliveries
+// are in flight when a process is killed, and counts a POST only if its
+// sender was still there for the answer: one whose sender died first did
+// not happen, for the sender, and comes again from River's rescue.
+type countingInboxes struct {
+	srv   *httptest.Server
+	delay time.Duration
+	group string // only the group's shares are counted
+
+	mu   sync.Mutex
+	got  map[string]int // inbox path -> POSTs answered
+	from map[string]int // actor of what was received -> count, for the error message
+}
+
+func (c *countingInboxes) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.NotFound(w, r)
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	select {
+	case <-time.After(c.delay):
+	case <-r.Context().Done():
+		return
+	}
+	c.mu.Lock()
+	if strings.Contains(string(body), `"actor":"`+c.group+`"`) {
+		c.got[r.URL.Path]++
+	}
+	c.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (c *countingInboxes) count(path string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.got[path]
+}
+
+// One instance served by two Village processes on one PostgreSQL behind
+// HAProxy: a remote member follows a group and a person through the
+// balancer, posts flow both ways, a web session made on one process works
+// on the other, and a group post to 500 followers on 50 instances reaches
+// every inbox once, even though one process is killed -9 in the middle of
+// the delivery.
+func TestABalancedInstanceOfTwoProcessesBehavesAsOne(t *testing.T) {
+	t.Parallel()
+	// Both processes run every role today. TODO(roles): once
+	// `village serve --role` is on main, start two `--role web` processes
+	// behind the balancer and two `--role worker` processes beside them
+	// (Args: []string{"--role", "web"}), and kill one of each below.
+	b := testenv.StartBalanced(t, testenv.BalancedOptions{
+		Addr: addrBalancer,
+		Processes: []testenv.VillageOptions{
+			{Addr: addrBalancedA},
+			{Addr: addrBalancedB},
+		},
+		Env: map[string]string{
+			// A delivery stranded by the killed process is rescued after
+			// 6 s (River's rescuer looks every 30 s).
+			"VILLAGE_DELIVERY_TIMEOUT":      "3s",
+			"VILLAGE_DELIVERY_RESCUE_AFTER": "6s",
+		},
+	})
+	a, other := b.Processes[0], b.Processes[1]
+	a.Admin("admin", "group", "create", "moms", "--title", "Park Slope Parents")
+	groupURI := b.BaseURL + "/groups/moms"
+	alice := a.User("alice")
+	alice.BaseURL = b.BaseURL // her app talks to the balancer
+
+	t.Run("both processes answer behind the balancer", func(t *testing.T) {
+		seen := map[string]bool{}
+		for range 6 {
+			resp, err := http.Get(b.BaseURL + "/healthz")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			seen[resp.Header.Get(testenv.ServerHeader)] = true
+		}
+		if !seen["v0"] || !seen["v1"] {
+			t.Fatalf("six requests through the balancer were answered by %v, want both v0 and v1", seen)
+		}
+	})
+
+	mia := testenv.NewRemoteAt(t, addrBalancerRemote, "mia")
+	t.Run("a remote member follows a group and a person through the balancer", func(t *testing.T) {
+		for i, object := range []string{groupURI, b.BaseURL + "/users/alice"} {
+			follow := testenv.Activity(t, map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+				"id": fmt.Sprintf("%s/follows/%d", mia.ActorID, i), "type": "Follow", "actor": mia.ActorID, "object": object})
+			if code := mia.Post(b.BaseURL+"/inbox", follow, time.Now()); code != http.StatusAccepted {
+				t.Fatalf("mia follows %s: %d", object, code)
+			}
+		}
+		testenv.Eventually(t, 60*time.Second, "both of mia's follows accepted", func() bool {
+			return testenv.QueryCount(t, a, `SELECT count(*) FROM follows f JOIN actors a ON a.id = f.follower_id
+				WHERE a.uri = $1 AND f.state = 'accepted'`, mia.ActorID) == 2 && len(testenv.ReceivedOfType(mia, "Accept")) == 2
+		})
+	})
+
+	t.Run("a local post reaches the remote follower", func(t *testing.T) {
+		st := testenv.PostStatus(t, alice, url.Values{"status": {"swings at the park at four"}, "visibility": {"public"}})
+		testenv.Eventually(t, 60*time.Second, "alice's post at mia's server", func() bool {
+			for _, c := range testenv.ReceivedOfType(mia, "Create") {
+				if testenv.InnerOf(c)["id"] == st.URI && c["actor"] == b.BaseURL+"/users/alice" {
+					return true
+				}
+			}
+			return false
+		})
+	})
+
+	t.Run("a web session made on one process works on the other", func(t *testing.T) {
+		onA := a.SignIn("alice")
+		onB := onA.Through(other.BaseURL)
+		if code, _ := onB.Get("/settings"); code != http.StatusOK {
+			t.Fatalf("the settings page on the other process, with the session made on the first: %d, want 200", code)
+		}
+		// The form token handed out by the first process is good on the other.
+		onB.MustSubmit("/settings/profile", url.Values{"display_name": {"Alice from B"}, "bio": {""}})
+		var name string
+		testenv.QueryOne(t, a, &name, `SELECT display_name FROM actors WHERE username = 'alice' AND domain IS NULL`)
+		if name != "Alice from B" {
+			t.Fatalf("display name %q after the form sent to the other process", name)
+		}
+		// Without the cookie, the same page is not for a stranger: the 200
+		// above was the session's doing.
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).
+			Get(other.BaseURL + "/settings")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Fatal("the settings page answers 200 without a session")
+		}
+	})
+
+	// 50 instances of 10 followers each, every follower with her own
+	// inbox: 500 inboxes, 500 POSTs. Followers are written to the
+	// database directly (cheap); their inboxes are real HTTP servers.
+	hosts := make([]*countingInboxes, balancerInstancesN)
+	for i := range hosts {
+		l, err := net.Listen("tcp", balancerFollowerAddrs[i%len(balancerFollowerAddrs)]+":0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := &countingInboxes{delay: time.Second, group: groupURI, got: map[string]int{}}
+		h.srv = httptest.NewUnstartedServer(http.HandlerFunc(h.serve))
+		h.srv.Listener.Close()
+		h.srv.Listener = l
+		h.srv.Start()
+		t.Cleanup(h.srv.Close)
+		hosts[i] = h
+	}
+	domains := make([]string, len(hosts))
+	for i, h := range hosts {
+		domains[i] = strings.TrimPrefix(h.srv.URL, "http://")
+	}
+	testenv.DBQuery(t, a, func(ctx context.Context, conn *pgx.Conn) error {
+		rows := make([][]any, 0, balancerInstancesN*balancerFollowersOf)
+		for i, h := range hosts {
+			if _, err := conn.Exec(ctx, `INSERT INTO instances (host, software, version) VALUES ($1, 'mastodon', '4.3.0')`, domains[i]); err != nil {
+				return err
+			}
+			for j := range balancerFollowersOf {
+				uri := fmt.Sprintf("%s/users/u%d", h.srv.URL, j)
+				rows = append(rows, []any{"Person", fmt.Sprintf("u%d", j), domains[i], uri, uri + "/inbox", uri + "#main-key", "-"})
+			}
+		}
+		if _, err := conn.CopyFrom(ctx, pgx.Identifier{"actors"}, []string{"type", "username", "domain", "uri", "inbox_url",
+			"public_key_id", "public_key_pem"}, pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+		_, err := conn.Exec(ctx, `INSERT INTO follows (follower_id, followee_id, uri, state)
+			SELECT a.id, g.id, a.uri || '/follows/moms', 'accepted' FROM actors a, actors g
+			WHERE a.domain = ANY($1) AND g.domain IS NULL AND g.username = 'moms'`, domains)
+		return err
+	})
+
+	t.Run("a group post to 500 followers on 50 instances reaches each inbox once, though a process is killed", func(t *testing.T) {
+		note := testenv.GroupNote(mia, 1, groupURI, "anyone know a pediatrician near Prospect Park?")
+		if code := testenv.PostInto(t, mia, groupURI, note); code != http.StatusAccepted {
+			t.Fatalf("mia's post into the group through the balancer: %d", code)
+		}
+		if n := testenv.QueryCount(t, a, `SELECT count(*) FROM posts WHERE uri = $1`, note["id"]); n != 1 {
+			t.Fatalf("mia's post stored %d times, want 1", n)
+		}
+		const inboxes = balancerInstancesN * balancerFollowersOf
+		shares := `kind = 'deliver' AND args->>'inbox' LIKE '%/users/u%/inbox'`
+		// Kill the second process while deliveries are in flight.
+		deadline := time.Now().Add(60 * time.Second)
+		for testenv.QueryCount(t, a, `SELECT count(*) FROM river_job WHERE `+shares+` AND state = 'running'`) < 50 {
+			if time.Now().After(deadline) {
+				t.Fatalf("never 50 deliveries running at once (%d queued); the kill would prove nothing",
+					testenv.QueryCount(t, a, `SELECT count(*) FROM river_job WHERE `+shares))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		other.Kill()
+		killedAt := time.Now()
+		type running struct {
+			id       int64
+			attempts []string
+		}
+		var atKill []running
+		testenv.DBQuery(t, a, func(ctx context.Context, conn *pgx.Conn) error {
+			rows, err := conn.Query(ctx, `SELECT id, attempted_by FROM river_job WHERE `+shares+` AND state = 'running'`)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var r running
+				if err := rows.Scan(&r.id, &r.attempts); err != nil {
+					return err
+				}
+				atKill = append(atKill, r)
+			}
+			return rows.Err()
+		})
+		received := 0
+		for _, h := range hosts {
+			for j := range balancerFollowersOf {
+				received += min(1, h.count(fmt.Sprintf("/users/u%d/inbox", j)))
+			}
+		}
+		if received == inboxes {
+			t.Fatalf("all %d inboxes were served before the kill; the test proves nothing", inboxes)
+		}
+
+		for i, h := range hosts {
+			testenv.Eventually(t, 150*time.Second, fmt.Sprintf("instance %d's followers get the share", i), func() bool {
+				for j := range balancerFollowersOf {
+					if h.count(fmt.Sprintf("/users/u%d/inbox", j)) == 0 {
+						return false
+					}
+				}
+				return true
+			})
+		}
+		// The killed process's River client is the one whose jobs were
+		// running at the kill but not the survivor's: the survivor is the
+		// last to attempt any job finished after the kill.
+		var survivor string
+		testenv.QueryOne(t, a, &survivor, `SELECT attempted_by[array_length(attempted_by, 1)] FROM river_job
+			WHERE `+shares+` AND finalized_at > $1 ORDER BY finalized_at DESC LIMIT 1`, killedAt)
+		var stranded []int64
+		for _, r := range atKill {
+			if last := r.attempts[len(r.attempts)-1]; last != survivor {
+				stranded = append(stranded, r.id)
+			}
+		}
+		if len(stranded) == 0 {
+			t.Fatalf("the killed process held none of the %d deliveries running at the kill; the test proves nothing", len(atKill))
+		}
+		if n := testenv.QueryCount(t, a, `SELECT count(*) FROM river_job WHERE id = ANY($1) AND state = 'completed'`, stranded); n != len(stranded) {
+			t.Errorf("%d of the %d deliveries the killed process held were rescued and completed", n, len(stranded))
+		}
+		if n := testenv.QueryCount(t, a, `SELECT count(*) FROM river_job WHERE `+shares); n != inboxes {
+			t.Errorf("%d delivery jobs for %d inboxes, want one each", n, inboxes)
+		}
+		// Exactly once, but for a POST whose answer came back just before
+		// the kill and whose job was not yet marked done: River runs it
+		// again. Only the killed process's running jobs can be such.
+		doubled, total := 0, 0
+		for _, h := range hosts {
+			for j := range balancerFollowersOf {
+				n := h.count(fmt.Sprintf("/users/u%d/inbox", j))
+				total += n
+				if n > 2 {
+					t.Errorf("%s/users/u%d/inbox got the share %d times", h.srv.URL, j, n)
+				}
+				if n == 2 {
+					doubled++
+				}
+			}
+		}
+		if doubled > len(stranded) {
+			t.Errorf("%d inboxes got the share twice, more than the %d deliveries the killed process held", doubled, len(stranded))
+		}
+		t.Logf("killed with %d of %d inboxes served, %d deliveries running (%d of them the killed process's); %d POSTs in all, %d inboxes twice",
+			received, inboxes, len(atKill), len(stranded), total, doubled)
+	})
+}
