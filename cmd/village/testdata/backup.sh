@@ -1,0 +1,7 @@
+#!/bin/sh
+# Back up Village: the database and the uploads (see README: Deployment).
+set -eu
+: "${DATABASE_URL:?}" "${VILLAGE_DATA_DIR:?}" "${BACKUP_DIR:?}"
+mkdir -p "$BACKUP_DIR"
+pg_dump --format=custom --file="$BACKUP_DIR/village.dump" "$DATABASE_URL"
+tar -C "$VILLAGE_DATA_DIR" -cf "$BACKUP_DIR/media.tar" media
