@@ -76,7 +76,8 @@ func TestTheDocumentedBackupRestoresPostsAccountsAndMedia(t *testing.T) {
 	run(scripts["restore.sh"], restoredDB, restoredData)
 	// The same domain (the restore replaces the machine), a new database
 	// and folder: nothing of the original's is used.
-	w := testenv.StartVillage(t, testenv.VillageOptions{Addr: v.Addr, DatabaseURL: restoredDB, DataDir: restoredData})
+	w := testenv.StartVillage(t, testenv.VillageOptions{Addr: v.Addr, DatabaseURL: restoredDB,
+		Env: map[string]string{"VILLAGE_DATA_DIR": restoredData}})
 
 	var got testenv.Status
 	if code := alice.Do(http.MethodGet, "/api/v1/statuses/"+st.ID, nil, &got); code != http.StatusOK || !strings.Contains(got.Content, "our first picnic") {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -26,6 +27,7 @@ const (
 	addrBalancedA       = "127.0.0.126:0"
 	addrBalancedB       = "127.0.0.127:0"
 	addrBalancerRemote  = "127.0.0.128:0"
+	addrBalancerSpam    = "127.0.0.137:0"
 	balancerInstancesN  = 50
 	balancerFollowersOf = 10 // followers on each instance, each with her own inbox
 )
@@ -83,7 +85,8 @@ func TestABalancedInstanceOfTwoProcessesBehavesAsOne(t *testing.T) {
 	// Both processes run every role today. TODO(roles): once
 	// `village serve --role` is on main, start two `--role web` processes
 	// behind the balancer and two `--role worker` processes beside them
-	// (Args: []string{"--role", "web"}), and kill one of each below.
+	// (Env: {"VILLAGE_ROLE": "web"} / "worker"; only web processes behind
+	// HAProxy), and kill one of each below.
 	b := testenv.StartBalanced(t, testenv.BalancedOptions{
 		Addr: addrBalancer,
 		Processes: []testenv.VillageOptions{
@@ -169,6 +172,51 @@ func TestABalancedInstanceOfTwoProcessesBehavesAsOne(t *testing.T) {
 		if resp.StatusCode == http.StatusOK {
 			t.Fatal("the settings page answers 200 without a session")
 		}
+	})
+
+	t.Run("a photo uploaded through one process is served by the other", func(t *testing.T) {
+		onA := *alice
+		onA.BaseURL = a.BaseURL
+		photo := uploadPhoto(t, &onA, testenv.PhotoWithMetadata(t, 64, 48, 1))
+		path := must[*url.URL](t, "the photo's URL")(url.Parse(photo.URL)).Path
+		if got, want := fetchBytes(t, other.BaseURL+path), fetchBytes(t, a.BaseURL+path); !bytes.Equal(got, want) {
+			t.Fatalf("the photo from the other process: %d bytes, differ from the %d the first serves", len(got), len(want))
+		}
+	})
+
+	// What the other parts of issue 17 bring; each needs code that is not
+	// on main yet.
+	t.Run("a log-in rate limit trips at the same count whichever process answers", func(t *testing.T) {
+		t.Skip("needs the shared part: log-in limits kept in PostgreSQL (today each process counts its own)")
+	})
+	t.Run("a domain block made with the CLI is enforced by both processes at once", func(t *testing.T) {
+		spam := testenv.NewRemoteAt(t, addrBalancerSpam, "spam")
+		n := 0
+		post := func(v *testenv.Village) int {
+			n++
+			id := fmt.Sprintf("%s/statuses/%d", spam.ActorID, n)
+			public := []string{"https://www.w3.org/ns/activitystreams#Public"}
+			return spam.Post(v.BaseURL+"/inbox", testenv.Activity(t, map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+				"id": id + "/activity", "type": "Create", "actor": spam.ActorID, "to": public,
+				"object": map[string]any{"id": id, "type": "Note", "attributedTo": spam.ActorID, "to": public,
+					"content": "<p>cheap watches</p>", "published": time.Now().UTC().Format(time.RFC3339)}}), time.Now())
+		}
+		for _, v := range b.Processes {
+			if code := post(v); code != http.StatusAccepted {
+				t.Fatalf("before the block, %s answered the Create with %d, want 202", v.Addr, code)
+			}
+		}
+		a.Admin("admin", "domain", "block", strings.TrimPrefix(spam.Server.URL, "http://"), "--reason", "spam")
+		blockedAt := time.Now()
+		// The issue asks for "within a second"; the deadline here is
+		// generous (a loaded machine), and the time it took is logged.
+		for _, v := range b.Processes {
+			testenv.Eventually(t, 10*time.Second, v.Addr+" refuses the blocked domain", func() bool { return post(v) == http.StatusForbidden })
+		}
+		t.Logf("both processes refused the blocked domain %s after the CLI's block", time.Since(blockedAt).Round(time.Millisecond))
+	})
+	t.Run("metrics of both processes are scraped", func(t *testing.T) {
+		t.Skip("needs the metrics part: /metrics on VILLAGE_METRICS_LISTEN")
 	})
 
 	// 50 instances of 10 followers each, every follower with her own

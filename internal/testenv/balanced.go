@@ -14,8 +14,8 @@ type BalancedOptions struct {
 	// is the instance's domain: every process has it as VILLAGE_DOMAIN.
 	Addr string
 	// Processes are the Village processes, each on its own loopback
-	// address (Addr), with its own Args (e.g. --role web) and Env. Their
-	// database and data folder are shared and filled in here.
+	// address (Addr), with its own Env (e.g. VILLAGE_ROLE). Their
+	// database, data folder and domain are shared and filled in here.
 	Processes []VillageOptions
 	// Env adds or overrides environment variables of every process.
 	Env map[string]string
@@ -50,15 +50,19 @@ func StartBalanced(t testing.TB, opts BalancedOptions) *Balanced {
 	b := &Balanced{Addr: addr, BaseURL: "http://" + addr, DataDir: DataDir(t)}
 	backends := make([]string, 0, len(opts.Processes))
 	for _, p := range opts.Processes {
-		env := map[string]string{"VILLAGE_DOMAIN": addr}
+		// Shared through the environment (VillageOptions.Env wins over
+		// StartVillage's defaults), the role too once serve has one:
+		// Env: {"VILLAGE_ROLE": "web"}.
+		env := map[string]string{"VILLAGE_DOMAIN": addr, "VILLAGE_DATA_DIR": b.DataDir}
 		for k, v := range opts.Env {
 			env[k] = v
 		}
 		for k, v := range p.Env {
 			env[k] = v
 		}
-		p.Env, p.DataDir, p.DatabaseURL = env, b.DataDir, b.DatabaseURL
+		p.Env, p.DatabaseURL = env, b.DatabaseURL
 		v := StartVillage(t, p)
+		v.DataDir = b.DataDir
 		if b.DatabaseURL == "" {
 			b.DatabaseURL = v.DatabaseURL
 		}

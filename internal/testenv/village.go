@@ -31,12 +31,6 @@ type VillageOptions struct {
 	DatabaseURL string
 	// Env adds or overrides environment variables.
 	Env map[string]string
-	// Args are more arguments of `village serve`, after "serve": e.g. a
-	// process's role (--role web) when several share one database.
-	Args []string
-	// DataDir, when set, is the data folder (uploads under media/) instead
-	// of a fresh one: processes of one instance share it.
-	DataDir string
 	// Dir is the working folder of serve and of Command (empty: the
 	// test's), for tests of what is relative to it, such as the default
 	// data folder ("VILLAGE_DATA_DIR": "" in Env leaves it to the default).
@@ -52,7 +46,6 @@ type Village struct {
 	// was (not) stored; empty with a private cluster.
 	DatabaseURL string
 	dir         string
-	args        []string // of serve
 	env         []string
 	cmd         *exec.Cmd
 	done        chan error
@@ -77,11 +70,7 @@ func StartVillage(t testing.TB, opts VillageOptions) *Village {
 	if port == "0" {
 		addr = freeAddr(t, host)
 	}
-	dataDir := opts.DataDir
-	if dataDir == "" {
-		dataDir = DataDir(t)
-	}
-	v := &Village{Addr: addr, BaseURL: "http://" + addr, DataDir: dataDir, dir: opts.Dir, args: opts.Args, t: t}
+	v := &Village{Addr: addr, BaseURL: "http://" + addr, DataDir: DataDir(t), dir: opts.Dir, t: t}
 	env := map[string]string{
 		"VILLAGE_DOMAIN":        addr,
 		"VILLAGE_LISTEN":        addr,
@@ -128,7 +117,7 @@ func (v *Village) Start() {
 		v.log = &syncBuffer{}
 	}
 	v.starts++
-	v.cmd = exec.Command(Binary(v.t), append([]string{"serve"}, v.args...)...)
+	v.cmd = exec.Command(Binary(v.t), "serve")
 	v.cmd.Dir = v.dir
 	v.cmd.Env = v.env
 	v.cmd.Stdout = v.log
