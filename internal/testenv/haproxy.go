@@ -45,6 +45,9 @@ const ServerHeader = "X-Village-Server"
 // second take a killed process out of the rotation within about a second;
 // a request whose connection to a dead process fails is sent to another
 // (redispatch). The long tunnel time-out keeps WebSocket streams open.
+// The check is /healthz, the one every build has; where /readyz exists
+// (200 only with the database up and the schema known), a deployment
+// checks that instead (README: Deployment).
 func haproxyConfig(bind string, backends []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `global
