@@ -2,9 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/village-social/village/internal/testenv"
 	"github.com/village-social/village/models"
@@ -62,5 +68,105 @@ func TestAnOlderBinaryRefusesANewerSchema(t *testing.T) {
 	}
 	if v, err := models.SchemaVersion(ctx, db); err != nil || v != newer {
 		t.Errorf("schema version after the refusals: %d, %v; want %d untouched", v, err, newer)
+	}
+}
+
+// The processes of the roles test, on addresses no other test uses.
+const (
+	addrRolesWeb    = "127.0.0.111:0"
+	addrRolesWorker = "127.0.0.112:0"
+	addrRolesPeer   = "127.0.0.113:0"
+)
+
+// jobCount counts River's jobs of a kind in the instance's database.
+func jobCount(t *testing.T, v *testenv.Village, kind string) int {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, v.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE kind = $1", kind).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// statusOf GETs url (as a fediverse server would, for ActivityPub JSON) and returns the status.
+func statusOf(t *testing.T, method, url string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/activity+json")
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestAWebProcessQueuesAndAWorkerProcessDelivers(t *testing.T) {
+	t.Parallel()
+	web := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrRolesWeb, Role: "web"})
+	peer := testenv.NewRemoteAt(t, addrRolesPeer, "pat")
+	alice := web.User("alice")
+	follow := testenv.Activity(t, map[string]any{"id": peer.ActorID + "/follows/1", "type": "Follow",
+		"actor": peer.ActorID, "object": web.BaseURL + "/users/alice"})
+	if code := peer.Post(web.BaseURL+"/inbox", follow, time.Now()); code != http.StatusAccepted {
+		t.Fatalf("follow: %d", code)
+	}
+	testenv.PostStatus(t, alice, url.Values{"status": {"Story time at the library, Saturday 10am"}, "visibility": {"public"}})
+
+	// The web process queued the Accept and the Create, and sends neither.
+	testenv.Eventually(t, 30*time.Second, "the Accept and the Create queued", func() bool { return jobCount(t, web, "deliver") >= 2 })
+	time.Sleep(3 * time.Second)
+	if got := peer.Received(); len(got) != 0 {
+		var types []any
+		for _, a := range got {
+			types = append(types, a["type"])
+		}
+		t.Fatalf("the web process delivered %v by itself, want nothing before a worker runs", types)
+	}
+	if n := jobCount(t, web, "village_periodic"); n != 0 {
+		t.Errorf("the web process scheduled %d periodic jobs, want none", n)
+	}
+
+	worker := testenv.StartVillage(t, testenv.VillageOptions{Addr: addrRolesWorker, Role: "worker", Of: web})
+	testenv.Eventually(t, 60*time.Second, "the worker's delivery of the Accept and the post", func() bool {
+		var accepted, created bool
+		for _, a := range peer.Received() {
+			accepted = accepted || a["type"] == "Accept"
+			if obj, ok := a["object"].(map[string]any); ok && a["type"] == "Create" {
+				created = created || strings.Contains(fmt.Sprint(obj["content"]), "Story time at the library")
+			}
+		}
+		return accepted && created
+	})
+	testenv.Eventually(t, 60*time.Second, "the worker's periodic upkeep", func() bool { return jobCount(t, web, "village_periodic") > 0 })
+
+	// The worker answers its supervisor, and nobody else.
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code := statusOf(t, http.MethodGet, worker.BaseURL+path); code != http.StatusOK {
+			t.Errorf("worker GET %s = %d, want 200", path, code)
+		}
+	}
+	for _, r := range []struct{ method, path string }{
+		{http.MethodGet, "/users/alice"},
+		{http.MethodGet, "/.well-known/webfinger?resource=acct:alice@" + web.Addr},
+		{http.MethodGet, "/api/v1/instance"},
+		{http.MethodGet, "/"},
+		{http.MethodPost, "/inbox"},
+	} {
+		if code := statusOf(t, r.method, web.BaseURL+r.path); code == http.StatusNotFound {
+			t.Errorf("web %s %s = 404: the comparison below proves nothing", r.method, r.path)
+		}
+		if code := statusOf(t, r.method, worker.BaseURL+r.path); code != http.StatusNotFound && code != http.StatusMethodNotAllowed {
+			t.Errorf("worker %s %s = %d, want no public route (404)", r.method, r.path, code)
+		}
 	}
 }
