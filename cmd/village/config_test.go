@@ -29,6 +29,8 @@ func TestConfigErrorsNameTheVariableAndWhatIsExpected(t *testing.T) {
 		{"authorized fetch maybe", map[string]string{"VILLAGE_AUTHORIZED_FETCH": "maybe"}, []string{"version"}, "VILLAGE_AUTHORIZED_FETCH", "expected true or false"},
 		{"pprof on a public address", map[string]string{"VILLAGE_PPROF_LISTEN": "8.8.8.8:6060"}, []string{"version"}, "VILLAGE_PPROF_LISTEN", "loopback or private"},
 		{"pprof without a port", map[string]string{"VILLAGE_PPROF_LISTEN": "127.0.0.1"}, []string{"version"}, "VILLAGE_PPROF_LISTEN", "host:port"},
+		{"role unknown", map[string]string{"VILLAGE_ROLE": "manager"}, []string{"version"}, "VILLAGE_ROLE", `expected web, worker or all, got "manager"`},
+		{"role flag unknown", nil, []string{"serve", "--role", "webworker"}, "VILLAGE_ROLE", "expected web, worker or all"},
 		{"flag overrides a valid variable with a bad value", map[string]string{"VILLAGE_PROTOCOL": "https"}, []string{"--protocol", "gopher", "version"}, "VILLAGE_PROTOCOL", "gopher"},
 	}
 	for _, tt := range tests {
