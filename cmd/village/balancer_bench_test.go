@@ -34,8 +34,9 @@ const (
 
 var addrBenchProcesses = []string{"127.0.0.133:0", "127.0.0.134:0"}
 
-// BenchmarkBalancer measures Village through HAProxy with one process
-// behind it and with two, on one database: signed Create{Note}s from 50
+// BenchmarkBalancer measures Village through HAProxy with one web process
+// behind it and with two, on one database (no worker: nothing here is
+// delivered): signed Create{Note}s from 50
 // known remote authors, each mentioning a local member, POSTed to her
 // inbox (each stored, with her notification, before its 202), and reads
 // of her actor document, from 16 kept-alive connections. The senders,
@@ -51,11 +52,11 @@ func BenchmarkBalancer(b *testing.B) {
 		b.Run(fmt.Sprintf("processes=%d", n), func(b *testing.B) {
 			procs := make([]testenv.VillageOptions, n)
 			for i := range procs {
-				procs[i] = testenv.VillageOptions{Addr: addrBenchProcesses[i]}
+				procs[i] = testenv.VillageOptions{Addr: addrBenchProcesses[i], Role: "web"}
 			}
-			inst := testenv.StartBalanced(b, testenv.BalancedOptions{Addr: addrBenchBalancer, Processes: procs,
+			inst := testenv.StartBalanced(b, testenv.BalancedOptions{Addr: addrBenchBalancer, Web: procs,
 				Env: map[string]string{"VILLAGE_INBOX_RATE": "100000000"}})
-			inst.Processes[0].Admin("admin", "user", "create", "alice", "--password", "password-alice")
+			inst.Web[0].Admin("admin", "user", "create", "alice", "--password", "password-alice")
 			authors := storeAuthors(b, inst.DatabaseURL, &key.PublicKey)
 			alice := inst.BaseURL + "/users/alice"
 			sent := 0
@@ -85,7 +86,7 @@ func BenchmarkBalancer(b *testing.B) {
 				reportRate(b, latencies, "activities/s")
 			})
 			var stored int
-			testenv.QueryOne(b, inst.Processes[0], &stored, `SELECT count(*) FROM posts p JOIN actors a ON a.id = p.author_id WHERE a.domain = $1`, benchRemoteHost)
+			testenv.QueryOne(b, inst.Web[0], &stored, `SELECT count(*) FROM posts p JOIN actors a ON a.id = p.author_id WHERE a.domain = $1`, benchRemoteHost)
 			if stored != sent {
 				b.Fatalf("%d posts stored of %d accepted", stored, sent)
 			}

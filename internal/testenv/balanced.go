@@ -13,29 +13,32 @@ type BalancedOptions struct {
 	// Addr is the balancer's loopback host:port (port 0: a free one). It
 	// is the instance's domain: every process has it as VILLAGE_DOMAIN.
 	Addr string
-	// Processes are the Village processes, each on its own loopback
-	// address (Addr), with its own Env (e.g. VILLAGE_ROLE). Their
-	// database, data folder and domain are shared and filled in here.
-	Processes []VillageOptions
+	// Web are the processes behind the balancer, each on its own loopback
+	// address (Addr), usually with Role "web" ("all" serves too); Workers
+	// are started beside them (Role "worker": they serve no public route).
+	// Their database, data folder and domain are shared and filled in here.
+	Web, Workers []VillageOptions
 	// Env adds or overrides environment variables of every process.
 	Env map[string]string
 }
 
 // Balanced is one Village instance served by several processes on one
-// database and one data folder, behind HAProxy.
+// database and one data folder, the web ones behind HAProxy.
 type Balanced struct {
-	Proxy     *HAProxy
-	Processes []*Village
-	Addr      string // the balancer's host:port, the instance's domain
-	BaseURL   string // http://Addr
-	DataDir   string // shared by every process (uploads under media/)
+	Proxy   *HAProxy
+	Web     []*Village // behind the balancer: its servers v0, v1, … in this order
+	Workers []*Village
+	Addr    string // the balancer's host:port, the instance's domain
+	BaseURL string // http://Addr
+	DataDir string // shared by every process (uploads under media/)
 	// DatabaseURL is the one database of every process.
 	DatabaseURL string
 }
 
 // StartBalanced starts the processes one after another (the first on a
-// fresh migrated database, the rest on the same one), then HAProxy in
-// front of them, round robin. Everything stops when the test ends.
+// fresh migrated database, the rest on the same one), web first, then
+// HAProxy in front of the web ones, round robin. Everything stops when
+// the test ends.
 func StartBalanced(t testing.TB, opts BalancedOptions) *Balanced {
 	t.Helper()
 	addr := opts.Addr
@@ -48,11 +51,10 @@ func StartBalanced(t testing.TB, opts BalancedOptions) *Balanced {
 		addr = freeAddr(t, host)
 	}
 	b := &Balanced{Addr: addr, BaseURL: "http://" + addr, DataDir: DataDir(t)}
-	backends := make([]string, 0, len(opts.Processes))
-	for _, p := range opts.Processes {
-		// Shared through the environment (VillageOptions.Env wins over
-		// StartVillage's defaults), the role too once serve has one:
-		// Env: {"VILLAGE_ROLE": "web"}.
+	start := func(p VillageOptions) *Village {
+		// Shared through the environment, which wins over StartVillage's
+		// defaults (VillageOptions.Of would make the first process's
+		// address the domain, not the balancer's).
 		env := map[string]string{"VILLAGE_DOMAIN": addr, "VILLAGE_DATA_DIR": b.DataDir}
 		for k, v := range opts.Env {
 			env[k] = v
@@ -66,8 +68,16 @@ func StartBalanced(t testing.TB, opts BalancedOptions) *Balanced {
 		if b.DatabaseURL == "" {
 			b.DatabaseURL = v.DatabaseURL
 		}
-		b.Processes = append(b.Processes, v)
+		return v
+	}
+	backends := make([]string, 0, len(opts.Web))
+	for _, p := range opts.Web {
+		v := start(p)
+		b.Web = append(b.Web, v)
 		backends = append(backends, v.Addr)
+	}
+	for _, p := range opts.Workers {
+		b.Workers = append(b.Workers, start(p))
 	}
 	b.Proxy = StartHAProxy(t, HAProxyOptions{Addr: addr, Backends: backends})
 	return b

@@ -45,9 +45,9 @@ const ServerHeader = "X-Village-Server"
 // second take a killed process out of the rotation within about a second;
 // a request whose connection to a dead process fails is sent to another
 // (redispatch). The long tunnel time-out keeps WebSocket streams open.
-// The check is /healthz, the one every build has; where /readyz exists
-// (200 only with the database up and the schema known), a deployment
-// checks that instead (README: Deployment).
+// The check is /readyz: 200 only while the process reaches the database
+// with the schema it knows, so a process that cannot serve gets no
+// requests (/healthz says only that it runs).
 func haproxyConfig(bind string, backends []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `global
@@ -71,7 +71,7 @@ frontend village
 
 backend villages
     balance roundrobin
-    option httpchk GET /healthz
+    option httpchk GET /readyz
     http-check expect status 200
     default-server inter 500ms fall 2 rise 1
     http-response set-header %s %%[srv_name]
@@ -98,7 +98,7 @@ func HAProxyBinary(t testing.TB) string {
 
 // StartHAProxy writes a configuration to a temporary folder, starts
 // haproxy in the foreground, waits until a request through it reaches a
-// Village (/healthz answers 200), and stops it when the test ends.
+// Village (/readyz answers 200), and stops it when the test ends.
 func StartHAProxy(t testing.TB, opts HAProxyOptions) *HAProxy {
 	t.Helper()
 	addr := opts.Addr
@@ -134,7 +134,7 @@ func StartHAProxy(t testing.TB, opts HAProxyOptions) *HAProxy {
 	return h
 }
 
-// waitReady polls /healthz through the balancer until a backend answers.
+// waitReady polls /readyz through the balancer until a backend answers.
 func (h *HAProxy) waitReady(limit time.Duration) {
 	h.t.Helper()
 	client := &http.Client{Timeout: 2 * time.Second}
@@ -146,7 +146,7 @@ func (h *HAProxy) waitReady(limit time.Duration) {
 			h.t.Fatalf("testenv: haproxy exited while starting: %v\n%s", err, h.log.String())
 		default:
 		}
-		if resp, err := client.Get(h.BaseURL + "/healthz"); err == nil {
+		if resp, err := client.Get(h.BaseURL + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK && resp.Header.Get(ServerHeader) != "" {
 				return
