@@ -52,6 +52,11 @@ func (a *app) serve(ctx context.Context) error {
 		return err
 	}
 	defer st.close(ctx)
+	// Metrics and profiles on a private address (nil when off).
+	meters, _, err := startMetrics(ctx, cfg, st.pool, a.logger)
+	if err != nil {
+		return err
+	}
 	// Admin commands run without VILLAGE_DOMAIN name actors as we do.
 	before, err := models.RecordServedURL(ctx, st.pool, cfg.BaseURL())
 	if err != nil {
@@ -103,7 +108,7 @@ func (a *app) serve(ctx context.Context) error {
 	queue, err := delivery.New(st.pool, delivery.Options{
 		URLs: urls, AllowPrivate: cfg.AllowPrivate, UserAgent: userAgent, Logger: a.logger,
 		Timeout: cfg.DeliveryTimeout, RetryBase: cfg.DeliveryRetryBase, RescueAfter: cfg.DeliveryRescueAfter,
-		FanoutBatch: cfg.FanoutBatch, Extra: []delivery.ExtraJobs{pushes.Jobs()},
+		FanoutBatch: cfg.FanoutBatch, Extra: []delivery.ExtraJobs{pushes.Jobs()}, OnOutcome: meters.OnDelivery(),
 		Periodic: []delivery.PeriodicTask{cleanup, polls,
 			reminderTask("meetup-reminders", "meetups: reminded people going", models.RemindEvents, st.pool, a.logger),
 			// Helpers on other servers are reminded by a direct note (outbox/help_notes.go).
@@ -159,6 +164,7 @@ func (a *app) serve(ctx context.Context) error {
 		AuthorizedFetch: cfg.AuthorizedFetch,
 		Changes:         changes,
 		StreamEvents:    streamEvents,
+		Metrics:         meters,
 	})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
