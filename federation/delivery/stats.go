@@ -32,8 +32,7 @@ func ReadQueueStats(ctx context.Context, db models.DB) (QueueStats, error) {
 	for _, s := range states {
 		st.Jobs[s] = 0
 	}
-	rows, err := db.Query(ctx, `SELECT state::text, count(*),
-			coalesce(extract(epoch FROM now() - min(scheduled_at)) FILTER (WHERE state = 'available'), 0)
+	rows, err := db.Query(ctx, `SELECT state::text, count(*), greatest(extract(epoch FROM now() - min(scheduled_at)), 0)::float8
 		FROM river_job WHERE queue = $1 AND state = ANY($2::river_job_state[])
 		GROUP BY state`, queueName, states)
 	if err != nil {
