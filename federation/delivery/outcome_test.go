@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -152,5 +153,52 @@ func TestRequestIDTravelsIntoTheJobAndItsLogLines(t *testing.T) {
 	}
 	if !failedLine || !deliveredLine {
 		t.Errorf("worker lines with request_id %s: failure %v, delivery %v\n%v", id, failedLine, deliveredLine, logs.lines())
+	}
+}
+
+// A group share's fan-out job keeps the request id, and so do the
+// deliveries it expands into.
+func TestRequestIDTravelsThroughAFanOut(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	act := f.activity(t)
+	ctx := context.Background()
+	rc := newReceiver(t, receiverOptions{})
+	for i := range 2 {
+		uri := fmt.Sprintf("%s/users/u%d", rc.URL, i)
+		if _, err := f.pool.Exec(ctx, `WITH a AS (
+				INSERT INTO actors (type, username, domain, uri, inbox_url, followers_url, public_key_id, public_key_pem, fetched_at)
+				VALUES ('Person', $1, $2, $3, $3 || '/inbox', $3 || '/followers', $3 || '#main-key', '', now()) RETURNING id)
+			INSERT INTO follows (follower_id, followee_id, uri, state) SELECT id, $4, $3 || '/follows/1', 'accepted' FROM a`,
+			fmt.Sprintf("u%d", i), rc.host(), uri, f.actor.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const id = "req-fanout-9"
+	rctx := requestid.With(ctx, id)
+	if err := models.InTx(rctx, f.pool, func(tx pgx.Tx) error {
+		return delivery.EnqueueFanout(rctx, tx, act.ID, models.FollowerFamily{ActorID: f.actor.ID, Software: []string{}, Except: true})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.start(t, f.options())
+	eventually(t, 30*time.Second, "both followers delivered", func() bool { return rc.count() == 2 })
+	rows, err := f.pool.Query(ctx, `SELECT kind, coalesce(metadata->>'request_id', '') FROM river_job ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for rows.Next() {
+		var kind, rid string
+		if err := rows.Scan(&kind, &rid); err != nil {
+			t.Fatal(err)
+		}
+		if rid != id {
+			t.Errorf("%s job with request_id %q, want %q", kind, rid, id)
+		}
+		got[kind]++
+	}
+	if got["deliver_fanout"] != 1 || got["deliver"] != 2 {
+		t.Errorf("jobs: %v, want one fan-out and two deliveries", got)
 	}
 }
