@@ -160,7 +160,7 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 			err = c.JSON(status, map[string]string{"error": msg})
 		}
 		if err != nil {
-			logger.Error("writing error response", "error", err)
+			logger.ErrorContext(c.Request().Context(), "writing error response", "error", err)
 		}
 	}
 }
