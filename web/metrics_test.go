@@ -257,13 +257,24 @@ func TestRequestIDIsAnsweredLoggedAndKeptInJobs(t *testing.T) {
 		t.Errorf("jobs queued by the Follow with its id: %v (%v)", kinds, rows.Err())
 	}
 
-	var requestLine bool
+	// A handler's own line carries it too, not only the request's.
+	unsigned := nora.NewPost(srv.URL+"/inbox", follow)
+	unsigned.Header.Set(requestid.Header, "lb-unsigned-2")
+	if code := testenv.Send(t, unsigned); code != http.StatusUnauthorized {
+		t.Fatalf("unsigned POST: %d", code)
+	}
+
+	var requestLine, handlerLine bool
 	for _, l := range logs.lines() {
 		if l["msg"] == "request" && l["path"] == "/users/alice/inbox" {
 			requestLine = l[requestid.LogKey] == "lb-follow-1"
 		}
+		if l["msg"] == "inbox: refused" && l["reason"] == "unsigned" {
+			handlerLine = l[requestid.LogKey] == "lb-unsigned-2"
+		}
 	}
-	if !requestLine {
-		t.Errorf("no JSON request line for the Follow with its request_id:\n%v", logs.lines())
+	if !requestLine || !handlerLine {
+		t.Errorf("JSON lines with their request_id: the Follow's request line %v, the unsigned POST's refusal %v\n%v",
+			requestLine, handlerLine, logs.lines())
 	}
 }
