@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -32,20 +31,19 @@ func checkMetricsListen(addr, pprofAddr string) error {
 // startMetrics makes the process's metrics, watching pool and the
 // delivery queue in its database, and serves them on cfg.MetricsListen
 // until ctx ends; nil, and nothing served, when the setting is empty.
-func startMetrics(ctx context.Context, cfg *Config, pool *pgxpool.Pool, logger *slog.Logger) (*metrics.Metrics, net.Addr, error) {
+func startMetrics(ctx context.Context, cfg *Config, pool *pgxpool.Pool, logger *slog.Logger) (*metrics.Metrics, error) {
 	if cfg.MetricsListen == "" {
-		return nil, nil, nil
+		return nil, nil
 	}
 	m := metrics.New(logger)
 	if err := errors.Join(m.WatchPool(pool), m.WatchQueue(pool)); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", m.Handler())
 	addPprof(mux)
-	addr, err := servePrivate(ctx, cfg.MetricsListen, "VILLAGE_METRICS_LISTEN", mux, logger)
-	if err != nil {
-		return nil, nil, err
+	if _, err := servePrivate(ctx, cfg.MetricsListen, "VILLAGE_METRICS_LISTEN", mux, logger); err != nil {
+		return nil, err
 	}
-	return m, addr, nil
+	return m, nil
 }

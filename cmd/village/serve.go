@@ -53,7 +53,7 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	defer st.close(ctx)
 	// Metrics and profiles on a private address (nil when off).
-	meters, _, err := startMetrics(ctx, cfg, st.pool, a.logger)
+	meters, err := startMetrics(ctx, cfg, st.pool, a.logger)
 	if err != nil {
 		return err
 	}
