@@ -162,7 +162,7 @@ func New(opts Options) *echo.Echo {
 	if opts.StreamEvents != nil {
 		go f.api.RunStreams(opts.StreamEvents)
 	}
-	routes(e, f, healthz(opts.DB, opts.Logger, opts.Version))
+	routes(e, f, probes{db: opts.DB, logger: opts.Logger, version: opts.Version})
 	return e
 }
 

@@ -21,6 +21,7 @@ import (
 type Config struct {
 	Domain       string         // public host[:port] of this instance
 	Listen       string         // address the HTTP server binds
+	Role         Role           // what serve runs: web, worker or all
 	Protocol     string         // https, or http for local use
 	DatabaseURL  string         // empty: a private cluster under DataDir
 	DataDir      string         // where the private cluster and uploads live
@@ -59,6 +60,7 @@ type setting struct {
 var settings = []setting{
 	{"VILLAGE_DOMAIN", "domain", "", "public host[:port] of this instance, e.g. village.example (required to serve; admin commands use the one serve last used)"},
 	{"VILLAGE_LISTEN", "listen", "127.0.0.1:8080", "address to listen on, host:port"},
+	{"VILLAGE_ROLE", "role", string(roleAll), "what serve runs: " + roleChoices + "; web serves HTTP and queues jobs, worker works them (deliveries, pushes, periodic upkeep) and answers only /healthz and /readyz on VILLAGE_LISTEN"},
 	{"VILLAGE_PROTOCOL", "protocol", "https", "scheme of public URLs: https, or http for local use"},
 	{"DATABASE_URL", "database-url", "", "PostgreSQL URL; empty starts a private cluster in DATA_DIR/postgres"},
 	{"VILLAGE_DATA_DIR", "data-dir", "./data", "folder for the private database and uploads; " + fallbackDataDir + " instead of ./data when run as root from a folder the postgres OS user cannot enter"},
@@ -129,6 +131,11 @@ func loadConfig(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) 
 	if _, port, err := net.SplitHostPort(cfg.Listen); err != nil || !validPort(port) {
 		return nil, &configError{"VILLAGE_LISTEN", fmt.Sprintf("expected host:port such as 127.0.0.1:8080, got %q", cfg.Listen)}
 	}
+	role, err := parseRole(vals["VILLAGE_ROLE"])
+	if err != nil {
+		return nil, &configError{"VILLAGE_ROLE", err.Error()}
+	}
+	cfg.Role = role
 	if cfg.Protocol != "http" && cfg.Protocol != "https" {
 		return nil, &configError{"VILLAGE_PROTOCOL", fmt.Sprintf("expected https or http, got %q", cfg.Protocol)}
 	}
