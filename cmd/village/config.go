@@ -41,6 +41,9 @@ type Config struct {
 	AuthorizedFetch bool // ActivityPub documents only for signed GETs of servers not blocked
 
 	PprofListen string // "" or a private host:port for /debug/pprof/
+	// MetricsListen is "" or a private host:port for /metrics and
+	// /debug/pprof/.
+	MetricsListen string
 
 	given map[string]bool // the variables set by flag or environment, not defaulted
 }
@@ -71,6 +74,7 @@ var settings = []setting{
 	{"VILLAGE_INBOX_RATE", "inbox-rate", strconv.Itoa(web.DefaultInboxRate), "activities one remote host may post to our inboxes per minute (more get 429 with Retry-After)"},
 	{"VILLAGE_AUTHORIZED_FETCH", "authorized-fetch", "false", "true: ActivityPub documents (but discovery and the instance actor) only for signed GETs of servers not blocked, as Mastodon's secure mode"},
 	{"VILLAGE_PPROF_LISTEN", "pprof-listen", "", "loopback or private host:port to serve Go's profiles on (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty"},
+	{"VILLAGE_METRICS_LISTEN", "metrics-listen", "", "loopback or private host:port to serve Prometheus metrics (/metrics) and Go's profiles (/debug/pprof/) on, e.g. 127.0.0.1:9090; off when empty"},
 }
 
 // addConfigFlags registers one flag per setting.
@@ -192,6 +196,10 @@ func loadConfig(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) 
 	cfg.PprofListen = vals["VILLAGE_PPROF_LISTEN"]
 	if err := checkPprofListen(cfg.PprofListen); err != nil {
 		return nil, &configError{"VILLAGE_PPROF_LISTEN", err.Error()}
+	}
+	cfg.MetricsListen = vals["VILLAGE_METRICS_LISTEN"]
+	if err := checkMetricsListen(cfg.MetricsListen, cfg.PprofListen); err != nil {
+		return nil, &configError{"VILLAGE_METRICS_LISTEN", err.Error()}
 	}
 	if cfg.DeliveryRescueAfter <= cfg.DeliveryTimeout {
 		return nil, &configError{"VILLAGE_DELIVERY_RESCUE_AFTER", fmt.Sprintf("must be longer than VILLAGE_DELIVERY_TIMEOUT (%s)", cfg.DeliveryTimeout)}

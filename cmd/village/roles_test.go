@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/village-social/village/internal/testenv"
 	"github.com/village-social/village/models"
 )
@@ -82,11 +80,7 @@ const (
 func jobCount(t *testing.T, v *testenv.Village, kind string) int {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, v.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := v.DB()
 	var n int
 	if err := conn.QueryRow(ctx, "SELECT count(*) FROM river_job WHERE kind = $1", kind).Scan(&n); err != nil {
 		t.Fatal(err)

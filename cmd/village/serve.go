@@ -53,6 +53,11 @@ func (a *app) serve(ctx context.Context) error {
 		return err
 	}
 	defer st.close(ctx)
+	// Metrics and profiles on a private address (nil when off).
+	meters, err := startMetrics(ctx, cfg, st.pool, a.logger)
+	if err != nil {
+		return err
+	}
 	// Admin commands run without VILLAGE_DOMAIN name actors as we do.
 	before, err := models.RecordServedURL(ctx, st.pool, cfg.BaseURL())
 	if err != nil {
@@ -90,14 +95,14 @@ func (a *app) serve(ctx context.Context) error {
 	// health; all does both (serve_roles.go).
 	var queue *delivery.Queue
 	if cfg.Role.worksJobs() {
-		if queue, err = a.newQueue(st, urls, userAgent, out); err != nil {
+		if queue, err = a.newQueue(st, urls, userAgent, out, meters); err != nil {
 			return err
 		}
 	}
 	handler := web.Probes(st.pool, a.logger, Version)
 	if cfg.Role.servesPublicHTTP() {
 		var stopWeb func()
-		handler, stopWeb = a.webHandler(ctx, st, urls, client, resolver, out)
+		handler, stopWeb = a.webHandler(ctx, st, urls, client, resolver, out, meters)
 		defer stopWeb()
 	}
 

@@ -16,6 +16,7 @@ import (
 	"github.com/village-social/village/outbox"
 	"github.com/village-social/village/web"
 	"github.com/village-social/village/web/media"
+	"github.com/village-social/village/web/metrics"
 	"github.com/village-social/village/web/push"
 )
 
@@ -57,7 +58,7 @@ func (r Role) worksJobs() bool { return r != roleWeb }
 // the periodic upkeep: deliveries and their fan-outs, Web Push messages,
 // and the media cleanup, poll upkeep and reminders (River's leader alone
 // schedules these, so they run once however many workers there are).
-func (a *app) newQueue(st *store, urls federation.URLs, userAgent string, out *outbox.Outbox) (*delivery.Queue, error) {
+func (a *app) newQueue(st *store, urls federation.URLs, userAgent string, out *outbox.Outbox, meters *metrics.Metrics) (*delivery.Queue, error) {
 	cfg := a.cfg
 	// Uploads no post took, and those of deleted posts, are removed once
 	// an hour, and at start.
@@ -78,7 +79,7 @@ func (a *app) newQueue(st *store, urls federation.URLs, userAgent string, out *o
 	return delivery.New(st.pool, delivery.Options{
 		URLs: urls, AllowPrivate: cfg.AllowPrivate, UserAgent: userAgent, Logger: a.logger,
 		Timeout: cfg.DeliveryTimeout, RetryBase: cfg.DeliveryRetryBase, RescueAfter: cfg.DeliveryRescueAfter,
-		FanoutBatch: cfg.FanoutBatch, Extra: []delivery.ExtraJobs{pushes.Jobs()},
+		FanoutBatch: cfg.FanoutBatch, Extra: []delivery.ExtraJobs{pushes.Jobs()}, OnOutcome: meters.OnDelivery(),
 		Periodic: []delivery.PeriodicTask{cleanup, polls,
 			reminderTask("meetup-reminders", "meetups: reminded people going", models.RemindEvents, st.pool, a.logger),
 			// Helpers on other servers are reminded by a direct note (outbox/help_notes.go).
@@ -91,7 +92,7 @@ func (a *app) newQueue(st *store, urls federation.URLs, userAgent string, out *o
 // webHandler builds Village's HTTP routes with what they listen for in the
 // database; stop ends the listening, after the server has stopped.
 func (a *app) webHandler(ctx context.Context, st *store, urls federation.URLs, client *fetch.Client,
-	resolver *federation.Resolver, out *outbox.Outbox) (handler http.Handler, stop func()) {
+	resolver *federation.Resolver, out *outbox.Outbox, meters *metrics.Metrics) (handler http.Handler, stop func()) {
 	cfg := a.cfg
 	auth := federation.NewAuthenticator(resolver)
 	// Moderation on the command line reaches the running server at once.
@@ -132,6 +133,7 @@ func (a *app) webHandler(ctx context.Context, st *store, urls federation.URLs, c
 		AuthorizedFetch: cfg.AuthorizedFetch,
 		Changes:         changes,
 		StreamEvents:    streamEvents,
+		Metrics:         meters,
 	})
 	return handler, func() { stopListening(); <-listening }
 }

@@ -149,6 +149,9 @@ type Options struct {
 	// in its own River queue (Web Push). One client per process keeps one
 	// leader for the periodic tasks.
 	Extra []ExtraJobs
+	// OnOutcome, when set, is told what became of each run of a delivery
+	// job (metrics); it must return quickly.
+	OnOutcome func(Outcome)
 }
 
 func (o Options) withDefaults() Options {

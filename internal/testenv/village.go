@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // VillageOptions choose how an instance is started.
@@ -60,6 +62,8 @@ type Village struct {
 	log         *syncBuffer
 	starts      int // times serve was started; each start logs "village serving"
 	t           testing.TB
+	dbMu        sync.Mutex
+	db          *pgxpool.Pool // DB's pool, opened on first use
 }
 
 // StartVillage builds the village binary (once per test binary), starts

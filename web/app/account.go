@@ -89,7 +89,7 @@ func (h *Handler) Login(c echo.Context) error {
 		key string
 	}{{h.limits.LoginAddress, address}, {h.limits.LoginAccount, accountKey}} {
 		if ok, wait := l.lim.Allow(l.key); !ok {
-			h.logger.Info("login: rate limited", "remote", address, "retry_after", wait.Round(time.Second))
+			h.logger.InfoContext(c.Request().Context(), "login: rate limited", "remote", address, "retry_after", wait.Round(time.Second))
 			d.Error = i18n.Wait("login.error.limited", wait)
 			return h.tooManyTries(c, wait, "login", i18n.Text("login.title"), d)
 		}
@@ -98,7 +98,7 @@ func (h *Handler) Login(c echo.Context) error {
 	case errors.Is(err, models.ErrBadCredentials):
 		h.limits.LoginAddress.Add(address)
 		h.limits.LoginAccount.Add(accountKey)
-		h.logger.Info("login: failed", "remote", address) // for fail2ban and the like; never the name typed
+		h.logger.InfoContext(c.Request().Context(), "login: failed", "remote", address) // for fail2ban and the like; never the name typed
 		d.Error = i18n.Text("login.error.credentials")
 		return h.page(c, http.StatusUnauthorized, "login", i18n.Text("login.title"), d)
 	case errors.Is(err, models.ErrAccountPending):
