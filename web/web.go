@@ -98,7 +98,7 @@ func New(opts Options) *echo.Echo {
 	e.HidePort = true
 
 	// What more than one face uses.
-	limits := ratelimit.New(opts.Clock, opts.InboxRate)
+	limits := ratelimit.New(opts.DB, opts.Clock, opts.InboxRate, opts.Logger)
 	blocks := blocklist.New(opts.DB, opts.Clock)
 	composer := compose.New(opts.DB, opts.URLs, opts.Resolver)
 	reports := reporting.New(opts.DB, opts.URLs, opts.Outbox, opts.Resolver, opts.Logger)

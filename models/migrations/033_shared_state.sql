@@ -19,6 +19,13 @@ CREATE UNLOGGED TABLE rate_limit_events (
 );
 CREATE INDEX rate_limit_events_expires ON rate_limit_events (expires_at);
 
+-- The newest keep of events later than since, oldest first.
+CREATE FUNCTION village_rate_window(events timestamptz[], since timestamptz, keep integer)
+    RETURNS timestamptz[] LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(array_agg(e ORDER BY e), '{}')
+    FROM (SELECT e FROM unnest(events) e WHERE e > since ORDER BY e DESC LIMIT keep) newest
+$$;
+
 -- Token buckets (web/ratelimit TokenBuckets): inbox POSTs per remote host.
 CREATE UNLOGGED TABLE rate_limit_buckets (
     name       text NOT NULL,
@@ -30,6 +37,14 @@ CREATE UNLOGGED TABLE rate_limit_buckets (
     PRIMARY KEY (name, key)
 );
 CREATE INDEX rate_limit_buckets_expires ON rate_limit_buckets (expires_at);
+
+-- The tokens of a bucket last seen at at, refilled at rate a second up to
+-- burst by now (a clock that went back refills nothing).
+CREATE FUNCTION village_bucket_refill(tokens double precision, at timestamptz, now timestamptz,
+    rate double precision, burst double precision)
+    RETURNS double precision LANGUAGE sql IMMUTABLE AS $$
+    SELECT least(burst, tokens + greatest(0, extract(epoch FROM now - at)) * rate)
+$$;
 
 -- Per-host delivery slots of every worker process (federation/delivery):
 -- slot 1..n of a host is held by one POST at a time. A holder's lease
