@@ -121,12 +121,19 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 		}
 	}
 
-	release, ok := q.hosts.acquire(ctx, host, 0)
+	release, ok, err := q.hosts.acquire(ctx, host, 0)
+	if err != nil {
+		return fmt.Errorf("delivery: %w", err)
+	}
 	if !ok {
 		// The host's slots are taken: wait a little for one without
 		// holding an active slot, then make room for other hosts' jobs.
 		active.give()
-		if release, ok = q.hosts.acquire(ctx, host, slotWait); !ok {
+		release, ok, err = q.hosts.acquire(ctx, host, slotWait)
+		if err != nil {
+			return fmt.Errorf("delivery: %w", err)
+		}
+		if !ok {
 			if ctx.Err() != nil {
 				return fmt.Errorf("delivery: %w", ctx.Err())
 			}
