@@ -29,6 +29,7 @@ func twoProcesses(t *testing.T) (a, b *site) {
 		t.Fatal(err)
 	}
 	clock := &testClock{now: time.Now()}
+	media := t.TempDir() // VILLAGE_MEDIA_DIR, one folder for both
 	start := func() *site {
 		changes := make(chan struct{}, 1)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -46,7 +47,7 @@ func twoProcesses(t *testing.T) (a, b *site) {
 		t.Cleanup(func() { cancel(); <-done })
 		urls := federation.NewURLs(siteBase)
 		e := web.New(web.Options{DB: pool, URLs: urls, Clock: clock.Now, Changes: changes, InboxRate: 60,
-			Outbox: outbox.New(pool, urls, nil, nil)})
+			Outbox: outbox.New(pool, urls, nil, nil), MediaDir: media})
 		return &site{t: t, e: e, db: pool, clock: clock}
 	}
 	return start(), start()
@@ -166,4 +167,23 @@ func TestChangesMadeThroughOneProcessReachTheOther(t *testing.T) {
 			t.Error("suspended through A, still signed in through B")
 		}
 	})
+}
+
+// A picture uploaded through one process is served by the other: both
+// store in the one media folder.
+func TestUploadsAreServedByEveryProcess(t *testing.T) {
+	t.Parallel()
+	a, b := twoProcesses(t)
+	sam := (&avatarSite{site: a}).mediaUser("sam")
+	var m mediaJSON
+	decodeInto(t, sam.upload(testenv.PhotoWithMetadata(t, 40, 30, 1), nil), &m)
+	u, err := url.Parse(m.URL)
+	if err != nil || u.Path == "" {
+		t.Fatalf("uploaded through A: url %q", m.URL)
+	}
+	rec := httptest.NewRecorder()
+	b.e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, u.Path, nil))
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/jpeg" || rec.Body.Len() == 0 {
+		t.Errorf("GET %s through B: %d %q, %d bytes", u.Path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Len())
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -79,7 +78,7 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	client := fetch.New(fetch.Options{AllowPrivate: cfg.AllowPrivate, UserAgent: userAgent, Signer: signer.SignGet})
 	resolver := federation.NewResolver(st.pool, urls, client, federation.ResolverOptions{Scheme: cfg.Protocol, Logger: a.logger})
-	mediaDir := filepath.Join(st.dataDir, "media")
+	mediaDir := mediaFolder(cfg, st.dataDir)
 	// Uploads no post took, and those of deleted posts, are removed by a
 	// River periodic job: River's leader alone schedules it, so several
 	// processes on one database run it once an hour, and it survives
