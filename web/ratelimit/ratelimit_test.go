@@ -273,3 +273,22 @@ func TestOldCountsAreSwept(t *testing.T) {
 		t.Errorf("%d rows after the windows ran out, want 1 (the new post's)", n)
 	}
 }
+
+// BenchmarkInboxTake is the inbox limit's cost per POST: one statement,
+// from as many goroutines as the inbox would serve at once, all for one
+// busy host (one row: the worst case for its lock).
+func BenchmarkInboxTake(b *testing.B) {
+	l := ratelimit.New(testenv.DB(b), time.Now, 1_000_000_000, nil)
+	ctx := context.Background()
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if ok, _, err := l.Inbox.Take(ctx, "busy.example"); err != nil || !ok {
+				b.Errorf("take: %v %v", ok, err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "takes/s")
+}
