@@ -36,18 +36,82 @@ func ClaimDeliverySlot(ctx context.Context, db DB, host, holder string, limit in
 			return 0, fmt.Errorf("models: claim delivery slot: %w", err)
 		}
 		// The host's slots up to limit may not exist yet (a new host, a
-		// higher limit, or rows swept): make them, and if any was new, try
-		// again.
-		tag, err := db.Exec(ctx, `INSERT INTO delivery_slots (host, slot) SELECT $1, generate_series(1, $2)
-			ON CONFLICT DO NOTHING`, host, limit)
+		// higher limit, or rows swept): make the missing ones, holding the
+		// first of them. If it was made, it is ours; if others were made
+		// but not it, try again.
+		rows, err := db.Query(ctx, `INSERT INTO delivery_slots (host, slot, holder, expires_at)
+			SELECT $1, s, CASE WHEN s = first THEN $3 END, CASE WHEN s = first THEN now() + $4::interval END
+			FROM generate_series(1, $2) s,
+				(SELECT min(n) AS first FROM generate_series(1, $2) n
+					WHERE NOT EXISTS (SELECT 1 FROM delivery_slots WHERE host = $1 AND slot = n)) missing
+			WHERE first IS NOT NULL
+			ON CONFLICT DO NOTHING
+			RETURNING slot, holder IS NOT NULL`, host, limit, holder, lease)
 		if err != nil {
 			return 0, fmt.Errorf("models: claim delivery slot: %w", err)
 		}
-		if tag.RowsAffected() == 0 {
+		made, mine := 0, 0
+		for rows.Next() {
+			var n int
+			var held bool
+			if err := rows.Scan(&n, &held); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("models: claim delivery slot: %w", err)
+			}
+			made++
+			if held {
+				mine = n
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("models: claim delivery slot: %w", err)
+		}
+		if mine > 0 {
+			return mine, nil
+		}
+		if made == 0 {
 			return 0, nil
 		}
 	}
 	return 0, nil
+}
+
+// ClaimDeliverySlotAndHealth is ClaimDeliverySlot and DeliveryHostByName
+// in one round trip, for a job that needs both: the common case of a
+// delivery costs one statement for its slot, not two.
+func ClaimDeliverySlotAndHealth(ctx context.Context, db DB, host, holder string, limit int, lease time.Duration) (int, *DeliveryHost, error) {
+	var (
+		slot, made *int
+		h          = DeliveryHost{Host: host}
+		failures   *int
+		lastError  *string
+		updatedAt  *time.Time
+	)
+	err := db.QueryRow(ctx, `WITH claimed AS (
+			UPDATE delivery_slots s SET holder = $3, expires_at = now() + $4::interval, used_at = now()
+			FROM (SELECT slot FROM delivery_slots
+				WHERE host = $1 AND slot <= $2 AND (holder IS NULL OR expires_at < now())
+				ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED) free
+			WHERE s.host = $1 AND s.slot = free.slot
+			RETURNING s.slot)
+		SELECT (SELECT slot FROM claimed), (SELECT count(*)::int FROM delivery_slots WHERE host = $1 AND slot <= $2),
+			h.failures, h.paused_until, h.last_error, h.updated_at
+		FROM (SELECT 1) one LEFT JOIN delivery_hosts h ON h.host = $1`, host, limit, holder, lease).
+		Scan(&slot, &made, &failures, &h.PausedUntil, &lastError, &updatedAt)
+	if err != nil {
+		return 0, nil, fmt.Errorf("models: claim delivery slot: %w", err)
+	}
+	if failures != nil {
+		h.Failures, h.LastError, h.UpdatedAt = *failures, *lastError, *updatedAt
+	}
+	if slot != nil {
+		return *slot, &h, nil
+	}
+	if made != nil && *made >= limit {
+		return 0, &h, nil // every one held
+	}
+	n, err := ClaimDeliverySlot(ctx, db, host, holder, limit, lease) // some are still to be made
+	return n, &h, err
 }
 
 // ReleaseDeliverySlot gives a slot back, if holder still holds it.

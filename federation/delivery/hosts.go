@@ -101,6 +101,18 @@ func newHostSlots(db *pgxpool.Pool, pace *hostPace, lease time.Duration, logger 
 // wait is zero). It returns the function that gives the slot back, or false
 // when none came free in time; an error when the database could not say.
 func (h *hostSlots) acquire(ctx context.Context, host string, wait time.Duration) (release func(), ok bool, err error) {
+	release, ok, _, err = h.take(ctx, host, wait, false)
+	return release, ok, err
+}
+
+// acquireWithHealth is acquire without waiting, reading the host's
+// delivery health in the same round trip; the health is read even when no
+// slot is free.
+func (h *hostSlots) acquireWithHealth(ctx context.Context, host string) (release func(), ok bool, health *models.DeliveryHost, err error) {
+	return h.take(ctx, host, 0, true)
+}
+
+func (h *hostSlots) take(ctx context.Context, host string, wait time.Duration, withHealth bool) (release func(), ok bool, health *models.DeliveryHost, err error) {
 	h.sweep(ctx)
 	h.mu.Lock()
 	s := h.hosts[host]
@@ -134,9 +146,18 @@ func (h *hostSlots) acquire(ctx context.Context, host string, wait time.Duration
 		freed := s.freed
 		h.mu.Unlock()
 		var poll <-chan time.Time
+		if fullHere && withHealth {
+			health, err = models.DeliveryHostByName(ctx, h.db, host)
+			return nil, false, health, err
+		}
 		if !fullHere {
 			holder := h.holder + "/" + strconv.FormatUint(h.claims.Add(1), 10)
-			slot, err := models.ClaimDeliverySlot(ctx, h.db, host, holder, limit, h.lease)
+			var slot int
+			if withHealth {
+				slot, health, err = models.ClaimDeliverySlotAndHealth(ctx, h.db, host, holder, limit, h.lease)
+			} else {
+				slot, err = models.ClaimDeliverySlot(ctx, h.db, host, holder, limit, h.lease)
+			}
 			h.mu.Lock()
 			s.asking--
 			if slot > 0 {
@@ -144,24 +165,24 @@ func (h *hostSlots) acquire(ctx context.Context, host string, wait time.Duration
 			}
 			h.mu.Unlock()
 			if err != nil {
-				return nil, false, err
+				return nil, false, nil, err
 			}
 			if slot > 0 {
-				return h.releaser(host, s, slot, holder), true, nil
+				return h.releaser(host, s, slot, holder), true, health, nil
 			}
 			// Full in another process: ask again soon.
 			poll = time.After(slotPoll)
 		}
 		if wait <= 0 {
-			return nil, false, nil
+			return nil, false, health, nil
 		}
 		select {
 		case <-freed:
 		case <-poll:
 		case <-timer:
-			return nil, false, nil
+			return nil, false, nil, nil
 		case <-ctx.Done():
-			return nil, false, nil
+			return nil, false, nil, nil
 		}
 	}
 }

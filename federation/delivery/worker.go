@@ -91,12 +91,17 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 		return err
 	}
 
-	// A paused host gets no POST: the job waits for the pause to end,
-	// spending no attempt. When it has ended, one job probes the host.
-	h, err := models.DeliveryHostByName(ctx, q.pool, host)
+	// One round trip takes a slot of the host if one is free and reads its
+	// health.
+	release, ok, h, err := q.hosts.acquireWithHealth(ctx, host)
 	if err != nil {
 		return fmt.Errorf("delivery: %w", err)
 	}
+	if ok {
+		defer release()
+	}
+	// A paused host gets no POST: the job waits for the pause to end,
+	// spending no attempt. When it has ended, one job probes the host.
 	if h.Paused(time.Now()) {
 		return snoozeUntil(*h.PausedUntil)
 	}
@@ -121,10 +126,6 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 		}
 	}
 
-	release, ok, err := q.hosts.acquire(ctx, host, 0)
-	if err != nil {
-		return fmt.Errorf("delivery: %w", err)
-	}
 	if !ok {
 		// The host's slots are taken: wait a little for one without
 		// holding an active slot, then make room for other hosts' jobs.
@@ -143,8 +144,6 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 		if err := active.take(ctx); err != nil {
 			return fmt.Errorf("delivery: %w", err)
 		}
-	} else {
-		defer release()
 	}
 
 	sent := time.Now()
