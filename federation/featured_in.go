@@ -85,7 +85,7 @@ func (r *Resolver) featuredPost(ctx context.Context, a *models.Actor, item any) 
 		}
 		fetched, err := r.FetchObject(ctx, id)
 		if err != nil {
-			r.logger.Info("federation: featured post not fetched", "id", id, "error", err)
+			r.logger.InfoContext(ctx, "federation: featured post not fetched", "id", id, "error", err)
 			return nil
 		}
 		obj = fetched

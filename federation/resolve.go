@@ -72,7 +72,7 @@ func (r *Resolver) Actor(ctx context.Context, id string) (*models.Actor, error) 
 	}
 	fresh, err := r.FetchActor(ctx, id)
 	if err != nil && cached != nil && !errors.Is(err, fetch.ErrGone) {
-		r.logger.Warn("refreshing actor failed; using the cached copy", "actor", id, "error", err)
+		r.logger.WarnContext(ctx, "refreshing actor failed; using the cached copy", "actor", id, "error", err)
 		return cached, nil
 	}
 	return fresh, err

@@ -74,7 +74,7 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 	}
 	if blocked, err := p.fromSuspendedDomain(ctx, p.db, innerActor, objectRef); err != nil || blocked {
 		if blocked {
-			p.logger.Info("inbox: announced activity from a suspended domain dropped", "announce", a.ID(), "object", objectRef)
+			p.logger.InfoContext(ctx, "inbox: announced activity from a suspended domain dropped", "announce", a.ID(), "object", objectRef)
 		}
 		return &announced{}, err
 	}
@@ -100,12 +100,12 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 		return p.prepareGroupModeration(ctx, a, inner)
 	}
 	if err != nil || !federation.IsPostType(obj.Type()) {
-		p.logger.Info("inbox: announced object not usable", "object", objectRef, "error", err)
+		p.logger.InfoContext(ctx, "inbox: announced object not usable", "object", objectRef, "error", err)
 		return &announced{}, nil
 	}
 	in, event, err := readPost(obj)
 	if err != nil {
-		p.logger.Info("inbox: announced object refused", "object", objectRef, "error", err)
+		p.logger.InfoContext(ctx, "inbox: announced object refused", "object", objectRef, "error", err)
 		return &announced{}, nil
 	}
 	if blocked, err := p.fromSuspendedDomain(ctx, p.db, in.Author); err != nil || blocked {
@@ -113,12 +113,12 @@ func (p *Processor) prepareAnnounce(ctx context.Context, a *activity) (*announce
 	}
 	author, err := p.resolver.Actor(ctx, in.Author)
 	if err != nil {
-		p.logger.Info("inbox: author of announced post not resolvable", "author", in.Author, "error", err)
+		p.logger.InfoContext(ctx, "inbox: author of announced post not resolvable", "author", in.Author, "error", err)
 		return &announced{}, nil
 	}
 	if suspended, err := models.IsRemoteSuspended(ctx, p.db, author.ID); err != nil || suspended {
 		if suspended {
-			p.logger.Info("inbox: announced post of a suspended account dropped", "announce", a.ID(), "author", in.Author)
+			p.logger.InfoContext(ctx, "inbox: announced post of a suspended account dropped", "announce", a.ID(), "author", in.Author)
 		}
 		return &announced{}, err // passed on by another server, it is no more welcome
 	}
@@ -149,7 +149,7 @@ func (p *Processor) announce(ctx context.Context, tx pgx.Tx, a *activity, an *an
 		if !federation.SameOrigin(stored.URI, a.signer.URI) && (stored.GroupID == nil || *stored.GroupID != a.signer.ID) {
 			// Only the post's own server or its group passes its deletion
 			// on: an origin may hide a post from us (404) that it keeps.
-			p.logger.Info("inbox: announced Delete of a post neither the announcer's nor in its group; ignored",
+			p.logger.InfoContext(ctx, "inbox: announced Delete of a post neither the announcer's nor in its group; ignored",
 				"announce", a.ID(), "post", stored.URI)
 			return nil
 		}

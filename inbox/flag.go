@@ -82,7 +82,7 @@ func (p *Processor) flag(ctx context.Context, tx pgx.Tx, a *activity) error {
 		return refuse(http.StatusTooManyRequests, "%v", err)
 	}
 	if err == nil {
-		p.logger.Info("inbox: report filed", "flag", a.ID(), "reporter", a.signer.URI, "target", target.ID, "group", groupID != nil)
+		p.logger.InfoContext(ctx, "inbox: report filed", "flag", a.ID(), "reporter", a.signer.URI, "target", target.ID, "group", groupID != nil)
 	}
 	return err
 }

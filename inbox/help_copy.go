@@ -59,7 +59,7 @@ func (p *Processor) helpCopy(ctx context.Context, tx pgx.Tx, a *activity) (bool,
 		return true, err
 	}
 	if len(kept.Released) > 0 {
-		p.logger.Info("inbox: places in a help calendar released by its group", "calendar", doc.ID, "members", len(kept.Released))
+		p.logger.InfoContext(ctx, "inbox: places in a help calendar released by its group", "calendar", doc.ID, "members", len(kept.Released))
 	}
 	return true, nil
 }
@@ -119,7 +119,7 @@ func (p *Processor) helpJoinAnswered(ctx context.Context, tx pgx.Tx, a *activity
 		return true, refuse(http.StatusForbidden, "%s may not answer a Join of %s", a.signer.URI, k.SlotURI)
 	}
 	if a.Type() == "Reject" {
-		p.logger.Info("inbox: a help calendar's group refused a member's place", "slot", k.SlotURI,
+		p.logger.InfoContext(ctx, "inbox: a help calendar's group refused a member's place", "slot", k.SlotURI,
 			"reason", content.CutRunes(p.sanitizeText(a.String("content")), 200))
 		return true, models.RejectHelpCopyClaim(ctx, tx, k)
 	}

@@ -121,7 +121,7 @@ func (p *Processor) Process(ctx context.Context, signer *models.Actor, body []by
 		return fmt.Errorf("inbox: %s %s: %w", typ, id, err)
 	}
 	if err == nil {
-		p.logger.Debug("inbox: applied", "type", typ, "id", id, "actor", actor)
+		p.logger.DebugContext(ctx, "inbox: applied", "type", typ, "id", id, "actor", actor)
 		if (typ == "Update" || typ == "Delete") && p.auth != nil {
 			p.auth.Forget(signer.URI) // its cached key and profile may be outdated now
 		}
@@ -178,7 +178,7 @@ func (p *Processor) prepare(ctx context.Context, a *activity) (*prepared, error)
 	if updated.PublicKeyPEM != a.signer.PublicKeyPEM || updated.PublicKeyID != a.signer.PublicKeyID {
 		// No silent key change: a new key is believed only from the actor's
 		// own origin, fetched now.
-		p.logger.Warn("inbox: Update carries a new key; asking the actor's origin", "actor", a.signer.URI)
+		p.logger.WarnContext(ctx, "inbox: Update carries a new key; asking the actor's origin", "actor", a.signer.URI)
 		fetched, err := p.resolver.FetchActor(ctx, a.signer.URI)
 		if err != nil {
 			return nil, refuse(http.StatusBadRequest, "Update changes the actor's key and its origin cannot confirm it: %v", err)

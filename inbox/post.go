@@ -164,7 +164,7 @@ func (p *Processor) create(ctx context.Context, tx pgx.Tx, a *activity, in *inco
 			return err
 		}
 		if others > MaxOthersNamedInShare {
-			p.logger.Info("inbox: a post naming too many others is shared by no group", "post", in.Post.URI,
+			p.logger.InfoContext(ctx, "inbox: a post naming too many others is shared by no group", "post", in.Post.URI,
 				"others", others, "limit", MaxOthersNamedInShare)
 			groups = nil
 		}
@@ -449,7 +449,7 @@ func (p *Processor) shareInLocalGroup(ctx context.Context, tx pgx.Tx, a *activit
 	if err != nil {
 		// Applied here, but nothing the group can pass on (an Undo of a
 		// Like that has no id): the members' servers are not told.
-		p.logger.Debug("inbox: not shared with the group", "id", a.ID(), "error", err)
+		p.logger.DebugContext(ctx, "inbox: not shared with the group", "id", a.ID(), "error", err)
 		return nil
 	}
 	if err := retoldWithPoll(ctx, tx, post, retold); err != nil {

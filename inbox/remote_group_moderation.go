@@ -39,7 +39,7 @@ func (p *Processor) prepareGroupModeration(ctx context.Context, a *activity, inn
 	actor := inner.Ref("actor")
 	ok, err := p.moderatesRemoteGroup(ctx, a.signer, actor)
 	if err != nil || !ok {
-		p.logger.Info("inbox: group announces a moderation activity by someone not its moderator; ignored",
+		p.logger.InfoContext(ctx, "inbox: group announces a moderation activity by someone not its moderator; ignored",
 			"group", a.signer.URI, "actor", actor, "type", inner.Type(), "error", err)
 		return &announced{}, nil
 	}
@@ -48,7 +48,7 @@ func (p *Processor) prepareGroupModeration(ctx context.Context, a *activity, inn
 		// A restored post: what it says is read again from its origin.
 		obj, err := p.fetchClaimed(ctx, subject.Ref("object"), "")
 		if err != nil || !federation.IsPostType(obj.Type()) {
-			p.logger.Info("inbox: restored post not fetchable", "object", subject.Ref("object"), "error", err)
+			p.logger.InfoContext(ctx, "inbox: restored post not fetchable", "object", subject.Ref("object"), "error", err)
 			return &announced{}, nil
 		}
 		in, err := federation.PostFromObject(obj)
@@ -64,7 +64,7 @@ func (p *Processor) prepareGroupModeration(ctx context.Context, a *activity, inn
 		}
 		who, err := p.resolver.Actor(ctx, subject.Ref("object"))
 		if err != nil {
-			p.logger.Info("inbox: banned actor not resolvable", "actor", subject.Ref("object"), "error", err)
+			p.logger.InfoContext(ctx, "inbox: banned actor not resolvable", "actor", subject.Ref("object"), "error", err)
 			return &announced{}, nil
 		}
 		an.subject = who
@@ -182,7 +182,7 @@ func (p *Processor) prepareGroupUpdate(ctx context.Context, a *activity) (*annou
 	}
 	fetched, err := p.resolver.FetchActor(ctx, a.signer.URI)
 	if err != nil {
-		p.logger.Info("inbox: updated group not fetchable", "group", a.signer.URI, "error", err)
+		p.logger.InfoContext(ctx, "inbox: updated group not fetchable", "group", a.signer.URI, "error", err)
 		return &announced{}, nil
 	}
 	if fetched.PublicKeyPEM != a.signer.PublicKeyPEM {

@@ -57,12 +57,12 @@ func (p *Processor) prepareJoinRequest(ctx context.Context, a *activity, follow 
 	}
 	mods, err := p.localModeratorsOf(ctx, a.signer)
 	if err != nil || len(mods) == 0 {
-		p.logger.Info("inbox: join request from a group nobody here moderates; ignored", "group", a.signer.URI, "error", err)
+		p.logger.InfoContext(ctx, "inbox: join request from a group nobody here moderates; ignored", "group", a.signer.URI, "error", err)
 		return &announced{}, nil
 	}
 	requester, err := p.resolver.Actor(ctx, follow.Ref("actor"))
 	if err != nil {
-		p.logger.Info("inbox: join request's requester not resolvable", "actor", follow.Ref("actor"), "error", err)
+		p.logger.InfoContext(ctx, "inbox: join request's requester not resolvable", "actor", follow.Ref("actor"), "error", err)
 		return &announced{}, nil
 	}
 	return &announced{kind: "JoinRequest", news: &remoteGroupNews{group: a.signer, moderators: mods, requester: requester},
@@ -140,7 +140,7 @@ func (p *Processor) prepareRemoteGroupFlag(ctx context.Context, a *activity) (*r
 	}
 	mods, err := p.localModeratorsOf(ctx, group)
 	if err != nil || len(mods) == 0 {
-		p.logger.Info("inbox: Flag about a group nobody here moderates", "group", groupURI, "error", err)
+		p.logger.InfoContext(ctx, "inbox: Flag about a group nobody here moderates", "group", groupURI, "error", err)
 		return nil, nil
 	}
 	refs := a.Refs("object")
@@ -219,6 +219,6 @@ func (p *Processor) remoteGroupFlag(ctx context.Context, tx pgx.Tx, a *activity,
 			return err
 		}
 	}
-	p.logger.Info("inbox: report about a remote group filed for its moderators here", "flag", a.ID(), "group", n.group.URI)
+	p.logger.InfoContext(ctx, "inbox: report about a remote group filed for its moderators here", "flag", a.ID(), "group", n.group.URI)
 	return nil
 }

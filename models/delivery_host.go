@@ -93,3 +93,13 @@ func ClaimDeliveryProbe(ctx context.Context, db DB, host string, hold time.Durat
 	}
 	return tag.RowsAffected() == 1, nil
 }
+
+// CountPausedDeliveryHosts counts the hosts whose deliveries wait for a
+// pause to end at time now (for metrics).
+func CountPausedDeliveryHosts(ctx context.Context, db DB, now time.Time) (int, error) {
+	var n int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM delivery_hosts WHERE paused_until > $1`, now).Scan(&n); err != nil {
+		return 0, fmt.Errorf("models: count paused delivery hosts: %w", err)
+	}
+	return n, nil
+}

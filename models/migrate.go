@@ -23,7 +23,9 @@ const migrationLock = 7_411_640_001
 
 // Migrate applies every embedded migration not yet applied, then River's (the
 // delivery queue's tables). Applying them again changes nothing; an advisory
-// lock keeps two processes starting at once from racing.
+// lock keeps two processes starting at once from racing. A database that a
+// newer binary migrated further is refused with a *SchemaTooNewError and
+// left as it is: never migrated down.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) (applied int, err error) {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
@@ -37,6 +39,10 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) (applied int, err error) {
 	m, err := migrate.NewMigrator(ctx, conn.Conn(), versionTable)
 	if err != nil {
 		return 0, fmt.Errorf("models: migrate: %w", err)
+	}
+	// Under the lock, so that a newer process migrating now is seen.
+	if err := CheckSchemaNotNewer(ctx, conn.Conn()); err != nil {
+		return 0, err
 	}
 	sub, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {

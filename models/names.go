@@ -19,7 +19,7 @@ var reservedNames = map[string]bool{
 	"inbox": true, "instance": true, "join": true, "login": true, "logout": true,
 	"media": true, "mod": true, "moderator": true, "moderators": true, "nodeinfo": true,
 	"notifications": true, "oauth": true, "outbox": true, "postmaster": true,
-	"reports": true, "root": true, "search": true, "settings": true, "share": true, "signup": true,
+	"readyz": true, "reports": true, "root": true, "search": true, "settings": true, "share": true, "signup": true,
 	"static": true, "status": true, "statuses": true, "support": true, "system": true,
 	"user": true, "users": true, "village": true, "webmaster": true, "well_known": true,
 	"www": true,

@@ -162,7 +162,7 @@ func (o *Outbox) PollUpkeep(ctx context.Context, now time.Time) error {
 	err = models.InTx(ctx, o.db, func(tx pgx.Tx) error {
 		n, err := models.NotifyEndedPolls(ctx, tx, now)
 		if n > 0 {
-			o.logger.Info("outbox: ended polls told to their voters", "polls", n)
+			o.logger.InfoContext(ctx, "outbox: ended polls told to their voters", "polls", n)
 		}
 		return err
 	})

@@ -152,7 +152,7 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 			}
 		}
 		if status >= 500 && he == nil {
-			logger.Error("request failed", "path", c.Request().URL.Path, "error", err)
+			logger.ErrorContext(c.Request().Context(), "request failed", "path", c.Request().URL.Path, "error", err)
 		}
 		if c.Request().Method == http.MethodHead {
 			err = c.NoContent(status)
@@ -160,7 +160,7 @@ func errorHandler(logger *slog.Logger) echo.HTTPErrorHandler {
 			err = c.JSON(status, map[string]string{"error": msg})
 		}
 		if err != nil {
-			logger.Error("writing error response", "error", err)
+			logger.ErrorContext(c.Request().Context(), "writing error response", "error", err)
 		}
 	}
 }

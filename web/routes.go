@@ -13,8 +13,9 @@ import (
 )
 
 // routes lists every route Village serves, one face after another.
-func routes(e *echo.Echo, f faces, health echo.HandlerFunc) {
-	e.GET("/healthz", health)
+func routes(e *echo.Echo, f faces, p probes) {
+	e.GET("/healthz", p.alive) // the process answers
+	e.GET("/readyz", p.ready)  // and can serve: database up, schema current
 	mediaRoutes(e, f.media)
 	activityPubRoutes(e, f.activityPub)
 	apiRoutes(e, f.api)

@@ -88,7 +88,8 @@ func TestMiddleware(t *testing.T) {
 		wantBody   string
 		wantLog    string
 	}{
-		{"health with database up", http.MethodGet, "/healthz", "", 200, `"database":"up"`, "path=/healthz status=200"},
+		{"alive", http.MethodGet, "/healthz", "", 200, `"status":"ok"`, "path=/healthz status=200"},
+		{"ready with the database up", http.MethodGet, "/readyz", "", 200, `"status":"ready"`, "path=/readyz status=200"},
 		{"health shows version", http.MethodGet, "/healthz", "", 200, `"version":"9.9"`, ""},
 		{"a panic becomes a 500 with a JSON error", http.MethodGet, "/boom", "", 500, `{"error":"internal server error"}`, "panic in handler"},
 		{"body over the limit is refused", http.MethodPost, "/echo", strings.Repeat("x", 2048), 413, `"error"`, "status=413"},

@@ -27,6 +27,7 @@ import (
 	"github.com/village-social/village/web/compose"
 	"github.com/village-social/village/web/feeds"
 	"github.com/village-social/village/web/media"
+	"github.com/village-social/village/web/metrics"
 	"github.com/village-social/village/web/ratelimit"
 	"github.com/village-social/village/web/reporting"
 )
@@ -81,6 +82,9 @@ type Options struct {
 	// apps of (models.ListenForStreamEvents); closing it closes every
 	// stream, as the server stops.
 	StreamEvents <-chan models.StreamEvent
+	// Metrics, when set, counts requests, inbox outcomes and open
+	// streams (VILLAGE_METRICS_LISTEN); nil turns them off.
+	Metrics *metrics.Metrics
 }
 
 // New builds the Echo instance with every face, route and middleware.
@@ -139,10 +143,11 @@ func New(opts Options) *echo.Echo {
 
 	// Errors: JSON in Mastodon's shape, a page for browsers.
 	e.HTTPErrorHandler = pages.ErrorPages(errorHandler(opts.Logger))
+	observe(e, opts, f) // request ids, metrics
 	e.Use(requestLogger(opts.Logger))
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-			opts.Logger.Error("panic in handler", "method", c.Request().Method, "path", c.Request().URL.Path,
+			opts.Logger.ErrorContext(c.Request().Context(), "panic in handler", "method", c.Request().Method, "path", c.Request().URL.Path,
 				"error", err, "stack", string(stack))
 			return err
 		},
@@ -164,7 +169,7 @@ func New(opts Options) *echo.Echo {
 	if opts.StreamEvents != nil {
 		go f.api.RunStreams(opts.StreamEvents)
 	}
-	routes(e, f, healthz(opts.DB, opts.Logger, opts.Version))
+	routes(e, f, probes{db: opts.DB, logger: opts.Logger, version: opts.Version})
 	return e
 }
 

@@ -21,6 +21,7 @@ import (
 type Config struct {
 	Domain       string         // public host[:port] of this instance
 	Listen       string         // address the HTTP server binds
+	Role         Role           // what serve runs: web, worker or all
 	Protocol     string         // https, or http for local use
 	DatabaseURL  string         // empty: a private cluster under DataDir
 	DataDir      string         // where the private cluster and uploads live
@@ -41,6 +42,9 @@ type Config struct {
 	AuthorizedFetch bool // ActivityPub documents only for signed GETs of servers not blocked
 
 	PprofListen string // "" or a private host:port for /debug/pprof/
+	// MetricsListen is "" or a private host:port for /metrics and
+	// /debug/pprof/.
+	MetricsListen string
 
 	given map[string]bool // the variables set by flag or environment, not defaulted
 }
@@ -57,6 +61,7 @@ type setting struct {
 var settings = []setting{
 	{"VILLAGE_DOMAIN", "domain", "", "public host[:port] of this instance, e.g. village.example (required to serve; admin commands use the one serve last used)"},
 	{"VILLAGE_LISTEN", "listen", "127.0.0.1:8080", "address to listen on, host:port"},
+	{"VILLAGE_ROLE", "role", string(roleAll), "what serve runs: " + roleChoices + "; web serves HTTP and queues jobs, worker works them (deliveries, pushes, periodic upkeep) and answers only /healthz and /readyz on VILLAGE_LISTEN"},
 	{"VILLAGE_PROTOCOL", "protocol", "https", "scheme of public URLs: https, or http for local use"},
 	{"DATABASE_URL", "database-url", "", "PostgreSQL URL; empty starts a private cluster in DATA_DIR/postgres"},
 	{"VILLAGE_DATA_DIR", "data-dir", "./data", "folder for the private database and uploads; " + fallbackDataDir + " instead of ./data when run as root from a folder the postgres OS user cannot enter"},
@@ -71,6 +76,7 @@ var settings = []setting{
 	{"VILLAGE_INBOX_RATE", "inbox-rate", strconv.Itoa(web.DefaultInboxRate), "activities one remote host may post to our inboxes per minute (more get 429 with Retry-After)"},
 	{"VILLAGE_AUTHORIZED_FETCH", "authorized-fetch", "false", "true: ActivityPub documents (but discovery and the instance actor) only for signed GETs of servers not blocked, as Mastodon's secure mode"},
 	{"VILLAGE_PPROF_LISTEN", "pprof-listen", "", "loopback or private host:port to serve Go's profiles on (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty"},
+	{"VILLAGE_METRICS_LISTEN", "metrics-listen", "", "loopback or private host:port to serve Prometheus metrics (/metrics) and Go's profiles (/debug/pprof/) on, e.g. 127.0.0.1:9090; off when empty"},
 }
 
 // addConfigFlags registers one flag per setting.
@@ -128,6 +134,11 @@ func loadConfig(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) 
 	if _, port, err := net.SplitHostPort(cfg.Listen); err != nil || !validPort(port) {
 		return nil, &configError{"VILLAGE_LISTEN", fmt.Sprintf("expected host:port such as 127.0.0.1:8080, got %q", cfg.Listen)}
 	}
+	role, err := parseRole(vals["VILLAGE_ROLE"])
+	if err != nil {
+		return nil, &configError{"VILLAGE_ROLE", err.Error()}
+	}
+	cfg.Role = role
 	if cfg.Protocol != "http" && cfg.Protocol != "https" {
 		return nil, &configError{"VILLAGE_PROTOCOL", fmt.Sprintf("expected https or http, got %q", cfg.Protocol)}
 	}
@@ -188,6 +199,10 @@ func loadConfig(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) 
 	cfg.PprofListen = vals["VILLAGE_PPROF_LISTEN"]
 	if err := checkPprofListen(cfg.PprofListen); err != nil {
 		return nil, &configError{"VILLAGE_PPROF_LISTEN", err.Error()}
+	}
+	cfg.MetricsListen = vals["VILLAGE_METRICS_LISTEN"]
+	if err := checkMetricsListen(cfg.MetricsListen, cfg.PprofListen); err != nil {
+		return nil, &configError{"VILLAGE_METRICS_LISTEN", err.Error()}
 	}
 	if cfg.DeliveryRescueAfter <= cfg.DeliveryTimeout {
 		return nil, &configError{"VILLAGE_DELIVERY_RESCUE_AFTER", fmt.Sprintf("must be longer than VILLAGE_DELIVERY_TIMEOUT (%s)", cfg.DeliveryTimeout)}

@@ -29,6 +29,12 @@ func TestConfigErrorsNameTheVariableAndWhatIsExpected(t *testing.T) {
 		{"authorized fetch maybe", map[string]string{"VILLAGE_AUTHORIZED_FETCH": "maybe"}, []string{"version"}, "VILLAGE_AUTHORIZED_FETCH", "expected true or false"},
 		{"pprof on a public address", map[string]string{"VILLAGE_PPROF_LISTEN": "8.8.8.8:6060"}, []string{"version"}, "VILLAGE_PPROF_LISTEN", "loopback or private"},
 		{"pprof without a port", map[string]string{"VILLAGE_PPROF_LISTEN": "127.0.0.1"}, []string{"version"}, "VILLAGE_PPROF_LISTEN", "host:port"},
+		{"metrics on a public address", map[string]string{"VILLAGE_METRICS_LISTEN": "203.0.113.7:9090"}, []string{"version"}, "VILLAGE_METRICS_LISTEN", "loopback or private"},
+		{"metrics on a host name", map[string]string{"VILLAGE_METRICS_LISTEN": "metrics.example:9090"}, []string{"version"}, "VILLAGE_METRICS_LISTEN", "loopback or private"},
+		{"metrics without a port", map[string]string{"VILLAGE_METRICS_LISTEN": "127.0.0.1"}, []string{"version"}, "VILLAGE_METRICS_LISTEN", "host:port"},
+		{"metrics and pprof on one address", map[string]string{"VILLAGE_METRICS_LISTEN": "10.0.0.5:9090", "VILLAGE_PPROF_LISTEN": "10.0.0.5:9090"}, []string{"version"}, "VILLAGE_METRICS_LISTEN", "same address as VILLAGE_PPROF_LISTEN"},
+		{"role unknown", map[string]string{"VILLAGE_ROLE": "manager"}, []string{"version"}, "VILLAGE_ROLE", `expected web, worker or all, got "manager"`},
+		{"role flag unknown", nil, []string{"serve", "--role", "webworker"}, "VILLAGE_ROLE", "expected web, worker or all"},
 		{"flag overrides a valid variable with a bad value", map[string]string{"VILLAGE_PROTOCOL": "https"}, []string{"--protocol", "gopher", "version"}, "VILLAGE_PROTOCOL", "gopher"},
 	}
 	for _, tt := range tests {
@@ -54,6 +60,7 @@ func TestConfigReadsEnvironmentAndFlagsOverride(t *testing.T) {
 	env := map[string]string{
 		"VILLAGE_DOMAIN": "Village.Example:8443", "VILLAGE_LISTEN": "127.0.0.1:1", "VILLAGE_PROTOCOL": "http",
 		"VILLAGE_ALLOW_PRIVATE": "127.0.0.0/8, 10.1.2.3/16", "VILLAGE_LOG_FORMAT": "json", "VILLAGE_LOG_LEVEL": "debug",
+		"VILLAGE_METRICS_LISTEN": "10.1.2.3:9090",
 	}
 	cfg, err := loadConfig(root.Flags(), func(k string) string { return env[k] })
 	if err != nil {
@@ -71,6 +78,8 @@ func TestConfigReadsEnvironmentAndFlagsOverride(t *testing.T) {
 		t.Errorf("allow-private %v, want %v", cfg.AllowPrivate, want)
 	case cfg.LogFormat != "json" || cfg.LogLevel.String() != "DEBUG":
 		t.Errorf("log %s %s", cfg.LogFormat, cfg.LogLevel)
+	case cfg.MetricsListen != "10.1.2.3:9090":
+		t.Errorf("metrics listen %q", cfg.MetricsListen)
 	case cfg.DataDir != "./data" || cfg.DatabaseURL != "":
 		t.Errorf("defaults: data dir %q, database %q", cfg.DataDir, cfg.DatabaseURL)
 	}

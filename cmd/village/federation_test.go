@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/village-social/village/federation"
 	"github.com/village-social/village/federation/signature"
 	"github.com/village-social/village/internal/testenv"
@@ -204,11 +202,7 @@ func TestMembersOnlyGroupWaitsForAModerator(t *testing.T) {
 func signedGet(t *testing.T, v *testenv.Village, user, u string, out any) int {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, v.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := v.DB()
 	var pemKey string
 	if err := conn.QueryRow(ctx, `SELECT private_key_pem FROM actors WHERE username = $1 AND domain IS NULL`, user).Scan(&pemKey); err != nil {
 		t.Fatal(err)

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/village-social/village/internal/testenv"
 	"github.com/village-social/village/outbox"
 )
@@ -257,11 +255,7 @@ func TestFedifyPeerPostsIntoAVillageGroup(t *testing.T) {
 func instanceSoftware(t *testing.T, v *testenv.Village, host string) string {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, v.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := v.DB()
 	var software string
 	if err := conn.QueryRow(ctx, `SELECT software FROM instances WHERE host = $1`, host).Scan(&software); err != nil {
 		t.Fatalf("the software of %s: %v", host, err)

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/village-social/village/federation/signature"
 	"github.com/village-social/village/internal/testenv"
 )
@@ -26,13 +24,9 @@ import (
 func stored(t *testing.T, v *testenv.Village) string {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, v.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := v.DB()
 	var inbox, follows, activities, actors int
-	err = conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM inbox_activities), (SELECT count(*) FROM follows),
+	err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM inbox_activities), (SELECT count(*) FROM follows),
 		(SELECT count(*) FROM activities), (SELECT count(*) FROM actors)`).Scan(&inbox, &follows, &activities, &actors)
 	if err != nil {
 		t.Fatal(err)

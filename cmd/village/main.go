@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/village-social/village/federation/requestid"
 )
 
 // Version is the release of this build.
@@ -87,12 +89,15 @@ Settings come from the environment; each has a flag that overrides it.`,
 	return root
 }
 
+// newLogger writes text or JSON lines; a line logged with a request's
+// context names its request id.
 func newLogger(w io.Writer, cfg *Config) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(requestid.NewHandler(h))
 }
 
 func (a *app) versionCommand() *cobra.Command {

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/village-social/village/internal/testenv"
 )
 
@@ -44,11 +42,7 @@ func joinFromFedify(t *testing.T, f *testenv.Fedify, handle, groupURL string) {
 func execSQL(t *testing.T, v *testenv.Village, sql string, args ...any) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, v.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := v.DB()
 	if _, err := conn.Exec(ctx, sql, args...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}

@@ -25,7 +25,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	mastodon "github.com/mattn/go-mastodon"
 
 	"github.com/village-social/village/internal/testenv"
@@ -129,11 +128,7 @@ func getPicture(t *testing.T, u string) (*http.Response, []byte) {
 // mediaStored counts an instance's media rows and the files in its media folder.
 func mediaStored(t *testing.T, v *testenv.Village) (rows, files int) {
 	t.Helper()
-	conn, err := pgx.Connect(context.Background(), v.DatabaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := v.DB()
 	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM media`).Scan(&rows); err != nil {
 		t.Fatal(err)
 	}

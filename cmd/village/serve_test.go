@@ -13,37 +13,43 @@ import (
 	"github.com/village-social/village/models/pgserver"
 )
 
-func healthStatus(t *testing.T, baseURL string) int {
+func healthStatus(t *testing.T, baseURL string) int { return probeStatus(t, baseURL, "/healthz") }
+
+// probeStatus is the status of GET path (/healthz or /readyz).
+func probeStatus(t *testing.T, baseURL, path string) int {
 	t.Helper()
 	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get(baseURL + "/healthz")
+	resp, err := client.Get(baseURL + path)
 	if err != nil {
-		t.Fatalf("GET /healthz: %v", err)
+		t.Fatalf("GET %s: %v", path, err)
 	}
 	resp.Body.Close()
 	return resp.StatusCode
 }
 
-// eventually polls until the health status is want, failing after a while.
-func eventually(t *testing.T, baseURL string, want int) {
+// eventually polls until the status of path is want, failing after a while.
+func eventually(t *testing.T, baseURL, path string, want int) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		got := healthStatus(t, baseURL)
+		got := probeStatus(t, baseURL, path)
 		if got == want {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("/healthz = %d, want %d", got, want)
+			t.Fatalf("%s = %d, want %d", path, got, want)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 }
 
+// /readyz follows the database; /healthz does not, so that a supervisor
+// restarts nothing because PostgreSQL blinked.
+//
 // Not parallel: it stops its PostgreSQL and starts it again on the same
 // port of 127.0.0.1, where the other tests' connections take their source
 // ports; while they run, one of them could take that port in between.
-func TestHealthzIs503WhileTheDatabaseIsDown(t *testing.T) {
+func TestReadyzIs503WhileTheDatabaseIsDownAndHealthzStays200(t *testing.T) {
 	ctx := context.Background()
 	cluster, err := pgserver.Start(ctx, pgserver.Options{Dir: filepath.Join(testenv.DataDir(t), "postgres"), Fast: true})
 	if err != nil {
@@ -52,17 +58,20 @@ func TestHealthzIs503WhileTheDatabaseIsDown(t *testing.T) {
 	t.Cleanup(func() { cluster.Release(ctx) })
 	v := testenv.StartVillage(t, testenv.VillageOptions{Addr: "127.0.0.66:0", DatabaseURL: cluster.URL()})
 
-	if got := healthStatus(t, v.BaseURL); got != http.StatusOK {
-		t.Fatalf("/healthz = %d with the database up, want 200", got)
+	if got := probeStatus(t, v.BaseURL, "/readyz"); got != http.StatusOK {
+		t.Fatalf("/readyz = %d with the database up, want 200", got)
 	}
 	if err := cluster.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, v.BaseURL, http.StatusServiceUnavailable)
+	eventually(t, v.BaseURL, "/readyz", http.StatusServiceUnavailable)
+	if got := healthStatus(t, v.BaseURL); got != http.StatusOK {
+		t.Errorf("/healthz = %d with the database down, want 200: the process still answers", got)
+	}
 	if err := cluster.Restart(ctx, true); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, v.BaseURL, http.StatusOK)
+	eventually(t, v.BaseURL, "/readyz", http.StatusOK)
 }
 
 func TestDataSurvivesARestartOfServe(t *testing.T) {

@@ -86,6 +86,11 @@ const (
 	// scheduler interval (5 s) wait for this poll, among them the brief
 	// snooze of a job that found its host's slots taken.
 	fetchPollInterval = 200 * time.Millisecond
+	// sideQueuePollInterval is the poll of the queues beside deliveries
+	// (maintenance, Web Push): a second late is nothing to them, and each
+	// poll is a query, five a second per queue per process at the
+	// deliveries' interval, most of an idle instance's CPU.
+	sideQueuePollInterval = time.Second
 )
 
 // Per-host limits.
@@ -149,6 +154,9 @@ type Options struct {
 	// in its own River queue (Web Push). One client per process keeps one
 	// leader for the periodic tasks.
 	Extra []ExtraJobs
+	// OnOutcome, when set, is told what became of each run of a delivery
+	// job (metrics); it must return quickly.
+	OnOutcome func(Outcome)
 }
 
 func (o Options) withDefaults() Options {
@@ -261,7 +269,7 @@ func New(pool *pgxpool.Pool, opts Options) (*Queue, error) {
 		return nil, err
 	}
 	if len(periodic) > 0 {
-		queues[maintenanceQueue] = river.QueueConfig{MaxWorkers: 1}
+		queues[maintenanceQueue] = river.QueueConfig{MaxWorkers: 1, FetchPollInterval: sideQueuePollInterval}
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:               queues,

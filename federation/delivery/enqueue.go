@@ -71,8 +71,9 @@ func (in *Inserter) Enqueue(ctx context.Context, tx pgx.Tx, activityID int64, in
 		return nil
 	}
 	params := make([]river.InsertManyParams, len(ordered))
+	opts := insertOpts(ctx) // the request id, for the worker's logs
 	for i, inbox := range ordered {
-		params[i] = river.InsertManyParams{Args: Args{ActivityID: activityID, Inbox: inbox}}
+		params[i] = river.InsertManyParams{Args: Args{ActivityID: activityID, Inbox: inbox}, InsertOpts: opts}
 	}
 	if _, err := in.client.InsertManyFastTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("delivery: enqueue %d deliveries of activity %d: %w", len(params), activityID, err)

@@ -24,7 +24,7 @@ func addExtraJobs(workers *river.Workers, queues map[string]river.QueueConfig, e
 		if err := x.Add(workers); err != nil {
 			return fmt.Errorf("delivery: extra jobs in queue %s: %w", x.Queue, err)
 		}
-		queues[x.Queue] = river.QueueConfig{MaxWorkers: x.MaxWorkers}
+		queues[x.Queue] = river.QueueConfig{MaxWorkers: x.MaxWorkers, FetchPollInterval: sideQueuePollInterval}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/village-social/village/federation/requestid"
 	"github.com/village-social/village/models"
 )
 
@@ -57,7 +58,7 @@ func EnqueueFanout(ctx context.Context, tx pgx.Tx, activityID int64, to models.F
 
 // EnqueueFanout is the package's EnqueueFanout through the shared client.
 func (in *Inserter) EnqueueFanout(ctx context.Context, tx pgx.Tx, activityID int64, to models.FollowerFamily) error {
-	if _, err := in.client.InsertTx(ctx, tx, FanoutArgs{ActivityID: activityID, To: to}, nil); err != nil {
+	if _, err := in.client.InsertTx(ctx, tx, FanoutArgs{ActivityID: activityID, To: to}, insertOpts(ctx)); err != nil {
 		return fmt.Errorf("delivery: enqueue fan-out of activity %d: %w", activityID, err)
 	}
 	return nil
@@ -72,6 +73,8 @@ type fanoutWorker struct {
 // Work queues the deliveries of the fan-out, batch by batch, until every
 // inbox has one.
 func (w *fanoutWorker) Work(ctx context.Context, job *river.Job[FanoutArgs]) error {
+	// The deliveries it queues carry the request id on.
+	ctx = requestid.With(ctx, jobRequestID(job.Metadata))
 	queued, start := 0, time.Now()
 	for {
 		n, done, err := w.q.expandBatch(ctx, job.Args)

@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/village-social/village/federation/fetch"
+	"github.com/village-social/village/federation/requestid"
 	"github.com/village-social/village/federation/signature"
 	"github.com/village-social/village/models"
 )
@@ -48,6 +49,11 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 	inbox := job.Args.Inbox
 	log := q.log.With(slog.String("inbox", inbox), slog.Int64("activity_id", job.Args.ActivityID),
 		slog.Int("attempt", job.Attempt), slog.Int("max_attempts", job.MaxAttempts))
+	// The request that queued the job, on every line about it.
+	if id := jobRequestID(job.Metadata); id != "" {
+		log = log.With(slog.String(requestid.LogKey, id))
+		ctx = requestid.With(ctx, id)
+	}
 
 	u, err := url.Parse(inbox)
 	host, ok := "", false
@@ -56,15 +62,18 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 	}
 	if !ok {
 		log.Warn("delivery: given up: inbox is not an http(s) URL")
+		q.outcome(Dropped)
 		return river.JobCancel(fmt.Errorf("delivery: inbox %q is not an http(s) URL", inbox))
 	}
 	log = log.With(slog.String("host", host))
 	if err := q.guard.CheckURL(u); err != nil {
 		log.Warn("delivery: given up: inbox address not allowed", slog.String("error", err.Error()))
+		q.outcome(Dropped)
 		return river.JobCancel(fmt.Errorf("delivery: %w", err))
 	}
 	if age := time.Since(job.CreatedAt); age > giveUpAfter {
 		log.Warn("delivery: given up: still not delivered after a long time", slog.Duration("age", age))
+		q.outcome(Dropped)
 		return river.JobCancel(fmt.Errorf("delivery: %s: not delivered after %s", inbox, age.Round(time.Minute)))
 	}
 	// Deliveries queued before the domain was suspended here are dropped.
@@ -72,6 +81,7 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 		return fmt.Errorf("delivery: %w", err)
 	} else if suspended {
 		log.Info("delivery: given up: the domain is suspended here")
+		q.outcome(Dropped)
 		return river.JobCancel(fmt.Errorf("delivery: %s: domain suspended here", inbox))
 	}
 
@@ -86,6 +96,7 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 		var gone goneError
 		if errors.As(err, &gone) {
 			log.Warn("delivery: given up", slog.String("error", err.Error()))
+			q.outcome(Gone)
 			return river.JobCancel(err)
 		}
 		return err
@@ -103,6 +114,7 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 	// A paused host gets no POST: the job waits for the pause to end,
 	// spending no attempt. When it has ended, one job probes the host.
 	if h.Paused(time.Now()) {
+		q.outcome(HostPaused)
 		return snoozeUntil(*h.PausedUntil)
 	}
 	// A host with no failures on record needs no reset after a success: the
@@ -119,6 +131,7 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 				return fmt.Errorf("delivery: %w", err)
 			}
 			if h.Paused(time.Now()) {
+				q.outcome(HostPaused)
 				return snoozeUntil(*h.PausedUntil)
 			}
 		} else {
@@ -138,6 +151,7 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 			if ctx.Err() != nil {
 				return fmt.Errorf("delivery: %w", ctx.Err())
 			}
+			q.outcome(HostBusy)
 			return river.JobSnooze(slotSnooze + rand.N(slotSnooze))
 		}
 		defer release()
@@ -161,6 +175,7 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 		}
 		if errors.Is(err, fetch.ErrAddressNotAllowed) {
 			log.Warn("delivery: given up: inbox address not allowed", slog.String("error", err.Error()))
+			q.outcome(Dropped)
 			return river.JobCancel(fmt.Errorf("delivery: %w", err))
 		}
 		return q.failed(ctx, job, log, host, 0, err)
@@ -168,12 +183,15 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 		if !healthy {
 			q.hostAnswered(ctx, log, host)
 		}
+		log.Debug("delivery: delivered", slog.Int("status", status))
+		q.outcome(Delivered)
 		return nil
 	case status == http.StatusGone:
 		if !healthy {
 			q.hostAnswered(ctx, log, host)
 		}
 		log.Info("delivery: given up: inbox gone", slog.Int("status", status))
+		q.outcome(Gone)
 		return river.JobCancel(fmt.Errorf("delivery: POST %s: HTTP %d", inbox, status))
 	case status == http.StatusTooManyRequests:
 		d, ok := parseRetryAfter(header.Get("Retry-After"), time.Now())
@@ -181,6 +199,7 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 			d = q.retry.Delay(len(job.Errors) + 1)
 		}
 		log.Info("delivery: rate limited, snoozing", slog.Int("status", status), slog.Duration("snooze", d))
+		q.outcome(RateLimited)
 		return river.JobSnooze(d)
 	case status == http.StatusRequestTimeout:
 		return q.failed(ctx, job, log, host, status, fmt.Errorf("HTTP %d", status))
@@ -192,6 +211,7 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 			q.hostAnswered(ctx, log, host)
 		}
 		log.Warn("delivery: given up: refused by peer", slog.Int("status", status))
+		q.outcome(GivenUp)
 		return river.JobCancel(fmt.Errorf("delivery: POST %s: HTTP %d", inbox, status))
 	default: // 3xx (redirects are not followed), 5xx, anything else
 		return q.failed(ctx, job, log, host, status, fmt.Errorf("HTTP %d", status))
@@ -292,10 +312,11 @@ func (q *Queue) postSigned(ctx context.Context, u *url.URL, body []byte, keyID s
 // makes River retry the job (or discard it after its last attempt).
 func (q *Queue) failed(ctx context.Context, job *river.Job[Args], log *slog.Logger, host string, status int, cause error) error {
 	err := fmt.Errorf("delivery: POST %s: %w", job.Args.Inbox, cause)
-	msg := "delivery: failed, will retry"
+	msg, outcome := "delivery: failed, will retry", FailedRetry
 	if job.Attempt >= job.MaxAttempts {
-		msg = "delivery: failed, out of attempts, given up"
+		msg, outcome = "delivery: failed, out of attempts, given up", GivenUp
 	}
+	q.outcome(outcome)
 	log.Warn(msg, slog.Int("status", status), slog.String("error", cause.Error()))
 
 	lastError := cause.Error()

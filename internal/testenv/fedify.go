@@ -91,7 +91,9 @@ func StartFedify(t testing.TB, addr, username string) *Fedify {
 			t.Logf("fedify %s log:\n%s", f.Addr, f.log.String())
 		}
 	})
-	if err := f.waitHealthy(30 * time.Second); err != nil {
+	// Node loads Fedify's few hundred modules at each start: a second or
+	// two of CPU on a quiet machine, past 30 s once on a saturated one.
+	if err := f.waitHealthy(90 * time.Second); err != nil {
 		t.Fatalf("testenv: %v\n%s", err, f.log.String())
 	}
 	return f

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // VillageOptions choose how an instance is started.
@@ -35,23 +37,33 @@ type VillageOptions struct {
 	// test's), for tests of what is relative to it, such as the default
 	// data folder ("VILLAGE_DATA_DIR": "" in Env leaves it to the default).
 	Dir string
+	// Role is serve's --role: "web", "worker" or "all"; empty leaves it to
+	// the default (all).
+	Role string
+	// Of makes this process another one of that instance: it shares its
+	// database, data folder and public address (VILLAGE_DOMAIN), and
+	// listens on Addr, as a worker beside a web process would.
+	Of *Village
 }
 
 // Village is a complete Village started from the built binary as its own process.
 type Village struct {
-	Addr    string // host:port it listens on, also its domain
+	Addr    string // host:port it listens on, also its domain (but with VillageOptions.Of)
 	BaseURL string // http://Addr
 	DataDir string
 	// DatabaseURL is the instance's database, for tests that check what
 	// was (not) stored; empty with a private cluster.
 	DatabaseURL string
 	dir         string
+	args        []string // serve's arguments
 	env         []string
 	cmd         *exec.Cmd
 	done        chan error
 	log         *syncBuffer
 	starts      int // times serve was started; each start logs "village serving"
 	t           testing.TB
+	dbMu        sync.Mutex
+	db          *pgxpool.Pool // DB's pool, opened on first use
 }
 
 // StartVillage builds the village binary (once per test binary), starts
@@ -70,9 +82,21 @@ func StartVillage(t testing.TB, opts VillageOptions) *Village {
 	if port == "0" {
 		addr = freeAddr(t, host)
 	}
-	v := &Village{Addr: addr, BaseURL: "http://" + addr, DataDir: DataDir(t), dir: opts.Dir, t: t}
+	v := &Village{Addr: addr, BaseURL: "http://" + addr, dir: opts.Dir, args: []string{"serve"}, t: t}
+	domain := addr
+	if opts.Of != nil {
+		domain, v.DataDir, opts.DatabaseURL = opts.Of.Addr, opts.Of.DataDir, opts.Of.DatabaseURL
+		if opts.DatabaseURL == "" {
+			t.Fatalf("testenv: Of needs an instance with a DatabaseURL, not a private cluster")
+		}
+	} else {
+		v.DataDir = DataDir(t)
+	}
+	if opts.Role != "" {
+		v.args = append(v.args, "--role", opts.Role)
+	}
 	env := map[string]string{
-		"VILLAGE_DOMAIN":        addr,
+		"VILLAGE_DOMAIN":        domain,
 		"VILLAGE_LISTEN":        addr,
 		"VILLAGE_PROTOCOL":      "http",
 		"VILLAGE_DATA_DIR":      v.DataDir,
@@ -117,7 +141,7 @@ func (v *Village) Start() {
 		v.log = &syncBuffer{}
 	}
 	v.starts++
-	v.cmd = exec.Command(Binary(v.t), "serve")
+	v.cmd = exec.Command(Binary(v.t), v.args...)
 	v.cmd.Dir = v.dir
 	v.cmd.Env = v.env
 	v.cmd.Stdout = v.log

@@ -69,7 +69,7 @@ func (h *Handler) checkSignedFetch(c echo.Context) error {
 	}
 	signer, err := h.auth.Authenticate(req.Context(), req, nil)
 	if errors.Is(err, federation.ErrUnauthenticated) {
-		h.logger.Info("authorized fetch: refused", "path", req.URL.Path, "reason", err.Error(), "remote", c.RealIP())
+		h.logger.InfoContext(c.Request().Context(), "authorized fetch: refused", "path", req.URL.Path, "reason", err.Error(), "remote", c.RealIP())
 		return echo.NewHTTPError(http.StatusUnauthorized, err.Error())
 	}
 	if err != nil {

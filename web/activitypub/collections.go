@@ -256,13 +256,13 @@ func (h *Handler) fetchedByModerator(c echo.Context, g *models.Group) bool {
 		}
 		var err error
 		if signer, err = h.auth.Authenticate(req.Context(), req, nil); err != nil {
-			h.logger.Debug("collection: signed fetch not verified", "error", err)
+			h.logger.DebugContext(c.Request().Context(), "collection: signed fetch not verified", "error", err)
 			return false
 		}
 	}
 	ok, err := models.IsModerator(req.Context(), h.db, g.Actor.ID, signer.ID)
 	if err != nil {
-		h.logger.Error("collection: moderator check", "error", err)
+		h.logger.ErrorContext(c.Request().Context(), "collection: moderator check", "error", err)
 		return false
 	}
 	return ok

@@ -25,6 +25,7 @@ func (h *Handler) PostInbox(c echo.Context) error {
 		// by its content, as at the shared inbox.
 		group := c.Path() == "/groups/:name/inbox"
 		if _, err := models.LocalActorByRef(ctx, h.db, false, group, name); errors.Is(err, models.ErrNotFound) {
+			refused(c, RefusedNoInbox)
 			return echo.NewHTTPError(http.StatusNotFound, "no such inbox")
 		} else if err != nil {
 			return err
@@ -40,7 +41,8 @@ func (h *Handler) PostInbox(c echo.Context) error {
 	if err := h.inbox.Process(ctx, signer, body); err != nil {
 		var refusal *inbox.Error
 		if errors.As(err, &refusal) {
-			h.logger.Info("inbox: refused", "actor", signer.URI, "status", refusal.Status, "reason", refusal.Reason)
+			h.logger.InfoContext(ctx, "inbox: refused", "actor", signer.URI, "status", refusal.Status, "reason", refusal.Reason)
+			refused(c, RefusedByPolicy)
 			return echo.NewHTTPError(refusal.Status, refusal.Reason)
 		}
 		return err
@@ -54,13 +56,16 @@ func (h *Handler) PostInbox(c echo.Context) error {
 // (a deleted actor's farewell, taken and dropped).
 func (h *Handler) verifyInboxPost(c echo.Context) (*models.Actor, []byte, error) {
 	req := c.Request()
+	ctx := req.Context()
 	if !acceptableActivityType(req.Header.Get("Content-Type")) {
+		refused(c, RefusedMediaType)
 		return nil, nil, echo.NewHTTPError(http.StatusUnsupportedMediaType, "send application/activity+json or application/ld+json")
 	}
 	if !carriesSignature(req) {
 		// Refused before the body is read: an unsigned POST costs no more
 		// than a GET.
-		h.logger.Info("inbox: refused", "reason", "unsigned", "remote", c.RealIP())
+		h.logger.InfoContext(ctx, "inbox: refused", "reason", "unsigned", "remote", c.RealIP())
+		refused(c, RefusedUnsigned)
 		return nil, nil, echo.NewHTTPError(http.StatusUnauthorized, "the request is not signed")
 	}
 	if err := h.guardInbox(c); err != nil {
@@ -73,10 +78,11 @@ func (h *Handler) verifyInboxPost(c echo.Context) (*models.Actor, []byte, error)
 	// Strict JSON at the door: too deep or too wide is refused before a
 	// signature is checked, a key fetched or anything decoded.
 	if err := jsonguard.Check(body); err != nil {
-		h.logger.Info("inbox: refused", "reason", err.Error(), "remote", c.RealIP())
+		h.logger.InfoContext(ctx, "inbox: refused", "reason", err.Error(), "remote", c.RealIP())
+		refused(c, RefusedBadJSON)
 		return nil, nil, echo.NewHTTPError(http.StatusBadRequest, "the JSON body is refused: "+err.Error())
 	}
-	signer, err := h.auth.Authenticate(req.Context(), req, body)
+	signer, err := h.auth.Authenticate(ctx, req, body)
 	if err != nil {
 		if errors.Is(err, federation.ErrSignerGone) && isSelfDelete(body) {
 			// A deleted actor's server answers 410 for its key: there is
@@ -84,7 +90,8 @@ func (h *Handler) verifyInboxPost(c echo.Context) (*models.Actor, []byte, error)
 			return nil, nil, c.NoContent(http.StatusAccepted)
 		}
 		if errors.Is(err, federation.ErrUnauthenticated) {
-			h.logger.Info("inbox: refused", "reason", err.Error(), "remote", c.RealIP())
+			h.logger.InfoContext(ctx, "inbox: refused", "reason", err.Error(), "remote", c.RealIP())
+			refused(c, RefusedSignature)
 			return nil, nil, echo.NewHTTPError(http.StatusUnauthorized, err.Error())
 		}
 		return nil, nil, err

@@ -72,7 +72,8 @@ func (h *Handler) refuseSuspendedDomain(c echo.Context, domain string) error {
 		return err
 	}
 	if sev == models.BlockSuspend {
-		h.logger.Info("inbox: refused a suspended domain", "domain", domain)
+		h.logger.InfoContext(c.Request().Context(), "inbox: refused a suspended domain", "domain", domain)
+		refused(c, RefusedBlocked)
 		return echo.NewHTTPError(http.StatusForbidden, "this server does not accept activities from "+domain)
 	}
 	return nil
@@ -85,7 +86,8 @@ func (h *Handler) refuseSuspendedAccount(c echo.Context, signer *models.Actor) e
 		return err
 	}
 	if suspended {
-		h.logger.Info("inbox: refused a suspended account", "actor", signer.URI)
+		h.logger.InfoContext(c.Request().Context(), "inbox: refused a suspended account", "actor", signer.URI)
+		refused(c, RefusedBlocked)
 		return echo.NewHTTPError(http.StatusForbidden, "this server does not accept activities from "+signer.URI)
 	}
 	return nil
@@ -108,7 +110,8 @@ func (h *Handler) countInbox(c echo.Context, domain string) error {
 
 func (h *Handler) inboxLimited(c echo.Context, host string, wait time.Duration) error {
 	secs := int(wait/time.Second) + 1
-	h.logger.Info("inbox: rate limited", "host", host, "retry_after", secs)
+	h.logger.InfoContext(c.Request().Context(), "inbox: rate limited", "host", host, "retry_after", secs)
+	refused(c, RefusedRate)
 	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 	return echo.NewHTTPError(http.StatusTooManyRequests, "too many activities from "+host+"; try again in "+strconv.Itoa(secs)+"s")
 }

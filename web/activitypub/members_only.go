@@ -25,7 +25,7 @@ func (h *Handler) fetchedForMember(c echo.Context, groupID int64) bool {
 		}
 		var err error
 		if signer, err = h.auth.Authenticate(ctx, req, nil); err != nil {
-			h.logger.Debug("members-only fetch: signature not verified", "error", err)
+			h.logger.DebugContext(ctx, "members-only fetch: signature not verified", "error", err)
 			return false
 		}
 	}
@@ -34,7 +34,7 @@ func (h *Handler) fetchedForMember(c echo.Context, groupID int64) bool {
 		member, err = models.HasMemberOn(ctx, h.db, groupID, signer.Domain)
 	}
 	if err != nil {
-		h.logger.Error("members-only fetch: membership check", "error", err)
+		h.logger.ErrorContext(ctx, "members-only fetch: membership check", "error", err)
 		return false
 	}
 	return member

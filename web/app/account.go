@@ -93,7 +93,7 @@ func (h *Handler) Login(c echo.Context) error {
 			return err
 		}
 		if !ok {
-			h.logger.Info("login: rate limited", "remote", address, "retry_after", wait.Round(time.Second))
+			h.logger.InfoContext(c.Request().Context(), "login: rate limited", "remote", address, "retry_after", wait.Round(time.Second))
 			d.Error = i18n.Wait("login.error.limited", wait)
 			return h.tooManyTries(c, wait, "login", i18n.Text("login.title"), d)
 		}
@@ -106,7 +106,7 @@ func (h *Handler) Login(c echo.Context) error {
 		if err := h.limits.LoginAccount.Add(r.Context(), accountKey); err != nil {
 			return err
 		}
-		h.logger.Info("login: failed", "remote", address) // for fail2ban and the like; never the name typed
+		h.logger.InfoContext(c.Request().Context(), "login: failed", "remote", address) // for fail2ban and the like; never the name typed
 		d.Error = i18n.Text("login.error.credentials")
 		return h.page(c, http.StatusUnauthorized, "login", i18n.Text("login.title"), d)
 	case errors.Is(err, models.ErrAccountPending):

@@ -126,7 +126,7 @@ func (h *Handler) Signup(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	h.logger.Info("signup", "user", acc.Actor.Username, "pending", pending, "invite", d.Invite != "")
+	h.logger.InfoContext(ctx, "signup", "user", acc.Actor.Username, "pending", pending, "invite", d.Invite != "")
 	if pending {
 		return h.page(c, http.StatusOK, "account_pending", i18n.Text("signup.pending.title"), acc.Actor.Username)
 	}

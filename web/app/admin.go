@@ -241,7 +241,7 @@ func (h *Handler) SaveInstanceSettings(c echo.Context) error {
 		d.Rules, d.TimelinePreview = stored.Rules, stored.TimelinePreview
 		return h.renderAdmin(c, http.StatusUnprocessableEntity, d)
 	}
-	h.logger.Info("instance settings saved", "admin", v.Actor.Username, "signup_mode", d.Mode)
+	h.logger.InfoContext(c.Request().Context(), "instance settings saved", "admin", v.Actor.Username, "signup_mode", d.Mode)
 	return c.Redirect(http.StatusSeeOther, "/admin?done=settings")
 }
 
@@ -255,7 +255,7 @@ func (h *Handler) ApproveSignup(c echo.Context) error {
 	if err != nil {
 		return httperr.Lookup(err, "user")
 	}
-	h.logger.Info("sign-up approved", "admin", v.Actor.Username, "user", acc.Actor.Username)
+	h.logger.InfoContext(c.Request().Context(), "sign-up approved", "admin", v.Actor.Username, "user", acc.Actor.Username)
 	return c.Redirect(http.StatusSeeOther, "/admin?done=approved#users")
 }
 
@@ -287,7 +287,7 @@ func (h *Handler) CreateInvite(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("web: invite: %w", err)
 	}
-	h.logger.Info("invite created", "admin", v.Actor.Username, "invite", inv.ID)
+	h.logger.InfoContext(c.Request().Context(), "invite created", "admin", v.Actor.Username, "invite", inv.ID)
 	return c.Redirect(http.StatusSeeOther, "/admin?done=invite#invites")
 }
 
@@ -300,7 +300,7 @@ func (h *Handler) RevokeInvite(c echo.Context) error {
 	if err := models.RevokeInvite(c.Request().Context(), h.db, c.Param("code")); err != nil {
 		return httperr.Lookup(err, "invite")
 	}
-	h.logger.Info("invite revoked", "admin", v.Actor.Username)
+	h.logger.InfoContext(c.Request().Context(), "invite revoked", "admin", v.Actor.Username)
 	return c.Redirect(http.StatusSeeOther, "/admin?done=revoked#invites")
 }
 

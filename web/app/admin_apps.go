@@ -80,7 +80,7 @@ func (h *Handler) SavePublicSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.logger.Info("instance public settings saved", "admin", v.Actor.Username, "timeline_preview", s.TimelinePreview)
+	h.logger.InfoContext(c.Request().Context(), "instance public settings saved", "admin", v.Actor.Username, "timeline_preview", s.TimelinePreview)
 	return c.Redirect(http.StatusSeeOther, "/admin?done=public#apps")
 }
 
@@ -126,7 +126,7 @@ func (h *Handler) CreateAnnouncement(c echo.Context) error {
 	if f.Error != "" {
 		return h.refuseAnnouncement(c, f)
 	}
-	h.logger.Info("announcement written", "admin", v.Actor.Username, "published", f.Publish)
+	h.logger.InfoContext(c.Request().Context(), "announcement written", "admin", v.Actor.Username, "published", f.Publish)
 	return c.Redirect(http.StatusSeeOther, "/admin?done=announced#announcements")
 }
 

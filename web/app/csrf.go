@@ -155,7 +155,7 @@ func (h *Handler) CheckCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if reason := h.csrfRefusal(c, f); reason != "" {
-			h.logger.Info("csrf: refused", "path", r.URL.Path, "reason", reason, "remote", ratelimit.ClientAddress(r))
+			h.logger.InfoContext(c.Request().Context(), "csrf: refused", "path", r.URL.Path, "reason", reason, "remote", ratelimit.ClientAddress(r))
 			return h.page(c, http.StatusForbidden, "account_csrf", i18n.Text("csrf.title"), nil)
 		}
 		return next(c)

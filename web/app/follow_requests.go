@@ -89,7 +89,7 @@ func (h *Handler) decideFollowRequest(c echo.Context, done string, decide func(c
 	if !decided {
 		done = "gone"
 	} else {
-		h.logger.Info("follow request "+done, "person", v.Actor.Username, "follow", id)
+		h.logger.InfoContext(c.Request().Context(), "follow request "+done, "person", v.Actor.Username, "follow", id)
 	}
 	return c.Redirect(http.StatusSeeOther, "/follow_requests?done="+done)
 }

@@ -253,7 +253,7 @@ func (h *Handler) decideJoinRequest(c echo.Context, done string, decide func(con
 	if !decided {
 		done = "gone"
 	} else {
-		h.logger.Info("join request "+done, "group", g.Actor.Username, "follow", id, "moderator", v.Actor.Username)
+		h.logger.InfoContext(c.Request().Context(), "join request "+done, "group", g.Actor.Username, "follow", id, "moderator", v.Actor.Username)
 	}
 	return c.Redirect(http.StatusSeeOther, groupRefOf(g).Manage+"?done="+done)
 }

@@ -177,7 +177,7 @@ func (h *Handler) moderateAs(c echo.Context, v *models.Account, g *models.Group,
 	} else if err != nil {
 		return fmt.Errorf("web: moderation: %w", err)
 	} else {
-		h.logger.Info("group moderation", "group", g.Actor.Username, "action", done, "moderator", v.Actor.Username)
+		h.logger.InfoContext(ctx, "group moderation", "group", g.Actor.Username, "action", done, "moderator", v.Actor.Username)
 	}
 	return c.Redirect(http.StatusSeeOther, groupRefOf(g).Manage+"?done="+done+"#moderation")
 }

@@ -181,7 +181,7 @@ func (h *Handler) SaveGroupSettings(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("web: group settings: %w", err)
 	}
-	h.logger.Info("group settings saved", "group", g.Actor.Username, "moderator", v.Actor.Username,
+	h.logger.InfoContext(ctx, "group settings saved", "group", g.Actor.Username, "moderator", v.Actor.Username,
 		"members_only", change.MembersOnly, "accepted", accepted)
 	next := groupRefOf(g).Settings + "?saved=1"
 	if accepted > 0 {

@@ -91,7 +91,7 @@ func (h *Handler) Authorize(c echo.Context) error {
 		return h.refuseAuthorization(c, grant, refusal)
 	}
 	if c.FormValue("decision") != "authorize" {
-		h.logger.Info("oauth: denied", "app", grant.App.ID, "account", v.ID)
+		h.logger.InfoContext(ctx, "oauth: denied", "app", grant.App.ID, "account", v.ID)
 		return h.refuseAuthorization(c, grant, oauth.AccessDenied())
 	}
 	code, err := models.IssueCode(ctx, h.db, models.NewCode{AppID: grant.App.ID, AccountID: v.ID,
@@ -99,7 +99,7 @@ func (h *Handler) Authorize(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	h.logger.Info("oauth: authorized", "app", grant.App.ID, "account", v.ID, "scopes", strings.Join(grant.Scopes, " "))
+	h.logger.InfoContext(ctx, "oauth: authorized", "app", grant.App.ID, "account", v.ID, "scopes", strings.Join(grant.Scopes, " "))
 	if grant.OutOfBand() {
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return h.page(c, http.StatusOK, "oauth_code", i18n.Text("oauth.code.title"), codeData{AppName: grant.App.Name, Code: code})

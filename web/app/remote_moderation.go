@@ -51,7 +51,7 @@ func (h *Handler) moderatesRemoteGroup(ctx context.Context, v *models.Account, g
 	}
 	mods, err := h.resolver.GroupModerators(ctx, g.URI)
 	if err != nil {
-		h.logger.Info("web: moderators of a remote group not readable", "group", g.URI, "error", err)
+		h.logger.InfoContext(ctx, "web: moderators of a remote group not readable", "group", g.URI, "error", err)
 		return listed, nil
 	}
 	listed = slices.Contains(mods, h.urls.Actor(v.Actor))
@@ -253,7 +253,7 @@ func (h *Handler) sendRemoteModeration(c echo.Context, done string, act func(ctx
 	} else if err != nil {
 		return fmt.Errorf("web: remote moderation: %w", err)
 	} else {
-		h.logger.Info("remote group moderation sent", "group", g.URI, "action", done, "moderator", v.Actor.Username)
+		h.logger.InfoContext(ctx, "remote group moderation sent", "group", g.URI, "action", done, "moderator", v.Actor.Username)
 	}
 	return c.Redirect(http.StatusSeeOther, remoteModerationPath(g)+"?done="+done)
 }

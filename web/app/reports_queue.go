@@ -259,7 +259,7 @@ func (h *Handler) decideReport(c echo.Context, state, action string) error {
 		return fmt.Errorf("web: decide report: %w", err)
 	}
 	if done != "gone" {
-		h.logger.Info("report "+state, "report", id, "moderator", v.Actor.Username, "group", q.Group != nil)
+		h.logger.InfoContext(ctx, "report "+state, "report", id, "moderator", v.Actor.Username, "group", q.Group != nil)
 	}
 	return c.Redirect(http.StatusSeeOther, q.Path+"?done="+done)
 }

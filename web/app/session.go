@@ -55,7 +55,7 @@ func (h *Handler) setCookie(c echo.Context, name, value string, maxAge time.Dura
 // changes something always gets its session, whatever it Accepts.)
 func skipSession(c echo.Context) bool {
 	r := c.Request()
-	for _, prefix := range []string{"/static/", "/media/", "/healthz", "/api/", "/.well-known/", "/nodeinfo/", "/activities/",
+	for _, prefix := range []string{"/static/", "/media/", "/healthz", "/readyz", "/api/", "/.well-known/", "/nodeinfo/", "/activities/",
 		"/favicon.ico", "/robots.txt", "/manifest.webmanifest", "/oauth/token", "/oauth/revoke"} {
 		if strings.HasPrefix(r.URL.Path, prefix) {
 			return true

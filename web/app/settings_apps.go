@@ -74,6 +74,6 @@ func (h *Handler) RevokeApp(c echo.Context) error {
 	if !had {
 		return echo.NewHTTPError(http.StatusNotFound, "Record not found")
 	}
-	h.logger.Info("oauth: access revoked", "app", id, "account", v.ID)
+	h.logger.InfoContext(c.Request().Context(), "oauth: access revoked", "app", id, "account", v.ID)
 	return c.Redirect(http.StatusSeeOther, "/settings/apps?done=revoked")
 }

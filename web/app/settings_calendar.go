@@ -58,7 +58,7 @@ func (h *Handler) ResetCalendar(c echo.Context) error {
 	if _, err := models.ResetCalendarToken(c.Request().Context(), h.db, v.Actor.ID); err != nil {
 		return err
 	}
-	h.logger.Info("calendar: address reset", "account", v.ID)
+	h.logger.InfoContext(c.Request().Context(), "calendar: address reset", "account", v.ID)
 	return c.Redirect(http.StatusSeeOther, "/settings/calendar?done=reset")
 }
 

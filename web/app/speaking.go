@@ -133,7 +133,7 @@ func (h *Handler) SaveSpeakingSettings(c echo.Context) error {
 	if err := models.SetSpeaking(r.Context(), h.db, g.Actor.ID, models.Speaking{Topics: topics, AllowAnonymous: d.AllowAnonymous}); err != nil {
 		return fmt.Errorf("web: speaking settings: %w", err)
 	}
-	h.logger.Info("speaking settings saved", "group", g.Actor.Username, "moderator", v.Actor.Username,
+	h.logger.InfoContext(c.Request().Context(), "speaking settings saved", "group", g.Actor.Username, "moderator", v.Actor.Username,
 		"topics", len(topics), "anonymous", d.AllowAnonymous)
 	return c.Redirect(http.StatusSeeOther, d.Group.Settings+"/speaking?saved=1")
 }

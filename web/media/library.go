@@ -144,7 +144,7 @@ func (l *Library) put(ctx context.Context, k Kind, enc Encoded) (string, error) 
 func (l *Library) remove(ctx context.Context, keys ...string) {
 	for _, key := range keys {
 		if err := l.store.Delete(context.WithoutCancel(ctx), key); err != nil {
-			l.logger.Warn("media: removing a file", "key", key, "error", err)
+			l.logger.WarnContext(ctx, "media: removing a file", "key", key, "error", err)
 		}
 	}
 }
@@ -157,7 +157,7 @@ func (l *Library) DiscardPhotos(ctx context.Context, ownerID int64, ids []int64)
 	}
 	keys, err := models.DeleteUnattachedMedia(context.WithoutCancel(ctx), l.db, ownerID, ids)
 	if err != nil {
-		l.logger.Warn("media: discarding uploads", "error", err)
+		l.logger.WarnContext(ctx, "media: discarding uploads", "error", err)
 		return // they expire as unattached
 	}
 	l.remove(ctx, keys...)

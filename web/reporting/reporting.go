@@ -114,7 +114,7 @@ func (h *Filer) File(ctx context.Context, v *models.Account, r Request) (*models
 	if err != nil {
 		return nil, err
 	}
-	h.logger.Info("report filed", "report", report.ID, "reporter", v.Actor.Username, "group", groupID != nil,
+	h.logger.InfoContext(ctx, "report filed", "report", report.ID, "reporter", v.Actor.Username, "group", groupID != nil,
 		"forwarded", report.Forwarded)
 	return report, nil
 }
