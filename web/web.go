@@ -59,8 +59,12 @@ type Options struct {
 	// by; time.Now when nil (tests move it on).
 	Clock func() time.Time
 	// MediaDir is the folder uploaded pictures are stored in (photos/,
-	// avatars/ and headers/ under it); empty turns uploads off.
+	// avatars/ and headers/ under it); empty turns uploads off, unless
+	// MediaStore is set.
 	MediaDir string
+	// MediaStore, when set, is where uploads are stored instead of
+	// MediaDir: the one seam for storage other than a folder.
+	MediaStore media.Store
 	// InboxRate is how many activities one remote host may post per
 	// minute; 0 sets no limit (tests and benchmarks).
 	InboxRate int
@@ -102,13 +106,16 @@ func New(opts Options) *echo.Echo {
 	e.HidePort = true
 
 	// What more than one face uses.
-	limits := ratelimit.New(opts.Clock, opts.InboxRate)
+	limits := ratelimit.New(opts.DB, opts.Clock, opts.InboxRate, opts.Logger)
 	blocks := blocklist.New(opts.DB, opts.Clock)
 	composer := compose.New(opts.DB, opts.URLs, opts.Resolver)
 	reports := reporting.New(opts.DB, opts.URLs, opts.Outbox, opts.Resolver, opts.Logger)
 	var library *media.Library
-	if opts.MediaDir != "" {
-		library = media.NewLibrary(opts.DB, media.NewFolder(opts.MediaDir), opts.URLs, opts.Logger)
+	if opts.MediaStore == nil && opts.MediaDir != "" {
+		opts.MediaStore = media.NewFolder(opts.MediaDir)
+	}
+	if opts.MediaStore != nil {
+		library = media.NewLibrary(opts.DB, opts.MediaStore, opts.URLs, opts.Logger)
 	}
 
 	var fetchPost api.PostFetcher // pasted links in search, kept by the inbox

@@ -25,6 +25,7 @@ type Config struct {
 	Protocol     string         // https, or http for local use
 	DatabaseURL  string         // empty: a private cluster under DataDir
 	DataDir      string         // where the private cluster and uploads live
+	MediaDir     string         // uploaded pictures; "": DataDir/media (see mediaFolder)
 	AllowPrivate []netip.Prefix // non-public ranges outgoing federation may reach
 	LogLevel     slog.Level
 	LogFormat    string // text or json
@@ -64,6 +65,7 @@ var settings = []setting{
 	{"VILLAGE_PROTOCOL", "protocol", "https", "scheme of public URLs: https, or http for local use"},
 	{"DATABASE_URL", "database-url", "", "PostgreSQL URL; empty starts a private cluster in DATA_DIR/postgres"},
 	{"VILLAGE_DATA_DIR", "data-dir", "./data", "folder for the private database and uploads; " + fallbackDataDir + " instead of ./data when run as root from a folder the postgres OS user cannot enter"},
+	{"VILLAGE_MEDIA_DIR", "media-dir", "", "folder of uploaded pictures, one for every web process (a shared mount when they run on several machines); empty: DATA_DIR/media"},
 	{"VILLAGE_ALLOW_PRIVATE", "allow-private", "", "comma-separated CIDRs outgoing federation may reach despite being private, e.g. 127.0.0.0/8"},
 	{"VILLAGE_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
 	{"VILLAGE_LOG_FORMAT", "log-format", "text", "text or json"},
@@ -120,6 +122,7 @@ func loadConfig(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) 
 		Protocol:    vals["VILLAGE_PROTOCOL"],
 		DatabaseURL: vals["DATABASE_URL"],
 		DataDir:     vals["VILLAGE_DATA_DIR"],
+		MediaDir:    vals["VILLAGE_MEDIA_DIR"],
 		LogFormat:   vals["VILLAGE_LOG_FORMAT"],
 		given:       given,
 	}

@@ -33,7 +33,7 @@ var rooms = []room{
 	{name: "outbox", packages: []string{"outbox"}, mayUse: []string{"models", "federation", "jsonguard"}},
 	{name: "inbox", packages: []string{"inbox"}, mayUse: []string{"models", "federation", "jsonguard", "outbox"}},
 	{name: "web core", packages: []string{"web/access", "web/blocklist", "web/compose", "web/eventform", "web/helpform", "web/httperr", "web/i18n", "web/media",
-		"web/negotiate", "web/oauth", "web/push", "web/ratelimit", "web/reporting"},
+		"web/metrics", "web/negotiate", "web/oauth", "web/push", "web/ratelimit", "web/reporting"},
 		mayUse: []string{"models", "federation", "jsonguard", "outbox"}},
 	{name: "web/activitypub", packages: []string{"web/activitypub"}, mayUse: []string{"models", "federation", "jsonguard", "inbox", "outbox", "web core"}},
 	{name: "web/api", packages: []string{"web/api"}, mayUse: []string{"models", "federation", "jsonguard", "outbox", "web core"}},

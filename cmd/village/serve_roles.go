@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -62,7 +61,7 @@ func (a *app) newQueue(st *store, urls federation.URLs, userAgent string, out *o
 	cfg := a.cfg
 	// Uploads no post took, and those of deleted posts, are removed once
 	// an hour, and at start.
-	library := media.NewLibrary(st.pool, media.NewFolder(filepath.Join(st.dataDir, "media")), urls, a.logger)
+	library := media.NewLibrary(st.pool, media.NewFolder(mediaFolder(cfg, st.dataDir)), urls, a.logger)
 	cleanup := delivery.PeriodicTask{Name: "media-cleanup", Every: media.CleanupEvery, Run: func(ctx context.Context) error {
 		n, err := library.Cleanup(ctx, time.Now())
 		if n > 0 {
@@ -127,7 +126,7 @@ func (a *app) webHandler(ctx context.Context, st *store, urls federation.URLs, c
 		DB: st.pool, Logger: a.logger, URLs: urls, Version: Version,
 		Auth: auth, Resolver: resolver, Outbox: out, Fetcher: client,
 		Inbox:     inbox.New(st.pool, urls, resolver, out, auth, a.logger),
-		MediaDir:  filepath.Join(st.dataDir, "media"),
+		MediaDir:  mediaFolder(cfg, st.dataDir),
 		InboxRate: cfg.InboxRate,
 		// Mastodon's secure mode: documents only for signed fetches.
 		AuthorizedFetch: cfg.AuthorizedFetch,

@@ -29,9 +29,10 @@
 // does not POST: it snoozes until the pause ends, and when it ends one job
 // probes the host while the others keep waiting.
 //
-// Slow or dead hosts never hold up healthy ones: within one process at most
-// Options.PerHost POSTs go to one host at a time (up to Options.MaxPerHost
-// to a host that answers slowly but well: see hostPace), and a job that
+// Slow or dead hosts never hold up healthy ones: across every worker
+// process on the database at most Options.PerHost POSTs go to one host at a
+// time (up to Options.MaxPerHost to a host that answers slowly but well:
+// see hostPace; the slots are rows of delivery_slots), and a job that
 // cannot get one of its host's slots quickly snoozes briefly instead of
 // holding a worker; a POST left unanswered for a second gives its worker
 // back while it waits out its Timeout (see Options.Workers).
@@ -92,13 +93,17 @@ const (
 	sideQueuePollInterval = time.Second
 )
 
-// Per-host limits within the process.
+// Per-host limits.
 const (
 	// slotWait is how long a job waits for one of its host's PerHost slots
 	// before it snoozes; a POST to a healthy host takes far less.
 	slotWait = 250 * time.Millisecond
 	// slotSnooze is the base of that snooze (jittered up to twice as long).
 	slotSnooze = 500 * time.Millisecond
+	// slotLeaseMargin is added to a job's time limit for the lease of its
+	// host slot: a POST never outlives its job, so only a killed process
+	// leaves a slot to run out.
+	slotLeaseMargin = 10 * time.Second
 )
 
 // Options configure a Queue. Zero values take the defaults.
@@ -115,8 +120,8 @@ type Options struct {
 	// waits, so hosts that never answer cannot occupy every worker; River
 	// runs up to 8·Workers jobs to leave room for such waits. Default 50.
 	Workers int
-	// PerHost is how many POSTs may go to one host (host:port) at once in
-	// this process. Default 4.
+	// PerHost is how many POSTs may go to one host (host:port) at once,
+	// counted across every process on the database. Default 4.
 	PerHost int
 	// MaxPerHost is how many POSTs may go at once to a host whose recent
 	// answers are slow but successful (see hostPace); never fewer than
@@ -239,7 +244,7 @@ func New(pool *pgxpool.Pool, opts Options) (*Queue, error) {
 		retry:   &RetryPolicy{Base: opts.RetryBase},
 		pause:   newPauseRule(opts),
 	}
-	q.hosts = newHostSlots(q.pace)
+	q.hosts = newHostSlots(pool, q.pace, opts.jobTimeout()+slotLeaseMargin, q.log)
 	q.transport = newTransport(q.guard, opts)
 	q.http = &http.Client{
 		Transport: q.transport,

@@ -16,8 +16,9 @@ import (
 // timeout, 408, 429 or 5xx), or that has not answered yet, gets PerHost:
 // a failing host is never pressed harder.
 //
-// Like the slots themselves, this is per process: each process paces the
-// hosts it delivers to by what it saw of them.
+// The pace is per process: each process computes a host's limit from what
+// it saw of it; the slots that limit counts are shared by all (hostSlots),
+// so that adding processes does not add POSTs in flight.
 const (
 	slowHostRate = 30 // POSTs a second a slow host is allowed to reach
 	// paceWeight is the weight of the newest answer in a host's latency

@@ -102,12 +102,17 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 		return err
 	}
 
-	// A paused host gets no POST: the job waits for the pause to end,
-	// spending no attempt. When it has ended, one job probes the host.
-	h, err := models.DeliveryHostByName(ctx, q.pool, host)
+	// One round trip takes a slot of the host if one is free and reads its
+	// health.
+	release, ok, h, err := q.hosts.acquireWithHealth(ctx, host)
 	if err != nil {
 		return fmt.Errorf("delivery: %w", err)
 	}
+	if ok {
+		defer release()
+	}
+	// A paused host gets no POST: the job waits for the pause to end,
+	// spending no attempt. When it has ended, one job probes the host.
 	if h.Paused(time.Now()) {
 		q.outcome(HostPaused)
 		return snoozeUntil(*h.PausedUntil)
@@ -134,12 +139,15 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 		}
 	}
 
-	release, ok := q.hosts.acquire(ctx, host, 0)
 	if !ok {
 		// The host's slots are taken: wait a little for one without
 		// holding an active slot, then make room for other hosts' jobs.
 		active.give()
-		if release, ok = q.hosts.acquire(ctx, host, slotWait); !ok {
+		release, ok, err = q.hosts.acquire(ctx, host, slotWait)
+		if err != nil {
+			return fmt.Errorf("delivery: %w", err)
+		}
+		if !ok {
 			if ctx.Err() != nil {
 				return fmt.Errorf("delivery: %w", ctx.Err())
 			}
@@ -150,8 +158,6 @@ func (q *Queue) deliver(ctx context.Context, job *river.Job[Args]) error {
 		if err := active.take(ctx); err != nil {
 			return fmt.Errorf("delivery: %w", err)
 		}
-	} else {
-		defer release()
 	}
 
 	sent := time.Now()

@@ -10,10 +10,11 @@ import (
 
 // actorDocTTL is how long a local actor's serialized document is served
 // from memory at most. Changes made through this server drop every copy
-// at once (any request that may write does), and so do moderation actions
-// taken with the command line, which the server hears of through
-// PostgreSQL (Options.Changes); the limit covers a change it missed while
-// its listening connection was down.
+// at once (any request that may write does), and so do changes made by
+// another process or the command line, which the server hears of through
+// PostgreSQL (Options.Changes: moderation actions, and triggers on the
+// tables an actor document is made of, migration 033); the limit covers a
+// change it missed while its listening connection was down.
 const actorDocTTL = 30 * time.Second
 
 // actorDocMaxEntries bounds the cache: past it, it starts afresh.

@@ -98,7 +98,11 @@ func (h *Handler) countInbox(c echo.Context, domain string) error {
 	if h.limits.Inbox == nil {
 		return nil
 	}
-	if ok, wait := h.limits.Inbox.Take(domain); !ok {
+	ok, wait, err := h.limits.Inbox.Take(c.Request().Context(), domain)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return h.inboxLimited(c, domain, wait)
 	}
 	return nil

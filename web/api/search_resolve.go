@@ -33,7 +33,7 @@ func (h *Handler) postByAddress(c echo.Context, address string) (*models.Post, e
 		return nil, models.ErrNotFound // visitors find only what is here
 	}
 	if h.limits != nil {
-		if err := h.limits.Resolve(acc.ID); err != nil {
+		if err := h.limits.Resolve(ctx, acc.ID); err != nil {
 			var limited *ratelimit.Error
 			if errors.As(err, &limited) {
 				return nil, apiLimited(c, limited)

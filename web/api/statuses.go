@@ -116,8 +116,12 @@ func (h *Handler) CreateStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.limits.Post(currentAccount(c).ID); err != nil {
-		return apiLimited(c, err.(*ratelimit.Error))
+	if err := h.limits.Post(ctx, currentAccount(c).ID); err != nil {
+		var limited *ratelimit.Error
+		if !errors.As(err, &limited) {
+			return err
+		}
+		return apiLimited(c, limited)
 	}
 	html, tags, mentions := h.composer.Render(ctx, f.Status)
 	pub := outbox.Publication{Author: me, Mentions: mentions, MediaIDs: f.mediaIDs, Poll: poll, Post: &models.Post{

@@ -88,7 +88,11 @@ func (h *Handler) Login(c echo.Context) error {
 		lim *ratelimit.Limiter
 		key string
 	}{{h.limits.LoginAddress, address}, {h.limits.LoginAccount, accountKey}} {
-		if ok, wait := l.lim.Allow(l.key); !ok {
+		ok, wait, err := l.lim.Allow(r.Context(), l.key)
+		if err != nil {
+			return err
+		}
+		if !ok {
 			h.logger.InfoContext(c.Request().Context(), "login: rate limited", "remote", address, "retry_after", wait.Round(time.Second))
 			d.Error = i18n.Wait("login.error.limited", wait)
 			return h.tooManyTries(c, wait, "login", i18n.Text("login.title"), d)
@@ -96,8 +100,12 @@ func (h *Handler) Login(c echo.Context) error {
 	}
 	switch err := cred.Check(password); {
 	case errors.Is(err, models.ErrBadCredentials):
-		h.limits.LoginAddress.Add(address)
-		h.limits.LoginAccount.Add(accountKey)
+		if err := h.limits.LoginAddress.Add(r.Context(), address); err != nil {
+			return err
+		}
+		if err := h.limits.LoginAccount.Add(r.Context(), accountKey); err != nil {
+			return err
+		}
 		h.logger.InfoContext(c.Request().Context(), "login: failed", "remote", address) // for fail2ban and the like; never the name typed
 		d.Error = i18n.Text("login.error.credentials")
 		return h.page(c, http.StatusUnauthorized, "login", i18n.Text("login.title"), d)
@@ -110,7 +118,9 @@ func (h *Handler) Login(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	h.limits.LoginAccount.Reset(accountKey)
+	if err := h.limits.LoginAccount.Reset(r.Context(), accountKey); err != nil {
+		return err
+	}
 	if err := h.startSession(c, cred.AccountID); err != nil {
 		return err
 	}

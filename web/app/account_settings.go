@@ -152,7 +152,11 @@ func (h *Handler) ChangePassword(c echo.Context) error {
 		return err
 	}
 	key := "account:" + strconv.FormatInt(v.ID, 10)
-	if ok, wait := h.limits.LoginAccount.Allow(key); !ok {
+	ok, wait, err := h.limits.LoginAccount.Allow(r.Context(), key)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		d.PasswordErrors["current_password"] = i18n.Wait("login.error.limited", wait)
 		return h.tooManyTries(c, wait, "settings", i18n.Text("settings.title"), d)
 	}
@@ -172,7 +176,9 @@ func (h *Handler) ChangePassword(c echo.Context) error {
 	}
 	err = models.ChangePassword(r.Context(), h.db, v.ID, current, next)
 	if errors.Is(err, models.ErrWrongPassword) {
-		h.limits.LoginAccount.Add(key)
+		if err := h.limits.LoginAccount.Add(r.Context(), key); err != nil {
+			return err
+		}
 		d.PasswordErrors["current_password"] = i18n.Text("settings.error.current_wrong")
 		return h.page(c, http.StatusUnprocessableEntity, "settings", i18n.Text("settings.title"), d)
 	}

@@ -83,11 +83,14 @@ func (h *Handler) Signup(c echo.Context) error {
 		Errors:      map[string]string{},
 	}
 	address := ratelimit.ClientAddress(r)
-	if ok, wait := h.limits.Signup.Allow(address); !ok {
-		d.Error = i18n.Wait("signup.error.limited", wait)
-		return h.tooManyTries(c, wait, "signup", i18n.Text("signup.title"), d)
+	if err := h.limits.Signup.Take(ctx, "sign-ups", address); err != nil {
+		var limited *ratelimit.Error
+		if !errors.As(err, &limited) {
+			return err
+		}
+		d.Error = i18n.Wait("signup.error.limited", limited.Wait)
+		return h.tooManyTries(c, limited.Wait, "signup", i18n.Text("signup.title"), d)
 	}
-	h.limits.Signup.Add(address)
 	if mode == models.SignupInvite && d.Invite == "" {
 		d.Closed = true
 		return h.page(c, http.StatusForbidden, "signup", i18n.Text("signup.title"), d)

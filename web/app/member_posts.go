@@ -84,8 +84,12 @@ func (h *Handler) CreatePost(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return h.composeAgain(c, v, f, parent)
 	}
-	if err := h.limits.Post(v.ID); err != nil {
-		return h.postLimited(c, v, f, parent, err.(*ratelimit.Error))
+	if err := h.limits.Post(ctx, v.ID); err != nil {
+		var limited *ratelimit.Error
+		if !errors.As(err, &limited) {
+			return err
+		}
+		return h.postLimited(c, v, f, parent, limited)
 	}
 	html, tags, mentions := h.composer.Render(ctx, body)
 	if f.Private && parent == nil && !namesSomeone(mentions) {

@@ -24,7 +24,7 @@ func (h *Handler) pastedPost(c echo.Context, v *models.Account, address string) 
 		p, err = models.PostByURL(ctx, h.db, address)
 	}
 	if errors.Is(err, models.ErrNotFound) && h.fetchPost != nil && !h.urls.IsLocal(address) {
-		if h.limits != nil && h.limits.Resolve(v.ID) != nil {
+		if h.limits != nil && h.limits.Resolve(ctx, v.ID) != nil {
 			return nil, nil // past her limit: the words are searched instead
 		}
 		p, err = h.fetchPost(ctx, address)

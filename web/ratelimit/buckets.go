@@ -1,79 +1,85 @@
 package ratelimit
 
 import (
-	"math"
+	"context"
+	"fmt"
 	"sync"
 	"time"
+
+	"github.com/village-social/village/models"
 )
 
-// TokenBuckets is a token bucket per key: each key may spend up to burst
-// at once, refilled at rate per second.
+// TokenBuckets is a token bucket per key, shared by every process on the
+// database: each key may spend up to burst at once, refilled at rate per
+// second. Take is one statement (models.TakeRateToken). Wait, asked before
+// a request is worth that statement, answers from what this process last
+// heard of the key: a bucket seen empty stays empty at least until it
+// refills, whatever other processes take meanwhile, so the hint never
+// refuses what the shared count would allow.
 type TokenBuckets struct {
-	rate  float64
-	burst float64
-	now   func() time.Time
+	db     models.DB
+	bucket models.RateBucket
+	now    func() time.Time
+	sweep  *sweeper
 
-	mu      sync.Mutex
-	buckets map[string]*bucket
+	mu    sync.Mutex
+	empty map[string]time.Time // keys seen without a token, until their next one
 }
 
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
+// maxHints bounds the memory of empty buckets: past it, those refilled
+// are dropped, and if none, all.
+const maxHints = 100_000
 
-// NewTokenBuckets refills rate tokens a second, up to burst, going by now.
-func NewTokenBuckets(rate float64, burst int, now func() time.Time) *TokenBuckets {
-	return &TokenBuckets{rate: rate, burst: float64(burst), now: now, buckets: map[string]*bucket{}}
-}
-
-// refill brings key's bucket up to now; the caller holds mu.
-func (b *TokenBuckets) refill(key string, now time.Time) *bucket {
-	bk := b.buckets[key]
-	if bk == nil {
-		if len(b.buckets) >= maxKeys {
-			b.sweep(now)
-		}
-		bk = &bucket{tokens: b.burst, last: now}
-		b.buckets[key] = bk
-		return bk
-	}
-	if elapsed := now.Sub(bk.last).Seconds(); elapsed > 0 {
-		bk.tokens = math.Min(b.burst, bk.tokens+elapsed*b.rate)
-		bk.last = now
-	}
-	return bk
-}
-
-// sweep forgets full buckets, which are the same as no bucket.
-func (b *TokenBuckets) sweep(now time.Time) {
-	for k, bk := range b.buckets {
-		if bk.tokens+now.Sub(bk.last).Seconds()*b.rate >= b.burst {
-			delete(b.buckets, k)
-		}
-	}
-}
-
-// Wait is how long until key has a token (0: it has one now); it spends nothing.
+// Wait is how long until key has a token as far as this process knows (0:
+// it may have one now); it spends nothing and asks nothing of the database.
 func (b *TokenBuckets) Wait(key string) time.Duration {
+	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	bk := b.refill(key, b.now())
-	if bk.tokens >= 1 {
+	until, ok := b.empty[key]
+	if !ok {
 		return 0
 	}
-	return time.Duration((1 - bk.tokens) / b.rate * float64(time.Second))
+	if !now.Before(until) {
+		delete(b.empty, key)
+		return 0
+	}
+	return until.Sub(now)
 }
 
 // Take spends one of key's tokens; it reports false, with the wait, when
 // there is none.
-func (b *TokenBuckets) Take(key string) (bool, time.Duration) {
+func (b *TokenBuckets) Take(ctx context.Context, key string) (bool, time.Duration, error) {
+	now := b.now()
+	granted, left, err := models.TakeRateToken(ctx, b.db, b.bucket, key, now)
+	if err != nil {
+		return false, 0, fmt.Errorf("ratelimit: %w", err)
+	}
+	var wait time.Duration
+	if left < 1 {
+		wait = time.Duration((1 - left) / b.bucket.Rate * float64(time.Second))
+		b.hint(key, now.Add(wait), now)
+	}
+	b.sweep.maybe(ctx, now)
+	if !granted {
+		return false, wait, nil
+	}
+	return true, 0, nil
+}
+
+// hint remembers that key has no token until until.
+func (b *TokenBuckets) hint(key string, until, now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	bk := b.refill(key, b.now())
-	if bk.tokens < 1 {
-		return false, time.Duration((1 - bk.tokens) / b.rate * float64(time.Second))
+	if len(b.empty) >= maxHints {
+		for k, u := range b.empty {
+			if !now.Before(u) {
+				delete(b.empty, k)
+			}
+		}
+		if len(b.empty) >= maxHints {
+			clear(b.empty)
+		}
 	}
-	bk.tokens--
-	return true, 0
+	b.empty[key] = until
 }

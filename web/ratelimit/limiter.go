@@ -1,100 +1,72 @@
 // Package ratelimit counts what people and other servers send, so that one
-// of them cannot drown the instance: failed log-ins and sign-ups, posts and
-// inbox POSTs. The counts live in memory, owned by the server that made them,
-// and go by its clock, which tests move on.
+// of them cannot drown the instance: failed log-ins and sign-ups, posts,
+// fetches a search asks for, and inbox POSTs. The counts live in
+// PostgreSQL (models.TakeRateEvent, models.TakeRateToken), so that every
+// web process on one database counts against the same allowance, and go
+// by the server's clock, which tests move on.
 package ratelimit
 
 import (
+	"context"
 	"fmt"
 	"math"
-	"sync"
 	"time"
+
+	"github.com/village-social/village/models"
 )
 
 // Limiter counts events (failed log-ins, sign-ups, posts) per key in a
 // sliding window and refuses a key once it has had its limit of them in that
-// window. A restart forgets the counts, which costs an attacker a restart of
-// ours per window, not a bypass.
+// window. The counts are in an UNLOGGED table: a crash of PostgreSQL
+// forgets them, which costs an attacker a crash of ours per window, not a
+// bypass.
 type Limiter struct {
-	limit  int
-	window time.Duration
+	db     models.DB
+	window models.RateWindow
 	now    func() time.Time
-
-	mu     sync.Mutex
-	events map[string][]time.Time // each key's events in the window, oldest first
-	swept  time.Time
-}
-
-// maxKeys bounds memory under a flood of distinct keys: past it, keys whose
-// events have all left the window are swept.
-const maxKeys = 100_000
-
-// NewLimiter allows limit events per key in each window, going by now.
-func NewLimiter(limit int, window time.Duration, now func() time.Time) *Limiter {
-	return &Limiter{limit: limit, window: window, now: now, events: map[string][]time.Time{}}
-}
-
-// recent drops a key's events older than the window; the caller holds mu.
-func (l *Limiter) recent(key string, now time.Time) []time.Time {
-	ev := l.events[key]
-	i := 0
-	for i < len(ev) && !now.Before(ev[i].Add(l.window)) {
-		i++
-	}
-	ev = ev[i:]
-	if len(ev) == 0 {
-		delete(l.events, key)
-		return nil
-	}
-	l.events[key] = ev
-	return ev
+	sweep  *sweeper
 }
 
 // Allow reports whether key may try again, and if not, how long until it may.
-func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	ev := l.recent(key, now)
-	if len(ev) < l.limit {
-		return true, 0
+func (l *Limiter) Allow(ctx context.Context, key string) (ok bool, retryAfter time.Duration, err error) {
+	wait, err := models.RateWindowWait(ctx, l.db, l.window, key, l.now())
+	if err != nil {
+		return false, 0, fmt.Errorf("ratelimit: %w", err)
 	}
-	// The oldest event that keeps the count at the limit must leave the window.
-	return false, ev[len(ev)-l.limit].Add(l.window).Sub(now)
+	return wait == 0, wait, nil
 }
 
 // Add counts one event against key.
-func (l *Limiter) Add(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+func (l *Limiter) Add(ctx context.Context, key string) error {
 	now := l.now()
-	if len(l.events) >= maxKeys && now.Sub(l.swept) >= l.window/10 {
-		for k := range l.events {
-			l.recent(k, now)
-		}
-		l.swept = now
+	if err := models.AddRateEvent(ctx, l.db, l.window, key, now); err != nil {
+		return fmt.Errorf("ratelimit: %w", err)
 	}
-	ev := append(l.recent(key, now), now)
-	if len(ev) > l.limit {
-		ev = ev[len(ev)-l.limit:] // more than limit never changes a decision
-	}
-	l.events[key] = ev
+	l.sweep.maybe(ctx, now)
+	return nil
 }
 
 // Reset forgets key's events (a successful log-in clears its account's).
-func (l *Limiter) Reset(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.events, key)
+func (l *Limiter) Reset(ctx context.Context, key string) error {
+	if err := models.ResetRateEvents(ctx, l.db, l.window, key); err != nil {
+		return fmt.Errorf("ratelimit: %w", err)
+	}
+	return nil
 }
 
 // Take counts one event of key, or refuses it with an *Error naming what
-// was limited.
-func (l *Limiter) Take(what, key string) error {
-	if ok, wait := l.Allow(key); !ok {
-		return &Error{What: what, Limit: l.limit, Window: l.window, Wait: wait}
+// was limited; checking and counting are one statement, so two processes
+// cannot both take the last event.
+func (l *Limiter) Take(ctx context.Context, what, key string) error {
+	now := l.now()
+	ok, wait, err := models.TakeRateEvent(ctx, l.db, l.window, key, now)
+	if err != nil {
+		return fmt.Errorf("ratelimit: %w", err)
 	}
-	l.Add(key)
+	if !ok {
+		return &Error{What: what, Limit: l.window.Limit, Window: l.window.Window, Wait: wait}
+	}
+	l.sweep.maybe(ctx, now)
 	return nil
 }
 

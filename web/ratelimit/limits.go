@@ -1,12 +1,16 @@
 package ratelimit
 
 import (
+	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/village-social/village/models"
 )
 
 // The instance's limits. A person's account is guarded tightly; an address
@@ -33,7 +37,8 @@ const (
 
 // Limits are the limiters one server shares between its faces: the web app
 // and the client API count posts together, the inboxes count per host.
-// (Reports are counted in the database, with the report:
+// Every web process on the database shares them too: the counts are in
+// PostgreSQL. (Reports are counted in the database, with the report:
 // models.CreateReport.)
 type Limits struct {
 	Posts        *Limiter      // per account
@@ -44,32 +49,42 @@ type Limits struct {
 	Signup       *Limiter      // sign-up attempts per client address
 }
 
-// New makes the limiters; inboxPerMinute 0 leaves the inboxes unlimited
-// (the binary always sets it: VILLAGE_INBOX_RATE, default DefaultInboxRate).
-func New(now func() time.Time, inboxPerMinute int) *Limits {
+// New makes the limiters, counting in db; inboxPerMinute 0 leaves the
+// inboxes unlimited (the binary always sets it: VILLAGE_INBOX_RATE,
+// default DefaultInboxRate).
+func New(db models.DB, now func() time.Time, inboxPerMinute int, logger *slog.Logger) *Limits {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	sweep := &sweeper{db: db, logger: logger}
+	limiter := func(name string, limit int, window time.Duration) *Limiter {
+		return &Limiter{db: db, now: now, sweep: sweep,
+			window: models.RateWindow{Name: name, Limit: limit, Window: window}}
+	}
 	l := &Limits{
-		Posts:        NewLimiter(PostsPerAccount, PostWindow, now),
-		Resolves:     NewLimiter(ResolvesPerAccount, ResolveWindow, now),
-		LoginAccount: NewLimiter(loginAccountFailures, loginWindow, now),
-		LoginAddress: NewLimiter(loginAddressFailures, loginWindow, now),
-		Signup:       NewLimiter(signupsPerAddress, signupWindow, now),
+		Posts:        limiter("posts", PostsPerAccount, PostWindow),
+		Resolves:     limiter("resolves", ResolvesPerAccount, ResolveWindow),
+		LoginAccount: limiter("login-account", loginAccountFailures, loginWindow),
+		LoginAddress: limiter("login-address", loginAddressFailures, loginWindow),
+		Signup:       limiter("signup", signupsPerAddress, signupWindow),
 	}
 	if inboxPerMinute > 0 {
-		l.Inbox = NewTokenBuckets(float64(inboxPerMinute)/60, inboxPerMinute, now)
+		l.Inbox = &TokenBuckets{db: db, now: now, sweep: sweep, empty: map[string]time.Time{},
+			bucket: models.RateBucket{Name: "inbox", Rate: float64(inboxPerMinute) / 60, Burst: inboxPerMinute}}
 	}
 	return l
 }
 
 // Post counts a post or comment by an account (web form or API); past
 // PostsPerAccount in PostWindow it returns an *Error.
-func (l *Limits) Post(accountID int64) error {
-	return l.Posts.Take("posts", strconv.FormatInt(accountID, 10))
+func (l *Limits) Post(ctx context.Context, accountID int64) error {
+	return l.Posts.Take(ctx, "posts", strconv.FormatInt(accountID, 10))
 }
 
 // Resolve counts a fetch a member's search asks of another server; past
 // ResolvesPerAccount in ResolveWindow it returns an *Error.
-func (l *Limits) Resolve(accountID int64) error {
-	return l.Resolves.Take("searches that fetch", strconv.FormatInt(accountID, 10))
+func (l *Limits) Resolve(ctx context.Context, accountID int64) error {
+	return l.Resolves.Take(ctx, "searches that fetch", strconv.FormatInt(accountID, 10))
 }
 
 // ClientAddress names the client for rate limits. X-Forwarded-For is
