@@ -197,9 +197,7 @@ func TestABalancedInstanceOfTwoWebAndTwoWorkerProcessesBehavesAsOne(t *testing.T
 		}
 	})
 
-	// What the shared part of issue 17 brings, not on main yet.
 	t.Run("a log-in rate limit trips at the same count whichever process answers", func(t *testing.T) {
-		t.Skip("TODO(shared): remove this Skip once the log-in limits kept in PostgreSQL are on main (today each process counts its own)")
 		a.Admin("admin", "user", "create", "bob", "--password", "password-bob")
 		// Five wrong passwords, spread over both web processes, then the
 		// right one on the process that saw fewer: refused, as on one.

@@ -2,6 +2,7 @@
 # Back up Village: the database and the uploads (see README: Deployment).
 set -eu
 : "${DATABASE_URL:?}" "${VILLAGE_DATA_DIR:?}" "${BACKUP_DIR:?}"
-mkdir -p "$BACKUP_DIR" "$VILLAGE_DATA_DIR/media"   # media/ appears with the first upload
+media="${VILLAGE_MEDIA_DIR:-$VILLAGE_DATA_DIR/media}"
+mkdir -p "$BACKUP_DIR" "$media"   # the folder appears with the first upload
 pg_dump --format=custom --file="$BACKUP_DIR/village.dump" "$DATABASE_URL"
-tar -C "$VILLAGE_DATA_DIR" -cf "$BACKUP_DIR/media.tar" media
+tar -C "$media" -cf "$BACKUP_DIR/media.tar" .

@@ -4,5 +4,6 @@
 set -eu
 : "${DATABASE_URL:?}" "${VILLAGE_DATA_DIR:?}" "${BACKUP_DIR:?}"
 pg_restore --no-owner --no-privileges --exit-on-error --dbname="$DATABASE_URL" "$BACKUP_DIR/village.dump"
-mkdir -p "$VILLAGE_DATA_DIR"
-tar -C "$VILLAGE_DATA_DIR" -xf "$BACKUP_DIR/media.tar"
+media="${VILLAGE_MEDIA_DIR:-$VILLAGE_DATA_DIR/media}"
+mkdir -p "$media"
+tar -C "$media" -xf "$BACKUP_DIR/media.tar"
