@@ -30,10 +30,6 @@ build:
 # of cmd/village/browsertests, its own test binary.
 TEST_PROCS    ?= 4
 TEST_PARALLEL ?= 4
-# cmd/village's end-to-end tests alone get more: many of them mostly wait
-# (on other instances, on River's rescuer), and with four places they were
-# the last to finish, alone on the machine for two minutes.
-TEST_E2E_PARALLEL ?= 6
 # go test starts packages in the order named: the three long ones first
 # (cmd/village's end-to-end tests, the browser tests beside them, web), and
 # the short ones one after another in the fourth place.
@@ -56,7 +52,7 @@ test: prereqs-test vet fmt-check
 	@mkdir -p test-artifacts; rm -f test-artifacts/checks.rc; \
 	( nice -n 10 $(MAKE) --no-print-directory staticcheck fuzz >test-artifacts/checks.log 2>&1; \
 	  echo $$? >test-artifacts/checks.rc ) & \
-	VILLAGE_TEST_E2E_PARALLEL=$(TEST_E2E_PARALLEL) $(GO) run ./internal/testsummary -json test-artifacts/go-test.json -- \
+	$(GO) run ./internal/testsummary -json test-artifacts/go-test.json -- \
 		-count=1 -timeout 20m -p $(TEST_PROCS) -parallel $(TEST_PARALLEL) -tags "$(TEST_TAGS)" $(TEST_PACKAGES); \
 	tests=$$?; wait; \
 	echo "--- staticcheck and fuzz (run beside the tests):"; cat test-artifacts/checks.log; \

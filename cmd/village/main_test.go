@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
-	"fmt"
-	"os"
 	"testing"
 
 	"github.com/village-social/village/internal/testenv"
@@ -17,21 +14,7 @@ import (
 // (127.0.0.N with a port picked at start). Not on 127.0.0.1: every outgoing
 // connection takes its source port there, and one could take an
 // instance's port before the instance listens on it.
-//
-// VILLAGE_TEST_E2E_PARALLEL, when set, overrides -parallel for this package
-// alone: `make test` gives these tests more places than the other
-// packages', because many of them mostly wait (for another instance, for
-// River's rescuer) and they are the last to finish.
-func TestMain(m *testing.M) {
-	flag.Parse()
-	if n := os.Getenv("VILLAGE_TEST_E2E_PARALLEL"); n != "" {
-		if err := flag.Set("test.parallel", n); err != nil {
-			fmt.Fprintf(os.Stderr, "VILLAGE_TEST_E2E_PARALLEL: %v\n", err)
-			os.Exit(2)
-		}
-	}
-	testenv.Run(m)
-}
+func TestMain(m *testing.M) { testenv.Run(m) }
 
 // runVillage runs the command line in-process with only the given
 // environment, and returns its exit code and output.
