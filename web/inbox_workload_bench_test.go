@@ -145,22 +145,6 @@ func (w *workload) signed(b *testing.B, path, actor string, activity map[string]
 	return req, body
 }
 
-// createNote is author's Create{Note} i addressed to and mentioning the
-// actor at target (a person or a group), as Mastodon sends it.
-func createNote(author, target, name string, i int) map[string]any {
-	noteURI := fmt.Sprintf("%s/statuses/%d", author, i)
-	published := time.Now().UTC().Format(time.RFC3339)
-	to := []string{"https://www.w3.org/ns/activitystreams#Public"}
-	cc := []string{author + "/followers", target}
-	return map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
-		"id": noteURI + "/activity", "type": "Create", "actor": author, "published": published, "to": to, "cc": cc,
-		"object": map[string]any{"id": noteURI, "type": "Note", "attributedTo": author, "published": published,
-			"url": noteURI, "to": to, "cc": cc, "sensitive": false,
-			"content": `<p><span class="h-card"><a href="` + target + `" class="u-url mention">@<span>` + name +
-				`</span></a></span> anyone know a pediatrician near Prospect Park? Ours is retiring.</p>`,
-			"tag": []any{map[string]any{"type": "Mention", "href": target, "name": "@" + name}}}}
-}
-
 // run POSTs the requests from workloadSenders connections with Village on
 // one core, and reports the rate, p50 and p99.
 func (w *workload) run(b *testing.B, reqs []*http.Request, bodies [][]byte) float64 {
@@ -205,7 +189,7 @@ func benchMention(b *testing.B, inboxRate int) {
 	reqs, bodies := make([]*http.Request, b.N), make([][]byte, b.N)
 	for i := range reqs {
 		author := w.authors[i%len(w.authors)]
-		reqs[i], bodies[i] = w.signed(b, "/users/"+memberName+"/inbox", author, createNote(author, member, memberName, i))
+		reqs[i], bodies[i] = w.signed(b, "/users/"+memberName+"/inbox", author, testenv.MentioningCreate(author, member, memberName, i))
 	}
 	rate := w.run(b, reqs, bodies)
 	if n := w.count(ctx, b, `SELECT count(*) FROM posts p JOIN notifications n ON n.post_id = p.id AND n.type = $1`,
@@ -224,7 +208,7 @@ func BenchmarkInboxWorkloadGroup(b *testing.B) {
 	reqs, bodies := make([]*http.Request, b.N), make([][]byte, b.N)
 	for i := range reqs {
 		author := w.authors[i%len(w.authors)]
-		reqs[i], bodies[i] = w.signed(b, "/groups/"+groupName+"/inbox", author, createNote(author, w.groupURI, groupName, i))
+		reqs[i], bodies[i] = w.signed(b, "/groups/"+groupName+"/inbox", author, testenv.MentioningCreate(author, w.groupURI, groupName, i))
 	}
 	rate := w.run(b, reqs, bodies)
 	if n := w.count(ctx, b, `SELECT count(*) FROM posts WHERE group_id IS NOT NULL`); n != b.N {

@@ -66,7 +66,7 @@ func BenchmarkBalancer(b *testing.B) {
 				for i := range reqs {
 					sent++
 					author := authors[sent%len(authors)]
-					body, err := json.Marshal(createNote(author, alice, "alice", sent))
+					body, err := json.Marshal(testenv.MentioningCreate(author, alice, "alice", sent))
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -136,22 +136,6 @@ func storeAuthors(b *testing.B, databaseURL string, pub *rsa.PublicKey) []string
 		out = append(out, uri)
 	}
 	return out
-}
-
-// createNote is author's Create{Note} number i, public, mentioning the
-// actor at target, as Mastodon sends it.
-func createNote(author, target, name string, i int) map[string]any {
-	noteURI := fmt.Sprintf("%s/statuses/%d", author, i)
-	published := time.Now().UTC().Format(time.RFC3339)
-	to := []string{"https://www.w3.org/ns/activitystreams#Public"}
-	cc := []string{author + "/followers", target}
-	return map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
-		"id": noteURI + "/activity", "type": "Create", "actor": author, "published": published, "to": to, "cc": cc,
-		"object": map[string]any{"id": noteURI, "type": "Note", "attributedTo": author, "published": published,
-			"url": noteURI, "to": to, "cc": cc,
-			"content": `<p><span class="h-card"><a href="` + target + `" class="u-url mention">@<span>` + name +
-				`</span></a></span> anyone know a pediatrician near Prospect Park?</p>`,
-			"tag": []any{map[string]any{"type": "Mention", "href": target, "name": "@" + name}}}}
 }
 
 // sendAll sends the requests from benchConnections kept-alive

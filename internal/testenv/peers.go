@@ -92,3 +92,20 @@ func PostInto(t testing.TB, r *Remote, groupURL string, note map[string]any) int
 	}
 	return resp.StatusCode
 }
+
+// MentioningCreate is author's Create{Note} number i, public, addressed to
+// and mentioning the actor at target (a person or a group, named name), as
+// Mastodon sends it: the activity the inbox benchmarks post.
+func MentioningCreate(author, target, name string, i int) map[string]any {
+	noteURI := fmt.Sprintf("%s/statuses/%d", author, i)
+	published := time.Now().UTC().Format(time.RFC3339)
+	to := []string{"https://www.w3.org/ns/activitystreams#Public"}
+	cc := []string{author + "/followers", target}
+	return map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
+		"id": noteURI + "/activity", "type": "Create", "actor": author, "published": published, "to": to, "cc": cc,
+		"object": map[string]any{"id": noteURI, "type": "Note", "attributedTo": author, "published": published,
+			"url": noteURI, "to": to, "cc": cc, "sensitive": false,
+			"content": `<p><span class="h-card"><a href="` + target + `" class="u-url mention">@<span>` + name +
+				`</span></a></span> anyone know a pediatrician near Prospect Park? Ours is retiring.</p>`,
+			"tag": []any{map[string]any{"type": "Mention", "href": target, "name": "@" + name}}}}
+}
