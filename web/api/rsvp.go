@@ -3,10 +3,12 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"github.com/village-social/village/models"
@@ -168,7 +170,15 @@ func (h *Handler) EventAttendees(c echo.Context) error {
 	if level == access.AttendanceHidden {
 		return echo.NewHTTPError(http.StatusNotFound, "Record not found")
 	}
-	counts, err := models.CountRSVPs(ctx, h.db, e.PostID)
+	// The counts and the list are read from one snapshot: an answer
+	// committed between two separate reads showed someone going beside a
+	// count of none going.
+	snap, err := h.db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("api: attendees: %w", err)
+	}
+	defer snap.Rollback(context.WithoutCancel(ctx))
+	counts, err := models.CountRSVPs(ctx, snap, e.PostID)
 	if err != nil {
 		return err
 	}
@@ -176,7 +186,7 @@ func (h *Handler) EventAttendees(c echo.Context) error {
 		Counts: apiEventCounts{Going: counts.Going, Maybe: counts.Maybe, NotGoing: counts.NotGoing,
 			Waitlist: counts.Waitlist, Pending: counts.Pending}}
 	if shown := level.Shown(); len(shown) > 0 {
-		list, err := models.EventAttendees(ctx, h.db, e.PostID, shown...)
+		list, err := models.EventAttendees(ctx, snap, e.PostID, shown...)
 		if err != nil {
 			return err
 		}
