@@ -43,6 +43,7 @@ type Processor struct {
 	// sanitize cleans remote HTML; sanitizeText makes remote text plain.
 	sanitize     func(string) string
 	sanitizeText func(string) string
+	backlog      *backlog // what arrives while every synchronous apply is busy (backlog.go)
 }
 
 // New returns a processor. auth, when given, forgets what it cached about
@@ -53,7 +54,7 @@ func New(db *pgxpool.Pool, u federation.URLs, resolver *federation.Resolver, out
 	}
 	sanitizer := content.NewSanitizer()
 	return &Processor{db: db, urls: u, resolver: resolver, outbox: out, auth: auth, logger: logger,
-		sanitize: sanitizer.Sanitize, sanitizeText: content.PlainText}
+		sanitize: sanitizer.Sanitize, sanitizeText: content.PlainText, backlog: newBacklog(DefaultSyncApplies)}
 }
 
 // activity is an incoming activity and the actor that signed it.
@@ -67,28 +68,44 @@ type activity struct {
 // an id already recorded changes nothing. Refusals are *Error; any other
 // error is ours, and the sender should retry.
 func (p *Processor) Process(ctx context.Context, signer *models.Actor, body []byte) error {
+	a, err := parseActivity(signer, body)
+	if err != nil {
+		return err
+	}
+	return p.processParsed(ctx, a)
+}
+
+// parseActivity reads body and checks what every activity must be: an id,
+// a type and an actor, the actor its signer, the id on the actor's origin.
+func parseActivity(signer *models.Actor, body []byte) (*activity, error) {
 	obj, err := federation.ParseObject(body)
 	if err != nil {
-		return refuse(http.StatusBadRequest, "body is not a JSON object: %v", err)
+		return nil, refuse(http.StatusBadRequest, "body is not a JSON object: %v", err)
 	}
 	a := &activity{Object: obj, raw: body, signer: signer}
 	id, typ, actor := a.ID(), a.Type(), a.Ref("actor")
 	switch {
 	case id == "":
-		return refuse(http.StatusBadRequest, "activity has no id")
+		return nil, refuse(http.StatusBadRequest, "activity has no id")
 	case typ == "":
-		return refuse(http.StatusBadRequest, "activity has no type")
+		return nil, refuse(http.StatusBadRequest, "activity has no type")
 	case actor == "":
-		return refuse(http.StatusBadRequest, "activity has no actor")
+		return nil, refuse(http.StatusBadRequest, "activity has no actor")
 	case actor != signer.URI:
-		return refuse(http.StatusUnauthorized, "activity's actor %s is not the signer %s", actor, signer.URI)
+		return nil, refuse(http.StatusUnauthorized, "activity's actor %s is not the signer %s", actor, signer.URI)
 	case !federation.SameOrigin(id, actor):
-		return refuse(http.StatusBadRequest, "activity id %s is not on the actor's origin", id)
+		return nil, refuse(http.StatusBadRequest, "activity id %s is not on the actor's origin", id)
 	}
 	if err := oneObject(a); err != nil {
-		return err
+		return nil, err
 	}
+	return a, nil
+}
 
+// processParsed applies a checked activity now: network work first, then
+// one transaction that records its id and applies it.
+func (p *Processor) processParsed(ctx context.Context, a *activity) error {
+	id, typ, signer, body := a.ID(), a.Type(), a.signer, a.raw
 	if changesState(typ) && fetchesFirst(typ) && !p.selfContainedPost(a) {
 		// A replay needs no fetching: answer it before any network work.
 		// Others are de-duplicated by the insert in the transaction alone,
@@ -121,12 +138,17 @@ func (p *Processor) Process(ctx context.Context, signer *models.Actor, body []by
 		return fmt.Errorf("inbox: %s %s: %w", typ, id, err)
 	}
 	if err == nil {
-		p.logger.DebugContext(ctx, "inbox: applied", "type", typ, "id", id, "actor", actor)
-		if (typ == "Update" || typ == "Delete") && p.auth != nil {
-			p.auth.Forget(signer.URI) // its cached key and profile may be outdated now
-		}
+		p.applied(ctx, a)
 	}
 	return err
+}
+
+// applied is what follows an applied activity, whenever it was applied.
+func (p *Processor) applied(ctx context.Context, a *activity) {
+	p.logger.DebugContext(ctx, "inbox: applied", "type", a.Type(), "id", a.ID(), "actor", a.signer.URI)
+	if (a.Type() == "Update" || a.Type() == "Delete") && p.auth != nil {
+		p.auth.Forget(a.signer.URI) // its cached key and profile may be outdated now
+	}
 }
 
 // prepared is what an activity needed from the network.

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/village-social/village/federation/delivery"
+	"github.com/village-social/village/inbox"
 	"github.com/village-social/village/web"
 )
 
@@ -35,6 +36,9 @@ type Config struct {
 	DeliveryRescueAfter time.Duration // a delivery left running by a killed process runs again after this
 
 	InboxRate int // activities one remote host may post per minute
+	// InboxSyncApplies is how many activities are applied while their
+	// senders wait; more at once go to the inbox's backlog.
+	InboxSyncApplies int
 	// FanoutBatch is how many deliveries one step of a group share's
 	// fan-out queues.
 	FanoutBatch int
@@ -74,6 +78,7 @@ var settings = []setting{
 	{"VILLAGE_DELIVERY_RESCUE_AFTER", "delivery-rescue-after", "2m", "a delivery left running by a crashed process is retried after this; must exceed the delivery timeout"},
 	{"VILLAGE_DELIVERY_FANOUT_BATCH", "delivery-fanout-batch", strconv.Itoa(delivery.DefaultFanoutBatch), "deliveries a group share's fan-out queues per transaction"},
 	{"VILLAGE_INBOX_RATE", "inbox-rate", strconv.Itoa(web.DefaultInboxRate), "activities one remote host may post to our inboxes per minute (more get 429 with Retry-After)"},
+	{"VILLAGE_INBOX_SYNC_APPLIES", "inbox-sync-applies", strconv.Itoa(inbox.DefaultSyncApplies), "activities applied while their senders wait; more arriving at once are stored, answered 202 and applied a moment later, oldest first (0: every one)"},
 	{"VILLAGE_AUTHORIZED_FETCH", "authorized-fetch", "false", "true: ActivityPub documents (but discovery and the instance actor) only for signed GETs of servers not blocked, as Mastodon's secure mode"},
 	{"VILLAGE_PPROF_LISTEN", "pprof-listen", "", "loopback or private host:port to serve Go's profiles on (/debug/pprof/), e.g. 127.0.0.1:6060; off when empty"},
 	{"VILLAGE_METRICS_LISTEN", "metrics-listen", "", "loopback or private host:port to serve Prometheus metrics (/metrics) and Go's profiles (/debug/pprof/) on, e.g. 127.0.0.1:9090; off when empty"},
@@ -184,6 +189,11 @@ func loadConfig(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) 
 		return nil, &configError{"VILLAGE_INBOX_RATE", fmt.Sprintf("expected a whole number of activities per minute, such as 300, got %q", vals["VILLAGE_INBOX_RATE"])}
 	}
 	cfg.InboxRate = rate
+	syncApplies, err := strconv.Atoi(vals["VILLAGE_INBOX_SYNC_APPLIES"])
+	if err != nil || syncApplies < 0 {
+		return nil, &configError{"VILLAGE_INBOX_SYNC_APPLIES", fmt.Sprintf("expected a whole number such as 4 (0 defers every activity), got %q", vals["VILLAGE_INBOX_SYNC_APPLIES"])}
+	}
+	cfg.InboxSyncApplies = syncApplies
 	batch, err := strconv.Atoi(vals["VILLAGE_DELIVERY_FANOUT_BATCH"])
 	if err != nil || batch <= 0 {
 		return nil, &configError{"VILLAGE_DELIVERY_FANOUT_BATCH", fmt.Sprintf("expected a whole number such as 500, got %q", vals["VILLAGE_DELIVERY_FANOUT_BATCH"])}

@@ -33,6 +33,7 @@ func TestConfigErrorsNameTheVariableAndWhatIsExpected(t *testing.T) {
 		{"metrics on a host name", map[string]string{"VILLAGE_METRICS_LISTEN": "metrics.example:9090"}, []string{"version"}, "VILLAGE_METRICS_LISTEN", "loopback or private"},
 		{"metrics without a port", map[string]string{"VILLAGE_METRICS_LISTEN": "127.0.0.1"}, []string{"version"}, "VILLAGE_METRICS_LISTEN", "host:port"},
 		{"metrics and pprof on one address", map[string]string{"VILLAGE_METRICS_LISTEN": "10.0.0.5:9090", "VILLAGE_PPROF_LISTEN": "10.0.0.5:9090"}, []string{"version"}, "VILLAGE_METRICS_LISTEN", "same address as VILLAGE_PPROF_LISTEN"},
+		{"inbox sync applies negative", map[string]string{"VILLAGE_INBOX_SYNC_APPLIES": "-1"}, []string{"version"}, "VILLAGE_INBOX_SYNC_APPLIES", "whole number such as 4"},
 		{"role unknown", map[string]string{"VILLAGE_ROLE": "manager"}, []string{"version"}, "VILLAGE_ROLE", `expected web, worker or all, got "manager"`},
 		{"role flag unknown", nil, []string{"serve", "--role", "webworker"}, "VILLAGE_ROLE", "expected web, worker or all"},
 		{"flag overrides a valid variable with a bad value", map[string]string{"VILLAGE_PROTOCOL": "https"}, []string{"--protocol", "gopher", "version"}, "VILLAGE_PROTOCOL", "gopher"},

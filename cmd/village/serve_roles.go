@@ -122,10 +122,20 @@ func (a *app) webHandler(ctx context.Context, st *store, urls federation.URLs, c
 			}
 		})
 	}()
+	// What arrives while every synchronous apply is busy waits in the
+	// database for this runner (inbox/backlog.go); it stops with the
+	// listening, after the server, so what the server accepted last is
+	// applied or stays pending for the next start.
+	processor := inbox.New(st.pool, urls, resolver, out, auth, a.logger).WithSyncApplies(cfg.InboxSyncApplies)
+	backlogDone := make(chan struct{})
+	go func() {
+		defer close(backlogDone)
+		processor.RunBacklog(listenCtx)
+	}()
 	handler = web.New(web.Options{
 		DB: st.pool, Logger: a.logger, URLs: urls, Version: Version,
 		Auth: auth, Resolver: resolver, Outbox: out, Fetcher: client,
-		Inbox:     inbox.New(st.pool, urls, resolver, out, auth, a.logger),
+		Inbox:     processor,
 		MediaDir:  mediaFolder(cfg, st.dataDir),
 		InboxRate: cfg.InboxRate,
 		// Mastodon's secure mode: documents only for signed fetches.
@@ -134,5 +144,5 @@ func (a *app) webHandler(ctx context.Context, st *store, urls federation.URLs, c
 		StreamEvents:    streamEvents,
 		Metrics:         meters,
 	})
-	return handler, func() { stopListening(); <-listening }
+	return handler, func() { stopListening(); <-listening; <-backlogDone }
 }

@@ -16,7 +16,9 @@ import (
 
 // PostInbox receives an activity at the shared inbox or a local actor's
 // inbox: signature, then authorization, de-duplication and application in
-// one transaction; 202 only once it is stored.
+// one transaction, or, while the server is busy, storage in the inbox's
+// backlog to be applied in a moment (inbox.Processor.Receive); 202 only
+// once it is stored.
 func (h *Handler) PostInbox(c echo.Context) error {
 	req := c.Request()
 	ctx := req.Context()
@@ -38,7 +40,7 @@ func (h *Handler) PostInbox(c echo.Context) error {
 	if err != nil || signer == nil {
 		return err
 	}
-	if err := h.inbox.Process(ctx, signer, body); err != nil {
+	if err := h.inbox.Receive(ctx, signer, body); err != nil {
 		var refusal *inbox.Error
 		if errors.As(err, &refusal) {
 			h.logger.InfoContext(ctx, "inbox: refused", "actor", signer.URI, "status", refusal.Status, "reason", refusal.Reason)

@@ -1,0 +1,233 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/village-social/village/models"
+)
+
+// DefaultSyncApplies is how many activities one process applies while
+// their senders wait. More arriving at once are stored in the backlog,
+// answered 202 and applied a moment later (Receive): a burst is accepted
+// at the rate of one insert each instead of a whole apply each, and the
+// sender's connection is not held while PostgreSQL catches up.
+const DefaultSyncApplies = 4
+
+// backlogPoll is how often a runner looks for activities that another
+// process stored or a crash left behind; its own arrive with a wake-up.
+const backlogPoll = time.Second
+
+// burstGrace is how long the runner gives way to activities arriving:
+// while some are being received and the backlog is younger than this, it
+// waits, so that a burst is taken at the rate of storing it, not of
+// applying it. An older backlog is applied alongside what arrives (the
+// load shared, not starved).
+const burstGrace = 10 * time.Second
+
+// yieldPause is how long the runner waits before it looks again whether
+// the inbox is still receiving.
+const yieldPause = 5 * time.Millisecond
+
+// backlog is the state Receive and RunBacklog share.
+type backlog struct {
+	slots      chan struct{} // one per synchronous apply in progress
+	running    atomic.Bool   // a runner applies the backlog: Receive may defer
+	backlogged atomic.Bool   // activities wait: new ones queue behind them
+	since      atomic.Int64  // when they began to wait (Unix nanoseconds; 0: none wait)
+	receiving  atomic.Int64  // Receive calls in progress
+	wake       chan struct{} // an activity was deferred
+}
+
+func newBacklog(syncApplies int) *backlog {
+	return &backlog{slots: make(chan struct{}, syncApplies), wake: make(chan struct{}, 1)}
+}
+
+// WithSyncApplies sets how many activities are applied while their
+// senders wait (DefaultSyncApplies); 0 defers every one that changes
+// something, while a runner runs. Set it before serving.
+func (p *Processor) WithSyncApplies(n int) *Processor {
+	p.backlog = newBacklog(n)
+	return p
+}
+
+// Receive takes one activity signed by signer, as Process does, with one
+// difference under load: when every synchronous apply is busy, or others
+// wait already, it is checked and stored durably, pending, and applied by
+// RunBacklog in arrival order. Either way a nil error means it is stored:
+// the sender gets its 202, and a crash loses nothing. What it is refused
+// for after that (a post into a group its author was banned from) is
+// logged, not answered; what can be refused before is, as by Process.
+// Without a runner, it is Process.
+func (p *Processor) Receive(ctx context.Context, signer *models.Actor, body []byte) error {
+	b := p.backlog
+	b.receiving.Add(1)
+	defer b.receiving.Add(-1)
+	a, err := parseActivity(signer, body)
+	if err != nil {
+		return err
+	}
+	if !changesState(a.Type()) || !b.running.Load() {
+		return p.processParsed(ctx, a)
+	}
+	if !b.backlogged.Load() {
+		select {
+		case b.slots <- struct{}{}:
+			defer func() { <-b.slots }()
+			return p.processParsed(ctx, a)
+		default: // every slot busy
+		}
+	}
+	fresh, err := models.DeferInboxActivity(ctx, p.db, a.ID(), a.Type(), signer.ID, body, arrivedAtGroup(ctx))
+	if err != nil {
+		return fmt.Errorf("inbox: %s %s: %w", a.Type(), a.ID(), err)
+	}
+	if fresh { // a replay is already applied or waiting
+		b.backlogged.Store(true)
+		b.since.CompareAndSwap(0, time.Now().UnixNano())
+		select {
+		case b.wake <- struct{}{}:
+		default: // the runner is woken already
+		}
+	}
+	return nil
+}
+
+// BacklogRunning reports whether RunBacklog runs, so that Receive may defer.
+func (p *Processor) BacklogRunning() bool { return p.backlog.running.Load() }
+
+// RunBacklog applies what Receive deferred, one activity at a time and
+// oldest first (so that an Update or Delete is not applied before the
+// Create it follows), until ctx ends. It also applies what other
+// processes on the database deferred and what a crash left pending. Only
+// while it runs does Receive defer; one runs per process that serves the
+// inbox.
+func (p *Processor) RunBacklog(ctx context.Context) {
+	b := p.backlog
+	if !b.running.CompareAndSwap(false, true) {
+		panic("inbox: RunBacklog runs twice on one Processor")
+	}
+	defer b.running.Store(false)
+	poll := time.NewTicker(backlogPoll)
+	defer poll.Stop()
+	for {
+		for ctx.Err() == nil {
+			if b.yield() {
+				select {
+				case <-ctx.Done():
+				case <-time.After(yieldPause):
+				}
+				continue
+			}
+			claimed, err := p.applyPending(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					p.logger.WarnContext(ctx, "inbox backlog: waiting before the next try", "error", err)
+				}
+				break // wait for the next poll rather than spin on a database that is down
+			}
+			if !claimed {
+				b.backlogged.Store(false)
+				b.since.Store(0)
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.wake:
+		case <-poll.C:
+		}
+	}
+}
+
+// yield reports whether the runner should wait: activities are arriving
+// and the backlog is younger than burstGrace.
+func (b *backlog) yield() bool {
+	if b.receiving.Load() == 0 {
+		return false
+	}
+	since := b.since.Load()
+	return since != 0 && time.Since(time.Unix(0, since)) < burstGrace
+}
+
+// applyPending applies the oldest pending activity, if any: claimed,
+// prepared and applied in one transaction that also marks it done, so that
+// it is applied once even with several processes, and stays pending if
+// this one dies. It reports whether it found one; an error is ours (the
+// database), counted against the activity.
+func (p *Processor) applyPending(ctx context.Context) (claimed bool, err error) {
+	var row *models.PendingInboxActivity
+	var a *activity
+	err = models.InTx(ctx, p.db, func(tx pgx.Tx) error {
+		var err error
+		if row, err = models.ClaimPendingInboxActivity(ctx, tx); err != nil {
+			return err
+		}
+		if a, err = p.pendingActivity(ctx, row); err != nil {
+			return err
+		}
+		actx := ctx
+		if row.GroupInbox != "" {
+			actx = AtGroupInbox(ctx, row.GroupInbox)
+		}
+		pre, err := p.prepare(actx, a)
+		if err != nil {
+			return err
+		}
+		if err := p.apply(actx, tx, a, pre); err != nil {
+			return err
+		}
+		return models.FinishInboxActivity(ctx, tx, row.ID)
+	})
+	if errors.Is(err, models.ErrNotFound) && row == nil {
+		return false, nil // nothing waits
+	}
+	if err == nil {
+		p.applied(ctx, a)
+		return true, nil
+	}
+	var refusal *Error
+	if errors.As(err, &refusal) || errors.Is(err, errSignerGone) {
+		// Accepted, then refused: the sender has its 202, so the reason
+		// is only logged; the activity stays recorded and is done.
+		p.logger.InfoContext(ctx, "inbox backlog: refused after it was accepted", "id", row.URI, "reason", err.Error())
+		return true, models.FinishInboxActivity(ctx, p.db, row.ID)
+	}
+	if ctx.Err() != nil {
+		return true, ctx.Err() // stopped: it stays pending for the next run
+	}
+	gaveUp, ferr := models.FailInboxActivity(context.WithoutCancel(ctx), p.db, row.ID)
+	if ferr != nil {
+		return true, errors.Join(err, ferr)
+	}
+	if gaveUp {
+		p.logger.ErrorContext(ctx, "inbox backlog: given up", "id", row.URI, "attempts", models.MaxInboxAttempts, "error", err)
+		return true, nil
+	}
+	return true, err
+}
+
+// errSignerGone: the actor who sent a pending activity was deleted since.
+var errSignerGone = errors.New("its sender is gone")
+
+// pendingActivity rebuilds a stored activity with its signer, checked
+// again as when it arrived.
+func (p *Processor) pendingActivity(ctx context.Context, row *models.PendingInboxActivity) (*activity, error) {
+	if row.ActorID == nil {
+		return nil, errSignerGone
+	}
+	signer, err := models.ActorByID(ctx, p.db, *row.ActorID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, errSignerGone
+	}
+	if err != nil {
+		return nil, err
+	}
+	return parseActivity(signer, row.Body)
+}
