@@ -112,21 +112,33 @@ type RateBucket struct {
 // whether there was one, and the tokens left: below 1, the wait until the
 // next is (1 - left) / Rate.
 func TakeRateToken(ctx context.Context, db DB, b RateBucket, key string, now time.Time) (granted bool, left float64, err error) {
-	err = db.QueryRow(ctx, `INSERT INTO rate_limit_buckets AS b (name, key, tokens, at, granted, expires_at)
-		VALUES ($1, $2, $5::float8 - 1, $3::timestamptz, true, $3::timestamptz + make_interval(secs => 1 / $4::float8))
+	taken, left, err := TakeRateTokens(ctx, db, b, key, now, 1)
+	return taken == 1, left, err
+}
+
+// TakeRateTokens spends up to want of key's tokens, as many as there are,
+// in one statement: a process that takes several at once spends them
+// without asking again (web/ratelimit). It returns how many it took and
+// the tokens left.
+func TakeRateTokens(ctx context.Context, db DB, b RateBucket, key string, now time.Time, want int) (taken int, left float64, err error) {
+	err = db.QueryRow(ctx, `INSERT INTO rate_limit_buckets AS b (name, key, tokens, at, granted, taken, expires_at)
+		VALUES ($1, $2, $5::float8 - least($6::float8, floor($5::float8)), $3::timestamptz, true,
+			least($6::float8, floor($5::float8))::int,
+			$3::timestamptz + make_interval(secs => least($6::float8, floor($5::float8)) / $4::float8))
 		ON CONFLICT (name, key) DO UPDATE SET
+			taken = least($6::float8, floor(village_bucket_refill(b.tokens, b.at, $3, $4, $5)))::int,
 			tokens = village_bucket_refill(b.tokens, b.at, $3, $4, $5)
-				- CASE WHEN village_bucket_refill(b.tokens, b.at, $3, $4, $5) >= 1 THEN 1 ELSE 0 END,
+				- least($6::float8, floor(village_bucket_refill(b.tokens, b.at, $3, $4, $5))),
 			granted = village_bucket_refill(b.tokens, b.at, $3, $4, $5) >= 1,
 			at = greatest(b.at, $3::timestamptz),
 			expires_at = greatest(b.at, $3::timestamptz) + make_interval(secs =>
 				($5 - village_bucket_refill(b.tokens, b.at, $3, $4, $5)
-				+ CASE WHEN village_bucket_refill(b.tokens, b.at, $3, $4, $5) >= 1 THEN 1 ELSE 0 END) / $4::float8)
-		RETURNING granted, tokens`, b.Name, key, now, b.Rate, float64(b.Burst)).Scan(&granted, &left)
+				+ least($6::float8, floor(village_bucket_refill(b.tokens, b.at, $3, $4, $5)))) / $4::float8)
+		RETURNING taken, tokens`, b.Name, key, now, b.Rate, float64(b.Burst), want).Scan(&taken, &left)
 	if err != nil {
-		return false, 0, fmt.Errorf("models: rate limit %s: %w", b.Name, err)
+		return 0, 0, fmt.Errorf("models: rate limit %s: %w", b.Name, err)
 	}
-	return granted, left, nil
+	return taken, left, nil
 }
 
 // SweepRateLimits deletes the windows and buckets that have run out by

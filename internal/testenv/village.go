@@ -190,6 +190,10 @@ func (v *Village) Running() bool {
 	}
 }
 
+// Pid is the process id of the running serve process, for tests that
+// pin it to a core or read its resources.
+func (v *Village) Pid() int { return v.cmd.Process.Pid }
+
 // Stop sends SIGTERM and waits for a clean exit, failing the test otherwise.
 func (v *Village) Stop() {
 	v.t.Helper()

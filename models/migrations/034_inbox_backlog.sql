@@ -14,3 +14,9 @@ ALTER TABLE inbox_activities
     ADD COLUMN attempts    integer NOT NULL DEFAULT 0;
 
 CREATE INDEX inbox_activities_pending ON inbox_activities (attempts, id) WHERE pending;
+
+-- How many tokens the last take of a bucket got: a process may take
+-- several at once and spend them without a statement each
+-- (web/ratelimit), where every inbox POST from one host updating its one
+-- row made those POSTs wait for each other's row lock.
+ALTER TABLE rate_limit_buckets ADD COLUMN taken integer NOT NULL DEFAULT 0;

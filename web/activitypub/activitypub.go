@@ -67,6 +67,7 @@ type Handler struct {
 	limits       *ratelimit.Limits
 	domainBlocks *blocklist.Cache
 	actorDocs    *actorDocCache // local actors' documents as last served
+	inboxNames   *inboxNames    // local inboxes known to exist
 	pages        Pages
 	authorized   bool // authorized fetch
 }
@@ -75,12 +76,12 @@ type Handler struct {
 func New(opts Options) *Handler {
 	return &Handler{db: opts.DB, logger: opts.Logger, urls: opts.URLs, version: opts.Version, auth: opts.Auth,
 		inbox: opts.Inbox, outbox: opts.Outbox, limits: opts.Limits, domainBlocks: opts.Blocks,
-		actorDocs: newActorDocCache(), pages: opts.Pages, authorized: opts.AuthorizedFetch}
+		actorDocs: newActorDocCache(), inboxNames: newInboxNames(), pages: opts.Pages, authorized: opts.AuthorizedFetch}
 }
 
 // ForgetActorDocuments drops the actor documents kept in memory: a change
 // made elsewhere (the command line) may have changed them.
-func (h *Handler) ForgetActorDocuments() { h.actorDocs.forget() }
+func (h *Handler) ForgetActorDocuments() { h.actorDocs.forget(); h.inboxNames.forget() }
 
 // ForgetActorDocumentsOnWrites is the middleware that drops them around
 // every request that may change something.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -26,11 +27,15 @@ func (h *Handler) PostInbox(c echo.Context) error {
 		// A personal inbox must belong to someone; what arrives is applied
 		// by its content, as at the shared inbox.
 		group := c.Path() == "/groups/:name/inbox"
-		if _, err := models.LocalActorByRef(ctx, h.db, false, group, name); errors.Is(err, models.ErrNotFound) {
-			refused(c, RefusedNoInbox)
-			return echo.NewHTTPError(http.StatusNotFound, "no such inbox")
-		} else if err != nil {
-			return err
+		key := c.Path() + "/" + name
+		if now := time.Now(); !h.inboxNames.known(key, now) {
+			if _, err := models.LocalActorByRef(ctx, h.db, false, group, name); errors.Is(err, models.ErrNotFound) {
+				refused(c, RefusedNoInbox)
+				return echo.NewHTTPError(http.StatusNotFound, "no such inbox")
+			} else if err != nil {
+				return err
+			}
+			h.inboxNames.remember(key, now)
 		}
 		if group {
 			ctx = inbox.AtGroupInbox(ctx, name) // a Flag arriving here is for the group

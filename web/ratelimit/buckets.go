@@ -11,7 +11,11 @@ import (
 
 // TokenBuckets is a token bucket per key, shared by every process on the
 // database: each key may spend up to burst at once, refilled at rate per
-// second. Take is one statement (models.TakeRateToken). Wait, asked before
+// second. Take takes a lease of up to chunk tokens in one statement
+// (models.TakeRateTokens) and spends it in memory, so that a busy host's
+// POSTs do not each update its one row and wait for each other's lock
+// there; a lease unspent after leaseTTL is dropped (those tokens are
+// spent for nothing, at most chunk per process and key). Wait, asked before
 // a request is worth that statement, answers from what this process last
 // heard of the key: a bucket seen empty stays empty at least until it
 // refills, whatever other processes take meanwhile, so the hint never
@@ -22,8 +26,30 @@ type TokenBuckets struct {
 	now    func() time.Time
 	sweep  *sweeper
 
-	mu    sync.Mutex
-	empty map[string]time.Time // keys seen without a token, until their next one
+	chunk  int // tokens one statement takes at most: 1 for small limits, exact
+	mu     sync.Mutex
+	empty  map[string]time.Time // keys seen without a token, until their next one
+	leases map[string]*lease    // tokens taken from the shared bucket, not yet spent
+}
+
+// lease is what this process holds of one key's tokens. Its mutex also
+// makes one Take at a time ask the database for the key, so that a burst
+// takes one lease, not one each.
+type lease struct {
+	mu     sync.Mutex
+	tokens int
+	until  time.Time
+}
+
+// leaseTTL is how long leased tokens may be spent.
+const leaseTTL = time.Second
+
+// maxChunk bounds a lease; a limit takes leases of a fiftieth of its burst.
+const maxChunk = 64
+
+// chunkOf is the lease size for a bucket of burst tokens.
+func chunkOf(burst int) int {
+	return min(max(burst/50, 1), maxChunk)
 }
 
 // maxHints bounds the memory of empty buckets: past it, those refilled
@@ -50,21 +76,42 @@ func (b *TokenBuckets) Wait(key string) time.Duration {
 // Take spends one of key's tokens; it reports false, with the wait, when
 // there is none.
 func (b *TokenBuckets) Take(ctx context.Context, key string) (bool, time.Duration, error) {
+	l := b.leaseOf(key)
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	now := b.now()
-	granted, left, err := models.TakeRateToken(ctx, b.db, b.bucket, key, now)
+	if l.tokens > 0 && now.Before(l.until) {
+		l.tokens--
+		return true, 0, nil
+	}
+	taken, left, err := models.TakeRateTokens(ctx, b.db, b.bucket, key, now, b.chunk)
 	if err != nil {
 		return false, 0, fmt.Errorf("ratelimit: %w", err)
 	}
-	var wait time.Duration
-	if left < 1 {
-		wait = time.Duration((1 - left) / b.bucket.Rate * float64(time.Second))
-		b.hint(key, now.Add(wait), now)
-	}
 	b.sweep.maybe(ctx, now)
-	if !granted {
-		return false, wait, nil
+	if taken > 0 {
+		l.tokens, l.until = taken-1, now.Add(leaseTTL)
+		return true, 0, nil
 	}
-	return true, 0, nil
+	l.tokens = 0
+	wait := time.Duration((1 - left) / b.bucket.Rate * float64(time.Second))
+	b.hint(key, now.Add(wait), now)
+	return false, wait, nil
+}
+
+// leaseOf is this process's lease of key's tokens.
+func (b *TokenBuckets) leaseOf(key string) *lease {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	l, ok := b.leases[key]
+	if !ok {
+		if len(b.leases) >= maxHints {
+			clear(b.leases) // their tokens are forgotten: spent for nothing
+		}
+		l = &lease{}
+		b.leases[key] = l
+	}
+	return l
 }
 
 // hint remembers that key has no token until until.

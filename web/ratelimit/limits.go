@@ -69,7 +69,8 @@ func New(db models.DB, now func() time.Time, inboxPerMinute int, logger *slog.Lo
 		Signup:       limiter("signup", signupsPerAddress, signupWindow),
 	}
 	if inboxPerMinute > 0 {
-		l.Inbox = &TokenBuckets{db: db, now: now, sweep: sweep, empty: map[string]time.Time{},
+		l.Inbox = &TokenBuckets{db: db, now: now, sweep: sweep, empty: map[string]time.Time{}, leases: map[string]*lease{},
+			chunk:  chunkOf(inboxPerMinute),
 			bucket: models.RateBucket{Name: "inbox", Rate: float64(inboxPerMinute) / 60, Burst: inboxPerMinute}}
 	}
 	return l

@@ -292,3 +292,36 @@ func BenchmarkInboxTake(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "takes/s")
 }
+
+// A busy host's POSTs do not each update its row: a process takes a lease
+// of a fiftieth of the burst (at most 64 tokens) in one statement and
+// spends it in memory; the shared row shows every leased token as spent.
+func TestInboxTokensAreLeasedInChunks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := testenv.DB(t)
+	clock := newClock()
+	b := ratelimit.New(db, clock.Now, 6000, nil).Inbox // bursts of 6,000: leases of 64
+	left := func() float64 {
+		var tokens float64
+		if err := db.QueryRow(ctx, `SELECT tokens FROM rate_limit_buckets WHERE name = 'inbox' AND key = 'busy.example'`).Scan(&tokens); err != nil {
+			t.Fatal(err)
+		}
+		return tokens
+	}
+	for i := range 130 {
+		if ok, _, err := b.Take(ctx, "busy.example"); err != nil || !ok {
+			t.Fatalf("take %d: ok=%v, %v", i+1, ok, err)
+		}
+		switch i + 1 {
+		case 1, 64:
+			if got := left(); got != 6000-64 {
+				t.Errorf("after %d takes the bucket holds %v, want %v (one lease of 64)", i+1, got, 6000-64)
+			}
+		case 65, 128:
+			if got := left(); got != 6000-128 {
+				t.Errorf("after %d takes the bucket holds %v, want %v (two leases)", i+1, got, 6000-128)
+			}
+		}
+	}
+}
