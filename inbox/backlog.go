@@ -36,16 +36,34 @@ const yieldPause = 5 * time.Millisecond
 
 // backlog is the state Receive and RunBacklog share.
 type backlog struct {
-	slots      chan struct{} // one per synchronous apply in progress
-	running    atomic.Bool   // a runner applies the backlog: Receive may defer
-	backlogged atomic.Bool   // activities wait: new ones queue behind them
-	since      atomic.Int64  // when they began to wait (Unix nanoseconds; 0: none wait)
-	receiving  atomic.Int64  // Receive calls in progress
-	wake       chan struct{} // an activity was deferred
+	slots      chan struct{}  // one per synchronous apply in progress
+	running    atomic.Bool    // a runner applies the backlog: Receive may defer
+	backlogged atomic.Bool    // activities wait: new ones queue behind them
+	since      atomic.Int64   // when they began to wait (Unix nanoseconds; 0: none wait)
+	receiving  atomic.Int64   // Receive calls in progress
+	wake       chan struct{}  // an activity was deferred
+	inserts    chan *deferral // to the runner's inserter, which stores them in batches
+	stopped    chan struct{}  // closed when the inserter has stopped
+}
+
+// maxDeferBatch bounds the activities one insert stores.
+const maxDeferBatch = 64
+
+// deferral is an activity Receive defers, with where to say how its
+// insert went.
+type deferral struct {
+	row  models.DeferredInboxActivity
+	done chan deferred // buffered: the inserter never waits for the reader
+}
+
+type deferred struct {
+	fresh bool
+	err   error
 }
 
 func newBacklog(syncApplies int) *backlog {
-	return &backlog{slots: make(chan struct{}, syncApplies), wake: make(chan struct{}, 1)}
+	return &backlog{slots: make(chan struct{}, syncApplies), wake: make(chan struct{}, 1),
+		inserts: make(chan *deferral), stopped: make(chan struct{})}
 }
 
 // WithSyncApplies sets how many activities are applied while their
@@ -83,7 +101,8 @@ func (p *Processor) Receive(ctx context.Context, signer *models.Actor, body []by
 		default: // every slot busy
 		}
 	}
-	fresh, err := models.DeferInboxActivity(ctx, p.db, a.ID(), a.Type(), signer.ID, body, arrivedAtGroup(ctx))
+	fresh, err := p.store(ctx, models.DeferredInboxActivity{URI: a.ID(), Type: a.Type(), ActorID: signer.ID,
+		Body: body, GroupInbox: arrivedAtGroup(ctx)})
 	if err != nil {
 		return fmt.Errorf("inbox: %s %s: %w", a.Type(), a.ID(), err)
 	}
@@ -96,6 +115,72 @@ func (p *Processor) Receive(ctx context.Context, signer *models.Actor, body []by
 		}
 	}
 	return nil
+}
+
+// store has the runner's inserter store row with the others that arrive
+// meanwhile (one statement and one commit for them all), or stores it
+// alone once the runner has stopped. It returns when row is committed.
+func (p *Processor) store(ctx context.Context, row models.DeferredInboxActivity) (bool, error) {
+	d := &deferral{row: row, done: make(chan deferred, 1)}
+	select {
+	case p.backlog.inserts <- d:
+	case <-p.backlog.stopped:
+		return models.DeferInboxActivity(ctx, p.db, row.URI, row.Type, row.ActorID, row.Body, row.GroupInbox)
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	select {
+	case r := <-d.done:
+		return r.fresh, r.err
+	case <-ctx.Done():
+		return false, ctx.Err() // it may be stored: a retry is a replay
+	}
+}
+
+// insertDeferrals stores what Receive defers, each batch what arrived
+// while the previous insert ran, until ctx ends.
+func (p *Processor) insertDeferrals(ctx context.Context) {
+	for {
+		var batch []*deferral
+		select {
+		case <-ctx.Done():
+			return
+		case d := <-p.backlog.inserts:
+			batch = append(batch, d)
+		}
+	more:
+		for len(batch) < maxDeferBatch {
+			select {
+			case d := <-p.backlog.inserts:
+				batch = append(batch, d)
+			default:
+				break more
+			}
+		}
+		// Its senders wait for it: it is finished even when the runner stops.
+		p.storeBatch(context.WithoutCancel(ctx), batch)
+	}
+}
+
+// storeBatch stores a batch in one statement; should that fail (an actor
+// deleted meanwhile), each one alone, so that one bad row fails only its
+// own request.
+func (p *Processor) storeBatch(ctx context.Context, batch []*deferral) {
+	rows := make([]models.DeferredInboxActivity, len(batch))
+	for i, d := range batch {
+		rows[i] = d.row
+	}
+	fresh, err := models.DeferInboxActivities(ctx, p.db, rows)
+	if err == nil {
+		for i, d := range batch {
+			d.done <- deferred{fresh: fresh[i]}
+		}
+		return
+	}
+	for _, d := range batch {
+		f, err := models.DeferInboxActivity(ctx, p.db, d.row.URI, d.row.Type, d.row.ActorID, d.row.Body, d.row.GroupInbox)
+		d.done <- deferred{fresh: f, err: err}
+	}
 }
 
 // BacklogRunning reports whether RunBacklog runs, so that Receive may defer.
@@ -113,6 +198,13 @@ func (p *Processor) RunBacklog(ctx context.Context) {
 		panic("inbox: RunBacklog runs twice on one Processor")
 	}
 	defer b.running.Store(false)
+	inserterDone := make(chan struct{})
+	go func() {
+		defer close(inserterDone)
+		defer close(b.stopped)
+		p.insertDeferrals(ctx)
+	}()
+	defer func() { <-inserterDone }()
 	poll := time.NewTicker(backlogPoll)
 	defer poll.Stop()
 	for {
@@ -185,8 +277,11 @@ func (p *Processor) applyPending(ctx context.Context) (claimed bool, err error) 
 		}
 		return models.FinishInboxActivity(ctx, tx, row.ID)
 	})
-	if errors.Is(err, models.ErrNotFound) && row == nil {
-		return false, nil // nothing waits
+	if row == nil { // nothing claimed
+		if errors.Is(err, models.ErrNotFound) {
+			return false, nil // nothing waits
+		}
+		return false, err // the database: nothing to count against
 	}
 	if err == nil {
 		p.applied(ctx, a)

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/village-social/village/federation"
 	"github.com/village-social/village/federation/fetch"
@@ -81,27 +84,46 @@ func TestReceiveWithoutARunnerAppliesAtOnce(t *testing.T) {
 }
 
 func TestABusyInboxStoresActivitiesAndTheRunnerAppliesThemOnce(t *testing.T) {
-	e, moms, maria, _ := newGroupEnv(t)
+	e, moms, maria, lou := newGroupEnv(t)
 	e.inbox.WithSyncApplies(0) // every activity that changes something is deferred
 	running(t, e.inbox)
 
-	n := e.note(maria, "Park at four?", moms)
-	e.receive(t, maria, create(maria, n))
-	e.receive(t, maria, create(maria, n)) // a replay, while it waits or after
+	// Sent at once, as a busy server receives them: stored in batches by
+	// the runner's inserter, each sent twice (a replay while it waits or
+	// after).
+	const posts = 20
+	var notes []map[string]any
+	var wg sync.WaitGroup
+	for i := range posts {
+		author := []*models.Actor{maria, lou}[i%2]
+		n := e.note(author, fmt.Sprintf("Park at four? (%d)", i), moms)
+		notes = append(notes, n)
+		for range 2 {
+			body, err := json.Marshal(create(author, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wg.Go(func() {
+				if err := e.inbox.Receive(context.Background(), author, body); err != nil {
+					t.Errorf("post %d: %v", i, err)
+				}
+			})
+		}
+	}
+	wg.Wait()
 
 	eventually(t, "the backlog is applied", func() bool { return e.pending(t) == 0 })
-	if e.post(t, n["id"].(string)) == nil {
-		t.Fatal("the deferred Create was never applied")
+	for _, n := range notes {
+		if got := e.count(t, `SELECT count(*) FROM posts WHERE uri = $1`, n["id"]); got != 1 {
+			t.Errorf("%d posts for %s, sent twice, want 1", got, n["id"])
+		}
+		if got := e.count(t, `SELECT count(*) FROM inbox_activities WHERE activity_uri = $1`, n["id"].(string)+"/activity"); got != 1 {
+			t.Errorf("its Create recorded %d times, want once", got)
+		}
 	}
-	if got := e.count(t, `SELECT count(*) FROM posts WHERE uri = $1`, n["id"]); got != 1 {
-		t.Errorf("%d posts for one Create sent twice, want 1", got)
-	}
-	if got := e.count(t, `SELECT count(*) FROM inbox_activities WHERE activity_uri = $1`, create(maria, n)["id"]); got != 1 {
-		t.Errorf("the Create recorded %d times, want once", got)
-	}
-	// Its share to the group's followers was queued, as when applied at once.
-	if got := e.count(t, `SELECT count(*) FROM river_job WHERE args->>'activity_id' IS NOT NULL`); got == 0 {
-		t.Error("the group's share of the deferred post was never queued")
+	// Their shares to the group's followers were queued, as when applied at once.
+	if got := e.count(t, `SELECT count(DISTINCT args->>'activity_id') FROM river_job WHERE args->>'activity_id' IS NOT NULL`); got < posts {
+		t.Errorf("the group's shares of %d deferred posts queued, want %d", got, posts)
 	}
 }
 
@@ -201,4 +223,24 @@ func (e *env) otherProcess(t *testing.T) *inbox.Processor {
 	t.Cleanup(client.CloseIdleConnections)
 	resolver := federation.NewResolver(e.DB, e.URLs, client, federation.ResolverOptions{Scheme: "http", Logger: testenv.Logger(t)})
 	return inbox.New(e.DB, e.URLs, resolver, e.outbox, federation.NewAuthenticator(resolver), testenv.Logger(t))
+}
+
+// A database that is down (here: a closed pool) makes the runner wait for
+// its next poll, not crash the process.
+func TestTheRunnerOutlivesADatabaseThatIsDown(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, e.DB.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool.Close()
+	client := fetch.New(fetch.Options{UserAgent: "Village/inbox-test", Timeout: time.Second})
+	resolver := federation.NewResolver(pool, e.URLs, client, federation.ResolverOptions{Scheme: "http"})
+	p := inbox.New(pool, e.URLs, resolver, e.outbox, nil, testenv.Logger(t))
+	running(t, p)
+	time.Sleep(2500 * time.Millisecond) // two polls, each claim failing
+	if !p.BacklogRunning() {
+		t.Error("the runner stopped when the database was down")
+	}
 }

@@ -32,6 +32,51 @@ func DeferInboxActivity(ctx context.Context, db DB, uri, typ string, actorID int
 	return tag.RowsAffected() == 1, nil
 }
 
+// DeferredInboxActivity is one activity for DeferInboxActivities.
+type DeferredInboxActivity struct {
+	URI, Type  string
+	ActorID    int64
+	Body       []byte
+	GroupInbox string
+}
+
+// DeferInboxActivities stores several activities for the backlog in one
+// statement and one transaction, as DeferInboxActivity stores one: the
+// inbox's requests that arrive while one such insert runs share the next,
+// instead of a round trip and a commit each. It reports, for each, whether
+// it was new. A failure stores none of them.
+func DeferInboxActivities(ctx context.Context, db DB, as []DeferredInboxActivity) ([]bool, error) {
+	uris, types, actors, bodies, groups := make([]string, len(as)), make([]string, len(as)), make([]int64, len(as)),
+		make([]string, len(as)), make([]string, len(as))
+	for i, a := range as {
+		uris[i], types[i], actors[i], bodies[i], groups[i] = a.URI, a.Type, a.ActorID, string(a.Body), a.GroupInbox
+	}
+	rows, err := db.Query(ctx, `INSERT INTO inbox_activities (activity_uri, type, actor_id, body, pending, group_inbox)
+		SELECT u, t, a, b::json, true, g FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[]) AS x(u, t, a, b, g)
+		ON CONFLICT (activity_uri) DO NOTHING RETURNING activity_uri`, uris, types, actors, bodies, groups)
+	if err != nil {
+		return nil, fmt.Errorf("models: defer inbox activities: %w", err)
+	}
+	stored := map[string]bool{}
+	for rows.Next() {
+		var uri string
+		if err := rows.Scan(&uri); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("models: defer inbox activities: %w", err)
+		}
+		stored[uri] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("models: defer inbox activities: %w", err)
+	}
+	fresh := make([]bool, len(as))
+	for i, a := range as {
+		fresh[i] = stored[a.URI]
+		delete(stored, a.URI) // the same id twice in one batch: the first is the new one
+	}
+	return fresh, nil
+}
+
 // ClaimPendingInboxActivity locks the oldest pending activity that no
 // other transaction holds, for tx to apply; ErrNotFound when none waits.
 // Activities that failed before come after the others.
