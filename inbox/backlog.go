@@ -20,15 +20,21 @@ import (
 const DefaultSyncApplies = 4
 
 // backlogPoll is how often a runner looks for activities that another
-// process stored or a crash left behind; its own arrive with a wake-up.
-const backlogPoll = time.Second
+// process stored or a crash left behind (it looks once as it starts); its
+// own arrive with a wake-up.
+const backlogPoll = 5 * time.Second
 
-// burstGrace is how long the runner gives way to activities arriving:
-// while some are being received and the backlog is younger than this, it
-// waits, so that a burst is taken at the rate of storing it, not of
-// applying it. An older backlog is applied alongside what arrives (the
-// load shared, not starved).
+// burstGrace is how long the runner gives way to a burst: while more
+// activities are being received at once than burstAbove, and the backlog
+// is younger than this, it waits, so that the burst is taken at the rate
+// of storing it, not of applying it. An older backlog is applied
+// alongside what arrives (the load shared, not starved); a few at a time
+// never hold it up.
 const burstGrace = 10 * time.Second
+
+// burstAbove is how many activities received at once make a burst, for a
+// processor applying syncApplies at once while their senders wait.
+func burstAbove(syncApplies int) int64 { return int64(max(syncApplies, 4)) }
 
 // yieldPause is how long the runner waits before it looks again whether
 // the inbox is still receiving.
@@ -238,10 +244,10 @@ func (p *Processor) RunBacklog(ctx context.Context) {
 	}
 }
 
-// yield reports whether the runner should wait: activities are arriving
-// and the backlog is younger than burstGrace.
+// yield reports whether the runner should wait: a burst is arriving and
+// the backlog is younger than burstGrace.
 func (b *backlog) yield() bool {
-	if b.receiving.Load() == 0 {
+	if b.receiving.Load() <= burstAbove(cap(b.slots)) {
 		return false
 	}
 	since := b.since.Load()
