@@ -20,7 +20,7 @@ var actorTypes = map[string]bool{"Person": true, "Group": true, "Service": true,
 // ActorFromDocument checks a remote actor document fetched from url and
 // turns it into a model. Everything it names for us to use (inbox, key)
 // must come from the actor's own origin.
-func ActorFromDocument(fetchedURL string, doc Object) (*models.Actor, error) {
+func ActorFromDocument(fetchedURL string, doc Object, sanitize func(string) string) (*models.Actor, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w %s: %s", ErrInvalidActor, fetchedURL, fmt.Sprintf(format, args...))
 	}
@@ -58,7 +58,6 @@ func ActorFromDocument(fetchedURL string, doc Object) (*models.Actor, error) {
 	if _, err := signature.ParsePublicKeyPEM(pem); err != nil {
 		return nil, bad("publicKeyPem: %v", err)
 	}
-	sanitizer := content.NewSanitizer()
 	a := &models.Actor{
 		Type:                      doc.Type(),
 		Username:                  username,
@@ -66,7 +65,7 @@ func ActorFromDocument(fetchedURL string, doc Object) (*models.Actor, error) {
 		URI:                       id,
 		URL:                       httpURL(doc.Ref("url")),
 		DisplayName:               truncate(doc.String("name"), 200),
-		Summary:                   sanitizer.Sanitize(truncate(doc.String("summary"), 10000)),
+		Summary:                   sanitize(truncate(doc.String("summary"), 10000)),
 		InboxURL:                  inbox,
 		OutboxURL:                 sameOriginOrEmpty(doc.Ref("outbox"), id),
 		FollowersURL:              sameOriginOrEmpty(doc.Ref("followers"), id),
@@ -74,7 +73,7 @@ func ActorFromDocument(fetchedURL string, doc Object) (*models.Actor, error) {
 		FeaturedURL:               sameOriginOrEmpty(doc.Ref("featured"), id),
 		IconURL:                   httpURL(imageURL(doc, "icon")),
 		HeaderURL:                 httpURL(imageURL(doc, "image")),
-		Fields:                    fieldsOf(doc, sanitizer),
+		Fields:                    fieldsOf(doc, sanitize),
 		Bot:                       doc.Type() == "Service" || doc.Type() == "Application",
 		PublicKeyID:               keyID,
 		PublicKeyPEM:              pem,
@@ -105,14 +104,14 @@ func imageURL(doc Object, key string) string {
 // fieldsOf reads an actor's profile fields, Mastodon's PropertyValue
 // attachments: the name as plain text, the value as sanitized HTML, at
 // most models.MaxProfileFields (Mastodon shows four), each cut to size.
-func fieldsOf(doc Object, sanitizer *content.Sanitizer) []models.ProfileField {
+func fieldsOf(doc Object, sanitize func(string) string) []models.ProfileField {
 	var out []models.ProfileField
 	for _, o := range objects(doc["attachment"]) {
 		if o.Type() != "PropertyValue" || len(out) == models.MaxProfileFields {
 			continue
 		}
 		name := content.CutRunes(content.PlainText(o.String("name")), models.MaxProfileFieldRunes)
-		value := sanitizer.Sanitize(truncate(o.String("value"), 4*models.MaxProfileFieldRunes))
+		value := sanitize(truncate(o.String("value"), 4*models.MaxProfileFieldRunes))
 		if name != "" || value != "" {
 			out = append(out, models.ProfileField{Name: name, Value: value})
 		}

@@ -7,6 +7,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"testing"
+
+	"github.com/village-social/village/federation/content"
+	"github.com/village-social/village/models"
 )
 
 func testKeyPEM(t *testing.T) string {
@@ -33,7 +36,7 @@ func TestActorFromDocument(t *testing.T) {
 		}
 	}
 	t.Run("a Mastodon-shaped actor is read whole", func(t *testing.T) {
-		a, err := ActorFromDocument(id, base())
+		a, err := fromDocument(id, base())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +48,7 @@ func TestActorFromDocument(t *testing.T) {
 	t.Run("a shared inbox on another host is dropped", func(t *testing.T) {
 		doc := base()
 		doc["endpoints"] = map[string]any{"sharedInbox": "https://victim.example/inbox"}
-		a, err := ActorFromDocument(id, doc)
+		a, err := fromDocument(id, doc)
 		if err != nil || a.SharedInboxURL != "" {
 			t.Errorf("shared inbox %q, err %v", a.SharedInboxURL, err)
 		}
@@ -54,7 +57,7 @@ func TestActorFromDocument(t *testing.T) {
 		doc := base()
 		doc["inbox"] = []any{id + "/inbox"}
 		doc["type"] = []any{"Group"}
-		a, err := ActorFromDocument(id, doc)
+		a, err := fromDocument(id, doc)
 		if err != nil || a.InboxURL != id+"/inbox" || a.Type != "Group" {
 			t.Errorf("actor %+v, err %v", a, err)
 		}
@@ -83,7 +86,7 @@ func TestActorFromDocument(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			doc := base()
 			tt.change(doc)
-			if _, err := ActorFromDocument(id, doc); !errors.Is(err, ErrInvalidActor) {
+			if _, err := fromDocument(id, doc); !errors.Is(err, ErrInvalidActor) {
 				t.Errorf("err = %v, want ErrInvalidActor", err)
 			}
 		})
@@ -106,4 +109,9 @@ func TestSplitHandle(t *testing.T) {
 			t.Errorf("%q: err %v", bad, err)
 		}
 	}
+}
+
+// fromDocument is ActorFromDocument with Village's sanitizer.
+func fromDocument(fetchedURL string, doc Object) (*models.Actor, error) {
+	return ActorFromDocument(fetchedURL, doc, content.NewSanitizer().Sanitize)
 }

@@ -149,7 +149,7 @@ func checkIncomingPoll(t *testing.T, o Object) {
 
 func checkIncomingActor(t *testing.T, o Object) {
 	t.Helper()
-	a, err := ActorFromDocument(o.ID(), o)
+	a, err := fromDocument(o.ID(), o)
 	if err != nil {
 		return
 	}

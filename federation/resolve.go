@@ -114,7 +114,7 @@ func (r *Resolver) fetchActorDocument(ctx context.Context, id string) (*models.A
 	if err != nil {
 		return nil, nil, fmt.Errorf("federation: fetch actor: %w", err)
 	}
-	a, err := ActorFromDocument(doc.URL, Object(doc.Object))
+	a, err := ActorFromDocument(doc.URL, Object(doc.Object), r.sanitizer.Sanitize)
 	if err != nil {
 		return nil, nil, err
 	}

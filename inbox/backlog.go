@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,11 @@ const backlogPoll = 5 * time.Second
 // never hold it up.
 const burstGrace = 10 * time.Second
 
+// burstQuiet is how long after the last moment that made a burst the
+// burst is taken to be over: the count of requests in flight dips and
+// rises while one lasts.
+const burstQuiet = 200 * time.Millisecond
+
 // burstAbove is how many activities received at once make a burst, for a
 // processor applying syncApplies at once while their senders wait.
 func burstAbove(syncApplies int) int64 { return int64(max(syncApplies, 4)) }
@@ -47,6 +53,7 @@ type backlog struct {
 	backlogged atomic.Bool    // activities wait: new ones queue behind them
 	since      atomic.Int64   // when they began to wait (Unix nanoseconds; 0: none wait)
 	receiving  atomic.Int64   // Receive calls in progress
+	lastBurst  atomic.Int64   // when more than burstAbove were last received at once (Unix nanoseconds)
 	wake       chan struct{}  // an activity was deferred
 	inserts    chan *deferral // to the runner's inserter, which stores them in batches
 	stopped    chan struct{}  // closed when the inserter has stopped
@@ -68,7 +75,7 @@ type deferred struct {
 }
 
 func newBacklog(syncApplies int) *backlog {
-	return &backlog{slots: make(chan struct{}, syncApplies), wake: make(chan struct{}, 1),
+	return &backlog{slots: make(chan struct{}, syncApplies), wake: make(chan struct{}, backlogWorkers),
 		inserts: make(chan *deferral), stopped: make(chan struct{})}
 }
 
@@ -90,7 +97,9 @@ func (p *Processor) WithSyncApplies(n int) *Processor {
 // Without a runner, it is Process.
 func (p *Processor) Receive(ctx context.Context, signer *models.Actor, body []byte) error {
 	b := p.backlog
-	b.receiving.Add(1)
+	if b.receiving.Add(1) > burstAbove(cap(b.slots)) {
+		b.lastBurst.Store(time.Now().UnixNano())
+	}
 	defer b.receiving.Add(-1)
 	a, err := parseActivity(signer, body)
 	if err != nil {
@@ -192,12 +201,16 @@ func (p *Processor) storeBatch(ctx context.Context, batch []*deferral) {
 // BacklogRunning reports whether RunBacklog runs, so that Receive may defer.
 func (p *Processor) BacklogRunning() bool { return p.backlog.running.Load() }
 
-// RunBacklog applies what Receive deferred, one activity at a time and
-// oldest first (so that an Update or Delete is not applied before the
-// Create it follows), until ctx ends. It also applies what other
-// processes on the database deferred and what a crash left pending. Only
-// while it runs does Receive defer; one runs per process that serves the
-// inbox.
+// backlogWorkers is how many activities a runner applies at once. Each
+// actor's are applied one after another, oldest first, whichever worker
+// or process takes them (models.ClaimPendingInboxActivity): an Update or
+// Delete is never applied before the Create it follows.
+const backlogWorkers = 4
+
+// RunBacklog applies what Receive deferred, until ctx ends; it also
+// applies what other processes on the database deferred and what a crash
+// left pending. Only while it runs does Receive defer; one runs per
+// process that serves the inbox.
 func (p *Processor) RunBacklog(ctx context.Context) {
 	b := p.backlog
 	if !b.running.CompareAndSwap(false, true) {
@@ -211,6 +224,18 @@ func (p *Processor) RunBacklog(ctx context.Context) {
 		p.insertDeferrals(ctx)
 	}()
 	defer func() { <-inserterDone }()
+	var workers sync.WaitGroup
+	for range backlogWorkers {
+		workers.Go(func() { p.applyBacklog(ctx) })
+	}
+	workers.Wait()
+}
+
+// applyBacklog is one of the runner's workers: it applies pending
+// activities until none is left that it may take, then waits for a
+// deferral or the next poll.
+func (p *Processor) applyBacklog(ctx context.Context) {
+	b := p.backlog
 	poll := time.NewTicker(backlogPoll)
 	defer poll.Stop()
 	for {
@@ -230,8 +255,12 @@ func (p *Processor) RunBacklog(ctx context.Context) {
 				break // wait for the next poll rather than spin on a database that is down
 			}
 			if !claimed {
-				b.backlogged.Store(false)
-				b.since.Store(0)
+				// Nothing this worker may take; new arrivals queue behind
+				// the others' only while some are pending.
+				if n, err := models.PendingInboxActivities(ctx, p.db); err == nil && n == 0 {
+					b.backlogged.Store(false)
+					b.since.Store(0)
+				}
 				break
 			}
 		}
@@ -244,10 +273,10 @@ func (p *Processor) RunBacklog(ctx context.Context) {
 	}
 }
 
-// yield reports whether the runner should wait: a burst is arriving and
-// the backlog is younger than burstGrace.
+// yield reports whether the runner should wait: a burst is arriving (or
+// was, burstQuiet ago) and the backlog is younger than burstGrace.
 func (b *backlog) yield() bool {
-	if b.receiving.Load() <= burstAbove(cap(b.slots)) {
+	if time.Since(time.Unix(0, b.lastBurst.Load())) > burstQuiet {
 		return false
 	}
 	since := b.since.Load()

@@ -193,7 +193,7 @@ func (p *Processor) prepare(ctx context.Context, a *activity) (*prepared, error)
 	if obj.ID() != a.signer.URI {
 		return nil, refuse(http.StatusForbidden, "an actor may update only itself")
 	}
-	updated, err := federation.ActorFromDocument(a.signer.URI, obj)
+	updated, err := federation.ActorFromDocument(a.signer.URI, obj, p.sanitize)
 	if err != nil {
 		return nil, refuse(http.StatusBadRequest, "%v", err)
 	}

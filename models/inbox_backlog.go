@@ -78,12 +78,16 @@ func DeferInboxActivities(ctx context.Context, db DB, as []DeferredInboxActivity
 }
 
 // ClaimPendingInboxActivity locks the oldest pending activity that no
-// other transaction holds, for tx to apply; ErrNotFound when none waits.
-// Activities that failed before come after the others.
+// other transaction holds and whose actor has no older one pending, for
+// tx to apply; ErrNotFound when none may be taken. So each actor's
+// activities are applied in the order they arrived, however many take
+// them at once; an activity that failed (and stays pending, to be tried
+// again) holds its actor's later ones back until it is given up.
 func ClaimPendingInboxActivity(ctx context.Context, tx DB) (*PendingInboxActivity, error) {
 	var a PendingInboxActivity
 	err := tx.QueryRow(ctx, `SELECT id, activity_uri, actor_id, body::text, group_inbox, attempts
-		FROM inbox_activities WHERE pending AND attempts < $1
+		FROM inbox_activities i WHERE pending AND attempts < $1
+		AND NOT EXISTS (SELECT 1 FROM inbox_activities e WHERE e.pending AND e.actor_id = i.actor_id AND e.id < i.id)
 		ORDER BY attempts, id LIMIT 1 FOR UPDATE SKIP LOCKED`, MaxInboxAttempts).
 		Scan(&a.ID, &a.URI, &a.ActorID, &a.Body, &a.GroupInbox, &a.Attempts)
 	if err != nil {

@@ -20,3 +20,7 @@ CREATE INDEX inbox_activities_pending ON inbox_activities (attempts, id) WHERE p
 -- (web/ratelimit), where every inbox POST from one host updating its one
 -- row made those POSTs wait for each other's row lock.
 ALTER TABLE rate_limit_buckets ADD COLUMN taken integer NOT NULL DEFAULT 0;
+
+-- Each actor's pending activities in order: a worker takes an actor's
+-- oldest only (models.ClaimPendingInboxActivity).
+CREATE INDEX inbox_activities_pending_actor ON inbox_activities (actor_id, id) WHERE pending;
