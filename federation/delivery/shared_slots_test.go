@@ -50,8 +50,12 @@ func TestSlotsOfAKilledProcessComeBackWhenTheirLeaseEnds(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	rc := newReceiver(t, receiverOptions{})
+	// The lease is long enough that a loaded machine (the queue took over
+	// 2 s to start in one suite run) still looks while it runs.
+	const lease = 8 * time.Second
+	leased := time.Now()
 	_, err := f.pool.Exec(ctx, `INSERT INTO delivery_slots (host, slot, holder, expires_at)
-		SELECT $1, s, 'killed/1', now() + interval '2 seconds' FROM generate_series(1, 2) s`, rc.host())
+		SELECT $1, s, 'killed/1', now() + make_interval(secs => $2) FROM generate_series(1, 2) s`, rc.host(), lease.Seconds())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +64,11 @@ func TestSlotsOfAKilledProcessComeBackWhenTheirLeaseEnds(t *testing.T) {
 	opts.PerHost, opts.MaxPerHost = 2, 2
 	f.start(t, opts)
 	time.Sleep(time.Second)
-	if got := rc.count(); got != 0 {
+	got := rc.count()
+	if time.Since(leased) >= lease {
+		t.Fatalf("the check came %s after the lease was taken, past its end: inconclusive", time.Since(leased))
+	}
+	if got != 0 {
 		t.Errorf("%d POSTs while a killed process's lease on both slots ran, want none", got)
 	}
 	eventually(t, 30*time.Second, "all deliveries complete once the lease ran out", func() bool {
