@@ -3,10 +3,8 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -86,8 +84,8 @@ func BenchmarkInbox(b *testing.B) {
 		b.Fatalf("stored %d activities of %d (%v)", stored, b.N, err)
 	}
 	rate := float64(b.N) / elapsed.Seconds()
-	verify := verifyRate(b, key)
-	insert := insertRate(b, db)
+	verify := testenv.RSAVerifyRate(b, key)
+	insert := testenv.SingleInsertRate(b, db)
 	b.ReportMetric(rate, "activities/s")
 	reportFloor(b, rate, map[string]float64{"rsa-verify/s": verify, "insert/s": insert})
 }
@@ -149,40 +147,4 @@ func reportFloor(b *testing.B, rate float64, rates map[string]float64) {
 	}
 	b.ReportMetric(1/perOne, "floor/s")
 	b.ReportMetric(rate*perOne, "of-floor")
-}
-
-// verifyRate measures RSA-2048 PKCS#1 v1.5 SHA-256 verifications per second.
-func verifyRate(b *testing.B, key *rsa.PrivateKey) float64 {
-	digest := sha256.Sum256([]byte("measure"))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:])
-	if err != nil {
-		b.Fatal(err)
-	}
-	const n = 2000
-	start := time.Now()
-	for range n {
-		if err := rsa.VerifyPKCS1v15(&key.PublicKey, crypto.SHA256, digest[:], sig); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return n / time.Since(start).Seconds()
-}
-
-// insertRate measures single-row inserts per second, each its own
-// transaction, into a table shaped like inbox_activities.
-func insertRate(b *testing.B, db models.DB) float64 {
-	ctx := context.Background()
-	if _, err := db.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_rows (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-		uri text UNIQUE NOT NULL, body jsonb NOT NULL)`); err != nil {
-		b.Fatal(err)
-	}
-	const n = 2000
-	start := time.Now()
-	for i := range n {
-		if _, err := db.Exec(ctx, `INSERT INTO bench_rows (uri, body) VALUES ($1, $2)`,
-			fmt.Sprintf("row-%d-%d", start.UnixNano(), i), `{"type":"Like"}`); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return n / time.Since(start).Seconds()
 }

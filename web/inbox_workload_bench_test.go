@@ -3,16 +3,11 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -116,7 +111,7 @@ func newLimitedWorkload(ctx context.Context, b *testing.B, inboxRate int) *workl
 	if w.key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 		b.Fatal(err)
 	}
-	publicPEM := publicKeyPEM(b, w.key)
+	publicPEM := testenv.PublicKeyPEM(b, &w.key.PublicKey)
 	for i := range workloadActors {
 		uri := fmt.Sprintf("http://%s/users/u%d", remoteHost, i)
 		author, err := models.UpsertRemoteActor(ctx, db, &models.Actor{Type: models.ActorPerson, Username: fmt.Sprintf("u%d", i),
@@ -240,7 +235,7 @@ func benchMention(b *testing.B, inboxRate int) {
 	if n := mentioned() - warm; n != b.N {
 		b.Fatalf("%d posts with a mention notification, want %d", n, b.N)
 	}
-	reportFloor(b, rate, map[string]float64{"rsa-verify/s": verifyRate(b, w.key), "insert/s": insertRate(b, w.db)})
+	reportFloor(b, rate, map[string]float64{"rsa-verify/s": testenv.RSAVerifyRate(b, w.key), "insert/s": testenv.SingleInsertRate(b, w.db)})
 }
 
 // BenchmarkInboxWorkloadGroup: signed Create{Note}s from 50 members of a
@@ -263,7 +258,7 @@ func BenchmarkInboxWorkloadGroup(b *testing.B) {
 	if n := w.count(ctx, b, `SELECT count(DISTINCT args->>'activity_id') FROM river_job`); n < b.N {
 		b.Fatalf("the shares of %d posts queued, want %d", n, b.N)
 	}
-	reportFloor(b, rate, map[string]float64{"rsa-verify/s": verifyRate(b, w.key), "insert/s": insertRate(b, w.db)})
+	reportFloor(b, rate, map[string]float64{"rsa-verify/s": testenv.RSAVerifyRate(b, w.key), "insert/s": testenv.SingleInsertRate(b, w.db)})
 }
 
 // BenchmarkInboxWorkloadFollow: Follows of the group by actors Village has
@@ -274,7 +269,7 @@ func BenchmarkInboxWorkloadGroup(b *testing.B) {
 func BenchmarkInboxWorkloadFollow(b *testing.B) {
 	ctx := context.Background()
 	w := newWorkload(ctx, b)
-	peer := newActorServer(b, publicKeyPEM(b, w.key))
+	peer := testenv.ActorServer(b, "127.0.0.240:0", &w.key.PublicKey)
 	reqs, bodies := make([]*http.Request, b.N), make([][]byte, b.N)
 	for i := range reqs {
 		actor := fmt.Sprintf("%s/users/f%d", peer.URL, i)
@@ -292,69 +287,8 @@ func BenchmarkInboxWorkloadFollow(b *testing.B) {
 	if n := w.count(ctx, b, `SELECT count(*) FROM river_job WHERE args->>'inbox' LIKE $1`, peer.URL+"/users/f%"); n != b.N {
 		b.Fatalf("%d Accepts queued, want %d", n, b.N)
 	}
-	reportFloor(b, rate, map[string]float64{"rsa-verify/s": verifyRate(b, w.key), "rsa-sign/s": signRate(b, w.key),
-		"get/s": getRate(b, peer.URL+"/users/f0"), "insert/s": insertRate(b, w.db)})
-}
-
-// newActorServer serves, on 127.0.0.240, an actor document for any
-// /users/NAME (all with the one public key) and NodeInfo saying Mastodon.
-func newActorServer(b *testing.B, publicPEM string) *httptest.Server {
-	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.240:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	var base string
-	mux.HandleFunc("GET /users/{name}", func(rw http.ResponseWriter, r *http.Request) {
-		id := base + "/users/" + r.PathValue("name")
-		writeJSON(rw, "application/activity+json", map[string]any{
-			"@context": []any{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"},
-			"id":       id, "type": "Person", "preferredUsername": r.PathValue("name"),
-			"inbox": id + "/inbox", "outbox": id + "/outbox", "followers": id + "/followers",
-			"endpoints": map[string]any{"sharedInbox": base + "/inbox"},
-			"publicKey": map[string]any{"id": id + "#main-key", "owner": id, "publicKeyPem": publicPEM}})
-	})
-	mux.HandleFunc("GET /.well-known/nodeinfo", func(rw http.ResponseWriter, r *http.Request) {
-		writeJSON(rw, "application/json", map[string]any{"links": []any{map[string]any{
-			"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": base + "/nodeinfo/2.0"}}})
-	})
-	mux.HandleFunc("GET /nodeinfo/2.0", func(rw http.ResponseWriter, r *http.Request) {
-		writeJSON(rw, "application/json", map[string]any{"version": "2.0",
-			"software": map[string]any{"name": "mastodon", "version": "4.3.0"}})
-	})
-	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: mux}}
-	srv.Start()
-	b.Cleanup(srv.Close)
-	base = srv.URL
-	return srv
-}
-
-func writeJSON(rw http.ResponseWriter, contentType string, v any) {
-	rw.Header().Set("Content-Type", contentType)
-	json.NewEncoder(rw).Encode(v)
-}
-
-func publicKeyPEM(b *testing.B, key *rsa.PrivateKey) string {
-	b.Helper()
-	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-}
-
-// signRate measures RSA-2048 PKCS#1 v1.5 SHA-256 signatures per second.
-func signRate(b *testing.B, key *rsa.PrivateKey) float64 {
-	digest := sha256.Sum256([]byte("measure"))
-	const n = 200
-	start := time.Now()
-	for range n {
-		if _, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:]); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return n / time.Since(start).Seconds()
+	reportFloor(b, rate, map[string]float64{"rsa-verify/s": testenv.RSAVerifyRate(b, w.key), "rsa-sign/s": testenv.RSASignRate(b, w.key),
+		"get/s": getRate(b, peer.URL+"/users/f0"), "insert/s": testenv.SingleInsertRate(b, w.db)})
 }
 
 // getRate measures loopback GETs of url per second, one at a time, on a

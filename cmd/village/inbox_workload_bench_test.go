@@ -3,16 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -67,19 +61,19 @@ func BenchmarkInboxPinned(b *testing.B) {
 			author := authors[i%len(authors)]
 			return alice + "/inbox", author, testenv.MentioningCreate(author, alice, "alice", i)
 		}, `SELECT count(*) FROM posts p JOIN notifications n ON n.post_id = p.id AND n.type = 'mention'`,
-			map[string]float64{"rsa-verify/s": rsaVerifyRate(b, key), "insert/s": singleInsertRate(b, v)})
+			map[string]float64{"rsa-verify/s": testenv.RSAVerifyRate(b, key), "insert/s": pinnedInsertRate(b, v)})
 	})
 	b.Run("follow", func(b *testing.B) {
 		v := pinnedVillage(b)
 		v.Admin("admin", "group", "create", "park_slope", "--title", "Park Slope Parents")
-		peer := followerServer(b, &key.PublicKey)
+		peer := testenv.ActorServer(b, addrPinnedPeer, &key.PublicKey).URL
 		group := v.BaseURL + "/groups/park_slope"
 		runPinned(b, v, key, func(i int) (string, string, map[string]any) {
 			actor := fmt.Sprintf("%s/users/f%d", peer, i)
 			return group + "/inbox", actor, map[string]any{"@context": "https://www.w3.org/ns/activitystreams",
 				"id": actor + "/follows/1", "type": "Follow", "actor": actor, "object": group}
 		}, `SELECT count(*) FROM follows WHERE state = 'accepted'`,
-			map[string]float64{"rsa-verify/s": rsaVerifyRate(b, key), "rsa-sign/s": rsaSignRate(b, key), "insert/s": singleInsertRate(b, v)})
+			map[string]float64{"rsa-verify/s": testenv.RSAVerifyRate(b, key), "rsa-sign/s": testenv.RSASignRate(b, key), "insert/s": pinnedInsertRate(b, v)})
 	})
 }
 
@@ -158,52 +152,6 @@ func runPinned(b *testing.B, v *testenv.Village, key *rsa.PrivateKey, activity f
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds()*perOne, "of-floor")
 }
 
-// followerServer serves, on 127.0.0.147, an actor document for any
-// /users/NAME, all with the public key pub, and NodeInfo saying Mastodon;
-// it takes what is POSTed to their inboxes, and returns its base URL.
-func followerServer(b *testing.B, pub *rsa.PublicKey) string {
-	b.Helper()
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		b.Fatal(err)
-	}
-	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-	ln, err := net.Listen("tcp", addrPinnedPeer)
-	if err != nil {
-		b.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /users/{name}", func(w http.ResponseWriter, r *http.Request) {
-		id := base + "/users/" + r.PathValue("name")
-		w.Header().Set("Content-Type", "application/activity+json")
-		json.NewEncoder(w).Encode(map[string]any{
-			"@context": []any{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"},
-			"id":       id, "type": "Person", "preferredUsername": r.PathValue("name"),
-			"inbox": id + "/inbox", "outbox": id + "/outbox", "followers": id + "/followers",
-			"endpoints": map[string]any{"sharedInbox": base + "/inbox"},
-			"publicKey": map[string]any{"id": id + "#main-key", "owner": id, "publicKeyPem": pemKey}})
-	})
-	mux.HandleFunc("GET /.well-known/nodeinfo", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"links": []any{map[string]any{
-			"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": base + "/nodeinfo/2.0"}}})
-	})
-	mux.HandleFunc("GET /nodeinfo/2.0", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"version": "2.0",
-			"software": map[string]any{"name": "mastodon", "version": "4.3.0"}})
-	})
-	mux.HandleFunc("POST /", func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.WriteHeader(http.StatusAccepted)
-	})
-	srv := &http.Server{Handler: mux}
-	go srv.Serve(ln)
-	b.Cleanup(func() { srv.Close() })
-	return base
-}
-
 // pin sets the CPU affinity of every thread of process pid.
 func pin(b *testing.B, pid int, cpus string) {
 	b.Helper()
@@ -212,59 +160,12 @@ func pin(b *testing.B, pid int, cpus string) {
 	}
 }
 
-// rsaSignRate measures RSA-2048 PKCS#1 v1.5 SHA-256 signatures per second
-// on this process's core.
-func rsaSignRate(b *testing.B, key *rsa.PrivateKey) float64 {
-	digest := sha256.Sum256([]byte("measure"))
-	const n = 200
-	start := time.Now()
-	for range n {
-		if _, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:]); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return n / time.Since(start).Seconds()
-}
-
-// rsaVerifyRate measures RSA-2048 PKCS#1 v1.5 SHA-256 verifications per
-// second on this process's core.
-func rsaVerifyRate(b *testing.B, key *rsa.PrivateKey) float64 {
-	digest := sha256.Sum256([]byte("measure"))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:])
-	if err != nil {
-		b.Fatal(err)
-	}
-	const n = 2000
-	start := time.Now()
-	for range n {
-		if err := rsa.VerifyPKCS1v15(&key.PublicKey, crypto.SHA256, digest[:], sig); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return n / time.Since(start).Seconds()
-}
-
-// singleInsertRate measures single-row inserts per second, each its own
-// transaction, on the instance's database, into a table shaped like
-// inbox_activities.
-func singleInsertRate(b *testing.B, v *testenv.Village) float64 {
-	ctx := context.Background()
-	db, err := models.Open(ctx, v.DatabaseURL)
+// pinnedInsertRate is testenv.SingleInsertRate on v's database.
+func pinnedInsertRate(b *testing.B, v *testenv.Village) float64 {
+	db, err := models.Open(context.Background(), v.DatabaseURL)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_rows (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-		uri text UNIQUE NOT NULL, body jsonb NOT NULL)`); err != nil {
-		b.Fatal(err)
-	}
-	const n = 2000
-	start := time.Now()
-	for i := range n {
-		if _, err := db.Exec(ctx, `INSERT INTO bench_rows (uri, body) VALUES ($1, $2)`,
-			fmt.Sprintf("row-%d-%d", start.UnixNano(), i), `{"type":"Create"}`); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return n / time.Since(start).Seconds()
+	return testenv.SingleInsertRate(b, db)
 }
