@@ -201,11 +201,19 @@ func (p *Processor) storeBatch(ctx context.Context, batch []*deferral) {
 // BacklogRunning reports whether RunBacklog runs, so that Receive may defer.
 func (p *Processor) BacklogRunning() bool { return p.backlog.running.Load() }
 
-// backlogWorkers is how many activities a runner applies at once. Each
-// actor's are applied one after another, oldest first, whichever worker
-// or process takes them (models.ClaimPendingInboxActivity): an Update or
-// Delete is never applied before the Create it follows.
+// backlogWorkers is how many activities a runner applies at most at once.
+// Each actor's are applied one after another, oldest first, whichever
+// worker or process takes them (models.ClaimPendingInboxActivity): an
+// Update or Delete is never applied before the Create it follows.
 const backlogWorkers = 4
+
+// workersFor is how many workers a pool of maxConns connections affords:
+// each holds one for its transaction and borrows another while it
+// prepares (fetches, lookups), so an operator's small pool
+// (pool_max_conns) must not be taken whole by them.
+func workersFor(maxConns int32) int {
+	return int(min(max(maxConns/8, 1), backlogWorkers))
+}
 
 // RunBacklog applies what Receive deferred, until ctx ends; it also
 // applies what other processes on the database deferred and what a crash
@@ -225,7 +233,7 @@ func (p *Processor) RunBacklog(ctx context.Context) {
 	}()
 	defer func() { <-inserterDone }()
 	var workers sync.WaitGroup
-	for range backlogWorkers {
+	for range workersFor(p.db.Config().MaxConns) {
 		workers.Go(func() { p.applyBacklog(ctx) })
 	}
 	workers.Wait()
@@ -296,7 +304,7 @@ func (p *Processor) applyPending(ctx context.Context) (claimed bool, err error) 
 		if row, err = models.ClaimPendingInboxActivity(ctx, tx); err != nil {
 			return err
 		}
-		if a, err = p.pendingActivity(ctx, row); err != nil {
+		if a, err = p.pendingActivity(ctx, tx, row); err != nil {
 			return err
 		}
 		actx := ctx
@@ -348,11 +356,11 @@ var errSignerGone = errors.New("its sender is gone")
 
 // pendingActivity rebuilds a stored activity with its signer, checked
 // again as when it arrived.
-func (p *Processor) pendingActivity(ctx context.Context, row *models.PendingInboxActivity) (*activity, error) {
+func (p *Processor) pendingActivity(ctx context.Context, tx models.DB, row *models.PendingInboxActivity) (*activity, error) {
 	if row.ActorID == nil {
 		return nil, errSignerGone
 	}
-	signer, err := models.ActorByID(ctx, p.db, *row.ActorID)
+	signer, err := models.ActorByID(ctx, tx, *row.ActorID)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, errSignerGone
 	}
