@@ -48,15 +48,14 @@ const yieldPause = 5 * time.Millisecond
 
 // backlog is the state Receive and RunBacklog share.
 type backlog struct {
-	slots      chan struct{}  // one per synchronous apply in progress
-	running    atomic.Bool    // a runner applies the backlog: Receive may defer
-	backlogged atomic.Bool    // activities wait: new ones queue behind them
-	since      atomic.Int64   // when they began to wait (Unix nanoseconds; 0: none wait)
-	receiving  atomic.Int64   // Receive calls in progress
-	lastBurst  atomic.Int64   // when more than burstAbove were last received at once (Unix nanoseconds)
-	wake       chan struct{}  // an activity was deferred
-	inserts    chan *deferral // to the runner's inserter, which stores them in batches
-	stopped    chan struct{}  // closed when the inserter has stopped
+	slots     chan struct{}  // one per synchronous apply in progress
+	running   atomic.Bool    // a runner applies the backlog: Receive may defer
+	since     atomic.Int64   // when activities began to wait, new ones queuing behind them (Unix nanoseconds; 0: none wait)
+	receiving atomic.Int64   // Receive calls in progress
+	lastBurst atomic.Int64   // when more than burstAbove were last received at once (Unix nanoseconds)
+	wake      chan struct{}  // an activity was deferred
+	inserts   chan *deferral // to the runner's inserter, which stores them in batches
+	stopped   chan struct{}  // closed when the inserter has stopped
 }
 
 // maxDeferBatch bounds the activities one insert stores.
@@ -108,7 +107,7 @@ func (p *Processor) Receive(ctx context.Context, signer *models.Actor, body []by
 	if !changesState(a.Type()) || !b.running.Load() {
 		return p.processParsed(ctx, a)
 	}
-	if !b.backlogged.Load() {
+	if b.since.Load() == 0 {
 		select {
 		case b.slots <- struct{}{}:
 			defer func() { <-b.slots }()
@@ -122,7 +121,6 @@ func (p *Processor) Receive(ctx context.Context, signer *models.Actor, body []by
 		return fmt.Errorf("inbox: %s %s: %w", a.Type(), a.ID(), err)
 	}
 	if fresh { // a replay is already applied or waiting
-		b.backlogged.Store(true)
 		b.since.CompareAndSwap(0, time.Now().UnixNano())
 		select {
 		case b.wake <- struct{}{}:
@@ -266,7 +264,6 @@ func (p *Processor) applyBacklog(ctx context.Context) {
 				// Nothing this worker may take; new arrivals queue behind
 				// the others' only while some are pending.
 				if n, err := models.PendingInboxActivities(ctx, p.db); err == nil && n == 0 {
-					b.backlogged.Store(false)
 					b.since.Store(0)
 				}
 				break

@@ -25,7 +25,7 @@ func running(t *testing.T, p *inbox.Processor) {
 	done := make(chan struct{})
 	go func() { defer close(done); p.RunBacklog(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	eventually(t, "the runner runs", p.BacklogRunning)
+	testenv.Eventually(t, 10*time.Second, "the runner runs", p.BacklogRunning)
 }
 
 // receive hands Receive an activity, as the inbox handler does, and
@@ -38,16 +38,6 @@ func (e *env) receive(t *testing.T, signer *models.Actor, activity map[string]an
 	}
 	if err := e.inbox.Receive(context.Background(), signer, body); err != nil {
 		t.Fatalf("%s %s: %v", activity["type"], activity["id"], err)
-	}
-}
-
-// eventually waits until cond holds, for at most ten seconds.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("after ten seconds, still not: %s", what)
-		}
 	}
 }
 
@@ -112,7 +102,7 @@ func TestABusyInboxStoresActivitiesAndTheRunnerAppliesThemOnce(t *testing.T) {
 	}
 	wg.Wait()
 
-	eventually(t, "the backlog is applied", func() bool { return e.pending(t) == 0 })
+	testenv.Eventually(t, 10*time.Second, "the backlog is applied", func() bool { return e.pending(t) == 0 })
 	for _, n := range notes {
 		if got := e.count(t, `SELECT count(*) FROM posts WHERE uri = $1`, n["id"]); got != 1 {
 			t.Errorf("%d posts for %s, sent twice, want 1", got, n["id"])
@@ -143,7 +133,7 @@ func TestTheBacklogIsAppliedInArrivalOrder(t *testing.T) {
 		}
 	}
 	running(t, e.inbox)
-	eventually(t, "the backlog is applied", func() bool { return e.pending(t) == 0 })
+	testenv.Eventually(t, 10*time.Second, "the backlog is applied", func() bool { return e.pending(t) == 0 })
 	if got := e.count(t, `SELECT count(*) FROM posts WHERE uri = $1 AND deleted_at IS NULL`, n["id"]); got != 0 {
 		t.Error("the post is shown: its Delete was applied before its Create")
 	}
@@ -163,7 +153,7 @@ func TestAnActivityAcceptedAndThenRefusedIsLoggedAndFinishedNotRetried(t *testin
 	// maria may not delete lou's post: applied now, this is a 403; from the
 	// backlog, the sender has had its 202 already.
 	e.receive(t, maria, e.activity(maria, "Delete", n["id"]))
-	eventually(t, "the refused Delete is finished", func() bool { return e.pending(t) == 0 })
+	testenv.Eventually(t, 10*time.Second, "the refused Delete is finished", func() bool { return e.pending(t) == 0 })
 	if e.post(t, n["id"].(string)) == nil {
 		t.Error("a refused Delete removed lou's post")
 	}
@@ -203,7 +193,7 @@ func TestPendingActivitiesLeftByADeadProcessAreAppliedOnceByTwoRunners(t *testin
 	}
 	running(t, e.inbox)
 	running(t, e.otherProcess(t))
-	eventually(t, "every pending activity is applied", func() bool { return e.pending(t) == 0 })
+	testenv.Eventually(t, 10*time.Second, "every pending activity is applied", func() bool { return e.pending(t) == 0 })
 	for _, id := range ids {
 		if got := e.count(t, `SELECT count(*) FROM posts WHERE uri = $1`, id); got != 1 {
 			t.Errorf("%s stored %d times, want once", id, got)

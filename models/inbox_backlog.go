@@ -20,18 +20,6 @@ type PendingInboxActivity struct {
 // is given up (our own errors only: a refusal ends it at once).
 const MaxInboxAttempts = 5
 
-// DeferInboxActivity stores an activity for the backlog: pending, to be
-// applied later. It reports false for an id recorded before, which is
-// then already applied or waiting.
-func DeferInboxActivity(ctx context.Context, db DB, uri, typ string, actorID int64, body []byte, groupInbox string) (bool, error) {
-	tag, err := db.Exec(ctx, `INSERT INTO inbox_activities (activity_uri, type, actor_id, body, pending, group_inbox)
-		VALUES ($1, $2, $3, $4, true, $5) ON CONFLICT (activity_uri) DO NOTHING`, uri, typ, actorID, body, groupInbox)
-	if err != nil {
-		return false, fmt.Errorf("models: defer inbox activity: %w", err)
-	}
-	return tag.RowsAffected() == 1, nil
-}
-
 // DeferredInboxActivity is one activity for DeferInboxActivities.
 type DeferredInboxActivity struct {
 	URI, Type  string
@@ -77,6 +65,17 @@ func DeferInboxActivities(ctx context.Context, db DB, as []DeferredInboxActivity
 	return fresh, nil
 }
 
+// DeferInboxActivity stores one activity for the backlog: pending, to be
+// applied later. It reports false for an id recorded before, which is
+// then already applied or waiting.
+func DeferInboxActivity(ctx context.Context, db DB, uri, typ string, actorID int64, body []byte, groupInbox string) (bool, error) {
+	fresh, err := DeferInboxActivities(ctx, db, []DeferredInboxActivity{{URI: uri, Type: typ, ActorID: actorID, Body: body, GroupInbox: groupInbox}})
+	if err != nil {
+		return false, err
+	}
+	return fresh[0], nil
+}
+
 // ClaimPendingInboxActivity locks the oldest pending activity that no
 // other transaction holds and whose actor has no older one pending, for
 // tx to apply; ErrNotFound when none may be taken. So each actor's
@@ -86,9 +85,9 @@ func DeferInboxActivities(ctx context.Context, db DB, as []DeferredInboxActivity
 func ClaimPendingInboxActivity(ctx context.Context, tx DB) (*PendingInboxActivity, error) {
 	var a PendingInboxActivity
 	err := tx.QueryRow(ctx, `SELECT id, activity_uri, actor_id, body::text, group_inbox, attempts
-		FROM inbox_activities i WHERE pending AND attempts < $1
+		FROM inbox_activities i WHERE pending
 		AND NOT EXISTS (SELECT 1 FROM inbox_activities e WHERE e.pending AND e.actor_id = i.actor_id AND e.id < i.id)
-		ORDER BY attempts, id LIMIT 1 FOR UPDATE SKIP LOCKED`, MaxInboxAttempts).
+		ORDER BY attempts, id LIMIT 1 FOR UPDATE SKIP LOCKED`).
 		Scan(&a.ID, &a.URI, &a.ActorID, &a.Body, &a.GroupInbox, &a.Attempts)
 	if err != nil {
 		return nil, notFoundOr(err, "models: claim pending inbox activity")
@@ -122,8 +121,7 @@ func FailInboxActivity(ctx context.Context, db DB, id int64) (bool, error) {
 // PendingInboxActivities counts the backlog.
 func PendingInboxActivities(ctx context.Context, db DB) (int, error) {
 	var n int
-	if err := db.QueryRow(ctx, `SELECT count(*) FROM inbox_activities WHERE pending AND attempts < $1`,
-		MaxInboxAttempts).Scan(&n); err != nil {
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM inbox_activities WHERE pending`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("models: pending inbox activities: %w", err)
 	}
 	return n, nil

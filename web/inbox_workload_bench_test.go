@@ -159,11 +159,7 @@ func (w *workload) run(b *testing.B, reqs []*http.Request, bodies [][]byte, appl
 	start := time.Now()
 	elapsed, latencies := postAll(b, w.srv.Client(), reqs, bodies, workloadSenders)
 	b.StopTimer()
-	for deadline := time.Now().Add(5 * time.Minute); applied() < len(reqs); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			b.Fatalf("%d of %d applied after five minutes", applied(), len(reqs))
-		}
-	}
+	testenv.Eventually(b, 5*time.Minute, "every activity applied", func() bool { return applied() >= len(reqs) })
 	settled := time.Since(start)
 	runtime.GOMAXPROCS(procs)
 	rate := float64(len(reqs)) / elapsed.Seconds()
@@ -185,11 +181,7 @@ func (w *workload) warmUp(b *testing.B, request func(i int) (*http.Request, []by
 		reqs[i], bodies[i] = request(i)
 	}
 	postAll(b, w.srv.Client(), reqs, bodies, workloadSenders)
-	for deadline := time.Now().Add(time.Minute); applied() < n; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			b.Fatalf("warming up: %d of %d applied after a minute", applied(), n)
-		}
-	}
+	testenv.Eventually(b, time.Minute, "the warm-up applied", func() bool { return applied() >= n })
 }
 
 // count is a number the database answers, for checking what was stored.
