@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // ActorByID loads any actor.
@@ -50,6 +52,26 @@ func UpsertRemoteActor(ctx context.Context, db DB, a *Actor) (*Actor, error) {
 	if a.URI == "" || a.Domain == "" || a.Username == "" || a.PublicKeyPEM == "" {
 		return nil, fmt.Errorf("models: remote actor needs uri, domain, username and key")
 	}
+	for attempt := 1; ; attempt++ {
+		var out *Actor
+		err := InTx(ctx, db, func(tx pgx.Tx) error {
+			var err error
+			out, err = upsertRemoteActor(ctx, tx, a)
+			return err
+		})
+		// Two requests storing an actor first seen by both: the second
+		// insert can hit the handle's index before ON CONFLICT (uri) sees
+		// the first row. Once that row is committed, the upsert updates it.
+		if c, ok := uniqueViolation(err); ok && c == "actors_remote_username" && attempt < 3 {
+			continue
+		}
+		return out, err
+	}
+}
+
+// upsertRemoteActor is UpsertRemoteActor's two statements, which its
+// caller runs in one transaction.
+func upsertRemoteActor(ctx context.Context, db DB, a *Actor) (*Actor, error) {
 	// Another actor may have held this handle before (an account deleted and
 	// re-created on the remote server): the newest document wins the name.
 	if _, err := db.Exec(ctx, `DELETE FROM actors WHERE domain IS NOT NULL AND lower(username) = lower($1)

@@ -65,7 +65,7 @@ func StartFedify(t testing.TB, addr, username string) *Fedify {
 		t.Fatalf("testenv: the Fedify peer listens on 127.0.0.x addresses only, got %q", addr)
 	}
 	if port == "0" {
-		addr = freePort(t, host)
+		addr = freeAddr(t, host)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -426,15 +426,4 @@ func (f *Fedify) control(ctx context.Context, method, path string, in, out any) 
 		}
 	}
 	return nil
-}
-
-// freePort picks a free port on host.
-func freePort(t testing.TB, host string) string {
-	t.Helper()
-	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		t.Fatalf("testenv: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }

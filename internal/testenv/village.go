@@ -79,11 +79,12 @@ func StartVillage(t testing.TB, opts VillageOptions) *Village {
 	if err != nil || !net.ParseIP(host).IsLoopback() {
 		t.Fatalf("testenv: instances listen on loopback addresses only, got %q", addr)
 	}
-	if port == "0" {
+	picked := port == "0"
+	if picked {
 		addr = freeAddr(t, host)
 	}
-	v := &Village{Addr: addr, BaseURL: "http://" + addr, dir: opts.Dir, args: []string{"serve"}, t: t}
-	domain := addr
+	v := &Village{dir: opts.Dir, args: []string{"serve"}, t: t}
+	domain := "" // the listen address, but with Of
 	if opts.Of != nil {
 		domain, v.DataDir, opts.DatabaseURL = opts.Of.Addr, opts.Of.DataDir, opts.Of.DatabaseURL
 		if opts.DatabaseURL == "" {
@@ -96,8 +97,6 @@ func StartVillage(t testing.TB, opts VillageOptions) *Village {
 		v.args = append(v.args, "--role", opts.Role)
 	}
 	env := map[string]string{
-		"VILLAGE_DOMAIN":        domain,
-		"VILLAGE_LISTEN":        addr,
 		"VILLAGE_PROTOCOL":      "http",
 		"VILLAGE_DATA_DIR":      v.DataDir,
 		"VILLAGE_ALLOW_PRIVATE": "127.0.0.0/8",
@@ -118,11 +117,20 @@ func StartVillage(t testing.TB, opts VillageOptions) *Village {
 		env[k] = val
 	}
 	v.DatabaseURL = env["DATABASE_URL"]
-	v.env = os.Environ()
-	for k, val := range env {
-		v.env = append(v.env, k+"="+val)
+	for attempt := 1; ; attempt++ {
+		v.listenOn(addr, domain, env)
+		err := v.start()
+		if err == nil {
+			break
+		}
+		// A port picked free may be taken by another process before
+		// village binds it: pick another.
+		if picked && attempt < 5 && errors.Is(err, errAddrInUse) {
+			addr = freeAddr(t, host)
+			continue
+		}
+		t.Fatalf("%v", err)
 	}
-	v.Start()
 	t.Cleanup(func() {
 		if v.Running() {
 			v.Stop()
@@ -134,9 +142,33 @@ func StartVillage(t testing.TB, opts VillageOptions) *Village {
 	return v
 }
 
+// listenOn sets the address serve listens on (and its domain, the same
+// unless domain is set) and serve's environment: the process's own,
+// then env.
+func (v *Village) listenOn(addr, domain string, env map[string]string) {
+	if domain == "" {
+		domain = addr
+	}
+	v.Addr, v.BaseURL = addr, "http://"+addr
+	v.env = os.Environ()
+	for k, val := range env {
+		v.env = append(v.env, k+"="+val)
+	}
+	v.env = append(v.env, "VILLAGE_LISTEN="+addr, "VILLAGE_DOMAIN="+domain)
+}
+
+// errAddrInUse: serve could not bind its address.
+var errAddrInUse = errors.New("testenv: address already in use")
+
 // Start starts `village serve` again after Stop or Kill.
 func (v *Village) Start() {
 	v.t.Helper()
+	if err := v.start(); err != nil {
+		v.t.Fatalf("%v", err)
+	}
+}
+
+func (v *Village) start() error {
 	if v.log == nil {
 		v.log = &syncBuffer{}
 	}
@@ -146,23 +178,29 @@ func (v *Village) Start() {
 	v.cmd.Env = v.env
 	v.cmd.Stdout = v.log
 	v.cmd.Stderr = v.log
+	logged := len(v.log.String())
 	if err := v.cmd.Start(); err != nil {
-		v.t.Fatalf("testenv: start village: %v", err)
+		return fmt.Errorf("testenv: start village: %w", err)
 	}
 	v.done = make(chan error, 1)
 	go func(cmd *exec.Cmd, done chan error) { done <- cmd.Wait() }(v.cmd, v.done)
-	v.waitHealthy(90 * time.Second)
+	return v.waitHealthy(90*time.Second, logged)
 }
 
-func (v *Village) waitHealthy(limit time.Duration) {
-	v.t.Helper()
+// waitHealthy waits for /healthz to answer 200 from this start of serve,
+// whose log begins at offset logged.
+func (v *Village) waitHealthy(limit time.Duration, logged int) error {
 	deadline := time.Now().Add(limit)
 	client := &http.Client{Timeout: 2 * time.Second}
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-v.done:
 			v.done <- err
-			v.t.Fatalf("testenv: village exited while starting: %v\n%s", err, v.log.String())
+			out := v.log.String()
+			if strings.Contains(out[logged:], "address already in use") {
+				return fmt.Errorf("%w: %s\n%s", errAddrInUse, v.Addr, out)
+			}
+			return fmt.Errorf("testenv: village exited while starting: %v\n%s", err, out)
 		default:
 		}
 		resp, err := client.Get(v.BaseURL + "/healthz")
@@ -171,12 +209,12 @@ func (v *Village) waitHealthy(limit time.Duration) {
 			// Our own process must be the one answering: another test run
 			// may hold the same address.
 			if resp.StatusCode == http.StatusOK && strings.Count(v.log.String(), "village serving") > v.starts-1 {
-				return
+				return nil
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	v.t.Fatalf("testenv: village on %s not healthy after %s\n%s", v.Addr, limit, v.log.String())
+	return fmt.Errorf("testenv: village on %s not healthy after %s\n%s", v.Addr, limit, v.log.String())
 }
 
 // Running reports whether the serve process is still alive.
