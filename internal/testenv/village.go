@@ -142,19 +142,18 @@ func StartVillage(t testing.TB, opts VillageOptions) *Village {
 	return v
 }
 
-// listenOn sets the address serve listens on (and its domain, the same
-// unless domain is set) and serve's environment: the process's own,
-// then env.
+// listenOn sets the address serve listens on and serve's environment:
+// the process's own, then VILLAGE_LISTEN=addr and VILLAGE_DOMAIN=domain
+// (addr when empty), then env, which may set either.
 func (v *Village) listenOn(addr, domain string, env map[string]string) {
 	if domain == "" {
 		domain = addr
 	}
 	v.Addr, v.BaseURL = addr, "http://"+addr
-	v.env = os.Environ()
+	v.env = append(os.Environ(), "VILLAGE_LISTEN="+addr, "VILLAGE_DOMAIN="+domain)
 	for k, val := range env {
 		v.env = append(v.env, k+"="+val)
 	}
-	v.env = append(v.env, "VILLAGE_LISTEN="+addr, "VILLAGE_DOMAIN="+domain)
 }
 
 // errAddrInUse: serve could not bind its address.

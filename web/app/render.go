@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -24,12 +25,24 @@ var templateFiles embed.FS
 //go:embed static
 var staticFiles embed.FS
 
-// pages holds one parsed template set per page, each with the layout.
+// pages holds one template set per page, each with the layout, parsed
+// when the page is first rendered: parsing all ~60 at start was most of a
+// process's start-up CPU, and a process serves few of them in its first
+// seconds. TestEveryPageParses parses them all.
 type pages struct {
-	sets map[string]*template.Template
+	funcs template.FuncMap
+	sets  map[string]*pageSet
 }
 
-// loadPages parses every page with the shared layout and partials.
+// pageSet is one page's files and, once parsed, its template set.
+type pageSet struct {
+	files []string
+	once  sync.Once
+	t     *template.Template
+	err   error
+}
+
+// loadPages finds every page and the shared layout and partials.
 func loadPages() (*pages, error) {
 	funcs := template.FuncMap{
 		"t":       i18n.Text,
@@ -53,16 +66,26 @@ func loadPages() (*pages, error) {
 			pageNames = append(pageNames, base)
 		}
 	}
-	p := &pages{sets: map[string]*template.Template{}}
+	p := &pages{funcs: funcs, sets: map[string]*pageSet{}}
 	for _, name := range pageNames {
-		files := append(append([]string{}, shared...), "templates/"+name+".html")
-		t, err := template.New("layout").Funcs(funcs).ParseFS(templateFiles, files...)
-		if err != nil {
-			return nil, fmt.Errorf("web: template %s: %w", name, err)
-		}
-		p.sets[name] = t
+		p.sets[name] = &pageSet{files: append(append([]string{}, shared...), "templates/"+name+".html")}
 	}
 	return p, nil
+}
+
+// template is the parsed set of page name.
+func (p *pages) template(name string) (*template.Template, error) {
+	s, ok := p.sets[name]
+	if !ok {
+		return nil, fmt.Errorf("web: no page %q", name)
+	}
+	s.once.Do(func() {
+		s.t, s.err = template.New("layout").Funcs(p.funcs).ParseFS(templateFiles, s.files...)
+		if s.err != nil {
+			s.err = fmt.Errorf("web: template %s: %w", name, s.err)
+		}
+	})
+	return s.t, s.err
 }
 
 // pageData is what every page gets besides its own data.
@@ -79,9 +102,9 @@ type pageData struct {
 // render writes a page. Rendering into a buffer first means a template
 // error becomes a clean 500, not half a page.
 func (p *pages) render(c echo.Context, status int, name string, d pageData) error {
-	t, ok := p.sets[name]
-	if !ok {
-		return fmt.Errorf("web: no page %q", name)
+	t, err := p.template(name)
+	if err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", d); err != nil {
@@ -94,7 +117,7 @@ func (p *pages) render(c echo.Context, status int, name string, d pageData) erro
 		c.Response().Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self' https:")
 	}
 	c.Response().WriteHeader(status)
-	_, err := buf.WriteTo(c.Response())
+	_, err = buf.WriteTo(c.Response())
 	return err
 }
 
