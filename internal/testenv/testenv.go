@@ -42,9 +42,9 @@ var process struct {
 	// admin is a pool on adminURL for creating and dropping databases:
 	// a connection costs the server about 30 ms of CPU here, and the
 	// suite creates and drops hundreds of databases.
-	admin *pgxpool.Pool
-	binDir   string
-	binary   string
+	admin  *pgxpool.Pool
+	binDir string
+	binary string
 
 	// template is a database this process migrated once; tests that need
 	// the schema get copies of it (see migratedDatabaseURL). Its own lock,
