@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/tern/v2/migrate"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -62,9 +63,36 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) (applied int, err error) {
 	if err != nil {
 		return 0, fmt.Errorf("models: migrate queue: %w", err)
 	}
+	current, err := queueIsCurrent(ctx, conn.Conn(), queue)
+	if err != nil {
+		return 0, err
+	}
+	if current {
+		return len(m.Migrations) - int(before), nil
+	}
+	// River migrates on a connection of its own, so the pool opens a
+	// second one: only when there is something to apply (a connection
+	// costs the server milliseconds of CPU, and every admin command
+	// migrates first).
 	res, err := queue.Migrate(ctx, rivermigrate.DirectionUp, nil)
 	if err != nil {
 		return 0, fmt.Errorf("models: migrate queue: %w", err)
 	}
 	return len(m.Migrations) - int(before) + len(res.Versions), nil
+}
+
+// queueIsCurrent reports whether River's newest migration is applied,
+// reading it on conn.
+func queueIsCurrent(ctx context.Context, conn *pgx.Conn, queue *rivermigrate.Migrator[pgx.Tx]) (bool, error) {
+	all := queue.AllVersions()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return false, fmt.Errorf("models: migrate queue: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	applied, err := queue.ExistingVersionsTx(ctx, tx)
+	if err != nil {
+		return false, fmt.Errorf("models: migrate queue: %w", err)
+	}
+	return len(applied) > 0 && len(all) > 0 && applied[len(applied)-1].Version >= all[len(all)-1].Version, nil
 }

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/village-social/village/models"
 )
 
 // Client calls an instance's Mastodon-compatible API as one user.
@@ -20,17 +23,48 @@ type Client struct {
 
 // User creates a local user on the instance and returns an API client
 // holding a fresh token for it.
+//
+// Both are what `village admin user create` and `token create` do, done
+// here on the instance's database: a command's process start and
+// connection cost a tenth of a second of CPU, and the suite makes hundreds
+// of users. The commands have their own tests (cmd/village admin_test.go);
+// an instance on a private cluster, whose database the test cannot reach,
+// still gets them.
 func (v *Village) User(name string) *Client {
 	v.t.Helper()
-	v.Admin("admin", "user", "create", name, "--password", "password-"+name)
-	return v.ClientFor(name)
+	if v.DatabaseURL == "" {
+		v.Admin("admin", "user", "create", name, "--password", "password-"+name)
+		return v.ClientFor(name)
+	}
+	acc, err := models.CreateAccount(context.Background(), v.DB(), models.NewAccount{Username: name, Password: "password-" + name})
+	if err != nil {
+		v.t.Fatalf("testenv: create user %s: %v", name, err)
+	}
+	return v.clientWithToken(acc.ID)
 }
 
 // ClientFor issues a token for an existing user.
 func (v *Village) ClientFor(name string) *Client {
 	v.t.Helper()
-	out := strings.Split(strings.TrimSpace(v.Admin("admin", "token", "create", name)), "\n")
-	return &Client{t: v.t, BaseURL: v.BaseURL, Token: out[len(out)-1], http: &http.Client{Timeout: 30 * time.Second}}
+	if v.DatabaseURL == "" {
+		out := strings.Split(strings.TrimSpace(v.Admin("admin", "token", "create", name)), "\n")
+		return &Client{t: v.t, BaseURL: v.BaseURL, Token: out[len(out)-1], http: &http.Client{Timeout: 30 * time.Second}}
+	}
+	acc, err := models.AccountByUsername(context.Background(), v.DB(), name)
+	if err != nil {
+		v.t.Fatalf("testenv: user %s: %v", name, err)
+	}
+	return v.clientWithToken(acc.ID)
+}
+
+// clientWithToken issues a token for account and returns its client.
+func (v *Village) clientWithToken(account int64) *Client {
+	v.t.Helper()
+	token, err := models.CreateToken(context.Background(), v.DB(), account)
+	if err != nil {
+		v.t.Fatalf("testenv: token: %v", err)
+	}
+	return &Client{t: v.t, BaseURL: v.BaseURL, Token: token, http: &http.Client{Timeout: 30 * time.Second}}
 }
 
 // Do sends a request with the token and decodes a JSON answer into out

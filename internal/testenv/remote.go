@@ -3,7 +3,6 @@ package testenv
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
@@ -54,11 +53,7 @@ func NewRemote(t testing.TB, username string) *Remote {
 // newRemote starts the peer on listener, or on 127.0.0.1 when it is nil.
 func newRemote(t testing.TB, username string, listener net.Listener) *Remote {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &Remote{t: t, Key: key, Username: username, docs: map[string]any{}}
+	r := &Remote{t: t, Key: BorrowKey(t), Username: username, docs: map[string]any{}}
 	r.Server = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
 	if listener != nil {
 		r.Server.Listener.Close()
@@ -264,10 +259,7 @@ func Activity(t testing.TB, m map[string]any) []byte {
 // rotating keys does; its document serves the new key from now on.
 func (r *Remote) RotateKey() {
 	r.t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		r.t.Fatal(err)
-	}
+	key := BorrowKey(r.t)
 	r.mu.Lock()
 	r.Key = key
 	r.mu.Unlock()
