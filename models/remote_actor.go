@@ -60,9 +60,10 @@ func UpsertRemoteActor(ctx context.Context, db DB, a *Actor) (*Actor, error) {
 			return err
 		})
 		// Two requests storing an actor first seen by both: the second
-		// insert can hit the handle's index before ON CONFLICT (uri) sees
-		// the first row. Once that row is committed, the upsert updates it.
-		if c, ok := uniqueViolation(err); ok && c == "actors_remote_username" && attempt < 3 {
+		// insert can hit the handle's or the key id's index before ON
+		// CONFLICT (uri) sees the first row. Once that row is committed,
+		// the upsert updates it.
+		if c, ok := uniqueViolation(err); ok && (c == "actors_remote_username" || c == "actors_public_key_id") && attempt < 3 {
 			continue
 		}
 		return out, err
