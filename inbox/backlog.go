@@ -231,21 +231,29 @@ func (p *Processor) RunBacklog(ctx context.Context) {
 	}()
 	defer func() { <-inserterDone }()
 	var workers sync.WaitGroup
-	for range workersFor(p.db.Config().MaxConns) {
-		workers.Go(func() { p.applyBacklog(ctx) })
+	for i := range workersFor(p.db.Config().MaxConns) {
+		workers.Go(func() { p.applyBacklog(ctx, i == 0) })
 	}
 	workers.Wait()
 }
 
 // applyBacklog is one of the runner's workers: it applies pending
 // activities until none is left that it may take, then waits for a
-// deferral or the next poll.
-func (p *Processor) applyBacklog(ctx context.Context) {
+// deferral, or the next poll when it is the worker that polls. Only one
+// polls (and looks as the runner starts): each look holds a database
+// connection, and four at once made every process open three more at
+// its start. A worker that found work wakes another, so what a poll
+// finds is shared out.
+func (p *Processor) applyBacklog(ctx context.Context, polls bool) {
 	b := p.backlog
-	poll := time.NewTicker(backlogPoll)
-	defer poll.Stop()
-	for {
-		for ctx.Err() == nil {
+	var tick <-chan time.Time
+	if polls {
+		poll := time.NewTicker(backlogPoll)
+		defer poll.Stop()
+		tick = poll.C
+	}
+	for look := polls; ; look = true {
+		for look && ctx.Err() == nil {
 			if b.yield() {
 				select {
 				case <-ctx.Done():
@@ -268,12 +276,16 @@ func (p *Processor) applyBacklog(ctx context.Context) {
 				}
 				break
 			}
+			select {
+			case b.wake <- struct{}{}:
+			default: // the others are awake already
+			}
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-b.wake:
-		case <-poll.C:
+		case <-tick:
 		}
 	}
 }
