@@ -48,7 +48,7 @@ func (v *Village) ClientFor(name string) *Client {
 	v.t.Helper()
 	if v.DatabaseURL == "" {
 		out := strings.Split(strings.TrimSpace(v.Admin("admin", "token", "create", name)), "\n")
-		return &Client{t: v.t, BaseURL: v.BaseURL, Token: out[len(out)-1], http: &http.Client{Timeout: 30 * time.Second}}
+		return v.client(out[len(out)-1])
 	}
 	acc, err := models.AccountByUsername(context.Background(), v.DB(), name)
 	if err != nil {
@@ -64,6 +64,11 @@ func (v *Village) clientWithToken(account int64) *Client {
 	if err != nil {
 		v.t.Fatalf("testenv: token: %v", err)
 	}
+	return v.client(token)
+}
+
+// client is an API client of v holding token.
+func (v *Village) client(token string) *Client {
 	return &Client{t: v.t, BaseURL: v.BaseURL, Token: token, http: &http.Client{Timeout: 30 * time.Second}}
 }
 

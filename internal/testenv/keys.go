@@ -3,29 +3,21 @@ package testenv
 import (
 	"crypto/rand"
 	"crypto/rsa"
-	"sync"
 	"testing"
 )
 
-// keys holds the RSA-2048 keys that tests of this process have given
-// back: generating one costs about 45 ms of CPU, and the suite's remote
-// peers need hundreds. A key is lent to one test at a time, so no two
-// actors of a running test share one.
-var keys struct {
-	mu   sync.Mutex
-	free []*rsa.PrivateKey
-}
-
 // BorrowKey lends t an RSA-2048 key until t ends: one given back by an
-// earlier test, or a new one.
+// earlier test, or a new one. Generating one costs about 45 ms of CPU, and
+// the suite's remote peers need hundreds; a key is lent to one test at a
+// time, so no two actors of a running test share one.
 func BorrowKey(t testing.TB) *rsa.PrivateKey {
 	t.Helper()
-	keys.mu.Lock()
+	process.keysMu.Lock()
 	var key *rsa.PrivateKey
-	if n := len(keys.free); n > 0 {
-		key, keys.free = keys.free[n-1], keys.free[:n-1]
+	if n := len(process.keys); n > 0 {
+		key, process.keys = process.keys[n-1], process.keys[:n-1]
 	}
-	keys.mu.Unlock()
+	process.keysMu.Unlock()
 	if key == nil {
 		var err error
 		if key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
@@ -33,9 +25,9 @@ func BorrowKey(t testing.TB) *rsa.PrivateKey {
 		}
 	}
 	t.Cleanup(func() {
-		keys.mu.Lock()
-		keys.free = append(keys.free, key)
-		keys.mu.Unlock()
+		process.keysMu.Lock()
+		process.keys = append(process.keys, key)
+		process.keysMu.Unlock()
 	})
 	return key
 }

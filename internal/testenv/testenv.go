@@ -8,6 +8,7 @@ package testenv
 import (
 	"context"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -51,6 +52,10 @@ var process struct {
 	// so that building it does not hold up tests that need no schema.
 	templateMu sync.Mutex
 	template   string
+
+	// keys are the RSA keys tests gave back, to lend again (BorrowKey).
+	keysMu sync.Mutex
+	keys   []*rsa.PrivateKey
 }
 
 // Run runs the package's tests and then releases the shared cluster (stopping
